@@ -1,0 +1,27 @@
+//! The goldaw domain, free of I/O.
+//!
+//! Everything a person or a file gives us is parsed here into types that cannot hold an invalid
+//! value ("parse, don't validate"): once a [`people::NewPerson`] exists, its sex, dates, names and
+//! Washington Group answers are known to be well-formed, and no later layer checks them again.
+//! What needs the database to check (does this admin unit exist? this household?) is the store's job.
+
+pub mod access;
+pub mod cases;
+pub mod codes;
+pub mod ids;
+pub mod interchange;
+pub mod names;
+pub mod people;
+pub mod planning;
+pub mod washington_group;
+
+/// A value that failed to parse, with a message a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    pub fn new(message: impl Into<String>) -> Self {
+        ParseError(message.into())
+    }
+}

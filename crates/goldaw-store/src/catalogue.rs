@@ -1,0 +1,109 @@
+//! Reference data held in memory: small, read on every write, changed only by migrate or import.
+
+use crate::db::Db;
+use crate::error::StoreResult;
+use goldaw_core::cases::ServiceCode;
+use goldaw_core::codes::ServiceLevel;
+use goldaw_core::ids::AdminUnitCode;
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AdminUnit {
+    pub code: String,
+    pub parent_code: Option<String>,
+    pub level: String,
+    pub name_tk: String,
+    pub name_en: String,
+    pub name_ru: String,
+    pub population: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub code: String,
+    pub level: ServiceLevel,
+    pub r#type: Option<String>,
+    pub form: Option<String>,
+    pub unit: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Catalogue {
+    /// In the order of the reference file.
+    pub admin_units: Vec<AdminUnit>,
+    units_by_code: HashMap<String, usize>,
+    pub services: Vec<Service>,
+    services_by_code: HashMap<String, usize>,
+}
+
+impl Catalogue {
+    pub(crate) async fn load(db: &Db) -> StoreResult<Catalogue> {
+        type UnitRow = (String, Option<String>, String, String, String, String, Option<i64>);
+        type ServiceRow = (String, String, Option<String>, Option<String>, String);
+        let (units, services): (Vec<UnitRow>, Vec<ServiceRow>) = with_db!(db, pool => {
+            let units = sqlx::query_as(
+                "SELECT code, parent_code, level, name_tk, name_en, name_ru, population
+                 FROM admin_units ORDER BY sort_order",
+            )
+            .fetch_all(pool)
+            .await?;
+            let services = sqlx::query_as(
+                "SELECT code, level, type, form, unit FROM services ORDER BY sort_order",
+            )
+            .fetch_all(pool)
+            .await?;
+            (units, services)
+        });
+        let admin_units: Vec<AdminUnit> = units
+            .into_iter()
+            .map(|(code, parent_code, level, name_tk, name_en, name_ru, population)| AdminUnit {
+                code,
+                parent_code,
+                level,
+                name_tk,
+                name_en,
+                name_ru,
+                population,
+            })
+            .collect();
+        let services: Vec<Service> = services
+            .into_iter()
+            .map(|(code, level, r#type, form, unit)| Service {
+                code,
+                // The CHECK constraint admits only the three levels.
+                level: level.parse().unwrap_or(ServiceLevel::Secondary),
+                r#type,
+                form,
+                unit,
+            })
+            .collect();
+        Ok(Catalogue {
+            units_by_code: admin_units.iter().enumerate().map(|(i, u)| (u.code.clone(), i)).collect(),
+            services_by_code: services.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect(),
+            admin_units,
+            services,
+        })
+    }
+
+    pub fn admin_unit(&self, code: &AdminUnitCode) -> Option<&AdminUnit> {
+        self.units_by_code.get(code.as_str()).map(|&i| &self.admin_units[i])
+    }
+
+    pub fn has_admin_unit(&self, code: &str) -> bool {
+        self.units_by_code.contains_key(code)
+    }
+
+    pub fn service(&self, code: &ServiceCode) -> Option<&Service> {
+        self.services_by_code.get(code.as_str()).map(|&i| &self.services[i])
+    }
+
+    /// Error text for an unknown unit code, shared by the API and the importer.
+    pub fn unknown_unit_message(code: &str) -> String {
+        format!("unknown administrative unit '{code}' (see the admin_units reference data)")
+    }
+
+    pub fn unknown_service_message(code: &str) -> String {
+        format!("unknown service code '{code}' (S01..S12, ETRAP_SW, HOTLINE, RES_CARE or U_*; see the service catalogue)")
+    }
+}

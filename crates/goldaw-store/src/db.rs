@@ -1,0 +1,163 @@
+//! Which database, and the one macro that runs the same code on either.
+
+use crate::error::{StoreError, StoreResult};
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Where the data lives: `sqlite://PATH` (the default, a file) or `postgres://…`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// `./goldaw-data/goldaw.db`: used when neither `--database-url` nor `GOLDAW_DATABASE_URL` is set.
+    pub fn default_sqlite() -> DatabaseUrl {
+        DatabaseUrl::Sqlite(PathBuf::from("goldaw-data").join("goldaw.db"))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(_))
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        if let Some(path) = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err(StoreError::Config(
+                    "the SQLite database URL needs a file path, as in sqlite://goldaw-data/goldaw.db".into(),
+                ));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(s.to_owned()));
+        }
+        Err(StoreError::Config(format!(
+            "unsupported database URL '{}': use sqlite://PATH or postgres://USER@HOST/DB",
+            redact(s)
+        )))
+    }
+}
+
+/// Hides a password in a URL before it is shown anywhere.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(p) => write!(f, "sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(u) => f.write_str(&redact(u)),
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// SQLite options every connection gets: WAL so readers never wait for the writer, foreign keys
+/// enforced, and a busy timeout so a second writer waits instead of failing at once.
+pub(crate) fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(10))
+}
+
+impl Db {
+    pub(crate) async fn connect(url: &DatabaseUrl) -> StoreResult<Db> {
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Config(format!("cannot create the data folder {}: {e}", dir.display()))
+                    })?;
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(sqlite_options(path))
+                    .await
+                    .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", url)))?;
+                Ok(Db::Sqlite(pool))
+            }
+            DatabaseUrl::Postgres(u) => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(u)
+                    .await
+                    .map_err(|e| StoreError::Config(format!("cannot connect to {}: {e}", url)))?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub(crate) async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn close(&self) {
+        match self {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_and_hide_passwords() {
+        assert_eq!(
+            "sqlite://goldaw-data/x.db".parse::<DatabaseUrl>().unwrap(),
+            DatabaseUrl::Sqlite("goldaw-data/x.db".into())
+        );
+        assert_eq!(
+            "sqlite:///tmp/x.db".parse::<DatabaseUrl>().unwrap(),
+            DatabaseUrl::Sqlite("/tmp/x.db".into())
+        );
+        let pg: DatabaseUrl = "postgres://goldaw:secret@127.0.0.1:5432/goldaw".parse().unwrap();
+        assert!(!pg.to_string().contains("secret"));
+        assert!(pg.to_string().contains("goldaw:***@127.0.0.1"));
+        let err = "mysql://u:pw@h/db".parse::<DatabaseUrl>().unwrap_err().to_string();
+        assert!(err.contains("sqlite://PATH"), "{err}");
+        assert!(!err.contains("pw@"), "{err}");
+        assert!("sqlite://".parse::<DatabaseUrl>().is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! What can go wrong in the store, in words a person can act on.
+
+use crate::interchange::ImportError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist, or lies outside the principal's scope (the same answer, so
+    /// that existence does not leak).
+    #[error("not found")]
+    NotFound,
+    /// Someone else changed the record since it was read.
+    #[error("the record was changed by someone else (your version {expected}, now {actual}): reload it and apply your change again")]
+    Conflict { expected: i32, actual: i32 },
+    /// The principal may not do this here.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
+    /// The input is well-formed but contradicts what the database holds.
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("{0}")]
+    Import(#[from] ImportError),
+    /// A stored value no longer parses: the database was changed outside goldaw.
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("reference data: {0}")]
+    Reference(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

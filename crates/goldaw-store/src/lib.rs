@@ -1,0 +1,109 @@
+//! Persistence for goldaw: one [`Store`] over SQLite (the embedded default) or PostgreSQL.
+//!
+//! This is the only crate that speaks SQL. SQL is written once where the dialects agree (runtime
+//! `sqlx::query` with `$1` placeholders, which both accept) and the [`with_db!`] macro compiles
+//! each use case once per backend. Where the dialects differ (migrations, bulk import), each
+//! backend has its own file. Every public call takes the [`Principal`] asking, and queries are
+//! filtered by its scope in SQL, so a record outside it cannot be read even by its id.
+
+/// Runs `$body` with `$pool` bound to the SQLite or the PostgreSQL pool (or any other value the
+/// two `Db`-like enums carry): the body is compiled once per backend, so one piece of SQL serves both.
+macro_rules! with_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+pub mod catalogue;
+mod db;
+pub mod error;
+pub mod households;
+pub mod interchange;
+pub mod people;
+mod reference;
+mod scope;
+
+pub use db::DatabaseUrl;
+pub use error::{StoreError, StoreResult};
+pub use goldaw_core::access::Principal;
+
+use catalogue::Catalogue;
+use db::Db;
+use std::sync::{Arc, RwLock};
+
+/// The database behind goldaw. Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    url: DatabaseUrl,
+    /// Reference data used to validate every write; reloaded after migrate and imports.
+    catalogue: RwLock<Arc<Catalogue>>,
+}
+
+impl Store {
+    /// Connects, runs the migrations of the backend and loads the shipped reference data.
+    pub async fn open(url: &DatabaseUrl) -> StoreResult<Store> {
+        let db = Db::connect(url).await?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                url: url.clone(),
+                catalogue: RwLock::new(Arc::new(Catalogue::default())),
+            }),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies pending migrations and (re)loads the reference data shipped with goldaw.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        self.inner.db.migrate().await?;
+        reference::load_shipped(&self.inner.db).await?;
+        self.reload_catalogue().await
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.inner.url
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// The reference data in force now.
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        match self.inner.catalogue.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(crate) async fn reload_catalogue(&self) -> StoreResult<()> {
+        let fresh = Arc::new(Catalogue::load(&self.inner.db).await?);
+        match self.inner.catalogue.write() {
+            Ok(mut c) => *c = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database is reachable (for `/health`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        with_db!(self.db(), pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.inner.db.close().await
+    }
+}
