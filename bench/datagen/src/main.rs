@@ -57,7 +57,14 @@ fn splitmix64(x: &mut u64) -> u64 {
 impl Rng {
     fn new(seed: u64) -> Rng {
         let mut x = seed;
-        Rng { s: [splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x), splitmix64(&mut x)] }
+        Rng {
+            s: [
+                splitmix64(&mut x),
+                splitmix64(&mut x),
+                splitmix64(&mut x),
+                splitmix64(&mut x),
+            ],
+        }
     }
 
     #[inline]
@@ -155,9 +162,14 @@ struct Out {
 impl Out {
     fn create(dir: &std::path::Path, name: &str, header: &str) -> io::Result<Out> {
         let path = dir.join(name);
-        let f = File::create(&path)
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display())))?;
-        let mut o = Out { w: BufWriter::with_capacity(1 << 20, f), rows: 0, bytes: 0 };
+        let f = File::create(&path).map_err(|e| {
+            io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))
+        })?;
+        let mut o = Out {
+            w: BufWriter::with_capacity(1 << 20, f),
+            rows: 0,
+            bytes: 0,
+        };
         o.raw(header.as_bytes())?;
         o.raw(b"\n")?;
         Ok(o)
@@ -318,13 +330,24 @@ struct Leaf {
 }
 
 fn load_leaves(path: &PathBuf, n: u64) -> Result<Vec<Leaf>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let rows = parse_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header = rows.first().ok_or_else(|| format!("{}: empty file", path.display()))?;
+    let header = rows
+        .first()
+        .ok_or_else(|| format!("{}: empty file", path.display()))?;
     let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| format!("{}: no column {name}", path.display()))
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("{}: no column {name}", path.display()))
     };
-    let (c_code, c_level, c_parent, c_pop) = (col("code")?, col("level")?, col("parent_code")?, col("population")?);
+    let (c_code, c_level, c_parent, c_pop) = (
+        col("code")?,
+        col("level")?,
+        col("parent_code")?,
+        col("population")?,
+    );
     struct Unit {
         code: String,
         level: String,
@@ -341,9 +364,16 @@ fn load_leaves(path: &PathBuf, n: u64) -> Result<Vec<Leaf>, String> {
         let pop = if pop.is_empty() {
             None
         } else {
-            Some(pop.parse::<f64>().map_err(|_| format!("{}: line {}: bad population {pop:?}", path.display(), i + 1))?)
+            Some(pop.parse::<f64>().map_err(|_| {
+                format!("{}: line {}: bad population {pop:?}", path.display(), i + 1)
+            })?)
         };
-        units.push(Unit { code: get(c_code), level: get(c_level), parent: get(c_parent), pop });
+        units.push(Unit {
+            code: get(c_code),
+            level: get(c_level),
+            parent: get(c_parent),
+            pop,
+        });
     }
     let index = |code: &str| units.iter().position(|u| u.code == code);
     let is_parent = |code: &str| units.iter().any(|u| u.parent == code);
@@ -352,8 +382,9 @@ fn load_leaves(path: &PathBuf, n: u64) -> Result<Vec<Leaf>, String> {
         .iter()
         .position(|u| u.parent.is_empty())
         .ok_or_else(|| format!("{}: no country row (empty parent_code)", path.display()))?;
-    let velayats: Vec<usize> =
-        (0..units.len()).filter(|&i| units[i].parent == units[country].code).collect();
+    let velayats: Vec<usize> = (0..units.len())
+        .filter(|&i| units[i].parent == units[country].code)
+        .collect();
     if velayats.is_empty() {
         return Err(format!("{}: the country has no children", path.display()));
     }
@@ -382,7 +413,11 @@ fn load_leaves(path: &PathBuf, n: u64) -> Result<Vec<Leaf>, String> {
         let mine = if mine.is_empty() { vec![v] } else { mine };
         let own: f64 = mine.iter().filter_map(|&i| units[i].pop).sum();
         let others = mine.iter().filter(|&&i| units[i].pop.is_none()).count();
-        let share = if others > 0 { (vpop - own).max(0.0) / others as f64 } else { 0.0 };
+        let share = if others > 0 {
+            (vpop - own).max(0.0) / others as f64
+        } else {
+            0.0
+        };
         for &i in &mine {
             weights.push(units[i].pop.unwrap_or(share));
             let capital = units[v].level.starts_with("capital");
@@ -436,30 +471,148 @@ fn load_leaves(path: &PathBuf, n: u64) -> Result<Vec<Leaf>, String> {
 // Vocabulary.
 
 const GIVEN_F: &[&str] = &[
-    "Aýna", "Gülnara", "Maýsa", "Jeren", "Ogulgerek", "Bahar", "Aýgül", "Gözel", "Enejan", "Mähri", "Selbi",
-    "Şirin", "Ogulşat", "Mähriban", "Nurjemal", "Leýli", "Läle", "Sona", "Aýjemal", "Bägül", "Dürdane",
-    "Güljemal", "Ýazgül", "Ogulbibi", "Maral", "Gülälek", "Jahan", "Täzegül", "Näzik", "Ogulnabat",
+    "Aýna",
+    "Gülnara",
+    "Maýsa",
+    "Jeren",
+    "Ogulgerek",
+    "Bahar",
+    "Aýgül",
+    "Gözel",
+    "Enejan",
+    "Mähri",
+    "Selbi",
+    "Şirin",
+    "Ogulşat",
+    "Mähriban",
+    "Nurjemal",
+    "Leýli",
+    "Läle",
+    "Sona",
+    "Aýjemal",
+    "Bägül",
+    "Dürdane",
+    "Güljemal",
+    "Ýazgül",
+    "Ogulbibi",
+    "Maral",
+    "Gülälek",
+    "Jahan",
+    "Täzegül",
+    "Näzik",
+    "Ogulnabat",
 ];
 const GIVEN_M: &[&str] = &[
-    "Merdan", "Döwlet", "Oraz", "Serdar", "Berdi", "Batyr", "Arslan", "Myrat", "Rejep", "Aman", "Kerim", "Ata",
-    "Nury", "Ýazmyrat", "Maksat", "Begenç", "Gadam", "Şatlyk", "Ahmet", "Meret", "Parahat", "Nepes", "Ylýas",
-    "Täçmyrat", "Hojamyrat", "Çary", "Ýusup", "Öwez", "Bahtyýar", "Döwran", "Azat", "Sapar", "Perhat",
+    "Merdan",
+    "Döwlet",
+    "Oraz",
+    "Serdar",
+    "Berdi",
+    "Batyr",
+    "Arslan",
+    "Myrat",
+    "Rejep",
+    "Aman",
+    "Kerim",
+    "Ata",
+    "Nury",
+    "Ýazmyrat",
+    "Maksat",
+    "Begenç",
+    "Gadam",
+    "Şatlyk",
+    "Ahmet",
+    "Meret",
+    "Parahat",
+    "Nepes",
+    "Ylýas",
+    "Täçmyrat",
+    "Hojamyrat",
+    "Çary",
+    "Ýusup",
+    "Öwez",
+    "Bahtyýar",
+    "Döwran",
+    "Azat",
+    "Sapar",
+    "Perhat",
 ];
 /// Family-name stems; men's names end in -ow, women's in -owa.
 const FAMILY: &[&str] = &[
-    "Aman", "Annamyrad", "Atamyrad", "Baýram", "Begmyrad", "Çaryýar", "Döwlet", "Durdymyrad", "Gandym",
-    "Geldimyrad", "Gurban", "Gylyj", "Hojamyrad", "Hydyr", "Jumamyrad", "Kakamyrad", "Mered", "Muhammed",
-    "Murad", "Nazar", "Nurmyrad", "Oraz", "Öwez", "Pirjan", "Rejep", "Sapar", "Seýitmyrad", "Söýün", "Şamyrad",
-    "Täçmämmed", "Ýazmyrad", "Ybraýym", "Agamyrad", "Allamyrad",
+    "Aman",
+    "Annamyrad",
+    "Atamyrad",
+    "Baýram",
+    "Begmyrad",
+    "Çaryýar",
+    "Döwlet",
+    "Durdymyrad",
+    "Gandym",
+    "Geldimyrad",
+    "Gurban",
+    "Gylyj",
+    "Hojamyrad",
+    "Hydyr",
+    "Jumamyrad",
+    "Kakamyrad",
+    "Mered",
+    "Muhammed",
+    "Murad",
+    "Nazar",
+    "Nurmyrad",
+    "Oraz",
+    "Öwez",
+    "Pirjan",
+    "Rejep",
+    "Sapar",
+    "Seýitmyrad",
+    "Söýün",
+    "Şamyrad",
+    "Täçmämmed",
+    "Ýazmyrad",
+    "Ybraýym",
+    "Agamyrad",
+    "Allamyrad",
 ];
 const STREETS: &[&str] = &[
-    "Görogly", "Magtymguly", "Atatürk", "Oguzhan", "Garaşsyzlyk", "Azady", "Andalyp", "Gurbansoltan eje",
-    "Türkmenbaşy", "Arçabil", "Çandybil", "Galkynyş", "Zelili", "Kemine", "Bagtyýarlyk", "Parahat", "Mollanepes",
-    "Seýitnazar Seýdi", "Baba Gammar", "Bitarap Türkmenistan",
+    "Görogly",
+    "Magtymguly",
+    "Atatürk",
+    "Oguzhan",
+    "Garaşsyzlyk",
+    "Azady",
+    "Andalyp",
+    "Gurbansoltan eje",
+    "Türkmenbaşy",
+    "Arçabil",
+    "Çandybil",
+    "Galkynyş",
+    "Zelili",
+    "Kemine",
+    "Bagtyýarlyk",
+    "Parahat",
+    "Mollanepes",
+    "Seýitnazar Seýdi",
+    "Baba Gammar",
+    "Bitarap Türkmenistan",
 ];
 const VILLAGES: &[&str] = &[
-    "Täze oba", "Gülüstan", "Bereket", "Ýaşlyk", "Zähmet", "Parahat", "Rowaç", "Bagtyýar", "Dostluk", "Hasyl",
-    "Galkynyş", "Miras", "Altyn sähra", "Gökje", "Ýeňiş", "Sähra",
+    "Täze oba",
+    "Gülüstan",
+    "Bereket",
+    "Ýaşlyk",
+    "Zähmet",
+    "Parahat",
+    "Rowaç",
+    "Bagtyýar",
+    "Dostluk",
+    "Hasyl",
+    "Galkynyş",
+    "Miras",
+    "Altyn sähra",
+    "Gökje",
+    "Ýeňiş",
+    "Sähra",
 ];
 
 // Target groups, in the order of INTERCHANGE.md; a person's set is a bit mask.
@@ -495,8 +648,19 @@ const OLDER_ALONE: u16 = 1 << 12;
 const CHRONIC_ILLNESS: u16 = 1 << 13;
 
 const REFERRAL: &[&str] = &[
-    "benefits_list", "self", "outreach", "hotline", "police", "juvenile_inspectorate", "school", "health",
-    "guardianship", "court", "mlsp", "ngo", "other",
+    "benefits_list",
+    "self",
+    "outreach",
+    "hotline",
+    "police",
+    "juvenile_inspectorate",
+    "school",
+    "health",
+    "guardianship",
+    "court",
+    "mlsp",
+    "ngo",
+    "other",
 ];
 const R_HOTLINE: usize = 3;
 const R_COURT: usize = 9;
@@ -508,8 +672,26 @@ const HOTLINE: usize = 13;
 const RES_CARE: usize = 14;
 const U_FIRST: usize = 15; // U_EDU, U_HOUSING, U_BENEFIT, U_EMPLOY, U_HEALTH
 const SERVICE: &[&str] = &[
-    "S01", "S02", "S03", "S04", "S05", "S06", "S07", "S08", "S09", "S10", "S11", "S12", "ETRAP_SW", "HOTLINE",
-    "RES_CARE", "U_EDU", "U_HOUSING", "U_BENEFIT", "U_EMPLOY", "U_HEALTH",
+    "S01",
+    "S02",
+    "S03",
+    "S04",
+    "S05",
+    "S06",
+    "S07",
+    "S08",
+    "S09",
+    "S10",
+    "S11",
+    "S12",
+    "ETRAP_SW",
+    "HOTLINE",
+    "RES_CARE",
+    "U_EDU",
+    "U_HOUSING",
+    "U_BENEFIT",
+    "U_EMPLOY",
+    "U_HEALTH",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -585,7 +767,11 @@ impl Gen {
             let alone = self.rng.chance(ALONE_P);
             if alone {
                 let old = self.rng.chance(0.35);
-                let age = if old { old_age(&mut self.rng) } else { adult_age(&mut self.rng).max(20) };
+                let age = if old {
+                    old_age(&mut self.rng)
+                } else {
+                    adult_age(&mut self.rng).max(20)
+                };
                 let female = self.rng.chance(if old { 0.70 } else { 0.45 });
                 members.push(Member { age, female });
             } else {
@@ -612,20 +798,34 @@ impl Gen {
     fn compose(&mut self, size: usize, m: &mut Vec<Member>) {
         let r = &mut self.rng;
         let head_old = r.chance(0.13);
-        let head_age = if head_old { old_age(r) } else { adult_age(r).max(20) };
+        let head_age = if head_old {
+            old_age(r)
+        } else {
+            adult_age(r).max(20)
+        };
         let head_female = r.chance(if size == 1 { 0.5 } else { 0.2 });
-        m.push(Member { age: head_age, female: head_female });
+        m.push(Member {
+            age: head_age,
+            female: head_female,
+        });
         if size >= 2 && r.chance(0.82) {
             let delta = r.range(-2, 8);
-            let age = if head_female { head_age + delta } else { head_age - delta };
-            m.push(Member { age: age.clamp(18, 95), female: !head_female });
+            let age = if head_female {
+                head_age + delta
+            } else {
+                head_age - delta
+            };
+            m.push(Member {
+                age: age.clamp(18, 95),
+                female: !head_female,
+            });
         }
         while m.len() < size {
             // The others are about 61% children, 36% adults under 60 and 3% older people.
             let kind = r.below(1000);
             let age = if kind < 610 {
-                if head_age >= 60 || head_age < 19 {
-                    r.range(1, 17) // grandchildren, or siblings of a young head
+                if head_age >= 60 {
+                    r.range(1, 17) // grandchildren
                 } else {
                     r.range((head_age - 42).max(1), (head_age - 18).min(17))
                 }
@@ -656,13 +856,29 @@ impl Gen {
         let house = r.range(1, 160);
         let _ = if urban {
             match p {
-                0 => write!(addr, "{} köçesi, jaý {house}, öý {}", r.of(STREETS), r.range(1, 90)),
-                1 => write!(addr, "mikroraýon {}, jaý {}, öý {}", r.range(1, 30), r.range(1, 60), r.range(1, 120)),
+                0 => write!(
+                    addr,
+                    "{} köçesi, jaý {house}, öý {}",
+                    r.of(STREETS),
+                    r.range(1, 90)
+                ),
+                1 => write!(
+                    addr,
+                    "mikroraýon {}, jaý {}, öý {}",
+                    r.range(1, 30),
+                    r.range(1, 60),
+                    r.range(1, 120)
+                ),
                 _ => write!(addr, "Köçe {}, jaý {house}", r.range(1, 80)),
             }
         } else {
             match p {
-                0 => write!(addr, "{} obasy, {} köçesi, jaý {house}", r.of(VILLAGES), r.of(STREETS)),
+                0 => write!(
+                    addr,
+                    "{} obasy, {} köçesi, jaý {house}",
+                    r.of(VILLAGES),
+                    r.of(STREETS)
+                ),
                 1 => write!(addr, "{} obasy, jaý {house}", r.of(VILLAGES)),
                 _ => write!(addr, "Köçe {}, jaý {house}", r.range(1, 40)),
             }
@@ -678,7 +894,13 @@ impl Gen {
         o.end_row()
     }
 
-    fn write_members(&mut self, household: Option<u64>, m: &[Member], leaf: &Leaf, urban: bool) -> io::Result<()> {
+    fn write_members(
+        &mut self,
+        household: Option<u64>,
+        m: &[Member],
+        leaf: &Leaf,
+        urban: bool,
+    ) -> io::Result<()> {
         let family = self.rng.of(FAMILY);
         let children = m.iter().filter(|x| x.age < 18).count();
         let alone = m.len() == 1;
@@ -696,7 +918,16 @@ impl Gen {
             }
         }
         for (i, p) in m.iter().enumerate() {
-            self.write_person(household, i == 0, p, family, family_groups, alone, leaf, urban)?;
+            self.write_person(
+                household,
+                i == 0,
+                p,
+                family,
+                family_groups,
+                alone,
+                leaf,
+                urban,
+            )?;
         }
         Ok(())
     }
@@ -718,7 +949,11 @@ impl Gen {
         let r = &mut self.rng;
         let age = p.age;
         let birth = day_in_year(r, 2025 - age);
-        let given = if p.female { r.of(GIVEN_F) } else { r.of(GIVEN_M) };
+        let given = if p.female {
+            r.of(GIVEN_F)
+        } else {
+            r.of(GIVEN_M)
+        };
 
         // Washington Group answers: not asked under 5.
         let mut wg = [0u8; 6];
@@ -738,7 +973,11 @@ impl Gen {
             }; // per 1024: chance of "some difficulty" in a domain
             let bits = r.next();
             for (d, v) in wg.iter_mut().enumerate() {
-                *v = if ((bits >> (d * 10)) & 1023) < some { 2 } else { 1 };
+                *v = if ((bits >> (d * 10)) & 1023) < some {
+                    2
+                } else {
+                    1
+                };
             }
             if r.chance(p_dis) {
                 disabled = true;
@@ -814,11 +1053,9 @@ impl Gen {
         });
 
         // A case?
-        let p_case = if g & !(LARGE_FAMILY) != 0 {
+        let p_case = if g & !LARGE_FAMILY != 0 {
             0.05
-        } else if g != 0 {
-            0.012
-        } else if benefits {
+        } else if g != 0 || benefits {
             0.012
         } else {
             0.0063
@@ -826,7 +1063,7 @@ impl Gen {
         let has_case = r.chance(p_case);
         let mut case = None;
         if has_case {
-            let c = self.plan_case(birth, age, p.female, g, benefits, alone, leaf);
+            let c = self.plan_case(birth, age, g, benefits, leaf);
             // A person assessed as needing support belongs to some group: add the obvious one.
             if c.priority.is_some() && g == 0 {
                 if age < 18 {
@@ -898,8 +1135,7 @@ impl Gen {
     }
 
     /// When the case was opened and how far it has come by AS_OF.
-    #[allow(clippy::too_many_arguments)]
-    fn plan_case(&mut self, birth: i32, age: i32, female: bool, g: u16, benefits: bool, alone: bool, leaf: &Leaf) -> CasePlan {
+    fn plan_case(&mut self, birth: i32, age: i32, g: u16, benefits: bool, leaf: &Leaf) -> CasePlan {
         let r = &mut self.rng;
         // The programme grows: more cases each year.
         let year = 2021 + r.pick(&[8, 14, 22, 27, 29]) as i32;
@@ -908,7 +1144,21 @@ impl Gen {
             let from = (birth + 1).max(CASES_FROM);
             opened = r.range(from, AS_OF);
         }
-        let mut w: [u32; 13] = [if benefits { 45 } else { 9 }, 10, 8, 5, 3, 2, 1, 8, 2, 2, 3, 6, 3];
+        let mut w: [u32; 13] = [
+            if benefits { 45 } else { 9 },
+            10,
+            8,
+            5,
+            3,
+            2,
+            1,
+            8,
+            2,
+            2,
+            3,
+            6,
+            3,
+        ];
         if age < 18 {
             w[6] += 14; // school
         }
@@ -935,7 +1185,10 @@ impl Gen {
         }
         let referral = r.pick(&w);
         // Triage: critical 6%, support 32%, none 62% of those assessed; groups shift it a little.
-        let pw: [u32; 3] = if g & (WOMAN_GBV | CHILD_NO_PARENTAL_CARE | INFANT_IN_CARE | FAMILY_SUBSTANCE_USE) != 0 {
+        let pw: [u32; 3] = if g
+            & (WOMAN_GBV | CHILD_NO_PARENTAL_CARE | INFANT_IN_CARE | FAMILY_SUBSTANCE_USE)
+            != 0
+        {
             [18, 42, 40]
         } else if g != 0 {
             [6, 38, 56]
@@ -947,18 +1200,38 @@ impl Gen {
         // Timeline: t1 initial assessment starts, t2 it ends (priority set), t3 holistic assessment done,
         // t4 support plan agreed, t5 end of active support, t6 closure after monitoring.
         let t1 = opened + if critical { 0 } else { r.range(0, 10) };
-        let t2 = t1 + if critical { r.range(0, 3) } else { r.range(1, 20) };
-        let t3 = t2 + if critical { r.range(3, 14) } else { r.range(7, 30) };
-        let t4 = t3 + r.range(3, 21);
-        let t5 = t4 + if critical { r.range(30, 180) } else { r.range(90, 270) };
-        let long_term = pr < 2
-            && r.chance(if g & (ADULT_DISABILITY | CHILD_DISABILITY | OLDER_ALONE | CHRONIC_ILLNESS) != 0 {
-                0.22
+        let t2 = t1
+            + if critical {
+                r.range(0, 3)
             } else {
-                0.04
-            });
-        let t6 = if long_term { i32::MAX } else { t5 + r.range(60, 180) };
-        let _ = (female, alone);
+                r.range(1, 20)
+            };
+        let t3 = t2
+            + if critical {
+                r.range(3, 14)
+            } else {
+                r.range(7, 30)
+            };
+        let t4 = t3 + r.range(3, 21);
+        let t5 = t4
+            + if critical {
+                r.range(30, 180)
+            } else {
+                r.range(90, 270)
+            };
+        let long_term = pr < 2
+            && r.chance(
+                if g & (ADULT_DISABILITY | CHILD_DISABILITY | OLDER_ALONE | CHRONIC_ILLNESS) != 0 {
+                    0.22
+                } else {
+                    0.04
+                },
+            );
+        let t6 = if long_term {
+            i32::MAX
+        } else {
+            t5 + r.range(60, 180)
+        };
         // Status on AS_OF (index into STATUS).
         let (status, priority, closed) = if AS_OF < t1 {
             (0, None, None)
@@ -984,13 +1257,41 @@ impl Gen {
         };
         self.next_case += 1;
         let worker = leaf.first_worker + self.rng.below(leaf.workers.max(1));
-        CasePlan { id: self.next_case, opened, referral, priority, status, closed, worker, t1, t2, t3, t4, t5, t6 }
+        CasePlan {
+            id: self.next_case,
+            opened,
+            referral,
+            priority,
+            status,
+            closed,
+            worker,
+            t1,
+            t2,
+            t3,
+            t4,
+            t6,
+        }
     }
 
-    fn write_case(&mut self, person: u64, c: &CasePlan, g: u16, age: i32, female: bool, leaf: &Leaf) -> io::Result<()> {
+    fn write_case(
+        &mut self,
+        person: u64,
+        c: &CasePlan,
+        g: u16,
+        age: i32,
+        female: bool,
+        leaf: &Leaf,
+    ) -> io::Result<()> {
         const PRIORITY: [&str; 3] = ["critical", "support", "none"];
-        const STATUS: [&str; 7] =
-            ["referred", "initial_assessment", "holistic_assessment", "support_plan", "active", "monitoring", "closed"];
+        const STATUS: [&str; 7] = [
+            "referred",
+            "initial_assessment",
+            "holistic_assessment",
+            "support_plan",
+            "active",
+            "monitoring",
+            "closed",
+        ];
         self.st.status[c.status] += 1;
         self.st.referral[c.referral] += 1;
         if let Some(p) = c.priority {
@@ -1027,7 +1328,15 @@ impl Gen {
     }
 
     /// 1-4 service episodes for a case triaged critical or support.
-    fn write_episodes(&mut self, person: u64, c: &CasePlan, g: u16, age: i32, female: bool, leaf: &Leaf) -> io::Result<()> {
+    fn write_episodes(
+        &mut self,
+        person: u64,
+        c: &CasePlan,
+        g: u16,
+        age: i32,
+        female: bool,
+        leaf: &Leaf,
+    ) -> io::Result<()> {
         let critical = c.priority == Some(0);
         let r = &mut self.rng;
         // (service, start, natural end or None for open-ended)
@@ -1038,7 +1347,11 @@ impl Gen {
         let sw = r.chance(0.92);
         if sw {
             let start = if critical { c.t1 } else { c.t2 };
-            eps.push((ETRAP_SW, start, if c.t6 == i32::MAX { None } else { Some(c.t6) }));
+            eps.push((
+                ETRAP_SW,
+                start,
+                if c.t6 == i32::MAX { None } else { Some(c.t6) },
+            ));
         }
         // Specialized services matched to the person's groups (or age when there is none).
         let mut cands: Vec<usize> = Vec::with_capacity(8);
@@ -1088,9 +1401,19 @@ impl Gen {
                 cands.push(3);
             }
         }
-        let want = if !sw || r.chance(0.55) { 1 } else if r.chance(0.4) { 2 } else { 0 };
+        let want = if !sw || r.chance(0.55) {
+            1
+        } else if r.chance(0.4) {
+            2
+        } else {
+            0
+        };
         for k in 0..want.min(cands.len()) {
-            let pick = if k == 0 { r.below(cands.len() as u64) as usize } else { (k + 1) % cands.len() };
+            let pick = if k == 0 {
+                r.below(cands.len() as u64) as usize
+            } else {
+                (k + 1) % cands.len()
+            };
             let s = cands[pick];
             if eps.iter().any(|e| e.0 == s) {
                 continue;
@@ -1130,13 +1453,21 @@ impl Gen {
         }
         if (c.referral == R_COURT || c.referral == R_MLSP) && r.chance(0.15) {
             let start = c.t2 + r.range(0, 30);
-            let end = if r.chance(0.3) { None } else { Some(start + r.range(90, 720)) };
+            let end = if r.chance(0.3) {
+                None
+            } else {
+                Some(start + r.range(90, 720))
+            };
             eps.push((RES_CARE, start, end));
         }
         eps.truncate(4);
         if eps.is_empty() {
             let start = if critical { c.t1 } else { c.t2 };
-            eps.push((ETRAP_SW, start, if c.t6 == i32::MAX { None } else { Some(c.t6) }));
+            eps.push((
+                ETRAP_SW,
+                start,
+                if c.t6 == i32::MAX { None } else { Some(c.t6) },
+            ));
         }
 
         let mut user_2025 = false;
@@ -1224,8 +1555,7 @@ struct CasePlan {
     t2: i32,
     t3: i32,
     t4: i32,
-    #[allow(dead_code)]
-    t5: i32,
+    /// Closure after monitoring; i32::MAX for a long-term case that stays open.
     t6: i32,
 }
 
@@ -1249,7 +1579,9 @@ struct Args {
 
 fn parse_number(flag: &str, v: &str) -> Result<u64, String> {
     let clean: String = v.chars().filter(|&c| c != '_' && c != ',').collect();
-    clean.parse::<u64>().map_err(|_| format!("{flag}: not a whole number: {v:?}"))
+    clean
+        .parse::<u64>()
+        .map_err(|_| format!("{flag}: not a whole number: {v:?}"))
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -1266,7 +1598,12 @@ fn parse_args() -> Result<Option<Args>, String> {
         if flag == "-h" || flag == "--help" {
             return Ok(None);
         }
-        let mut value = || inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{flag} needs a value"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
         match flag.as_str() {
             "--out" => out = Some(PathBuf::from(value()?)),
             "--persons" => persons = parse_number(&flag, &value()?)?,
@@ -1277,20 +1614,35 @@ fn parse_args() -> Result<Option<Args>, String> {
     }
     let out = out.ok_or("--out DIR is required")?;
     if persons > MAX_ID {
-        return Err(format!("--persons {persons}: at most {MAX_ID} (ids have 8 digits)"));
+        return Err(format!(
+            "--persons {persons}: at most {MAX_ID} (ids have 8 digits)"
+        ));
     }
-    Ok(Some(Args { out, persons, seed, admin_units }))
+    Ok(Some(Args {
+        out,
+        persons,
+        seed,
+        admin_units,
+    }))
 }
 
 fn run(args: Args) -> Result<(), String> {
     let started = Instant::now();
     let mut leaves = load_leaves(&args.admin_units, args.persons)?;
     // Etraps get the urban share that makes the country about half urban (cities are all urban).
-    let urban_only: u64 = leaves.iter().filter(|l| l.urban_only).map(|l| l.persons).sum();
+    let urban_only: u64 = leaves
+        .iter()
+        .filter(|l| l.urban_only)
+        .map(|l| l.persons)
+        .sum();
     let etraps = args.persons - urban_only;
-    let etrap_urban =
-        if etraps == 0 { 0.0 } else { ((args.persons as f64 * 0.5 - urban_only as f64) / etraps as f64).clamp(0.0, 1.0) };
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let etrap_urban = if etraps == 0 {
+        0.0
+    } else {
+        ((args.persons as f64 * 0.5 - urban_only as f64) / etraps as f64).clamp(0.0, 1.0)
+    };
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let io = |e: io::Error| e.to_string();
     let mut g = Gen {
         rng: Rng::new(args.seed),
@@ -1335,9 +1687,18 @@ fn run(args: Args) -> Result<(), String> {
     let secs = started.elapsed().as_secs_f64();
     let n = args.persons.max(1) as f64;
     let pct = |x: u64, of: f64| 100.0 * x as f64 / of.max(1.0);
-    eprintln!("goldaw-datagen: seed {}, {} persons in {} leaf units -> {}", args.seed, args.persons, leaves.len(), args.out.display());
+    eprintln!(
+        "goldaw-datagen: seed {}, {} persons in {} leaf units -> {}",
+        args.seed,
+        args.persons,
+        leaves.len(),
+        args.out.display()
+    );
     for (name, (rows, bytes)) in &files {
-        eprintln!("  {name:<22} {rows:>10} rows {:>10.1} MB", *bytes as f64 / 1e6);
+        eprintln!(
+            "  {name:<22} {rows:>10} rows {:>10.1} MB",
+            *bytes as f64 / 1e6
+        );
     }
     let cases = files[2].1 .0;
     let assessed: u64 = st.priority.iter().sum();
@@ -1368,8 +1729,12 @@ fn run(args: Args) -> Result<(), String> {
         "  status: referred {} initial_assessment {} holistic_assessment {} support_plan {} active {} monitoring {} closed {}",
         st.status[0], st.status[1], st.status[2], st.status[3], st.status[4], st.status[5], st.status[6]
     );
-    let by_service: Vec<String> =
-        SERVICE.iter().zip(st.episodes_by_service).filter(|(_, c)| *c > 0).map(|(s, c)| format!("{s} {c}")).collect();
+    let by_service: Vec<String> = SERVICE
+        .iter()
+        .zip(st.episodes_by_service)
+        .filter(|(_, c)| *c > 0)
+        .map(|(s, c)| format!("{s} {c}"))
+        .collect();
     eprintln!("  episodes: {}", by_service.join(", "));
     eprintln!(
         "  service users 2025 (distinct persons with an S01..S12/ETRAP_SW episode overlapping 2025): {} \

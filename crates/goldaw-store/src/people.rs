@@ -151,7 +151,7 @@ impl PersonRow {
 }
 
 /// The folded name used for search: "family given".
-pub(crate) fn name_key(data: &PersonData) -> String {
+pub(crate) fn name_key_of(data: &PersonData) -> String {
     match &data.family_name {
         Some(f) => fold_name(&format!("{} {}", f.as_str(), data.given_name.as_str())),
         None => fold_name(data.given_name.as_str()),
@@ -290,7 +290,7 @@ impl Store {
             .bind(data.relationship.map(Relationship::as_str))
             .bind(data.given_name.as_str())
             .bind(data.family_name.as_ref().map(PersonName::as_str))
-            .bind(name_key(&data))
+            .bind(name_key_of(&data))
             .bind(data.sex.as_str())
             .bind(data.birth_date)
             .bind(data.admin_unit.as_str())
@@ -340,7 +340,7 @@ impl Store {
             .bind(data.relationship.map(Relationship::as_str))
             .bind(data.given_name.as_str())
             .bind(data.family_name.as_ref().map(PersonName::as_str))
-            .bind(name_key(&data))
+            .bind(name_key_of(&data))
             .bind(data.sex.as_str())
             .bind(data.birth_date)
             .bind(data.admin_unit.as_str())

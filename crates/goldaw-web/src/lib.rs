@@ -1,1 +1,58 @@
+//! The goldaw web server: a JSON API under `/api/v1` documented at `/api/openapi.json`,
+//! and `/health`. Handlers only translate HTTP to store calls: every rule lives in the store
+//! or the domain, and every store call carries the principal asking.
 
+pub mod api;
+mod error;
+mod principal;
+
+use axum::Router;
+use goldaw_store::Store;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+pub use error::ApiError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The whole application as a router (tests serve it on an ephemeral port).
+pub fn app(store: Store) -> Router {
+    let state = AppState { store };
+    api::router()
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(store: Store, listener: TcpListener) -> std::io::Result<()> {
+    let app = app(store);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,90 @@
+//! The JSON API, version 1.
+
+mod households;
+mod persons;
+
+use crate::error::ErrorBody;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "goldaw API",
+        description = "Case management for community-based social services. All personal data is scoped to the caller; records outside scope answer 404.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    paths(
+        health,
+        persons::search, persons::read, persons::create, persons::update,
+        households::search, households::read, households::create, households::update,
+    ),
+    components(schemas(ErrorBody, Health)),
+    tags((name = "people", description = "People and households"))
+)]
+pub struct ApiDoc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/api/openapi.json", get(openapi))
+        .nest("/api/v1", Router::new().merge(persons::router()).merge(households::router()))
+        .fallback(not_found)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` when the database answers.
+    pub status: String,
+    pub version: String,
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/health", responses((status = 200, body = Health), (status = 503, body = Health)))]
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let (status, word) = match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    };
+    (
+        status,
+        Json(Health {
+            status: word.to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> crate::ApiError {
+    crate::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page or API route")
+}
+
+/// Paging of list answers.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// At most this many items (1..200, default 50).
+    pub limit: Option<u32>,
+    /// Skip this many items first.
+    pub offset: Option<u32>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub limit: u32,
+    pub offset: u32,
+}
