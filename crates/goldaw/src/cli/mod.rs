@@ -1,0 +1,117 @@
+//! The command line: one subcommand per operator task.
+
+mod import_export;
+mod plan;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use goldaw_store::{DatabaseUrl, Principal, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(name = "goldaw", version, about = "Case management for community-based social services")]
+pub struct Args {
+    /// Where the data lives: sqlite://PATH or postgres://USER@HOST/DB.
+    /// Default: an SQLite file at ./goldaw-data/goldaw.db.
+    #[arg(long, global = true, env = "GOLDAW_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the web pages and the JSON API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Fill the database with demo data first (skipped if already there).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply database migrations and reload the shipped reference data.
+    Migrate,
+    /// Fill the database with a believable demo: etraps, households, people, cases.
+    Demo,
+    /// Import the interchange CSV files found in DIR, all or nothing.
+    Import { dir: PathBuf },
+    /// Export every interchange CSV file into DIR.
+    Export { dir: PathBuf },
+    /// Planning models.
+    #[command(subcommand)]
+    Plan(plan::PlanCommand),
+}
+
+impl Args {
+    fn database_url(&self) -> anyhow::Result<DatabaseUrl> {
+        match &self.database_url {
+            Some(u) => Ok(u.parse()?),
+            None => Ok(DatabaseUrl::default_sqlite()),
+        }
+    }
+}
+
+async fn open(args: &Args) -> anyhow::Result<Store> {
+    let url = args.database_url()?;
+    Store::open(&url)
+        .await
+        .with_context(|| format!("opening the database {url}"))
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    match &args.command {
+        Command::Plan(cmd) => plan::run(cmd),
+        Command::Migrate => {
+            let store = open(&args).await?;
+            println!("database {} is up to date", store.url());
+            store.close().await;
+            Ok(())
+        }
+        Command::Demo => {
+            let store = open(&args).await?;
+            let summary = crate::demo::load(&store).await?;
+            println!("{summary}");
+            store.close().await;
+            Ok(())
+        }
+        Command::Import { dir } => {
+            let store = open(&args).await?;
+            let result = import_export::import(&store, dir).await;
+            store.close().await;
+            result
+        }
+        Command::Export { dir } => {
+            let store = open(&args).await?;
+            let result = import_export::export(&store, dir).await;
+            store.close().await;
+            result
+        }
+        Command::Serve { listen, demo } => {
+            let store = open(&args).await?;
+            if *demo {
+                let summary = crate::demo::load(&store).await?;
+                eprintln!("{summary}");
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            let local = listener.local_addr()?;
+            eprintln!("goldaw is serving {} at http://{local}/", store.url());
+            goldaw_web::serve(store.clone(), listener).await?;
+            store.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// The principal for an operator command run on the server.
+fn operator(command: &str) -> Principal {
+    Principal::system(command)
+}
+
+pub fn operator_for_demo() -> Principal {
+    operator("demo")
+}

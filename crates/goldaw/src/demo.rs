@@ -1,0 +1,177 @@
+//! `goldaw demo`: a small, believable data set for trying goldaw out.
+//!
+//! Five etraps, about thirty households and a hundred and thirty people across the target groups,
+//! with Washington Group answers, and cases with service episodes for those who need support.
+//! It is written as interchange files and imported, so the demo goes through exactly the checks
+//! real data does, and running it twice changes nothing (ids are the keys).
+//! Deterministic: the same every time, so screenshots and tests can rely on it.
+
+use anyhow::Context;
+use goldaw_store::interchange::NoProgress;
+use goldaw_store::Store;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// Etraps in the demo: (code, urban?).
+const ETRAPS: [(&str, bool); 5] = [
+    ("TM-S-02", true),
+    ("TM-A-05", false),
+    ("TM-D-10", true),
+    ("TM-L-01", false),
+    ("TM-M-03", false),
+];
+
+const FAMILY: [(&str, &str); 10] = [
+    ("Orazow", "Orazowa"),
+    ("Annaýew", "Annaýewa"),
+    ("Berdiýew", "Berdiýewa"),
+    ("Durdyýew", "Durdyýewa"),
+    ("Gurbanow", "Gurbanowa"),
+    ("Hojamuradow", "Hojamuradowa"),
+    ("Çaryýew", "Çaryýewa"),
+    ("Atajanow", "Atajanowa"),
+    ("Rejepow", "Rejepowa"),
+    ("Nuryýew", "Nuryýewa"),
+];
+const MEN: [&str; 10] = ["Merdan", "Döwlet", "Serdar", "Oraz", "Batyr", "Şatlyk", "Kerim", "Ýusup", "Arslan", "Myrat"];
+const WOMEN: [&str; 10] = ["Aýna", "Gülnara", "Maýsa", "Jeren", "Ogulgerek", "Bägül", "Enejan", "Selbi", "Aýgül", "Läle"];
+const STREETS: [&str; 6] = ["Magtymguly şaýoly", "Bitarap Türkmenistan köçesi", "Gorogly köçesi", "Atatürk köçesi", "Garaşsyzlyk köçesi", "Oguzhan köçesi"];
+
+/// A tiny deterministic generator (an LCG): enough to vary the demo, reproducible everywhere.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+struct Person {
+    id: String,
+    female: bool,
+    birth_year: u32,
+    groups: Vec<&'static str>,
+}
+
+/// Writes the demo's interchange files into `dir`.
+fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut rng = Lcg(2026);
+    let mut households = String::from("household_id,admin_unit,settlement,address\n");
+    let mut persons = String::from("person_id,household_id,given_name,family_name,sex,birth_date,admin_unit,settlement,receives_benefits,wg_seeing,wg_hearing,wg_walking,wg_cognition,wg_selfcare,wg_communication,target_groups,relationship\n");
+    let mut cases = String::from("case_id,person_id,admin_unit,opened_on,referral_source,priority,status,closed_on,worker_id\n");
+    let mut episodes = String::from("episode_id,case_id,person_id,service_code,provider_id,started_on,ended_on,units\n");
+    let (mut n_person, mut n_case, mut n_episode) = (0, 0, 0);
+    for (e, (unit, urban)) in ETRAPS.iter().enumerate() {
+        let settlement = if *urban { "urban" } else { "rural" };
+        for h in 0..6 {
+            let hid = format!("DEMO-H{:02}{:02}", e + 1, h + 1);
+            let street = STREETS[rng.next(STREETS.len() as u64) as usize];
+            writeln!(households, "{hid},{unit},{settlement},\"{street}, jaý {}\"", 1 + rng.next(90))?;
+            let family = FAMILY[rng.next(FAMILY.len() as u64) as usize];
+            // The household's story decides who lives there and which groups apply.
+            let story = (e * 6 + h) % 8;
+            let mut members: Vec<Person> = Vec::new();
+            let mut add = |female: bool, birth_year: u32, groups: Vec<&'static str>| {
+                n_person += 1;
+                members.push(Person { id: format!("DEMO-P{n_person:04}"), female, birth_year, groups });
+            };
+            match story {
+                // A woman who left a violent partner, with her son.
+                0 => { add(true, 1992, vec!["woman_gbv", "family_difficult"]); add(false, 2015, vec![]); }
+                // A large family with a child with a disability.
+                1 => { add(false, 1984, vec!["large_family"]); add(true, 1987, vec!["large_family"]); add(false, 2012, vec![]); add(true, 2014, vec!["child_disability"]); add(false, 2017, vec![]); add(true, 2020, vec![]); }
+                // An older woman alone with chronic illness.
+                2 => { add(true, 1944, vec!["older_alone", "chronic_illness"]); }
+                // An adult with a disability living with parents.
+                3 => { add(false, 1958, vec![]); add(true, 1961, vec![]); add(false, 1990, vec!["adult_disability"]); }
+                // A young man leaving residential care.
+                4 => { add(false, 2007, vec!["care_leaver"]); }
+                // A family affected by substance use, with a teenager at risk.
+                5 => { add(false, 1979, vec!["family_substance_use"]); add(true, 1982, vec!["family_substance_use"]); add(false, 2009, vec!["youth_at_risk"]); }
+                // A young woman facing an unintended pregnancy, with her mother.
+                6 => { add(true, 2005, vec!["woman_unintended_pregnancy"]); add(true, 1976, vec![]); }
+                // A family in a difficult situation, children at risk of separation.
+                _ => { add(true, 1990, vec!["family_difficult"]); add(false, 2016, vec!["child_at_risk_separation"]); add(true, 2019, vec!["child_at_risk_separation"]); }
+            }
+            for (m, p) in members.iter().enumerate() {
+                let given = if p.female { WOMEN[rng.next(10) as usize] } else { MEN[rng.next(10) as usize] };
+                let surname = if p.female { family.1 } else { family.0 };
+                let relationship = match (m, p.birth_year) {
+                    (0, _) => "head",
+                    (_, y) if y >= 2000 => "child",
+                    (1, _) if members[0].birth_year < 1970 && p.birth_year < 1970 => "spouse",
+                    (1, _) if p.birth_year + 15 < members[0].birth_year => "parent",
+                    _ => "spouse",
+                };
+                let disability = p.groups.iter().any(|g| g.contains("disability"));
+                let wg: [&str; 6] = if 2026 - p.birth_year < 5 {
+                    [""; 6]
+                } else if disability {
+                    ["1", "1", "3", "2", "3", "1"]
+                } else if 2026 - p.birth_year >= 75 {
+                    ["2", "2", "2", "1", "1", "1"]
+                } else {
+                    ["1"; 6]
+                };
+                let benefits = if disability || p.groups.contains(&"large_family") || p.groups.contains(&"older_alone") { "true" } else { "false" };
+                writeln!(
+                    persons,
+                    "{},{hid},{given},{surname},{},{}-{:02}-{:02},{unit},{settlement},{benefits},{},{},{relationship}",
+                    p.id,
+                    if p.female { "F" } else { "M" },
+                    p.birth_year,
+                    1 + rng.next(12),
+                    1 + rng.next(28),
+                    wg.join(","),
+                    p.groups.join(";"),
+                )?;
+                if p.groups.is_empty() || rng.next(4) == 0 {
+                    continue;
+                }
+                n_case += 1;
+                let cid = format!("DEMO-C{n_case:04}");
+                let critical = p.groups.iter().any(|g| *g == "woman_gbv" || *g == "child_at_risk_separation");
+                let (source, priority) = if critical { ("hotline", "critical") } else if p.groups.contains(&"care_leaver") { ("mlsp", "support") } else { ("benefits_list", "support") };
+                let opened = format!("2026-{:02}-{:02}", 1 + rng.next(8), 1 + rng.next(28));
+                let status = ["active", "monitoring", "support_plan", "closed"][rng.next(4) as usize];
+                let closed = if status == "closed" { "2026-10-15" } else { "" };
+                writeln!(cases, "{cid},{},{unit},{opened},{source},{priority},{status},{closed},DEMO-W{:02}", p.id, e + 1)?;
+                let services: &[&str] = match p.groups[0] {
+                    "woman_gbv" => &["ETRAP_SW", "S10", "U_EMPLOY", "U_HEALTH"],
+                    "child_disability" => &["ETRAP_SW", "S05"],
+                    "older_alone" => &["ETRAP_SW", "S02", "S03"],
+                    "adult_disability" => &["ETRAP_SW", "S01"],
+                    "care_leaver" => &["ETRAP_SW", "S07", "U_HOUSING"],
+                    "family_substance_use" => &["ETRAP_SW", "S09"],
+                    "youth_at_risk" => &["ETRAP_SW", "S08", "U_EDU"],
+                    "woman_unintended_pregnancy" => &["ETRAP_SW", "S12", "U_HEALTH"],
+                    _ => &["ETRAP_SW", "S04", "U_BENEFIT"],
+                };
+                for service in services {
+                    n_episode += 1;
+                    let ended = if status == "closed" { closed } else { "" };
+                    writeln!(episodes, "DEMO-E{n_episode:04},{cid},{},{service},DEMO-PR{:02},{opened},{ended},{}", p.id, e + 1, 2 + rng.next(30))?;
+                }
+            }
+        }
+    }
+    for (name, content) in [("households.csv", households), ("persons.csv", persons), ("cases.csv", cases), ("service_episodes.csv", episodes)] {
+        std::fs::write(dir.join(name), content).with_context(|| format!("writing the demo's {name}"))?;
+    }
+    Ok(())
+}
+
+/// Loads the demo into `store`; returns a one-line summary.
+pub async fn load(store: &Store) -> anyhow::Result<String> {
+    let dir = tempfile::tempdir().context("creating a folder for the demo files")?;
+    write_files(dir.path())?;
+    let summary = store
+        .import_dir(&crate::cli::operator_for_demo(), dir.path(), Arc::new(NoProgress))
+        .await
+        .context("loading the demo data")?;
+    let mut line = String::from("demo data loaded:");
+    for (file, rows) in summary.files {
+        let _ = write!(line, " {file} {rows}");
+    }
+    Ok(line)
+}
