@@ -25,6 +25,8 @@ pub mod interchange;
 pub mod people;
 mod reference;
 mod scope;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use db::DatabaseUrl;
 pub use error::{StoreError, StoreResult};

@@ -11,7 +11,7 @@ CREATE TABLE admin_units (
     population      BIGINT,
     population_year INTEGER,
     source          TEXT NOT NULL DEFAULT '',
-    sort_order      INTEGER NOT NULL
+    sort_order      BIGINT NOT NULL
 );
 
 -- Names of every closed code list (target groups, referral sources, service types, ...).
@@ -21,7 +21,7 @@ CREATE TABLE reference_terms (
     name_en    TEXT NOT NULL,
     name_ru    TEXT NOT NULL,
     name_tk    TEXT NOT NULL,
-    sort_order INTEGER NOT NULL,
+    sort_order BIGINT NOT NULL,
     PRIMARY KEY (kind, code)
 );
 
@@ -32,7 +32,7 @@ CREATE TABLE services (
     type       TEXT,
     form       TEXT,
     unit       TEXT NOT NULL,
-    sort_order INTEGER NOT NULL
+    sort_order BIGINT NOT NULL
 );
 
 CREATE TABLE population (

@@ -1,0 +1,72 @@
+//! Test support: a fresh, empty database on every backend the run has.
+//!
+//! SQLite always (a file in a temporary folder). PostgreSQL when `GOLDAW_TEST_POSTGRES_URL`
+//! names a server where the user may create databases: each call creates a new database there.
+//! The test command (`scripts/test.sh`) starts a throwaway PostgreSQL 15 and sets the variable;
+//! under CI (`CI` set) a missing variable is an error, so PostgreSQL is never silently skipped.
+
+use crate::{DatabaseUrl, Store};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub struct TestDb {
+    pub backend: &'static str,
+    pub url: DatabaseUrl,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn open(&self) -> Store {
+        match Store::open(&self.url).await {
+            Ok(s) => s,
+            Err(e) => panic!("cannot open the {} test database: {e}", self.backend),
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+pub const POSTGRES_ENV: &str = "GOLDAW_TEST_POSTGRES_URL";
+
+/// One fresh database per backend available to this run.
+pub async fn databases() -> Vec<TestDb> {
+    let mut dbs = vec![sqlite().await];
+    if let Some(pg) = postgres().await {
+        dbs.push(pg);
+    }
+    dbs
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = DatabaseUrl::Sqlite(dir.path().join("goldaw.db"));
+    TestDb { backend: "sqlite", url, _dir: Some(dir) }
+}
+
+/// A new empty PostgreSQL database, or `None` when no server was given (outside CI).
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(admin_url) = std::env::var(POSTGRES_ENV) else {
+        if std::env::var_os("CI").is_some() {
+            panic!("{POSTGRES_ENV} is not set: run the tests with scripts/test.sh, which starts PostgreSQL");
+        }
+        eprintln!("note: {POSTGRES_ENV} not set, PostgreSQL tests skipped (scripts/test.sh runs them)");
+        return None;
+    };
+    use sqlx::Connection;
+    let name = format!(
+        "goldaw_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_ENV}: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
+    let _ = conn.close().await;
+    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    let url = DatabaseUrl::Postgres(format!("{base}/{name}"));
+    Some(TestDb { backend: "postgres", url, _dir: None })
+}
