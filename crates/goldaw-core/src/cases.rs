@@ -62,7 +62,10 @@ impl CaseData {
             }
             _ => {}
         }
-        if self.status.requires_priority() && self.priority.is_none() && self.status != CaseStatus::Closed {
+        if self.status.requires_priority()
+            && self.priority.is_none()
+            && self.status != CaseStatus::Closed
+        {
             return Err((
                 "priority",
                 ParseError::new(format!(
@@ -77,7 +80,9 @@ impl CaseData {
 
 /// A service code: `S01`..`S12`, `ETRAP_SW`, `HOTLINE`, `RES_CARE`, `U_*`. Whether it is in the
 /// catalogue, and its level, is reference data the store holds.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct ServiceCode(String);
 
@@ -100,7 +105,9 @@ impl std::str::FromStr for ServiceCode {
         {
             Ok(ServiceCode(s.to_owned()))
         } else {
-            Err(ParseError::new(format!("'{s}' is not a service code (like S01 or ETRAP_SW)")))
+            Err(ParseError::new(format!(
+                "'{s}' is not a service code (like S01 or ETRAP_SW)"
+            )))
         }
     }
 }

@@ -10,7 +10,9 @@ use std::str::FromStr;
 ///
 /// 1 to 64 characters, no surrounding spaces, no control characters, and not starting with `~`:
 /// that prefix is reserved for households goldaw creates itself for people living alone.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct ExternalId(String);
 
@@ -87,7 +89,9 @@ impl fmt::Display for ExternalId {
 /// capital letters and digits (`TM-A`, `TM-A-09-01`). Codes are hierarchical: a unit's code starts
 /// with its parent's code and a `-`, which is what lets scopes filter by prefix.
 /// Whether the unit exists is the store's question.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct AdminUnitCode(String);
 

@@ -34,8 +34,15 @@ impl FileSpec {
 pub const ADMIN_UNITS: FileSpec = FileSpec {
     file: "admin_units.csv",
     required: &[
-        "code", "name_tk", "name_en", "name_ru", "level", "parent_code", "population",
-        "population_year", "source",
+        "code",
+        "name_tk",
+        "name_en",
+        "name_ru",
+        "level",
+        "parent_code",
+        "population",
+        "population_year",
+        "source",
     ],
     optional: &[],
 };
@@ -55,9 +62,22 @@ pub const HOUSEHOLDS: FileSpec = FileSpec {
 pub const PERSONS: FileSpec = FileSpec {
     file: "persons.csv",
     required: &[
-        "person_id", "household_id", "given_name", "family_name", "sex", "birth_date",
-        "admin_unit", "settlement", "receives_benefits", "wg_seeing", "wg_hearing", "wg_walking",
-        "wg_cognition", "wg_selfcare", "wg_communication", "target_groups",
+        "person_id",
+        "household_id",
+        "given_name",
+        "family_name",
+        "sex",
+        "birth_date",
+        "admin_unit",
+        "settlement",
+        "receives_benefits",
+        "wg_seeing",
+        "wg_hearing",
+        "wg_walking",
+        "wg_cognition",
+        "wg_selfcare",
+        "wg_communication",
+        "target_groups",
     ],
     // goldaw's extension: the person's relationship to the head of the household.
     optional: &["relationship"],
@@ -66,8 +86,15 @@ pub const PERSONS: FileSpec = FileSpec {
 pub const CASES: FileSpec = FileSpec {
     file: "cases.csv",
     required: &[
-        "case_id", "person_id", "admin_unit", "opened_on", "referral_source", "priority",
-        "status", "closed_on", "worker_id",
+        "case_id",
+        "person_id",
+        "admin_unit",
+        "opened_on",
+        "referral_source",
+        "priority",
+        "status",
+        "closed_on",
+        "worker_id",
     ],
     optional: &[],
 };
@@ -75,8 +102,14 @@ pub const CASES: FileSpec = FileSpec {
 pub const SERVICE_EPISODES: FileSpec = FileSpec {
     file: "service_episodes.csv",
     required: &[
-        "episode_id", "case_id", "person_id", "service_code", "provider_id", "started_on",
-        "ended_on", "units",
+        "episode_id",
+        "case_id",
+        "person_id",
+        "service_code",
+        "provider_id",
+        "started_on",
+        "ended_on",
+        "units",
     ],
     optional: &[],
 };
@@ -147,7 +180,10 @@ impl Layout {
         }
         for (i, name) in names.iter().enumerate().take(spec.required.len()) {
             if positions[i].is_none() {
-                return Err(FieldError::new(name, format!("column '{name}' is missing from the header")));
+                return Err(FieldError::new(
+                    name,
+                    format!("column '{name}' is missing from the header"),
+                ));
             }
         }
         Ok(Layout { spec, positions })
@@ -189,7 +225,8 @@ impl<'a> Row<'a> {
         if raw.is_empty() {
             return Err(FieldError::new(column, format!("{column} is required")));
         }
-        raw.parse().map_err(|e: ParseError| FieldError::new(column, e.0))
+        raw.parse()
+            .map_err(|e: ParseError| FieldError::new(column, e.0))
     }
 
     pub fn optional<T: FromStr<Err = ParseError>>(
@@ -246,13 +283,15 @@ impl<'a> Row<'a> {
                 format!("'{raw}' is not a whole number of zero or more"),
             ));
         }
-        raw.parse().map(Some).map_err(|_| {
-            FieldError::new(column, format!("'{raw}' is too large"))
-        })
+        raw.parse()
+            .map(Some)
+            .map_err(|_| FieldError::new(column, format!("'{raw}' is too large")))
     }
 
     pub fn optional_text(&self, column: &str) -> Option<String> {
-        Some(self.raw(column)).filter(|s| !s.is_empty()).map(str::to_owned)
+        Some(self.raw(column))
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
     }
 }
 
@@ -298,7 +337,10 @@ impl AdminUnitRow {
         };
         let level = name("level")?;
         if !level.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(FieldError::new("level", format!("'{level}' is not a level code (lower-case letters and _)")));
+            return Err(FieldError::new(
+                "level",
+                format!("'{level}' is not a level code (lower-case letters and _)"),
+            ));
         }
         Ok(AdminUnitRow {
             name_tk: name("name_tk")?,
@@ -331,7 +373,10 @@ impl PopulationRow {
             .optional_count("year")?
             .ok_or_else(|| FieldError::new("year", "year is required"))?;
         if !(1900..=2100).contains(&year) {
-            return Err(FieldError::new("year", format!("year {year} is not between 1900 and 2100")));
+            return Err(FieldError::new(
+                "year",
+                format!("year {year} is not between 1900 and 2100"),
+            ));
         }
         Ok(PopulationRow {
             admin_unit: row.required("admin_unit")?,
@@ -398,7 +443,10 @@ impl PersonRow {
 
 impl Row<'_> {
     /// For types whose empty form is meaningful (an empty set of target groups).
-    pub fn required_or_empty<T: FromStr<Err = ParseError>>(&self, column: &str) -> Result<T, FieldError> {
+    pub fn required_or_empty<T: FromStr<Err = ParseError>>(
+        &self,
+        column: &str,
+    ) -> Result<T, FieldError> {
         self.raw(column)
             .parse()
             .map_err(|e: ParseError| FieldError::new(column, e.0))
@@ -473,7 +521,10 @@ mod tests {
         let missing = reordered.replace("sex,", "");
         assert_eq!(layout(&PERSONS, &missing).unwrap_err().column, "sex");
         let twice = format!("{reordered},sex");
-        assert!(layout(&PERSONS, &twice).unwrap_err().message.contains("twice"));
+        assert!(layout(&PERSONS, &twice)
+            .unwrap_err()
+            .message
+            .contains("twice"));
         let with_bom = format!("\u{feff}{reordered}");
         assert!(layout(&PERSONS, &with_bom).is_ok());
     }
@@ -482,17 +533,52 @@ mod tests {
     fn a_person_row_parses_into_typed_data() {
         let l = layout(&PERSONS, &PERSONS.columns().collect::<Vec<_>>().join(",")).unwrap();
         let rec = csv::StringRecord::from(vec![
-            "P1", "H1", "Aýna", "Orazowa", "F", "1990-05-01", "TM-A-01", "rural", "true", "1",
-            "", "3", "1", "1", "1", "woman_gbv", "head",
+            "P1",
+            "H1",
+            "Aýna",
+            "Orazowa",
+            "F",
+            "1990-05-01",
+            "TM-A-01",
+            "rural",
+            "true",
+            "1",
+            "",
+            "3",
+            "1",
+            "1",
+            "1",
+            "woman_gbv",
+            "head",
         ]);
         let today = parse_date("2026-11-22").unwrap();
-        let p = PersonRow::parse(&Row { layout: &l, record: &rec }, today).unwrap();
+        let p = PersonRow::parse(
+            &Row {
+                layout: &l,
+                record: &rec,
+            },
+            today,
+        )
+        .unwrap();
         assert_eq!(p.person_id.as_str(), "P1");
         assert!(p.data.has_disability());
         assert_eq!(p.data.target_groups.to_field(), "woman_gbv");
         let mut bad = rec.clone();
-        bad = csv::StringRecord::from(bad.iter().enumerate().map(|(i, f)| if i == 4 { "X" } else { f }).collect::<Vec<_>>());
-        let e = PersonRow::parse(&Row { layout: &l, record: &bad }, today).err().unwrap();
+        bad = csv::StringRecord::from(
+            bad.iter()
+                .enumerate()
+                .map(|(i, f)| if i == 4 { "X" } else { f })
+                .collect::<Vec<_>>(),
+        );
+        let e = PersonRow::parse(
+            &Row {
+                layout: &l,
+                record: &bad,
+            },
+            today,
+        )
+        .err()
+        .unwrap();
         assert_eq!(e.column, "sex");
     }
 }

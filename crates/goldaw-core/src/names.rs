@@ -89,6 +89,9 @@ pub fn fold_name(name: &str) -> String {
             'г' => "g",
             'д' => "d",
             'е' | 'э' => "e",
+            // After a consonant, Russian spelling uses ю, я, ё for Turkmen ü, ä, ö
+            // (Гюльнара = Gülnara, Мяхри = Mähri); elsewhere they are y + vowel (Юсуп = Ýusup).
+            'ё' if after_consonant(&out) => "o",
             'ё' => "yo",
             'ж' => "zh",
             'җ' => "j",
@@ -115,7 +118,9 @@ pub fn fold_name(name: &str) -> String {
             'ш' => "sh",
             'щ' => "shch",
             'ы' => "y",
+            'ю' if after_consonant(&out) => "u",
             'ю' => "yu",
+            'я' if after_consonant(&out) => "a",
             'я' => "ya",
             'ә' => "a",
             'ъ' | 'ь' => "",
@@ -126,6 +131,12 @@ pub fn fold_name(name: &str) -> String {
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
     out
+}
+
+fn after_consonant(out: &str) -> bool {
+    out.chars()
+        .last()
+        .is_some_and(|c| c.is_ascii_lowercase() && !"aeiouy".contains(c))
 }
 
 fn push_folded(out: &mut String, s: &str) {
@@ -152,6 +163,10 @@ mod tests {
         assert_eq!(fold_name("Döwletow"), fold_name("Довлетов"));
         assert_eq!(fold_name("Gurbanowa  Ogulgerek "), "gurbanowa ogulgerek");
         assert_eq!(fold_name("Çary"), fold_name("Чары"));
+        assert_eq!(fold_name("Гюльнара"), fold_name("Gülnara"));
+        assert_eq!(fold_name("Мяхри"), fold_name("Mähri"));
+        assert_eq!(fold_name("Юсуп"), "yusup");
+        assert_eq!(fold_name("Aýgül"), fold_name("Айгюль"));
     }
 
     #[test]

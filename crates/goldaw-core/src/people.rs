@@ -31,6 +31,25 @@ pub fn parse_date(s: &str) -> Result<NaiveDate, ParseError> {
         .map_err(|_| ParseError::new(format!("'{s}' is not a date that exists")))
 }
 
+/// Dates in JSON as `YYYY-MM-DD`, read with [`parse_date`] so errors say what is wrong.
+pub mod optional_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.collect_str(&d.format("%Y-%m-%d")),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| super::parse_date(&s).map_err(serde::de::Error::custom))
+            .transpose()
+    }
+}
+
 /// A person's target groups: a set, written in files as codes separated by `;` in code order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(transparent)]
@@ -86,7 +105,8 @@ pub struct PersonData {
     pub family_name: Option<PersonName>,
     pub sex: Sex,
     /// `None` when unknown (a hotline caller may not say).
-    #[serde(default)]
+    #[serde(default, with = "optional_date")]
+    #[schema(value_type = Option<String>, format = Date)]
     pub birth_date: Option<NaiveDate>,
     pub admin_unit: AdminUnitCode,
     #[serde(default)]
@@ -117,9 +137,7 @@ impl PersonData {
 
 pub fn check_birth_date(birth: Option<NaiveDate>, today: NaiveDate) -> Result<(), ParseError> {
     match birth {
-        Some(d) if d > today => Err(ParseError::new(format!(
-            "birth date {d} is in the future"
-        ))),
+        Some(d) if d > today => Err(ParseError::new(format!("birth date {d} is in the future"))),
         Some(d) if d < EARLIEST_BIRTH_DATE => Err(ParseError::new(format!(
             "birth date {d} is before {EARLIEST_BIRTH_DATE}"
         ))),
@@ -174,8 +192,16 @@ mod tests {
             NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
         );
         for bad in [
-            "2023-02-29", "2023-02-30", "2023-13-01", "2023-00-10", "2023-1-5", "23-01-05",
-            "2023/01/05", "", "2023-01-05T00:00", " 2023-01-05",
+            "2023-02-29",
+            "2023-02-30",
+            "2023-13-01",
+            "2023-00-10",
+            "2023-1-5",
+            "23-01-05",
+            "2023/01/05",
+            "",
+            "2023-01-05T00:00",
+            " 2023-01-05",
         ] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }

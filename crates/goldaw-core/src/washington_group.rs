@@ -31,7 +31,9 @@ impl utoipa::PartialSchema for WgAnswer {
             .schema_type(utoipa::openapi::schema::Type::Integer)
             .minimum(Some(1))
             .maximum(Some(4))
-            .description(Some("1 no difficulty, 2 some difficulty, 3 a lot of difficulty, 4 cannot do at all"))
+            .description(Some(
+                "1 no difficulty, 2 some difficulty, 3 a lot of difficulty, 4 cannot do at all",
+            ))
             .into()
     }
 }

@@ -39,7 +39,15 @@ pub struct Catalogue {
 
 impl Catalogue {
     pub(crate) async fn load(db: &Db) -> StoreResult<Catalogue> {
-        type UnitRow = (String, Option<String>, String, String, String, String, Option<i64>);
+        type UnitRow = (
+            String,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+        );
         type ServiceRow = (String, String, Option<String>, Option<String>, String);
         let (units, services): (Vec<UnitRow>, Vec<ServiceRow>) = with_db!(db, pool => {
             let units = sqlx::query_as(
@@ -57,15 +65,17 @@ impl Catalogue {
         });
         let admin_units: Vec<AdminUnit> = units
             .into_iter()
-            .map(|(code, parent_code, level, name_tk, name_en, name_ru, population)| AdminUnit {
-                code,
-                parent_code,
-                level,
-                name_tk,
-                name_en,
-                name_ru,
-                population,
-            })
+            .map(
+                |(code, parent_code, level, name_tk, name_en, name_ru, population)| AdminUnit {
+                    code,
+                    parent_code,
+                    level,
+                    name_tk,
+                    name_en,
+                    name_ru,
+                    population,
+                },
+            )
             .collect();
         let services: Vec<Service> = services
             .into_iter()
@@ -79,15 +89,25 @@ impl Catalogue {
             })
             .collect();
         Ok(Catalogue {
-            units_by_code: admin_units.iter().enumerate().map(|(i, u)| (u.code.clone(), i)).collect(),
-            services_by_code: services.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect(),
+            units_by_code: admin_units
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.code.clone(), i))
+                .collect(),
+            services_by_code: services
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.code.clone(), i))
+                .collect(),
             admin_units,
             services,
         })
     }
 
     pub fn admin_unit(&self, code: &AdminUnitCode) -> Option<&AdminUnit> {
-        self.units_by_code.get(code.as_str()).map(|&i| &self.admin_units[i])
+        self.units_by_code
+            .get(code.as_str())
+            .map(|&i| &self.admin_units[i])
     }
 
     pub fn has_admin_unit(&self, code: &str) -> bool {
@@ -95,7 +115,9 @@ impl Catalogue {
     }
 
     pub fn service(&self, code: &ServiceCode) -> Option<&Service> {
-        self.services_by_code.get(code.as_str()).map(|&i| &self.services[i])
+        self.services_by_code
+            .get(code.as_str())
+            .map(|&i| &self.services[i])
     }
 
     /// Error text for an unknown unit code, shared by the API and the importer.

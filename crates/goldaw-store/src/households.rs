@@ -74,7 +74,12 @@ macro_rules! household_for_write {
                 .fetch_optional(&mut *$tx)
                 .await?;
         match found {
-            Some((id, unit)) if $principal.can_see_unit(&goldaw_core::ids::AdminUnitCode::from_stored(unit.clone())) => id,
+            Some((id, unit))
+                if $principal
+                    .can_see_unit(&goldaw_core::ids::AdminUnitCode::from_stored(unit.clone())) =>
+            {
+                id
+            }
             _ => {
                 return Err($crate::error::StoreError::invalid(
                     "household_id",
@@ -98,10 +103,11 @@ macro_rules! household_for_write {
         .bind($now)
         .execute(&mut *$tx)
         .await?;
-        let (id,): (uuid::Uuid,) = sqlx::query_as("SELECT id FROM households WHERE external_id = $1")
-            .bind(&external)
-            .fetch_one(&mut *$tx)
-            .await?;
+        let (id,): (uuid::Uuid,) =
+            sqlx::query_as("SELECT id FROM households WHERE external_id = $1")
+                .bind(&external)
+                .fetch_one(&mut *$tx)
+                .await?;
         id
     }};
 }
@@ -138,7 +144,9 @@ impl Store {
         let Some((lo, hi)) = unit_range(principal) else {
             return Err(StoreError::NotFound);
         };
-        let sql = format!("{SELECT_HOUSEHOLD} WHERE h.admin_unit >= $1 AND h.admin_unit < $2 AND h.id = $3");
+        let sql = format!(
+            "{SELECT_HOUSEHOLD} WHERE h.admin_unit >= $1 AND h.admin_unit < $2 AND h.id = $3"
+        );
         let (row, members): (Option<HouseholdRow>, Vec<Member>) = with_db!(self.db(), pool => {
             let row = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(id).fetch_optional(pool).await?;
             let members = sqlx::query_as(
@@ -188,7 +196,9 @@ impl Store {
             }
             q.fetch_all(pool).await?
         });
-        rows.into_iter().map(|r| r.into_record(Vec::new())).collect()
+        rows.into_iter()
+            .map(|r| r.into_record(Vec::new()))
+            .collect()
     }
 
     pub async fn create_household(
@@ -256,8 +266,13 @@ impl Store {
         self.household(principal, id).await
     }
 
-    fn check_household_write(&self, principal: &Principal, data: &HouseholdData) -> StoreResult<()> {
-        data.check().map_err(|e| StoreError::invalid("address", e.0))?;
+    fn check_household_write(
+        &self,
+        principal: &Principal,
+        data: &HouseholdData,
+    ) -> StoreResult<()> {
+        data.check()
+            .map_err(|e| StoreError::invalid("address", e.0))?;
         self.check_place(&data.admin_unit)?;
         if !principal.can_see_unit(&data.admin_unit) {
             return Err(StoreError::Forbidden(format!(

@@ -28,7 +28,7 @@ mod scope;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use db::DatabaseUrl;
+pub use db::{configure_sqlite_process, DatabaseUrl};
 pub use error::{StoreError, StoreResult};
 pub use goldaw_core::access::Principal;
 

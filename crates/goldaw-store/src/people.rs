@@ -159,7 +159,9 @@ pub(crate) fn name_key_of(data: &PersonData) -> String {
 }
 
 pub(crate) fn wg_columns(data: &PersonData) -> [Option<i16>; 6] {
-    data.washington_group.as_array().map(|a| a.map(|a| i16::from(a.code())))
+    data.washington_group
+        .as_array()
+        .map(|a| a.map(|a| i16::from(a.code())))
 }
 
 /// Rewrites a person's rows in `person_target_groups` inside transaction `$tx`.
@@ -170,11 +172,13 @@ macro_rules! replace_target_groups {
             .execute(&mut *$tx)
             .await?;
         for group in $groups.iter() {
-            sqlx::query("INSERT INTO person_target_groups (person_id, target_group) VALUES ($1, $2)")
-                .bind($id)
-                .bind(TargetGroup::as_str(group))
-                .execute(&mut *$tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO person_target_groups (person_id, target_group) VALUES ($1, $2)",
+            )
+            .bind($id)
+            .bind(TargetGroup::as_str(group))
+            .execute(&mut *$tx)
+            .await?;
         }
     }};
 }
@@ -401,4 +405,3 @@ impl Store {
         Ok(())
     }
 }
-

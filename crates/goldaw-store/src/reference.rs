@@ -13,12 +13,36 @@ const SERVICES_CSV: &str = include_str!("../../../reference/services.csv");
 
 /// Name lists: (kind stored in `reference_terms`, file name, file content).
 const TERM_FILES: [(&str, &str, &str); 6] = [
-    ("target_group", "target_groups.csv", include_str!("../../../reference/target_groups.csv")),
-    ("referral_source", "referral_sources.csv", include_str!("../../../reference/referral_sources.csv")),
-    ("service_type", "service_types.csv", include_str!("../../../reference/service_types.csv")),
-    ("service_form", "service_forms.csv", include_str!("../../../reference/service_forms.csv")),
-    ("service_level", "service_levels.csv", include_str!("../../../reference/service_levels.csv")),
-    ("unit_of_service", "units_of_service.csv", include_str!("../../../reference/units_of_service.csv")),
+    (
+        "target_group",
+        "target_groups.csv",
+        include_str!("../../../reference/target_groups.csv"),
+    ),
+    (
+        "referral_source",
+        "referral_sources.csv",
+        include_str!("../../../reference/referral_sources.csv"),
+    ),
+    (
+        "service_type",
+        "service_types.csv",
+        include_str!("../../../reference/service_types.csv"),
+    ),
+    (
+        "service_form",
+        "service_forms.csv",
+        include_str!("../../../reference/service_forms.csv"),
+    ),
+    (
+        "service_level",
+        "service_levels.csv",
+        include_str!("../../../reference/service_levels.csv"),
+    ),
+    (
+        "unit_of_service",
+        "units_of_service.csv",
+        include_str!("../../../reference/units_of_service.csv"),
+    ),
 ];
 
 pub(crate) struct Term {
@@ -42,7 +66,10 @@ fn reference_error(file: &str, line: u64, message: impl std::fmt::Display) -> St
 }
 
 /// Reads a simple `code,name_en,name_ru,name_tk,...` style file into records keyed by header.
-fn read_named(file: &str, content: &str) -> StoreResult<Vec<(u64, csv::StringRecord, csv::StringRecord)>> {
+fn read_named(
+    file: &str,
+    content: &str,
+) -> StoreResult<Vec<(u64, csv::StringRecord, csv::StringRecord)>> {
     let mut reader = csv::Reader::from_reader(content.as_bytes());
     let header = reader
         .headers()
@@ -57,7 +84,13 @@ fn read_named(file: &str, content: &str) -> StoreResult<Vec<(u64, csv::StringRec
     Ok(rows)
 }
 
-fn field<'r>(file: &str, line: u64, header: &csv::StringRecord, record: &'r csv::StringRecord, column: &str) -> StoreResult<&'r str> {
+fn field<'r>(
+    file: &str,
+    line: u64,
+    header: &csv::StringRecord,
+    record: &'r csv::StringRecord,
+    column: &str,
+) -> StoreResult<&'r str> {
     header
         .iter()
         .position(|h| h == column)
@@ -81,11 +114,18 @@ pub(crate) fn shipped_terms() -> StoreResult<Vec<Term>> {
     }
     // The code lists the workflow relies on must match the contract exactly.
     let codes_of = |kind: &str| -> Vec<&str> {
-        terms.iter().filter(|t| t.kind == kind).map(|t| t.code.as_str()).collect()
+        terms
+            .iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| t.code.as_str())
+            .collect()
     };
     let expected_groups: Vec<&str> = TargetGroup::ALL.iter().map(|g| g.as_str()).collect();
     if codes_of("target_group") != expected_groups {
-        return Err(StoreError::Reference("reference/target_groups.csv must list exactly the contract's target groups, in order".into()));
+        return Err(StoreError::Reference(
+            "reference/target_groups.csv must list exactly the contract's target groups, in order"
+                .into(),
+        ));
     }
     let expected_sources: Vec<&str> = ReferralSource::ALL.iter().map(|s| s.as_str()).collect();
     if codes_of("referral_source") != expected_sources {
@@ -111,8 +151,13 @@ pub(crate) fn shipped_services() -> StoreResult<Vec<ServiceSpec>> {
         let get = |c: &str| field(file, line, &header, &record, c);
         let optional = |c: &str| get(c).map(|v| Some(v.to_owned()).filter(|v| !v.is_empty()));
         services.push(ServiceSpec {
-            code: get("code")?.parse::<goldaw_core::cases::ServiceCode>().map_err(|e| reference_error(file, line, e))?.to_string(),
-            level: get("level")?.parse().map_err(|e| reference_error(file, line, e))?,
+            code: get("code")?
+                .parse::<goldaw_core::cases::ServiceCode>()
+                .map_err(|e| reference_error(file, line, e))?
+                .to_string(),
+            level: get("level")?
+                .parse()
+                .map_err(|e| reference_error(file, line, e))?,
             r#type: optional("type")?,
             form: optional("form")?,
             unit: get("unit")?.to_owned(),
@@ -124,15 +169,21 @@ pub(crate) fn shipped_services() -> StoreResult<Vec<ServiceSpec>> {
 pub(crate) fn shipped_admin_units() -> StoreResult<Vec<AdminUnitRow>> {
     let file = "admin_units.csv";
     let mut reader = csv::Reader::from_reader(ADMIN_UNITS_CSV.as_bytes());
-    let header = reader.headers().map_err(|e| reference_error(file, 1, e))?.clone();
+    let header = reader
+        .headers()
+        .map_err(|e| reference_error(file, 1, e))?
+        .clone();
     let layout = Layout::from_header(&ADMIN_UNITS, header.iter())
         .map_err(|e| reference_error(file, 1, e.message))?;
     let mut units = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| reference_error(file, 0, e))?;
         let line = record.position().map_or(0, |p| p.line());
-        let unit = AdminUnitRow::parse(&Row { layout: &layout, record: &record })
-            .map_err(|e| reference_error(file, line, format!("column {}: {}", e.column, e.message)))?;
+        let unit = AdminUnitRow::parse(&Row {
+            layout: &layout,
+            record: &record,
+        })
+        .map_err(|e| reference_error(file, line, format!("column {}: {}", e.column, e.message)))?;
         units.push(unit);
     }
     Ok(units)
@@ -218,13 +269,29 @@ mod tests {
         assert!(units.len() > 60);
         let services = shipped_services().unwrap();
         let codes: Vec<&str> = services.iter().map(|s| s.code.as_str()).collect();
-        for code in ["S01", "S12", "ETRAP_SW", "HOTLINE", "RES_CARE", "U_EDU", "U_HOUSING", "U_BENEFIT", "U_EMPLOY", "U_HEALTH"] {
+        for code in [
+            "S01",
+            "S12",
+            "ETRAP_SW",
+            "HOTLINE",
+            "RES_CARE",
+            "U_EDU",
+            "U_HOUSING",
+            "U_BENEFIT",
+            "U_EMPLOY",
+            "U_HEALTH",
+        ] {
             assert!(codes.contains(&code), "{code} missing");
         }
         let res = services.iter().find(|s| s.code == "RES_CARE").unwrap();
         assert_eq!(res.level, ServiceLevel::Tertiary);
         let terms = shipped_terms().unwrap();
-        assert!(terms.iter().all(|t| !t.name_tk.is_empty() && !t.name_ru.is_empty() && !t.name_en.is_empty()));
-        assert_eq!(terms.iter().filter(|t| t.kind == "service").count(), services.len());
+        assert!(terms
+            .iter()
+            .all(|t| !t.name_tk.is_empty() && !t.name_ru.is_empty() && !t.name_en.is_empty()));
+        assert_eq!(
+            terms.iter().filter(|t| t.kind == "service").count(),
+            services.len()
+        );
     }
 }

@@ -39,7 +39,11 @@ pub async fn databases() -> Vec<TestDb> {
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary folder");
     let url = DatabaseUrl::Sqlite(dir.path().join("goldaw.db"));
-    TestDb { backend: "sqlite", url, _dir: Some(dir) }
+    TestDb {
+        backend: "sqlite",
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// A new empty PostgreSQL database, or `None` when no server was given (outside CI).
@@ -48,7 +52,9 @@ pub async fn postgres() -> Option<TestDb> {
         if std::env::var_os("CI").is_some() {
             panic!("{POSTGRES_ENV} is not set: run the tests with scripts/test.sh, which starts PostgreSQL");
         }
-        eprintln!("note: {POSTGRES_ENV} not set, PostgreSQL tests skipped (scripts/test.sh runs them)");
+        eprintln!(
+            "note: {POSTGRES_ENV} not set, PostgreSQL tests skipped (scripts/test.sh runs them)"
+        );
         return None;
     };
     use sqlx::Connection;
@@ -66,7 +72,13 @@ pub async fn postgres() -> Option<TestDb> {
         .await
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
     let _ = conn.close().await;
-    let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b);
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(b, _)| b);
     let url = DatabaseUrl::Postgres(format!("{base}/{name}"));
-    Some(TestDb { backend: "postgres", url, _dir: None })
+    Some(TestDb {
+        backend: "postgres",
+        url,
+        _dir: None,
+    })
 }

@@ -19,13 +19,15 @@ P3,,Gülnara,Annaýewa,F,1944-12-31,TM-S-02,urban,true,2,2,2,1,1,1,older_alone
 P4,H2,Döwlet,Berdiýew,M,2009-07-15,TM-S-02,urban,,,,,,,,youth_at_risk
 ";
 
-const CASES: &str = "case_id,person_id,admin_unit,opened_on,referral_source,priority,status,closed_on,worker_id
+const CASES: &str =
+    "case_id,person_id,admin_unit,opened_on,referral_source,priority,status,closed_on,worker_id
 C1,P1,TM-A-01,2025-03-01,hotline,critical,active,,W1
 C2,P3,TM-S-02,2024-01-10,benefits_list,support,closed,2025-01-10,W2
 C3,P4,TM-S-02,2025-06-01,court,support,active,,W2
 ";
 
-const EPISODES: &str = "episode_id,case_id,person_id,service_code,provider_id,started_on,ended_on,units
+const EPISODES: &str =
+    "episode_id,case_id,person_id,service_code,provider_id,started_on,ended_on,units
 E1,C1,P1,S10,PR1,2025-03-02,,12
 E2,C1,P2,U_EDU,,2025-04-01,,
 E3,C2,P3,S02,PR2,2024-02-01,2025-01-10,150
@@ -38,7 +40,10 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
     }
 }
 
-fn good_files() -> Vec<(&'static str, String)> {
+/// Interchange files by name, as written into an import folder.
+type Files = Vec<(&'static str, String)>;
+
+fn good_files() -> Files {
     vec![
         ("households.csv", HOUSEHOLDS.to_owned()),
         ("persons.csv", PERSONS.to_owned()),
@@ -47,22 +52,33 @@ fn good_files() -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn import(store: &Store, files: &[(&str, String)]) -> Result<goldaw_store::interchange::ImportSummary, StoreError> {
+async fn import(
+    store: &Store,
+    files: &[(&str, String)],
+) -> Result<goldaw_store::interchange::ImportSummary, StoreError> {
     let dir = tempfile::tempdir().unwrap();
     for (name, content) in files {
         std::fs::write(dir.path().join(name), content).unwrap();
     }
-    store.import_dir(&Principal::system("test"), dir.path(), Arc::new(NoProgress)).await
+    store
+        .import_dir(&Principal::system("test"), dir.path(), Arc::new(NoProgress))
+        .await
 }
 
 /// Every exported file's content, by name.
 async fn export(store: &Store) -> BTreeMap<String, String> {
     let dir = tempfile::tempdir().unwrap();
-    store.export_dir(&Principal::system("test"), dir.path()).await.unwrap();
+    store
+        .export_dir(&Principal::system("test"), dir.path())
+        .await
+        .unwrap();
     let mut out = BTreeMap::new();
     for entry in std::fs::read_dir(dir.path()).unwrap() {
         let entry = entry.unwrap();
-        out.insert(entry.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(entry.path()).unwrap());
+        out.insert(
+            entry.file_name().to_string_lossy().into_owned(),
+            std::fs::read_to_string(entry.path()).unwrap(),
+        );
     }
     out
 }
@@ -75,11 +91,18 @@ async fn fresh(db: &TestDb) -> Store {
 async fn a_good_import_is_complete_and_a_second_changes_nothing() {
     for db in databases().await {
         let store = fresh(&db).await;
-        let summary = import(&store, &good_files()).await.unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+        let summary = import(&store, &good_files())
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend));
         let counts: Vec<(String, u64)> = summary.files;
         assert_eq!(
             counts,
-            vec![("households.csv".into(), 2), ("persons.csv".into(), 4), ("cases.csv".into(), 3), ("service_episodes.csv".into(), 4)],
+            vec![
+                ("households.csv".into(), 2),
+                ("persons.csv".into(), 4),
+                ("cases.csv".into(), 3),
+                ("service_episodes.csv".into(), 4)
+            ],
             "{}",
             db.backend
         );
@@ -90,11 +113,30 @@ async fn a_good_import_is_complete_and_a_second_changes_nothing() {
         // Nothing doubled: four people, the implicit household of P3 not exported as a household.
         assert_eq!(first["persons.csv"].lines().count(), 5, "{}", db.backend);
         assert_eq!(first["households.csv"].lines().count(), 3, "{}", db.backend);
-        assert!(first["persons.csv"].contains("\nP3,,Gülnara,Annaýewa,F,1944-12-31,TM-S-02,urban,true,2,2,2,1,1,1,older_alone,\n"), "{}: {}", db.backend, first["persons.csv"]);
+        assert!(
+            first["persons.csv"].contains(
+                "\nP3,,Gülnara,Annaýewa,F,1944-12-31,TM-S-02,urban,true,2,2,2,1,1,1,older_alone,\n"
+            ),
+            "{}: {}",
+            db.backend,
+            first["persons.csv"]
+        );
         // Target groups come back in the contract's order, whatever order they came in.
-        assert!(first["persons.csv"].contains(",woman_gbv;adult_disability,"), "{}", db.backend);
-        assert!(first["service_episodes.csv"].contains("\nE2,C1,P2,U_EDU,,2025-04-01,,\n"), "{}", db.backend);
-        assert!(first["households.csv"].contains("\"Gökdepe, köçe 5\""), "{}", db.backend);
+        assert!(
+            first["persons.csv"].contains(",woman_gbv;adult_disability,"),
+            "{}",
+            db.backend
+        );
+        assert!(
+            first["service_episodes.csv"].contains("\nE2,C1,P2,U_EDU,,2025-04-01,,\n"),
+            "{}",
+            db.backend
+        );
+        assert!(
+            first["households.csv"].contains("\"Gökdepe, köçe 5\""),
+            "{}",
+            db.backend
+        );
         store.close().await;
     }
 }
@@ -110,7 +152,10 @@ async fn export_import_export_is_identical() {
             "admin_unit": "TM-M-03", "target_groups": ["family_difficult"]
         }))
         .unwrap();
-        store.create_person(&Principal::system("test"), None, data).await.unwrap();
+        store
+            .create_person(&Principal::system("test"), None, data)
+            .await
+            .unwrap();
         let first = export(&store).await;
         store.close().await;
 
@@ -119,12 +164,22 @@ async fn export_import_export_is_identical() {
             _ => goldaw_store::testing::postgres().await.unwrap(),
         };
         let second_store = empty.open().await;
-        let files: Vec<(&str, String)> = first.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-        import(&second_store, &files).await.unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+        let files: Vec<(&str, String)> =
+            first.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        import(&second_store, &files)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", db.backend));
         let second = export(&second_store).await;
-        assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+        assert_eq!(
+            first.keys().collect::<Vec<_>>(),
+            second.keys().collect::<Vec<_>>()
+        );
         for (name, content) in &first {
-            assert_eq!(content, &second[name], "{}: {name} differs after a round trip", db.backend);
+            assert_eq!(
+                content, &second[name],
+                "{}: {name} differs after a round trip",
+                db.backend
+            );
         }
         assert!(first["persons.csv"].contains("Maýsa"));
         second_store.close().await;
@@ -132,7 +187,7 @@ async fn export_import_export_is_identical() {
 }
 
 /// Replaces `from` by `to` in one file of the good set (the replaced text must be there).
-fn with_change(file: &str, from: &str, to: &str) -> Vec<(&'static str, String)> {
+fn with_change(file: &str, from: &str, to: &str) -> Files {
     good_files()
         .into_iter()
         .map(|(name, content)| {
@@ -148,7 +203,7 @@ fn with_change(file: &str, from: &str, to: &str) -> Vec<(&'static str, String)> 
 
 #[tokio::test]
 async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_written() {
-    let cases: Vec<(&str, Vec<(&'static str, String)>, &str)> = vec![
+    let cases: Vec<(&str, Files, &str)> = vec![
         ("bad sex", with_change("persons.csv", "P2,H1,Merdan,Orazow,M,", "P2,H1,Merdan,Orazow,X,"),
             "persons.csv line 3, column sex: 'X' is not a sex"),
         ("impossible date", with_change("persons.csv", "2015-02-28", "2015-02-30"),
@@ -203,14 +258,37 @@ async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_writt
     for db in databases().await {
         let store = fresh(&db).await;
         // Something already there, which a refused import must leave exactly as it was.
-        import(&store, &[("households.csv", "household_id,admin_unit,settlement,address\nH0,TM-L-01,rural,\n".to_owned())]).await.unwrap();
+        import(
+            &store,
+            &[(
+                "households.csv",
+                "household_id,admin_unit,settlement,address\nH0,TM-L-01,rural,\n".to_owned(),
+            )],
+        )
+        .await
+        .unwrap();
         let before = export(&store).await;
         for (what, files, expected) in &cases {
-            let err = import(&store, files).await.expect_err(&format!("{}: {what} was accepted", db.backend));
+            let err = import(&store, files)
+                .await
+                .expect_err(&format!("{}: {what} was accepted", db.backend));
             let message = err.to_string();
-            assert!(matches!(err, StoreError::Import(_)), "{}: {what}: {message}", db.backend);
-            assert!(message.starts_with(expected), "{}: {what}:\n  got      {message}\n  expected {expected}…", db.backend);
-            assert_eq!(export(&store).await, before, "{}: {what} left data behind", db.backend);
+            assert!(
+                matches!(err, StoreError::Import(_)),
+                "{}: {what}: {message}",
+                db.backend
+            );
+            assert!(
+                message.starts_with(expected),
+                "{}: {what}:\n  got      {message}\n  expected {expected}…",
+                db.backend
+            );
+            assert_eq!(
+                export(&store).await,
+                before,
+                "{}: {what} left data behind",
+                db.backend
+            );
         }
         // And the store still works afterwards.
         import(&store, &good_files()).await.unwrap();
@@ -223,11 +301,25 @@ async fn files_that_are_not_csv_or_not_utf8_are_refused_cleanly() {
     for db in databases().await {
         let store = fresh(&db).await;
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("persons.csv"), b"person_id,household_id\xff\xfe\n").unwrap();
-        let err = store.import_dir(&Principal::system("t"), dir.path(), Arc::new(NoProgress)).await.unwrap_err();
-        assert!(err.to_string().starts_with("persons.csv"), "{}: {err}", db.backend);
+        std::fs::write(
+            dir.path().join("persons.csv"),
+            b"person_id,household_id\xff\xfe\n",
+        )
+        .unwrap();
+        let err = store
+            .import_dir(&Principal::system("t"), dir.path(), Arc::new(NoProgress))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("persons.csv"),
+            "{}: {err}",
+            db.backend
+        );
         write(dir.path(), &[("persons.csv", "")]);
-        let err = store.import_dir(&Principal::system("t"), dir.path(), Arc::new(NoProgress)).await.unwrap_err();
+        let err = store
+            .import_dir(&Principal::system("t"), dir.path(), Arc::new(NoProgress))
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("empty"), "{}: {err}", db.backend);
         store.close().await;
     }
@@ -239,17 +331,50 @@ async fn admin_units_and_population_can_be_imported_and_checked() {
         let store = fresh(&db).await;
         let units = "code,name_tk,name_en,name_ru,level,parent_code,population,population_year,source\nTM-A-01-01,Täze obasy,New Village,Новое село,village,TM-A-01,1200,2022,test\n";
         let population = "admin_unit,sex,age_band,population,year\nTM-A-01,F,0-17,10500,2022\nTM-A-01-01,M,60+,80,2022\n";
-        import(&store, &[("admin_units.csv", units.to_owned()), ("population.csv", population.to_owned())]).await.unwrap_or_else(|e| panic!("{}: {e}", db.backend));
+        import(
+            &store,
+            &[
+                ("admin_units.csv", units.to_owned()),
+                ("population.csv", population.to_owned()),
+            ],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", db.backend));
         assert!(store.catalogue().has_admin_unit("TM-A-01-01"));
         let out = export(&store).await;
-        assert!(out["population.csv"].contains("TM-A-01-01,M,60+,80,2022"), "{}", db.backend);
-        assert!(out["admin_units.csv"].ends_with("TM-A-01-01,Täze obasy,New Village,Новое село,village,TM-A-01,1200,2022,test\n"), "{}", db.backend);
+        assert!(
+            out["population.csv"].contains("TM-A-01-01,M,60+,80,2022"),
+            "{}",
+            db.backend
+        );
+        assert!(
+            out["admin_units.csv"].ends_with(
+                "TM-A-01-01,Täze obasy,New Village,Новое село,village,TM-A-01,1200,2022,test\n"
+            ),
+            "{}",
+            db.backend
+        );
         let orphan = "code,name_tk,name_en,name_ru,level,parent_code,population,population_year,source\nTM-Z-01,X,X,X,etrap,TM-Z,,,\n";
-        let err = import(&store, &[("admin_units.csv", orphan.to_owned())]).await.unwrap_err();
-        assert!(err.to_string().starts_with("admin_units.csv line 2, column parent_code: unknown parent unit 'TM-Z'"), "{}: {err}", db.backend);
+        let err = import(&store, &[("admin_units.csv", orphan.to_owned())])
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "admin_units.csv line 2, column parent_code: unknown parent unit 'TM-Z'"
+            ),
+            "{}: {err}",
+            db.backend
+        );
         let bad_pop = "admin_unit,sex,age_band,population,year\nTM-A-01,F,0-18,10,2022\n";
-        let err = import(&store, &[("population.csv", bad_pop.to_owned())]).await.unwrap_err();
-        assert!(err.to_string().starts_with("population.csv line 2, column age_band"), "{}: {err}", db.backend);
+        let err = import(&store, &[("population.csv", bad_pop.to_owned())])
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("population.csv line 2, column age_band"),
+            "{}: {err}",
+            db.backend
+        );
         store.close().await;
     }
 }

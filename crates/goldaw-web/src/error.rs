@@ -44,8 +44,12 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such record"),
-            e @ StoreError::Conflict { .. } => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            StoreError::NotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such record")
+            }
+            e @ StoreError::Conflict { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             StoreError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             e @ (StoreError::Invalid { .. } | StoreError::Import(_)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())

@@ -31,9 +31,12 @@ pub fn app(store: Store) -> Router {
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(store: Store, listener: TcpListener) -> std::io::Result<()> {
     let app = app(store);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
 }
 
 async fn shutdown_signal() {

@@ -33,15 +33,38 @@ const FAMILY: [(&str, &str); 10] = [
     ("Rejepow", "Rejepowa"),
     ("Nuryýew", "Nuryýewa"),
 ];
-const MEN: [&str; 10] = ["Merdan", "Döwlet", "Serdar", "Oraz", "Batyr", "Şatlyk", "Kerim", "Ýusup", "Arslan", "Myrat"];
-const WOMEN: [&str; 10] = ["Aýna", "Gülnara", "Maýsa", "Jeren", "Ogulgerek", "Bägül", "Enejan", "Selbi", "Aýgül", "Läle"];
-const STREETS: [&str; 6] = ["Magtymguly şaýoly", "Bitarap Türkmenistan köçesi", "Gorogly köçesi", "Atatürk köçesi", "Garaşsyzlyk köçesi", "Oguzhan köçesi"];
+const MEN: [&str; 10] = [
+    "Merdan", "Döwlet", "Serdar", "Oraz", "Batyr", "Şatlyk", "Kerim", "Ýusup", "Arslan", "Myrat",
+];
+const WOMEN: [&str; 10] = [
+    "Aýna",
+    "Gülnara",
+    "Maýsa",
+    "Jeren",
+    "Ogulgerek",
+    "Bägül",
+    "Enejan",
+    "Selbi",
+    "Aýgül",
+    "Läle",
+];
+const STREETS: [&str; 6] = [
+    "Magtymguly şaýoly",
+    "Bitarap Türkmenistan köçesi",
+    "Gorogly köçesi",
+    "Atatürk köçesi",
+    "Garaşsyzlyk köçesi",
+    "Oguzhan köçesi",
+];
 
 /// A tiny deterministic generator (an LCG): enough to vary the demo, reproducible everywhere.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -59,42 +82,86 @@ fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
     let mut households = String::from("household_id,admin_unit,settlement,address\n");
     let mut persons = String::from("person_id,household_id,given_name,family_name,sex,birth_date,admin_unit,settlement,receives_benefits,wg_seeing,wg_hearing,wg_walking,wg_cognition,wg_selfcare,wg_communication,target_groups,relationship\n");
     let mut cases = String::from("case_id,person_id,admin_unit,opened_on,referral_source,priority,status,closed_on,worker_id\n");
-    let mut episodes = String::from("episode_id,case_id,person_id,service_code,provider_id,started_on,ended_on,units\n");
+    let mut episodes = String::from(
+        "episode_id,case_id,person_id,service_code,provider_id,started_on,ended_on,units\n",
+    );
     let (mut n_person, mut n_case, mut n_episode) = (0, 0, 0);
     for (e, (unit, urban)) in ETRAPS.iter().enumerate() {
         let settlement = if *urban { "urban" } else { "rural" };
         for h in 0..6 {
             let hid = format!("DEMO-H{:02}{:02}", e + 1, h + 1);
             let street = STREETS[rng.next(STREETS.len() as u64) as usize];
-            writeln!(households, "{hid},{unit},{settlement},\"{street}, jaý {}\"", 1 + rng.next(90))?;
+            writeln!(
+                households,
+                "{hid},{unit},{settlement},\"{street}, jaý {}\"",
+                1 + rng.next(90)
+            )?;
             let family = FAMILY[rng.next(FAMILY.len() as u64) as usize];
             // The household's story decides who lives there and which groups apply.
             let story = (e * 6 + h) % 8;
             let mut members: Vec<Person> = Vec::new();
             let mut add = |female: bool, birth_year: u32, groups: Vec<&'static str>| {
                 n_person += 1;
-                members.push(Person { id: format!("DEMO-P{n_person:04}"), female, birth_year, groups });
+                members.push(Person {
+                    id: format!("DEMO-P{n_person:04}"),
+                    female,
+                    birth_year,
+                    groups,
+                });
             };
             match story {
                 // A woman who left a violent partner, with her son.
-                0 => { add(true, 1992, vec!["woman_gbv", "family_difficult"]); add(false, 2015, vec![]); }
+                0 => {
+                    add(true, 1992, vec!["woman_gbv", "family_difficult"]);
+                    add(false, 2015, vec![]);
+                }
                 // A large family with a child with a disability.
-                1 => { add(false, 1984, vec!["large_family"]); add(true, 1987, vec!["large_family"]); add(false, 2012, vec![]); add(true, 2014, vec!["child_disability"]); add(false, 2017, vec![]); add(true, 2020, vec![]); }
+                1 => {
+                    add(false, 1984, vec!["large_family"]);
+                    add(true, 1987, vec!["large_family"]);
+                    add(false, 2012, vec![]);
+                    add(true, 2014, vec!["child_disability"]);
+                    add(false, 2017, vec![]);
+                    add(true, 2020, vec![]);
+                }
                 // An older woman alone with chronic illness.
-                2 => { add(true, 1944, vec!["older_alone", "chronic_illness"]); }
+                2 => {
+                    add(true, 1944, vec!["older_alone", "chronic_illness"]);
+                }
                 // An adult with a disability living with parents.
-                3 => { add(false, 1958, vec![]); add(true, 1961, vec![]); add(false, 1990, vec!["adult_disability"]); }
+                3 => {
+                    add(false, 1958, vec![]);
+                    add(true, 1961, vec![]);
+                    add(false, 1990, vec!["adult_disability"]);
+                }
                 // A young man leaving residential care.
-                4 => { add(false, 2007, vec!["care_leaver"]); }
+                4 => {
+                    add(false, 2007, vec!["care_leaver"]);
+                }
                 // A family affected by substance use, with a teenager at risk.
-                5 => { add(false, 1979, vec!["family_substance_use"]); add(true, 1982, vec!["family_substance_use"]); add(false, 2009, vec!["youth_at_risk"]); }
+                5 => {
+                    add(false, 1979, vec!["family_substance_use"]);
+                    add(true, 1982, vec!["family_substance_use"]);
+                    add(false, 2009, vec!["youth_at_risk"]);
+                }
                 // A young woman facing an unintended pregnancy, with her mother.
-                6 => { add(true, 2005, vec!["woman_unintended_pregnancy"]); add(true, 1976, vec![]); }
+                6 => {
+                    add(true, 2005, vec!["woman_unintended_pregnancy"]);
+                    add(true, 1976, vec![]);
+                }
                 // A family in a difficult situation, children at risk of separation.
-                _ => { add(true, 1990, vec!["family_difficult"]); add(false, 2016, vec!["child_at_risk_separation"]); add(true, 2019, vec!["child_at_risk_separation"]); }
+                _ => {
+                    add(true, 1990, vec!["family_difficult"]);
+                    add(false, 2016, vec!["child_at_risk_separation"]);
+                    add(true, 2019, vec!["child_at_risk_separation"]);
+                }
             }
             for (m, p) in members.iter().enumerate() {
-                let given = if p.female { WOMEN[rng.next(10) as usize] } else { MEN[rng.next(10) as usize] };
+                let given = if p.female {
+                    WOMEN[rng.next(10) as usize]
+                } else {
+                    MEN[rng.next(10) as usize]
+                };
                 let surname = if p.female { family.1 } else { family.0 };
                 let relationship = match (m, p.birth_year) {
                     (0, _) => "head",
@@ -113,7 +180,14 @@ fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
                 } else {
                     ["1"; 6]
                 };
-                let benefits = if disability || p.groups.contains(&"large_family") || p.groups.contains(&"older_alone") { "true" } else { "false" };
+                let benefits = if disability
+                    || p.groups.contains(&"large_family")
+                    || p.groups.contains(&"older_alone")
+                {
+                    "true"
+                } else {
+                    "false"
+                };
                 writeln!(
                     persons,
                     "{},{hid},{given},{surname},{},{}-{:02}-{:02},{unit},{settlement},{benefits},{},{},{relationship}",
@@ -130,12 +204,27 @@ fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
                 }
                 n_case += 1;
                 let cid = format!("DEMO-C{n_case:04}");
-                let critical = p.groups.iter().any(|g| *g == "woman_gbv" || *g == "child_at_risk_separation");
-                let (source, priority) = if critical { ("hotline", "critical") } else if p.groups.contains(&"care_leaver") { ("mlsp", "support") } else { ("benefits_list", "support") };
+                let critical = p
+                    .groups
+                    .iter()
+                    .any(|g| *g == "woman_gbv" || *g == "child_at_risk_separation");
+                let (source, priority) = if critical {
+                    ("hotline", "critical")
+                } else if p.groups.contains(&"care_leaver") {
+                    ("mlsp", "support")
+                } else {
+                    ("benefits_list", "support")
+                };
                 let opened = format!("2026-{:02}-{:02}", 1 + rng.next(8), 1 + rng.next(28));
-                let status = ["active", "monitoring", "support_plan", "closed"][rng.next(4) as usize];
+                let status =
+                    ["active", "monitoring", "support_plan", "closed"][rng.next(4) as usize];
                 let closed = if status == "closed" { "2026-10-15" } else { "" };
-                writeln!(cases, "{cid},{},{unit},{opened},{source},{priority},{status},{closed},DEMO-W{:02}", p.id, e + 1)?;
+                writeln!(
+                    cases,
+                    "{cid},{},{unit},{opened},{source},{priority},{status},{closed},DEMO-W{:02}",
+                    p.id,
+                    e + 1
+                )?;
                 let services: &[&str] = match p.groups[0] {
                     "woman_gbv" => &["ETRAP_SW", "S10", "U_EMPLOY", "U_HEALTH"],
                     "child_disability" => &["ETRAP_SW", "S05"],
@@ -150,13 +239,25 @@ fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
                 for service in services {
                     n_episode += 1;
                     let ended = if status == "closed" { closed } else { "" };
-                    writeln!(episodes, "DEMO-E{n_episode:04},{cid},{},{service},DEMO-PR{:02},{opened},{ended},{}", p.id, e + 1, 2 + rng.next(30))?;
+                    writeln!(
+                        episodes,
+                        "DEMO-E{n_episode:04},{cid},{},{service},DEMO-PR{:02},{opened},{ended},{}",
+                        p.id,
+                        e + 1,
+                        2 + rng.next(30)
+                    )?;
                 }
             }
         }
     }
-    for (name, content) in [("households.csv", households), ("persons.csv", persons), ("cases.csv", cases), ("service_episodes.csv", episodes)] {
-        std::fs::write(dir.join(name), content).with_context(|| format!("writing the demo's {name}"))?;
+    for (name, content) in [
+        ("households.csv", households),
+        ("persons.csv", persons),
+        ("cases.csv", cases),
+        ("service_episodes.csv", episodes),
+    ] {
+        std::fs::write(dir.join(name), content)
+            .with_context(|| format!("writing the demo's {name}"))?;
     }
     Ok(())
 }
@@ -166,7 +267,11 @@ pub async fn load(store: &Store) -> anyhow::Result<String> {
     let dir = tempfile::tempdir().context("creating a folder for the demo files")?;
     write_files(dir.path())?;
     let summary = store
-        .import_dir(&crate::cli::operator_for_demo(), dir.path(), Arc::new(NoProgress))
+        .import_dir(
+            &crate::cli::operator_for_demo(),
+            dir.path(),
+            Arc::new(NoProgress),
+        )
         .await
         .context("loading the demo data")?;
     let mut line = String::from("demo data loaded:");

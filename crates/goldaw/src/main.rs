@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    goldaw_store::configure_sqlite_process();
     let args = cli::Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -7,7 +7,9 @@ use crate::db::Db;
 use crate::error::StoreResult;
 use chrono::NaiveDate;
 use futures::TryStreamExt;
-use goldaw_core::interchange::{FileSpec, ADMIN_UNITS, CASES, HOUSEHOLDS, PERSONS, POPULATION, SERVICE_EPISODES};
+use goldaw_core::interchange::{
+    FileSpec, ADMIN_UNITS, CASES, HOUSEHOLDS, PERSONS, POPULATION, SERVICE_EPISODES,
+};
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;

@@ -16,8 +16,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::codes::ServiceLevel;
 use goldaw_core::ids::ExternalId;
 use goldaw_core::interchange::{
-    AdminUnitRow, CaseRow, EpisodeRow, FileSpec, HouseholdRow, PersonRow, PopulationRow, Row, ADMIN_UNITS, CASES,
-    HOUSEHOLDS, PERSONS, POPULATION, SERVICE_EPISODES,
+    AdminUnitRow, CaseRow, EpisodeRow, FileSpec, HouseholdRow, PersonRow, PopulationRow, Row,
+    ADMIN_UNITS, CASES, HOUSEHOLDS, PERSONS, POPULATION, SERVICE_EPISODES,
 };
 use sqlx::postgres::PgPool;
 use sqlx::PgConnection;
@@ -36,10 +36,20 @@ struct Context {
 impl Context {
     fn check_place(&self, spec: &FileSpec, line: u64, code: &str) -> Result<(), ImportError> {
         if !self.units.contains(code) {
-            return Err(file_error(spec, line, Some("admin_unit"), Catalogue::unknown_unit_message(code)));
+            return Err(file_error(
+                spec,
+                line,
+                Some("admin_unit"),
+                Catalogue::unknown_unit_message(code),
+            ));
         }
         if code == "TM" {
-            return Err(file_error(spec, line, Some("admin_unit"), "give the velayat or etrap, not the whole country"));
+            return Err(file_error(
+                spec,
+                line,
+                Some("admin_unit"),
+                "give the velayat or etrap, not the whole country",
+            ));
         }
         Ok(())
     }
@@ -103,24 +113,40 @@ impl<'a> CopyLine<'a> {
 
 type Encoder = fn(&Row, u64, &Context, &mut Vec<u8>) -> Result<(), ImportError>;
 
+/// A database check's first offending row: its line and up to three values for the message.
+type Offence = (i64, Option<String>, Option<String>, Option<String>);
+/// Turns an offence's values into the column and the message.
+type Explain<'a> =
+    &'a dyn Fn(Option<String>, Option<String>, Option<String>) -> (&'static str, String);
+
+/// What every file of one import shares.
+struct Job {
+    dir: PathBuf,
+    ctx: Arc<Context>,
+    progress: Arc<dyn ImportProgress>,
+    batch: i64,
+    now: DateTime<Utc>,
+}
+
 /// Creates `table` from `columns`, streams every row of the file into it, and indexes it by
 /// `external_id`. `Ok(None)` when the file is absent.
 async fn stage(
     conn: &mut PgConnection,
-    dir: &Path,
+    job: &Job,
     spec: &'static FileSpec,
     table: &str,
     columns: &str,
-    ctx: Arc<Context>,
-    progress: Arc<dyn ImportProgress>,
     encode: Encoder,
 ) -> StoreResult<Option<u64>> {
+    let (dir, ctx, progress) = (job.dir.as_path(), job.ctx.clone(), job.progress.clone());
     if !dir.join(spec.file).exists() {
         return Ok(None);
     }
-    sqlx::query(&format!("CREATE TEMP TABLE {table} ({columns}) ON COMMIT DROP"))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(&format!(
+        "CREATE TEMP TABLE {table} ({columns}) ON COMMIT DROP"
+    ))
+    .execute(&mut *conn)
+    .await?;
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let dir: PathBuf = dir.to_owned();
     let reading = tokio::task::spawn_blocking(move || {
@@ -130,7 +156,12 @@ async fn stage(
             if buf.len() >= 1 << 20 {
                 let full = std::mem::replace(&mut buf, Vec::with_capacity(1 << 20));
                 if sender.blocking_send(full).is_err() {
-                    return Err(file_error(spec, line, None, "the database stopped receiving rows"));
+                    return Err(file_error(
+                        spec,
+                        line,
+                        None,
+                        "the database stopped receiving rows",
+                    ));
                 }
             }
             Ok::<(), ImportError>(())
@@ -140,7 +171,9 @@ async fn stage(
         }
         Ok::<Option<u64>, ImportError>(rows)
     });
-    let mut copy = conn.copy_in_raw(&format!("COPY {table} FROM STDIN")).await?;
+    let mut copy = conn
+        .copy_in_raw(&format!("COPY {table} FROM STDIN"))
+        .await?;
     let mut send_failed = None;
     while let Some(chunk) = receiver.recv().await {
         if let Err(e) = copy.send(chunk).await {
@@ -160,8 +193,12 @@ async fn stage(
         (Ok(_), Some(db)) => Err(db.into()),
         (Ok(rows), None) => {
             copy.finish().await?;
-            sqlx::query(&format!("CREATE INDEX ON {table} (external_id)")).execute(&mut *conn).await?;
-            sqlx::query(&format!("ANALYZE {table}")).execute(&mut *conn).await?;
+            sqlx::query(&format!("CREATE INDEX ON {table} (external_id)"))
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query(&format!("ANALYZE {table}"))
+                .execute(&mut *conn)
+                .await?;
             Ok(rows)
         }
     }
@@ -172,12 +209,11 @@ async fn stage(
 async fn first_failure(
     conn: &mut PgConnection,
     spec: &FileSpec,
-    checks: &[(&str, &dyn Fn(Option<String>, Option<String>, Option<String>) -> (&'static str, String))],
+    checks: &[(&str, Explain<'_>)],
 ) -> StoreResult<()> {
     let mut first: Option<ImportError> = None;
     for (sql, make) in checks {
-        let found: Option<(i64, Option<String>, Option<String>, Option<String>)> =
-            sqlx::query_as(sql).fetch_optional(&mut *conn).await?;
+        let found: Option<Offence> = sqlx::query_as(sql).fetch_optional(&mut *conn).await?;
         if let Some((line, a, b, c)) = found {
             let line = line as u64;
             if first.as_ref().is_none_or(|f| line < f.line) {
@@ -200,14 +236,31 @@ fn duplicate_check(table: &str) -> String {
     )
 }
 
-fn duplicate_message(column: &'static str) -> impl Fn(Option<String>, Option<String>, Option<String>) -> (&'static str, String) {
-    move |id, _, _| (column, format!("id '{}' appears more than once in this file", id.unwrap_or_default()))
+fn duplicate_message(
+    column: &'static str,
+) -> impl Fn(Option<String>, Option<String>, Option<String>) -> (&'static str, String) {
+    move |id, _, _| {
+        (
+            column,
+            format!(
+                "id '{}' appears more than once in this file",
+                id.unwrap_or_default()
+            ),
+        )
+    }
 }
 
-pub(crate) async fn import(pool: &PgPool, dir: &Path, actor: &str, progress: Arc<dyn ImportProgress>) -> StoreResult<ImportSummary> {
+pub(crate) async fn import(
+    pool: &PgPool,
+    dir: &Path,
+    actor: &str,
+    progress: Arc<dyn ImportProgress>,
+) -> StoreResult<ImportSummary> {
     let mut tx = pool.begin().await?;
     // One import at a time: two would race on the same external ids.
-    sqlx::query("SELECT pg_advisory_xact_lock(727001)").execute(&mut *tx).await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(727001)")
+        .execute(&mut *tx)
+        .await?;
     let now = Utc::now();
     let batch: i64 = sqlx::query_scalar(
         "INSERT INTO import_batches (id, started_at, actor, source)
@@ -219,7 +272,11 @@ pub(crate) async fn import(pool: &PgPool, dir: &Path, actor: &str, progress: Arc
     .fetch_one(&mut *tx)
     .await?;
     let mut summary = ImportSummary::default();
-    let mut units: HashSet<String> = sqlx::query_scalar("SELECT code FROM admin_units").fetch_all(&mut *tx).await?.into_iter().collect();
+    let mut units: HashSet<String> = sqlx::query_scalar("SELECT code FROM admin_units")
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
 
     // Reference files are small: read them whole, then write row by row.
     if let Some(rows) = import_admin_units(&mut tx, dir, &mut units, progress.clone()).await? {
@@ -229,7 +286,9 @@ pub(crate) async fn import(pool: &PgPool, dir: &Path, actor: &str, progress: Arc
         summary.files.push((POPULATION.file.to_owned(), rows));
     }
 
-    let services: Vec<(String, String)> = sqlx::query_as("SELECT code, level FROM services").fetch_all(&mut *tx).await?;
+    let services: Vec<(String, String)> = sqlx::query_as("SELECT code, level FROM services")
+        .fetch_all(&mut *tx)
+        .await?;
     let ctx = Arc::new(Context {
         today: now.date_naive(),
         units,
@@ -239,16 +298,23 @@ pub(crate) async fn import(pool: &PgPool, dir: &Path, actor: &str, progress: Arc
             .collect(),
     });
 
-    if let Some(rows) = import_households(&mut tx, dir, ctx.clone(), progress.clone(), batch, now).await? {
+    let job = Job {
+        dir: dir.to_owned(),
+        ctx,
+        progress,
+        batch,
+        now,
+    };
+    if let Some(rows) = import_households(&mut tx, &job).await? {
         summary.files.push((HOUSEHOLDS.file.to_owned(), rows));
     }
-    if let Some(rows) = import_persons(&mut tx, dir, ctx.clone(), progress.clone(), batch, now).await? {
+    if let Some(rows) = import_persons(&mut tx, &job).await? {
         summary.files.push((PERSONS.file.to_owned(), rows));
     }
-    if let Some(rows) = import_cases(&mut tx, dir, ctx.clone(), progress.clone(), batch, now).await? {
+    if let Some(rows) = import_cases(&mut tx, &job).await? {
         summary.files.push((CASES.file.to_owned(), rows));
     }
-    if let Some(rows) = import_episodes(&mut tx, dir, ctx.clone(), progress.clone(), batch, now).await? {
+    if let Some(rows) = import_episodes(&mut tx, &job).await? {
         summary.files.push((SERVICE_EPISODES.file.to_owned(), rows));
     }
     tx.commit().await?;
@@ -274,7 +340,12 @@ async fn read_all<T: Send + 'static>(
     .map_err(|e| StoreError::Config(format!("the import stopped: {e}")))?
 }
 
-async fn import_admin_units(conn: &mut PgConnection, dir: &Path, units: &mut HashSet<String>, progress: Arc<dyn ImportProgress>) -> StoreResult<Option<u64>> {
+async fn import_admin_units(
+    conn: &mut PgConnection,
+    dir: &Path,
+    units: &mut HashSet<String>,
+    progress: Arc<dyn ImportProgress>,
+) -> StoreResult<Option<u64>> {
     let Some(rows) = read_all(dir, &ADMIN_UNITS, progress, |row, line| {
         AdminUnitRow::parse(row).map_err(|e| field_error(&ADMIN_UNITS, line, e))
     })
@@ -282,18 +353,37 @@ async fn import_admin_units(conn: &mut PgConnection, dir: &Path, units: &mut Has
     else {
         return Ok(None);
     };
-    let mut next_order: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(sort_order), 0) + 1 FROM admin_units").fetch_one(&mut *conn).await?;
+    let mut next_order: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(sort_order), 0) + 1 FROM admin_units")
+            .fetch_one(&mut *conn)
+            .await?;
     let mut seen = HashSet::new();
     for (line, u) in &rows {
         if !seen.insert(u.code.as_str().to_owned()) {
-            return Err(file_error(&ADMIN_UNITS, *line, Some("code"), format!("code '{}' appears twice in this file", u.code)).into());
+            return Err(file_error(
+                &ADMIN_UNITS,
+                *line,
+                Some("code"),
+                format!("code '{}' appears twice in this file", u.code),
+            )
+            .into());
         }
         if let Some(parent) = &u.parent_code {
             if !units.contains(parent.as_str()) {
-                return Err(file_error(&ADMIN_UNITS, *line, Some("parent_code"), format!("unknown parent unit '{parent}' (list a parent before its children)")).into());
+                return Err(file_error(
+                    &ADMIN_UNITS,
+                    *line,
+                    Some("parent_code"),
+                    format!("unknown parent unit '{parent}' (list a parent before its children)"),
+                )
+                .into());
             }
         }
-        let existing: Option<i64> = sqlx::query_scalar("SELECT sort_order FROM admin_units WHERE code = $1").bind(u.code.as_str()).fetch_optional(&mut *conn).await?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT sort_order FROM admin_units WHERE code = $1")
+                .bind(u.code.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
         let order = existing.unwrap_or_else(|| {
             next_order += 1;
             next_order
@@ -316,7 +406,12 @@ async fn import_admin_units(conn: &mut PgConnection, dir: &Path, units: &mut Has
     Ok(Some(rows.len() as u64))
 }
 
-async fn import_population(conn: &mut PgConnection, dir: &Path, units: &HashSet<String>, progress: Arc<dyn ImportProgress>) -> StoreResult<Option<u64>> {
+async fn import_population(
+    conn: &mut PgConnection,
+    dir: &Path,
+    units: &HashSet<String>,
+    progress: Arc<dyn ImportProgress>,
+) -> StoreResult<Option<u64>> {
     let Some(rows) = read_all(dir, &POPULATION, progress, |row, line| {
         PopulationRow::parse(row).map_err(|e| field_error(&POPULATION, line, e))
     })
@@ -327,10 +422,25 @@ async fn import_population(conn: &mut PgConnection, dir: &Path, units: &HashSet<
     let mut seen = HashSet::new();
     for (line, p) in &rows {
         if !units.contains(p.admin_unit.as_str()) {
-            return Err(file_error(&POPULATION, *line, Some("admin_unit"), Catalogue::unknown_unit_message(p.admin_unit.as_str())).into());
+            return Err(file_error(
+                &POPULATION,
+                *line,
+                Some("admin_unit"),
+                Catalogue::unknown_unit_message(p.admin_unit.as_str()),
+            )
+            .into());
         }
         if !seen.insert((p.admin_unit.as_str().to_owned(), p.sex, p.age_band, p.year)) {
-            return Err(file_error(&POPULATION, *line, None, format!("{} {} {} {} appears twice in this file", p.admin_unit, p.sex, p.age_band, p.year)).into());
+            return Err(file_error(
+                &POPULATION,
+                *line,
+                None,
+                format!(
+                    "{} {} {} {} appears twice in this file",
+                    p.admin_unit, p.sex, p.age_band, p.year
+                ),
+            )
+            .into());
         }
         sqlx::query(
             "INSERT INTO population (admin_unit, sex, age_band, year, population) VALUES ($1, $2, $3, $4, $5)
@@ -347,10 +457,10 @@ async fn import_population(conn: &mut PgConnection, dir: &Path, units: &HashSet<
     Ok(Some(rows.len() as u64))
 }
 
-async fn import_households(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context>, progress: Arc<dyn ImportProgress>, batch: i64, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
-    let rows = stage(conn, dir, &HOUSEHOLDS, "stage_households",
+async fn import_households(conn: &mut PgConnection, job: &Job) -> StoreResult<Option<u64>> {
+    let (batch, now) = (job.batch, job.now);
+    let rows = stage(conn, job, &HOUSEHOLDS, "stage_households",
         "line BIGINT, id UUID, external_id TEXT COLLATE \"C\", admin_unit TEXT, settlement TEXT, address TEXT",
-        ctx, progress,
         |row, line, ctx, buf| {
             let h = HouseholdRow::parse(row).map_err(|e| field_error(&HOUSEHOLDS, line, e))?;
             ctx.check_place(&HOUSEHOLDS, line, h.data.admin_unit.as_str())?;
@@ -362,7 +472,15 @@ async fn import_households(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context
     if rows.is_none() {
         return Ok(None);
     }
-    first_failure(conn, &HOUSEHOLDS, &[(&duplicate_check("stage_households"), &duplicate_message("household_id"))]).await?;
+    first_failure(
+        conn,
+        &HOUSEHOLDS,
+        &[(
+            &duplicate_check("stage_households"),
+            &duplicate_message("household_id"),
+        )],
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
          SELECT id, external_id, admin_unit, settlement, address, FALSE, 1, $1, $2, $2 FROM stage_households
@@ -377,14 +495,14 @@ async fn import_households(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context
     Ok(rows)
 }
 
-async fn import_persons(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context>, progress: Arc<dyn ImportProgress>, batch: i64, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
-    let rows = stage(conn, dir, &PERSONS, "stage_persons",
+async fn import_persons(conn: &mut PgConnection, job: &Job) -> StoreResult<Option<u64>> {
+    let (batch, now) = (job.batch, job.now);
+    let rows = stage(conn, job, &PERSONS, "stage_persons",
         "line BIGINT, id UUID, implicit_household UUID, external_id TEXT COLLATE \"C\", household_ext TEXT COLLATE \"C\",
          relationship TEXT, given_name TEXT, family_name TEXT, name_key TEXT, sex TEXT, birth_date DATE,
          admin_unit TEXT, settlement TEXT, receives_benefits BOOLEAN, wg_seeing SMALLINT, wg_hearing SMALLINT,
          wg_walking SMALLINT, wg_cognition SMALLINT, wg_selfcare SMALLINT, wg_communication SMALLINT,
          disability BOOLEAN, target_groups TEXT, sensitive BOOLEAN",
-        ctx, progress,
         |row, line, ctx, buf| {
             let p = PersonRow::parse(row, ctx.today).map_err(|e| field_error(&PERSONS, line, e))?;
             let d = &p.data;
@@ -441,11 +559,11 @@ async fn import_persons(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context>, 
     Ok(rows)
 }
 
-async fn import_cases(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context>, progress: Arc<dyn ImportProgress>, batch: i64, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
-    let rows = stage(conn, dir, &CASES, "stage_cases",
+async fn import_cases(conn: &mut PgConnection, job: &Job) -> StoreResult<Option<u64>> {
+    let (batch, now) = (job.batch, job.now);
+    let rows = stage(conn, job, &CASES, "stage_cases",
         "line BIGINT, id UUID, external_id TEXT COLLATE \"C\", person_ext TEXT COLLATE \"C\", admin_unit TEXT,
          opened_on DATE, referral_source TEXT, priority TEXT, status TEXT, closed_on DATE, worker_id TEXT",
-        ctx, progress,
         |row, line, ctx, buf| {
             let c = CaseRow::parse(row, ctx.today).map_err(|e| field_error(&CASES, line, e))?;
             let d = &c.data;
@@ -486,11 +604,11 @@ async fn import_cases(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context>, pr
     Ok(rows)
 }
 
-async fn import_episodes(conn: &mut PgConnection, dir: &Path, ctx: Arc<Context>, progress: Arc<dyn ImportProgress>, batch: i64, now: DateTime<Utc>) -> StoreResult<Option<u64>> {
-    let rows = stage(conn, dir, &SERVICE_EPISODES, "stage_episodes",
+async fn import_episodes(conn: &mut PgConnection, job: &Job) -> StoreResult<Option<u64>> {
+    let (batch, now) = (job.batch, job.now);
+    let rows = stage(conn, job, &SERVICE_EPISODES, "stage_episodes",
         "line BIGINT, id UUID, external_id TEXT COLLATE \"C\", case_ext TEXT COLLATE \"C\", person_ext TEXT COLLATE \"C\",
          service_code TEXT, tertiary BOOLEAN, provider_id TEXT, started_on DATE, ended_on DATE, units INTEGER",
-        ctx, progress,
         |row, line, ctx, buf| {
             let e = EpisodeRow::parse(row, ctx.today).map_err(|err| field_error(&SERVICE_EPISODES, line, err))?;
             let d = &e.data;

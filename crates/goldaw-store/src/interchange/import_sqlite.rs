@@ -17,8 +17,8 @@ use chrono::{NaiveDate, Utc};
 use goldaw_core::codes::ServiceLevel;
 use goldaw_core::ids::ExternalId;
 use goldaw_core::interchange::{
-    AdminUnitRow, CaseRow, EpisodeRow, FileSpec, HouseholdRow, PersonRow, PopulationRow, ADMIN_UNITS, CASES,
-    HOUSEHOLDS, PERSONS, POPULATION, SERVICE_EPISODES,
+    AdminUnitRow, CaseRow, EpisodeRow, FileSpec, HouseholdRow, PersonRow, PopulationRow,
+    ADMIN_UNITS, CASES, HOUSEHOLDS, PERSONS, POPULATION, SERVICE_EPISODES,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::collections::{HashMap, HashSet};
@@ -56,8 +56,10 @@ fn uuid_bytes(id: &Uuid) -> &[u8] {
     id.as_bytes()
 }
 
+/// `YYYY-MM-DD`, as sqlx writes dates (chrono's formatter is slower and this runs per row).
 fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// What the import keeps in memory: the reference data, which is small.
@@ -70,23 +72,56 @@ struct Context {
 }
 
 impl Context {
-    fn check_place(&self, spec: &FileSpec, line: u64, column: &str, code: &str) -> Result<(), Failure> {
+    fn check_place(
+        &self,
+        spec: &FileSpec,
+        line: u64,
+        column: &str,
+        code: &str,
+    ) -> Result<(), Failure> {
         if !self.units.contains(code) {
-            return Err(file_error(spec, line, Some(column), Catalogue::unknown_unit_message(code)).into());
+            return Err(file_error(
+                spec,
+                line,
+                Some(column),
+                Catalogue::unknown_unit_message(code),
+            )
+            .into());
         }
         if code == "TM" {
-            return Err(file_error(spec, line, Some(column), "give the velayat or etrap, not the whole country").into());
+            return Err(file_error(
+                spec,
+                line,
+                Some(column),
+                "give the velayat or etrap, not the whole country",
+            )
+            .into());
         }
         Ok(())
     }
 }
 
-pub(crate) fn import(db_path: &Path, dir: &Path, actor: &str, progress: &dyn ImportProgress) -> StoreResult<ImportSummary> {
+/// One file's import: its rows read from the folder and written in the open transaction.
+type Step = fn(
+    &rusqlite::Transaction,
+    &mut Context,
+    &Path,
+    &dyn ImportProgress,
+) -> Result<Option<u64>, Failure>;
+
+pub(crate) fn import(
+    db_path: &Path,
+    dir: &Path,
+    actor: &str,
+    progress: &dyn ImportProgress,
+) -> StoreResult<ImportSummary> {
     let mut conn = Connection::open(db_path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     // A large page cache keeps the id indexes in memory during a national import
-    // (256 MiB: within the 500 MB budget for the whole process).
-    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA temp_store = FILE;")?;
+    // (256 MiB: within the 500 MB budget for the whole process). Temporary data in memory: every
+    // upsert keeps a statement journal (the pages one row touches) so it can be undone alone;
+    // written to a file, that journal was half the import's time.
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let now = Utc::now();
     tx.execute(
@@ -102,15 +137,20 @@ pub(crate) fn import(db_path: &Path, dir: &Path, actor: &str, progress: &dyn Imp
     };
     {
         let mut units = tx.prepare("SELECT code FROM admin_units")?;
-        ctx.units = units.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        ctx.units = units
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         let mut services = tx.prepare("SELECT code, level FROM services")?;
-        for row in services.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        for row in
+            services.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        {
             let (code, level) = row?;
-            ctx.services.insert(code, level.parse().unwrap_or(ServiceLevel::Secondary));
+            ctx.services
+                .insert(code, level.parse().unwrap_or(ServiceLevel::Secondary));
         }
     }
     let mut summary = ImportSummary::default();
-    let steps: [(&FileSpec, fn(&rusqlite::Transaction, &mut Context, &Path, &dyn ImportProgress) -> Result<Option<u64>, Failure>); 6] = [
+    let steps: [(&FileSpec, Step); 6] = [
         (&ADMIN_UNITS, import_admin_units),
         (&POPULATION, import_population),
         (&HOUSEHOLDS, import_households),
@@ -127,37 +167,75 @@ pub(crate) fn import(db_path: &Path, dir: &Path, actor: &str, progress: &dyn Imp
     Ok(summary)
 }
 
-fn import_admin_units(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progress: &dyn ImportProgress) -> Result<Option<u64>, Failure> {
+fn import_admin_units(
+    tx: &rusqlite::Transaction,
+    ctx: &mut Context,
+    dir: &Path,
+    progress: &dyn ImportProgress,
+) -> Result<Option<u64>, Failure> {
     let mut upsert = tx.prepare_cached(&crate::reference::UPSERT_ADMIN_UNIT.replace('$', "?"))?;
-    let mut next_order: i64 = tx.query_row("SELECT COALESCE(MAX(sort_order), 0) + 1 FROM admin_units", [], |r| r.get(0))?;
+    let mut next_order: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(sort_order), 0) + 1 FROM admin_units",
+        [],
+        |r| r.get(0),
+    )?;
     let mut seen = HashSet::new();
     for_each_row(dir, &ADMIN_UNITS, progress, |row, line| {
         let u = AdminUnitRow::parse(row).map_err(|e| field_error(&ADMIN_UNITS, line, e))?;
         if !seen.insert(u.code.as_str().to_owned()) {
-            return Err(file_error(&ADMIN_UNITS, line, Some("code"), format!("code '{}' appears twice in this file", u.code)).into());
+            return Err(file_error(
+                &ADMIN_UNITS,
+                line,
+                Some("code"),
+                format!("code '{}' appears twice in this file", u.code),
+            )
+            .into());
         }
         if let Some(parent) = &u.parent_code {
             if !ctx.units.contains(parent.as_str()) {
-                return Err(file_error(&ADMIN_UNITS, line, Some("parent_code"), format!("unknown parent unit '{parent}' (list a parent before its children)")).into());
+                return Err(file_error(
+                    &ADMIN_UNITS,
+                    line,
+                    Some("parent_code"),
+                    format!("unknown parent unit '{parent}' (list a parent before its children)"),
+                )
+                .into());
             }
         }
         let order: i64 = tx
-            .query_row("SELECT sort_order FROM admin_units WHERE code = ?1", [u.code.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT sort_order FROM admin_units WHERE code = ?1",
+                [u.code.as_str()],
+                |r| r.get(0),
+            )
             .optional()?
             .unwrap_or_else(|| {
                 next_order += 1;
                 next_order
             });
         upsert.execute(params![
-            u.code.as_str(), u.parent_code.as_ref().map(|p| p.as_str()), u.level, u.name_tk, u.name_en, u.name_ru,
-            u.population.map(|p| p as i64), u.population_year, u.source, order
+            u.code.as_str(),
+            u.parent_code.as_ref().map(|p| p.as_str()),
+            u.level,
+            u.name_tk,
+            u.name_en,
+            u.name_ru,
+            u.population.map(|p| p as i64),
+            u.population_year,
+            u.source,
+            order
         ])?;
         ctx.units.insert(u.code.as_str().to_owned());
         Ok::<(), Failure>(())
     })
 }
 
-fn import_population(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progress: &dyn ImportProgress) -> Result<Option<u64>, Failure> {
+fn import_population(
+    tx: &rusqlite::Transaction,
+    ctx: &mut Context,
+    dir: &Path,
+    progress: &dyn ImportProgress,
+) -> Result<Option<u64>, Failure> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO population (admin_unit, sex, age_band, year, population) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (admin_unit, sex, age_band, year) DO UPDATE SET population = excluded.population",
@@ -166,21 +244,53 @@ fn import_population(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, 
     for_each_row(dir, &POPULATION, progress, |row, line| {
         let p = PopulationRow::parse(row).map_err(|e| field_error(&POPULATION, line, e))?;
         if !ctx.units.contains(p.admin_unit.as_str()) {
-            return Err(file_error(&POPULATION, line, Some("admin_unit"), Catalogue::unknown_unit_message(p.admin_unit.as_str())).into());
+            return Err(file_error(
+                &POPULATION,
+                line,
+                Some("admin_unit"),
+                Catalogue::unknown_unit_message(p.admin_unit.as_str()),
+            )
+            .into());
         }
         if !seen.insert((p.admin_unit.as_str().to_owned(), p.sex, p.age_band, p.year)) {
-            return Err(file_error(&POPULATION, line, None, format!("{} {} {} {} appears twice in this file", p.admin_unit, p.sex, p.age_band, p.year)).into());
+            return Err(file_error(
+                &POPULATION,
+                line,
+                None,
+                format!(
+                    "{} {} {} {} appears twice in this file",
+                    p.admin_unit, p.sex, p.age_band, p.year
+                ),
+            )
+            .into());
         }
-        upsert.execute(params![p.admin_unit.as_str(), p.sex.as_str(), p.age_band.as_str(), p.year, p.population as i64])?;
+        upsert.execute(params![
+            p.admin_unit.as_str(),
+            p.sex.as_str(),
+            p.age_band.as_str(),
+            p.year,
+            p.population as i64
+        ])?;
         Ok::<(), Failure>(())
     })
 }
 
 fn duplicate(spec: &FileSpec, line: u64, column: &str, id: &ExternalId) -> Failure {
-    file_error(spec, line, Some(column), format!("id '{id}' appears more than once in this file")).into()
+    file_error(
+        spec,
+        line,
+        Some(column),
+        format!("id '{id}' appears more than once in this file"),
+    )
+    .into()
 }
 
-fn import_households(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progress: &dyn ImportProgress) -> Result<Option<u64>, Failure> {
+fn import_households(
+    tx: &rusqlite::Transaction,
+    ctx: &mut Context,
+    dir: &Path,
+    progress: &dyn ImportProgress,
+) -> Result<Option<u64>, Failure> {
     let mut upsert = tx.prepare_cached(
         "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 0, 1, ?6, ?7, ?7)
@@ -193,18 +303,34 @@ fn import_households(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, 
         let h = HouseholdRow::parse(row).map_err(|e| field_error(&HOUSEHOLDS, line, e))?;
         ctx.check_place(&HOUSEHOLDS, line, "admin_unit", h.data.admin_unit.as_str())?;
         let written = upsert.execute(params![
-            uuid_bytes(&Uuid::now_v7()), h.household_id.as_str(), h.data.admin_unit.as_str(),
-            h.data.settlement.map(|s| s.as_str()), h.data.address, ctx.batch, ctx.now
+            uuid_bytes(&Uuid::now_v7()),
+            h.household_id.as_str(),
+            h.data.admin_unit.as_str(),
+            h.data.settlement.map(|s| s.as_str()),
+            h.data.address,
+            ctx.batch,
+            ctx.now
         ])?;
         if written == 0 {
-            return Err(duplicate(&HOUSEHOLDS, line, "household_id", &h.household_id));
+            return Err(duplicate(
+                &HOUSEHOLDS,
+                line,
+                "household_id",
+                &h.household_id,
+            ));
         }
         Ok(())
     })
 }
 
-fn import_persons(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progress: &dyn ImportProgress) -> Result<Option<u64>, Failure> {
-    let mut find_household = tx.prepare_cached("SELECT id FROM households WHERE external_id = ?1")?;
+fn import_persons(
+    tx: &rusqlite::Transaction,
+    ctx: &mut Context,
+    dir: &Path,
+    progress: &dyn ImportProgress,
+) -> Result<Option<u64>, Failure> {
+    let mut find_household =
+        tx.prepare_cached("SELECT id FROM households WHERE external_id = ?1")?;
     let mut implicit_household = tx.prepare_cached(
         "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, NULL, 1, 1, ?5, ?6, ?6)
@@ -229,8 +355,11 @@ fn import_persons(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, pro
          WHERE persons.import_batch IS NOT excluded.import_batch
          RETURNING id, version",
     )?;
-    let mut clear_groups = tx.prepare_cached("DELETE FROM person_target_groups WHERE person_id = ?1")?;
-    let mut add_group = tx.prepare_cached("INSERT INTO person_target_groups (person_id, target_group) VALUES (?1, ?2)")?;
+    let mut clear_groups =
+        tx.prepare_cached("DELETE FROM person_target_groups WHERE person_id = ?1")?;
+    let mut add_group = tx.prepare_cached(
+        "INSERT INTO person_target_groups (person_id, target_group) VALUES (?1, ?2)",
+    )?;
     for_each_row(dir, &PERSONS, progress, |row, line| {
         let p = PersonRow::parse(row, ctx.today).map_err(|e| field_error(&PERSONS, line, e))?;
         let d = &p.data;
@@ -239,11 +368,24 @@ fn import_persons(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, pro
             Some(h) => find_household
                 .query_row([h.as_str()], |r| r.get(0))
                 .optional()?
-                .ok_or_else(|| file_error(&PERSONS, line, Some("household_id"), format!("unknown household '{h}' (not in households.csv nor already in goldaw)")))?,
+                .ok_or_else(|| {
+                    file_error(
+                        &PERSONS,
+                        line,
+                        Some("household_id"),
+                        format!(
+                            "unknown household '{h}' (not in households.csv nor already in goldaw)"
+                        ),
+                    )
+                })?,
             None => implicit_household.query_row(
                 params![
-                    uuid_bytes(&Uuid::now_v7()), ExternalId::implicit_household_for(&p.person_id).as_str(),
-                    d.admin_unit.as_str(), d.settlement.map(|s| s.as_str()), ctx.batch, ctx.now
+                    uuid_bytes(&Uuid::now_v7()),
+                    ExternalId::implicit_household_for(&p.person_id).as_str(),
+                    d.admin_unit.as_str(),
+                    d.settlement.map(|s| s.as_str()),
+                    ctx.batch,
+                    ctx.now
                 ],
                 |r| r.get(0),
             )?,
@@ -252,11 +394,29 @@ fn import_persons(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, pro
         let written: Option<(Vec<u8>, i64)> = upsert
             .query_row(
                 params![
-                    uuid_bytes(&Uuid::now_v7()), p.person_id.as_str(), household, d.relationship.map(|r| r.as_str()),
-                    d.given_name.as_str(), d.family_name.as_ref().map(|f| f.as_str()), name_key_of(d), d.sex.as_str(),
-                    d.birth_date.map(date), d.admin_unit.as_str(), d.settlement.map(|s| s.as_str()), d.receives_benefits,
-                    wg[0], wg[1], wg[2], wg[3], wg[4], wg[5], d.has_disability(), d.target_groups.to_field(),
-                    d.target_groups.is_sensitive(), ctx.batch, ctx.now
+                    uuid_bytes(&Uuid::now_v7()),
+                    p.person_id.as_str(),
+                    household,
+                    d.relationship.map(|r| r.as_str()),
+                    d.given_name.as_str(),
+                    d.family_name.as_ref().map(|f| f.as_str()),
+                    name_key_of(d),
+                    d.sex.as_str(),
+                    d.birth_date.map(date),
+                    d.admin_unit.as_str(),
+                    d.settlement.map(|s| s.as_str()),
+                    d.receives_benefits,
+                    wg[0],
+                    wg[1],
+                    wg[2],
+                    wg[3],
+                    wg[4],
+                    wg[5],
+                    d.has_disability(),
+                    d.target_groups.to_field(),
+                    d.target_groups.is_sensitive(),
+                    ctx.batch,
+                    ctx.now
                 ],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -275,14 +435,37 @@ fn import_persons(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, pro
 }
 
 /// A person's goldaw id and birth date, by external id.
-fn find_person(stmt: &mut rusqlite::CachedStatement, spec: &FileSpec, line: u64, id: &ExternalId) -> Result<(Vec<u8>, Option<NaiveDate>), Failure> {
-    let found: Option<(Vec<u8>, Option<String>)> = stmt.query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-    let (uuid, birth) = found.ok_or_else(|| file_error(spec, line, Some("person_id"), format!("unknown person '{id}' (not in persons.csv nor already in goldaw)")))?;
-    Ok((uuid, birth.and_then(|b| goldaw_core::people::parse_date(&b).ok())))
+fn find_person(
+    stmt: &mut rusqlite::CachedStatement,
+    spec: &FileSpec,
+    line: u64,
+    id: &ExternalId,
+) -> Result<(Vec<u8>, Option<NaiveDate>), Failure> {
+    let found: Option<(Vec<u8>, Option<String>)> = stmt
+        .query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let (uuid, birth) = found.ok_or_else(|| {
+        file_error(
+            spec,
+            line,
+            Some("person_id"),
+            format!("unknown person '{id}' (not in persons.csv nor already in goldaw)"),
+        )
+    })?;
+    Ok((
+        uuid,
+        birth.and_then(|b| goldaw_core::people::parse_date(&b).ok()),
+    ))
 }
 
-fn import_cases(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progress: &dyn ImportProgress) -> Result<Option<u64>, Failure> {
-    let mut person = tx.prepare_cached("SELECT id, birth_date FROM persons WHERE external_id = ?1")?;
+fn import_cases(
+    tx: &rusqlite::Transaction,
+    ctx: &mut Context,
+    dir: &Path,
+    progress: &dyn ImportProgress,
+) -> Result<Option<u64>, Failure> {
+    let mut person =
+        tx.prepare_cached("SELECT id, birth_date FROM persons WHERE external_id = ?1")?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO cases (id, external_id, person_id, admin_unit, opened_on, referral_source, priority, status, closed_on,
             worker_id, version, import_batch, created_at, updated_at)
@@ -299,12 +482,30 @@ fn import_cases(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progr
         ctx.check_place(&CASES, line, "admin_unit", d.admin_unit.as_str())?;
         let (person_id, birth) = find_person(&mut person, &CASES, line, &d.person_id)?;
         if let Some(birth) = birth.filter(|b| d.opened_on < *b) {
-            return Err(file_error(&CASES, line, Some("opened_on"), format!("opened_on {} is before the person's birth date {birth}", d.opened_on)).into());
+            return Err(file_error(
+                &CASES,
+                line,
+                Some("opened_on"),
+                format!(
+                    "opened_on {} is before the person's birth date {birth}",
+                    d.opened_on
+                ),
+            )
+            .into());
         }
         let written = upsert.execute(params![
-            uuid_bytes(&Uuid::now_v7()), c.case_id.as_str(), person_id, d.admin_unit.as_str(), date(d.opened_on),
-            d.referral_source.as_str(), d.priority.map(|p| p.as_str()), d.status.as_str(), d.closed_on.map(date),
-            d.worker_id.as_ref().map(|w| w.as_str()), ctx.batch, ctx.now
+            uuid_bytes(&Uuid::now_v7()),
+            c.case_id.as_str(),
+            person_id,
+            d.admin_unit.as_str(),
+            date(d.opened_on),
+            d.referral_source.as_str(),
+            d.priority.map(|p| p.as_str()),
+            d.status.as_str(),
+            d.closed_on.map(date),
+            d.worker_id.as_ref().map(|w| w.as_str()),
+            ctx.batch,
+            ctx.now
         ])?;
         if written == 0 {
             return Err(duplicate(&CASES, line, "case_id", &c.case_id));
@@ -313,9 +514,16 @@ fn import_cases(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progr
     })
 }
 
-fn import_episodes(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, progress: &dyn ImportProgress) -> Result<Option<u64>, Failure> {
-    let mut person = tx.prepare_cached("SELECT id, birth_date FROM persons WHERE external_id = ?1")?;
-    let mut case = tx.prepare_cached("SELECT id, referral_source FROM cases WHERE external_id = ?1")?;
+fn import_episodes(
+    tx: &rusqlite::Transaction,
+    ctx: &mut Context,
+    dir: &Path,
+    progress: &dyn ImportProgress,
+) -> Result<Option<u64>, Failure> {
+    let mut person =
+        tx.prepare_cached("SELECT id, birth_date FROM persons WHERE external_id = ?1")?;
+    let mut case =
+        tx.prepare_cached("SELECT id, referral_source FROM cases WHERE external_id = ?1")?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO service_episodes (id, external_id, case_id, person_id, service_code, provider_id, started_on, ended_on,
             units, version, import_batch, created_at, updated_at)
@@ -327,10 +535,17 @@ fn import_episodes(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, pr
          WHERE service_episodes.import_batch IS NOT excluded.import_batch",
     )?;
     for_each_row(dir, &SERVICE_EPISODES, progress, |row, line| {
-        let e = EpisodeRow::parse(row, ctx.today).map_err(|err| field_error(&SERVICE_EPISODES, line, err))?;
+        let e = EpisodeRow::parse(row, ctx.today)
+            .map_err(|err| field_error(&SERVICE_EPISODES, line, err))?;
         let d = &e.data;
         let Some(level) = ctx.services.get(d.service_code.as_str()).copied() else {
-            return Err(file_error(&SERVICE_EPISODES, line, Some("service_code"), Catalogue::unknown_service_message(d.service_code.as_str())).into());
+            return Err(file_error(
+                &SERVICE_EPISODES,
+                line,
+                Some("service_code"),
+                Catalogue::unknown_service_message(d.service_code.as_str()),
+            )
+            .into());
         };
         let (person_id, birth) = find_person(&mut person, &SERVICE_EPISODES, line, &d.person_id)?;
         if let Some(birth) = birth.filter(|b| d.started_on < *b) {
@@ -340,7 +555,14 @@ fn import_episodes(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, pr
             Some(id) => Some(
                 case.query_row([id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?
-                    .ok_or_else(|| file_error(&SERVICE_EPISODES, line, Some("case_id"), format!("unknown case '{id}' (not in cases.csv nor already in goldaw)")))?,
+                    .ok_or_else(|| {
+                        file_error(
+                            &SERVICE_EPISODES,
+                            line,
+                            Some("case_id"),
+                            format!("unknown case '{id}' (not in cases.csv nor already in goldaw)"),
+                        )
+                    })?,
             ),
             None => None,
         };
@@ -354,11 +576,25 @@ fn import_episodes(tx: &rusqlite::Transaction, ctx: &mut Context, dir: &Path, pr
             }
         }
         let written = upsert.execute(params![
-            uuid_bytes(&Uuid::now_v7()), e.episode_id.as_str(), case.map(|(id, _)| id), person_id, d.service_code.as_str(),
-            d.provider_id.as_ref().map(|p| p.as_str()), date(d.started_on), d.ended_on.map(date), d.units, ctx.batch, ctx.now
+            uuid_bytes(&Uuid::now_v7()),
+            e.episode_id.as_str(),
+            case.map(|(id, _)| id),
+            person_id,
+            d.service_code.as_str(),
+            d.provider_id.as_ref().map(|p| p.as_str()),
+            date(d.started_on),
+            d.ended_on.map(date),
+            d.units,
+            ctx.batch,
+            ctx.now
         ])?;
         if written == 0 {
-            return Err(duplicate(&SERVICE_EPISODES, line, "episode_id", &e.episode_id));
+            return Err(duplicate(
+                &SERVICE_EPISODES,
+                line,
+                "episode_id",
+                &e.episode_id,
+            ));
         }
         Ok(())
     })

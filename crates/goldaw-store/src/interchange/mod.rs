@@ -69,25 +69,37 @@ impl Store {
         progress: std::sync::Arc<dyn ImportProgress>,
     ) -> StoreResult<ImportSummary> {
         if !principal.can_see_unit(&goldaw_core::access::nation()) {
-            return Err(crate::StoreError::Forbidden("bulk import needs national scope".into()));
+            return Err(crate::StoreError::Forbidden(
+                "bulk import needs national scope".into(),
+            ));
         }
         if !dir.is_dir() {
-            return Err(crate::StoreError::Config(format!("{} is not a folder", dir.display())));
+            return Err(crate::StoreError::Config(format!(
+                "{} is not a folder",
+                dir.display()
+            )));
         }
         let summary = match self.db() {
             Db::Sqlite(_) => {
                 let crate::DatabaseUrl::Sqlite(path) = self.url() else {
-                    return Err(crate::StoreError::Config("SQLite pool without a SQLite URL".into()));
+                    return Err(crate::StoreError::Config(
+                        "SQLite pool without a SQLite URL".into(),
+                    ));
                 };
                 {
-                    let (path, dir, actor) = (path.clone(), dir.to_owned(), principal.actor.clone());
+                    let (path, dir, actor) =
+                        (path.clone(), dir.to_owned(), principal.actor.clone());
                     // rusqlite is synchronous: run it where it cannot stall the async workers.
-                    tokio::task::spawn_blocking(move || import_sqlite::import(&path, &dir, &actor, progress.as_ref()))
-                        .await
-                        .map_err(|e| crate::StoreError::Config(format!("the import stopped: {e}")))??
+                    tokio::task::spawn_blocking(move || {
+                        import_sqlite::import(&path, &dir, &actor, progress.as_ref())
+                    })
+                    .await
+                    .map_err(|e| crate::StoreError::Config(format!("the import stopped: {e}")))??
                 }
             }
-            Db::Postgres(pool) => import_postgres::import(pool, dir, &principal.actor, progress).await?,
+            Db::Postgres(pool) => {
+                import_postgres::import(pool, dir, &principal.actor, progress).await?
+            }
         };
         self.reload_catalogue().await?;
         Ok(summary)
@@ -95,9 +107,15 @@ impl Store {
 
     /// Writes every interchange file into `dir` (created if missing), ordered by id, so that the
     /// export of an import of an export is byte-for-byte the same.
-    pub async fn export_dir(&self, principal: &Principal, dir: &Path) -> StoreResult<ExportSummary> {
+    pub async fn export_dir(
+        &self,
+        principal: &Principal,
+        dir: &Path,
+    ) -> StoreResult<ExportSummary> {
         if !principal.can_see_unit(&goldaw_core::access::nation()) || !principal.sensitive {
-            return Err(crate::StoreError::Forbidden("bulk export needs national scope and the sensitive permission".into()));
+            return Err(crate::StoreError::Forbidden(
+                "bulk export needs national scope and the sensitive permission".into(),
+            ));
         }
         std::fs::create_dir_all(dir)?;
         export::export(self.db(), dir).await
@@ -106,7 +124,11 @@ impl Store {
 
 /// Tertiary care (residential) is lawful only on a court order or a ministry referral: the
 /// episode's case must have been referred by `court` or `mlsp`. `None` when permitted, else why not.
-pub(crate) fn residential_refusal(service_code: &str, case_id: Option<&str>, case_referral_source: Option<&str>) -> Option<String> {
+pub(crate) fn residential_refusal(
+    service_code: &str,
+    case_id: Option<&str>,
+    case_referral_source: Option<&str>,
+) -> Option<String> {
     let permitted = case_referral_source
         .and_then(|s| s.parse::<goldaw_core::codes::ReferralSource>().ok())
         .is_some_and(|s| s.permits_residential_care());

@@ -23,7 +23,12 @@ impl<R: Read> Read for Counting<R> {
     }
 }
 
-pub(crate) fn file_error(spec: &FileSpec, line: u64, column: Option<&str>, message: impl Into<String>) -> ImportError {
+pub(crate) fn file_error(
+    spec: &FileSpec,
+    line: u64,
+    column: Option<&str>,
+    message: impl Into<String>,
+) -> ImportError {
     ImportError {
         file: spec.file.to_owned(),
         line,
@@ -51,7 +56,15 @@ where
     let file = match File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(file_error(spec, 0, None, format!("cannot read {}: {e}", path.display())).into()),
+        Err(e) => {
+            return Err(file_error(
+                spec,
+                0,
+                None,
+                format!("cannot read {}: {e}", path.display()),
+            )
+            .into())
+        }
     };
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     progress.file_started(spec.file, total);
@@ -64,12 +77,15 @@ where
         .has_headers(true)
         .flexible(false)
         .from_reader(counting);
-    let header = reader
-        .headers()
-        .map_err(|e| csv_error(spec, e))?
-        .clone();
+    let header = reader.headers().map_err(|e| csv_error(spec, e))?.clone();
     if header.is_empty() || (header.len() == 1 && header.get(0) == Some("")) {
-        return Err(file_error(spec, 1, None, "the file is empty: the first line must be the header").into());
+        return Err(file_error(
+            spec,
+            1,
+            None,
+            "the file is empty: the first line must be the header",
+        )
+        .into());
     }
     let layout = Layout::from_header(spec, header.iter()).map_err(|e| field_error(spec, 1, e))?;
     let mut record = csv::StringRecord::new();
@@ -81,9 +97,15 @@ where
             Err(e) => return Err(csv_error(spec, e).into()),
         }
         let line = record.position().map_or(0, |p| p.line());
-        each(&Row { layout: &layout, record: &record }, line)?;
+        each(
+            &Row {
+                layout: &layout,
+                record: &record,
+            },
+            line,
+        )?;
         rows += 1;
-        if rows % 8192 == 0 {
+        if rows.is_multiple_of(8192) {
             progress.advanced(read.load(Ordering::Relaxed));
         }
     }
@@ -99,7 +121,9 @@ fn csv_error(spec: &FileSpec, e: csv::Error) -> ImportError {
             "field {} is not valid UTF-8 text (save the file as UTF-8)",
             err.field() + 1
         ),
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
             "the row has {len} fields but the header has {expected_len} (check commas and quotes)"
         ),
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),

@@ -32,8 +32,7 @@ pub struct SearchParams {
     pub offset: Option<u32>,
 }
 
-/// A new household: its data, and optionally the id another system knows them by.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct HouseholdCreate {
     /// If absent, goldaw uses its own id.
     pub household_id: Option<ExternalId>,
@@ -42,7 +41,7 @@ pub struct HouseholdCreate {
 }
 
 /// A household as it should now be, with the version it was read at.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct HouseholdUpdate {
     pub version: i32,
     #[serde(flatten)]
@@ -93,7 +92,10 @@ pub async fn create(
     body: Result<Json<HouseholdCreate>, JsonRejection>,
 ) -> Result<(StatusCode, Json<HouseholdRecord>), ApiError> {
     let Json(body) = body?;
-    let record = state.store.create_household(&principal, body.household_id, body.data).await?;
+    let record = state
+        .store
+        .create_household(&principal, body.household_id, body.data)
+        .await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -108,5 +110,27 @@ pub async fn update(
 ) -> Result<Json<HouseholdRecord>, ApiError> {
     let Path(id) = id?;
     let Json(body) = body?;
-    Ok(Json(state.store.update_household(&principal, id, body.version, body.data).await?))
+    Ok(Json(
+        state
+            .store
+            .update_household(&principal, id, body.version, body.data)
+            .await?,
+    ))
+}
+
+// The data types refuse unknown fields, which serde cannot do through `flatten`: so the extra
+// field is taken out of the JSON object first and the rest is parsed as the data type.
+impl<'de> Deserialize<'de> for HouseholdCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (household_id, data) = crate::api::split_field(d, "household_id")?;
+        Ok(HouseholdCreate { household_id, data })
+    }
+}
+
+impl<'de> Deserialize<'de> for HouseholdUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (version, data) = crate::api::split_field::<D, Option<i32>, _>(d, "version")?;
+        let version = version.ok_or_else(|| serde::de::Error::missing_field("version"))?;
+        Ok(HouseholdUpdate { version, data })
+    }
 }

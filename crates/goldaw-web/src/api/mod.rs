@@ -34,7 +34,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/health", get(health))
         .route("/api/openapi.json", get(openapi))
-        .nest("/api/v1", Router::new().merge(persons::router()).merge(households::router()))
+        .nest(
+            "/api/v1",
+            Router::new()
+                .merge(persons::router())
+                .merge(households::router()),
+        )
         .fallback(not_found)
 }
 
@@ -69,7 +74,11 @@ async fn openapi() -> impl IntoResponse {
 }
 
 async fn not_found() -> crate::ApiError {
-    crate::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such page or API route")
+    crate::ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such page or API route",
+    )
 }
 
 /// Paging of list answers.
@@ -87,4 +96,27 @@ pub struct List<T> {
     pub items: Vec<T>,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// Takes `field` out of a JSON object and parses the rest as `T`: lets a request body carry one
+/// field beside a data type that refuses unknown fields.
+pub(crate) fn split_field<'de, D, F, T>(d: D, field: &str) -> Result<(F, T), D::Error>
+where
+    D: serde::Deserializer<'de>,
+    F: serde::de::DeserializeOwned + Default,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::de::Error;
+    use serde::Deserialize;
+    let mut map = serde_json::Map::deserialize(d)?;
+    let extra = match map.remove(field) {
+        Some(v) => {
+            serde_json::from_value(v).map_err(|e| D::Error::custom(format!("{field}: {e}")))?
+        }
+        None => F::default(),
+    };
+    // serde_path_to_error names the field that failed (`birth_date: …`).
+    let data = serde_path_to_error::deserialize(serde_json::Value::Object(map))
+        .map_err(D::Error::custom)?;
+    Ok((extra, data))
 }

@@ -35,7 +35,7 @@ pub struct SearchParams {
 }
 
 /// A new person: their data, and optionally the id another system knows them by.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct PersonCreate {
     /// If absent, goldaw uses its own id.
     pub person_id: Option<ExternalId>,
@@ -44,7 +44,7 @@ pub struct PersonCreate {
 }
 
 /// A person's data as it should now be, with the version it was read at.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct PersonUpdate {
     pub version: i32,
     #[serde(flatten)]
@@ -96,7 +96,10 @@ pub async fn create(
     body: Result<Json<PersonCreate>, JsonRejection>,
 ) -> Result<(StatusCode, Json<PersonRecord>), ApiError> {
     let Json(body) = body?;
-    let record = state.store.create_person(&principal, body.person_id, body.data).await?;
+    let record = state
+        .store
+        .create_person(&principal, body.person_id, body.data)
+        .await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -111,5 +114,27 @@ pub async fn update(
 ) -> Result<Json<PersonRecord>, ApiError> {
     let Path(id) = id?;
     let Json(body) = body?;
-    Ok(Json(state.store.update_person(&principal, id, body.version, body.data).await?))
+    Ok(Json(
+        state
+            .store
+            .update_person(&principal, id, body.version, body.data)
+            .await?,
+    ))
+}
+
+// The data types refuse unknown fields, which serde cannot do through `flatten`: so the extra
+// field is taken out of the JSON object first and the rest is parsed as the data type.
+impl<'de> Deserialize<'de> for PersonCreate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (person_id, data) = crate::api::split_field(d, "person_id")?;
+        Ok(PersonCreate { person_id, data })
+    }
+}
+
+impl<'de> Deserialize<'de> for PersonUpdate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (version, data) = crate::api::split_field::<D, Option<i32>, _>(d, "version")?;
+        let version = version.ok_or_else(|| serde::de::Error::missing_field("version"))?;
+        Ok(PersonUpdate { version, data })
+    }
 }

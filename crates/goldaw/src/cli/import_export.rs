@@ -17,9 +17,11 @@ impl ImportProgress for Bar {
     fn file_started(&self, file: &str, bytes: u64) {
         let bar = ProgressBar::new(bytes);
         bar.set_style(
-            ProgressStyle::with_template("{msg:22} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{msg:22} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar.set_message(file.to_owned());
         if let Ok(mut slot) = self.bar.lock() {
@@ -47,7 +49,9 @@ impl ImportProgress for Bar {
 
 pub async fn import(store: &Store, dir: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
-    let progress = Arc::new(Bar { bar: Mutex::new(None) });
+    let progress = Arc::new(Bar {
+        bar: Mutex::new(None),
+    });
     let summary = store
         .import_dir(&super::operator("import"), dir, progress)
         .await

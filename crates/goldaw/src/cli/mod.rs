@@ -10,11 +10,20 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "goldaw", version, about = "Case management for community-based social services")]
+#[command(
+    name = "goldaw",
+    version,
+    about = "Case management for community-based social services"
+)]
 pub struct Args {
     /// Where the data lives: sqlite://PATH or postgres://USER@HOST/DB.
     /// Default: an SQLite file at ./goldaw-data/goldaw.db.
-    #[arg(long, global = true, env = "GOLDAW_DATABASE_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "GOLDAW_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 
     #[command(subcommand)]

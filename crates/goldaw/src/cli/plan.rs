@@ -27,7 +27,11 @@ pub enum Format {
 
 pub fn run(cmd: &PlanCommand) -> anyhow::Result<()> {
     match cmd {
-        PlanCommand::Workforce { scenario, until, format: Format::Csv } => {
+        PlanCommand::Workforce {
+            scenario,
+            until,
+            format: Format::Csv,
+        } => {
             let text = std::fs::read_to_string(scenario)
                 .with_context(|| format!("cannot read the scenario file {}", scenario.display()))?;
             let scenario: Scenario = Scenario::from_toml(&text)
