@@ -1,10 +1,12 @@
-//! Who is asking: the principal passed to every store call.
+//! Who is asking, and what they may do: the principal passed to every store call.
 //!
-//! The access issue adds users, roles and sign-in; this module already fixes the shape so that
-//! every query is written against a scope from the start.
+//! Deny by default: a principal may do only what [`Principal::may`] grants for its role, and only
+//! within its scope. Store queries also filter by scope in SQL, so the two checks back each other.
 
+use crate::codes::Role;
 use crate::ids::AdminUnitCode;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 /// Where a principal's rights apply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,13 +17,58 @@ pub enum Scope {
     Provider(String),
 }
 
+impl Scope {
+    /// The stored form: a unit code, or `provider:ID`.
+    pub fn to_stored(&self) -> String {
+        match self {
+            Scope::Unit(code) => code.as_str().to_owned(),
+            Scope::Provider(id) => format!("provider:{id}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = crate::ParseError;
+    fn from_str(s: &str) -> Result<Self, crate::ParseError> {
+        match s.strip_prefix("provider:") {
+            Some(id) if !id.is_empty() && id.len() <= 64 && !id.chars().any(char::is_control) => {
+                Ok(Scope::Provider(id.to_owned()))
+            }
+            Some(_) => Err(crate::ParseError::new("a provider scope is provider:ID")),
+            None => s.parse().map(Scope::Unit),
+        }
+    }
+}
+
+/// Things a principal may be allowed to do. New capabilities add a variant, and
+/// [`Principal::may`] must then say who gets it: the `match` does not compile otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// Read people and households (names, dates, functioning) within scope.
+    ReadPeople,
+    /// Register or change people and households within scope.
+    WritePeople,
+    /// Manage user accounts.
+    ManageUsers,
+    /// Read the audit log.
+    ReadAudit,
+    /// Bulk import and export of personal data.
+    BulkData,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Principal {
     /// Who, for the audit trail: a username, or `system:<command>` for the operator's CLI.
     pub actor: String,
+    /// The user account, if the principal is a signed-in user.
+    pub user_id: Option<Uuid>,
+    /// `None` for the operator running a command on the server itself.
+    pub role: Option<Role>,
     pub scope: Scope,
     /// May see gender-based-violence and child-protection records within scope.
     pub sensitive: bool,
+    /// Where the request came from, for the audit trail: an IP address, or `cli`.
+    pub source: String,
 }
 
 impl Principal {
@@ -29,8 +76,44 @@ impl Principal {
     pub fn system(command: &str) -> Principal {
         Principal {
             actor: format!("system:{command}"),
+            user_id: None,
+            role: None,
             scope: Scope::Unit(nation()),
             sensitive: true,
+            source: "cli".to_owned(),
+        }
+    }
+
+    /// A signed-in user.
+    pub fn user(id: Uuid, username: &str, role: Role, scope: Scope, sensitive: bool) -> Principal {
+        Principal {
+            actor: username.to_owned(),
+            user_id: Some(id),
+            role: Some(role),
+            scope,
+            sensitive,
+            source: String::new(),
+        }
+    }
+
+    /// Whether the role grants `permission` (scope is checked separately, per record).
+    pub fn may(&self, permission: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        let Some(role) = self.role else {
+            // The operator on the server: everything the CLI offers.
+            return true;
+        };
+        match permission {
+            // WORKFLOW.md: social workers and supervisors read people in scope; the hotline
+            // registers referrals for any etrap; planners, the ministry and admins see
+            // statistics or run the system, not personal records; providers see only what was
+            // referred to them (case management).
+            ReadPeople => matches!(role, SocialWorker | Supervisor),
+            WritePeople => matches!(role, SocialWorker | Supervisor | Hotline),
+            ManageUsers => role == Admin,
+            ReadAudit => role == Admin,
+            BulkData => false,
         }
     }
 
@@ -56,22 +139,58 @@ pub fn nation() -> AdminUnitCode {
 mod tests {
     use super::*;
 
+    fn with(role: Role, unit: &str) -> Principal {
+        Principal::user(
+            Uuid::nil(),
+            "u",
+            role,
+            Scope::Unit(unit.parse().unwrap()),
+            false,
+        )
+    }
+
     #[test]
     fn scopes_contain_their_sub_units_only() {
-        let worker = Principal {
-            actor: "aman".into(),
-            scope: Scope::Unit("TM-A-01".parse().unwrap()),
-            sensitive: false,
-        };
+        let worker = with(Role::SocialWorker, "TM-A-01");
         assert!(worker.can_see_unit(&"TM-A-01".parse().unwrap()));
         assert!(!worker.can_see_unit(&"TM-A-02".parse().unwrap()));
         assert!(!worker.can_see_unit(&"TM-A".parse().unwrap()));
         assert!(Principal::system("test").can_see_unit(&"TM-M-12".parse().unwrap()));
-        let provider = Principal {
-            actor: "ngo".into(),
-            scope: Scope::Provider("PR0001".into()),
-            sensitive: false,
-        };
+        let provider = Principal::user(
+            Uuid::nil(),
+            "ngo",
+            Role::Provider,
+            Scope::Provider("PR0001".into()),
+            false,
+        );
         assert!(!provider.can_see_unit(&"TM-A-01".parse().unwrap()));
+    }
+
+    #[test]
+    fn roles_are_denied_by_default() {
+        let readers: Vec<Role> = Role::ALL
+            .iter()
+            .copied()
+            .filter(|r| with(*r, "TM").may(Permission::ReadPeople))
+            .collect();
+        assert_eq!(readers, [Role::SocialWorker, Role::Supervisor]);
+        assert!(
+            !with(Role::Admin, "TM").may(Permission::ReadPeople),
+            "admins do not read case content"
+        );
+        assert!(with(Role::Admin, "TM").may(Permission::ManageUsers));
+        assert!(!with(Role::Ministry, "TM").may(Permission::ManageUsers));
+        assert!(Role::ALL
+            .iter()
+            .all(|r| !with(*r, "TM").may(Permission::BulkData)));
+    }
+
+    #[test]
+    fn scopes_are_stored_and_parsed() {
+        for s in ["TM", "TM-A-01", "provider:PR0001"] {
+            assert_eq!(s.parse::<Scope>().unwrap().to_stored(), s);
+        }
+        assert!("provider:".parse::<Scope>().is_err());
+        assert!("Ahal".parse::<Scope>().is_err());
     }
 }

@@ -231,3 +231,20 @@ mod tests {
         assert_eq!(allowed, [&ReferralSource::Court, &ReferralSource::Mlsp]);
     }
 }
+
+code_enum!(
+    /// What a user does (WORKFLOW.md, "Who may do what"). One role per user account.
+    Role, "role" {
+        SocialWorker = "social_worker",
+        /// A senior social worker: allocates cases and approves plans in their scope.
+        Supervisor = "supervisor",
+        /// Staff of a provider organisation: sees only what was referred to it.
+        Provider = "provider",
+        Hotline = "hotline",
+        Planner = "planner",
+        /// National analyst or manager at the ministry.
+        Ministry = "ministry",
+        /// Manages users and reference data; does not read case content.
+        Admin = "admin",
+    }
+);

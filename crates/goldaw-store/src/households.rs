@@ -1,10 +1,12 @@
 //! Households: people who live together, with each member's relationship to the head.
 
+use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
+use crate::people::require;
 use crate::scope::unit_range;
 use crate::Store;
 use chrono::{DateTime, Utc};
-use goldaw_core::access::Principal;
+use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::Settlement;
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::people::HouseholdData;
@@ -141,6 +143,19 @@ impl HouseholdRow {
 impl Store {
     /// One household and the members the principal may see; `NotFound` outside scope.
     pub async fn household(&self, principal: &Principal, id: Uuid) -> StoreResult<HouseholdRecord> {
+        require(principal, Permission::ReadPeople)?;
+        let record = self.load_household(principal, id).await?;
+        self.audit(principal, AuditEvent::on("household.read", "household", id))
+            .await?;
+        Ok(record)
+    }
+
+    /// The scoped query alone: callers check the permission and audit.
+    async fn load_household(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> StoreResult<HouseholdRecord> {
         let Some((lo, hi)) = unit_range(principal) else {
             return Err(StoreError::NotFound);
         };
@@ -173,6 +188,7 @@ impl Store {
         principal: &Principal,
         query: &HouseholdQuery,
     ) -> StoreResult<Vec<HouseholdRecord>> {
+        require(principal, Permission::ReadPeople)?;
         let Some((mut lo, mut hi)) = unit_range(principal) else {
             return Ok(Vec::new());
         };
@@ -213,6 +229,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("household.create", "household", id));
             let done = sqlx::query(
                 "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit,
                     version, created_at, updated_at)
@@ -232,7 +249,7 @@ impl Store {
             }
             tx.commit().await?;
         });
-        self.household(principal, id).await
+        self.load_household(principal, id).await
     }
 
     pub async fn update_household(
@@ -242,10 +259,14 @@ impl Store {
         expected_version: i32,
         data: HouseholdData,
     ) -> StoreResult<HouseholdRecord> {
-        let current = self.household(principal, id).await?;
+        require(principal, Permission::WritePeople)?;
+        require(principal, Permission::ReadPeople)?;
+        let current = self.load_household(principal, id).await?;
         self.check_household_write(principal, &data)?;
         let now = Utc::now();
         with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("household.update", "household", id).with_detail(format!("version {expected_version}")));
             let done = sqlx::query(
                 "UPDATE households SET admin_unit = $1, settlement = $2, address = $3,
                     version = version + 1, updated_at = $4
@@ -257,13 +278,14 @@ impl Store {
             .bind(now)
             .bind(id)
             .bind(expected_version)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::Conflict { expected: expected_version, actual: current.version });
             }
+            tx.commit().await?;
         });
-        self.household(principal, id).await
+        self.load_household(principal, id).await
     }
 
     fn check_household_write(
@@ -271,6 +293,7 @@ impl Store {
         principal: &Principal,
         data: &HouseholdData,
     ) -> StoreResult<()> {
+        require(principal, Permission::WritePeople)?;
         data.check()
             .map_err(|e| StoreError::invalid("address", e.0))?;
         self.check_place(&data.admin_unit)?;

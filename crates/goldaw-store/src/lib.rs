@@ -17,6 +17,7 @@ macro_rules! with_db {
     };
 }
 
+pub mod audit;
 pub mod catalogue;
 mod db;
 pub mod error;
@@ -27,6 +28,7 @@ mod reference;
 mod scope;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod users;
 
 pub use db::{configure_sqlite_process, DatabaseUrl};
 pub use error::{StoreError, StoreResult};

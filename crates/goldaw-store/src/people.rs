@@ -1,11 +1,12 @@
 //! People: read, search, create and update, each scoped to the principal.
 
+use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
 use crate::households::household_for_write;
 use crate::scope::unit_range;
 use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
-use goldaw_core::access::Principal;
+use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::{Relationship, Settlement, Sex, TargetGroup};
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::names::{fold_name, PersonName};
@@ -186,6 +187,20 @@ macro_rules! replace_target_groups {
 impl Store {
     /// One person by goldaw id; `NotFound` also when outside the principal's scope.
     pub async fn person(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
+        let record = self.person_unaudited(principal, id).await?;
+        self.audit(principal, AuditEvent::on("person.read", "person", id))
+            .await?;
+        Ok(record)
+    }
+
+    /// The read without its audit event, for writes that audit themselves.
+    async fn person_unaudited(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
+        require(principal, Permission::ReadPeople)?;
+        self.load_person(principal, id).await
+    }
+
+    /// The scoped query alone: callers check the permission.
+    async fn load_person(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
         let Some((lo, hi)) = unit_range(principal) else {
             return Err(StoreError::NotFound);
         };
@@ -208,6 +223,7 @@ impl Store {
         principal: &Principal,
         query: &PersonQuery,
     ) -> StoreResult<Vec<PersonRecord>> {
+        require(principal, Permission::ReadPeople)?;
         let Some((mut lo, mut hi)) = unit_range(principal) else {
             return Ok(Vec::new());
         };
@@ -252,7 +268,23 @@ impl Store {
             }
             q.bind(limit).bind(offset).fetch_all(pool).await?
         });
-        rows.into_iter().map(PersonRow::into_record).collect()
+        let found: Vec<PersonRecord> = rows
+            .into_iter()
+            .map(PersonRow::into_record)
+            .collect::<StoreResult<_>>()?;
+        // Every record shown is a record read: the event lists them (ids only, not the query,
+        // which may hold a name).
+        let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
+        self.audit(
+            principal,
+            AuditEvent::plain("person.search").with_detail(format!(
+                "{} found: {}",
+                ids.len(),
+                ids.join(" ")
+            )),
+        )
+        .await?;
+        Ok(found)
     }
 
     /// Registers a person. Without a household they get a household of their own.
@@ -268,6 +300,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("person.create", "person", id));
             let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM persons WHERE external_id = $1")
                 .bind(&external_id)
                 .fetch_optional(&mut *tx)
@@ -310,7 +343,7 @@ impl Store {
             replace_target_groups!(tx, id, &data.target_groups);
             tx.commit().await?;
         });
-        self.person(principal, id).await
+        self.person_written(principal, id).await
     }
 
     /// Replaces what is known about a person, if nobody changed it since `expected_version`.
@@ -321,11 +354,12 @@ impl Store {
         expected_version: i32,
         data: PersonData,
     ) -> StoreResult<PersonRecord> {
-        let current = self.person(principal, id).await?;
+        let current = self.person_for_write(principal, id).await?;
         self.check_person_write(principal, &data)?;
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("person.update", "person", id).with_detail(format!("version {expected_version}")));
             let household = match &data.household_id {
                 Some(h) => household_for_write!(tx, principal, external h),
                 None => household_for_write!(tx, implicit &current.person_id, data.admin_unit.as_str(), data.settlement.map(Settlement::as_str), now),
@@ -365,11 +399,24 @@ impl Store {
             replace_target_groups!(tx, id, &data.target_groups);
             tx.commit().await?;
         });
-        self.person(principal, id).await
+        self.person_written(principal, id).await
+    }
+
+    /// The record just written, as the writer may see it (the write's own event covers it).
+    async fn person_written(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
+        self.load_person(principal, id).await
+    }
+
+    /// The current record before a change: changing needs reading too (the hotline registers
+    /// people but does not browse them), and the change's own event covers the read.
+    async fn person_for_write(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
+        require(principal, Permission::WritePeople)?;
+        self.person_unaudited(principal, id).await
     }
 
     /// Checks that need the catalogue or the principal, shared by create and update.
     fn check_person_write(&self, principal: &Principal, data: &PersonData) -> StoreResult<()> {
+        require(principal, Permission::WritePeople)?;
         data.check_dates(Utc::now().date_naive())
             .map_err(|e| StoreError::invalid("birth_date", e.0))?;
         self.check_place(&data.admin_unit)?;
@@ -403,5 +450,16 @@ impl Store {
             ));
         }
         Ok(())
+    }
+}
+
+/// Deny by default: the principal's role must grant `permission`.
+pub(crate) fn require(principal: &Principal, permission: Permission) -> StoreResult<()> {
+    if principal.may(permission) {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(format!(
+            "your role may not do this ({permission:?})"
+        )))
     }
 }

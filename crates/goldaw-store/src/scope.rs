@@ -22,11 +22,13 @@ mod tests {
 
     #[test]
     fn the_range_holds_the_unit_and_its_descendants_only() {
-        let p = Principal {
-            actor: "t".into(),
-            scope: Scope::Unit("TM-A".parse().unwrap()),
-            sensitive: false,
-        };
+        let p = Principal::user(
+            uuid::Uuid::nil(),
+            "t",
+            goldaw_core::codes::Role::Supervisor,
+            Scope::Unit("TM-A".parse().unwrap()),
+            false,
+        );
         let (lo, hi) = unit_range(&p).unwrap();
         let inside = |c: &str| c >= lo.as_str() && c < hi.as_str();
         assert!(inside("TM-A"));

@@ -1,6 +1,7 @@
 //! People and households through the store, on every backend: scope, sensitivity, versions.
 
 use goldaw_core::access::{Principal, Scope};
+use goldaw_core::codes::Role;
 use goldaw_core::people::{HouseholdData, PersonData};
 use goldaw_store::households::HouseholdQuery;
 use goldaw_store::people::PersonQuery;
@@ -13,11 +14,13 @@ fn person(v: serde_json::Value) -> PersonData {
 }
 
 fn worker(unit: &str, sensitive: bool) -> Principal {
-    Principal {
-        actor: format!("worker-{unit}"),
-        scope: Scope::Unit(unit.parse().unwrap()),
+    Principal::user(
+        uuid::Uuid::nil(),
+        &format!("worker-{unit}"),
+        Role::SocialWorker,
+        Scope::Unit(unit.parse().unwrap()),
         sensitive,
-    }
+    )
 }
 
 fn query(name: &str) -> PersonQuery {
@@ -130,17 +133,18 @@ async fn people_are_found_in_any_spelling_and_only_within_scope() {
         assert!(store.person(&worker("TM-A", false), ayna.id).await.is_ok());
         assert!(store.person(&worker("TM-B", false), ayna.id).await.is_err());
         // A provider has no place scope at all.
-        let provider = Principal {
-            actor: "ngo".into(),
-            scope: Scope::Provider("PR1".into()),
-            sensitive: false,
-        };
+        let provider = Principal::user(
+            uuid::Uuid::nil(),
+            "ngo",
+            Role::Provider,
+            Scope::Provider("PR1".into()),
+            false,
+        );
         assert!(store.person(&provider, ayna.id).await.is_err());
-        assert!(store
-            .search_persons(&provider, &query("ayna"))
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(matches!(
+            store.search_persons(&provider, &query("ayna")).await,
+            Err(StoreError::Forbidden(_))
+        ));
         store.close().await;
     }
 }

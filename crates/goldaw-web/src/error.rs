@@ -21,7 +21,8 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// Stable machine-readable code: not_found, conflict, forbidden, invalid, bad_request, internal.
+    /// Stable machine-readable code: unauthorized, not_found, conflict, forbidden, invalid,
+    /// bad_request, internal.
     pub code: String,
     /// What went wrong and what to do, for a person.
     pub message: String,
@@ -94,6 +95,13 @@ impl IntoResponse for ApiError {
                 message: self.message,
             },
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }

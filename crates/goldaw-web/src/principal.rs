@@ -1,17 +1,47 @@
-//! Who is calling. Until sign-in exists (the access issue), every request acts as the local
-//! operator with national scope, exactly as the CLI does; the extractor is the one place that
-//! changes when users, sessions and tokens arrive, because every handler already takes it.
+//! Who is calling: every API request must carry `Authorization: Bearer <token>`; without a valid
+//! one the answer is 401 before any handler runs. The principal carries the caller's role, scope
+//! and address into every store call, which checks the permission and filters by scope.
 
-use axum::extract::FromRequestParts;
+use crate::error::ApiError;
+use crate::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
 use goldaw_core::access::Principal;
+use std::net::SocketAddr;
 
 pub struct Caller(pub Principal);
 
-impl<S: Send + Sync> FromRequestParts<S> for Caller {
-    type Rejection = crate::ApiError;
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Caller(Principal::system("api")))
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let source = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_default();
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(unauthorized("sign in: send Authorization: Bearer <token> (goldaw user token USERNAME makes one)"));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| unauthorized("the Authorization header must be: Bearer <token>"))?;
+        match state.store.principal_for_token(token, &source).await? {
+            Some(principal) => Ok(Caller(principal)),
+            None => Err(unauthorized(
+                "the token is not valid (unknown, revoked, or its account is disabled)",
+            )),
+        }
     }
 }

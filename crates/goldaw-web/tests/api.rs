@@ -1,18 +1,45 @@
 //! The JSON API over real HTTP on 127.0.0.1, on every backend.
 
+use goldaw_core::codes::Role;
 use goldaw_store::testing::databases;
-use goldaw_store::Store;
+use goldaw_store::users::NewUser;
+use goldaw_store::{Principal, Store};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// Serves the app on an ephemeral port; returns its base URL.
-async fn spawn(store: Store) -> String {
+/// Serves the app on an ephemeral port; returns its base URL and a client signed in as a
+/// national supervisor with the sensitive permission.
+async fn spawn(store: Store) -> (String, reqwest::Client) {
+    let op = Principal::system("test");
+    store
+        .add_user(
+            &op,
+            NewUser {
+                username: "sup".into(),
+                role: Role::Supervisor,
+                scope: "TM".parse().unwrap(),
+                sensitive: true,
+                password: "correct horse battery".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let token = store.create_token(&op, "sup").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let _ = goldaw_web::serve(store, listener).await;
     });
-    format!("http://{addr}")
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    (format!("http://{addr}"), client)
 }
 
 async fn body(r: reqwest::Response) -> (StatusCode, Value) {
@@ -26,8 +53,7 @@ async fn body(r: reqwest::Response) -> (StatusCode, Value) {
 #[tokio::test]
 async fn health_and_the_openapi_document() {
     for db in databases().await {
-        let base = spawn(db.open().await).await;
-        let c = reqwest::Client::new();
+        let (base, c) = spawn(db.open().await).await;
         let (status, health) = body(c.get(format!("{base}/health")).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::OK, "{}", db.backend);
         assert_eq!(health["status"], "ok");
@@ -80,8 +106,7 @@ async fn health_and_the_openapi_document() {
 #[tokio::test]
 async fn persons_can_be_created_read_searched_and_updated_with_version_checks() {
     for db in databases().await {
-        let base = spawn(db.open().await).await;
-        let c = reqwest::Client::new();
+        let (base, c) = spawn(db.open().await).await;
         let (status, created) = body(
             c.post(format!("{base}/api/v1/persons"))
                 .json(&json!({
@@ -177,8 +202,7 @@ async fn persons_can_be_created_read_searched_and_updated_with_version_checks() 
 #[tokio::test]
 async fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
     for db in databases().await {
-        let base = spawn(db.open().await).await;
-        let c = reqwest::Client::new();
+        let (base, c) = spawn(db.open().await).await;
         let post = |v: Value| c.post(format!("{base}/api/v1/persons")).json(&v).send();
         let cases = [
             (
@@ -280,8 +304,7 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn households_with_members_over_the_api() {
     for db in databases().await {
-        let base = spawn(db.open().await).await;
-        let c = reqwest::Client::new();
+        let (base, c) = spawn(db.open().await).await;
         let (status, h) = body(
             c.post(format!("{base}/api/v1/households"))
                 .json(&json!({"household_id": "H-API", "admin_unit": "TM-B-01", "settlement": "rural", "address": "Balkan, köçe 1"}))

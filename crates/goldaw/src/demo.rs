@@ -7,7 +7,9 @@
 //! Deterministic: the same every time, so screenshots and tests can rely on it.
 
 use anyhow::Context;
+use goldaw_core::codes::Role;
 use goldaw_store::interchange::NoProgress;
+use goldaw_store::users::NewUser;
 use goldaw_store::Store;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -262,7 +264,18 @@ fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the demo into `store`; returns a one-line summary.
+/// The demo's accounts: (username, role, scope, sensitive). They share [`DEMO_PASSWORD`].
+const DEMO_USERS: [(&str, Role, &str, bool); 4] = [
+    ("demo-admin", Role::Admin, "TM", false),
+    ("demo-supervisor", Role::Supervisor, "TM", true),
+    ("demo-worker", Role::SocialWorker, "TM-S-02", false),
+    ("demo-hotline", Role::Hotline, "TM", false),
+];
+
+/// Publicly known: the demo is for trying goldaw out, never for real data.
+pub const DEMO_PASSWORD: &str = "goldaw-demo-2026";
+
+/// Loads the demo into `store`; returns a summary to print.
 pub async fn load(store: &Store) -> anyhow::Result<String> {
     let dir = tempfile::tempdir().context("creating a folder for the demo files")?;
     write_files(dir.path())?;
@@ -278,5 +291,35 @@ pub async fn load(store: &Store) -> anyhow::Result<String> {
     for (file, rows) in summary.files {
         let _ = write!(line, " {file} {rows}");
     }
+    let operator = crate::cli::operator_for_demo();
+    let existing: Vec<String> = store
+        .list_users(&operator)
+        .await?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    for (username, role, scope, sensitive) in DEMO_USERS {
+        if existing.iter().any(|u| u == username) {
+            continue;
+        }
+        store
+            .add_user(
+                &operator,
+                NewUser {
+                    username: username.to_owned(),
+                    role,
+                    scope: scope.parse()?,
+                    sensitive,
+                    password: DEMO_PASSWORD.to_owned(),
+                },
+            )
+            .await
+            .with_context(|| format!("creating the demo account {username}"))?;
+    }
+    let _ = write!(
+        line,
+        "\ndemo accounts (password {DEMO_PASSWORD}): {}",
+        DEMO_USERS.map(|(u, ..)| u).join(", ")
+    );
     Ok(line)
 }

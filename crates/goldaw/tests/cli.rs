@@ -149,8 +149,32 @@ fn serve_demo_on_a_fresh_folder_serves_demo_data() {
         .spawn()
         .unwrap();
     let started = Instant::now();
+    while http_get(&listen, "/health", None).is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("goldaw serve --demo did not answer within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The demo's accounts exist; an operator makes a token for one, as the README says.
+    let out = goldaw(dir.path(), &["user", "token", "demo-supervisor"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(token.starts_with("gdw_"), "{token}");
+    assert!(
+        http_get(&listen, "/api/v1/persons?external_id=DEMO-P0001", None).is_none(),
+        "no token, no data"
+    );
     let answer = loop {
-        match http_get(&listen, "/api/v1/persons?external_id=DEMO-P0001") {
+        match http_get(
+            &listen,
+            "/api/v1/persons?external_id=DEMO-P0001",
+            Some(&token),
+        ) {
             Some(body) => break body,
             None if started.elapsed() < Duration::from_secs(60) => {
                 std::thread::sleep(Duration::from_millis(200))
@@ -161,24 +185,108 @@ fn serve_demo_on_a_fresh_folder_serves_demo_data() {
             }
         }
     };
-    let health = http_get(&listen, "/health").unwrap_or_default();
+    let health = http_get(&listen, "/health", None).unwrap_or_default();
     let _ = child.kill();
     let _ = child.wait();
     assert!(answer.contains("\"person_id\":\"DEMO-P0001\""), "{answer}");
     assert!(health.contains("\"status\":\"ok\""), "{health}");
 }
 
-/// A minimal HTTP/1.1 GET (the test needs no client library); `None` until the server answers 200.
-fn http_get(addr: &str, path: &str) -> Option<String> {
+/// A minimal HTTP/1.1 GET (the test needs no client library); `None` unless the answer is 200.
+fn http_get(addr: &str, path: &str, token: Option<&str>) -> Option<String> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     write!(
         s,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Connection: close\r\n\r\n"
     )
     .ok()?;
     let mut out = String::new();
     s.read_to_string(&mut out).ok()?;
     out.starts_with("HTTP/1.1 200").then_some(out)
+}
+
+#[test]
+fn users_tokens_and_audit_from_the_command_line() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let add = |password: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_goldaw"))
+            .current_dir(dir.path())
+            .env_remove("GOLDAW_DATABASE_URL")
+            .args([
+                "user",
+                "add",
+                "--username",
+                "maysa",
+                "--role",
+                "supervisor",
+                "--scope",
+                "TM-D",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = add("short");
+    assert!(!weak.status.success());
+    assert!(
+        text(&weak.stderr).contains("at least 12"),
+        "{}",
+        text(&weak.stderr)
+    );
+    let ok = add("Daşoguz welaýaty 1992");
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let out = goldaw(dir.path(), &["user", "token", "maysa"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .starts_with("gdw_"));
+    let list = goldaw(dir.path(), &["user", "list"]);
+    assert!(
+        text(&list.stdout).contains("maysa\tsupervisor\tTM-D\tfalse\tactive"),
+        "{}",
+        text(&list.stdout)
+    );
+    let out = goldaw(dir.path(), &["user", "disable", "maysa"]);
+    assert!(out.status.success());
+    assert!(text(&goldaw(dir.path(), &["user", "list"]).stdout).contains("disabled"));
+    let out = goldaw(dir.path(), &["user", "token", "maysa"]);
+    assert!(!out.status.success(), "a disabled account gets no token");
+    let out = goldaw(dir.path(), &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("audit log intact: 3 events"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = goldaw(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "--username",
+            "x",
+            "--role",
+            "boss",
+            "--scope",
+            "TM",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("'boss' is not a role"),
+        "{}",
+        text(&out.stderr)
+    );
 }

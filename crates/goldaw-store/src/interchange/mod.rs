@@ -102,6 +102,20 @@ impl Store {
             }
         };
         self.reload_catalogue().await?;
+        let counts: Vec<String> = summary
+            .files
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect();
+        self.audit(
+            principal,
+            crate::audit::AuditEvent::plain("import").with_detail(format!(
+                "{}: {}",
+                dir.display(),
+                counts.join(", ")
+            )),
+        )
+        .await?;
         Ok(summary)
     }
 

@@ -26,9 +26,25 @@ use utoipa::OpenApi;
         households::search, households::read, households::create, households::update,
     ),
     components(schemas(ErrorBody, Health)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
     tags((name = "people", description = "People and households"))
 )]
 pub struct ApiDoc;
+
+/// Declares the bearer-token scheme every `/api/v1` route needs.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -2,6 +2,7 @@
 
 mod import_export;
 mod plan;
+mod users;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,12 @@ pub enum Command {
     /// Planning models.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// User accounts and API tokens.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(users::AuditCommand),
 }
 
 impl Args {
@@ -73,6 +80,18 @@ async fn open(args: &Args) -> anyhow::Result<Store> {
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match &args.command {
         Command::Plan(cmd) => plan::run(cmd),
+        Command::User(cmd) => {
+            let store = open(&args).await?;
+            let result = users::run_user(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Audit(cmd) => {
+            let store = open(&args).await?;
+            let result = users::run_audit(&store, cmd).await;
+            store.close().await;
+            result
+        }
         Command::Migrate => {
             let store = open(&args).await?;
             println!("database {} is up to date", store.url());
@@ -103,6 +122,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             if *demo {
                 let summary = crate::demo::load(&store).await?;
                 eprintln!("{summary}");
+                // A token to try the API at once; `goldaw user token USERNAME` makes more.
+                let token = store
+                    .create_token(&operator("demo"), "demo-supervisor")
+                    .await?;
+                eprintln!("API token for demo-supervisor: {token}");
+                eprintln!("  try: curl -H 'Authorization: Bearer {token}' http://{listen}/api/v1/persons?name=orazow");
             }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await

@@ -1,0 +1,268 @@
+//! Accounts, sign-in and the audit chain, on every backend.
+
+use goldaw_core::access::Scope;
+use goldaw_core::codes::Role;
+use goldaw_store::audit::AuditCheck;
+use goldaw_store::testing::{databases, TestDb};
+use goldaw_store::users::{NewUser, SignInRefusal};
+use goldaw_store::{DatabaseUrl, Principal, StoreError};
+use serde_json::json;
+
+const PASSWORD: &str = "Köpetdag dagy 2942 m";
+
+fn new_user(username: &str) -> NewUser {
+    NewUser {
+        username: username.into(),
+        role: Role::SocialWorker,
+        scope: "TM-A-01".parse().unwrap(),
+        sensitive: false,
+        password: PASSWORD.into(),
+    }
+}
+
+/// Runs one SQL statement behind goldaw's back, as someone with access to the database would.
+async fn tamper(db: &TestDb, sql: &str) {
+    match &db.url {
+        DatabaseUrl::Sqlite(path) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute_batch(sql).unwrap();
+        }
+        DatabaseUrl::Postgres(url) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn sign_in_checks_the_password_and_locks_after_repeated_failures() {
+    for db in databases().await {
+        let store = db.open().await;
+        let op = Principal::system("test");
+        store.add_user(&op, new_user("aman")).await.unwrap();
+        let ok = store
+            .sign_in("aman", PASSWORD, "127.0.0.1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ok.role, Some(Role::SocialWorker));
+        assert_eq!(ok.scope, Scope::Unit("TM-A-01".parse().unwrap()));
+        assert_eq!(
+            store
+                .sign_in("nobody", PASSWORD, "127.0.0.1")
+                .await
+                .unwrap()
+                .unwrap_err(),
+            SignInRefusal::WrongCredentials
+        );
+        for _ in 0..4 {
+            assert_eq!(
+                store
+                    .sign_in("aman", "wrong password!!", "10.0.0.9")
+                    .await
+                    .unwrap()
+                    .unwrap_err(),
+                SignInRefusal::WrongCredentials
+            );
+        }
+        assert!(
+            matches!(
+                store
+                    .sign_in("aman", "wrong password!!", "10.0.0.9")
+                    .await
+                    .unwrap(),
+                Err(SignInRefusal::Locked { .. })
+            ),
+            "{}",
+            db.backend
+        );
+        // Locked: even the right password is refused until the lock ends.
+        assert!(
+            matches!(
+                store.sign_in("aman", PASSWORD, "127.0.0.1").await.unwrap(),
+                Err(SignInRefusal::Locked { .. })
+            ),
+            "{}",
+            db.backend
+        );
+        let admin = Principal::user(
+            uuid::Uuid::nil(),
+            "admin",
+            Role::Admin,
+            "TM".parse().unwrap(),
+            false,
+        );
+        let failed = store
+            .audit_events(
+                &admin,
+                &goldaw_store::audit::AuditQuery {
+                    actor: Some("aman".into()),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            failed
+                .iter()
+                .filter(|e| e.action == "signin.failed")
+                .count(),
+            6,
+            "{}",
+            db.backend
+        );
+        assert_eq!(failed.iter().filter(|e| e.action == "signin.ok").count(), 1);
+        assert!(failed.iter().any(|e| e.source == "10.0.0.9"));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn accounts_are_checked_and_only_admins_manage_them() {
+    for db in databases().await {
+        let store = db.open().await;
+        let op = Principal::system("test");
+        let short = NewUser {
+            password: "short".into(),
+            ..new_user("aman")
+        };
+        assert!(store
+            .add_user(&op, short)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("at least 12"));
+        let bad_scope = NewUser {
+            scope: "TM-Q-77".parse().unwrap(),
+            ..new_user("aman")
+        };
+        assert!(store
+            .add_user(&op, bad_scope)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("unknown administrative unit"));
+        store.add_user(&op, new_user("aman")).await.unwrap();
+        assert!(store
+            .add_user(&op, new_user("aman"))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("taken"));
+        let worker = store.sign_in("aman", PASSWORD, "x").await.unwrap().unwrap();
+        assert!(matches!(
+            store.add_user(&worker, new_user("other")).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        assert!(matches!(
+            store.list_users(&worker).await,
+            Err(StoreError::Forbidden(_))
+        ));
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_changed_or_deleted_audit_row_is_detected_and_named() {
+    for db in databases().await {
+        let store = db.open().await;
+        let op = Principal::system("test");
+        for name in ["Aýna", "Jeren", "Selbi"] {
+            let p = store
+                .create_person(
+                    &op,
+                    None,
+                    serde_json::from_value(
+                        json!({"given_name": name, "sex": "F", "admin_unit": "TM-L-01"}),
+                    )
+                    .unwrap(),
+                )
+                .await
+                .unwrap();
+            store.person(&op, p.id).await.unwrap();
+        }
+        let AuditCheck::Intact { events } = store.verify_audit().await.unwrap() else {
+            panic!("{}: a fresh log must be intact", db.backend)
+        };
+        assert!(events >= 6, "{}: {events}", db.backend);
+
+        tamper(
+            &db,
+            "UPDATE audit_events SET actor = 'someone else' WHERE seq = 3",
+        )
+        .await;
+        match store.verify_audit().await.unwrap() {
+            AuditCheck::Broken { seq, reason } => {
+                assert_eq!(seq, 3, "{}", db.backend);
+                assert!(reason.contains("changed"), "{reason}");
+            }
+            other => panic!("{}: tampering not detected: {other:?}", db.backend),
+        }
+        store.close().await;
+    }
+    for db in databases().await {
+        let store = db.open().await;
+        let op = Principal::system("test");
+        for _ in 0..3 {
+            store
+                .audit(&op, goldaw_store::audit::AuditEvent::plain("test.event"))
+                .await
+                .unwrap();
+        }
+        let last = 3;
+        tamper(&db, &format!("DELETE FROM audit_events WHERE seq = {last}")).await;
+        assert!(
+            matches!(
+                store.verify_audit().await.unwrap(),
+                AuditCheck::Broken { seq: 3, .. }
+            ),
+            "{}: removing the last event",
+            db.backend
+        );
+        tamper(&db, "DELETE FROM audit_events WHERE seq = 1").await;
+        assert!(
+            matches!(
+                store.verify_audit().await.unwrap(),
+                AuditCheck::Broken { seq: 2, .. }
+            ),
+            "{}: removing the first event",
+            db.backend
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn no_password_or_token_is_readable_in_the_database_file() {
+    let db = goldaw_store::testing::sqlite().await;
+    let store = db.open().await;
+    let op = Principal::system("test");
+    store.add_user(&op, new_user("aman")).await.unwrap();
+    let token = store.create_token(&op, "aman").await.unwrap();
+    store.close().await;
+    let DatabaseUrl::Sqlite(path) = &db.url else {
+        unreachable!()
+    };
+    let mut bytes = std::fs::read(path).unwrap();
+    // The WAL may hold the latest pages: search it too.
+    if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+        bytes.extend(wal);
+    }
+    let haystack = String::from_utf8_lossy(&bytes);
+    assert!(
+        haystack.contains("aman"),
+        "the file was read (the username is there)"
+    );
+    assert!(!haystack.contains(PASSWORD), "the password is in the file");
+    assert!(!haystack.contains(&token), "the token is in the file");
+    assert!(
+        !haystack.contains(&token[4..20]),
+        "part of the token is in the file"
+    );
+    assert!(
+        haystack.contains("$argon2id$"),
+        "passwords are stored as argon2id hashes"
+    );
+}

@@ -1,0 +1,371 @@
+//! The authorization matrix: every route of the OpenAPI document against every role, in scope
+//! and out of scope, with the expected status. A route added to the API without a row here
+//! fails `every_route_has_a_rule`.
+
+use goldaw_core::codes::Role;
+use goldaw_store::testing::databases;
+use goldaw_store::users::NewUser;
+use goldaw_store::{Principal, Store};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// The routes with a rule in `matrix`, as (method, OpenAPI path).
+const RULED: [(&str, &str); 10] = [
+    ("get", "/health"),
+    ("get", "/api/openapi.json"),
+    ("get", "/api/v1/persons"),
+    ("post", "/api/v1/persons"),
+    ("get", "/api/v1/persons/{id}"),
+    ("put", "/api/v1/persons/{id}"),
+    ("get", "/api/v1/households"),
+    ("post", "/api/v1/households"),
+    ("get", "/api/v1/households/{id}"),
+    ("put", "/api/v1/households/{id}"),
+];
+
+struct World {
+    base: String,
+    /// A person and a household in TM-A-01 (inside the Ahal scopes) and in TM-S-02 (outside).
+    person_in: String,
+    person_out: String,
+    household_in: String,
+    household_out: String,
+    store: Store,
+}
+
+async fn world(store: Store) -> World {
+    let op = Principal::system("test");
+    let mk_person = |unit: &str, id: &str| {
+        serde_json::from_value(
+            json!({"given_name": "Oraz", "sex": "M", "admin_unit": unit, "household_id": id}),
+        )
+        .unwrap()
+    };
+    let h_in = store
+        .create_household(
+            &op,
+            Some("H-IN".parse().unwrap()),
+            serde_json::from_value(json!({"admin_unit": "TM-A-01"})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let h_out = store
+        .create_household(
+            &op,
+            Some("H-OUT".parse().unwrap()),
+            serde_json::from_value(json!({"admin_unit": "TM-S-02"})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let p_in = store
+        .create_person(&op, None, mk_person("TM-A-01", "H-IN"))
+        .await
+        .unwrap();
+    let p_out = store
+        .create_person(&op, None, mk_person("TM-S-02", "H-OUT"))
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = store.clone();
+    tokio::spawn(async move {
+        let _ = goldaw_web::serve(served, listener).await;
+    });
+    World {
+        base: format!("http://{addr}"),
+        person_in: p_in.id.to_string(),
+        person_out: p_out.id.to_string(),
+        household_in: h_in.id.to_string(),
+        household_out: h_out.id.to_string(),
+        store,
+    }
+}
+
+async fn token(store: &Store, username: &str, role: Role, scope: &str) -> String {
+    let op = Principal::system("test");
+    store
+        .add_user(
+            &op,
+            NewUser {
+                username: username.into(),
+                role,
+                scope: scope.parse().unwrap(),
+                sensitive: false,
+                password: "correct horse battery".into(),
+            },
+        )
+        .await
+        .unwrap();
+    store.create_token(&op, username).await.unwrap()
+}
+
+/// Sends `method path` with `auth` and, for writes, a body valid for `unit`; returns the status.
+async fn call(w: &World, auth: Option<&str>, method: &str, path: &str, unit: &str) -> StatusCode {
+    let c = reqwest::Client::new();
+    let url = format!("{}{path}", w.base);
+    let mut req = match method {
+        "get" => c.get(&url),
+        "post" => c.post(&url),
+        "put" => c.put(&url),
+        other => panic!("no rule for method {other}"),
+    };
+    if let Some(a) = auth {
+        req = req.header("Authorization", a);
+    }
+    let op = Principal::system("test");
+    let mut body = if path.contains("persons") {
+        let household = if unit == "TM-A-01" { "H-IN" } else { "H-OUT" };
+        json!({"given_name": "Ýusup", "sex": "M", "admin_unit": unit, "household_id": household})
+    } else {
+        json!({"admin_unit": unit})
+    };
+    if method == "put" {
+        // The current version, so that only the rules decide the answer.
+        let id = path.rsplit('/').next().unwrap().parse().unwrap();
+        let version = if path.contains("persons") {
+            w.store.person(&op, id).await.unwrap().version
+        } else {
+            w.store.household(&op, id).await.unwrap().version
+        };
+        body["version"] = json!(version);
+    }
+    if method != "get" {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap().status()
+}
+
+/// Who may do what, in and out of scope. `in` = the record or target lies in TM-A-01.
+fn expected(role: Option<Role>, method: &str, path: &str, inside: bool) -> StatusCode {
+    use StatusCode as S;
+    if path == "/health" || path == "/api/openapi.json" {
+        return S::OK;
+    }
+    let Some(role) = role else {
+        return S::UNAUTHORIZED;
+    };
+    let reads = matches!(role, Role::SocialWorker | Role::Supervisor);
+    let writes = reads || role == Role::Hotline;
+    let item = path.ends_with("{id}");
+    match (method, item) {
+        // Searching is scoped, never refused for a reader: out-of-scope records are just absent.
+        ("get", false) => {
+            if reads {
+                S::OK
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        ("get", true) => match (reads, inside) {
+            (false, _) => S::FORBIDDEN,
+            (true, true) => S::OK,
+            (true, false) => S::NOT_FOUND,
+        },
+        ("post", _) => match (writes, inside) {
+            (false, _) => S::FORBIDDEN,
+            (true, true) => S::CREATED,
+            (true, false) => S::FORBIDDEN,
+        },
+        ("put", _) => match (writes && reads, inside) {
+            (false, _) => S::FORBIDDEN,
+            (true, true) => S::OK,
+            (true, false) => S::NOT_FOUND,
+        },
+        _ => panic!("no rule for {method} {path}"),
+    }
+}
+
+#[tokio::test]
+async fn every_route_has_a_rule() {
+    let doc: Value =
+        serde_json::to_value(<goldaw_web::api::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            routes.insert((method.clone(), path.clone()));
+        }
+    }
+    routes.insert(("get".into(), "/api/openapi.json".into()));
+    let ruled: BTreeSet<(String, String)> = RULED
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(
+        routes, ruled,
+        "every route needs a row in the authorization matrix (RULED and expected())"
+    );
+}
+
+#[tokio::test]
+async fn the_authorization_matrix_holds_for_every_role_in_and_out_of_scope() {
+    for db in databases().await {
+        let w = world(db.open().await).await;
+        // (who, the role the server should see, the Authorization header)
+        let mut callers: Vec<(String, Option<Role>, Option<String>)> = vec![
+            ("anonymous".into(), None, None),
+            (
+                "bogus token".into(),
+                None,
+                Some(
+                    "Bearer gdw_0000000000000000000000000000000000000000000000000000000000000000"
+                        .into(),
+                ),
+            ),
+            (
+                "not bearer".into(),
+                None,
+                Some("Basic YWRtaW46YWRtaW4=".into()),
+            ),
+        ];
+        for (i, role) in Role::ALL.iter().enumerate() {
+            let scope = match role {
+                Role::Provider => "provider:PR1",
+                Role::Supervisor => "TM-A",
+                Role::Hotline | Role::Ministry | Role::Planner | Role::Admin => "TM-A-01",
+                Role::SocialWorker => "TM-A-01",
+            };
+            let t = token(&w.store, &format!("user{i}"), *role, scope).await;
+            callers.push((role.to_string(), Some(*role), Some(format!("Bearer {t}"))));
+        }
+        let mut failures = Vec::new();
+        for (who, role, auth) in &callers {
+            for (method, route) in RULED {
+                for inside in [true, false] {
+                    let path = route
+                        .replace(
+                            "persons/{id}",
+                            &format!(
+                                "persons/{}",
+                                if inside { &w.person_in } else { &w.person_out }
+                            ),
+                        )
+                        .replace(
+                            "households/{id}",
+                            &format!(
+                                "households/{}",
+                                if inside {
+                                    &w.household_in
+                                } else {
+                                    &w.household_out
+                                }
+                            ),
+                        );
+                    let unit = if inside { "TM-A-01" } else { "TM-S-02" };
+                    let got = call(&w, auth.as_deref(), method, &path, unit).await;
+                    let want = expected(*role, method, route, inside);
+                    if got != want {
+                        failures.push(format!(
+                            "{who:>14} {method:4} {route:26} {:7} got {got}, expected {want}",
+                            if inside { "inside" } else { "outside" }
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}:\n{}",
+            db.backend,
+            failures.join("\n")
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_worker_cannot_reach_another_etraps_person_even_by_id() {
+    for db in databases().await {
+        let w = world(db.open().await).await;
+        let t = token(&w.store, "aman", Role::SocialWorker, "TM-A-01").await;
+        let c = reqwest::Client::new();
+        let get = |path: String| {
+            c.get(format!("{}{path}", w.base))
+                .header("Authorization", format!("Bearer {t}"))
+                .send()
+        };
+        assert_eq!(
+            get(format!("/api/v1/persons/{}", w.person_in))
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        let r = get(format!("/api/v1/persons/{}", w.person_out))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{}", db.backend);
+        let body: Value = get("/api/v1/persons?name=oraz".into())
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            [w.person_in.as_str()],
+            "{}: search shows only the worker's etrap",
+            db.backend
+        );
+        let r = c
+            .get(format!("{}/api/v1/persons", w.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            r.headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap()),
+            Some("Bearer")
+        );
+        // Disabling the account revokes its token at once.
+        w.store
+            .disable_user(&Principal::system("test"), "aman")
+            .await
+            .unwrap();
+        assert_eq!(
+            get(format!("/api/v1/persons/{}", w.person_in))
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+        // Every read was audited, with who and from where.
+        let events = w
+            .store
+            .audit_events(
+                &admin(),
+                &goldaw_store::audit::AuditQuery {
+                    actor: Some("aman".into()),
+                    limit: 100,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let reads: Vec<_> = events
+            .iter()
+            .filter(|e| e.action == "person.read")
+            .collect();
+        assert_eq!(reads.len(), 1, "{}: {events:?}", db.backend);
+        assert_eq!(reads[0].entity_id.as_deref(), Some(w.person_in.as_str()));
+        assert_eq!(reads[0].source, "127.0.0.1");
+        assert!(events.iter().any(|e| e.action == "person.search"));
+    }
+}
+
+fn admin() -> Principal {
+    Principal::user(
+        uuid::Uuid::nil(),
+        "admin",
+        Role::Admin,
+        "TM".parse().unwrap(),
+        false,
+    )
+}

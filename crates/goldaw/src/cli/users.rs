@@ -1,0 +1,126 @@
+//! `goldaw user …` and `goldaw audit …`: the operator's account and audit commands.
+
+use anyhow::{bail, Context};
+use clap::Subcommand;
+use goldaw_core::access::Scope;
+use goldaw_core::codes::Role;
+use goldaw_store::audit::AuditCheck;
+use goldaw_store::users::NewUser;
+use goldaw_store::Store;
+use std::io::BufRead;
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from standard input (first line).
+    Add {
+        #[arg(long)]
+        username: String,
+        /// social_worker, supervisor, provider, hotline, planner, ministry or admin.
+        #[arg(long)]
+        role: String,
+        /// An administrative unit code (TM for the nation), or provider:ID for provider staff.
+        #[arg(long)]
+        scope: String,
+        /// May see gender-based-violence and child-protection records in scope.
+        #[arg(long)]
+        sensitive: bool,
+    },
+    /// Print a new API token for the user (as the last line). It is shown only once.
+    Token { username: String },
+    /// List accounts.
+    List,
+    /// Disable an account and revoke its tokens.
+    Disable { username: String },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain: exit 0 if intact, non-zero naming the first broken event.
+    Verify,
+}
+
+pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
+    let operator = super::operator("user");
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            scope,
+            sensitive,
+        } => {
+            let role: Role = role.parse()?;
+            let scope: Scope = scope.parse().context("--scope")?;
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            if password.is_empty() {
+                bail!("no password on standard input: pipe it in, e.g. printf '%s\\n' \"$PASSWORD\" | goldaw user add …");
+            }
+            let user = store
+                .add_user(
+                    &operator,
+                    NewUser {
+                        username: username.clone(),
+                        role,
+                        scope,
+                        sensitive: *sensitive,
+                        password,
+                    },
+                )
+                .await?;
+            println!(
+                "created {} ({}, scope {})",
+                user.username, user.role, user.scope
+            );
+        }
+        UserCommand::Token { username } => {
+            let token = store
+                .create_token(&operator, username)
+                .await
+                .with_context(|| format!("no token for '{username}'"))?;
+            eprintln!("a new API token for {username}; keep it secret, it is not shown again:");
+            println!("{token}");
+        }
+        UserCommand::List => {
+            println!("username\trole\tscope\tsensitive\tstatus");
+            for u in store.list_users(&operator).await? {
+                let status = if u.disabled {
+                    "disabled"
+                } else if u.locked_until.is_some_and(|t| t > chrono::Utc::now()) {
+                    "locked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{status}",
+                    u.username, u.role, u.scope, u.sensitive
+                );
+            }
+        }
+        UserCommand::Disable { username } => {
+            store
+                .disable_user(&operator, username)
+                .await
+                .with_context(|| format!("cannot disable '{username}'"))?;
+            println!("disabled {username}; its tokens are revoked");
+        }
+    }
+    Ok(())
+}
+
+pub async fn run_audit(store: &Store, cmd: &AuditCommand) -> anyhow::Result<()> {
+    match cmd {
+        AuditCommand::Verify => match store.verify_audit().await? {
+            AuditCheck::Intact { events } => {
+                println!("audit log intact: {events} events");
+                Ok(())
+            }
+            AuditCheck::Broken { seq, reason } => {
+                bail!("audit log broken at event {seq}: {reason}")
+            }
+        },
+    }
+}
