@@ -26,6 +26,7 @@ pub mod interchange;
 pub mod people;
 mod reference;
 mod scope;
+pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;

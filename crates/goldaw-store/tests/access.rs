@@ -266,3 +266,51 @@ async fn no_password_or_token_is_readable_in_the_database_file() {
         "passwords are stored as argon2id hashes"
     );
 }
+
+#[tokio::test]
+async fn sessions_end_on_sign_out_and_after_the_idle_timeout() {
+    for db in databases().await {
+        let store = db.open().await;
+        store
+            .add_user(&Principal::system("test"), new_user("aman"))
+            .await
+            .unwrap();
+        let who = store
+            .sign_in("aman", PASSWORD, "127.0.0.1")
+            .await
+            .unwrap()
+            .unwrap();
+        let token = store.open_session(&who).await.unwrap();
+        let s = store
+            .session(&token, "127.0.0.1")
+            .await
+            .unwrap()
+            .expect("a fresh session works");
+        assert_eq!(s.principal.actor, "aman");
+        assert_eq!(s.csrf.len(), 64);
+        assert!(store
+            .session("0".repeat(64).as_str(), "x")
+            .await
+            .unwrap()
+            .is_none());
+        // Idle for longer than the timeout: gone.
+        let stale = match db.backend {
+            "sqlite" => "UPDATE sessions SET last_seen_at = '2020-01-01T00:00:00+00:00'",
+            _ => "UPDATE sessions SET last_seen_at = now() - interval '31 minutes'",
+        };
+        tamper(&db, stale).await;
+        assert!(
+            store.session(&token, "127.0.0.1").await.unwrap().is_none(),
+            "{}",
+            db.backend
+        );
+        let token = store.open_session(&who).await.unwrap();
+        store.end_session(&token).await.unwrap();
+        assert!(
+            store.session(&token, "127.0.0.1").await.unwrap().is_none(),
+            "{}",
+            db.backend
+        );
+        store.close().await;
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod error;
+pub mod pages;
 mod principal;
 
 use axum::Router;
@@ -17,12 +18,26 @@ pub use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Mark cookies `Secure`: set when goldaw is reached over HTTPS (behind a TLS proxy).
+    pub secure_cookies: bool,
+    pub limiter: std::sync::Arc<pages::SignInLimiter>,
+}
+
+/// How the server is run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ServeOptions {
+    pub secure_cookies: bool,
 }
 
 /// The whole application as a router (tests serve it on an ephemeral port).
-pub fn app(store: Store) -> Router {
-    let state = AppState { store };
+pub fn app(store: Store, options: ServeOptions) -> Router {
+    let state = AppState {
+        store,
+        secure_cookies: options.secure_cookies,
+        limiter: std::sync::Arc::new(pages::SignInLimiter::new()),
+    };
     api::router()
+        .merge(pages::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
@@ -30,7 +45,15 @@ pub fn app(store: Store) -> Router {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(store: Store, listener: TcpListener) -> std::io::Result<()> {
-    let app = app(store);
+    serve_with(store, listener, ServeOptions::default()).await
+}
+
+pub async fn serve_with(
+    store: Store,
+    listener: TcpListener,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    let app = app(store, options);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -41,6 +41,9 @@ pub enum Command {
         /// Fill the database with demo data first (skipped if already there).
         #[arg(long)]
         demo: bool,
+        /// Mark cookies Secure: use when goldaw is reached over HTTPS (behind a TLS proxy).
+        #[arg(long, env = "GOLDAW_SECURE_COOKIES")]
+        secure_cookies: bool,
     },
     /// Apply database migrations and reload the shipped reference data.
     Migrate,
@@ -117,7 +120,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             store.close().await;
             result
         }
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+        } => {
             let store = open(&args).await?;
             if *demo {
                 let summary = crate::demo::load(&store).await?;
@@ -134,7 +141,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let local = listener.local_addr()?;
             eprintln!("goldaw is serving {} at http://{local}/", store.url());
-            goldaw_web::serve(store.clone(), listener).await?;
+            let options = goldaw_web::ServeOptions {
+                secure_cookies: *secure_cookies,
+            };
+            goldaw_web::serve_with(store.clone(), listener, options).await?;
             store.close().await;
             Ok(())
         }

@@ -1,0 +1,120 @@
+//! Browser sessions: a random token in an HttpOnly cookie, its SHA-256 in the database, an idle
+//! timeout and an absolute one, and a CSRF token per session for every form.
+
+use crate::audit::{append_audit, AuditEvent};
+use crate::error::{StoreError, StoreResult};
+use crate::users::token_hash;
+use crate::Store;
+use chrono::{DateTime, Duration, Utc};
+use goldaw_core::access::Principal;
+use goldaw_core::codes::Role;
+use uuid::Uuid;
+
+/// A session ends after this long without a request.
+pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+/// And after this long whatever happens.
+pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 12;
+
+pub struct Session {
+    pub principal: Principal,
+    pub csrf: String,
+}
+
+/// 32 random bytes as hex, for session tokens and CSRF tokens.
+pub fn random_token() -> StoreResult<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes)
+        .map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    csrf: String,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    user_id: Uuid,
+    username: String,
+    role: String,
+    scope: String,
+    sensitive: bool,
+}
+
+impl Store {
+    /// Opens a session for a principal who has just signed in; returns the cookie's token.
+    pub async fn open_session(&self, principal: &Principal) -> StoreResult<String> {
+        let Some(user_id) = principal.user_id else {
+            return Err(StoreError::Forbidden(
+                "only user accounts have sessions".into(),
+            ));
+        };
+        let token = random_token()?;
+        let csrf = random_token()?;
+        let now = Utc::now();
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("session.open", "user", user_id));
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
+                .bind(token_hash(&token)).bind(user_id).bind(&csrf).bind(now)
+                .execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(token)
+    }
+
+    /// The live session behind a cookie token, refreshed; `None` if unknown, ended or timed out.
+    pub async fn session(&self, token: &str, source: &str) -> StoreResult<Option<Session>> {
+        if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let hash = token_hash(token);
+        let row: Option<SessionRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(
+                "SELECT s.csrf, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.role, u.scope, u.sensitive
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.token_hash = $1 AND s.ended_at IS NULL AND NOT u.disabled",
+            )
+            .bind(&hash)
+            .fetch_optional(pool)
+            .await?
+        });
+        let Some(row) = row else { return Ok(None) };
+        let now = Utc::now();
+        if now - row.last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES)
+            || now - row.created_at > Duration::hours(ABSOLUTE_TIMEOUT_HOURS)
+        {
+            self.end_session(token).await?;
+            return Ok(None);
+        }
+        // Refresh at most once a minute: a page view should not always be a write.
+        if now - row.last_seen_at > Duration::minutes(1) {
+            with_db!(self.db(), pool => {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                    .bind(now).bind(&hash).execute(pool).await?;
+            });
+        }
+        let role: Role = row
+            .role
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("role: {e}")))?;
+        let scope = row
+            .scope
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
+        let mut principal = Principal::user(row.user_id, &row.username, role, scope, row.sensitive);
+        principal.source = source.to_owned();
+        Ok(Some(Session {
+            principal,
+            csrf: row.csrf,
+        }))
+    }
+
+    /// Signs out: the token stops working at once.
+    pub async fn end_session(&self, token: &str) -> StoreResult<()> {
+        with_db!(self.db(), pool => {
+            sqlx::query("UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL")
+                .bind(Utc::now()).bind(token_hash(token)).execute(pool).await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,53 @@
+# goldaw, English. Terms follow shared/data/GLOSSARY.csv.
+app-name = goldaw
+app-tagline = Community-based social services
+skip-to-content = Skip to content
+nav-home = Home
+nav-people = People
+sign-in = Sign in
+sign-out = Sign out
+username = Username
+password = Password
+sign-in-title = Sign in to goldaw
+sign-in-failed = The username or password is wrong.
+sign-in-locked = Too many failed attempts: this account is locked for { $minutes } minutes.
+session-expired = Your session has ended. Please sign in again.
+form-expired = The form had expired. Please try again.
+language = Language
+signed-in-as = Signed in as { $user }
+role = Role
+scope = Area
+home-title = Home
+home-intro-social_worker = Your caseload and your etrap's people.
+home-intro-supervisor = Your team's cases and people in your area.
+home-intro-provider = Referrals to your organisation.
+home-intro-hotline = Register calls and referrals.
+home-intro-planner = Statistics and planning for your area.
+home-intro-ministry = National statistics and planning.
+home-intro-admin = Users, reference data and the audit log.
+role-social_worker = Social worker
+role-supervisor = Supervisor
+role-provider = Service provider
+role-hotline = Hotline operator
+role-planner = Planner
+role-ministry = Ministry
+role-admin = Administrator
+people-title = People
+search = Search
+search-name = Name (any spelling)
+col-name = Name
+col-birth-date = Date of birth
+col-sex = Sex
+col-place = Place
+col-disability = Disability
+sex-F = Female
+sex-M = Male
+yes = Yes
+no = No
+no-data = No data
+people-count = { $count ->
+    [one] { $count } person
+   *[other] { $count } people
+}
+not-found = Not found
+access-denied = Access denied

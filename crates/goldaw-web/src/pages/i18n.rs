@@ -1,0 +1,111 @@
+//! Every string a person reads comes from `i18n/{tk,ru,en}/main.ftl` (Project Fluent).
+//! Turkmen is the default; the choice is kept in a cookie.
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{static_loader, LanguageIdentifier, Loader};
+use std::collections::HashMap;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./i18n",
+        fallback_language: "tk",
+        // No Unicode isolation marks around arguments: they show as boxes in some fonts.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The languages offered, with their own names (shown in the switcher as is).
+pub const LANGUAGES: [(&str, &str); 3] =
+    [("tk", "Türkmençe"), ("ru", "Русский"), ("en", "English")];
+
+pub const DEFAULT_LANGUAGE: &str = "tk";
+
+pub struct Translator {
+    code: &'static str,
+    id: LanguageIdentifier,
+}
+
+impl Translator {
+    /// For a language code from a cookie; anything unknown gets the default.
+    pub fn new(code: Option<&str>) -> Translator {
+        let code = LANGUAGES
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|c| Some(*c) == code)
+            .unwrap_or(DEFAULT_LANGUAGE);
+        let id = code.parse().unwrap_or_default();
+        Translator { code, id }
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn languages(&self) -> Vec<(&'static str, &'static str)> {
+        LANGUAGES.to_vec()
+    }
+
+    /// The message `key`; a missing key shows as the key itself, which the tests catch.
+    pub fn t(&self, key: &str) -> String {
+        LOCALES
+            .try_lookup(&self.id, key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    pub fn t_with(&self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
+        let args: HashMap<std::borrow::Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (std::borrow::Cow::Borrowed(*k), v.clone()))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(&self.id, key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    pub fn t_user(&self, user: &str) -> String {
+        self.t_with(
+            "signed-in-as",
+            &[("user", FluentValue::from(user.to_owned()))],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of the English file exists in Russian and Turkmen, and the other way round.
+    #[test]
+    fn the_three_languages_have_the_same_messages() {
+        let keys = |lang: &str| -> std::collections::BTreeSet<String> {
+            let text = match lang {
+                "en" => include_str!("../../i18n/en/main.ftl"),
+                "ru" => include_str!("../../i18n/ru/main.ftl"),
+                _ => include_str!("../../i18n/tk/main.ftl"),
+            };
+            text.lines()
+                .filter(|l| !l.starts_with([' ', '#', '*', '[', '}']) && l.contains(" = "))
+                .map(|l| l.split(" = ").next().unwrap_or_default().trim().to_owned())
+                .collect()
+        };
+        assert_eq!(keys("en"), keys("ru"), "ru differs from en");
+        assert_eq!(keys("en"), keys("tk"), "tk differs from en");
+        for (code, _) in LANGUAGES {
+            let t = Translator::new(Some(code));
+            let args = [
+                ("count", FluentValue::from(2)),
+                ("minutes", FluentValue::from(15)),
+                ("user", FluentValue::from("aman")),
+            ];
+            for key in keys("en") {
+                assert_ne!(t.t_with(&key, &args), key, "{code}: {key} does not resolve");
+            }
+        }
+        assert_eq!(Translator::new(Some("xx")).lang(), "tk");
+        assert_eq!(Translator::new(Some("ru")).t("sign-in"), "Войти");
+        assert_eq!(Translator::new(None).t("sign-in"), "Ulgama girmek");
+        assert!(Translator::new(Some("en"))
+            .t_with("people-count", &[("count", 1.into())])
+            .contains("1 person"));
+    }
+}

@@ -1,0 +1,486 @@
+//! The web pages: server-rendered HTML (askama templates), usable without JavaScript.
+//!
+//! Sessions live in an HttpOnly, SameSite=Strict cookie (Secure when goldaw is told it is behind
+//! TLS). Every form carries a CSRF token: the session's own once signed in; before that a
+//! double-submit token (cookie and hidden field must match). Failed sign-ins lock the account
+//! (store) and, per address, are rate-limited here.
+
+mod i18n;
+
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use goldaw_core::access::{Permission, Scope};
+use goldaw_store::people::PersonQuery;
+use goldaw_store::sessions::{random_token, Session};
+use goldaw_store::users::{SignInRefusal, LOCKOUT_MINUTES};
+use i18n::Translator;
+pub use i18n::LANGUAGES;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+const SESSION_COOKIE: &str = "goldaw_session";
+const LOGIN_CSRF_COOKIE: &str = "goldaw_login_csrf";
+const LANG_COOKIE: &str = "goldaw_lang";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang/{code}", get(set_language))
+        .route("/people", get(people))
+}
+
+/// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
+pub struct SignInLimiter {
+    failures: Mutex<HashMap<IpAddr, (u32, Instant)>>,
+}
+
+pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
+const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+impl SignInLimiter {
+    pub fn new() -> Self {
+        SignInLimiter {
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn blocked(&self, ip: IpAddr) -> bool {
+        let Ok(map) = self.failures.lock() else {
+            return false;
+        };
+        map.get(&ip).is_some_and(|(n, since)| {
+            *n >= MAX_FAILURES_PER_ADDRESS && since.elapsed() < FAILURE_WINDOW
+        })
+    }
+
+    fn failed(&self, ip: IpAddr) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
+            let entry = map.entry(ip).or_insert((0, Instant::now()));
+            entry.0 += 1;
+        }
+    }
+
+    fn succeeded(&self, ip: IpAddr) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&ip);
+        }
+    }
+}
+
+impl Default for SignInLimiter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn set_cookie(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    http_only: bool,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; SameSite=Strict");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if state.secure_cookies {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("goldaw_invalid=1"))
+}
+
+fn translator(headers: &HeaderMap) -> Translator {
+    Translator::new(cookie(headers, LANG_COOKIE))
+}
+
+/// What the layout shows about the signed-in user.
+pub struct UserView {
+    pub username: String,
+    pub csrf: String,
+    pub reads_people: bool,
+}
+
+impl UserView {
+    fn of(s: &Session) -> UserView {
+        UserView {
+            username: s.principal.actor.clone(),
+            csrf: s.csrf.clone(),
+            reads_people: s.principal.may(Permission::ReadPeople),
+        }
+    }
+}
+
+fn source(addr: &SocketAddr) -> String {
+    addr.ip().to_string()
+}
+
+async fn current_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    addr: &SocketAddr,
+) -> Result<Option<Session>, Response> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    state
+        .store
+        .session(token, &source(addr))
+        .await
+        .map_err(server_error)
+}
+
+fn server_error(e: goldaw_store::StoreError) -> Response {
+    tracing::error!(error = %e, "page failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+fn render(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: Translator,
+    user: Option<UserView>,
+    csrf: String,
+    message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    t: Translator,
+    user: Option<UserView>,
+    intro: String,
+    role_name: String,
+    scope_name: String,
+}
+
+pub struct PersonRow {
+    pub name: String,
+    pub birth_date: String,
+    pub sex: String,
+    pub place: String,
+    pub disability: String,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    t: Translator,
+    user: Option<UserView>,
+    query: String,
+    searched: bool,
+    count_text: String,
+    rows: Vec<PersonRow>,
+}
+
+/// The sign-in form, with a fresh double-submit CSRF token.
+fn login_page(
+    state: &AppState,
+    t: Translator,
+    message: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let csrf = match random_token() {
+        Ok(c) => c,
+        Err(e) => return server_error(e),
+    };
+    let mut response = render(LoginPage {
+        t,
+        user: None,
+        csrf: csrf.clone(),
+        message,
+    });
+    *response.status_mut() = status;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(state, LOGIN_CSRF_COOKIE, &csrf, Some(3600), true),
+    );
+    response
+}
+
+async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    login_page(&state, translator(&headers), None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    csrf: String,
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let t = translator(&headers);
+    let Ok(Form(form)) = form else {
+        return login_page(&state, t, None, StatusCode::BAD_REQUEST);
+    };
+    if cookie(&headers, LOGIN_CSRF_COOKIE) != Some(form.csrf.as_str()) || form.csrf.is_empty() {
+        let message = t.t("form-expired");
+        return login_page(&state, t, Some(message), StatusCode::FORBIDDEN);
+    }
+    if state.limiter.blocked(addr.ip()) {
+        let message = t.t_with(
+            "sign-in-locked",
+            &[("minutes", (FAILURE_WINDOW.as_secs() / 60).into())],
+        );
+        return login_page(&state, t, Some(message), StatusCode::TOO_MANY_REQUESTS);
+    }
+    let result = match state
+        .store
+        .sign_in(&form.username, &form.password, &source(&addr))
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return server_error(e),
+    };
+    match result {
+        Ok(principal) => {
+            state.limiter.succeeded(addr.ip());
+            let token = match state.store.open_session(&principal).await {
+                Ok(t) => t,
+                Err(e) => return server_error(e),
+            };
+            let mut response = Redirect::to("/").into_response();
+            *response.status_mut() = StatusCode::SEE_OTHER;
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, SESSION_COOKIE, &token, None, true),
+            );
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, LOGIN_CSRF_COOKIE, "", Some(0), true),
+            );
+            response
+        }
+        Err(refusal) => {
+            state.limiter.failed(addr.ip());
+            let message = match refusal {
+                SignInRefusal::WrongCredentials => t.t("sign-in-failed"),
+                SignInRefusal::Locked { .. } => {
+                    t.t_with("sign-in-locked", &[("minutes", LOCKOUT_MINUTES.into())])
+                }
+            };
+            login_page(&state, t, Some(message), StatusCode::UNAUTHORIZED)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let session = match current_session(&state, &headers, &addr).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(session) = session else {
+        return Redirect::to("/login").into_response();
+    };
+    let valid = form.is_ok_and(|Form(f)| f.csrf == session.csrf);
+    if !valid {
+        return (
+            StatusCode::FORBIDDEN,
+            translator(&headers).t("form-expired"),
+        )
+            .into_response();
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        if let Err(e) = state.store.end_session(token).await {
+            return server_error(e);
+        }
+    }
+    let mut response = Redirect::to("/login").into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, "", Some(0), true),
+    );
+    response
+}
+
+/// Sets the language and goes back where the person was (same site only).
+async fn set_language(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let t = Translator::new(Some(&code));
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.split_once("://")
+                .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+        })
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/lang/"))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut response = Redirect::to(&back).into_response();
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, LANG_COOKIE, t.lang(), Some(365 * 24 * 3600), false),
+    );
+    response
+}
+
+async fn home(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let t = translator(&headers);
+    let session = match current_session(&state, &headers, &addr).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(session) = session else {
+        return Redirect::to("/login").into_response();
+    };
+    let role = session
+        .principal
+        .role
+        .map(|r| r.as_str())
+        .unwrap_or("admin");
+    let scope_name = match &session.principal.scope {
+        Scope::Unit(code) => {
+            let catalogue = state.store.catalogue();
+            match catalogue.admin_unit(code) {
+                Some(u) => match t.lang() {
+                    "ru" => u.name_ru.clone(),
+                    "en" => u.name_en.clone(),
+                    _ => u.name_tk.clone(),
+                },
+                None => code.to_string(),
+            }
+        }
+        Scope::Provider(id) => id.clone(),
+    };
+    render(HomePage {
+        intro: t.t(&format!("home-intro-{role}")),
+        role_name: t.t(&format!("role-{role}")),
+        scope_name,
+        user: Some(UserView::of(&session)),
+        t,
+    })
+}
+
+#[derive(Deserialize)]
+struct PeopleQuery {
+    q: Option<String>,
+}
+
+async fn people(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<PeopleQuery>,
+) -> Response {
+    let t = translator(&headers);
+    let session = match current_session(&state, &headers, &addr).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(session) = session else {
+        return Redirect::to("/login").into_response();
+    };
+    if !session.principal.may(Permission::ReadPeople) {
+        return (StatusCode::FORBIDDEN, t.t("access-denied")).into_response();
+    }
+    let q = query.q.unwrap_or_default();
+    let mut rows = Vec::new();
+    let searched = !q.trim().is_empty();
+    if searched {
+        let found = match state
+            .store
+            .search_persons(
+                &session.principal,
+                &PersonQuery {
+                    name: Some(q.clone()),
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+        {
+            Ok(f) => f,
+            Err(e) => return server_error(e),
+        };
+        let catalogue = state.store.catalogue();
+        for p in found {
+            let d = &p.data;
+            rows.push(PersonRow {
+                name: match &d.family_name {
+                    Some(f) => format!("{} {}", f, d.given_name),
+                    None => d.given_name.to_string(),
+                },
+                birth_date: d.birth_date.map(|b| b.to_string()).unwrap_or_default(),
+                sex: t.t(&format!("sex-{}", d.sex.as_str())),
+                place: catalogue.admin_unit(&d.admin_unit).map_or_else(
+                    || d.admin_unit.to_string(),
+                    |u| match t.lang() {
+                        "ru" => u.name_ru.clone(),
+                        "en" => u.name_en.clone(),
+                        _ => u.name_tk.clone(),
+                    },
+                ),
+                disability: t.t(if p.disability { "yes" } else { "no" }),
+            });
+        }
+    }
+    let count_text = t.t_with("people-count", &[("count", rows.len().into())]);
+    render(PeoplePage {
+        user: Some(UserView::of(&session)),
+        query: q,
+        searched,
+        count_text,
+        rows,
+        t,
+    })
+}

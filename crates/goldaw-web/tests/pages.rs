@@ -1,0 +1,292 @@
+//! The web shell over HTTP: cookie flags, CSRF, sign-in limits, sessions, and who sees which page.
+
+use goldaw_core::codes::Role;
+use goldaw_store::users::NewUser;
+use goldaw_store::{Principal, Store};
+use reqwest::{header, redirect, StatusCode};
+
+const PASSWORD: &str = "Amyderýa 1437 km";
+
+async fn site(secure_cookies: bool) -> (String, Store) {
+    let db = goldaw_store::testing::sqlite().await;
+    let store = db.open().await;
+    std::mem::forget(db); // keep the folder for the server's lifetime
+    let op = Principal::system("test");
+    for (name, role) in [("worker", Role::SocialWorker), ("planner", Role::Planner)] {
+        store
+            .add_user(
+                &op,
+                NewUser {
+                    username: name.into(),
+                    role,
+                    scope: "TM-L".parse().unwrap(),
+                    sensitive: false,
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(goldaw_web::serve_with(
+        store.clone(),
+        listener,
+        goldaw_web::ServeOptions { secure_cookies },
+    ));
+    (base, store)
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn value_of(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+/// Signs in through the form; returns the session cookie's `name=value`.
+async fn sign_in(base: &str, user: &str, password: &str) -> (StatusCode, Option<String>) {
+    let c = client();
+    let form = c.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = value_of(
+        cookies(&form)
+            .iter()
+            .find(|c| c.starts_with("goldaw_login_csrf="))
+            .unwrap(),
+    );
+    let r = c
+        .post(format!("{base}/login"))
+        .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", user),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = cookies(&r)
+        .into_iter()
+        .find(|c| c.starts_with("goldaw_session="))
+        .map(|c| c.split(';').next().unwrap().to_owned());
+    (r.status(), session)
+}
+
+#[tokio::test]
+async fn cookies_are_httponly_strict_and_secure_behind_tls() {
+    for secure in [false, true] {
+        let (base, _) = site(secure).await;
+        let r = client().get(format!("{base}/login")).send().await.unwrap();
+        let csrf_cookie = cookies(&r)
+            .into_iter()
+            .find(|c| c.starts_with("goldaw_login_csrf="))
+            .unwrap();
+        assert!(
+            csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"),
+            "{csrf_cookie}"
+        );
+        assert_eq!(csrf_cookie.contains("Secure"), secure, "{csrf_cookie}");
+        let c = client();
+        let form = c.get(format!("{base}/login")).send().await.unwrap();
+        let csrf = value_of(
+            cookies(&form)
+                .iter()
+                .find(|c| c.starts_with("goldaw_login_csrf="))
+                .unwrap(),
+        );
+        let r = c
+            .post(format!("{base}/login"))
+            .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "worker"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let session = cookies(&r)
+            .into_iter()
+            .find(|c| c.starts_with("goldaw_session="))
+            .unwrap();
+        assert!(
+            session.contains("HttpOnly") && session.contains("SameSite=Strict"),
+            "{session}"
+        );
+        assert_eq!(session.contains("Secure"), secure, "{session}");
+    }
+}
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_are_refused() {
+    let (base, _) = site(false).await;
+    // Sign-in without the double-submit cookie: refused, nobody signed in.
+    let r = client()
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", "forged"),
+            ("username", "worker"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(cookies(&r)
+        .iter()
+        .all(|c| !c.starts_with("goldaw_session=")));
+    // Sign-out with a wrong token: refused, the session still works.
+    let (_, session) = sign_in(&base, "worker", PASSWORD).await;
+    let session = session.unwrap();
+    let c = client();
+    let r = c
+        .post(format!("{base}/logout"))
+        .header(header::COOKIE, &session)
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        c.get(format!("{base}/"))
+            .header(header::COOKIE, &session)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    // With the page's own token, sign-out ends it.
+    let page = c
+        .get(format!("{base}/"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = c
+        .post(format!("{base}/logout"))
+        .header(header::COOKIE, &session)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = c
+        .get(format!("{base}/"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer signs in"
+    );
+    assert_eq!(r.headers()[header::LOCATION], "/login");
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_and_then_the_address() {
+    let (base, _) = site(false).await;
+    for _ in 0..4 {
+        assert_eq!(
+            sign_in(&base, "worker", "wrong password!!").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in(&base, "worker", "wrong password!!").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // The account is locked now: the right password does not open it.
+    let (status, session) = sign_in(&base, "worker", PASSWORD).await;
+    assert_eq!((status, session), (StatusCode::UNAUTHORIZED, None));
+    // Guessing other accounts from the same address is cut off too.
+    for i in 0..(goldaw_web::pages::MAX_FAILURES_PER_ADDRESS) {
+        sign_in(&base, &format!("guess{i}"), "wrong password!!").await;
+    }
+    assert_eq!(
+        sign_in(&base, "planner", PASSWORD).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_the_role_for_them() {
+    let (base, _) = site(false).await;
+    let c = client();
+    for path in ["/", "/people", "/people?q=a"] {
+        let r = c.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(r.headers()[header::LOCATION], "/login");
+    }
+    let (_, planner) = sign_in(&base, "planner", PASSWORD).await;
+    let r = c
+        .get(format!("{base}/people?q=a"))
+        .header(header::COOKIE, planner.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "planners do not browse people"
+    );
+    let (_, worker) = sign_in(&base, "worker", PASSWORD).await;
+    let r = c
+        .get(format!("{base}/people?q=a"))
+        .header(header::COOKIE, worker.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // An unknown or malformed session cookie is no session.
+    let r = c
+        .get(format!("{base}/"))
+        .header(header::COOKIE, "goldaw_session=../../etc")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The language choice is a cookie; an unknown language falls back to Turkmen.
+    let r = c.get(format!("{base}/lang/xx")).send().await.unwrap();
+    assert!(cookies(&r).iter().any(|c| c.starts_with("goldaw_lang=tk")));
+    let r = c
+        .get(format!("{base}/login"))
+        .header(header::COOKIE, "goldaw_lang=ru")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.text().await.unwrap().contains("Вход в goldaw"));
+}
