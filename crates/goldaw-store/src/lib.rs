@@ -19,6 +19,7 @@ macro_rules! with_db {
 
 pub mod audit;
 pub mod catalogue;
+pub mod crypto;
 mod db;
 pub mod error;
 pub mod households;
@@ -29,6 +30,7 @@ mod scope;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod two_factor;
 pub mod users;
 
 pub use db::{configure_sqlite_process, DatabaseUrl};
@@ -47,6 +49,8 @@ pub struct Store {
 
 struct Inner {
     db: Db,
+    /// The operator's key for values encrypted at rest; `None` if not given.
+    secrets: Option<crypto::Secrets>,
     url: DatabaseUrl,
     /// Reference data used to validate every write; reloaded after migrate and imports.
     catalogue: RwLock<Arc<Catalogue>>,
@@ -55,10 +59,20 @@ struct Inner {
 impl Store {
     /// Connects, runs the migrations of the backend and loads the shipped reference data.
     pub async fn open(url: &DatabaseUrl) -> StoreResult<Store> {
+        Store::open_with_secrets(url, None).await
+    }
+
+    /// As [`Store::open`], with the key for values encrypted at rest (two-factor secrets, and the
+    /// sensitive case text that follows).
+    pub async fn open_with_secrets(
+        url: &DatabaseUrl,
+        secrets: Option<crypto::Secrets>,
+    ) -> StoreResult<Store> {
         let db = Db::connect(url).await?;
         let store = Store {
             inner: Arc::new(Inner {
                 db,
+                secrets,
                 url: url.clone(),
                 catalogue: RwLock::new(Arc::new(Catalogue::default())),
             }),
@@ -80,6 +94,13 @@ impl Store {
 
     pub(crate) fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    pub(crate) fn secrets(&self, what: &str) -> StoreResult<&crypto::Secrets> {
+        self.inner
+            .secrets
+            .as_ref()
+            .ok_or_else(|| crypto::key_missing(what))
     }
 
     /// The reference data in force now.

@@ -15,9 +15,40 @@ pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
 /// And after this long whatever happens.
 pub const ABSOLUTE_TIMEOUT_HOURS: i64 = 12;
 
+/// How far a sign-in has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Fully signed in.
+    Active,
+    /// Password accepted; the two-factor code is awaited.
+    Totp,
+    /// Password accepted; the account must set up two-factor sign-in first.
+    Enrol,
+}
+
+impl Stage {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stage::Active => "active",
+            Stage::Totp => "totp",
+            Stage::Enrol => "enrol",
+        }
+    }
+
+    fn parse(s: &str) -> Stage {
+        match s {
+            "active" => Stage::Active,
+            "enrol" => Stage::Enrol,
+            // Anything unexpected is treated as not yet signed in.
+            _ => Stage::Totp,
+        }
+    }
+}
+
 pub struct Session {
     pub principal: Principal,
     pub csrf: String,
+    pub stage: Stage,
 }
 
 /// 32 random bytes as hex, for session tokens and CSRF tokens.
@@ -31,6 +62,7 @@ pub fn random_token() -> StoreResult<String> {
 #[derive(sqlx::FromRow)]
 struct SessionRow {
     csrf: String,
+    stage: String,
     created_at: DateTime<Utc>,
     last_seen_at: DateTime<Utc>,
     user_id: Uuid,
@@ -42,7 +74,7 @@ struct SessionRow {
 
 impl Store {
     /// Opens a session for a principal who has just signed in; returns the cookie's token.
-    pub async fn open_session(&self, principal: &Principal) -> StoreResult<String> {
+    pub async fn open_session(&self, principal: &Principal, stage: Stage) -> StoreResult<String> {
         let Some(user_id) = principal.user_id else {
             return Err(StoreError::Forbidden(
                 "only user accounts have sessions".into(),
@@ -54,8 +86,8 @@ impl Store {
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
             append_audit!(tx, principal, AuditEvent::on("session.open", "user", user_id));
-            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
-                .bind(token_hash(&token)).bind(user_id).bind(&csrf).bind(now)
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, stage) VALUES ($1, $2, $3, $4, $4, $5)")
+                .bind(token_hash(&token)).bind(user_id).bind(&csrf).bind(now).bind(stage.as_str())
                 .execute(&mut *tx).await?;
             tx.commit().await?;
         });
@@ -70,7 +102,7 @@ impl Store {
         let hash = token_hash(token);
         let row: Option<SessionRow> = with_db!(self.db(), pool => {
             sqlx::query_as(
-                "SELECT s.csrf, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.role, u.scope, u.sensitive
+                "SELECT s.csrf, s.stage, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.role, u.scope, u.sensitive
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.ended_at IS NULL AND NOT u.disabled",
             )
@@ -106,7 +138,17 @@ impl Store {
         Ok(Some(Session {
             principal,
             csrf: row.csrf,
+            stage: Stage::parse(&row.stage),
         }))
+    }
+
+    /// Moves a session on once its second factor is done.
+    pub(crate) async fn advance_session(&self, token: &str, stage: Stage) -> StoreResult<()> {
+        with_db!(self.db(), pool => {
+            sqlx::query("UPDATE sessions SET stage = $1 WHERE token_hash = $2 AND ended_at IS NULL")
+                .bind(stage.as_str()).bind(token_hash(token)).execute(pool).await?;
+        });
+        Ok(())
     }
 
     /// Signs out: the token stops working at once.

@@ -280,7 +280,10 @@ async fn sessions_end_on_sign_out_and_after_the_idle_timeout() {
             .await
             .unwrap()
             .unwrap();
-        let token = store.open_session(&who).await.unwrap();
+        let token = store
+            .open_session(&who, goldaw_store::sessions::Stage::Active)
+            .await
+            .unwrap();
         let s = store
             .session(&token, "127.0.0.1")
             .await
@@ -304,7 +307,10 @@ async fn sessions_end_on_sign_out_and_after_the_idle_timeout() {
             "{}",
             db.backend
         );
-        let token = store.open_session(&who).await.unwrap();
+        let token = store
+            .open_session(&who, goldaw_store::sessions::Stage::Active)
+            .await
+            .unwrap();
         store.end_session(&token).await.unwrap();
         assert!(
             store.session(&token, "127.0.0.1").await.unwrap().is_none(),

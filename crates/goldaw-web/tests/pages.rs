@@ -290,3 +290,223 @@ async fn pages_need_a_session_and_the_role_for_them() {
         .unwrap();
     assert!(r.text().await.unwrap().contains("Вход в goldaw"));
 }
+
+#[tokio::test]
+async fn admins_must_set_up_two_factor_sign_in_and_then_use_it() {
+    let db = goldaw_store::testing::sqlite().await;
+    let key = goldaw_store::crypto::Secrets::from_hex(&"5a".repeat(32)).unwrap();
+    let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
+    let op = Principal::system("test");
+    let admin = store
+        .add_user(
+            &op,
+            NewUser {
+                username: "root".into(),
+                role: Role::Admin,
+                scope: "TM".parse().unwrap(),
+                sensitive: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let c = client();
+
+    let sign_in_admin = || async {
+        let form = c.get(format!("{base}/login")).send().await.unwrap();
+        let csrf = value_of(
+            cookies(&form)
+                .iter()
+                .find(|c| c.starts_with("goldaw_login_csrf="))
+                .unwrap(),
+        );
+        let r = c
+            .post(format!("{base}/login"))
+            .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "root"),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let location = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        let session = cookies(&r)
+            .into_iter()
+            .find(|c| c.starts_with("goldaw_session="))
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        (location, session)
+    };
+    // The password alone is not enough: the admin is sent to set up two factors.
+    let (next, session) = sign_in_admin().await;
+    assert_eq!(next, "/login/enrol");
+    let home = c
+        .get(format!("{base}/"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(home.status(), StatusCode::SEE_OTHER, "not signed in yet");
+    let page = c
+        .get(format!("{base}/login/enrol"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("otpauth://totp/goldaw:root?secret="),
+        "the key is shown"
+    );
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let post_code = |path: &'static str, session: String, csrf: String, code: String| {
+        let c = c.clone();
+        let base = base.clone();
+        async move {
+            c.post(format!("{base}{path}"))
+                .header(header::COOKIE, session)
+                .form(&[("csrf", csrf), ("code", code)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        post_code(
+            "/login/enrol",
+            session.clone(),
+            csrf.clone(),
+            "000000".into()
+        )
+        .await,
+        StatusCode::UNAUTHORIZED
+    );
+    let code = store
+        .current_totp_for_tests(admin.id, "root")
+        .await
+        .unwrap();
+    assert_eq!(
+        post_code("/login/enrol", session.clone(), csrf.clone(), code).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        c.get(format!("{base}/"))
+            .header(header::COOKIE, &session)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    // Next time: password, then the code.
+    let (next, session) = sign_in_admin().await;
+    assert_eq!(next, "/login/totp");
+    let page = c
+        .get(format!("{base}/login/totp"))
+        .header(header::COOKIE, &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("otpauth://"), "the key is never shown again");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        post_code(
+            "/login/totp",
+            session.clone(),
+            "forged".into(),
+            "123456".into()
+        )
+        .await,
+        StatusCode::FORBIDDEN
+    );
+    let code = store
+        .current_totp_for_tests(admin.id, "root")
+        .await
+        .unwrap();
+    assert_eq!(
+        post_code("/login/totp", session.clone(), csrf, code).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        c.get(format!("{base}/"))
+            .header(header::COOKIE, &session)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    // The secret is sealed: not in the database file as its base32 nor raw.
+    let goldaw_store::DatabaseUrl::Sqlite(path) = &db.url else {
+        unreachable!()
+    };
+    let mut bytes = std::fs::read(path).unwrap();
+    if let Ok(wal) = std::fs::read(path.with_extension("db-wal")) {
+        bytes.extend(wal);
+    }
+    assert!(
+        !String::from_utf8_lossy(&bytes).contains("otpauth"),
+        "no otpauth URL stored"
+    );
+}
+
+#[tokio::test]
+async fn without_the_encryption_key_two_factor_pages_say_so() {
+    let (base, store) = site(false).await;
+    store
+        .add_user(
+            &Principal::system("test"),
+            NewUser {
+                username: "root".into(),
+                role: Role::Admin,
+                scope: "TM".parse().unwrap(),
+                sensitive: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let (status, session) = sign_in(&base, "root", PASSWORD).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let r = client()
+        .get(format!("{base}/login/enrol"))
+        .header(header::COOKIE, session.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.text().await.unwrap().contains("şifrleme açary"),
+        "the Turkmen message about the missing key"
+    );
+}

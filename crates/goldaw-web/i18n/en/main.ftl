@@ -51,3 +51,13 @@ people-count = { $count ->
 }
 not-found = Not found
 access-denied = Access denied
+totp-title = Two-factor sign-in
+totp-intro = Enter the six-digit code from your authenticator app.
+totp-code = Code
+totp-failed = That code is not right. Codes change every 30 seconds.
+enrol-title = Set up two-factor sign-in
+enrol-intro = Your account must use two-factor sign-in. Add goldaw to an authenticator app with the key below, then enter the code it shows.
+enrol-secret = Key
+enrol-link = Open in an authenticator app
+confirm = Confirm
+key-missing = Two-factor sign-in is not available: the server has no encryption key. Ask the operator.

@@ -16,7 +16,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use goldaw_core::access::{Permission, Scope};
 use goldaw_store::people::PersonQuery;
-use goldaw_store::sessions::{random_token, Session};
+use goldaw_store::sessions::{random_token, Session, Stage};
+use goldaw_store::two_factor::Enrolment;
 use goldaw_store::users::{SignInRefusal, LOCKOUT_MINUTES};
 use i18n::Translator;
 pub use i18n::LANGUAGES;
@@ -34,6 +35,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home))
         .route("/login", get(login_form).post(login))
+        .route("/login/totp", get(second_factor_form).post(second_factor))
+        .route("/login/enrol", get(second_factor_form).post(second_factor))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_language))
         .route("/people", get(people))
@@ -140,7 +143,19 @@ fn source(addr: &SocketAddr) -> String {
     addr.ip().to_string()
 }
 
+/// The signed-in session, only once sign-in is complete (second factor included).
 async fn current_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    addr: &SocketAddr,
+) -> Result<Option<Session>, Response> {
+    Ok(any_session(state, headers, addr)
+        .await?
+        .filter(|s| s.stage == Stage::Active))
+}
+
+/// Any live session, including one still waiting for its second factor.
+async fn any_session(
     state: &AppState,
     headers: &HeaderMap,
     addr: &SocketAddr,
@@ -276,11 +291,20 @@ async fn login(
     match result {
         Ok(principal) => {
             state.limiter.succeeded(addr.ip());
-            let token = match state.store.open_session(&principal).await {
+            let stage = match state.store.stage_after_password(&principal).await {
+                Ok(s) => s,
+                Err(e) => return server_error(e),
+            };
+            let token = match state.store.open_session(&principal, stage).await {
                 Ok(t) => t,
                 Err(e) => return server_error(e),
             };
-            let mut response = Redirect::to("/").into_response();
+            let next = match stage {
+                Stage::Active => "/",
+                Stage::Totp => "/login/totp",
+                Stage::Enrol => "/login/enrol",
+            };
+            let mut response = Redirect::to(next).into_response();
             *response.status_mut() = StatusCode::SEE_OTHER;
             response.headers_mut().append(
                 header::SET_COOKIE,
@@ -305,6 +329,133 @@ async fn login(
     }
 }
 
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage {
+    t: Translator,
+    user: Option<UserView>,
+    title: String,
+    intro: String,
+    action: &'static str,
+    csrf: String,
+    enrolment: Option<Enrolment>,
+    message: Option<String>,
+}
+
+/// The code form for a session waiting for its second factor (and, when enrolling, the key).
+async fn second_factor_page(
+    state: &AppState,
+    session: &Session,
+    t: Translator,
+    message: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let enrolling = session.stage == Stage::Enrol;
+    let enrolment = if enrolling {
+        match state.store.start_totp_enrolment(&session.principal).await {
+            Ok(e) => Some(e),
+            Err(goldaw_store::StoreError::Config(detail)) => {
+                tracing::error!(%detail, "two-factor enrolment impossible");
+                return (StatusCode::SERVICE_UNAVAILABLE, t.t("key-missing")).into_response();
+            }
+            Err(e) => return server_error(e),
+        }
+    } else {
+        None
+    };
+    let (title, intro) = if enrolling {
+        ("enrol-title", "enrol-intro")
+    } else {
+        ("totp-title", "totp-intro")
+    };
+    let mut response = render(SecondFactorPage {
+        title: t.t(title),
+        intro: t.t(intro),
+        action: if enrolling {
+            "/login/enrol"
+        } else {
+            "/login/totp"
+        },
+        csrf: session.csrf.clone(),
+        enrolment,
+        message,
+        user: None,
+        t,
+    });
+    *response.status_mut() = status;
+    response
+}
+
+async fn second_factor_form(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let session = match any_session(&state, &headers, &addr).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    match session {
+        Some(s) if s.stage != Stage::Active => {
+            second_factor_page(&state, &s, translator(&headers), None, StatusCode::OK).await
+        }
+        Some(_) => Redirect::to("/").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    csrf: String,
+    code: String,
+}
+
+async fn second_factor(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<CodeForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let t = translator(&headers);
+    let session = match any_session(&state, &headers, &addr).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let (Some(session), Some(token)) = (
+        session.filter(|s| s.stage != Stage::Active),
+        cookie(&headers, SESSION_COOKIE),
+    ) else {
+        return Redirect::to("/login").into_response();
+    };
+    let Ok(Form(form)) = form else {
+        return second_factor_page(&state, &session, t, None, StatusCode::BAD_REQUEST).await;
+    };
+    if form.csrf != session.csrf {
+        let message = t.t("form-expired");
+        return second_factor_page(&state, &session, t, Some(message), StatusCode::FORBIDDEN).await;
+    }
+    match state
+        .store
+        .check_totp(&session.principal, token, form.code.trim())
+        .await
+    {
+        Ok(true) => {
+            let mut response = Redirect::to("/").into_response();
+            *response.status_mut() = StatusCode::SEE_OTHER;
+            response
+        }
+        Ok(false) => {
+            let message = t.t("totp-failed");
+            second_factor_page(&state, &session, t, Some(message), StatusCode::UNAUTHORIZED).await
+        }
+        Err(goldaw_store::StoreError::Config(detail)) => {
+            tracing::error!(%detail, "two-factor check impossible");
+            (StatusCode::SERVICE_UNAVAILABLE, t.t("key-missing")).into_response()
+        }
+        Err(e) => server_error(e),
+    }
+}
+
 #[derive(Deserialize)]
 struct CsrfForm {
     csrf: String,
@@ -316,7 +467,7 @@ async fn logout(
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let session = match current_session(&state, &headers, &addr).await {
+    let session = match any_session(&state, &headers, &addr).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -56,12 +56,22 @@ pub enum Command {
     /// Planning models.
     #[command(subcommand)]
     Plan(plan::PlanCommand),
+    /// The encryption key for values stored encrypted (two-factor secrets, sensitive case text).
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// User accounts and API tokens.
     #[command(subcommand)]
     User(users::UserCommand),
     /// The audit log.
     #[command(subcommand)]
     Audit(users::AuditCommand),
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// Print a new random key (64 hex digits): save it in a file only the goldaw user can read and
+    /// point GOLDAW_ENCRYPTION_KEY_FILE at it.
+    Generate,
 }
 
 impl Args {
@@ -74,15 +84,55 @@ impl Args {
 }
 
 async fn open(args: &Args) -> anyhow::Result<Store> {
+    open_with(args, goldaw_store::crypto::Secrets::from_env()?).await
+}
+
+async fn open_with(
+    args: &Args,
+    secrets: Option<goldaw_store::crypto::Secrets>,
+) -> anyhow::Result<Store> {
     let url = args.database_url()?;
-    Store::open(&url)
+    Store::open_with_secrets(&url, secrets)
         .await
         .with_context(|| format!("opening the database {url}"))
+}
+
+/// The key `serve` needs. Without one, `--demo` makes a demo key under ./goldaw-data/ (the demo
+/// is for trying out, never for real data); otherwise serving refuses to start and says why.
+fn serving_key(demo: bool) -> anyhow::Result<goldaw_store::crypto::Secrets> {
+    use goldaw_store::crypto::{generate_key_hex, key_missing, Secrets};
+    if let Some(secrets) = Secrets::from_env()? {
+        return Ok(secrets);
+    }
+    if !demo {
+        return Err(key_missing("goldaw serve").into());
+    }
+    let path = std::path::Path::new("goldaw-data").join("demo-encryption.key");
+    if !path.exists() {
+        std::fs::create_dir_all("goldaw-data")?;
+        write_private(&path, &generate_key_hex()?)?;
+        eprintln!("demo: made an encryption key at {}", path.display());
+    }
+    Ok(Secrets::from_file(&path)?)
+}
+
+/// Writes a file only its owner can read (the key must not be world-readable).
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(content.as_bytes())
 }
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match &args.command {
         Command::Plan(cmd) => plan::run(cmd),
+        Command::Key(KeyCommand::Generate) => {
+            println!("{}", goldaw_store::crypto::generate_key_hex()?);
+            Ok(())
+        }
         Command::User(cmd) => {
             let store = open(&args).await?;
             let result = users::run_user(&store, cmd).await;
@@ -125,7 +175,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             demo,
             secure_cookies,
         } => {
-            let store = open(&args).await?;
+            let store = open_with(&args, Some(serving_key(*demo)?)).await?;
             if *demo {
                 let summary = crate::demo::load(&store).await?;
                 eprintln!("{summary}");

@@ -1,0 +1,160 @@
+//! Sensitive values encrypted at rest with XChaCha20-Poly1305 (an AEAD), under a 32-byte key
+//! the operator provides. Each sealed value is a fresh random 24-byte nonce followed by the
+//! ciphertext and tag; the *context* (table, column and record id) is authenticated with it, so
+//! a sealed value copied into another record or column does not open.
+//!
+//! The key comes from `GOLDAW_ENCRYPTION_KEY_FILE` (a file holding 64 hex digits) or
+//! `GOLDAW_ENCRYPTION_KEY` (64 hex digits). Keep it out of the database's backups: whoever has
+//! both can read the sealed values; whoever has only the database cannot.
+
+use crate::error::{StoreError, StoreResult};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use std::path::Path;
+
+pub const KEY_FILE_ENV: &str = "GOLDAW_ENCRYPTION_KEY_FILE";
+pub const KEY_ENV: &str = "GOLDAW_ENCRYPTION_KEY";
+
+pub struct Secrets {
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(…)")
+    }
+}
+
+fn parse_hex_key(text: &str, whence: &str) -> StoreResult<[u8; 32]> {
+    let hex = text.trim();
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::Config(format!(
+            "{whence} must hold a 256-bit key as 64 hexadecimal digits (make one with: goldaw key generate)"
+        )));
+    }
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
+            .map_err(|_| StoreError::Config(format!("{whence}: not hexadecimal")))?;
+    }
+    Ok(key)
+}
+
+/// A new random key as 64 hex digits.
+pub fn generate_key_hex() -> StoreResult<String> {
+    crate::sessions::random_token()
+}
+
+impl Secrets {
+    pub fn from_key(key: [u8; 32]) -> Secrets {
+        Secrets {
+            cipher: XChaCha20Poly1305::new(Key::from_slice(&key)),
+        }
+    }
+
+    pub fn from_hex(hex: &str) -> StoreResult<Secrets> {
+        parse_hex_key(hex, "the encryption key").map(Secrets::from_key)
+    }
+
+    pub fn from_file(path: &Path) -> StoreResult<Secrets> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot read the encryption key file {}: {e}",
+                path.display()
+            ))
+        })?;
+        parse_hex_key(
+            &text,
+            &format!("the encryption key file {}", path.display()),
+        )
+        .map(Secrets::from_key)
+    }
+
+    /// The key from the environment, if the operator gave one.
+    pub fn from_env() -> StoreResult<Option<Secrets>> {
+        if let Some(path) = std::env::var_os(KEY_FILE_ENV) {
+            return Secrets::from_file(Path::new(&path)).map(Some);
+        }
+        match std::env::var(KEY_ENV) {
+            Ok(hex) => parse_hex_key(&hex, KEY_ENV).map(|k| Some(Secrets::from_key(k))),
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub fn seal(&self, plaintext: &[u8], context: &str) -> StoreResult<Vec<u8>> {
+        let mut nonce = [0u8; 24];
+        getrandom::getrandom(&mut nonce)
+            .map_err(|e| StoreError::Config(format!("no randomness: {e}")))?;
+        let sealed = self
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| StoreError::Config("encryption failed".into()))?;
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        Ok(out)
+    }
+
+    pub fn open(&self, sealed: &[u8], context: &str) -> StoreResult<Vec<u8>> {
+        if sealed.len() < 24 + 16 {
+            return Err(StoreError::Corrupt(format!(
+                "{context}: sealed value too short"
+            )));
+        }
+        let (nonce, body) = sealed.split_at(24);
+        self.cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: context.as_bytes() })
+            .map_err(|_| StoreError::Corrupt(format!("{context}: cannot be decrypted with this key (wrong key, or the value was changed)")))
+    }
+}
+
+/// Error for a feature that needs the key when none was given.
+pub fn key_missing(what: &str) -> StoreError {
+    StoreError::Config(format!(
+        "{what} needs the encryption key: set {KEY_FILE_ENV} to a file holding 64 hexadecimal digits \
+         (goldaw key generate prints one), or {KEY_ENV}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_the_key_and_the_context() {
+        let s = Secrets::from_hex(&"ab".repeat(32)).unwrap();
+        let a = s.seal(b"JBSWY3DPEHPK3PXP", "users.totp_secret:1").unwrap();
+        let b = s.seal(b"JBSWY3DPEHPK3PXP", "users.totp_secret:1").unwrap();
+        assert_ne!(a, b, "a fresh nonce every time");
+        assert!(!a.windows(8).any(|w| w == b"JBSWY3DP"));
+        assert_eq!(
+            s.open(&a, "users.totp_secret:1").unwrap(),
+            b"JBSWY3DPEHPK3PXP"
+        );
+        assert!(
+            s.open(&a, "users.totp_secret:2").is_err(),
+            "moved to another record"
+        );
+        let other = Secrets::from_hex(&"cd".repeat(32)).unwrap();
+        assert!(
+            other.open(&a, "users.totp_secret:1").is_err(),
+            "another key"
+        );
+        let mut flipped = a.clone();
+        flipped[30] ^= 1;
+        assert!(
+            s.open(&flipped, "users.totp_secret:1").is_err(),
+            "changed bytes"
+        );
+        assert!(Secrets::from_hex("short")
+            .unwrap_err()
+            .to_string()
+            .contains("64 hexadecimal digits"));
+        assert_eq!(generate_key_hex().unwrap().len(), 64);
+    }
+}
