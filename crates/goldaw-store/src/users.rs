@@ -386,6 +386,50 @@ impl Store {
     }
 }
 
+impl Store {
+    /// A user changes their own password, giving the current one.
+    pub async fn change_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+    ) -> StoreResult<()> {
+        let user_id = principal
+            .user_id
+            .ok_or_else(|| StoreError::Forbidden("only user accounts have passwords".into()))?;
+        let sql = format!("{SELECT_USER} WHERE u.id = $1");
+        let user: UserRow =
+            with_db!(self.db(), pool => sqlx::query_as(&sql).bind(user_id).fetch_one(pool).await?);
+        if !password_matches(current, &user.password_hash) {
+            self.audit(
+                principal,
+                AuditEvent::on("password.change.failed", "user", user_id),
+            )
+            .await?;
+            return Err(StoreError::invalid(
+                "current_password",
+                "the current password is wrong",
+            ));
+        }
+        check_password(&user.username, new).map_err(|m| StoreError::invalid("new_password", m))?;
+        if new == current {
+            return Err(StoreError::invalid(
+                "new_password",
+                "the new password must differ from the current one",
+            ));
+        }
+        let hash = hash_password(new)?;
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("password.change", "user", user_id));
+            sqlx::query("UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+                .bind(&hash).bind(Utc::now()).bind(user_id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -510,3 +510,224 @@ async fn without_the_encryption_key_two_factor_pages_say_so() {
         "the Turkmen message about the missing key"
     );
 }
+
+/// The value of the first `name="csrf"` field of a page.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
+    let db = goldaw_store::testing::sqlite().await;
+    let key = goldaw_store::crypto::Secrets::from_hex(&"7e".repeat(32)).unwrap();
+    let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
+    let op = Principal::system("test");
+    let root = store
+        .add_user(
+            &op,
+            NewUser {
+                username: "root".into(),
+                role: Role::Admin,
+                scope: "TM".parse().unwrap(),
+                sensitive: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_user(
+            &op,
+            NewUser {
+                username: "worker".into(),
+                role: Role::SocialWorker,
+                scope: "TM-L".parse().unwrap(),
+                sensitive: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let c = client();
+
+    // The admin signs in with both factors.
+    let (_, admin) = sign_in(&base, "root", PASSWORD).await;
+    let admin = admin.unwrap();
+    let page = c
+        .get(format!("{base}/login/enrol"))
+        .header(header::COOKIE, &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = store.current_totp_for_tests(root.id, "root").await.unwrap();
+    let r = c
+        .post(format!("{base}/login/enrol"))
+        .header(header::COOKIE, &admin)
+        .form(&[("csrf", csrf_of(&page)), ("code", code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let page = c
+        .get(format!("{base}/admin/users"))
+        .header(header::COOKIE, &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains(">worker<"), "{page}");
+    let csrf = csrf_of(&page);
+    let add = |csrf: String, name: &'static str, password: &'static str| {
+        let (c, base, admin) = (c.clone(), base.clone(), admin.clone());
+        async move {
+            c.post(format!("{base}/admin/users"))
+                .header(header::COOKIE, admin)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("username", name),
+                    ("role", "hotline"),
+                    ("scope", "TM"),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        add("forged".into(), "maysa", PASSWORD).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let weak = add(csrf.clone(), "maysa", "short").await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.text().await.unwrap().contains("at least 12"));
+    let added = add(csrf.clone(), "maysa", PASSWORD).await;
+    assert_eq!(added.status(), StatusCode::OK);
+    assert!(added.text().await.unwrap().contains(">maysa<"));
+    assert!(store.sign_in("maysa", PASSWORD, "t").await.unwrap().is_ok());
+    let r = c
+        .post(format!("{base}/admin/users/disable"))
+        .header(header::COOKIE, &admin)
+        .form(&[("csrf", csrf.as_str()), ("username", "maysa")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        store
+            .sign_in("maysa", PASSWORD, "t")
+            .await
+            .unwrap()
+            .is_err(),
+        "disabled"
+    );
+
+    let audit = c
+        .get(format!("{base}/admin/audit?actor=root"))
+        .header(header::COOKIE, &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audit.status(), StatusCode::OK);
+    let audit = audit.text().await.unwrap();
+    assert!(
+        audit.contains("user.disable") && audit.contains("user.create"),
+        "{audit}"
+    );
+    assert!(
+        audit.contains("Žurnal bitewi"),
+        "the chain check is shown (in Turkmen by default)"
+    );
+    let csv = c
+        .get(format!("{base}/admin/audit.csv?actor=root"))
+        .header(header::COOKIE, &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        csv.headers()[header::CONTENT_TYPE],
+        "text/csv; charset=utf-8"
+    );
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with("seq,at,actor,source,action,entity,entity_id,detail\n"));
+    assert!(csv.lines().skip(1).all(|l| l.contains(",root,")), "{csv}");
+
+    // A social worker sees neither page.
+    let (_, worker) = sign_in(&base, "worker", PASSWORD).await;
+    let worker = worker.unwrap();
+    for path in ["/admin/users", "/admin/audit", "/admin/audit.csv"] {
+        assert_eq!(
+            c.get(format!("{base}{path}"))
+                .header(header::COOKIE, &worker)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn people_change_their_own_password() {
+    let (base, store) = site(false).await;
+    let (_, worker) = sign_in(&base, "worker", PASSWORD).await;
+    let worker = worker.unwrap();
+    let c = client();
+    let page = c
+        .get(format!("{base}/account/password"))
+        .header(header::COOKIE, &worker)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&page);
+    let change = |current: &'static str, new: &'static str| {
+        let (c, base, worker, csrf) = (c.clone(), base.clone(), worker.clone(), csrf.clone());
+        async move {
+            c.post(format!("{base}/account/password"))
+                .header(header::COOKIE, worker)
+                .form(&[("csrf", csrf.as_str()), ("current", current), ("new", new)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        change("wrong current pw", "Täze açarsöz 2026").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        change(PASSWORD, "short").await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(change(PASSWORD, "Täze açarsöz 2026").await, StatusCode::OK);
+    assert!(store
+        .sign_in("worker", PASSWORD, "t")
+        .await
+        .unwrap()
+        .is_err());
+    assert!(store
+        .sign_in("worker", "Täze açarsöz 2026", "t")
+        .await
+        .unwrap()
+        .is_ok());
+}

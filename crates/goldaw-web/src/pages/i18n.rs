@@ -37,6 +37,11 @@ impl Translator {
         Translator { code, id }
     }
 
+    /// Another translator for the same language.
+    pub fn clone_lang(&self) -> Translator {
+        Translator::new(Some(self.code))
+    }
+
     pub fn lang(&self) -> &'static str {
         self.code
     }
@@ -96,6 +101,7 @@ mod tests {
                 ("count", FluentValue::from(2)),
                 ("minutes", FluentValue::from(15)),
                 ("user", FluentValue::from("aman")),
+                ("seq", FluentValue::from(3)),
             ];
             for key in keys("en") {
                 assert_ne!(t.t_with(&key, &args), key, "{code}: {key} does not resolve");

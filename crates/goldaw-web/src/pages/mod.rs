@@ -5,6 +5,7 @@
 //! double-submit token (cookie and hidden field must match). Failed sign-ins lock the account
 //! (store) and, per address, are rate-limited here.
 
+mod admin;
 mod i18n;
 
 use crate::AppState;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang/{code}", get(set_language))
         .route("/people", get(people))
+        .merge(admin::router())
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
@@ -127,6 +129,7 @@ pub struct UserView {
     pub username: String,
     pub csrf: String,
     pub reads_people: bool,
+    pub is_admin: bool,
 }
 
 impl UserView {
@@ -135,6 +138,7 @@ impl UserView {
             username: s.principal.actor.clone(),
             csrf: s.csrf.clone(),
             reads_people: s.principal.may(Permission::ReadPeople),
+            is_admin: s.principal.role.is_some() && s.principal.may(Permission::ManageUsers),
         }
     }
 }
