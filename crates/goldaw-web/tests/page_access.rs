@@ -1,0 +1,268 @@
+//! The authorization matrix for the web pages: every page route (read from the router's source,
+//! so a new `.route(…)` without a rule here fails) against anonymous callers and every role.
+
+use goldaw_core::codes::Role;
+use goldaw_store::users::NewUser;
+use goldaw_store::{Principal, Store};
+use reqwest::{header, redirect, StatusCode};
+use std::collections::BTreeSet;
+
+const PASSWORD: &str = "Balkan daglary 1880";
+
+/// (method, path) of every page route with a rule below.
+const RULED: [(&str, &str); 17] = [
+    ("get", "/"),
+    ("get", "/login"),
+    ("post", "/login"),
+    ("get", "/login/totp"),
+    ("post", "/login/totp"),
+    ("get", "/login/enrol"),
+    ("post", "/login/enrol"),
+    ("post", "/logout"),
+    ("get", "/lang/{code}"),
+    ("get", "/people"),
+    ("get", "/account/password"),
+    ("post", "/account/password"),
+    ("get", "/admin/users"),
+    ("post", "/admin/users"),
+    ("post", "/admin/users/disable"),
+    ("get", "/admin/audit"),
+    ("get", "/admin/audit.csv"),
+];
+
+/// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
+fn declared_routes() -> BTreeSet<(String, String)> {
+    let sources = [
+        include_str!("../src/pages/mod.rs"),
+        include_str!("../src/pages/admin.rs"),
+    ];
+    let mut routes = BTreeSet::new();
+    for source in sources {
+        for chunk in source.split(".route(").skip(1) {
+            let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((path, rest)) = chunk.split_once('"') else {
+                continue;
+            };
+            // The handlers of this route: up to where the next builder call or item starts.
+            let end = [".route(", ".merge(", "\n}"]
+                .iter()
+                .filter_map(|m| rest.find(m))
+                .min()
+                .unwrap_or(rest.len());
+            let call = &rest[..end];
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if call.contains(&format!("{method}(")) {
+                    routes.insert((method.to_owned(), path.to_owned()));
+                }
+            }
+        }
+    }
+    routes
+}
+
+#[test]
+fn every_page_route_has_a_rule() {
+    let ruled: BTreeSet<(String, String)> = RULED
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let declared = declared_routes();
+    assert!(
+        declared.len() >= RULED.len(),
+        "the route scan found too little: {declared:?}"
+    );
+    assert_eq!(
+        declared, ruled,
+        "every page route needs a rule in this matrix"
+    );
+}
+
+/// What a caller gets: `None` = anonymous; forms are sent with a forged CSRF token.
+fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
+    use StatusCode as S;
+    let Some(role) = role else {
+        return match (method, path) {
+            ("get", "/login") => S::OK,
+            ("post", "/login") => S::FORBIDDEN,
+            _ => S::SEE_OTHER,
+        };
+    };
+    let admin = role == Role::Admin;
+    let reads = matches!(role, Role::SocialWorker | Role::Supervisor);
+    match (method, path) {
+        ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
+        ("get", "/people") => {
+            if reads {
+                S::OK
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        ("get", p) if p.starts_with("/admin") => {
+            if admin {
+                S::OK
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        // A fully signed-in session has no second factor pending: back home.
+        ("get", "/login/totp")
+        | ("get", "/login/enrol")
+        | ("post", "/login/totp")
+        | ("post", "/login/enrol") => S::SEE_OTHER,
+        ("get", "/lang/{code}") => S::SEE_OTHER,
+        // Every form with a forged token is refused, whoever sends it (sign-in included).
+        ("post", p) if p.starts_with("/admin") && !admin => S::FORBIDDEN,
+        ("post", _) => S::FORBIDDEN,
+        _ => panic!("no rule for {method} {path}"),
+    }
+}
+
+async fn signed_in(store: &Store, base: &str, username: &str, role: Role) -> String {
+    let op = Principal::system("test");
+    let user = store
+        .add_user(
+            &op,
+            NewUser {
+                username: username.into(),
+                role,
+                scope: if role == Role::Provider {
+                    "provider:PR1"
+                } else {
+                    "TM-A"
+                }
+                .parse()
+                .unwrap(),
+                sensitive: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let c = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = c.get(format!("{base}/login")).send().await.unwrap();
+    let csrf_cookie = form
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("goldaw_login_csrf="))
+        .unwrap();
+    let csrf = csrf_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let r = c
+        .post(format!("{base}/login"))
+        .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = r
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("goldaw_session="))
+        .unwrap();
+    let session = session.split(';').next().unwrap().to_owned();
+    if role == Role::Admin {
+        let page = c
+            .get(format!("{base}/login/enrol"))
+            .header(header::COOKIE, &session)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let code = store
+            .current_totp_for_tests(user.id, username)
+            .await
+            .unwrap();
+        let r = c
+            .post(format!("{base}/login/enrol"))
+            .header(header::COOKIE, &session)
+            .form(&[("csrf", csrf), ("code", code)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    session
+}
+
+#[tokio::test]
+async fn the_page_matrix_holds_for_anonymous_callers_and_every_role() {
+    let db = goldaw_store::testing::sqlite().await;
+    let key = goldaw_store::crypto::Secrets::from_hex(&"3c".repeat(32)).unwrap();
+    let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let mut callers: Vec<(String, Option<Role>, Option<String>)> =
+        vec![("anonymous".into(), None, None)];
+    for (i, role) in Role::ALL.iter().enumerate() {
+        callers.push((
+            role.to_string(),
+            Some(*role),
+            Some(signed_in(&store, &base, &format!("user{i}"), *role).await),
+        ));
+    }
+    let c = reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut failures = Vec::new();
+    for (who, role, session) in &callers {
+        for (method, route) in RULED {
+            let path = route.replace("{code}", "ru");
+            let mut req = match method {
+                "get" => c.get(format!("{base}{path}")),
+                _ => c.post(format!("{base}{path}")).form(&[
+                    ("csrf", "forged"),
+                    ("username", "x"),
+                    ("password", "y"),
+                    ("code", "123456"),
+                    ("current", "a"),
+                    ("new", "b"),
+                    ("role", "admin"),
+                    ("scope", "TM"),
+                ]),
+            };
+            if let Some(s) = session {
+                req = req.header(header::COOKIE, s);
+            }
+            let got = req.send().await.unwrap().status();
+            let want = expected(*role, method, route);
+            if got != want {
+                failures.push(format!(
+                    "{who:>14} {method:4} {route:22} got {got}, expected {want}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
