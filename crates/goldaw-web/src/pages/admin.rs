@@ -55,13 +55,41 @@ async fn signed_in(
     Ok(session)
 }
 
-fn csrf_ok(session: &Session, sent: &str) -> bool {
-    !sent.is_empty() && sent == session.csrf
+/// A form the signed-in session may send: the session (with the permission, if any) and the
+/// form, once its CSRF token matches the session's; otherwise the answer to give.
+async fn posted<F: CsrfCarrying>(
+    state: &AppState,
+    headers: &HeaderMap,
+    addr: &SocketAddr,
+    needs: Option<Permission>,
+    form: Result<Form<F>, axum::extract::rejection::FormRejection>,
+) -> Result<(Session, F), Response> {
+    let session = signed_in(state, headers, addr, needs).await?;
+    let forged = || (StatusCode::FORBIDDEN, translator(headers).t("form-expired")).into_response();
+    let Ok(Form(form)) = form else {
+        return Err(forged());
+    };
+    if form.csrf().is_empty() || form.csrf() != session.csrf {
+        return Err(forged());
+    }
+    Ok((session, form))
 }
 
-fn forged(headers: &HeaderMap) -> Response {
-    (StatusCode::FORBIDDEN, translator(headers).t("form-expired")).into_response()
+/// Forms that carry the session's CSRF token.
+trait CsrfCarrying {
+    fn csrf(&self) -> &str;
 }
+
+macro_rules! csrf_carrying {
+    ($($form:ty),+) => {
+        $(impl CsrfCarrying for $form {
+            fn csrf(&self) -> &str {
+                &self.csrf
+            }
+        })+
+    };
+}
+csrf_carrying!(PasswordForm, AddUserForm, DisableForm);
 
 #[derive(Template)]
 #[template(path = "password.html")]
@@ -101,17 +129,11 @@ async fn change_password(
     headers: HeaderMap,
     form: Result<Form<PasswordForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let session = match signed_in(&state, &headers, &addr, None).await {
-        Ok(s) => s,
+    let (session, form) = match posted(&state, &headers, &addr, None, form).await {
+        Ok(ok) => ok,
         Err(r) => return r,
     };
     let t = translator(&headers);
-    let Ok(Form(form)) = form else {
-        return forged(&headers);
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forged(&headers);
-    }
     let (status, message, ok) = match state
         .store
         .change_password(&session.principal, &form.current, &form.new)
@@ -241,17 +263,12 @@ async fn add_user(
     headers: HeaderMap,
     form: Result<Form<AddUserForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let session = match signed_in(&state, &headers, &addr, Some(Permission::ManageUsers)).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let (session, form) =
+        match posted(&state, &headers, &addr, Some(Permission::ManageUsers), form).await {
+            Ok(ok) => ok,
+            Err(r) => return r,
+        };
     let t = translator(&headers);
-    let Ok(Form(form)) = form else {
-        return forged(&headers);
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forged(&headers);
-    }
     let parsed = form
         .role
         .parse::<Role>()
@@ -323,17 +340,12 @@ async fn disable_user(
     headers: HeaderMap,
     form: Result<Form<DisableForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let session = match signed_in(&state, &headers, &addr, Some(Permission::ManageUsers)).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    let (session, form) =
+        match posted(&state, &headers, &addr, Some(Permission::ManageUsers), form).await {
+            Ok(ok) => ok,
+            Err(r) => return r,
+        };
     let t = translator(&headers);
-    let Ok(Form(form)) = form else {
-        return forged(&headers);
-    };
-    if !csrf_ok(&session, &form.csrf) {
-        return forged(&headers);
-    }
     match state
         .store
         .disable_user(&session.principal, &form.username)

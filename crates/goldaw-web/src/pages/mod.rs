@@ -120,6 +120,15 @@ fn set_cookie(
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("goldaw_invalid=1"))
 }
 
+/// A unit's name in the page's language (reference data carries all three).
+fn unit_name(unit: &goldaw_store::catalogue::AdminUnit, t: &Translator) -> String {
+    match t.lang() {
+        "ru" => unit.name_ru.clone(),
+        "en" => unit.name_en.clone(),
+        _ => unit.name_tk.clone(),
+    }
+}
+
 fn translator(headers: &HeaderMap) -> Translator {
     Translator::new(cookie(headers, LANG_COOKIE))
 }
@@ -547,11 +556,7 @@ async fn home(
         Scope::Unit(code) => {
             let catalogue = state.store.catalogue();
             match catalogue.admin_unit(code) {
-                Some(u) => match t.lang() {
-                    "ru" => u.name_ru.clone(),
-                    "en" => u.name_en.clone(),
-                    _ => u.name_tk.clone(),
-                },
+                Some(u) => unit_name(u, &t),
                 None => code.to_string(),
             }
         }
@@ -617,14 +622,9 @@ async fn people(
                 },
                 birth_date: d.birth_date.map(|b| b.to_string()).unwrap_or_default(),
                 sex: t.t(&format!("sex-{}", d.sex.as_str())),
-                place: catalogue.admin_unit(&d.admin_unit).map_or_else(
-                    || d.admin_unit.to_string(),
-                    |u| match t.lang() {
-                        "ru" => u.name_ru.clone(),
-                        "en" => u.name_en.clone(),
-                        _ => u.name_tk.clone(),
-                    },
-                ),
+                place: catalogue
+                    .admin_unit(&d.admin_unit)
+                    .map_or_else(|| d.admin_unit.to_string(), |u| unit_name(u, &t)),
                 disability: t.t(if p.disability { "yes" } else { "no" }),
             });
         }
