@@ -299,6 +299,22 @@ async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_writt
                 .unwrap();
             assert_eq!(n, 2, "persons_admin_unit and persons_household are back");
         }
+        if let goldaw_store::DatabaseUrl::Postgres(url) = &db.url {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            let (keys, indexes): (i64, i64) = sqlx::query_as(
+                "SELECT (SELECT count(*) FROM pg_constraint WHERE conrelid = 'persons'::regclass AND contype = 'f'),
+                        (SELECT count(*) FROM pg_indexes WHERE tablename = 'persons')",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            assert_eq!(
+                (keys, indexes),
+                (2, 4),
+                "persons' foreign keys and indexes are back"
+            );
+        }
         // And the store still works afterwards.
         import(&store, &good_files()).await.unwrap();
         store.close().await;

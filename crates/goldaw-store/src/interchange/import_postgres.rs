@@ -530,6 +530,7 @@ async fn import_persons(conn: &mut PgConnection, job: &Job) -> StoreResult<Optio
           ORDER BY s.line LIMIT 1",
          &|h, _, _| ("household_id", format!("unknown household '{}' (not in households.csv nor already in goldaw)", h.unwrap_or_default()))),
     ]).await?;
+    let deferred = defer_checks_and_indexes(conn, &["persons", "person_target_groups"]).await?;
     for sql in [
         "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
          SELECT implicit_household, '~' || external_id, admin_unit, settlement, NULL, TRUE, 1, $1, $2, $2
@@ -556,7 +557,65 @@ async fn import_persons(conn: &mut PgConnection, job: &Job) -> StoreResult<Optio
     )
     .execute(&mut *conn)
     .await?;
+    restore(conn, deferred).await?;
     Ok(rows)
+}
+
+/// Loading into empty tables, per-row foreign-key triggers and index updates cost most of the
+/// time; one set-wise check and one index build at the end cost a fraction. For each of `tables`
+/// that is empty, drops its foreign keys and non-unique indexes and returns the statements that
+/// put them back (run by [`restore`] in the same transaction, so a refused import keeps them, and
+/// re-adding a foreign key checks every row). Unique indexes stay: the upserts need them.
+/// The tables stay locked until the import commits, which for an empty table blocks nobody.
+async fn defer_checks_and_indexes(
+    conn: &mut PgConnection,
+    tables: &[&str],
+) -> StoreResult<Vec<String>> {
+    let mut restore = Vec::new();
+    for table in tables {
+        let empty: bool = sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"))
+            .fetch_one(&mut *conn)
+            .await?;
+        if !empty {
+            continue;
+        }
+        let keys: Vec<(String, String)> = sqlx::query_as(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+             WHERE conrelid = $1::regclass AND contype = 'f'",
+        )
+        .bind(*table)
+        .fetch_all(&mut *conn)
+        .await?;
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT indexname::text, indexdef FROM pg_indexes
+             WHERE schemaname = current_schema() AND tablename = $1 AND indexdef NOT LIKE 'CREATE UNIQUE%'",
+        )
+        .bind(*table)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (name, definition) in keys {
+            sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))
+                .execute(&mut *conn)
+                .await?;
+            restore.push(format!(
+                "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"
+            ));
+        }
+        for (name, definition) in indexes {
+            sqlx::query(&format!("DROP INDEX \"{name}\""))
+                .execute(&mut *conn)
+                .await?;
+            restore.push(definition);
+        }
+    }
+    Ok(restore)
+}
+
+async fn restore(conn: &mut PgConnection, statements: Vec<String>) -> StoreResult<()> {
+    for sql in statements {
+        sqlx::query(&sql).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn import_cases(conn: &mut PgConnection, job: &Job) -> StoreResult<Option<u64>> {
