@@ -290,3 +290,20 @@ fn users_tokens_and_audit_from_the_command_line() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn plan_requirement_reproduces_the_seeds_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = goldaw(dir.path(), &["plan", "requirement", "--format", "csv"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    assert!(csv.starts_with("line,value\n"), "{csv}");
+    for line in [
+        "etrap_social_workers,807",
+        "people_per_etrap_social_worker,7476",
+        "total,1241",
+        "people_per_worker_2030,5077",
+    ] {
+        assert!(csv.lines().any(|l| l == line), "{line} missing from\n{csv}");
+    }
+}
