@@ -125,6 +125,19 @@ impl Catalogue {
         format!("unknown administrative unit '{code}' (see the admin_units reference data)")
     }
 
+    /// Why `code` cannot be the place of a person, household or case, if it cannot: it must be a
+    /// known unit (`known` answers that: the catalogue, or an import's set that grows as it goes)
+    /// below the country. Shared by the API and both importers so they say the same.
+    pub fn place_problem(code: &str, known: impl Fn(&str) -> bool) -> Option<String> {
+        if !known(code) {
+            Some(Catalogue::unknown_unit_message(code))
+        } else if code == "TM" {
+            Some("give the velayat or etrap, not the whole country".to_owned())
+        } else {
+            None
+        }
+    }
+
     pub fn unknown_service_message(code: &str) -> String {
         format!("unknown service code '{code}' (S01..S12, ETRAP_SW, HOTLINE, RES_CARE or U_*; see the service catalogue)")
     }

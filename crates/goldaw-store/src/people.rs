@@ -437,19 +437,12 @@ impl Store {
     /// A person's or household's place must be a known unit below the country.
     pub(crate) fn check_place(&self, unit: &AdminUnitCode) -> StoreResult<()> {
         let catalogue = self.catalogue();
-        if catalogue.admin_unit(unit).is_none() {
-            return Err(StoreError::invalid(
-                "admin_unit",
-                crate::catalogue::Catalogue::unknown_unit_message(unit.as_str()),
-            ));
+        match crate::catalogue::Catalogue::place_problem(unit.as_str(), |c| {
+            catalogue.has_admin_unit(c)
+        }) {
+            Some(problem) => Err(StoreError::invalid("admin_unit", problem)),
+            None => Ok(()),
         }
-        if unit.as_str() == "TM" {
-            return Err(StoreError::invalid(
-                "admin_unit",
-                "give the velayat or etrap, not the whole country",
-            ));
-        }
-        Ok(())
     }
 }
 

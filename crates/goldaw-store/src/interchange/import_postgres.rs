@@ -35,23 +35,10 @@ struct Context {
 
 impl Context {
     fn check_place(&self, spec: &FileSpec, line: u64, code: &str) -> Result<(), ImportError> {
-        if !self.units.contains(code) {
-            return Err(file_error(
-                spec,
-                line,
-                Some("admin_unit"),
-                Catalogue::unknown_unit_message(code),
-            ));
+        match Catalogue::place_problem(code, |c| self.units.contains(c)) {
+            Some(problem) => Err(file_error(spec, line, Some("admin_unit"), problem)),
+            None => Ok(()),
         }
-        if code == "TM" {
-            return Err(file_error(
-                spec,
-                line,
-                Some("admin_unit"),
-                "give the velayat or etrap, not the whole country",
-            ));
-        }
-        Ok(())
     }
 }
 
@@ -239,15 +226,7 @@ fn duplicate_check(table: &str) -> String {
 fn duplicate_message(
     column: &'static str,
 ) -> impl Fn(Option<String>, Option<String>, Option<String>) -> (&'static str, String) {
-    move |id, _, _| {
-        (
-            column,
-            format!(
-                "id '{}' appears more than once in this file",
-                id.unwrap_or_default()
-            ),
-        )
-    }
+    move |id, _, _| (column, super::say::duplicate(&id.unwrap_or_default()))
 }
 
 pub(crate) async fn import(
@@ -364,7 +343,7 @@ async fn import_admin_units(
                 &ADMIN_UNITS,
                 *line,
                 Some("code"),
-                format!("code '{}' appears twice in this file", u.code),
+                super::say::unit_twice(u.code.as_str()),
             )
             .into());
         }
@@ -374,7 +353,7 @@ async fn import_admin_units(
                     &ADMIN_UNITS,
                     *line,
                     Some("parent_code"),
-                    format!("unknown parent unit '{parent}' (list a parent before its children)"),
+                    super::say::unknown_parent(parent.as_str()),
                 )
                 .into());
             }
@@ -431,16 +410,9 @@ async fn import_population(
             .into());
         }
         if !seen.insert((p.admin_unit.as_str().to_owned(), p.sex, p.age_band, p.year)) {
-            return Err(file_error(
-                &POPULATION,
-                *line,
-                None,
-                format!(
-                    "{} {} {} {} appears twice in this file",
-                    p.admin_unit, p.sex, p.age_band, p.year
-                ),
-            )
-            .into());
+            return Err(
+                file_error(&POPULATION, *line, None, super::say::population_twice(p)).into(),
+            );
         }
         sqlx::query(
             "INSERT INTO population (admin_unit, sex, age_band, year, population) VALUES ($1, $2, $3, $4, $5)
@@ -528,7 +500,7 @@ async fn import_persons(conn: &mut PgConnection, job: &Job) -> StoreResult<Optio
         ("SELECT s.line, s.household_ext, NULL::text, NULL::text FROM stage_persons s
           WHERE s.household_ext IS NOT NULL AND NOT EXISTS (SELECT 1 FROM households h WHERE h.external_id = s.household_ext)
           ORDER BY s.line LIMIT 1",
-         &|h, _, _| ("household_id", format!("unknown household '{}' (not in households.csv nor already in goldaw)", h.unwrap_or_default()))),
+         &|h, _, _| ("household_id", super::say::unknown("household", &h.unwrap_or_default(), HOUSEHOLDS.file))),
     ]).await?;
     let deferred = defer_checks_and_indexes(conn, &["persons", "person_target_groups"]).await?;
     for sql in [
@@ -640,10 +612,10 @@ async fn import_cases(conn: &mut PgConnection, job: &Job) -> StoreResult<Option<
         (&duplicate_check("stage_cases"), &duplicate_message("case_id")),
         ("SELECT s.line, s.person_ext, NULL::text, NULL::text FROM stage_cases s
           WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.external_id = s.person_ext) ORDER BY s.line LIMIT 1",
-         &|p, _, _| ("person_id", format!("unknown person '{}' (not in persons.csv nor already in goldaw)", p.unwrap_or_default()))),
+         &|p, _, _| ("person_id", super::say::unknown("person", &p.unwrap_or_default(), PERSONS.file))),
         ("SELECT s.line, s.opened_on::text, p.birth_date::text, NULL::text FROM stage_cases s
           JOIN persons p ON p.external_id = s.person_ext WHERE s.opened_on < p.birth_date ORDER BY s.line LIMIT 1",
-         &|opened, birth, _| ("opened_on", format!("opened_on {} is before the person's birth date {}", opened.unwrap_or_default(), birth.unwrap_or_default()))),
+         &|opened, birth, _| ("opened_on", super::say::opened_before_birth(&opened.unwrap_or_default(), &birth.unwrap_or_default()))),
     ]).await?;
     sqlx::query(
         "INSERT INTO cases (id, external_id, person_id, admin_unit, opened_on, referral_source, priority, status, closed_on,
@@ -687,14 +659,14 @@ async fn import_episodes(conn: &mut PgConnection, job: &Job) -> StoreResult<Opti
         (&duplicate_check("stage_episodes"), &duplicate_message("episode_id")),
         ("SELECT s.line, s.person_ext, NULL::text, NULL::text FROM stage_episodes s
           WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.external_id = s.person_ext) ORDER BY s.line LIMIT 1",
-         &|p, _, _| ("person_id", format!("unknown person '{}' (not in persons.csv nor already in goldaw)", p.unwrap_or_default()))),
+         &|p, _, _| ("person_id", super::say::unknown("person", &p.unwrap_or_default(), PERSONS.file))),
         ("SELECT s.line, s.started_on::text, p.birth_date::text, NULL::text FROM stage_episodes s
           JOIN persons p ON p.external_id = s.person_ext WHERE s.started_on < p.birth_date ORDER BY s.line LIMIT 1",
-         &|started, birth, _| ("started_on", format!("started_on {} is before the person's birth date {}: no service before birth", started.unwrap_or_default(), birth.unwrap_or_default()))),
+         &|started, birth, _| ("started_on", super::say::started_before_birth(&started.unwrap_or_default(), &birth.unwrap_or_default()))),
         ("SELECT s.line, s.case_ext, NULL::text, NULL::text FROM stage_episodes s
           WHERE s.case_ext IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.external_id = s.case_ext)
           ORDER BY s.line LIMIT 1",
-         &|c, _, _| ("case_id", format!("unknown case '{}' (not in cases.csv nor already in goldaw)", c.unwrap_or_default()))),
+         &|c, _, _| ("case_id", super::say::unknown("case", &c.unwrap_or_default(), CASES.file))),
         ("SELECT s.line, s.service_code, s.case_ext, c.referral_source FROM stage_episodes s
           LEFT JOIN cases c ON c.external_id = s.case_ext
           WHERE s.tertiary AND (s.case_ext IS NULL OR (c.id IS NOT NULL AND c.referral_source NOT IN ('court', 'mlsp')))

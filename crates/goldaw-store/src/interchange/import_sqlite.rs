@@ -82,25 +82,10 @@ impl Context {
         column: &str,
         code: &str,
     ) -> Result<(), Failure> {
-        if !self.units.contains(code) {
-            return Err(file_error(
-                spec,
-                line,
-                Some(column),
-                Catalogue::unknown_unit_message(code),
-            )
-            .into());
+        match Catalogue::place_problem(code, |c| self.units.contains(c)) {
+            Some(problem) => Err(file_error(spec, line, Some(column), problem).into()),
+            None => Ok(()),
         }
-        if code == "TM" {
-            return Err(file_error(
-                spec,
-                line,
-                Some(column),
-                "give the velayat or etrap, not the whole country",
-            )
-            .into());
-        }
-        Ok(())
     }
 }
 
@@ -193,7 +178,7 @@ fn import_admin_units(
                 &ADMIN_UNITS,
                 line,
                 Some("code"),
-                format!("code '{}' appears twice in this file", u.code),
+                super::say::unit_twice(u.code.as_str()),
             )
             .into());
         }
@@ -203,7 +188,7 @@ fn import_admin_units(
                     &ADMIN_UNITS,
                     line,
                     Some("parent_code"),
-                    format!("unknown parent unit '{parent}' (list a parent before its children)"),
+                    super::say::unknown_parent(parent.as_str()),
                 )
                 .into());
             }
@@ -259,16 +244,9 @@ fn import_population(
             .into());
         }
         if !seen.insert((p.admin_unit.as_str().to_owned(), p.sex, p.age_band, p.year)) {
-            return Err(file_error(
-                &POPULATION,
-                line,
-                None,
-                format!(
-                    "{} {} {} {} appears twice in this file",
-                    p.admin_unit, p.sex, p.age_band, p.year
-                ),
-            )
-            .into());
+            return Err(
+                file_error(&POPULATION, line, None, super::say::population_twice(&p)).into(),
+            );
         }
         upsert.execute(params![
             p.admin_unit.as_str(),
@@ -282,13 +260,7 @@ fn import_population(
 }
 
 fn duplicate(spec: &FileSpec, line: u64, column: &str, id: &ExternalId) -> Failure {
-    file_error(
-        spec,
-        line,
-        Some(column),
-        format!("id '{id}' appears more than once in this file"),
-    )
-    .into()
+    file_error(spec, line, Some(column), super::say::duplicate(id.as_str())).into()
 }
 
 fn import_households(
@@ -432,9 +404,7 @@ fn load_persons(
                         &PERSONS,
                         line,
                         Some("household_id"),
-                        format!(
-                            "unknown household '{h}' (not in households.csv nor already in goldaw)"
-                        ),
+                        super::say::unknown("household", h.as_str(), HOUSEHOLDS.file),
                     )
                 })?,
             None => implicit_household.query_row(
@@ -508,7 +478,7 @@ fn find_person(
             spec,
             line,
             Some("person_id"),
-            format!("unknown person '{id}' (not in persons.csv nor already in goldaw)"),
+            super::say::unknown("person", id.as_str(), PERSONS.file),
         )
     })?;
     Ok((
@@ -545,10 +515,7 @@ fn import_cases(
                 &CASES,
                 line,
                 Some("opened_on"),
-                format!(
-                    "opened_on {} is before the person's birth date {birth}",
-                    d.opened_on
-                ),
+                super::say::opened_before_birth(&d.opened_on.to_string(), &birth.to_string()),
             )
             .into());
         }
@@ -608,7 +575,13 @@ fn import_episodes(
         };
         let (person_id, birth) = find_person(&mut person, &SERVICE_EPISODES, line, &d.person_id)?;
         if let Some(birth) = birth.filter(|b| d.started_on < *b) {
-            return Err(file_error(&SERVICE_EPISODES, line, Some("started_on"), format!("started_on {} is before the person's birth date {birth}: no service before birth", d.started_on)).into());
+            return Err(file_error(
+                &SERVICE_EPISODES,
+                line,
+                Some("started_on"),
+                super::say::started_before_birth(&d.started_on.to_string(), &birth.to_string()),
+            )
+            .into());
         }
         let case: Option<(Vec<u8>, String)> = match &d.case_id {
             Some(id) => Some(
@@ -619,7 +592,7 @@ fn import_episodes(
                             &SERVICE_EPISODES,
                             line,
                             Some("case_id"),
-                            format!("unknown case '{id}' (not in cases.csv nor already in goldaw)"),
+                            super::say::unknown("case", id.as_str(), CASES.file),
                         )
                     })?,
             ),

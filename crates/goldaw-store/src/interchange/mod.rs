@@ -136,6 +136,41 @@ impl Store {
     }
 }
 
+/// The words of the refusals both importers give, so SQLite and PostgreSQL say the same.
+pub(crate) mod say {
+    pub fn duplicate(id: &str) -> String {
+        format!("id '{id}' appears more than once in this file")
+    }
+
+    /// `what` is household, person or case; `file` the interchange file that would define it.
+    pub fn unknown(what: &str, id: &str, file: &str) -> String {
+        format!("unknown {what} '{id}' (not in {file} nor already in goldaw)")
+    }
+
+    pub fn unit_twice(code: &str) -> String {
+        format!("code '{code}' appears twice in this file")
+    }
+
+    pub fn unknown_parent(parent: &str) -> String {
+        format!("unknown parent unit '{parent}' (list a parent before its children)")
+    }
+
+    pub fn population_twice(p: &goldaw_core::interchange::PopulationRow) -> String {
+        format!(
+            "{} {} {} {} appears twice in this file",
+            p.admin_unit, p.sex, p.age_band, p.year
+        )
+    }
+
+    pub fn opened_before_birth(opened: &str, birth: &str) -> String {
+        format!("opened_on {opened} is before the person's birth date {birth}")
+    }
+
+    pub fn started_before_birth(started: &str, birth: &str) -> String {
+        format!("started_on {started} is before the person's birth date {birth}: no service before birth")
+    }
+}
+
 /// Tertiary care (residential) is lawful only on a court order or a ministry referral: the
 /// episode's case must have been referred by `court` or `mlsp`. `None` when permitted, else why not.
 pub(crate) fn residential_refusal(
