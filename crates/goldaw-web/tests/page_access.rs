@@ -4,7 +4,9 @@
 use goldaw_core::codes::Role;
 use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
-use reqwest::{header, redirect, StatusCode};
+use reqwest::{header, StatusCode};
+
+mod common;
 use std::collections::BTreeSet;
 
 const PASSWORD: &str = "Balkan daglary 1880";
@@ -141,75 +143,9 @@ async fn signed_in(store: &Store, base: &str, username: &str, role: Role) -> Str
         )
         .await
         .unwrap();
-    let c = reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
-    let form = c.get(format!("{base}/login")).send().await.unwrap();
-    let csrf_cookie = form
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("goldaw_login_csrf="))
-        .unwrap();
-    let csrf = csrf_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
-    let r = c
-        .post(format!("{base}/login"))
-        .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", username),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let session = r
-        .headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("goldaw_session="))
-        .unwrap();
-    let session = session.split(';').next().unwrap().to_owned();
+    let session = common::sign_in(base, username, PASSWORD).await.1.unwrap();
     if role == Role::Admin {
-        let page = c
-            .get(format!("{base}/login/enrol"))
-            .header(header::COOKIE, &session)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let csrf = page
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned();
-        let code = store
-            .current_totp_for_tests(user.id, username)
-            .await
-            .unwrap();
-        let r = c
-            .post(format!("{base}/login/enrol"))
-            .header(header::COOKIE, &session)
-            .form(&[("csrf", csrf), ("code", code)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        common::enrol(store, base, &session, user.id, username).await;
     }
     session
 }
@@ -231,10 +167,7 @@ async fn the_page_matrix_holds_for_anonymous_callers_and_every_role() {
             Some(signed_in(&store, &base, &format!("user{i}"), *role).await),
         ));
     }
-    let c = reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap();
+    let c = common::client();
     let mut failures = Vec::new();
     for (who, role, session) in &callers {
         for (method, route) in RULED {

@@ -3,7 +3,10 @@
 use goldaw_core::codes::Role;
 use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
-use reqwest::{header, redirect, StatusCode};
+use reqwest::{header, StatusCode};
+
+mod common;
+use common::{client, cookies, csrf_of, enrol, sign_in, sign_in_full, value_of};
 
 const PASSWORD: &str = "Amyderýa 1437 km";
 
@@ -35,60 +38,6 @@ async fn site(secure_cookies: bool) -> (String, Store) {
         goldaw_web::ServeOptions { secure_cookies },
     ));
     (base, store)
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-fn cookies(r: &reqwest::Response) -> Vec<String> {
-    r.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
-
-fn value_of(set_cookie: &str) -> String {
-    set_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned()
-}
-
-/// Signs in through the form; returns the session cookie's `name=value`.
-async fn sign_in(base: &str, user: &str, password: &str) -> (StatusCode, Option<String>) {
-    let c = client();
-    let form = c.get(format!("{base}/login")).send().await.unwrap();
-    let csrf = value_of(
-        cookies(&form)
-            .iter()
-            .find(|c| c.starts_with("goldaw_login_csrf="))
-            .unwrap(),
-    );
-    let r = c
-        .post(format!("{base}/login"))
-        .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", user),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let session = cookies(&r)
-        .into_iter()
-        .find(|c| c.starts_with("goldaw_session="))
-        .map(|c| c.split(';').next().unwrap().to_owned());
-    (r.status(), session)
 }
 
 #[tokio::test]
@@ -316,34 +265,8 @@ async fn admins_must_set_up_two_factor_sign_in_and_then_use_it() {
     let c = client();
 
     let sign_in_admin = || async {
-        let form = c.get(format!("{base}/login")).send().await.unwrap();
-        let csrf = value_of(
-            cookies(&form)
-                .iter()
-                .find(|c| c.starts_with("goldaw_login_csrf="))
-                .unwrap(),
-        );
-        let r = c
-            .post(format!("{base}/login"))
-            .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("username", "root"),
-                ("password", PASSWORD),
-            ])
-            .send()
-            .await
-            .unwrap();
-        let location = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
-        let session = cookies(&r)
-            .into_iter()
-            .find(|c| c.starts_with("goldaw_session="))
-            .unwrap()
-            .split(';')
-            .next()
-            .unwrap()
-            .to_owned();
-        (location, session)
+        let s = sign_in_full(&base, "root", PASSWORD).await;
+        (s.location.unwrap(), s.session.unwrap())
     };
     // The password alone is not enough: the admin is sent to set up two factors.
     let (next, session) = sign_in_admin().await;
@@ -511,17 +434,6 @@ async fn without_the_encryption_key_two_factor_pages_say_so() {
     );
 }
 
-/// The value of the first `name="csrf"` field of a page.
-fn csrf_of(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
     let db = goldaw_store::testing::sqlite().await;
@@ -562,24 +474,7 @@ async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
     // The admin signs in with both factors.
     let (_, admin) = sign_in(&base, "root", PASSWORD).await;
     let admin = admin.unwrap();
-    let page = c
-        .get(format!("{base}/login/enrol"))
-        .header(header::COOKIE, &admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let code = store.current_totp_for_tests(root.id, "root").await.unwrap();
-    let r = c
-        .post(format!("{base}/login/enrol"))
-        .header(header::COOKIE, &admin)
-        .form(&[("csrf", csrf_of(&page)), ("code", code)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    enrol(&store, &base, &admin, root.id, "root").await;
 
     let page = c
         .get(format!("{base}/admin/users"))

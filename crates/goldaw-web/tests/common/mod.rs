@@ -1,0 +1,116 @@
+//! Helpers the page tests share: a browser-like client over the sign-in form.
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
+use goldaw_store::Store;
+use reqwest::{header, redirect, StatusCode};
+
+/// A client that shows redirects instead of following them.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+pub fn cookies(r: &reqwest::Response) -> Vec<String> {
+    r.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The value of a `Set-Cookie` header's cookie.
+pub fn value_of(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned()
+}
+
+/// The value of the first `name="csrf"` field of a page.
+pub fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+pub struct SignIn {
+    pub status: StatusCode,
+    /// Where the answer sends the browser next, if anywhere.
+    pub location: Option<String>,
+    /// The session cookie as `name=value`, if one was set.
+    pub session: Option<String>,
+}
+
+/// Signs in through the form, with the form's own CSRF cookie and field.
+pub async fn sign_in_full(base: &str, user: &str, password: &str) -> SignIn {
+    let c = client();
+    let form = c.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = value_of(
+        cookies(&form)
+            .iter()
+            .find(|c| c.starts_with("goldaw_login_csrf="))
+            .unwrap(),
+    );
+    let r = c
+        .post(format!("{base}/login"))
+        .header(header::COOKIE, format!("goldaw_login_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", user),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    SignIn {
+        status: r.status(),
+        location: r
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap().to_owned()),
+        session: cookies(&r)
+            .into_iter()
+            .find(|c| c.starts_with("goldaw_session="))
+            .map(|c| c.split(';').next().unwrap().to_owned()),
+    }
+}
+
+/// Signs in; returns the status and the session cookie.
+pub async fn sign_in(base: &str, user: &str, password: &str) -> (StatusCode, Option<String>) {
+    let s = sign_in_full(base, user, password).await;
+    (s.status, s.session)
+}
+
+/// Completes a pending two-factor enrolment with the code an authenticator app would show.
+pub async fn enrol(store: &Store, base: &str, session: &str, user: uuid::Uuid, username: &str) {
+    let c = client();
+    let page = c
+        .get(format!("{base}/login/enrol"))
+        .header(header::COOKIE, session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let code = store.current_totp_for_tests(user, username).await.unwrap();
+    let r = c
+        .post(format!("{base}/login/enrol"))
+        .header(header::COOKIE, session)
+        .form(&[("csrf", csrf_of(&page)), ("code", code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "enrolment of {username}");
+}
