@@ -54,6 +54,29 @@ pub enum Permission {
     ReadAudit,
     /// Bulk import and export of personal data.
     BulkData,
+    /// Register a referral: a new case in an etrap (the hotline: in any etrap).
+    RegisterReferral,
+    /// Read cases within scope (social workers: their etrap; the hotline: the calls it registered).
+    ReadCases,
+    /// Screen, assess, write notes, make support plans: social workers on cases assigned to them,
+    /// supervisors on any case in scope.
+    WorkCases,
+    /// Allocate and reassign cases to social workers.
+    AllocateCases,
+    /// Approve support plans and closures, accept transfers, merge duplicate people.
+    ApproveCases,
+    /// Provider staff: accept or decline referrals to their organisation, record delivery.
+    ProviderWork,
+    /// Keep the register of providers, their service points and capacity.
+    ManageProviders,
+    /// Change settings: deadlines, the working-day calendar.
+    ManageSettings,
+    /// Read statistics (published with small-cell suppression).
+    ReadReports,
+    /// Read statistics without suppression: needs the role and the account's own grant.
+    ReadUnsuppressed,
+    /// Planning and costing: workforce, costs, needs against supply.
+    Planning,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +90,9 @@ pub struct Principal {
     pub scope: Scope,
     /// May see gender-based-violence and child-protection records within scope.
     pub sensitive: bool,
+    /// May see statistics without small-cell suppression (planners and the ministry only).
+    #[serde(default)]
+    pub unsuppressed: bool,
     /// Where the request came from, for the audit trail: an IP address, or `cli`.
     pub source: String,
 }
@@ -80,6 +106,7 @@ impl Principal {
             role: None,
             scope: Scope::Unit(nation()),
             sensitive: true,
+            unsuppressed: true,
             source: "cli".to_owned(),
         }
     }
@@ -92,8 +119,15 @@ impl Principal {
             role: Some(role),
             scope,
             sensitive,
+            unsuppressed: false,
             source: String::new(),
         }
+    }
+
+    /// The same principal with the account's grant to see unsuppressed statistics.
+    pub fn with_unsuppressed(mut self, unsuppressed: bool) -> Principal {
+        self.unsuppressed = unsuppressed;
+        self
     }
 
     /// Whether the role grants `permission` (scope is checked separately, per record).
@@ -104,16 +138,28 @@ impl Principal {
             // The operator on the server: everything the CLI offers.
             return true;
         };
+        // WORKFLOW.md, "Who may do what". Planners, the ministry and admins see statistics or
+        // run the system, not personal records; providers see only what was referred to them;
+        // the hotline registers referrals for any etrap and sees the calls it registered.
         match permission {
-            // WORKFLOW.md: social workers and supervisors read people in scope; the hotline
-            // registers referrals for any etrap; planners, the ministry and admins see
-            // statistics or run the system, not personal records; providers see only what was
-            // referred to them (case management).
             ReadPeople => matches!(role, SocialWorker | Supervisor),
             WritePeople => matches!(role, SocialWorker | Supervisor | Hotline),
             ManageUsers => role == Admin,
             ReadAudit => role == Admin,
             BulkData => false,
+            RegisterReferral => matches!(role, SocialWorker | Supervisor | Hotline),
+            ReadCases => matches!(role, SocialWorker | Supervisor | Hotline),
+            WorkCases => matches!(role, SocialWorker | Supervisor),
+            AllocateCases | ApproveCases => role == Supervisor,
+            ProviderWork => role == Provider,
+            ManageProviders => matches!(role, Admin | Ministry),
+            ManageSettings => role == Admin,
+            ReadReports => matches!(
+                role,
+                SocialWorker | Supervisor | Provider | Planner | Ministry
+            ),
+            ReadUnsuppressed => matches!(role, Planner | Ministry) && self.unsuppressed,
+            Planning => matches!(role, Planner | Ministry),
         }
     }
 
@@ -183,6 +229,38 @@ mod tests {
         assert!(Role::ALL
             .iter()
             .all(|r| !with(*r, "TM").may(Permission::BulkData)));
+    }
+
+    #[test]
+    fn case_work_follows_the_workflow_table() {
+        let who = |p: Permission| -> Vec<Role> {
+            Role::ALL
+                .iter()
+                .copied()
+                .filter(|r| with(*r, "TM").may(p))
+                .collect()
+        };
+        use Role::*;
+        assert_eq!(
+            who(Permission::RegisterReferral),
+            [SocialWorker, Supervisor, Hotline]
+        );
+        assert_eq!(who(Permission::WorkCases), [SocialWorker, Supervisor]);
+        assert_eq!(who(Permission::AllocateCases), [Supervisor]);
+        assert_eq!(who(Permission::ApproveCases), [Supervisor]);
+        assert_eq!(who(Permission::ProviderWork), [Provider]);
+        assert_eq!(who(Permission::Planning), [Planner, Ministry]);
+        assert!(
+            who(Permission::ReadUnsuppressed).is_empty(),
+            "needs the grant"
+        );
+        let granted = with(Planner, "TM").with_unsuppressed(true);
+        assert!(granted.may(Permission::ReadUnsuppressed));
+        let worker = with(SocialWorker, "TM-A-01").with_unsuppressed(true);
+        assert!(
+            !worker.may(Permission::ReadUnsuppressed),
+            "the grant alone is not enough"
+        );
     }
 
     #[test]

@@ -70,6 +70,7 @@ struct SessionRow {
     role: String,
     scope: String,
     sensitive: bool,
+    unsuppressed: bool,
 }
 
 impl Store {
@@ -102,7 +103,7 @@ impl Store {
         let hash = token_hash(token);
         let row: Option<SessionRow> = with_db!(self.db(), pool => {
             sqlx::query_as(
-                "SELECT s.csrf, s.stage, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.role, u.scope, u.sensitive
+                "SELECT s.csrf, s.stage, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.role, u.scope, u.sensitive, u.unsuppressed
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.ended_at IS NULL AND NOT u.disabled",
             )
@@ -133,7 +134,8 @@ impl Store {
             .scope
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
-        let mut principal = Principal::user(row.user_id, &row.username, role, scope, row.sensitive);
+        let mut principal = Principal::user(row.user_id, &row.username, role, scope, row.sensitive)
+            .with_unsuppressed(row.unsuppressed);
         principal.source = source.to_owned();
         Ok(Some(Session {
             principal,

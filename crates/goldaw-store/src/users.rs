@@ -31,6 +31,8 @@ pub struct NewUser {
     pub role: Role,
     pub scope: Scope,
     pub sensitive: bool,
+    /// May see statistics without small-cell suppression (planner and ministry roles only).
+    pub unsuppressed: bool,
     pub password: String,
 }
 
@@ -41,6 +43,7 @@ pub struct UserRecord {
     pub role: Role,
     pub scope: String,
     pub sensitive: bool,
+    pub unsuppressed: bool,
     pub disabled: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -53,6 +56,7 @@ struct UserRow {
     role: String,
     scope: String,
     sensitive: bool,
+    unsuppressed: bool,
     password_hash: String,
     disabled: bool,
     failed_logins: i32,
@@ -70,7 +74,8 @@ impl UserRow {
             .scope
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
-        let mut p = Principal::user(self.id, &self.username, role, scope, self.sensitive);
+        let mut p = Principal::user(self.id, &self.username, role, scope, self.sensitive)
+            .with_unsuppressed(self.unsuppressed);
         p.source = source.to_owned();
         Ok(p)
     }
@@ -85,6 +90,7 @@ impl UserRow {
                 .map_err(|e| StoreError::Corrupt(format!("role: {e}")))?,
             scope: self.scope.clone(),
             sensitive: self.sensitive,
+            unsuppressed: self.unsuppressed,
             disabled: self.disabled,
             locked_until: self.locked_until,
             created_at: self.created_at,
@@ -93,7 +99,7 @@ impl UserRow {
 }
 
 const SELECT_USER: &str =
-    "SELECT u.id, u.username, u.role, u.scope, u.sensitive, u.password_hash, u.disabled,
+    "SELECT u.id, u.username, u.role, u.scope, u.sensitive, u.unsuppressed, u.password_hash, u.disabled,
     u.failed_logins, u.locked_until, u.created_at FROM users u";
 
 /// Why a sign-in failed. The message never says whether the username exists.
@@ -202,6 +208,12 @@ impl Store {
             }
             _ => {}
         }
+        if new.unsuppressed && !matches!(new.role, Role::Planner | Role::Ministry) {
+            return Err(StoreError::invalid(
+                "unsuppressed",
+                "only planners and the ministry may be granted unsuppressed statistics",
+            ));
+        }
         let hash = hash_password(&new.password)?;
         let id = Uuid::now_v7();
         let now = Utc::now();
@@ -209,9 +221,9 @@ impl Store {
             let mut tx = pool.begin().await?;
             append_audit!(tx, principal, AuditEvent::on("user.create", "user", id).with_detail(format!("{} {} {}", new.username, new.role, new.scope.to_stored())));
             let done = sqlx::query(
-                "INSERT INTO users (id, username, role, scope, sensitive, password_hash, disabled, failed_logins,
-                    version, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, FALSE, 0, 1, $7, $7)
+                "INSERT INTO users (id, username, role, scope, sensitive, unsuppressed, password_hash, disabled,
+                    failed_logins, version, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $8, $6, FALSE, 0, 1, $7, $7)
                  ON CONFLICT (username) DO NOTHING",
             )
             .bind(id)
@@ -221,6 +233,7 @@ impl Store {
             .bind(new.sensitive)
             .bind(&hash)
             .bind(now)
+            .bind(new.unsuppressed)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {

@@ -16,6 +16,7 @@ fn new_user(username: &str) -> NewUser {
         role: Role::SocialWorker,
         scope: "TM-A-01".parse().unwrap(),
         sensitive: false,
+        unsuppressed: false,
         password: PASSWORD.into(),
     }
 }

@@ -310,6 +310,7 @@ pub async fn load(store: &Store) -> anyhow::Result<String> {
                     role,
                     scope: scope.parse()?,
                     sensitive,
+                    unsuppressed: false,
                     password: DEMO_PASSWORD.to_owned(),
                 },
             )

@@ -254,7 +254,7 @@ fn users_tokens_and_audit_from_the_command_line() {
         .starts_with("gdw_"));
     let list = goldaw(dir.path(), &["user", "list"]);
     assert!(
-        text(&list.stdout).contains("maysa\tsupervisor\tTM-D\tfalse\tactive"),
+        text(&list.stdout).contains("maysa\tsupervisor\tTM-D\tfalse\tfalse\tactive"),
         "{}",
         text(&list.stdout)
     );

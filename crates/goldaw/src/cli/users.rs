@@ -24,6 +24,9 @@ pub enum UserCommand {
         /// May see gender-based-violence and child-protection records in scope.
         #[arg(long)]
         sensitive: bool,
+        /// May see statistics without small-cell suppression (planner and ministry only).
+        #[arg(long)]
+        unsuppressed: bool,
     },
     /// Print a new API token for the user (as the last line). It is shown only once.
     Token { username: String },
@@ -47,6 +50,7 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
             role,
             scope,
             sensitive,
+            unsuppressed,
         } => {
             let role: Role = role.parse()?;
             let scope: Scope = scope.parse().context("--scope")?;
@@ -67,6 +71,7 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
                         role,
                         scope,
                         sensitive: *sensitive,
+                        unsuppressed: *unsuppressed,
                         password,
                     },
                 )
@@ -85,7 +90,7 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
             println!("{token}");
         }
         UserCommand::List => {
-            println!("username\trole\tscope\tsensitive\tstatus");
+            println!("username\trole\tscope\tsensitive\tunsuppressed\tstatus");
             for u in store.list_users(&operator).await? {
                 let status = if u.disabled {
                     "disabled"
@@ -95,8 +100,8 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
                     "active"
                 };
                 println!(
-                    "{}\t{}\t{}\t{}\t{status}",
-                    u.username, u.role, u.scope, u.sensitive
+                    "{}\t{}\t{}\t{}\t{}\t{status}",
+                    u.username, u.role, u.scope, u.sensitive, u.unsuppressed
                 );
             }
         }
