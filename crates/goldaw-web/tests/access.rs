@@ -92,6 +92,7 @@ async fn token(store: &Store, username: &str, role: Role, scope: &str) -> String
                 role,
                 scope: scope.parse().unwrap(),
                 sensitive: false,
+                unsuppressed: false,
                 password: "correct horse battery".into(),
             },
         )

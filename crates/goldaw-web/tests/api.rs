@@ -19,6 +19,7 @@ async fn spawn(store: Store) -> (String, reqwest::Client) {
                 role: Role::Supervisor,
                 scope: "TM".parse().unwrap(),
                 sensitive: true,
+                unsuppressed: false,
                 password: "correct horse battery".into(),
             },
         )

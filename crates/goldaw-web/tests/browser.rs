@@ -217,6 +217,7 @@ async fn sign_in_wrong_password_language_switch_and_sign_out_in_chromium() {
                 role: Role::SocialWorker,
                 scope: "TM-A-05".parse().unwrap(),
                 sensitive: false,
+                unsuppressed: false,
                 password: "Gökdepe gala 1881".into(),
             },
         )

@@ -24,6 +24,7 @@ async fn site(secure_cookies: bool) -> (String, Store) {
                     role,
                     scope: "TM-L".parse().unwrap(),
                     sensitive: false,
+                    unsuppressed: false,
                     password: PASSWORD.into(),
                 },
             )
@@ -254,6 +255,7 @@ async fn admins_must_set_up_two_factor_sign_in_and_then_use_it() {
                 role: Role::Admin,
                 scope: "TM".parse().unwrap(),
                 sensitive: false,
+                unsuppressed: false,
                 password: PASSWORD.into(),
             },
         )
@@ -414,6 +416,7 @@ async fn without_the_encryption_key_two_factor_pages_say_so() {
                 role: Role::Admin,
                 scope: "TM".parse().unwrap(),
                 sensitive: false,
+                unsuppressed: false,
                 password: PASSWORD.into(),
             },
         )
@@ -448,6 +451,7 @@ async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
                 role: Role::Admin,
                 scope: "TM".parse().unwrap(),
                 sensitive: false,
+                unsuppressed: false,
                 password: PASSWORD.into(),
             },
         )
@@ -461,6 +465,7 @@ async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
                 role: Role::SocialWorker,
                 scope: "TM-L".parse().unwrap(),
                 sensitive: false,
+                unsuppressed: false,
                 password: PASSWORD.into(),
             },
         )

@@ -1,12 +1,13 @@
 //! Account and administration pages: password change, users, the audit log and its export.
 
+use super::extract::{Posted, Signed};
 use super::i18n::Translator;
-use super::{current_session, render, server_error, translator, UserView};
+use super::{render, server_error, UserView};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -17,7 +18,6 @@ use goldaw_store::sessions::Session;
 use goldaw_store::users::NewUser;
 use goldaw_store::StoreError;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,66 +31,6 @@ pub fn router() -> Router<AppState> {
         .route("/admin/audit.csv", get(audit_csv))
 }
 
-/// The signed-in session, or the answer to give instead (sign in first; or 403 without the
-/// permission).
-async fn signed_in(
-    state: &AppState,
-    headers: &HeaderMap,
-    addr: &SocketAddr,
-    needs: Option<Permission>,
-) -> Result<Session, Response> {
-    let Some(session) = current_session(state, headers, addr).await? else {
-        return Err(Redirect::to("/login").into_response());
-    };
-    if let Some(p) = needs {
-        // Only a user account with the role's permission: the operator principal never browses.
-        if session.principal.role.is_none() || !session.principal.may(p) {
-            return Err((
-                StatusCode::FORBIDDEN,
-                translator(headers).t("access-denied"),
-            )
-                .into_response());
-        }
-    }
-    Ok(session)
-}
-
-/// A form the signed-in session may send: the session (with the permission, if any) and the
-/// form, once its CSRF token matches the session's; otherwise the answer to give.
-async fn posted<F: CsrfCarrying>(
-    state: &AppState,
-    headers: &HeaderMap,
-    addr: &SocketAddr,
-    needs: Option<Permission>,
-    form: Result<Form<F>, axum::extract::rejection::FormRejection>,
-) -> Result<(Session, F), Response> {
-    let session = signed_in(state, headers, addr, needs).await?;
-    let forged = || (StatusCode::FORBIDDEN, translator(headers).t("form-expired")).into_response();
-    let Ok(Form(form)) = form else {
-        return Err(forged());
-    };
-    if form.csrf().is_empty() || form.csrf() != session.csrf {
-        return Err(forged());
-    }
-    Ok((session, form))
-}
-
-/// Forms that carry the session's CSRF token.
-trait CsrfCarrying {
-    fn csrf(&self) -> &str;
-}
-
-macro_rules! csrf_carrying {
-    ($($form:ty),+) => {
-        $(impl CsrfCarrying for $form {
-            fn csrf(&self) -> &str {
-                &self.csrf
-            }
-        })+
-    };
-}
-csrf_carrying!(PasswordForm, AddUserForm, DisableForm);
-
 #[derive(Template)]
 #[template(path = "password.html")]
 struct PasswordPage {
@@ -100,40 +40,26 @@ struct PasswordPage {
     ok: bool,
 }
 
-async fn password_form(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    match signed_in(&state, &headers, &addr, None).await {
-        Ok(s) => render(PasswordPage {
-            t: translator(&headers),
-            user: Some(UserView::of(&s)),
-            message: None,
-            ok: false,
-        }),
-        Err(r) => r,
-    }
+async fn password_form(signed: Signed) -> Response {
+    render(PasswordPage {
+        user: signed.user(),
+        t: signed.t,
+        message: None,
+        ok: false,
+    })
 }
 
 #[derive(Deserialize)]
 struct PasswordForm {
-    csrf: String,
     current: String,
     new: String,
 }
 
 async fn change_password(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Result<Form<PasswordForm>, axum::extract::rejection::FormRejection>,
+    Posted { signed, form }: Posted<PasswordForm>,
 ) -> Response {
-    let (session, form) = match posted(&state, &headers, &addr, None, form).await {
-        Ok(ok) => ok,
-        Err(r) => return r,
-    };
-    let t = translator(&headers);
+    let Signed { session, t } = signed;
     let (status, message, ok) = match state
         .store
         .change_password(&session.principal, &form.current, &form.new)
@@ -226,49 +152,39 @@ async fn users_page(
     r
 }
 
-async fn users(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    match signed_in(&state, &headers, &addr, Some(Permission::ManageUsers)).await {
-        Ok(s) => {
-            users_page(
-                &state,
-                &s,
-                translator(&headers),
-                None,
-                false,
-                StatusCode::OK,
-            )
-            .await
-        }
-        Err(r) => r,
+async fn users(State(state): State<AppState>, signed: Signed) -> Response {
+    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
+        return r;
     }
+    users_page(
+        &state,
+        &signed.session,
+        signed.t,
+        None,
+        false,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(Deserialize)]
 struct AddUserForm {
-    csrf: String,
     username: String,
     role: String,
     scope: String,
     sensitive: Option<String>,
+    unsuppressed: Option<String>,
     password: String,
 }
 
 async fn add_user(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Result<Form<AddUserForm>, axum::extract::rejection::FormRejection>,
+    Posted { signed, form }: Posted<AddUserForm>,
 ) -> Response {
-    let (session, form) =
-        match posted(&state, &headers, &addr, Some(Permission::ManageUsers), form).await {
-            Ok(ok) => ok,
-            Err(r) => return r,
-        };
-    let t = translator(&headers);
+    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
+        return r;
+    }
+    let Signed { session, t } = signed;
     let parsed = form
         .role
         .parse::<Role>()
@@ -290,6 +206,7 @@ async fn add_user(
                     role,
                     scope,
                     sensitive: form.sensitive.is_some(),
+                    unsuppressed: form.unsuppressed.is_some(),
                     password: form.password,
                 },
             )
@@ -330,22 +247,17 @@ async fn add_user(
 
 #[derive(Deserialize)]
 struct DisableForm {
-    csrf: String,
     username: String,
 }
 
 async fn disable_user(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    form: Result<Form<DisableForm>, axum::extract::rejection::FormRejection>,
+    Posted { signed, form }: Posted<DisableForm>,
 ) -> Response {
-    let (session, form) =
-        match posted(&state, &headers, &addr, Some(Permission::ManageUsers), form).await {
-            Ok(ok) => ok,
-            Err(r) => return r,
-        };
-    let t = translator(&headers);
+    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
+        return r;
+    }
+    let Signed { session, t } = signed;
     match state
         .store
         .disable_user(&session.principal, &form.username)
@@ -464,15 +376,13 @@ struct AuditPage {
 
 async fn audit(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    signed: Signed,
     filter: Result<Query<AuditFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let session = match signed_in(&state, &headers, &addr, Some(Permission::ReadAudit)).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let t = translator(&headers);
+    if let Some(r) = signed.deny_unless(Permission::ReadAudit) {
+        return r;
+    }
+    let Signed { session, t } = signed;
     // A malformed filter shows everything rather than failing.
     let filter = filter.map(|Query(f)| f).unwrap_or_default();
     let rows = match state
@@ -530,14 +440,13 @@ fn ashgabat() -> chrono::FixedOffset {
 /// The filtered log as CSV (UTC times, one event per row), for archiving and review elsewhere.
 async fn audit_csv(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    signed: Signed,
     filter: Result<Query<AuditFilter>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let session = match signed_in(&state, &headers, &addr, Some(Permission::ReadAudit)).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
+    if let Some(r) = signed.deny_unless(Permission::ReadAudit) {
+        return r;
+    }
+    let session = signed.session;
     // A malformed filter shows everything rather than failing.
     let filter = filter.map(|Query(f)| f).unwrap_or_default();
     let rows = match state

@@ -79,22 +79,47 @@ impl Translator {
 mod tests {
     use super::*;
 
-    /// Every key of the English file exists in Russian and Turkmen, and the other way round.
+    /// The message keys of every `.ftl` file of one language, with the file each is in.
+    /// A key defined twice (in one file or across files) fails: the second would be ignored.
+    pub(crate) fn keys(lang: &str) -> std::collections::BTreeMap<String, String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("i18n")
+            .join(lang);
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
+            .collect();
+        files.sort();
+        let mut keys = std::collections::BTreeMap::new();
+        for file in files {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            for line in std::fs::read_to_string(&file).unwrap().lines() {
+                if line.starts_with([' ', '#', '*', '[', '}']) || !line.contains(" =") {
+                    continue;
+                }
+                let key = line
+                    .split(" =")
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                if let Some(first) = keys.insert(key.clone(), name.clone()) {
+                    panic!("{lang}: '{key}' is defined twice ({first} and {name})");
+                }
+            }
+        }
+        keys
+    }
+
+    /// Every key of the English files exists in Russian and Turkmen, in the same file, and the
+    /// other way round; every message resolves.
     #[test]
     fn the_three_languages_have_the_same_messages() {
-        let keys = |lang: &str| -> std::collections::BTreeSet<String> {
-            let text = match lang {
-                "en" => include_str!("../../i18n/en/main.ftl"),
-                "ru" => include_str!("../../i18n/ru/main.ftl"),
-                _ => include_str!("../../i18n/tk/main.ftl"),
-            };
-            text.lines()
-                .filter(|l| !l.starts_with([' ', '#', '*', '[', '}']) && l.contains(" = "))
-                .map(|l| l.split(" = ").next().unwrap_or_default().trim().to_owned())
-                .collect()
-        };
-        assert_eq!(keys("en"), keys("ru"), "ru differs from en");
-        assert_eq!(keys("en"), keys("tk"), "tk differs from en");
+        let en = keys("en");
+        assert!(en.len() > 50, "the key scan found too little");
+        assert_eq!(en, keys("ru"), "ru differs from en");
+        assert_eq!(en, keys("tk"), "tk differs from en");
         for (code, _) in LANGUAGES {
             let t = Translator::new(Some(code));
             let args = [
@@ -102,9 +127,21 @@ mod tests {
                 ("minutes", FluentValue::from(15)),
                 ("user", FluentValue::from("aman")),
                 ("seq", FluentValue::from(3)),
+                ("detail", FluentValue::from("x")),
+                ("name", FluentValue::from("x")),
+                ("date", FluentValue::from("x")),
+                ("number", FluentValue::from("x")),
+                ("status", FluentValue::from("x")),
+                ("reason", FluentValue::from("x")),
+                ("unit", FluentValue::from("x")),
+                ("service", FluentValue::from("x")),
+                ("days", FluentValue::from(2)),
+                ("norm", FluentValue::from(2)),
+                ("limit", FluentValue::from(2)),
+                ("size", FluentValue::from(2)),
             ];
-            for key in keys("en") {
-                assert_ne!(t.t_with(&key, &args), key, "{code}: {key} does not resolve");
+            for key in en.keys() {
+                assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");
             }
         }
         assert_eq!(Translator::new(Some("xx")).lang(), "tk");

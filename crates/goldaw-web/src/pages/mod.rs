@@ -6,6 +6,7 @@
 //! (store) and, per address, are rate-limited here.
 
 mod admin;
+pub(crate) mod extract;
 mod i18n;
 
 use crate::AppState;
@@ -15,6 +16,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use extract::Signed;
 use goldaw_core::access::{Permission, Scope};
 use goldaw_store::people::PersonQuery;
 use goldaw_store::sessions::{random_token, Session, Stage};
@@ -133,21 +135,43 @@ fn translator(headers: &HeaderMap) -> Translator {
     Translator::new(cookie(headers, LANG_COOKIE))
 }
 
-/// What the layout shows about the signed-in user.
+/// What the layout shows about the signed-in user: the name, the form token, and which parts of
+/// the navigation the role may use.
 pub struct UserView {
     pub username: String,
     pub csrf: String,
     pub reads_people: bool,
+    pub reads_cases: bool,
+    pub registers_referrals: bool,
+    pub works_cases: bool,
+    pub supervises: bool,
+    pub provider: bool,
+    pub manages_providers: bool,
+    pub reports: bool,
+    pub planning: bool,
+    pub settings: bool,
     pub is_admin: bool,
 }
 
 impl UserView {
     fn of(s: &Session) -> UserView {
+        let p = &s.principal;
+        // Only user accounts browse; the operator's principal never has a session.
+        let may = |permission| p.role.is_some() && p.may(permission);
         UserView {
-            username: s.principal.actor.clone(),
+            username: p.actor.clone(),
             csrf: s.csrf.clone(),
-            reads_people: s.principal.may(Permission::ReadPeople),
-            is_admin: s.principal.role.is_some() && s.principal.may(Permission::ManageUsers),
+            reads_people: may(Permission::ReadPeople),
+            reads_cases: may(Permission::ReadCases),
+            registers_referrals: may(Permission::RegisterReferral),
+            works_cases: may(Permission::WorkCases),
+            supervises: may(Permission::AllocateCases),
+            provider: may(Permission::ProviderWork),
+            manages_providers: may(Permission::ManageProviders),
+            reports: may(Permission::ReadReports),
+            planning: may(Permission::Planning),
+            settings: may(Permission::ManageSettings),
+            is_admin: may(Permission::ManageUsers),
         }
     }
 }
@@ -534,29 +558,15 @@ async fn set_language(
     response
 }
 
-async fn home(
-    State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let t = translator(&headers);
-    let session = match current_session(&state, &headers, &addr).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Some(session) = session else {
-        return Redirect::to("/login").into_response();
-    };
-    let role = session
-        .principal
-        .role
-        .map(|r| r.as_str())
-        .unwrap_or("admin");
-    let scope_name = match &session.principal.scope {
+async fn home(State(state): State<AppState>, signed: Signed) -> Response {
+    let t = &signed.t;
+    let principal = signed.principal();
+    let role = principal.role.map(|r| r.as_str()).unwrap_or("admin");
+    let scope_name = match &principal.scope {
         Scope::Unit(code) => {
             let catalogue = state.store.catalogue();
             match catalogue.admin_unit(code) {
-                Some(u) => unit_name(u, &t),
+                Some(u) => unit_name(u, t),
                 None => code.to_string(),
             }
         }
@@ -566,8 +576,8 @@ async fn home(
         intro: t.t(&format!("home-intro-{role}")),
         role_name: t.t(&format!("role-{role}")),
         scope_name,
-        user: Some(UserView::of(&session)),
-        t,
+        user: signed.user(),
+        t: signed.t.clone_lang(),
     })
 }
 
@@ -578,21 +588,13 @@ struct PeopleQuery {
 
 async fn people(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    signed: Signed,
     Query(query): Query<PeopleQuery>,
 ) -> Response {
-    let t = translator(&headers);
-    let session = match current_session(&state, &headers, &addr).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let Some(session) = session else {
-        return Redirect::to("/login").into_response();
-    };
-    if !session.principal.may(Permission::ReadPeople) {
-        return (StatusCode::FORBIDDEN, t.t("access-denied")).into_response();
+    if let Some(r) = signed.deny_unless(Permission::ReadPeople) {
+        return r;
     }
+    let t = &signed.t;
     let q = query.q.unwrap_or_default();
     let mut rows = Vec::new();
     let searched = !q.trim().is_empty();
@@ -600,7 +602,7 @@ async fn people(
         let found = match state
             .store
             .search_persons(
-                &session.principal,
+                signed.principal(),
                 &PersonQuery {
                     name: Some(q.clone()),
                     limit: 50,
@@ -624,18 +626,18 @@ async fn people(
                 sex: t.t(&format!("sex-{}", d.sex.as_str())),
                 place: catalogue
                     .admin_unit(&d.admin_unit)
-                    .map_or_else(|| d.admin_unit.to_string(), |u| unit_name(u, &t)),
+                    .map_or_else(|| d.admin_unit.to_string(), |u| unit_name(u, t)),
                 disability: t.t(if p.disability { "yes" } else { "no" }),
             });
         }
     }
     let count_text = t.t_with("people-count", &[("count", rows.len().into())]);
     render(PeoplePage {
-        user: Some(UserView::of(&session)),
+        user: signed.user(),
         query: q,
         searched,
         count_text,
         rows,
-        t,
+        t: t.clone_lang(),
     })
 }
