@@ -68,6 +68,8 @@ macro_rules! code_enum {
     };
 }
 
+pub(crate) use code_enum;
+
 code_enum!(
     /// Sex as recorded in the person's documents.
     Sex, "sex" { Female = "F", Male = "M" }

@@ -8,12 +8,14 @@
 pub mod access;
 pub mod cases;
 pub mod codes;
+pub mod deadlines;
 pub mod ids;
 pub mod interchange;
 pub mod names;
 pub mod people;
 pub mod planning;
 pub mod washington_group;
+pub mod workflow;
 
 /// A value that failed to parse, with a message a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

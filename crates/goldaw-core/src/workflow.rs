@@ -1,0 +1,331 @@
+//! The statutory case workflow (WORKFLOW.md): which action moves a case from which status to
+//! which, and why an action is refused.
+//!
+//! The rules are a pure function of the case's status and a few facts about it, so that the store,
+//! the API and the pages all ask the same question and a refusal reads the same everywhere: a code
+//! the pages translate, and an English sentence for the API and the logs.
+
+use crate::codes::code_enum;
+use crate::codes::{CaseStatus, Priority};
+use crate::ParseError;
+use serde::{Deserialize, Serialize};
+
+code_enum!(
+    /// Why a case was closed (WORKFLOW.md).
+    ClosureReason, "closure reason" {
+        GoalsAchieved = "goals_achieved",
+        NoFurtherService = "no_further_service",
+        MovedAway = "moved_away",
+        DeclinedSupport = "declined_support",
+        ResidentialCare = "residential_care",
+        Died = "died",
+        Other = "other",
+    }
+);
+
+code_enum!(
+    /// What a person can do to a case's status. Allocation and notes do not move the status and
+    /// are not actions here.
+    CaseAction, "case action" {
+        /// First contact made: the initial assessment (screening) begins.
+        StartInitial = "start_initial",
+        /// Screening done with a priority: critical or support go on, none closes the case.
+        CompleteInitial = "complete_initial",
+        /// The holistic assessment is done: the support plan is made next.
+        CompleteHolistic = "complete_holistic",
+        /// The supervisor approves the plan the person agreed to: services start.
+        ApprovePlan = "approve_plan",
+        /// From intensive support to lighter follow-up, and back.
+        ToMonitoring = "to_monitoring",
+        ToActive = "to_active",
+        /// The worker asks to close; the supervisor approves.
+        RequestClosure = "request_closure",
+        ApproveClosure = "approve_closure",
+        Reopen = "reopen",
+        /// To another etrap's team; its supervisor accepts or declines.
+        RequestTransfer = "request_transfer",
+        AcceptTransfer = "accept_transfer",
+        DeclineTransfer = "decline_transfer",
+    }
+);
+
+impl CaseAction {
+    /// Actions the supervisor decides; the others are the case worker's (the supervisor may do
+    /// those too).
+    pub fn needs_supervisor(self) -> bool {
+        matches!(
+            self,
+            CaseAction::ApprovePlan
+                | CaseAction::ApproveClosure
+                | CaseAction::AcceptTransfer
+                | CaseAction::DeclineTransfer
+        )
+    }
+}
+
+/// What the rules need to know about a case beyond its status.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFacts {
+    /// The priority the action sets (screening) or the case already has.
+    pub priority: Option<Priority>,
+    /// The latest support plan is submitted and the person's agreement (or views) recorded.
+    pub plan_ready_for_approval: bool,
+    /// A support plan was ever approved for this case.
+    pub had_plan: bool,
+    /// A closing review has been recorded since the plan.
+    pub closing_review_done: bool,
+    pub closure_requested: Option<ClosureReason>,
+    pub transfer_pending: bool,
+}
+
+/// Why an action was refused. The code is stable: pages translate `refusal-<code>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case", tag = "refusal")]
+pub enum Refusal {
+    #[error("'{action}' is not possible while the case is '{status}'")]
+    OutOfOrder {
+        status: CaseStatus,
+        action: CaseAction,
+    },
+    #[error("screening must conclude with a priority: critical, support or none")]
+    PriorityRequired,
+    #[error("the support plan must be submitted, with the person's agreement or views recorded, before it is approved")]
+    PlanNotReady,
+    #[error("a closing review is needed before a case with a support plan is closed")]
+    ClosingReviewMissing,
+    #[error("closing needs a reason")]
+    ClosureReasonRequired,
+    #[error("nobody has asked to close this case")]
+    NoClosureRequested,
+    #[error("a transfer of this case is already waiting for the receiving etrap")]
+    TransferPending,
+    #[error("no transfer of this case is waiting")]
+    NoTransferPending,
+}
+
+impl Refusal {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::OutOfOrder { .. } => "out_of_order",
+            Refusal::PriorityRequired => "priority_required",
+            Refusal::PlanNotReady => "plan_not_ready",
+            Refusal::ClosingReviewMissing => "closing_review_missing",
+            Refusal::ClosureReasonRequired => "closure_reason_required",
+            Refusal::NoClosureRequested => "no_closure_requested",
+            Refusal::TransferPending => "transfer_pending",
+            Refusal::NoTransferPending => "no_transfer_pending",
+        }
+    }
+}
+
+/// The status after `action`, or why it may not happen. Transfers and closure requests leave the
+/// status as it is: they record a pending decision.
+pub fn next_status(
+    status: CaseStatus,
+    action: CaseAction,
+    facts: &CaseFacts,
+) -> Result<CaseStatus, Refusal> {
+    use CaseAction as A;
+    use CaseStatus as S;
+    let out_of_order = Err(Refusal::OutOfOrder { status, action });
+    match (status, action) {
+        (S::Referred, A::StartInitial) => Ok(S::InitialAssessment),
+        (S::InitialAssessment, A::CompleteInitial) => match facts.priority {
+            Some(Priority::Critical | Priority::Support) => Ok(S::HolisticAssessment),
+            // No further service: closed with advice or a referral to a universal service.
+            Some(Priority::None) => Ok(S::Closed),
+            None => Err(Refusal::PriorityRequired),
+        },
+        (S::HolisticAssessment, A::CompleteHolistic) => Ok(S::SupportPlan),
+        (S::SupportPlan, A::ApprovePlan) if facts.plan_ready_for_approval => Ok(S::Active),
+        (S::SupportPlan, A::ApprovePlan) => Err(Refusal::PlanNotReady),
+        (S::Active, A::ToMonitoring) => Ok(S::Monitoring),
+        (S::Monitoring, A::ToActive) => Ok(S::Active),
+        (S::Closed, A::Reopen) => Ok(S::HolisticAssessment),
+        (S::Closed, _) => out_of_order,
+        (_, A::RequestClosure) if facts.transfer_pending => Err(Refusal::TransferPending),
+        (_, A::RequestClosure) => Ok(status),
+        (_, A::ApproveClosure) => match facts.closure_requested {
+            None => Err(Refusal::NoClosureRequested),
+            Some(_) if facts.had_plan && !facts.closing_review_done => {
+                Err(Refusal::ClosingReviewMissing)
+            }
+            Some(_) => Ok(S::Closed),
+        },
+        (_, A::RequestTransfer) if facts.transfer_pending => Err(Refusal::TransferPending),
+        (_, A::RequestTransfer) => Ok(status),
+        (_, A::AcceptTransfer | A::DeclineTransfer) if !facts.transfer_pending => {
+            Err(Refusal::NoTransferPending)
+        }
+        (_, A::AcceptTransfer | A::DeclineTransfer) => Ok(status),
+        _ => out_of_order,
+    }
+}
+
+/// The actions that `next_status` would allow now: what the case page offers.
+pub fn available_actions(status: CaseStatus, facts: &CaseFacts) -> Vec<CaseAction> {
+    CaseAction::ALL
+        .iter()
+        .copied()
+        .filter(|a| {
+            // Screening is offered even without a priority yet: the form asks for it.
+            let facts = if *a == CaseAction::CompleteInitial {
+                CaseFacts {
+                    priority: Some(Priority::Support),
+                    ..facts.clone()
+                }
+            } else {
+                facts.clone()
+            };
+            next_status(status, *a, &facts).is_ok()
+        })
+        .collect()
+}
+
+/// Whether a case in this status counts as intensive (active) or monitored against the norm of
+/// 25 + 25 (WORKFLOW.md): every open case before monitoring is intensive work.
+pub fn counts_as_intensive(status: CaseStatus) -> bool {
+    !matches!(status, CaseStatus::Monitoring | CaseStatus::Closed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CaseAction as A;
+    use CaseStatus as S;
+
+    #[test]
+    fn the_statutory_path_runs_from_referral_to_closure() {
+        let mut facts = CaseFacts::default();
+        let mut s = S::Referred;
+        s = next_status(s, A::StartInitial, &facts).unwrap();
+        assert_eq!(s, S::InitialAssessment);
+        facts.priority = Some(Priority::Critical);
+        s = next_status(s, A::CompleteInitial, &facts).unwrap();
+        assert_eq!(s, S::HolisticAssessment);
+        s = next_status(s, A::CompleteHolistic, &facts).unwrap();
+        assert_eq!(s, S::SupportPlan);
+        facts.plan_ready_for_approval = true;
+        s = next_status(s, A::ApprovePlan, &facts).unwrap();
+        assert_eq!(s, S::Active);
+        facts.had_plan = true;
+        s = next_status(s, A::ToMonitoring, &facts).unwrap();
+        assert_eq!(s, S::Monitoring);
+        assert_eq!(next_status(s, A::RequestClosure, &facts), Ok(S::Monitoring));
+        facts.closure_requested = Some(ClosureReason::GoalsAchieved);
+        assert_eq!(
+            next_status(s, A::ApproveClosure, &facts),
+            Err(Refusal::ClosingReviewMissing)
+        );
+        facts.closing_review_done = true;
+        s = next_status(s, A::ApproveClosure, &facts).unwrap();
+        assert_eq!(s, S::Closed);
+        assert_eq!(next_status(s, A::Reopen, &facts), Ok(S::HolisticAssessment));
+    }
+
+    #[test]
+    fn out_of_order_actions_are_refused_with_the_status_and_action() {
+        let facts = CaseFacts {
+            priority: Some(Priority::Support),
+            ..CaseFacts::default()
+        };
+        let r = next_status(S::Referred, A::ApprovePlan, &facts).unwrap_err();
+        assert_eq!(
+            r,
+            Refusal::OutOfOrder {
+                status: S::Referred,
+                action: A::ApprovePlan
+            }
+        );
+        assert_eq!(r.code(), "out_of_order");
+        assert!(r.to_string().contains("'approve_plan'"), "{r}");
+        assert!(next_status(S::Closed, A::StartInitial, &facts).is_err());
+        assert!(next_status(S::Active, A::CompleteHolistic, &facts).is_err());
+        assert!(next_status(S::Referred, A::Reopen, &facts).is_err());
+    }
+
+    #[test]
+    fn screening_needs_a_priority_and_none_closes() {
+        let none = CaseFacts::default();
+        assert_eq!(
+            next_status(S::InitialAssessment, A::CompleteInitial, &none),
+            Err(Refusal::PriorityRequired)
+        );
+        let no_service = CaseFacts {
+            priority: Some(Priority::None),
+            ..CaseFacts::default()
+        };
+        assert_eq!(
+            next_status(S::InitialAssessment, A::CompleteInitial, &no_service),
+            Ok(S::Closed)
+        );
+    }
+
+    #[test]
+    fn a_plan_is_approved_only_when_submitted_with_the_persons_view() {
+        let facts = CaseFacts::default();
+        assert_eq!(
+            next_status(S::SupportPlan, A::ApprovePlan, &facts),
+            Err(Refusal::PlanNotReady)
+        );
+        assert!(A::ApprovePlan.needs_supervisor());
+        assert!(!A::RequestClosure.needs_supervisor());
+    }
+
+    #[test]
+    fn closure_and_transfer_wait_for_a_decision() {
+        let facts = CaseFacts::default();
+        assert_eq!(
+            next_status(S::Active, A::ApproveClosure, &facts),
+            Err(Refusal::NoClosureRequested)
+        );
+        assert_eq!(
+            next_status(S::Active, A::AcceptTransfer, &facts),
+            Err(Refusal::NoTransferPending)
+        );
+        let pending = CaseFacts {
+            transfer_pending: true,
+            ..CaseFacts::default()
+        };
+        assert_eq!(
+            next_status(S::Active, A::RequestTransfer, &pending),
+            Err(Refusal::TransferPending)
+        );
+        assert_eq!(
+            next_status(S::Active, A::RequestClosure, &pending),
+            Err(Refusal::TransferPending)
+        );
+        assert_eq!(
+            next_status(S::HolisticAssessment, A::AcceptTransfer, &pending),
+            Ok(S::HolisticAssessment)
+        );
+        // A case without a plan closes without a closing review.
+        let asked = CaseFacts {
+            closure_requested: Some(ClosureReason::MovedAway),
+            ..CaseFacts::default()
+        };
+        assert_eq!(
+            next_status(S::HolisticAssessment, A::ApproveClosure, &asked),
+            Ok(S::Closed)
+        );
+    }
+
+    #[test]
+    fn the_offered_actions_are_exactly_the_allowed_ones() {
+        let facts = CaseFacts::default();
+        assert_eq!(
+            available_actions(S::Referred, &facts),
+            vec![A::StartInitial, A::RequestClosure, A::RequestTransfer]
+        );
+        assert_eq!(available_actions(S::Closed, &facts), vec![A::Reopen]);
+        assert!(available_actions(S::InitialAssessment, &facts).contains(&A::CompleteInitial));
+    }
+
+    #[test]
+    fn monitoring_counts_apart_from_intensive_work() {
+        assert!(counts_as_intensive(S::Active));
+        assert!(counts_as_intensive(S::Referred));
+        assert!(!counts_as_intensive(S::Monitoring));
+        assert!(!counts_as_intensive(S::Closed));
+    }
+}
