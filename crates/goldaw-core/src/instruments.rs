@@ -28,7 +28,7 @@ pub const MAX_CODE_CHARS: usize = 64;
 pub const WANTS_CHANGE_SUFFIX: &str = "_wants_change";
 
 /// The shipped instrument files, relative to `reference/instruments/`, with their text.
-pub const DEFAULT_INSTRUMENT_FILES: [(&str, &str); 4] = [
+pub const DEFAULT_INSTRUMENT_FILES: &[(&str, &str)] = &[
     (
         "initial.toml",
         include_str!("../../../reference/instruments/initial.toml"),
@@ -849,7 +849,7 @@ pub fn wg_answers(answers: &Answers) -> WgAnswers {
 /// The instruments goldaw ships (`reference/instruments/`), checked. Codes and versions are unique.
 pub fn default_instruments() -> Result<Vec<Instrument>, InstrumentError> {
     let mut instruments: Vec<Instrument> = Vec::with_capacity(DEFAULT_INSTRUMENT_FILES.len());
-    for (file, text) in DEFAULT_INSTRUMENT_FILES {
+    for &(file, text) in DEFAULT_INSTRUMENT_FILES {
         let instrument = Instrument::from_toml(text).map_err(|error| InstrumentError::Shipped {
             file,
             error: Box::new(error),
@@ -930,7 +930,10 @@ text = { en = "What does the person want to change?", ru = "Что челове�
     #[test]
     fn instruments_the_shipped_files_parse_with_unique_codes() {
         let all = default_instruments().unwrap();
-        let codes: Vec<_> = all.iter().map(|i| (i.code.as_str(), i.kind)).collect();
+        let mut codes: Vec<_> = all.iter().map(|i| (i.code.as_str(), i.kind)).collect();
+        // Later versions of an instrument may be shipped too; each code is listed once here.
+        let mut seen = BTreeSet::new();
+        codes.retain(|(code, _)| seen.insert(*code));
         assert_eq!(
             codes,
             [
@@ -941,7 +944,6 @@ text = { en = "What does the person want to change?", ru = "Что челове�
             ]
         );
         for i in &all {
-            assert_eq!(i.version, 1, "{}", i.code);
             let mut seen = BTreeSet::new();
             for item in i.items() {
                 assert!(seen.insert(&item.code), "{} {}", i.code, item.code);
@@ -952,7 +954,7 @@ text = { en = "What does the person want to change?", ru = "Что челове�
         assert_eq!(shipped("holistic_child").applies_to, AppliesTo::Child);
         assert_eq!(shipped("review").applies_to, AppliesTo::Any);
         assert!(find_instrument(&all, "review", 1).is_some());
-        assert!(find_instrument(&all, "review", 2).is_none());
+        assert!(find_instrument(&all, "review", 0).is_none());
     }
 
     #[test]
