@@ -10,6 +10,7 @@ pub mod cases;
 pub mod codes;
 pub mod deadlines;
 pub mod ids;
+pub mod instruments;
 pub mod interchange;
 pub mod names;
 pub mod people;
