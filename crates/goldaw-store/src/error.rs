@@ -14,6 +14,9 @@ pub enum StoreError {
     /// The principal may not do this here.
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// The case workflow does not allow this now; the refusal says why.
+    #[error("{0}")]
+    Refused(goldaw_core::workflow::Refusal),
     /// The input is well-formed but contradicts what the database holds.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },

@@ -18,6 +18,7 @@ macro_rules! with_db {
 }
 
 pub mod audit;
+pub mod cases;
 pub mod catalogue;
 pub mod crypto;
 mod db;
@@ -28,6 +29,7 @@ pub mod people;
 mod reference;
 mod scope;
 pub mod sessions;
+pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod two_factor;
@@ -39,6 +41,7 @@ pub use goldaw_core::access::Principal;
 
 use catalogue::Catalogue;
 use db::Db;
+use goldaw_core::deadlines::Deadlines;
 use std::sync::{Arc, RwLock};
 
 /// The database behind goldaw. Cheap to clone: clones share the pool.
@@ -54,6 +57,8 @@ struct Inner {
     url: DatabaseUrl,
     /// Reference data used to validate every write; reloaded after migrate and imports.
     catalogue: RwLock<Arc<Catalogue>>,
+    /// The deadline rules and working-day calendar in force; reloaded when an admin changes them.
+    deadlines: RwLock<Arc<Deadlines>>,
 }
 
 impl Store {
@@ -75,6 +80,7 @@ impl Store {
                 secrets,
                 url: url.clone(),
                 catalogue: RwLock::new(Arc::new(Catalogue::default())),
+                deadlines: RwLock::new(Arc::new(Deadlines::default())),
             }),
         };
         store.migrate().await?;
@@ -85,7 +91,8 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         self.inner.db.migrate().await?;
         reference::load_shipped(&self.inner.db).await?;
-        self.reload_catalogue().await
+        self.reload_catalogue().await?;
+        self.reload_deadlines().await
     }
 
     pub fn url(&self) -> &DatabaseUrl {
@@ -115,6 +122,23 @@ impl Store {
         let fresh = Arc::new(Catalogue::load(&self.inner.db).await?);
         match self.inner.catalogue.write() {
             Ok(mut c) => *c = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+
+    /// The deadline rules and calendar in force now.
+    pub fn deadlines(&self) -> Arc<Deadlines> {
+        match self.inner.deadlines.read() {
+            Ok(d) => d.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(crate) async fn reload_deadlines(&self) -> StoreResult<()> {
+        let fresh = Arc::new(settings::load_deadlines(self.db()).await?);
+        match self.inner.deadlines.write() {
+            Ok(mut d) => *d = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
         Ok(())

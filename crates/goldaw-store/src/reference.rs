@@ -5,11 +5,15 @@
 
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
+use chrono::NaiveDate;
 use goldaw_core::codes::{ReferralSource, ServiceLevel, TargetGroup};
+use goldaw_core::deadlines::DeadlineRule;
 use goldaw_core::interchange::{AdminUnitRow, Layout, Row, ADMIN_UNITS};
 
 const ADMIN_UNITS_CSV: &str = include_str!("../../../reference/admin_units.csv");
 const SERVICES_CSV: &str = include_str!("../../../reference/services.csv");
+const DEADLINES_CSV: &str = include_str!("../../../reference/deadlines.csv");
+const HOLIDAYS_CSV: &str = include_str!("../../../reference/holidays.csv");
 
 /// Name lists: (kind stored in `reference_terms`, file name, file content).
 const TERM_FILES: [(&str, &str, &str); 6] = [
@@ -189,13 +193,80 @@ pub(crate) fn shipped_admin_units() -> StoreResult<Vec<AdminUnitRow>> {
     Ok(units)
 }
 
-/// Upserts the shipped reference data, in one transaction.
+/// The default deadline rules (`reference/deadlines.csv`).
+pub(crate) fn shipped_deadlines() -> StoreResult<Vec<DeadlineRule>> {
+    let file = "deadlines.csv";
+    read_named(file, DEADLINES_CSV)?
+        .into_iter()
+        .map(|(line, header, record)| {
+            let get = |c: &str| field(file, line, &header, &record, c);
+            DeadlineRule::parse(get("step")?, get("priority")?, get("amount")?, get("unit")?)
+                .map_err(|e| reference_error(file, line, e))
+        })
+        .collect()
+}
+
+pub(crate) struct Holiday {
+    pub day: NaiveDate,
+    pub name_en: String,
+    pub name_ru: String,
+    pub name_tk: String,
+}
+
+/// Public holidays of Turkmenistan (`reference/holidays.csv`), for the working-day calendar.
+pub(crate) fn shipped_holidays() -> StoreResult<Vec<Holiday>> {
+    let file = "holidays.csv";
+    read_named(file, HOLIDAYS_CSV)?
+        .into_iter()
+        .map(|(line, header, record)| {
+            let get = |c: &str| field(file, line, &header, &record, c).map(str::to_owned);
+            let day = get("day")?;
+            Ok(Holiday {
+                day: day.parse().map_err(|_| {
+                    reference_error(file, line, format!("'{day}' is not a date (YYYY-MM-DD)"))
+                })?,
+                name_en: get("name_en")?,
+                name_ru: get("name_ru")?,
+                name_tk: get("name_tk")?,
+            })
+        })
+        .collect()
+}
+
+/// Upserts the shipped reference data, in one transaction. Deadline rules and holidays are
+/// settings an admin may change: the shipped ones are inserted only where absent.
 pub(crate) async fn load_shipped(db: &Db) -> StoreResult<()> {
     let units = shipped_admin_units()?;
     let terms = shipped_terms()?;
     let services = shipped_services()?;
+    let deadlines = shipped_deadlines()?;
+    let holidays = shipped_holidays()?;
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
+        for r in &deadlines {
+            sqlx::query(
+                "INSERT INTO deadline_rules (step, priority, amount, unit) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (step, priority) DO NOTHING",
+            )
+            .bind(r.step.as_str())
+            .bind(r.priority.as_str())
+            .bind(i64::from(r.amount))
+            .bind(r.unit.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for h in &holidays {
+            sqlx::query(
+                "INSERT INTO holidays (day, name_en, name_ru, name_tk) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (day) DO NOTHING",
+            )
+            .bind(h.day)
+            .bind(&h.name_en)
+            .bind(&h.name_ru)
+            .bind(&h.name_tk)
+            .execute(&mut *tx)
+            .await?;
+        }
         for (order, u) in units.iter().enumerate() {
             sqlx::query(UPSERT_ADMIN_UNIT)
                 .bind(u.code.as_str())

@@ -21,6 +21,15 @@ impl TestDb {
             Err(e) => panic!("cannot open the {} test database: {e}", self.backend),
         }
     }
+
+    /// Opened with an encryption key, as case text needs.
+    pub async fn open_with_key(&self) -> Store {
+        let secrets = crate::crypto::Secrets::from_key([7u8; 32]);
+        match Store::open_with_secrets(&self.url, Some(secrets)).await {
+            Ok(s) => s,
+            Err(e) => panic!("cannot open the {} test database: {e}", self.backend),
+        }
+    }
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);

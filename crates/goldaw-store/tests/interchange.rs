@@ -311,8 +311,8 @@ async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_writt
             .unwrap();
             assert_eq!(
                 (keys, indexes),
-                (2, 4),
-                "persons' foreign keys and indexes are back"
+                (3, 4),
+                "persons' foreign keys (household, admin unit, merged_into) and indexes are back"
             );
         }
         // And the store still works afterwards.

@@ -52,6 +52,8 @@ ALTER TABLE cases ADD COLUMN plan_approved_at TEXT;
 ALTER TABLE cases ADD COLUMN last_review_at TEXT;
 ALTER TABLE cases ADD COLUMN closure_reason TEXT;
 ALTER TABLE cases ADD COLUMN closed_at TEXT;
+-- the holistic assessment clock restarts when a closed case is reopened
+ALTER TABLE cases ADD COLUMN reopened_at TEXT;
 -- a worker's request to close, awaiting the supervisor
 ALTER TABLE cases ADD COLUMN closure_requested_at TEXT;
 ALTER TABLE cases ADD COLUMN closure_requested_reason TEXT;

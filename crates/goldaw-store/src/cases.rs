@@ -1,0 +1,1354 @@
+//! Cases in the statutory workflow: intake, reading, the status transitions, allocation, notes,
+//! the tasks due and the caseload against the norm.
+//!
+//! Who sees a case (WORKFLOW.md): social workers and supervisors by the case's place within their
+//! scope; a supervisor also sees a case being transferred into their scope; the hotline sees the
+//! calls it registered. Sensitive cases (gender-based violence, child protection) show their
+//! number and codes to everyone in scope, and names and text only to principals with the
+//! sensitive permission. Free text is sealed with the operator's key, bound to its column and row.
+
+use crate::audit::{append_audit, AuditEvent};
+use crate::error::{StoreError, StoreResult};
+use crate::people::require;
+use crate::scope::unit_range;
+use crate::Store;
+use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use goldaw_core::access::{Permission, Principal};
+use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role, Sex};
+use goldaw_core::deadlines::{local_date, CaseClocks, Due};
+use goldaw_core::ids::AdminUnitCode;
+use goldaw_core::workflow::{
+    available_actions, counts_as_intensive, next_status, CaseAction, CaseFacts, ClosureReason,
+    Refusal,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The longest free text kept in one field (a note, a concern): about ten pages.
+pub const MAX_TEXT: usize = 20_000;
+
+/// The caseload norm (DOMAIN.md, "Workforce"): 25 intensive and 25 monitored cases at a time,
+/// 75 cases a year.
+pub const NORM_INTENSIVE: u32 = 25;
+pub const NORM_MONITORED: u32 = 25;
+pub const NORM_PER_YEAR: u32 = 75;
+
+/// A referral as registered at intake.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReferral {
+    /// goldaw's id of the person (found or registered first).
+    pub person: Uuid,
+    /// The etrap (or city borough) whose team takes the case.
+    #[schema(value_type = String)]
+    pub admin_unit: AdminUnitCode,
+    pub referral_source: ReferralSource,
+    /// Who referred (name, organisation, phone): sealed.
+    #[serde(default)]
+    pub referrer: Option<String>,
+    /// The concern in the referrer's or the person's words: sealed.
+    #[serde(default)]
+    pub concern: Option<String>,
+    /// A priority set at intake (the hotline: someone is at risk now); screening confirms it.
+    #[serde(default)]
+    pub provisional_priority: Option<Priority>,
+    /// Gender-based violence or child protection: names and text need the sensitive permission.
+    #[serde(default)]
+    pub sensitive: bool,
+    /// The case is the whole household's, not one person's.
+    #[serde(default)]
+    pub household_case: bool,
+}
+
+/// A case as the person asking may see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseRecord {
+    pub id: Uuid,
+    /// The readable case number (`A-05/2026/0007`), or the id given at import.
+    pub number: String,
+    /// Send it back with every change (no lost updates).
+    pub version: i32,
+    pub person_id: Uuid,
+    /// `None` when the case is sensitive and the reader lacks the sensitive permission.
+    pub person_name: Option<String>,
+    pub person_birth_date: Option<NaiveDate>,
+    pub person_sex: Option<Sex>,
+    pub admin_unit: String,
+    pub status: CaseStatus,
+    pub priority: Option<Priority>,
+    pub sensitive: bool,
+    /// Names and text are withheld from this reader.
+    pub restricted: bool,
+    pub household_case: bool,
+    pub referral_source: ReferralSource,
+    pub referrer: Option<String>,
+    pub concern: Option<String>,
+    pub worker: Option<String>,
+    pub worker_user_id: Option<Uuid>,
+    pub opened_on: NaiveDate,
+    pub referred_at: Option<DateTime<Utc>>,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub initial_done_at: Option<DateTime<Utc>>,
+    pub holistic_done_at: Option<DateTime<Utc>>,
+    pub plan_approved_at: Option<DateTime<Utc>>,
+    pub last_review_at: Option<DateTime<Utc>>,
+    pub reopened_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closure_reason: Option<ClosureReason>,
+    /// A worker's request to close, waiting for the supervisor.
+    pub closure_requested: Option<ClosureReason>,
+    /// The etrap a transfer waits to be accepted by.
+    pub transfer_to: Option<String>,
+    /// The steps due, soonest first.
+    pub due: Vec<Due>,
+    /// What this reader may do to the case now.
+    pub actions: Vec<CaseAction>,
+}
+
+/// One line of a case list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseSummary {
+    pub id: Uuid,
+    pub number: String,
+    pub person_name: Option<String>,
+    pub admin_unit: String,
+    pub status: CaseStatus,
+    pub priority: Option<Priority>,
+    pub sensitive: bool,
+    pub worker: Option<String>,
+    pub opened_on: NaiveDate,
+    /// The next step due, if any.
+    pub next_due: Option<Due>,
+}
+
+/// What to list.
+#[derive(Debug, Clone, Default)]
+pub struct CaseQuery {
+    pub status: Option<CaseStatus>,
+    /// Only the cases assigned to the principal.
+    pub mine: bool,
+    /// Only cases with no worker yet.
+    pub unallocated: bool,
+    /// The case number, exactly.
+    pub number: Option<String>,
+    pub include_closed: bool,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A status change asked for, with what the action needs.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    pub action: CaseAction,
+    /// The version read (no lost updates).
+    pub version: i32,
+    /// `complete_initial`: the priority screening concludes.
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// `request_closure`: why.
+    #[serde(default)]
+    pub reason: Option<ClosureReason>,
+    /// `request_transfer`: the receiving etrap.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub transfer_to: Option<AdminUnitCode>,
+}
+
+/// What kind of contact a note records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    HomeVisit,
+    PhoneCall,
+    OfficeVisit,
+    Meeting,
+    CaseConference,
+    Other,
+}
+
+/// A contact or event in the case's life.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CaseNote {
+    pub id: Uuid,
+    pub kind: NoteKind,
+    pub happened_at: DateTime<Utc>,
+    /// `None` when withheld (a sensitive case, a reader without the permission).
+    pub text: Option<String>,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of the case's history.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CaseEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub from_unit: Option<String>,
+    pub to_unit: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// Something for a worker or supervisor to do.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Task {
+    pub case_id: Uuid,
+    pub number: String,
+    pub person_name: Option<String>,
+    pub status: CaseStatus,
+    pub priority: Option<Priority>,
+    pub kind: TaskKind,
+    /// For deadline tasks: the step and when it is due.
+    pub due: Option<Due>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// A step of the workflow with a deadline.
+    Deadline,
+    /// A case waiting for a worker (supervisors).
+    Allocate,
+    /// A plan waiting for approval (supervisors).
+    ApprovePlan,
+    /// A closure request waiting for approval (supervisors).
+    ApproveClosure,
+    /// A case being transferred into the supervisor's scope.
+    AcceptTransfer,
+}
+
+/// One worker's caseload against the norm.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkerLoad {
+    pub user_id: Uuid,
+    pub username: String,
+    /// Open cases before monitoring (referred to active).
+    pub intensive: u32,
+    pub monitoring: u32,
+    /// Cases assigned in the last 12 months (the yearly norm counts these).
+    pub last_12_months: u32,
+    pub norm_intensive: u32,
+    pub norm_monitored: u32,
+    pub norm_per_year: u32,
+    /// Any of the three above its norm.
+    pub over_norm: bool,
+}
+
+/// A person able to take cases, for the allocation form.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Assignable {
+    pub user_id: Uuid,
+    pub username: String,
+    pub sensitive: bool,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 6] = [
+        NoteKind::HomeVisit,
+        NoteKind::PhoneCall,
+        NoteKind::OfficeVisit,
+        NoteKind::Meeting,
+        NoteKind::CaseConference,
+        NoteKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteKind::HomeVisit => "home_visit",
+            NoteKind::PhoneCall => "phone_call",
+            NoteKind::OfficeVisit => "office_visit",
+            NoteKind::Meeting => "meeting",
+            NoteKind::CaseConference => "case_conference",
+            NoteKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NoteKind> {
+        NoteKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Contacts with the person count as units of the etrap social work service.
+    fn is_contact(self) -> bool {
+        matches!(
+            self,
+            NoteKind::HomeVisit | NoteKind::PhoneCall | NoteKind::OfficeVisit | NoteKind::Meeting
+        )
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseRow {
+    id: Uuid,
+    external_id: String,
+    version: i32,
+    person_id: Uuid,
+    given_name: String,
+    family_name: Option<String>,
+    birth_date: Option<NaiveDate>,
+    sex: String,
+    admin_unit: String,
+    status: String,
+    priority: Option<String>,
+    sensitive: bool,
+    household_case: bool,
+    referral_source: String,
+    referrer_sealed: Option<Vec<u8>>,
+    concern_sealed: Option<Vec<u8>>,
+    worker_user_id: Option<Uuid>,
+    worker: Option<String>,
+    opened_on: NaiveDate,
+    referred_at: Option<DateTime<Utc>>,
+    first_contact_at: Option<DateTime<Utc>>,
+    initial_done_at: Option<DateTime<Utc>>,
+    holistic_done_at: Option<DateTime<Utc>>,
+    plan_approved_at: Option<DateTime<Utc>>,
+    last_review_at: Option<DateTime<Utc>>,
+    reopened_at: Option<DateTime<Utc>>,
+    closed_at: Option<DateTime<Utc>>,
+    closure_reason: Option<String>,
+    closure_requested_reason: Option<String>,
+    transfer_to: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct NoteRow {
+    id: Uuid,
+    kind: String,
+    happened_at: DateTime<Utc>,
+    text_sealed: Vec<u8>,
+    author: String,
+    created_at: DateTime<Utc>,
+}
+
+const SELECT_CASE: &str = "SELECT c.id, c.external_id, c.version, c.person_id, p.given_name,
+        p.family_name, p.birth_date, p.sex, c.admin_unit, c.status, c.priority, c.sensitive,
+        c.household_case, c.referral_source, c.referrer_sealed, c.concern_sealed,
+        c.worker_user_id, u.username AS worker, c.opened_on, c.referred_at,
+        c.first_contact_at, c.initial_done_at, c.holistic_done_at, c.plan_approved_at,
+        c.last_review_at, c.reopened_at, c.closed_at, c.closure_reason,
+        c.closure_requested_reason, c.transfer_to
+    FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.worker_user_id";
+
+/// The scope condition on `c`: $1/$2 the unit range, $3 the user id. The hotline sees the
+/// calls it registered; others the cases placed in their scope or being transferred into it.
+/// Both forms mention all three parameters: PostgreSQL must know the type of every one bound.
+fn scoped(principal: &Principal) -> &'static str {
+    if principal.role == Some(Role::Hotline) {
+        "c.registered_by = $3 AND $1 <= $2"
+    } else {
+        "((c.admin_unit >= $1 AND c.admin_unit < $2) OR (c.transfer_to >= $1 AND c.transfer_to < $2))
+         AND ($3 IS NULL OR $3 IS NOT NULL)"
+    }
+}
+
+fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {e}"))
+}
+
+/// Free text from a form or the API: trimmed, empty is none, bounded.
+pub fn clean_text(field: &str, text: Option<&str>) -> StoreResult<Option<String>> {
+    let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if t.chars().count() > MAX_TEXT {
+        return Err(StoreError::invalid(
+            field,
+            format!("is longer than {MAX_TEXT} characters: shorten it or attach a document"),
+        ));
+    }
+    Ok(Some(t.to_owned()))
+}
+
+impl Store {
+    fn seal_text(&self, text: Option<&str>, context: &str) -> StoreResult<Option<Vec<u8>>> {
+        match text {
+            None => Ok(None),
+            Some(t) => Ok(Some(
+                self.secrets("case text")?.seal(t.as_bytes(), context)?,
+            )),
+        }
+    }
+
+    fn open_text(&self, sealed: Option<&[u8]>, context: &str) -> StoreResult<Option<String>> {
+        match sealed {
+            None => Ok(None),
+            Some(s) => {
+                let bytes = self.secrets("case text")?.open(s, context)?;
+                String::from_utf8(bytes)
+                    .map(Some)
+                    .map_err(|e| corrupt(context, e))
+            }
+        }
+    }
+
+    /// Registers a referral: a new case in `referred`, numbered per etrap and year.
+    pub async fn register_referral(
+        &self,
+        principal: &Principal,
+        new: NewReferral,
+    ) -> StoreResult<CaseRecord> {
+        require(principal, Permission::RegisterReferral)?;
+        self.check_place(&new.admin_unit)?;
+        let unit = self
+            .catalogue()
+            .admin_unit(&new.admin_unit)
+            .map(|u| u.level.clone())
+            .unwrap_or_default();
+        if matches!(unit.as_str(), "country" | "velayat") {
+            return Err(StoreError::invalid(
+                "admin_unit",
+                format!(
+                    "{} is a {unit}: a case belongs to an etrap's (or a city's) team",
+                    new.admin_unit
+                ),
+            ));
+        }
+        if principal.role != Some(Role::Hotline) && !principal.can_see_unit(&new.admin_unit) {
+            return Err(StoreError::Forbidden(format!(
+                "you cannot register referrals in {}",
+                new.admin_unit
+            )));
+        }
+        if new.sensitive && !principal.sensitive {
+            return Err(StoreError::Forbidden(
+                "registering a gender-based-violence or child-protection case needs the sensitive permission".into(),
+            ));
+        }
+        let referrer = clean_text("referrer", new.referrer.as_deref())?;
+        let concern = clean_text("concern", new.concern.as_deref())?;
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        let referrer_sealed =
+            self.seal_text(referrer.as_deref(), &format!("cases.referrer:{id}"))?;
+        let concern_sealed = self.seal_text(concern.as_deref(), &format!("cases.concern:{id}"))?;
+        let opened_on = local_date(now);
+        let year = opened_on.year();
+        let prefix = new
+            .admin_unit
+            .as_str()
+            .strip_prefix("TM-")
+            .unwrap_or(new.admin_unit.as_str())
+            .to_owned();
+        let person_lookup = self.person_for_case(principal, new.person).await?;
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("case.register", "case", id)
+                .with_detail(format!("person {} source {}", new.person, new.referral_source)));
+            let (n,): (i64,) = sqlx::query_as(
+                "INSERT INTO case_number_counters (admin_unit, year, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (admin_unit, year) DO UPDATE SET last = case_number_counters.last + 1
+                 RETURNING CAST(last AS BIGINT)",
+            )
+            .bind(new.admin_unit.as_str())
+            .bind(year)
+            .fetch_one(&mut *tx)
+            .await?;
+            let number = format!("{prefix}/{year}/{n:04}");
+            sqlx::query(
+                "INSERT INTO cases (id, external_id, person_id, admin_unit, opened_on, referral_source,
+                    priority, status, version, created_at, updated_at, household_case, registered_by,
+                    sensitive, referred_at, referrer_sealed, concern_sealed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'referred', 1, $8, $8, $9, $10, $11, $8, $12, $13)",
+            )
+            .bind(id)
+            .bind(&number)
+            .bind(new.person)
+            .bind(new.admin_unit.as_str())
+            .bind(opened_on)
+            .bind(new.referral_source.as_str())
+            .bind(new.provisional_priority.map(Priority::as_str))
+            .bind(now)
+            .bind(new.household_case)
+            .bind(principal.user_id)
+            .bind(new.sensitive || person_lookup)
+            .bind(referrer_sealed)
+            .bind(concern_sealed)
+            .execute(&mut *tx)
+            .await?;
+            insert_event!(tx, id, principal, "register", None::<CaseStatus>, Some(CaseStatus::Referred), None::<&str>, Some(new.admin_unit.as_str()), Some(new.referral_source.as_str()), now);
+            tx.commit().await?;
+        });
+        self.case_unaudited(principal, id).await
+    }
+
+    /// The person a referral is about: must be visible to the principal; answers whether the
+    /// person's record is sensitive (the case then is too).
+    async fn person_for_case(&self, principal: &Principal, person: Uuid) -> StoreResult<bool> {
+        let found: Option<(bool,)> = match principal.role {
+            // The hotline registers for any etrap and does not browse people: any person it may
+            // see by the sensitive rule.
+            Some(Role::Hotline) => with_db!(self.db(), pool => {
+                sqlx::query_as("SELECT sensitive FROM persons WHERE id = $1 AND (NOT sensitive OR $2) AND merged_into IS NULL")
+                    .bind(person)
+                    .bind(principal.sensitive)
+                    .fetch_optional(pool)
+                    .await?
+            }),
+            _ => {
+                let Some((lo, hi)) = unit_range(principal) else {
+                    return Err(StoreError::NotFound);
+                };
+                with_db!(self.db(), pool => {
+                    sqlx::query_as("SELECT sensitive FROM persons WHERE id = $1 AND admin_unit >= $2 AND admin_unit < $3 AND (NOT sensitive OR $4) AND merged_into IS NULL")
+                        .bind(person)
+                        .bind(&lo)
+                        .bind(&hi)
+                        .bind(principal.sensitive)
+                        .fetch_optional(pool)
+                        .await?
+                })
+            }
+        };
+        found.map(|(s,)| s).ok_or_else(|| {
+            StoreError::invalid(
+                "person",
+                "no such person in your scope: find or register the person first",
+            )
+        })
+    }
+
+    /// One case, read and audited.
+    pub async fn case(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRecord> {
+        let record = self.case_unaudited(principal, id).await?;
+        self.audit(principal, AuditEvent::on("case.read", "case", id))
+            .await?;
+        Ok(record)
+    }
+
+    async fn load_case_row(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRow> {
+        require(principal, Permission::ReadCases)?;
+        let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        let sql = format!("{SELECT_CASE} WHERE {} AND c.id = $4", scoped(principal));
+        let row: Option<CaseRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&sql)
+                .bind(&lo)
+                .bind(&hi)
+                .bind(principal.user_id)
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.ok_or(StoreError::NotFound)
+    }
+
+    async fn case_unaudited(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRecord> {
+        let row = self.load_case_row(principal, id).await?;
+        let facts = self.case_facts(&row).await?;
+        self.case_record(principal, row, &facts)
+    }
+
+    fn case_record(
+        &self,
+        principal: &Principal,
+        row: CaseRow,
+        facts: &CaseFacts,
+    ) -> StoreResult<CaseRecord> {
+        let restricted = row.sensitive && !principal.sensitive;
+        let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
+        let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
+        let clocks = clocks_of(&row, status, priority);
+        let due = self.deadlines().pending(&clocks, Utc::now());
+        let actions = available_actions(status, facts)
+            .into_iter()
+            .filter(|a| self.may_act(principal, &row, *a).is_ok())
+            .collect();
+        let (referrer, concern) = if restricted {
+            (None, None)
+        } else {
+            (
+                self.open_text(
+                    row.referrer_sealed.as_deref(),
+                    &format!("cases.referrer:{}", row.id),
+                )?,
+                self.open_text(
+                    row.concern_sealed.as_deref(),
+                    &format!("cases.concern:{}", row.id),
+                )?,
+            )
+        };
+        Ok(CaseRecord {
+            id: row.id,
+            number: row.external_id,
+            version: row.version,
+            person_id: row.person_id,
+            person_name: (!restricted)
+                .then(|| full_name(&row.given_name, row.family_name.as_deref())),
+            person_birth_date: if restricted { None } else { row.birth_date },
+            person_sex: if restricted {
+                None
+            } else {
+                row.sex.parse().ok()
+            },
+            admin_unit: row.admin_unit,
+            status,
+            priority,
+            sensitive: row.sensitive,
+            restricted,
+            household_case: row.household_case,
+            referral_source: row
+                .referral_source
+                .parse()
+                .map_err(|e| corrupt("referral source", e))?,
+            referrer,
+            concern,
+            worker: row.worker,
+            worker_user_id: row.worker_user_id,
+            opened_on: row.opened_on,
+            referred_at: row.referred_at,
+            first_contact_at: row.first_contact_at,
+            initial_done_at: row.initial_done_at,
+            holistic_done_at: row.holistic_done_at,
+            plan_approved_at: row.plan_approved_at,
+            last_review_at: row.last_review_at,
+            reopened_at: row.reopened_at,
+            closed_at: row.closed_at,
+            closure_reason: parse_opt("closure reason", row.closure_reason.as_deref())?,
+            closure_requested: facts.closure_requested,
+            transfer_to: row.transfer_to,
+            due,
+            actions,
+        })
+    }
+
+    /// The facts the workflow rules need, from the plans and reviews of the case.
+    async fn case_facts(&self, row: &CaseRow) -> StoreResult<CaseFacts> {
+        let since = row.reopened_at.or(row.referred_at);
+        let (ready, had_plan, closing): (i64, i64, i64) = with_db!(self.db(), pool => {
+            sqlx::query_as(
+                "SELECT
+                   (SELECT COUNT(*) FROM support_plans WHERE case_id = $1 AND status = 'submitted' AND person_agrees IS NOT NULL),
+                   (SELECT COUNT(*) FROM support_plans WHERE case_id = $1 AND status IN ('approved', 'superseded')),
+                   (SELECT COUNT(*) FROM reviews WHERE case_id = $1 AND kind = 'closing' AND ($2 IS NULL OR created_at >= $2))",
+            )
+            .bind(row.id)
+            .bind(since)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(CaseFacts {
+            priority: parse_opt("priority", row.priority.as_deref())?,
+            plan_ready_for_approval: ready > 0,
+            had_plan: had_plan > 0,
+            closing_review_done: closing > 0,
+            closure_requested: parse_opt(
+                "closure reason",
+                row.closure_requested_reason.as_deref(),
+            )?,
+            transfer_pending: row.transfer_to.is_some(),
+        })
+    }
+
+    /// Whether the principal may take `action` on this case (the workflow aside).
+    fn may_act(&self, principal: &Principal, row: &CaseRow, action: CaseAction) -> StoreResult<()> {
+        let restricted = row.sensitive && !principal.sensitive;
+        if restricted {
+            return Err(StoreError::Forbidden(
+                "this is a sensitive case: working on it needs the sensitive permission".into(),
+            ));
+        }
+        let in_home_unit = row
+            .admin_unit
+            .parse::<AdminUnitCode>()
+            .is_ok_and(|u| principal.can_see_unit(&u));
+        match action {
+            CaseAction::AcceptTransfer | CaseAction::DeclineTransfer => {
+                require(principal, Permission::ApproveCases)?;
+                let receiving = row
+                    .transfer_to
+                    .as_deref()
+                    .and_then(|t| t.parse::<AdminUnitCode>().ok())
+                    .is_some_and(|u| principal.can_see_unit(&u));
+                if !receiving {
+                    return Err(StoreError::Forbidden(
+                        "only a supervisor of the receiving etrap accepts or declines a transfer".into(),
+                    ));
+                }
+                Ok(())
+            }
+            _ if !in_home_unit => Err(StoreError::Forbidden(
+                "the case lies outside your scope (it waits for your decision on the transfer only)".into(),
+            )),
+            a if a.needs_supervisor() => require(principal, Permission::ApproveCases),
+            _ => {
+                require(principal, Permission::WorkCases)?;
+                if principal.role == Some(Role::SocialWorker)
+                    && row.worker_user_id != principal.user_id
+                {
+                    return Err(StoreError::Forbidden(
+                        "only the assigned social worker or a supervisor works on this case".into(),
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Moves the case along the workflow. Refused with the reason when out of order, not
+    /// allowed, or when someone changed the case since `version` was read.
+    pub async fn act_on_case(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+        request: ActionRequest,
+    ) -> StoreResult<CaseRecord> {
+        let row = self.load_case_row(principal, id).await?;
+        self.may_act(principal, &row, request.action)?;
+        if row.version != request.version {
+            return Err(StoreError::Conflict {
+                expected: request.version,
+                actual: row.version,
+            });
+        }
+        let mut facts = self.case_facts(&row).await?;
+        let from: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
+        match request.action {
+            CaseAction::CompleteInitial => facts.priority = request.priority,
+            CaseAction::RequestClosure if request.reason.is_none() => {
+                return Err(refused(Refusal::ClosureReasonRequired))
+            }
+            _ => {}
+        }
+        let to = next_status(from, request.action, &facts).map_err(refused)?;
+        let transfer_to = match (request.action, &request.transfer_to) {
+            (CaseAction::RequestTransfer, None) => {
+                return Err(StoreError::invalid(
+                    "transfer_to",
+                    "name the etrap the case moves to",
+                ))
+            }
+            (CaseAction::RequestTransfer, Some(unit)) => {
+                self.check_place(unit)?;
+                if unit.as_str() == row.admin_unit {
+                    return Err(StoreError::invalid(
+                        "transfer_to",
+                        "the case is already in this etrap",
+                    ));
+                }
+                Some(unit.as_str().to_owned())
+            }
+            _ => None,
+        };
+        let now = Utc::now();
+        let action = request.action;
+        let event = AuditEvent::on("case.action", "case", id)
+            .with_detail(format!("{action}: {from} -> {to}"));
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, event);
+            // The version guards the whole change: a concurrent change makes this update miss.
+            let updated = sqlx::query("UPDATE cases SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+                .bind(to.as_str())
+                .bind(now)
+                .bind(id)
+                .bind(request.version)
+                .execute(&mut *tx)
+                .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: request.version, actual: request.version + 1 });
+            }
+            let mut detail: Option<String> = None;
+            let (mut from_unit, mut to_unit): (Option<String>, Option<String>) = (None, None);
+            match action {
+                CaseAction::StartInitial => {
+                    sqlx::query("UPDATE cases SET first_contact_at = $1 WHERE id = $2")
+                        .bind(now).bind(id).execute(&mut *tx).await?;
+                }
+                CaseAction::CompleteInitial => {
+                    let priority = facts.priority.map(Priority::as_str);
+                    detail = priority.map(str::to_owned);
+                    sqlx::query("UPDATE cases SET priority = $1, initial_done_at = $2 WHERE id = $3")
+                        .bind(priority).bind(now).bind(id).execute(&mut *tx).await?;
+                    if to == CaseStatus::Closed {
+                        sqlx::query("UPDATE cases SET closed_at = $1, closed_on = $2, closure_reason = 'no_further_service' WHERE id = $3")
+                            .bind(now).bind(local_date(now)).bind(id).execute(&mut *tx).await?;
+                    } else {
+                        // The etrap social work service starts for the person: a service episode
+                        // whose units are the contacts recorded in notes.
+                        sqlx::query(
+                            "INSERT INTO service_episodes (id, external_id, case_id, person_id, service_code,
+                                started_on, units, version, created_at, updated_at)
+                             SELECT $1, c.external_id || '/SW', c.id, c.person_id, 'ETRAP_SW', $2, 0, 1, $3, $3
+                             FROM cases c WHERE c.id = $4
+                               AND NOT EXISTS (SELECT 1 FROM service_episodes e WHERE e.case_id = c.id
+                                               AND e.service_code = 'ETRAP_SW' AND e.ended_on IS NULL)",
+                        )
+                        .bind(Uuid::now_v7()).bind(local_date(now)).bind(now).bind(id)
+                        .execute(&mut *tx).await?;
+                    }
+                }
+                CaseAction::CompleteHolistic => {
+                    sqlx::query("UPDATE cases SET holistic_done_at = $1 WHERE id = $2")
+                        .bind(now).bind(id).execute(&mut *tx).await?;
+                }
+                CaseAction::ApprovePlan => {
+                    sqlx::query("UPDATE cases SET plan_approved_at = $1 WHERE id = $2")
+                        .bind(now).bind(id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE support_plans SET status = 'superseded' WHERE case_id = $1 AND status = 'approved'")
+                        .bind(id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE support_plans SET status = 'approved', approved_at = $1, approved_by = $2, version = version + 1
+                                 WHERE case_id = $3 AND status = 'submitted'")
+                        .bind(now).bind(&principal.actor).bind(id).execute(&mut *tx).await?;
+                }
+                CaseAction::RequestClosure => {
+                    detail = request.reason.map(|r| r.as_str().to_owned());
+                    sqlx::query("UPDATE cases SET closure_requested_at = $1, closure_requested_reason = $2, closure_requested_by = $3 WHERE id = $4")
+                        .bind(now).bind(detail.as_deref()).bind(&principal.actor).bind(id)
+                        .execute(&mut *tx).await?;
+                }
+                CaseAction::ApproveClosure => {
+                    detail = facts.closure_requested.map(|r| r.as_str().to_owned());
+                    sqlx::query("UPDATE cases SET closed_at = $1, closed_on = $2, closure_reason = closure_requested_reason,
+                                   closure_requested_at = NULL, closure_requested_reason = NULL, closure_requested_by = NULL
+                                 WHERE id = $3")
+                        .bind(now).bind(local_date(now)).bind(id).execute(&mut *tx).await?;
+                    sqlx::query("UPDATE service_episodes SET ended_on = $1, version = version + 1, updated_at = $2
+                                 WHERE case_id = $3 AND service_code = 'ETRAP_SW' AND ended_on IS NULL")
+                        .bind(local_date(now)).bind(now).bind(id).execute(&mut *tx).await?;
+                }
+                CaseAction::Reopen => {
+                    sqlx::query("UPDATE cases SET reopened_at = $1, closed_at = NULL, closed_on = NULL, closure_reason = NULL WHERE id = $2")
+                        .bind(now).bind(id).execute(&mut *tx).await?;
+                }
+                CaseAction::RequestTransfer => {
+                    to_unit = transfer_to.clone();
+                    from_unit = Some(row.admin_unit.clone());
+                    sqlx::query("UPDATE cases SET transfer_to = $1, transfer_requested_at = $2, transfer_requested_by = $3 WHERE id = $4")
+                        .bind(transfer_to.as_deref()).bind(now).bind(&principal.actor).bind(id)
+                        .execute(&mut *tx).await?;
+                }
+                CaseAction::AcceptTransfer => {
+                    from_unit = Some(row.admin_unit.clone());
+                    to_unit = row.transfer_to.clone();
+                    // The receiving team allocates anew: the sending worker loses access.
+                    sqlx::query("UPDATE cases SET admin_unit = transfer_to, transfer_to = NULL, transfer_requested_at = NULL,
+                                   transfer_requested_by = NULL, worker_user_id = NULL WHERE id = $1")
+                        .bind(id).execute(&mut *tx).await?;
+                }
+                CaseAction::DeclineTransfer => {
+                    to_unit = row.transfer_to.clone();
+                    sqlx::query("UPDATE cases SET transfer_to = NULL, transfer_requested_at = NULL, transfer_requested_by = NULL WHERE id = $1")
+                        .bind(id).execute(&mut *tx).await?;
+                }
+                CaseAction::ToMonitoring | CaseAction::ToActive => {}
+            }
+            insert_event!(tx, id, principal, action.as_str(), Some(from), Some(to), from_unit.as_deref(), to_unit.as_deref(), detail.as_deref(), now);
+            tx.commit().await?;
+        });
+        // After a transfer the sender may no longer see the case: answer what they may.
+        match self.case_unaudited(principal, id).await {
+            Err(StoreError::NotFound) => Err(StoreError::NotFound),
+            other => other,
+        }
+    }
+
+    /// Assigns the case to a social worker (a supervisor), if nobody changed it since `version`.
+    pub async fn allocate_case(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+        version: i32,
+        worker: &str,
+    ) -> StoreResult<CaseRecord> {
+        require(principal, Permission::AllocateCases)?;
+        let row = self.load_case_row(principal, id).await?;
+        let unit: AdminUnitCode = row
+            .admin_unit
+            .parse()
+            .map_err(|e| corrupt("case unit", e))?;
+        if !principal.can_see_unit(&unit) {
+            return Err(StoreError::Forbidden(
+                "the case lies outside your scope".into(),
+            ));
+        }
+        if row.version != version {
+            return Err(StoreError::Conflict {
+                expected: version,
+                actual: row.version,
+            });
+        }
+        if row.status == CaseStatus::Closed.as_str() {
+            return Err(StoreError::invalid(
+                "worker",
+                "a closed case is not allocated: reopen it first",
+            ));
+        }
+        let candidates = self
+            .assignable_workers(principal, &unit, row.sensitive)
+            .await?;
+        let Some(chosen) = candidates.iter().find(|w| w.username == worker) else {
+            return Err(StoreError::invalid(
+                "worker",
+                format!(
+                    "'{worker}' is not an active social worker of {unit}{}",
+                    if row.sensitive {
+                        " with the sensitive permission"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        };
+        let now = Utc::now();
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("case.allocate", "case", id).with_detail(worker.to_owned()));
+            let updated = sqlx::query("UPDATE cases SET worker_user_id = $1, worker_id = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5")
+                .bind(chosen.user_id)
+                .bind(&chosen.username)
+                .bind(now)
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: version, actual: version + 1 });
+            }
+            insert_event!(tx, id, principal, "allocate", None::<CaseStatus>, None::<CaseStatus>, None::<&str>, None::<&str>, Some(worker), now);
+            tx.commit().await?;
+        });
+        self.case_unaudited(principal, id).await
+    }
+
+    /// Social workers (and supervisors) whose scope covers `unit`: who may take a case there.
+    pub async fn assignable_workers(
+        &self,
+        principal: &Principal,
+        unit: &AdminUnitCode,
+        sensitive_case: bool,
+    ) -> StoreResult<Vec<Assignable>> {
+        require(principal, Permission::AllocateCases)?;
+        let rows: Vec<(Uuid, String, String, bool)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT id, username, scope, sensitive FROM users WHERE NOT disabled AND role IN ('social_worker', 'supervisor') ORDER BY username")
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter(|(_, _, scope, sensitive)| {
+                scope
+                    .parse::<AdminUnitCode>()
+                    .is_ok_and(|s| unit.is_within(&s) && principal.can_see_unit(&s))
+                    && (*sensitive || !sensitive_case)
+            })
+            .map(|(user_id, username, _, sensitive)| Assignable {
+                user_id,
+                username,
+                sensitive,
+            })
+            .collect())
+    }
+
+    /// Cases in scope, the soonest due first.
+    pub async fn list_cases(
+        &self,
+        principal: &Principal,
+        query: &CaseQuery,
+    ) -> StoreResult<Vec<CaseSummary>> {
+        require(principal, Permission::ReadCases)?;
+        let Some((lo, hi)) = unit_range(principal) else {
+            return Ok(Vec::new());
+        };
+        let mut sql = format!("{SELECT_CASE} WHERE {}", scoped(principal));
+        let mut next = 4;
+        if query.status.is_some() {
+            sql.push_str(&format!(" AND c.status = ${next}"));
+            next += 1;
+        } else if !query.include_closed {
+            sql.push_str(" AND c.status <> 'closed'");
+        }
+        if query.mine {
+            sql.push_str(" AND c.worker_user_id = $3");
+        }
+        if query.unallocated {
+            sql.push_str(" AND c.worker_user_id IS NULL");
+        }
+        if query.number.is_some() {
+            sql.push_str(&format!(" AND c.external_id = ${next}"));
+            next += 1;
+        }
+        sql.push_str(&format!(
+            " ORDER BY c.opened_on DESC, c.external_id LIMIT ${next} OFFSET ${}",
+            next + 1
+        ));
+        let limit = i64::from(query.limit.clamp(1, crate::people::MAX_PAGE));
+        let rows: Vec<CaseRow> = with_db!(self.db(), pool => {
+            let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.user_id);
+            if let Some(s) = query.status {
+                q = q.bind(s.as_str());
+            }
+            if let Some(n) = &query.number {
+                q = q.bind(n);
+            }
+            q.bind(limit).bind(i64::from(query.offset)).fetch_all(pool).await?
+        });
+        let now = Utc::now();
+        let deadlines = self.deadlines();
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
+            let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
+            let clocks = clocks_of(&row, status, priority);
+            let restricted = row.sensitive && !principal.sensitive;
+            out.push(CaseSummary {
+                id: row.id,
+                person_name: (!restricted)
+                    .then(|| full_name(&row.given_name, row.family_name.as_deref())),
+                number: row.external_id,
+                admin_unit: row.admin_unit,
+                status,
+                priority,
+                sensitive: row.sensitive,
+                worker: row.worker,
+                opened_on: row.opened_on,
+                next_due: deadlines.pending(&clocks, now).into_iter().next(),
+            });
+        }
+        let ids: Vec<String> = out.iter().map(|c| c.id.to_string()).collect();
+        self.audit(
+            principal,
+            AuditEvent::plain("case.list").with_detail(format!(
+                "{} listed: {}",
+                ids.len(),
+                ids.join(" ")
+            )),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// Records a contact or event. Contacts count as units of the etrap social work service.
+    pub async fn add_case_note(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+        kind: NoteKind,
+        happened_at: DateTime<Utc>,
+        text: &str,
+    ) -> StoreResult<CaseNote> {
+        let row = self.load_case_row(principal, case_id).await?;
+        // Notes are case work: the same rule as the worker's actions.
+        self.may_act(principal, &row, CaseAction::ToActive)?;
+        let Some(text) = clean_text("text", Some(text))? else {
+            return Err(StoreError::invalid("text", "a note needs some text"));
+        };
+        let now = Utc::now();
+        if happened_at > now + TimeDelta::minutes(5) {
+            return Err(StoreError::invalid(
+                "happened_at",
+                "a note records what happened: the time is in the future",
+            ));
+        }
+        let id = Uuid::now_v7();
+        let sealed = self.seal_text(Some(&text), &format!("case_notes.text:{id}"))?;
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("case.note", "case", case_id).with_detail(kind.as_str()));
+            sqlx::query("INSERT INTO case_notes (id, case_id, kind, happened_at, text_sealed, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(id)
+                .bind(case_id)
+                .bind(kind.as_str())
+                .bind(happened_at)
+                .bind(sealed)
+                .bind(&principal.actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            if kind.is_contact() {
+                sqlx::query("UPDATE service_episodes SET units = COALESCE(units, 0) + 1, version = version + 1, updated_at = $1
+                             WHERE case_id = $2 AND service_code = 'ETRAP_SW' AND ended_on IS NULL")
+                    .bind(now).bind(case_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(CaseNote {
+            id,
+            kind,
+            happened_at,
+            text: Some(text),
+            author: principal.actor.clone(),
+            created_at: now,
+        })
+    }
+
+    /// The case's notes, newest first (text withheld on sensitive cases without the permission).
+    pub async fn case_notes(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+    ) -> StoreResult<Vec<CaseNote>> {
+        let row = self.load_case_row(principal, case_id).await?;
+        let restricted = row.sensitive && !principal.sensitive;
+        let rows: Vec<NoteRow> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT id, kind, happened_at, text_sealed, author, created_at FROM case_notes WHERE case_id = $1 ORDER BY happened_at DESC, id DESC")
+                .bind(case_id)
+                .fetch_all(pool)
+                .await?
+        });
+        let notes = rows
+            .into_iter()
+            .map(|n| {
+                Ok(CaseNote {
+                    id: n.id,
+                    kind: NoteKind::parse(&n.kind).ok_or_else(|| corrupt("note kind", &n.kind))?,
+                    happened_at: n.happened_at,
+                    text: if restricted {
+                        None
+                    } else {
+                        self.open_text(Some(&n.text_sealed), &format!("case_notes.text:{}", n.id))?
+                    },
+                    author: n.author,
+                    created_at: n.created_at,
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.audit(
+            principal,
+            AuditEvent::on("case.notes_read", "case", case_id)
+                .with_detail(format!("{} notes", notes.len())),
+        )
+        .await?;
+        Ok(notes)
+    }
+
+    /// The case's history, oldest first.
+    pub async fn case_events(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+    ) -> StoreResult<Vec<CaseEvent>> {
+        self.load_case_row(principal, case_id).await?;
+        Ok(with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT at, actor, action, from_status, to_status, from_unit, to_unit, detail FROM case_events WHERE case_id = $1 ORDER BY at, id")
+                .bind(case_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// What the principal has to do: deadlines of their cases (a worker) or of the cases in
+    /// scope (a supervisor), and a supervisor's decisions waiting. Overdue first, then by due date.
+    pub async fn tasks(&self, principal: &Principal) -> StoreResult<Vec<Task>> {
+        require(principal, Permission::WorkCases)?;
+        let Some((lo, hi)) = unit_range(principal) else {
+            return Ok(Vec::new());
+        };
+        let supervisor = principal.may(Permission::ApproveCases);
+        let mut sql = format!("{SELECT_CASE} WHERE {}", scoped(principal));
+        if !supervisor {
+            sql.push_str(" AND c.worker_user_id = $3");
+        }
+        // Closed cases owe follow-ups for a year; older ones are done.
+        sql.push_str(" AND (c.status <> 'closed' OR c.closed_at >= $4) LIMIT 5000");
+        let year_ago = Utc::now() - TimeDelta::days(400);
+        let rows: Vec<CaseRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.user_id).bind(year_ago).fetch_all(pool).await?
+        });
+        let follow_ups: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT r.case_id, r.kind FROM reviews r JOIN cases c ON c.id = r.case_id
+                            WHERE c.status = 'closed' AND c.closed_at >= $1 AND r.kind IN ('follow_up_short', 'follow_up_long') AND r.created_at >= c.closed_at")
+                .bind(year_ago)
+                .fetch_all(pool)
+                .await?
+        });
+        let submitted: Vec<(Uuid,)> = if supervisor {
+            with_db!(self.db(), pool => {
+                sqlx::query_as("SELECT DISTINCT case_id FROM support_plans WHERE status = 'submitted' AND person_agrees IS NOT NULL")
+                    .fetch_all(pool)
+                    .await?
+            })
+        } else {
+            Vec::new()
+        };
+        let now = Utc::now();
+        let deadlines = self.deadlines();
+        let mut tasks = Vec::new();
+        for row in rows {
+            let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
+            let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
+            let restricted = row.sensitive && !principal.sensitive;
+            let name =
+                (!restricted).then(|| full_name(&row.given_name, row.family_name.as_deref()));
+            let home = row
+                .admin_unit
+                .parse::<AdminUnitCode>()
+                .is_ok_and(|u| principal.can_see_unit(&u));
+            let task = |kind, due| Task {
+                case_id: row.id,
+                number: row.external_id.clone(),
+                person_name: name.clone(),
+                status,
+                priority,
+                kind,
+                due,
+            };
+            if supervisor && !home {
+                tasks.push(task(TaskKind::AcceptTransfer, None));
+                continue;
+            }
+            if supervisor {
+                if row.worker_user_id.is_none() && status != CaseStatus::Closed {
+                    tasks.push(task(TaskKind::Allocate, None));
+                }
+                if row.closure_requested_reason.is_some() {
+                    tasks.push(task(TaskKind::ApproveClosure, None));
+                }
+                if status == CaseStatus::SupportPlan && submitted.iter().any(|(c,)| *c == row.id) {
+                    tasks.push(task(TaskKind::ApprovePlan, None));
+                }
+            }
+            let mut clocks = clocks_of(&row, status, priority);
+            for (case_id, kind) in &follow_ups {
+                if *case_id == row.id {
+                    clocks.follow_up_short_done |= kind == "follow_up_short";
+                    clocks.follow_up_long_done |= kind == "follow_up_long";
+                }
+            }
+            for due in deadlines.pending(&clocks, now) {
+                tasks.push(task(TaskKind::Deadline, Some(due)));
+            }
+        }
+        tasks.sort_by_key(|t| {
+            (
+                !t.due.is_some_and(|d| d.overdue),
+                t.due.map_or(DateTime::<Utc>::MAX_UTC, |d| d.due_at),
+                t.number.clone(),
+            )
+        });
+        self.audit(
+            principal,
+            AuditEvent::plain("case.tasks").with_detail(format!("{} tasks", tasks.len())),
+        )
+        .await?;
+        Ok(tasks)
+    }
+
+    /// The caseload of each worker in scope (a supervisor), or the principal's own (a worker).
+    pub async fn caseloads(&self, principal: &Principal) -> StoreResult<Vec<WorkerLoad>> {
+        require(principal, Permission::WorkCases)?;
+        let Some(scope) = principal.unit_scope().cloned() else {
+            return Ok(Vec::new());
+        };
+        let mut workers: Vec<(Uuid, String)> = if principal.may(Permission::AllocateCases) {
+            self.assignable_workers(principal, &scope, false)
+                .await?
+                .into_iter()
+                .map(|w| (w.user_id, w.username))
+                .collect()
+        } else {
+            principal
+                .user_id
+                .map(|id| (id, principal.actor.clone()))
+                .into_iter()
+                .collect()
+        };
+        workers.sort_by(|a, b| a.1.cmp(&b.1));
+        let year_ago = local_date(Utc::now()) - TimeDelta::days(365);
+        let counts: Vec<(Uuid, String, i64)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT worker_user_id, status, COUNT(*) FROM cases WHERE worker_user_id IS NOT NULL AND status <> 'closed' GROUP BY worker_user_id, status")
+                .fetch_all(pool)
+                .await?
+        });
+        let yearly: Vec<(Uuid, i64)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT worker_user_id, COUNT(*) FROM cases WHERE worker_user_id IS NOT NULL AND opened_on >= $1 GROUP BY worker_user_id")
+                .bind(year_ago)
+                .fetch_all(pool)
+                .await?
+        });
+        let loads = workers
+            .into_iter()
+            .map(|(user_id, username)| {
+                let (mut intensive, mut monitoring) = (0u32, 0u32);
+                for (w, status, n) in &counts {
+                    if *w != user_id {
+                        continue;
+                    }
+                    let n = u32::try_from(*n).unwrap_or(u32::MAX);
+                    match status.parse::<CaseStatus>() {
+                        Ok(s) if counts_as_intensive(s) => intensive += n,
+                        Ok(CaseStatus::Monitoring) => monitoring += n,
+                        _ => {}
+                    }
+                }
+                let last_12_months = yearly
+                    .iter()
+                    .find(|(w, _)| *w == user_id)
+                    .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX));
+                WorkerLoad {
+                    user_id,
+                    username,
+                    intensive,
+                    monitoring,
+                    last_12_months,
+                    norm_intensive: NORM_INTENSIVE,
+                    norm_monitored: NORM_MONITORED,
+                    norm_per_year: NORM_PER_YEAR,
+                    over_norm: intensive > NORM_INTENSIVE
+                        || monitoring > NORM_MONITORED
+                        || last_12_months > NORM_PER_YEAR,
+                }
+            })
+            .collect();
+        Ok(loads)
+    }
+}
+
+fn refused(r: Refusal) -> StoreError {
+    StoreError::Refused(r)
+}
+
+fn parse_opt<T: std::str::FromStr>(what: &str, v: Option<&str>) -> StoreResult<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    v.map(|s| s.parse().map_err(|e| corrupt(what, e)))
+        .transpose()
+}
+
+fn full_name(given: &str, family: Option<&str>) -> String {
+    match family {
+        Some(f) if !f.is_empty() => format!("{given} {f}"),
+        _ => given.to_owned(),
+    }
+}
+
+fn clocks_of(row: &CaseRow, status: CaseStatus, priority: Option<Priority>) -> CaseClocks {
+    CaseClocks {
+        status: Some(status),
+        priority,
+        referred_at: row.referred_at,
+        reopened_at: row.reopened_at,
+        first_contact_at: row.first_contact_at,
+        holistic_done_at: row.holistic_done_at,
+        plan_approved_at: row.plan_approved_at,
+        last_review_at: row.last_review_at,
+        closed_at: row.closed_at,
+        follow_up_short_done: false,
+        follow_up_long_done: false,
+    }
+}
+
+/// Appends one entry to the case's history inside transaction `$tx` (either backend).
+macro_rules! insert_event {
+    ($tx:ident, $case:expr, $principal:expr, $action:expr, $from:expr, $to:expr, $from_unit:expr, $to_unit:expr, $detail:expr, $at:expr) => {
+        sqlx::query(
+            "INSERT INTO case_events (id, case_id, at, actor, action, from_status, to_status, from_unit, to_unit, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(Uuid::now_v7())
+        .bind($case)
+        .bind($at)
+        .bind($principal.actor.as_str())
+        .bind($action)
+        .bind($from.map(CaseStatus::as_str))
+        .bind($to.map(CaseStatus::as_str))
+        .bind($from_unit)
+        .bind($to_unit)
+        .bind($detail)
+        .execute(&mut *$tx)
+        .await?
+    };
+}
+use insert_event;

@@ -1,0 +1,620 @@
+//! The case workflow on every backend: intake, allocation, transitions and their refusals,
+//! notes sealed at rest, transfer, closure and reopening, tasks and caseloads.
+
+use chrono::Utc;
+use goldaw_core::access::Scope;
+use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role};
+use goldaw_core::deadlines::Step;
+use goldaw_core::people::PersonData;
+use goldaw_core::workflow::{CaseAction, ClosureReason, Refusal};
+use goldaw_store::cases::{ActionRequest, CaseQuery, NewReferral, NoteKind, TaskKind};
+use goldaw_store::testing::{databases, TestDb};
+use goldaw_store::users::NewUser;
+use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
+use serde_json::json;
+
+const PASSWORD: &str = "Köpetdag dagy 2942 m";
+
+async fn user(store: &Store, name: &str, role: Role, unit: &str, sensitive: bool) -> Principal {
+    let rec = store
+        .add_user(
+            &Principal::system("test"),
+            NewUser {
+                username: name.into(),
+                role,
+                scope: unit.parse().unwrap(),
+                sensitive,
+                unsuppressed: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    Principal::user(
+        rec.id,
+        name,
+        role,
+        Scope::Unit(unit.parse().unwrap()),
+        sensitive,
+    )
+}
+
+async fn person(
+    store: &Store,
+    who: &Principal,
+    name: &str,
+    unit: &str,
+    groups: &str,
+) -> uuid::Uuid {
+    let data: PersonData = serde_json::from_value(json!({
+        "given_name": name, "family_name": "Annaýewa", "sex": "F", "birth_date": "1990-04-02",
+        "admin_unit": unit, "target_groups": groups.split(';').filter(|g| !g.is_empty()).collect::<Vec<_>>()
+    }))
+    .unwrap();
+    store.create_person(who, None, data).await.unwrap().id
+}
+
+fn referral(person: uuid::Uuid, unit: &str) -> NewReferral {
+    NewReferral {
+        person,
+        admin_unit: unit.parse().unwrap(),
+        referral_source: ReferralSource::Hotline,
+        referrer: Some("Hotline operator 7".into()),
+        concern: Some("Her husband threatens her; she has a son of 9".into()),
+        provisional_priority: Some(Priority::Critical),
+        sensitive: false,
+        household_case: false,
+    }
+}
+
+fn act(action: CaseAction, version: i32) -> ActionRequest {
+    ActionRequest {
+        action,
+        version,
+        priority: None,
+        reason: None,
+        transfer_to: None,
+    }
+}
+
+/// The raw bytes of the database file or table, to show that text is sealed at rest.
+async fn raw_contains(db: &TestDb, needle: &str) -> bool {
+    match &db.url {
+        DatabaseUrl::Sqlite(path) => {
+            // Checkpoint the WAL so the file holds everything written.
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+                .unwrap();
+            let bytes = std::fs::read(path).unwrap();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        }
+        DatabaseUrl::Postgres(url) => {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM case_notes WHERE position($1::bytea in text_sealed) > 0",
+            )
+            .bind(needle.as_bytes())
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            n > 0
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
+        let other = user(&store, "other", Role::SocialWorker, "TM-A-01", true).await;
+        let far = user(&store, "far", Role::SocialWorker, "TM-B-01", true).await;
+        let hotline = user(&store, "line", Role::Hotline, "TM", false).await;
+        let who = person(&store, &sup, "Aýna", "TM-A-01", "").await;
+
+        // The hotline registers; the number is per etrap and year.
+        let case = store
+            .register_referral(&hotline, referral(who, "TM-A-01"))
+            .await
+            .unwrap();
+        let year = chrono::Datelike::year(&Utc::now().date_naive());
+        assert_eq!(case.number, format!("A-01/{year}/0001"), "{}", db.backend);
+        assert_eq!(case.status, CaseStatus::Referred);
+        assert_eq!(case.priority, Some(Priority::Critical));
+        assert_eq!(
+            case.concern.as_deref(),
+            Some("Her husband threatens her; she has a son of 9")
+        );
+        let second = store
+            .register_referral(&hotline, referral(who, "TM-A-01"))
+            .await
+            .unwrap();
+        assert_eq!(second.number, format!("A-01/{year}/0002"));
+        // A critical case owes first contact within 24 hours.
+        let first = &case.due[0];
+        assert_eq!(first.step, Step::FirstContact);
+        let hours = (first.due_at - case.referred_at.unwrap()).num_hours();
+        assert_eq!(hours, 24);
+
+        // Nobody outside the etrap sees it; the hotline sees its own call.
+        assert!(matches!(
+            store.case(&far, case.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            store.case(&hotline, case.id).await.unwrap().number,
+            case.number
+        );
+
+        // Only the assigned worker works on it.
+        let r = store
+            .act_on_case(&aman, case.id, act(CaseAction::StartInitial, case.version))
+            .await;
+        assert!(matches!(r, Err(StoreError::Forbidden(_))), "{r:?}");
+        let case = store
+            .allocate_case(&sup, case.id, case.version, "aman")
+            .await
+            .unwrap();
+        assert_eq!(case.worker.as_deref(), Some("aman"));
+        assert!(case.actions.contains(&CaseAction::StartInitial));
+        let r = store
+            .act_on_case(&other, case.id, act(CaseAction::StartInitial, case.version))
+            .await;
+        assert!(matches!(r, Err(StoreError::Forbidden(_))), "{r:?}");
+        // A worker of another etrap cannot be allocated.
+        let r = store
+            .allocate_case(&sup, case.id, case.version, "far")
+            .await;
+        assert!(matches!(r, Err(StoreError::Invalid { .. })), "{r:?}");
+
+        // Out of order: refused with the reason, nothing changed.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                act(CaseAction::CompleteHolistic, case.version),
+            )
+            .await;
+        assert!(
+            matches!(
+                r,
+                Err(StoreError::Refused(Refusal::OutOfOrder {
+                    status: CaseStatus::Referred,
+                    ..
+                }))
+            ),
+            "{r:?}"
+        );
+        assert_eq!(
+            store.case(&aman, case.id).await.unwrap().version,
+            case.version
+        );
+
+        let case = store
+            .act_on_case(&aman, case.id, act(CaseAction::StartInitial, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::InitialAssessment);
+        assert!(case.first_contact_at.is_some());
+        // A stale version is a conflict, not an overwrite.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                act(CaseAction::CompleteInitial, case.version - 1),
+            )
+            .await;
+        assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
+        // Screening needs a priority.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                act(CaseAction::CompleteInitial, case.version),
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Refused(Refusal::PriorityRequired))),
+            "{r:?}"
+        );
+        let case = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    priority: Some(Priority::Critical),
+                    ..act(CaseAction::CompleteInitial, case.version)
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::HolisticAssessment);
+        assert_eq!(case.due[0].step, Step::HolisticAssessment);
+
+        // Contacts are recorded as sealed notes and counted as units of etrap social work.
+        store
+            .add_case_note(
+                &aman,
+                case.id,
+                NoteKind::HomeVisit,
+                Utc::now(),
+                "Visited at home; safety plan agreed with Aýna",
+            )
+            .await
+            .unwrap();
+        store
+            .add_case_note(
+                &aman,
+                case.id,
+                NoteKind::Other,
+                Utc::now(),
+                "Called the school",
+            )
+            .await
+            .unwrap();
+        let notes = store.case_notes(&sup, case.id).await.unwrap();
+        assert_eq!(notes.len(), 2);
+        assert!(notes
+            .iter()
+            .any(|n| n.text.as_deref() == Some("Called the school")));
+        assert!(
+            !raw_contains(&db, "safety plan agreed").await,
+            "note text must be sealed at rest ({})",
+            db.backend
+        );
+        let r = store
+            .add_case_note(&aman, case.id, NoteKind::PhoneCall, Utc::now(), "   ")
+            .await;
+        assert!(matches!(r, Err(StoreError::Invalid { .. })));
+
+        let case = store
+            .act_on_case(
+                &aman,
+                case.id,
+                act(CaseAction::CompleteHolistic, case.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::SupportPlan);
+        // Approving needs a submitted plan the person agreed to, and a supervisor.
+        let r = store
+            .act_on_case(&aman, case.id, act(CaseAction::ApprovePlan, case.version))
+            .await;
+        assert!(matches!(r, Err(StoreError::Forbidden(_))), "{r:?}");
+        let r = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApprovePlan, case.version))
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Refused(Refusal::PlanNotReady))),
+            "{r:?}"
+        );
+
+        // Closing: the worker asks with a reason, the supervisor approves.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                act(CaseAction::RequestClosure, case.version),
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Refused(Refusal::ClosureReasonRequired))),
+            "{r:?}"
+        );
+        let case = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    reason: Some(ClosureReason::MovedAway),
+                    ..act(CaseAction::RequestClosure, case.version)
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(case.closure_requested, Some(ClosureReason::MovedAway));
+        let tasks = store.tasks(&sup).await.unwrap();
+        assert!(tasks
+            .iter()
+            .any(|t| t.case_id == case.id && t.kind == TaskKind::ApproveClosure));
+        let case = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApproveClosure, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::Closed);
+        assert_eq!(case.closure_reason, Some(ClosureReason::MovedAway));
+        // A closed case owes its follow-ups, and can be reopened.
+        assert_eq!(case.due[0].step, Step::FollowUpShort);
+        let case = store
+            .act_on_case(&aman, case.id, act(CaseAction::Reopen, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::HolisticAssessment);
+        assert!(case.reopened_at.is_some() && case.closed_at.is_none());
+
+        // The history keeps every step.
+        let events = store.case_events(&sup, case.id).await.unwrap();
+        let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(
+            actions,
+            [
+                "register",
+                "allocate",
+                "start_initial",
+                "complete_initial",
+                "complete_holistic",
+                "request_closure",
+                "approve_closure",
+                "reopen"
+            ]
+        );
+        // The etrap social work episode counted the home visit only, and was ended at closure.
+        if let DatabaseUrl::Sqlite(path) = &db.url {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            let (units, ended): (i64, Option<String>) = conn
+                .query_row(
+                    "SELECT units, ended_on FROM service_episodes WHERE service_code = 'ETRAP_SW'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!(units, 1);
+            assert!(ended.is_some());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_transfer_moves_the_case_when_the_receiving_supervisor_accepts() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let sup_a = user(&store, "sup-a", Role::Supervisor, "TM-A-01", false).await;
+        let sup_b = user(&store, "sup-b", Role::Supervisor, "TM-B-01", false).await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;
+        let who = person(&store, &sup_a, "Maral", "TM-A-01", "").await;
+        let case = store
+            .register_referral(
+                &sup_a,
+                NewReferral {
+                    sensitive: false,
+                    ..referral(who, "TM-A-01")
+                },
+            )
+            .await
+            .unwrap();
+        let case = store
+            .allocate_case(&sup_a, case.id, case.version, "aman")
+            .await
+            .unwrap();
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    transfer_to: Some("TM-A-01".parse().unwrap()),
+                    ..act(CaseAction::RequestTransfer, case.version)
+                },
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Invalid { .. })),
+            "same etrap: {r:?}"
+        );
+        let case = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    transfer_to: Some("TM-B-01".parse().unwrap()),
+                    ..act(CaseAction::RequestTransfer, case.version)
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(case.transfer_to.as_deref(), Some("TM-B-01"));
+        // The receiving supervisor sees it waiting, and only may accept or decline.
+        let seen = store.case(&sup_b, case.id).await.unwrap();
+        assert_eq!(
+            seen.actions,
+            vec![CaseAction::AcceptTransfer, CaseAction::DeclineTransfer]
+        );
+        assert!(store
+            .tasks(&sup_b)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.kind == TaskKind::AcceptTransfer));
+        let r = store
+            .act_on_case(
+                &sup_a,
+                case.id,
+                act(CaseAction::AcceptTransfer, case.version),
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Forbidden(_))),
+            "the sender does not accept: {r:?}"
+        );
+        let moved = store
+            .act_on_case(
+                &sup_b,
+                case.id,
+                act(CaseAction::AcceptTransfer, case.version),
+            )
+            .await
+            .unwrap();
+        assert_eq!(moved.admin_unit, "TM-B-01");
+        assert_eq!(moved.worker, None);
+        assert_eq!(
+            moved.status,
+            CaseStatus::Referred,
+            "the status travels with the case"
+        );
+        // The sending worker lost access; the history travelled.
+        assert!(matches!(
+            store.case(&aman, case.id).await,
+            Err(StoreError::NotFound)
+        ));
+        let events = store.case_events(&sup_b, case.id).await.unwrap();
+        assert!(events
+            .iter()
+            .any(|e| e.action == "accept_transfer" && e.from_unit.as_deref() == Some("TM-A-01")));
+    }
+}
+
+#[tokio::test]
+async fn sensitive_cases_show_codes_not_names_without_the_permission() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
+        let plain = user(&store, "plain", Role::Supervisor, "TM-A-01", false).await;
+        let worker = user(&store, "plainworker", Role::SocialWorker, "TM-A-01", false).await;
+        let who = person(&store, &sup, "Gülnar", "TM-A-01", "").await;
+        let case = store
+            .register_referral(
+                &sup,
+                NewReferral {
+                    sensitive: true,
+                    ..referral(who, "TM-A-01")
+                },
+            )
+            .await
+            .unwrap();
+        let listed = store
+            .list_cases(
+                &plain,
+                &CaseQuery {
+                    limit: 50,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        let line = listed
+            .iter()
+            .find(|c| c.id == case.id)
+            .expect("the case is listed by its number");
+        assert_eq!(line.person_name, None);
+        let seen = store.case(&plain, case.id).await.unwrap();
+        assert!(seen.restricted);
+        assert_eq!(seen.person_name, None);
+        assert_eq!(seen.concern, None);
+        assert!(seen.actions.is_empty());
+        assert_eq!(
+            store
+                .case(&sup, case.id)
+                .await
+                .unwrap()
+                .person_name
+                .as_deref(),
+            Some("Gülnar Annaýewa")
+        );
+        // It cannot be given to a worker without the permission.
+        let r = store
+            .allocate_case(&sup, case.id, case.version, "plainworker")
+            .await;
+        assert!(matches!(r, Err(StoreError::Invalid { .. })), "{r:?}");
+        let _ = worker;
+        // Nor registered by someone without it.
+        let r = store
+            .register_referral(
+                &plain,
+                NewReferral {
+                    sensitive: true,
+                    ..referral(who, "TM-A-01")
+                },
+            )
+            .await;
+        assert!(matches!(r, Err(StoreError::Forbidden(_))), "{r:?}");
+    }
+}
+
+#[tokio::test]
+async fn tasks_and_caseloads_follow_the_deadlines_and_the_norm() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", false).await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;
+        let who = person(&store, &sup, "Jeren", "TM-A-01", "").await;
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            let c = store
+                .register_referral(
+                    &sup,
+                    NewReferral {
+                        provisional_priority: None,
+                        ..referral(who, "TM-A-01")
+                    },
+                )
+                .await
+                .unwrap();
+            let c = store
+                .allocate_case(&sup, c.id, c.version, "aman")
+                .await
+                .unwrap();
+            ids.push(c.id);
+        }
+        let unallocated = store
+            .register_referral(&sup, referral(who, "TM-A-01"))
+            .await
+            .unwrap();
+        let tasks = store.tasks(&aman).await.unwrap();
+        // Each of the worker's cases owes first contact and screening; none of the other case.
+        assert_eq!(tasks.len(), 6, "{tasks:?}");
+        assert!(tasks
+            .iter()
+            .all(|t| ids.contains(&t.case_id) && t.kind == TaskKind::Deadline));
+        let sup_tasks = store.tasks(&sup).await.unwrap();
+        assert!(sup_tasks
+            .iter()
+            .any(|t| t.case_id == unallocated.id && t.kind == TaskKind::Allocate));
+        // Overdue first: set a referral back a month behind goldaw's back.
+        let backdated = ids[2];
+        match &db.url {
+            DatabaseUrl::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let at = (Utc::now() - chrono::TimeDelta::days(30)).to_rfc3339();
+                conn.execute(
+                    "UPDATE cases SET referred_at = ?1 WHERE id = ?2",
+                    rusqlite::params![at, backdated.as_bytes().to_vec()],
+                )
+                .unwrap();
+            }
+            DatabaseUrl::Postgres(url) => {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query(
+                    "UPDATE cases SET referred_at = now() - interval '30 days' WHERE id = $1",
+                )
+                .bind(backdated)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            }
+        }
+        let tasks = store.tasks(&aman).await.unwrap();
+        assert_eq!(tasks[0].case_id, backdated);
+        assert!(tasks[0].due.unwrap().overdue);
+        assert!(!tasks.last().unwrap().due.unwrap().overdue);
+
+        let loads = store.caseloads(&sup).await.unwrap();
+        let a = loads.iter().find(|l| l.username == "aman").unwrap();
+        assert_eq!((a.intensive, a.monitoring, a.last_12_months), (3, 0, 3));
+        assert_eq!(
+            (a.norm_intensive, a.norm_monitored, a.norm_per_year),
+            (25, 25, 75)
+        );
+        assert!(!a.over_norm);
+        // A worker sees their own load only.
+        let own = store.caseloads(&aman).await.unwrap();
+        assert_eq!(own.len(), 1);
+        // Providers, planners and the ministry have no tasks here.
+        let planner = user(&store, "plan", Role::Planner, "TM", false).await;
+        assert!(matches!(
+            store.tasks(&planner).await,
+            Err(StoreError::Forbidden(_))
+        ));
+    }
+}
