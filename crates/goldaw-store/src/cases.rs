@@ -17,6 +17,7 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role, Sex};
 use goldaw_core::deadlines::{local_date, CaseClocks, Due};
 use goldaw_core::ids::AdminUnitCode;
+use goldaw_core::names::fold_name;
 use goldaw_core::workflow::{
     available_actions, counts_as_intensive, next_status, CaseAction, CaseFacts, ClosureReason,
     Refusal,
@@ -134,6 +135,17 @@ pub struct CaseQuery {
     pub include_closed: bool,
     pub limit: u32,
     pub offset: u32,
+}
+
+/// A person who may already be known, shown at intake.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Candidate {
+    pub person: Uuid,
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+    /// Name similarity, 0-100.
+    pub score: u8,
 }
 
 /// A status change asked for, with what the action needs.
@@ -508,6 +520,89 @@ impl Store {
                 "no such person in your scope: find or register the person first",
             )
         })
+    }
+
+    /// People already known who may be the person being referred: same birth date, or a name
+    /// that folds (Turkmen, Russian or Latin letters) to within a few typos, in the same etrap.
+    /// Shows the least needed to recognise someone; the hotline may use it too, audited.
+    pub async fn likely_duplicates(
+        &self,
+        principal: &Principal,
+        unit: &AdminUnitCode,
+        given_name: &str,
+        family_name: Option<&str>,
+        birth_date: Option<NaiveDate>,
+    ) -> StoreResult<Vec<Candidate>> {
+        require(principal, Permission::RegisterReferral)?;
+        if principal.role != Some(Role::Hotline) && !principal.can_see_unit(unit) {
+            return Ok(Vec::new());
+        }
+        let wanted = fold_name(&full_name(given_name, family_name));
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The stored key is "family given": its first letter narrows the scan; the birth date
+        // catches a name spelt differently from its first letter on.
+        let key = fold_name(&match family_name {
+            Some(f) => format!("{f} {given_name}"),
+            None => given_name.to_owned(),
+        });
+        let first: String = key.chars().take(1).collect();
+        let rows: Vec<(
+            Uuid,
+            String,
+            Option<String>,
+            Option<NaiveDate>,
+            String,
+            String,
+        )> = with_db!(self.db(), pool => {
+            sqlx::query_as(
+                "SELECT id, given_name, family_name, birth_date, sex, name_key FROM persons
+                 WHERE admin_unit = $1 AND merged_into IS NULL AND (NOT sensitive OR $2)
+                   AND (birth_date = $3 OR (name_key >= $4 AND name_key < $5))
+                 LIMIT 2000",
+            )
+            .bind(unit.as_str())
+            .bind(principal.sensitive)
+            .bind(birth_date)
+            .bind(&first)
+            .bind(format!("{first}\u{10ffff}"))
+            .fetch_all(pool)
+            .await?
+        });
+        let mut found: Vec<Candidate> = rows
+            .into_iter()
+            .filter_map(|(id, given, family, born, sex, _)| {
+                let name = full_name(&given, family.as_deref());
+                // Either order of the names: people give family name first or last.
+                let folded = fold_name(&name);
+                let reversed = fold_name(&full_name(family.as_deref().unwrap_or(""), Some(&given)));
+                let score = strsim::jaro_winkler(&wanted, &folded)
+                    .max(strsim::jaro_winkler(&wanted, reversed.trim()));
+                let same_birth = birth_date.is_some() && born == birth_date;
+                let likely = score >= 0.90 || (same_birth && score >= 0.75);
+                likely.then(|| Candidate {
+                    person: id,
+                    name,
+                    birth_date: born,
+                    sex: sex.parse().ok(),
+                    score: (score * 100.0).round() as u8,
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| b.score.cmp(&a.score));
+        found.truncate(10);
+        let ids: Vec<String> = found.iter().map(|c| c.person.to_string()).collect();
+        self.audit(
+            principal,
+            AuditEvent::plain("person.duplicate_check").with_detail(format!(
+                "{} found: {}",
+                ids.len(),
+                ids.join(" ")
+            )),
+        )
+        .await?;
+        Ok(found)
     }
 
     /// One case, read and audited.

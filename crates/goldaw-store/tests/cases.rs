@@ -618,3 +618,53 @@ async fn tasks_and_caseloads_follow_the_deadlines_and_the_norm() {
         ));
     }
 }
+
+#[tokio::test]
+async fn intake_finds_likely_duplicates_in_any_spelling_and_with_typos() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", false).await;
+        let hotline = user(&store, "line", Role::Hotline, "TM", false).await;
+        let known = person(&store, &sup, "Aýna", "TM-A-01", "").await;
+        person(&store, &sup, "Merdan", "TM-A-01", "").await;
+        let unit = "TM-A-01".parse().unwrap();
+        let born = Some("1990-04-02".parse().unwrap());
+        for (given, family) in [
+            ("Ayna", "Annayewa"),
+            ("Айна", "Аннаева"),
+            ("Aina", "Annaewa"),
+            ("Annaýewa", "Aýna"),
+        ] {
+            let found = store
+                .likely_duplicates(&hotline, &unit, given, Some(family), None)
+                .await
+                .unwrap();
+            assert_eq!(
+                found.first().map(|c| c.person),
+                Some(known),
+                "{given} {family} ({})",
+                db.backend
+            );
+        }
+        // A different name with the same birth date is not a likely duplicate; nor in another etrap.
+        let found = store
+            .likely_duplicates(&sup, &unit, "Bahar", Some("Orazowa"), born)
+            .await
+            .unwrap();
+        assert!(found.is_empty(), "{found:?}");
+        let elsewhere = "TM-B-01".parse().unwrap();
+        assert!(store
+            .likely_duplicates(&hotline, &elsewhere, "Aýna", Some("Annaýewa"), born)
+            .await
+            .unwrap()
+            .is_empty());
+        // Planners do not look people up.
+        let planner = user(&store, "plan", Role::Planner, "TM", false).await;
+        assert!(matches!(
+            store
+                .likely_duplicates(&planner, &unit, "Aýna", None, None)
+                .await,
+            Err(StoreError::Forbidden(_))
+        ));
+    }
+}

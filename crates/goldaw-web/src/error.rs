@@ -22,7 +22,9 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: unauthorized, not_found, conflict, forbidden, invalid,
-    /// bad_request, internal.
+    /// bad_request, internal; or, for a case action the workflow refuses, the rule: out_of_order,
+    /// priority_required, plan_not_ready, closing_review_missing, closure_reason_required,
+    /// no_closure_requested, transfer_pending, no_transfer_pending.
     pub code: String,
     /// What went wrong and what to do, for a person.
     pub message: String,
@@ -52,6 +54,8 @@ impl From<StoreError> for ApiError {
                 ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
             StoreError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            // The workflow's refusal: the code names the rule (out_of_order, plan_not_ready, ...).
+            StoreError::Refused(r) => ApiError::new(StatusCode::CONFLICT, r.code(), r.to_string()),
             e @ (StoreError::Invalid { .. } | StoreError::Import(_)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }

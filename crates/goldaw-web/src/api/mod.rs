@@ -1,5 +1,6 @@
 //! The JSON API, version 1.
 
+mod cases;
 mod households;
 mod persons;
 
@@ -24,11 +25,14 @@ use utoipa::OpenApi;
         health,
         persons::search, persons::read, persons::create, persons::update,
         households::search, households::read, households::create, households::update,
+        cases::list, cases::register, cases::read, cases::act, cases::allocate, cases::notes,
+        cases::add_note, cases::events, cases::tasks, cases::caseload,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "people", description = "People and households"))
+    tags((name = "people", description = "People and households"),
+         (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"))
 )]
 pub struct ApiDoc;
 
@@ -54,7 +58,8 @@ pub fn router() -> Router<AppState> {
             "/api/v1",
             Router::new()
                 .merge(persons::router())
-                .merge(households::router()),
+                .merge(households::router())
+                .merge(cases::router()),
         )
         .fallback(not_found)
 }

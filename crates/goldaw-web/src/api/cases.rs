@@ -1,0 +1,219 @@
+//! `/api/v1/cases`, `/api/v1/tasks`, `/api/v1/caseload`: the case workflow.
+
+use crate::api::List;
+use crate::error::{ApiError, ErrorBody};
+use crate::principal::Caller;
+use crate::AppState;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use goldaw_core::codes::CaseStatus;
+use goldaw_store::cases::{
+    ActionRequest, CaseEvent, CaseNote, CaseQuery, CaseRecord, CaseSummary, NewReferral, NoteKind,
+    Task, WorkerLoad,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases", get(list).post(register))
+        .route("/cases/{id}", get(read))
+        .route("/cases/{id}/actions", post(act))
+        .route("/cases/{id}/allocation", put(allocate))
+        .route("/cases/{id}/notes", get(notes).post(add_note))
+        .route("/cases/{id}/events", get(events))
+        .route("/tasks", get(tasks))
+        .route("/caseload", get(caseload))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseParams {
+    /// Only cases in this status (closed ones only when asked for).
+    pub status: Option<CaseStatus>,
+    /// Only the cases assigned to you.
+    #[serde(default)]
+    pub mine: bool,
+    /// Only cases without a worker.
+    #[serde(default)]
+    pub unallocated: bool,
+    /// The case number, exactly (`A-01/2026/0001`).
+    pub number: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// Open cases in your scope (the hotline: the calls it registered).
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseParams),
+    responses((status = 200, body = List<CaseSummary>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    params: Result<Query<CaseParams>, QueryRejection>,
+) -> Result<Json<List<CaseSummary>>, ApiError> {
+    let Query(p) = params?;
+    let query = CaseQuery {
+        status: p.status,
+        mine: p.mine,
+        unallocated: p.unallocated,
+        number: p.number,
+        include_closed: false,
+        limit: p.limit.unwrap_or(50),
+        offset: p.offset.unwrap_or(0),
+    };
+    let items = state.store.list_cases(&principal, &query).await?;
+    Ok(Json(List {
+        items,
+        limit: query.limit.clamp(1, goldaw_store::people::MAX_PAGE),
+        offset: query.offset,
+    }))
+}
+
+/// Register a referral: a new case in `referred`, with its readable number.
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewReferral,
+    responses((status = 201, body = CaseRecord), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    body: Result<Json<NewReferral>, JsonRejection>,
+) -> Result<(StatusCode, Json<CaseRecord>), ApiError> {
+    let Json(body) = body?;
+    let case = state.store.register_referral(&principal, body).await?;
+    Ok((StatusCode::CREATED, Json(case)))
+}
+
+/// One case, with the steps due and the actions you may take now.
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseRecord), (status = 404, body = ErrorBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<CaseRecord>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.case(&principal, id).await?))
+}
+
+/// Move the case along the workflow. A refusal answers 409 with the rule's code (for example
+/// `out_of_order`) and why; a stale `version` answers 409 `conflict`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", params(("id" = Uuid, Path)), request_body = ActionRequest,
+    responses((status = 200, body = CaseRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn act(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<ActionRequest>, JsonRejection>,
+) -> Result<Json<CaseRecord>, ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    Ok(Json(state.store.act_on_case(&principal, id, body).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Allocation {
+    /// The username of the social worker who takes the case.
+    pub worker: String,
+    pub version: i32,
+}
+
+/// Assign the case to a social worker of its etrap (supervisors).
+#[utoipa::path(put, path = "/api/v1/cases/{id}/allocation", tag = "cases", params(("id" = Uuid, Path)), request_body = Allocation,
+    responses((status = 200, body = CaseRecord), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn allocate(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<Allocation>, JsonRejection>,
+) -> Result<Json<CaseRecord>, ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    Ok(Json(
+        state
+            .store
+            .allocate_case(&principal, id, body.version, &body.worker)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub kind: NoteKind,
+    /// When it happened; now if absent.
+    pub happened_at: Option<DateTime<Utc>>,
+    pub text: String,
+}
+
+/// The case's notes, newest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<CaseNote>), (status = 404, body = ErrorBody)))]
+pub async fn notes(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<Vec<CaseNote>>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.case_notes(&principal, id).await?))
+}
+
+/// Record a home visit, call, meeting or other event.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "cases", params(("id" = Uuid, Path)), request_body = NewNote,
+    responses((status = 201, body = CaseNote), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_note(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<NewNote>, JsonRejection>,
+) -> Result<(StatusCode, Json<CaseNote>), ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    let note = state
+        .store
+        .add_case_note(
+            &principal,
+            id,
+            body.kind,
+            body.happened_at.unwrap_or_else(Utc::now),
+            &body.text,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(note)))
+}
+
+/// The case's history: transitions, allocations, transfers.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<CaseEvent>), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<Vec<CaseEvent>>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.case_events(&principal, id).await?))
+}
+
+/// What you have to do: deadlines due and overdue, and (supervisors) decisions waiting.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases",
+    responses((status = 200, body = Vec<Task>), (status = 403, body = ErrorBody)))]
+pub async fn tasks(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<Vec<Task>>, ApiError> {
+    Ok(Json(state.store.tasks(&principal).await?))
+}
+
+/// Caseloads against the norm of 25 intensive + 25 monitored cases (75 a year).
+#[utoipa::path(get, path = "/api/v1/caseload", tag = "cases",
+    responses((status = 200, body = Vec<WorkerLoad>), (status = 403, body = ErrorBody)))]
+pub async fn caseload(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+) -> Result<Json<Vec<WorkerLoad>>, ApiError> {
+    Ok(Json(state.store.caseloads(&principal).await?))
+}
