@@ -548,14 +548,15 @@ impl Store {
             None => given_name.to_owned(),
         });
         let first: String = key.chars().take(1).collect();
-        let rows: Vec<(
+        type CandidateRow = (
             Uuid,
             String,
             Option<String>,
             Option<NaiveDate>,
             String,
             String,
-        )> = with_db!(self.db(), pool => {
+        );
+        let rows: Vec<CandidateRow> = with_db!(self.db(), pool => {
             sqlx::query_as(
                 "SELECT id, given_name, family_name, birth_date, sex, name_key FROM persons
                  WHERE admin_unit = $1 AND merged_into IS NULL AND (NOT sensitive OR $2)
@@ -590,7 +591,7 @@ impl Store {
                 })
             })
             .collect();
-        found.sort_by(|a, b| b.score.cmp(&a.score));
+        found.sort_by_key(|c| std::cmp::Reverse(c.score));
         found.truncate(10);
         let ids: Vec<String> = found.iter().map(|c| c.person.to_string()).collect();
         self.audit(

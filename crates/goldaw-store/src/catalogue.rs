@@ -28,8 +28,31 @@ pub struct Service {
     pub unit: String,
 }
 
+/// A named code of a small reference list (target group, referral source, ...).
+#[derive(Debug, Clone, Serialize)]
+pub struct Term {
+    pub kind: String,
+    pub code: String,
+    pub name_en: String,
+    pub name_ru: String,
+    pub name_tk: String,
+}
+
+impl Term {
+    /// The name in `lang` (en, ru, tk; Turkmen otherwise).
+    pub fn name(&self, lang: &str) -> &str {
+        match lang {
+            "en" => &self.name_en,
+            "ru" => &self.name_ru,
+            _ => &self.name_tk,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Catalogue {
+    /// The named codes, in the order of their reference files.
+    pub terms: Vec<Term>,
     /// In the order of the reference file.
     pub admin_units: Vec<AdminUnit>,
     units_by_code: HashMap<String, usize>,
@@ -49,7 +72,12 @@ impl Catalogue {
             Option<i64>,
         );
         type ServiceRow = (String, String, Option<String>, Option<String>, String);
-        let (units, services): (Vec<UnitRow>, Vec<ServiceRow>) = with_db!(db, pool => {
+        type Loaded = (
+            Vec<UnitRow>,
+            Vec<ServiceRow>,
+            Vec<(String, String, String, String, String)>,
+        );
+        let (units, services, terms): Loaded = with_db!(db, pool => {
             let units = sqlx::query_as(
                 "SELECT code, parent_code, level, name_tk, name_en, name_ru, population
                  FROM admin_units ORDER BY sort_order",
@@ -61,8 +89,23 @@ impl Catalogue {
             )
             .fetch_all(pool)
             .await?;
-            (units, services)
+            let terms: Vec<(String, String, String, String, String)> = sqlx::query_as(
+                "SELECT kind, code, name_en, name_ru, name_tk FROM reference_terms ORDER BY kind, sort_order",
+            )
+            .fetch_all(pool)
+            .await?;
+            (units, services, terms)
         });
+        let terms = terms
+            .into_iter()
+            .map(|(kind, code, name_en, name_ru, name_tk)| Term {
+                kind,
+                code,
+                name_en,
+                name_ru,
+                name_tk,
+            })
+            .collect();
         let admin_units: Vec<AdminUnit> = units
             .into_iter()
             .map(
@@ -89,6 +132,7 @@ impl Catalogue {
             })
             .collect();
         Ok(Catalogue {
+            terms,
             units_by_code: admin_units
                 .iter()
                 .enumerate()
@@ -102,6 +146,15 @@ impl Catalogue {
             admin_units,
             services,
         })
+    }
+
+    /// The terms of one kind (`referral_source`, `target_group`, ...), in file order.
+    pub fn terms_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Term> + 'a {
+        self.terms.iter().filter(move |t| t.kind == kind)
+    }
+
+    pub fn term(&self, kind: &str, code: &str) -> Option<&Term> {
+        self.terms.iter().find(|t| t.kind == kind && t.code == code)
     }
 
     pub fn admin_unit(&self, code: &AdminUnitCode) -> Option<&AdminUnit> {

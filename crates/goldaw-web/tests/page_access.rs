@@ -30,6 +30,16 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/admin/users/disable"),
     ("get", "/admin/audit"),
     ("get", "/admin/audit.csv"),
+    // Case management
+    ("get", "/cases"),
+    ("get", "/cases/new"),
+    ("post", "/cases/new"),
+    ("get", "/cases/{id}"),
+    ("post", "/cases/{id}/action"),
+    ("post", "/cases/{id}/allocate"),
+    ("post", "/cases/{id}/notes"),
+    ("get", "/tasks"),
+    ("get", "/caseload"),
 ];
 
 /// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
@@ -97,7 +107,14 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
     };
     let admin = role == Role::Admin;
     let reads = matches!(role, Role::SocialWorker | Role::Supervisor);
+    let case_staff = reads || role == Role::Hotline;
+    let allowed = |yes: bool| if yes { S::OK } else { S::FORBIDDEN };
     match (method, path) {
+        ("get", "/cases") | ("get", "/cases/new") => allowed(case_staff),
+        // No such case: the same answer as a case outside scope.
+        ("get", "/cases/{id}") if case_staff => S::NOT_FOUND,
+        ("get", "/cases/{id}") => S::FORBIDDEN,
+        ("get", "/tasks") | ("get", "/caseload") => allowed(reads),
         ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
         ("get", "/people") => {
             if reads {
@@ -176,7 +193,9 @@ async fn the_page_matrix_holds_for_anonymous_callers_and_every_role() {
     let mut failures = Vec::new();
     for (who, role, session) in &callers {
         for (method, route) in RULED {
-            let path = route.replace("{code}", "ru");
+            let path = route
+                .replace("{code}", "ru")
+                .replace("{id}", "0190a0b0-0000-7000-8000-000000000001");
             let mut req = match *method {
                 "get" => c.get(format!("{base}{path}")),
                 _ => c.post(format!("{base}{path}")).form(&[

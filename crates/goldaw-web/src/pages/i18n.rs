@@ -139,6 +139,13 @@ mod tests {
                 ("norm", FluentValue::from(2)),
                 ("limit", FluentValue::from(2)),
                 ("size", FluentValue::from(2)),
+                ("step", FluentValue::from("x")),
+                ("action", FluentValue::from("x")),
+                ("field", FluentValue::from("x")),
+                ("intensive", FluentValue::from(2)),
+                ("monitoring", FluentValue::from(2)),
+                ("monitored", FluentValue::from(2)),
+                ("year", FluentValue::from(2)),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");

@@ -6,6 +6,7 @@
 //! (store) and, per address, are rate-limited here.
 
 mod admin;
+mod cases;
 pub(crate) mod extract;
 mod i18n;
 
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/lang/{code}", get(set_language))
         .route("/people", get(people))
         .merge(admin::router())
+        .merge(cases::router())
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
