@@ -11,5 +11,7 @@
 //! figures: every amount in the shipped cost model is composed, and says so (`reference/costing.toml`).
 
 pub mod costing;
+pub mod gaps;
+pub mod optimise;
 pub mod projection;
 pub mod workforce;
