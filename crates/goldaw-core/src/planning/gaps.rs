@@ -1,0 +1,567 @@
+//! Need against supply, per etrap and service, and a costed draft service development plan.
+//!
+//! # The need estimate ([`need_estimate`])
+//!
+//! For each etrap and service the planner gives the people assessed as needing the service (from assessments
+//! and support plans), the waiting list, the etrap's population, a population rate, and the places that exist.
+//!
+//! ```text
+//! assessments available:  need = assessed + waiting
+//! assessments missing:    need = max(waiting, round(population × rate))
+//! gap                     = max(need − places, 0)
+//! cost of the gap         = gap × cost of one place for a year (costing::CostModel::cost_per_place_year)
+//! ```
+//!
+//! `assessed` counts people with an assessed need who are **not** on the waiting list (a person on both is
+//! counted once, in `waiting`); where an etrap has assessed its population, that count is the need. Where it has
+//! not (`assessed` is `None`), the need is estimated from the population with the rate (for example a prevalence
+//! from a survey or from etraps that have assessed), rounded to the nearest person (halves up), and never below
+//! the people already waiting. A place is one person served for a year, so a need of people is met by as many
+//! places.
+//!
+//! # Velayats
+//!
+//! Etraps roll up to their velayat (or to Ashgabat, which has velayat status). The parent comes from
+//! `reference/admin_units.csv`'s `parent_code` when the caller passes it; otherwise from the code itself: the
+//! part before the last `-` (`TM-A-01` → `TM-A`), which is how every etrap and borough code in that file nests
+//! ([`velayat_of`]; a test checks the file).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::costing::CostModel;
+
+/// Need and supply for one service in one etrap, as the planner gives them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NeedInput {
+    /// Etrap code, as in `reference/admin_units.csv` (`TM-A-01`).
+    pub etrap: String,
+    /// Service code, as in `reference/services.csv` (`S01`).
+    pub service: String,
+    /// People assessed as needing the service and not on the waiting list; `None` where there are no assessments.
+    pub assessed: Option<u64>,
+    /// People on the waiting list.
+    pub waiting: u64,
+    /// The etrap's population.
+    pub population: u64,
+    /// Share of the population needing the service, used where assessments are missing (0.0005 = 5 in 10,000).
+    pub rate: f64,
+    /// Places that exist (people the service can serve in a year).
+    pub places: u64,
+}
+
+/// Which figure the need estimate came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NeedBasis {
+    /// assessed + waiting.
+    Assessments,
+    /// population × rate (assessments missing).
+    PopulationRate,
+    /// The waiting list, which exceeded population × rate (assessments missing).
+    WaitingList,
+}
+
+/// Input the gap analysis refuses.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GapError {
+    #[error("{etrap} {service}: the rate must be a share between 0 and 1 (0.0005 = 5 in 10,000), got {rate}")]
+    InvalidRate {
+        etrap: String,
+        service: String,
+        rate: f64,
+    },
+    #[error("{etrap} {service}: service {service} is not in the cost model; add a [services.{service}] table to it")]
+    UnknownService { etrap: String, service: String },
+    #[error("{etrap} {service} is given twice; give each etrap and service once")]
+    Duplicate { etrap: String, service: String },
+    #[error(
+        "{etrap}: its velayat is not known; pass its parent from admin_units.csv or use a code like TM-A-01"
+    )]
+    UnknownVelayat { etrap: String },
+    #[error("{etrap}: its population is given as {first} and as {second}; give one population per etrap")]
+    PopulationDiffers {
+        etrap: String,
+        first: u64,
+        second: u64,
+    },
+}
+
+/// The need estimate for one input and the figure it came from (module docs).
+pub fn need_estimate(input: &NeedInput) -> Result<(u64, NeedBasis), GapError> {
+    if !(0.0..=1.0).contains(&input.rate) {
+        return Err(GapError::InvalidRate {
+            etrap: input.etrap.clone(),
+            service: input.service.clone(),
+            rate: input.rate,
+        });
+    }
+    if let Some(assessed) = input.assessed {
+        return Ok((
+            assessed.saturating_add(input.waiting),
+            NeedBasis::Assessments,
+        ));
+    }
+    // rate ≤ 1, so this fits the population's u64.
+    let from_rate = (input.population as f64 * input.rate + 0.5).floor() as u64;
+    if input.waiting > from_rate {
+        Ok((input.waiting, NeedBasis::WaitingList))
+    } else {
+        Ok((from_rate, NeedBasis::PopulationRate))
+    }
+}
+
+/// The velayat of an etrap code by how the codes nest: the part before the last `-` (`TM-A-01` → `TM-A`,
+/// `TM-S-02` → `TM-S`). `None` for a code without a velayat part (`TM`, `TM-A`).
+pub fn velayat_of(etrap: &str) -> Option<&str> {
+    let (parent, _) = etrap.rsplit_once('-')?;
+    // The country "TM" is not a velayat: a code must have two dashes to be below a velayat.
+    parent.contains('-').then_some(parent)
+}
+
+/// One service in one etrap: need, supply, gap and the cost of the places needed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GapLine {
+    pub etrap: String,
+    pub velayat: String,
+    pub service: String,
+    pub population: u64,
+    pub need: u64,
+    pub basis: NeedBasis,
+    pub places: u64,
+    /// max(need − places, 0): places to open.
+    pub gap: u64,
+    pub cost_per_place_year: f64,
+    /// gap × cost per place-year (unrounded).
+    pub cost: f64,
+}
+
+/// Totals of a set of lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Totals {
+    pub need: u64,
+    pub places: u64,
+    pub gap: u64,
+    /// Yearly cost of opening the gap's places (unrounded).
+    pub cost: f64,
+}
+
+impl Totals {
+    fn add(&mut self, need: u64, places: u64, gap: u64, cost: f64) {
+        self.need = self.need.saturating_add(need);
+        self.places = self.places.saturating_add(places);
+        self.gap = self.gap.saturating_add(gap);
+        self.cost += cost;
+    }
+}
+
+/// The draft plan for one etrap: its lines in service-code order and their totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EtrapPlan {
+    pub etrap: String,
+    pub velayat: String,
+    pub population: u64,
+    pub lines: Vec<GapLine>,
+    pub totals: Totals,
+}
+
+/// The draft plan for one velayat: per service across its etraps, and in all.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VelayatPlan {
+    pub velayat: String,
+    pub etraps: Vec<String>,
+    pub population: u64,
+    /// Service code → totals across the velayat's etraps.
+    pub by_service: BTreeMap<String, Totals>,
+    pub totals: Totals,
+}
+
+/// A costed draft service development plan: per etrap, per velayat and for the country.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DevelopmentPlan {
+    /// Currency and price year of every cost (from the cost model).
+    pub currency: String,
+    pub price_year: i32,
+    /// In etrap-code order.
+    pub etraps: Vec<EtrapPlan>,
+    /// In velayat-code order.
+    pub velayats: Vec<VelayatPlan>,
+    pub by_service: BTreeMap<String, Totals>,
+    pub totals: Totals,
+}
+
+impl DevelopmentPlan {
+    /// Every line, etrap by etrap.
+    pub fn lines(&self) -> impl Iterator<Item = &GapLine> {
+        self.etraps.iter().flat_map(|e| e.lines.iter())
+    }
+}
+
+/// Works out need, gap and cost for every input and rolls them up per etrap, velayat and country.
+///
+/// `parents` maps etrap codes to their velayat (from `admin_units.csv`'s `parent_code`); etraps not in it use
+/// [`velayat_of`]. Pass an empty map to use the codes alone. Each (etrap, service) must be given once, and every
+/// service must be in the cost model.
+pub fn development_plan(
+    model: &CostModel,
+    inputs: &[NeedInput],
+    parents: &BTreeMap<String, String>,
+) -> Result<DevelopmentPlan, GapError> {
+    let mut etraps: BTreeMap<String, EtrapPlan> = BTreeMap::new();
+    for input in inputs {
+        let (need, basis) = need_estimate(input)?;
+        let cost_per_place_year =
+            model
+                .cost_per_place_year(&input.service)
+                .ok_or_else(|| GapError::UnknownService {
+                    etrap: input.etrap.clone(),
+                    service: input.service.clone(),
+                })?;
+        let velayat = match parents.get(&input.etrap) {
+            Some(p) => p.clone(),
+            None => velayat_of(&input.etrap)
+                .ok_or_else(|| GapError::UnknownVelayat {
+                    etrap: input.etrap.clone(),
+                })?
+                .to_string(),
+        };
+        let gap = need.saturating_sub(input.places);
+        let line = GapLine {
+            etrap: input.etrap.clone(),
+            velayat: velayat.clone(),
+            service: input.service.clone(),
+            population: input.population,
+            need,
+            basis,
+            places: input.places,
+            gap,
+            cost_per_place_year,
+            cost: gap as f64 * cost_per_place_year,
+        };
+        let plan = etraps
+            .entry(input.etrap.clone())
+            .or_insert_with(|| EtrapPlan {
+                etrap: input.etrap.clone(),
+                velayat,
+                population: input.population,
+                lines: Vec::new(),
+                totals: Totals::default(),
+            });
+        if plan.population != input.population {
+            return Err(GapError::PopulationDiffers {
+                etrap: input.etrap.clone(),
+                first: plan.population,
+                second: input.population,
+            });
+        }
+        if plan.lines.iter().any(|l| l.service == input.service) {
+            return Err(GapError::Duplicate {
+                etrap: input.etrap.clone(),
+                service: input.service.clone(),
+            });
+        }
+        plan.totals.add(need, input.places, gap, line.cost);
+        plan.lines.push(line);
+    }
+
+    let mut velayats: BTreeMap<String, VelayatPlan> = BTreeMap::new();
+    let mut by_service: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut totals = Totals::default();
+    for plan in etraps.values_mut() {
+        plan.lines.sort_by(|a, b| a.service.cmp(&b.service));
+        let v = velayats
+            .entry(plan.velayat.clone())
+            .or_insert_with(|| VelayatPlan {
+                velayat: plan.velayat.clone(),
+                etraps: Vec::new(),
+                population: 0,
+                by_service: BTreeMap::new(),
+                totals: Totals::default(),
+            });
+        v.etraps.push(plan.etrap.clone());
+        v.population = v.population.saturating_add(plan.population);
+        for l in &plan.lines {
+            v.by_service
+                .entry(l.service.clone())
+                .or_default()
+                .add(l.need, l.places, l.gap, l.cost);
+            v.totals.add(l.need, l.places, l.gap, l.cost);
+            by_service
+                .entry(l.service.clone())
+                .or_default()
+                .add(l.need, l.places, l.gap, l.cost);
+            totals.add(l.need, l.places, l.gap, l.cost);
+        }
+    }
+
+    Ok(DevelopmentPlan {
+        currency: model.currency.clone(),
+        price_year: model.price_year,
+        etraps: etraps.into_values().collect(),
+        velayats: velayats.into_values().collect(),
+        by_service,
+        totals,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> CostModel {
+        CostModel::from_toml(
+            r#"
+currency = "TMT"
+price_year = 2024
+[services.A]
+unit = "visit"
+staff_hours_per_unit = 2
+salary_per_month = 1600
+working_hours_per_month = 160
+overhead_share = 0.25
+transport_per_unit = 4
+materials_per_unit = 1
+units_per_user_year = 10
+[services.B]
+unit = "hour"
+staff_hours_per_unit = 1
+salary_per_month = 1600
+working_hours_per_month = 160
+overhead_share = 0
+transport_per_unit = 0
+materials_per_unit = 0
+units_per_user_year = 100
+[residential]
+service = "RES"
+cost_per_person_year = 36500
+"#,
+            "test.toml",
+        )
+        .unwrap()
+    }
+
+    fn input(
+        etrap: &str,
+        service: &str,
+        assessed: Option<u64>,
+        waiting: u64,
+        population: u64,
+        rate: f64,
+        places: u64,
+    ) -> NeedInput {
+        NeedInput {
+            etrap: etrap.into(),
+            service: service.into(),
+            assessed,
+            waiting,
+            population,
+            rate,
+            places,
+        }
+    }
+
+    #[test]
+    fn the_need_rule() {
+        // Assessments: 12 + 3 = 15, whatever the rate says.
+        assert_eq!(
+            need_estimate(&input("TM-A-01", "A", Some(12), 3, 100_000, 0.001, 0)).unwrap(),
+            (15, NeedBasis::Assessments)
+        );
+        // No assessments: 100,000 × 0.0005 = 50 > 3 waiting.
+        assert_eq!(
+            need_estimate(&input("TM-A-01", "A", None, 3, 100_000, 0.0005, 0)).unwrap(),
+            (50, NeedBasis::PopulationRate)
+        );
+        // No assessments, more waiting (70) than the rate gives (50).
+        assert_eq!(
+            need_estimate(&input("TM-A-01", "A", None, 70, 100_000, 0.0005, 0)).unwrap(),
+            (70, NeedBasis::WaitingList)
+        );
+        // 12,345 × 0.0002 = 2.469 → 2; 12,500 × 0.0002 = 2.5 → 3 (halves up).
+        assert_eq!(
+            need_estimate(&input("X-Y-1", "A", None, 0, 12_345, 0.0002, 0))
+                .unwrap()
+                .0,
+            2
+        );
+        assert_eq!(
+            need_estimate(&input("X-Y-1", "A", None, 0, 12_500, 0.0002, 0))
+                .unwrap()
+                .0,
+            3
+        );
+        // 1,000 × 0.003 is 3.0000000000000004 in f64: still 3, not 4.
+        assert_eq!(
+            need_estimate(&input("X-Y-1", "A", None, 0, 1_000, 0.003, 0))
+                .unwrap()
+                .0,
+            3
+        );
+        let e = need_estimate(&input("TM-A-01", "A", None, 0, 1, 1.5, 0)).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("TM-A-01 A: the rate must be a share"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn velayats_from_codes() {
+        assert_eq!(velayat_of("TM-A-01"), Some("TM-A"));
+        assert_eq!(velayat_of("TM-S-04"), Some("TM-S"));
+        assert_eq!(velayat_of("TM-A"), None);
+        assert_eq!(velayat_of("TM"), None);
+    }
+
+    #[test]
+    fn every_etrap_code_in_admin_units_nests_under_its_parent() {
+        let text = include_str!("../../../../reference/admin_units.csv");
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let mut checked = 0;
+        for row in rows.records() {
+            let row = row.unwrap();
+            let (code, level, parent) = (&row[0], &row[4], &row[5]);
+            if matches!(level, "etrap" | "borough" | "city_etrap_status") {
+                assert_eq!(velayat_of(code), Some(parent), "{code}");
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "{checked}");
+    }
+
+    #[test]
+    fn a_costed_plan_by_hand() {
+        let m = model();
+        // A costs 30 a unit × 10 = 300 a place-year; B 10 × 100 = 1,000; RES 36,500.
+        let inputs = vec![
+            input("TM-A-01", "A", Some(20), 5, 50_000, 0.0, 10), // need 25, gap 15, 4,500
+            input("TM-A-01", "B", None, 0, 50_000, 0.0002, 4),   // need 10, gap 6, 6,000
+            input("TM-A-02", "A", None, 2, 30_000, 0.0001, 5),   // need 3 (3 > 2), gap 0, 0
+            input("TM-B-01", "RES", Some(1), 0, 10_000, 0.0, 0), // need 1, gap 1, 36,500
+            input("TM-B-01", "A", None, 8, 10_000, 0.0005, 1), // need 8 (waiting > 5), gap 7, 2,100
+        ];
+        let plan = development_plan(&m, &inputs, &BTreeMap::new()).unwrap();
+        assert_eq!(plan.etraps.len(), 3);
+        let e1 = &plan.etraps[0];
+        assert_eq!(
+            (e1.etrap.as_str(), e1.velayat.as_str()),
+            ("TM-A-01", "TM-A")
+        );
+        assert_eq!(
+            e1.totals,
+            Totals {
+                need: 35,
+                places: 14,
+                gap: 21,
+                cost: 10_500.0
+            }
+        );
+        assert_eq!(
+            plan.etraps[1].totals,
+            Totals {
+                need: 3,
+                places: 5,
+                gap: 0,
+                cost: 0.0
+            }
+        );
+        let e3 = &plan.etraps[2];
+        // Lines sorted by service: A before RES.
+        assert_eq!(e3.lines[0].service, "A");
+        assert_eq!(e3.lines[0].basis, NeedBasis::WaitingList);
+        assert_eq!(
+            e3.totals,
+            Totals {
+                need: 9,
+                places: 1,
+                gap: 8,
+                cost: 38_600.0
+            }
+        );
+
+        assert_eq!(plan.velayats.len(), 2);
+        let a = &plan.velayats[0];
+        assert_eq!(a.velayat, "TM-A");
+        assert_eq!(a.etraps, ["TM-A-01", "TM-A-02"]);
+        assert_eq!(a.population, 80_000);
+        assert_eq!(
+            a.by_service["A"],
+            Totals {
+                need: 28,
+                places: 15,
+                gap: 15,
+                cost: 4_500.0
+            }
+        );
+        assert_eq!(
+            a.totals,
+            Totals {
+                need: 38,
+                places: 19,
+                gap: 21,
+                cost: 10_500.0
+            }
+        );
+        assert_eq!(plan.velayats[1].totals.cost, 38_600.0);
+        assert_eq!(
+            plan.totals,
+            Totals {
+                need: 47,
+                places: 20,
+                gap: 29,
+                cost: 49_100.0
+            }
+        );
+        assert_eq!(plan.by_service["A"].gap, 22);
+        assert_eq!(plan.lines().count(), 5);
+    }
+
+    #[test]
+    fn parents_override_the_codes() {
+        let parents = BTreeMap::from([("ODD".to_string(), "TM-L".to_string())]);
+        let plan = development_plan(
+            &model(),
+            &[input("ODD", "A", Some(1), 0, 10, 0.0, 0)],
+            &parents,
+        )
+        .unwrap();
+        assert_eq!(plan.velayats[0].velayat, "TM-L");
+    }
+
+    #[test]
+    fn refusals() {
+        let m = model();
+        let none = BTreeMap::new();
+        let e = development_plan(&m, &[input("TM-A-01", "Z", Some(1), 0, 10, 0.0, 0)], &none)
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("service Z is not in the cost model"),
+            "{e}"
+        );
+        let e =
+            development_plan(&m, &[input("ODD", "A", Some(1), 0, 10, 0.0, 0)], &none).unwrap_err();
+        assert_eq!(
+            e,
+            GapError::UnknownVelayat {
+                etrap: "ODD".into()
+            }
+        );
+        let twice = [
+            input("TM-A-01", "A", Some(1), 0, 10, 0.0, 0),
+            input("TM-A-01", "A", Some(2), 0, 10, 0.0, 0),
+        ];
+        assert!(matches!(
+            development_plan(&m, &twice, &none),
+            Err(GapError::Duplicate { .. })
+        ));
+        let pops = [
+            input("TM-A-01", "A", Some(1), 0, 10, 0.0, 0),
+            input("TM-A-01", "B", Some(2), 0, 11, 0.0, 0),
+        ];
+        assert!(matches!(
+            development_plan(&m, &pops, &none),
+            Err(GapError::PopulationDiffers { .. })
+        ));
+    }
+}
