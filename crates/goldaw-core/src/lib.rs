@@ -8,6 +8,7 @@
 pub mod access;
 pub mod cases;
 pub mod codes;
+pub mod disclosure;
 pub mod ids;
 pub mod interchange;
 pub mod names;
