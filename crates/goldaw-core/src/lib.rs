@@ -9,6 +9,7 @@ pub mod access;
 pub mod cases;
 pub mod codes;
 pub mod deadlines;
+pub mod disclosure;
 pub mod ids;
 pub mod instruments;
 pub mod interchange;
