@@ -1,0 +1,228 @@
+//! The case workflow through the JSON API alone, over real HTTP on 127.0.0.1, on every backend:
+//! a hotline call becomes a case, is allocated, screened critical and followed, with the
+//! workflow's refusals answered as 409 with the rule's code.
+
+use goldaw_core::codes::Role;
+use goldaw_store::testing::databases;
+use goldaw_store::users::NewUser;
+use goldaw_store::{Principal, Store};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A client with a bearer token for a new user.
+async fn client_for(store: &Store, base: &str, name: &str, role: Role, scope: &str) -> Client {
+    let op = Principal::system("test");
+    store
+        .add_user(
+            &op,
+            NewUser {
+                username: name.into(),
+                role,
+                scope: scope.parse().unwrap(),
+                sensitive: true,
+                unsuppressed: false,
+                password: "correct horse battery".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let token = store.create_token(&op, name).await.unwrap();
+    Client {
+        base: base.to_owned(),
+        token,
+        http: reqwest::Client::new(),
+    }
+}
+
+struct Client {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl Client {
+    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let url = format!("{}/api/v1{path}", self.base);
+        let mut req = match method {
+            "GET" => self.http.get(url),
+            "PUT" => self.http.put(url),
+            _ => self.http.post(url),
+        }
+        .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_hotline_call_through_the_api_alone() {
+    for db in databases().await {
+        let secrets = goldaw_store::crypto::Secrets::from_key([9u8; 32]);
+        let store = Store::open_with_secrets(&db.url, Some(secrets))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let hotline = client_for(&store, &base, "line", Role::Hotline, "TM").await;
+        let sup = client_for(&store, &base, "sup", Role::Supervisor, "TM-A-05").await;
+        let aman = client_for(&store, &base, "aman", Role::SocialWorker, "TM-A-05").await;
+        let provider = client_for(&store, &base, "prov", Role::Provider, "provider:PR1").await;
+
+        // The hotline registers the caller (a code name for now) and her referral.
+        let (status, person) = hotline
+            .send("POST", "/persons", Some(json!({"given_name": "Caller-7", "sex": "F", "admin_unit": "TM-A-05", "target_groups": ["woman_gbv"]})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{} {person}", db.backend);
+        let (status, case) = hotline
+            .send("POST", "/cases", Some(json!({
+                "person": person["id"], "admin_unit": "TM-A-05", "referral_source": "hotline",
+                "concern": "Threatened at home; a son of 9", "provisional_priority": "critical", "sensitive": true
+            })))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{case}");
+        let id = case["id"].as_str().unwrap().to_owned();
+        assert_eq!(case["status"], "referred");
+        assert_eq!(case["due"][0]["step"], "first_contact");
+        // Unknown fields and bad codes are refused with the field named.
+        let (status, err) = hotline
+            .send("POST", "/cases", Some(json!({"person": person["id"], "admin_unit": "TM-A-05", "referral_source": "pigeon"})))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("referral source"),
+            "{err}"
+        );
+
+        // A provider reads nothing of it.
+        let (status, _) = provider.send("GET", &format!("/cases/{id}"), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // The supervisor sees the allocation task and allocates.
+        let (_, tasks) = sup.send("GET", "/tasks", None).await;
+        assert!(
+            tasks
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["case_id"] == id.as_str() && t["kind"] == "allocate"),
+            "{tasks}"
+        );
+        let (status, case) = sup
+            .send(
+                "PUT",
+                &format!("/cases/{id}/allocation"),
+                Some(json!({"worker": "aman", "version": case["version"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{case}");
+        assert_eq!(case["worker"], "aman");
+
+        // Out of order: 409 with the rule's code; a stale version: 409 conflict.
+        let (status, err) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "approve_plan", "version": case["version"]})),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "a worker does not approve plans: {err}"
+        );
+        let (status, err) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "complete_holistic", "version": case["version"]})),
+            )
+            .await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("out_of_order")),
+            "{err}"
+        );
+        let v = case["version"].as_i64().unwrap();
+        let (_, case) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "start_initial", "version": v})),
+            )
+            .await;
+        assert_eq!(case["status"], "initial_assessment", "{case}");
+        let (status, err) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "complete_initial", "priority": "critical", "version": v})),
+            )
+            .await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("conflict")),
+            "{err}"
+        );
+        let (_, case) = aman
+            .send("POST", &format!("/cases/{id}/actions"), Some(json!({"action": "complete_initial", "priority": "critical", "version": case["version"]})))
+            .await;
+        assert_eq!(case["status"], "holistic_assessment", "{case}");
+        assert_eq!(case["priority"], "critical");
+
+        // A home visit, then the notes and the history.
+        let (status, note) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/notes"),
+                Some(json!({"kind": "home_visit", "text": "Safety plan made with her"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{note}");
+        let (_, notes) = sup.send("GET", &format!("/cases/{id}/notes"), None).await;
+        assert_eq!(notes[0]["text"], "Safety plan made with her");
+        let (_, events) = sup.send("GET", &format!("/cases/{id}/events"), None).await;
+        let actions: Vec<&str> = events
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["register", "allocate", "start_initial", "complete_initial"]
+        );
+
+        // The worker's caseload counts the case as intensive work.
+        let (_, loads) = aman.send("GET", "/caseload", None).await;
+        assert_eq!(loads[0]["intensive"], 1, "{loads}");
+        assert_eq!(loads[0]["norm_intensive"], 25);
+
+        // The OpenAPI document describes the case routes.
+        let doc: Value = reqwest::get(format!("{base}/api/openapi.json"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for path in [
+            "/api/v1/cases",
+            "/api/v1/cases/{id}/actions",
+            "/api/v1/tasks",
+            "/api/v1/caseload",
+        ] {
+            assert!(doc["paths"][path].is_object(), "{path} is documented");
+        }
+    }
+}
