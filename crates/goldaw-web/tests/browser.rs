@@ -289,3 +289,153 @@ async fn sign_in_wrong_password_language_switch_and_sign_out_in_chromium() {
     );
     browser.quit().await;
 }
+
+impl Driver {
+    /// Signs in through the form and waits for the home page.
+    async fn sign_in(&self, site: &str, username: &str, password: &str) {
+        self.goto(&format!("{site}/login")).await;
+        self.type_into("#username", username).await;
+        self.type_into("#password", password).await;
+        self.click("#sign-in").await;
+        self.find("#home-title").await;
+    }
+
+    async fn sign_out(&self) {
+        self.click("#sign-out").await;
+        self.find("#username").await;
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.cmd("GET", &format!("/element/{id}/text"), json!({}))
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_in_chromium() {
+    let Some(browser) = Driver::start().await else {
+        return;
+    };
+    let db = goldaw_store::testing::sqlite().await;
+    let key = goldaw_store::crypto::Secrets::from_key([5u8; 32]);
+    let store = goldaw_store::Store::open_with_secrets(&db.url, Some(key))
+        .await
+        .unwrap();
+    let op = Principal::system("test");
+    let password = "Gökdepe gala 1881";
+    for (name, role, scope) in [
+        ("line", Role::Hotline, "TM"),
+        ("sup", Role::Supervisor, "TM-A-05"),
+        ("aman", Role::SocialWorker, "TM-A-05"),
+    ] {
+        store
+            .add_user(
+                &op,
+                NewUser {
+                    username: name.into(),
+                    role,
+                    scope: scope.parse().unwrap(),
+                    sensitive: true,
+                    unsuppressed: false,
+                    password: password.into(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+
+    // The hotline operator takes an anonymous call from a woman at risk, in English.
+    browser.goto(&format!("{site}/login")).await;
+    browser.click("a[lang=en]").await;
+    browser.sign_in(&site, "line", password).await;
+    browser.goto(&format!("{site}/cases/new")).await;
+    browser.click("#anonymous").await;
+    browser.click("#sex option[value=F]").await;
+    browser.click("#admin_unit option[value=TM-A-05]").await;
+    browser
+        .type_into("#concern", "Her husband threatens her; a son of 9")
+        .await;
+    browser.click("#priority option[value=critical]").await;
+    browser.click("#sensitive").await;
+    browser.click("#register").await;
+    let number = browser.text("#case-number").await;
+    assert!(number.starts_with("A-05/"), "{number}");
+    assert_eq!(
+        browser.text_becomes("#case-priority", "Critical").await,
+        "Critical"
+    );
+    assert_eq!(
+        browser.text_becomes("#case-status", "Referred").await,
+        "Referred"
+    );
+    browser.sign_out().await;
+
+    // The supervisor finds it among the tasks and allocates it, seeing each worker's load.
+    browser.sign_in(&site, "sup", password).await;
+    browser.goto(&format!("{site}/tasks")).await;
+    assert!(browser.text("#tasks").await.contains(&number));
+    browser.click("#tasks a").await;
+    browser.click("#worker option[value=aman]").await;
+    browser.click("#allocate").await;
+    assert_eq!(browser.text_becomes("#case-worker", "aman").await, "aman");
+    browser.sign_out().await;
+
+    // The social worker makes first contact, screens the case critical and records a home visit.
+    browser.sign_in(&site, "aman", password).await;
+    browser.goto(&format!("{site}/tasks")).await;
+    let tasks = browser.text("#tasks").await;
+    assert!(tasks.contains("First contact"), "{tasks}");
+    browser.click("#tasks a").await;
+    browser.click("#action-start_initial").await;
+    assert_eq!(
+        browser
+            .text_becomes("#case-status", "Initial assessment")
+            .await,
+        "Initial assessment"
+    );
+    browser
+        .click("#priority-complete_initial option[value=critical]")
+        .await;
+    browser.click("#action-complete_initial").await;
+    assert_eq!(
+        browser
+            .text_becomes("#case-status", "Holistic assessment")
+            .await,
+        "Holistic assessment"
+    );
+    browser
+        .type_into("#note-text", "Home visit: safety plan agreed")
+        .await;
+    browser.click("#add-note").await;
+    assert!(browser
+        .text("#note-list")
+        .await
+        .contains("Home visit: safety plan agreed"));
+    let history = browser.text("#history").await;
+    assert!(
+        history
+            .contains("Complete the initial assessment: Initial assessment → Holistic assessment"),
+        "{history}"
+    );
+    // Out of order is not even offered: no plan approval on the page.
+    let offered = browser
+        .cmd(
+            "POST",
+            "/elements",
+            json!({"using": "css selector", "value": "#action-approve_plan"}),
+        )
+        .await;
+    assert_eq!(offered.as_array().map(Vec::len), Some(0));
+    // Her caseload counts one intensive case against the norm of 25.
+    browser.goto(&format!("{site}/caseload")).await;
+    let load = browser.text("#caseload").await;
+    assert!(load.contains("aman") && load.contains("1 / 25"), "{load}");
+    browser.quit().await;
+}
