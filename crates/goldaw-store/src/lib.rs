@@ -103,6 +103,11 @@ impl Store {
         &self.inner.db
     }
 
+    /// Whether the operator's key was given (case text and two-factor secrets need it).
+    pub fn has_secrets(&self) -> bool {
+        self.inner.secrets.is_some()
+    }
+
     pub(crate) fn secrets(&self, what: &str) -> StoreResult<&crypto::Secrets> {
         self.inner
             .secrets

@@ -10,7 +10,7 @@ use anyhow::Context;
 use goldaw_core::codes::Role;
 use goldaw_store::interchange::NoProgress;
 use goldaw_store::users::NewUser;
-use goldaw_store::Store;
+use goldaw_store::{Principal, Store};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -317,10 +317,121 @@ pub async fn load(store: &Store) -> anyhow::Result<String> {
             .await
             .with_context(|| format!("creating the demo account {username}"))?;
     }
+    if store.has_secrets() {
+        let n = workflow_cases(store).await?;
+        let _ = write!(line, "\ndemo cases in the workflow for demo-worker: {n}");
+    }
     let _ = write!(
         line,
         "\ndemo accounts (password {DEMO_PASSWORD}): {}",
         DEMO_USERS.map(|(u, ..)| u).join(", ")
     );
     Ok(line)
+}
+
+/// A few cases opened in goldaw itself (not imported) for the demo worker, at different steps of
+/// the workflow, so that the task list, the deadlines and the caseload show something. Skipped
+/// when the worker already has cases (the demo is loaded again).
+async fn workflow_cases(store: &Store) -> anyhow::Result<usize> {
+    use goldaw_core::codes::{Priority, ReferralSource};
+    use goldaw_core::workflow::CaseAction;
+    use goldaw_store::cases::{ActionRequest, CaseQuery, NewReferral, NoteKind};
+    use goldaw_store::people::PersonQuery;
+    let operator = crate::cli::operator_for_demo();
+    let users = store.list_users(&operator).await?;
+    let principal_of = |name: &str| -> anyhow::Result<Principal> {
+        let u = users
+            .iter()
+            .find(|u| u.username == name)
+            .with_context(|| format!("the demo account {name}"))?;
+        Ok(Principal::user(
+            u.id,
+            &u.username,
+            u.role,
+            u.scope.parse()?,
+            u.sensitive,
+        ))
+    };
+    let supervisor = principal_of("demo-supervisor")?;
+    let worker = principal_of("demo-worker")?;
+    let mine = CaseQuery {
+        mine: true,
+        limit: 1,
+        ..CaseQuery::default()
+    };
+    if !store.list_cases(&worker, &mine).await?.is_empty() {
+        return Ok(0);
+    }
+    // Searched as the worker: people she may be given (no sensitive records).
+    let people = store
+        .search_persons(
+            &worker,
+            &PersonQuery {
+                admin_unit: Some("TM-S-02".parse()?),
+                limit: 4,
+                ..PersonQuery::default()
+            },
+        )
+        .await?;
+    // (source, provisional priority, how many workflow steps to take)
+    let plans = [
+        (ReferralSource::Hotline, Some(Priority::Critical), 0),
+        (ReferralSource::School, None, 1),
+        (ReferralSource::BenefitsList, None, 2),
+        (ReferralSource::SelfReferral, None, 3),
+    ];
+    let mut n = 0;
+    for (person, (source, priority, steps)) in people.iter().zip(plans) {
+        let case = store
+            .register_referral(
+                &supervisor,
+                NewReferral {
+                    person: person.id,
+                    admin_unit: "TM-S-02".parse()?,
+                    referral_source: source,
+                    referrer: Some("demo".into()),
+                    concern: Some("A demo referral: no real person.".into()),
+                    provisional_priority: priority,
+                    sensitive: false,
+                    household_case: false,
+                },
+            )
+            .await?;
+        let mut case = store
+            .allocate_case(&supervisor, case.id, case.version, "demo-worker")
+            .await?;
+        let actions = [
+            CaseAction::StartInitial,
+            CaseAction::CompleteInitial,
+            CaseAction::CompleteHolistic,
+        ];
+        for action in actions.into_iter().take(steps) {
+            case = store
+                .act_on_case(
+                    &worker,
+                    case.id,
+                    ActionRequest {
+                        action,
+                        version: case.version,
+                        priority: Some(Priority::Support),
+                        reason: None,
+                        transfer_to: None,
+                    },
+                )
+                .await?;
+        }
+        if steps > 0 {
+            store
+                .add_case_note(
+                    &worker,
+                    case.id,
+                    NoteKind::HomeVisit,
+                    chrono::Utc::now(),
+                    "Demo home visit.",
+                )
+                .await?;
+        }
+        n += 1;
+    }
+    Ok(n)
 }
