@@ -668,3 +668,268 @@ async fn intake_finds_likely_duplicates_in_any_spelling_and_with_typos() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_with_outcomes() {
+    use goldaw_store::cases::{
+        ActionInput, GoalInput, GoalRating, GoalReviewInput, PlanInput, ReviewInput, ReviewKind,
+    };
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
+        let who = person(&store, &sup, "Aýna", "TM-A-01", "").await;
+        let case = store
+            .register_referral(&sup, referral(who, "TM-A-01"))
+            .await
+            .unwrap();
+        let mut case = store
+            .allocate_case(&sup, case.id, case.version, "aman")
+            .await
+            .unwrap();
+        for (action, priority) in [
+            (CaseAction::StartInitial, None),
+            (CaseAction::CompleteInitial, Some(Priority::Critical)),
+            (CaseAction::CompleteHolistic, None),
+        ] {
+            case = store
+                .act_on_case(
+                    &aman,
+                    case.id,
+                    ActionRequest {
+                        priority,
+                        ..act(action, case.version)
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let input = PlanInput {
+            goals: vec![
+                GoalInput {
+                    text: "I want to feel safe at home".into(),
+                    domain: Some("safety".into()),
+                },
+                GoalInput {
+                    text: "I want a job".into(),
+                    domain: Some("employment".into()),
+                },
+            ],
+            actions: vec![
+                ActionInput {
+                    goal: Some(0),
+                    who: "Psychologist".into(),
+                    what: "Weekly sessions".into(),
+                    due_on: None,
+                    service_code: Some("S10".into()),
+                },
+                ActionInput {
+                    goal: Some(1),
+                    who: "Employment office".into(),
+                    what: "Job search support".into(),
+                    due_on: None,
+                    service_code: Some("U_EMPLOY".into()),
+                },
+            ],
+        };
+        // Bad input is refused with the field named; nothing is written.
+        let bad = PlanInput {
+            actions: vec![ActionInput {
+                goal: Some(5),
+                ..input.actions[0].clone()
+            }],
+            ..input.clone()
+        };
+        let r = store.save_plan_draft(&aman, case.id, None, bad).await;
+        assert!(
+            matches!(&r, Err(StoreError::Invalid { field, .. }) if field == "actions[0].goal"),
+            "{r:?}"
+        );
+        assert!(store.case_plans(&aman, case.id).await.unwrap().is_empty());
+        let plan = store
+            .save_plan_draft(&aman, case.id, None, input.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            (plan.number, plan.status.as_str(), plan.goals.len()),
+            (1, "draft", 2)
+        );
+        assert_eq!(
+            plan.goals[0].text.as_deref(),
+            Some("I want to feel safe at home")
+        );
+        // Two people editing the same draft: the second gets a conflict.
+        let plan = store
+            .save_plan_draft(&aman, case.id, Some(plan.version), input.clone())
+            .await
+            .unwrap();
+        let r = store
+            .save_plan_draft(&sup, case.id, Some(plan.version - 1), input.clone())
+            .await;
+        assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
+        // Submission needs the person's agreement or views; disagreement needs the views.
+        assert!(matches!(
+            store.submit_plan(&aman, plan.id, plan.version).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        assert!(matches!(
+            store
+                .record_plan_agreement(&aman, plan.id, plan.version, false, None)
+                .await,
+            Err(StoreError::Invalid { .. })
+        ));
+        let plan = store
+            .record_plan_agreement(
+                &aman,
+                plan.id,
+                plan.version,
+                false,
+                Some("I do not want my husband told"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(plan.person_agrees, Some(false));
+        assert_eq!(
+            plan.person_views.as_deref(),
+            Some("I do not want my husband told")
+        );
+        let plan = store
+            .submit_plan(&aman, plan.id, plan.version)
+            .await
+            .unwrap();
+        assert_eq!(plan.status, "submitted");
+        assert!(store
+            .tasks(&sup)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.kind == TaskKind::ApprovePlan));
+        let case = store.case(&sup, case.id).await.unwrap();
+        let case = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApprovePlan, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::Active);
+        assert_eq!(case.due[0].step, Step::PlanReview);
+        let plan = store.plan(&sup, plan.id).await.unwrap();
+        assert_eq!(
+            (plan.status.as_str(), plan.approved_by.as_deref()),
+            ("approved", Some("sup"))
+        );
+
+        // A plan review rates every goal; follow-ups wait for closure.
+        let rate = |ratings: [GoalRating; 2]| -> Vec<GoalReviewInput> {
+            plan.goals
+                .iter()
+                .zip(ratings)
+                .map(|(g, rating)| GoalReviewInput {
+                    goal: g.id,
+                    rating,
+                    person_view: None,
+                })
+                .collect()
+        };
+        let partial = ReviewInput {
+            kind: Some(ReviewKind::PlanReview),
+            goals: rate([GoalRating::Partly, GoalRating::Partly])[..1].to_vec(),
+            ..ReviewInput::default()
+        };
+        assert!(matches!(
+            store.record_review(&aman, case.id, partial).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        let review = store
+            .record_review(
+                &aman,
+                case.id,
+                ReviewInput {
+                    kind: Some(ReviewKind::PlanReview),
+                    goals: rate([GoalRating::Partly, GoalRating::NotAchieved]),
+                    feels_safe: Some(6),
+                    ..ReviewInput::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(review.goals.len(), 2);
+        let follow = ReviewInput {
+            kind: Some(ReviewKind::FollowUpShort),
+            ..ReviewInput::default()
+        };
+        assert!(matches!(
+            store.record_review(&aman, case.id, follow.clone()).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        let r = store
+            .record_review(
+                &aman,
+                case.id,
+                ReviewInput {
+                    kind: Some(ReviewKind::PlanReview),
+                    goals: rate([GoalRating::Achieved, GoalRating::Achieved]),
+                    satisfaction: Some(11),
+                    ..ReviewInput::default()
+                },
+            )
+            .await;
+        assert!(matches!(r, Err(StoreError::Invalid { .. })), "{r:?}");
+
+        // Closing needs the closing review.
+        let case = store.case(&aman, case.id).await.unwrap();
+        assert!(case.last_review_at.is_some());
+        let case = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    reason: Some(ClosureReason::GoalsAchieved),
+                    ..act(CaseAction::RequestClosure, case.version)
+                },
+            )
+            .await
+            .unwrap();
+        let r = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApproveClosure, case.version))
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Refused(Refusal::ClosingReviewMissing))),
+            "{r:?}"
+        );
+        store
+            .record_review(
+                &aman,
+                case.id,
+                ReviewInput {
+                    kind: Some(ReviewKind::Closing),
+                    goals: rate([GoalRating::Achieved, GoalRating::Achieved]),
+                    living_at_home: Some(true),
+                    feels_safe: Some(9),
+                    satisfaction: Some(8),
+                    ..ReviewInput::default()
+                },
+            )
+            .await
+            .unwrap();
+        let case = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApproveClosure, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::Closed);
+        store.record_review(&aman, case.id, follow).await.unwrap();
+        let case = store.case(&aman, case.id).await.unwrap();
+        assert_eq!(
+            case.due.iter().map(|d| d.step).collect::<Vec<_>>(),
+            [Step::FollowUpLong],
+            "the short follow-up is done"
+        );
+        let reviews = store.case_reviews(&sup, case.id).await.unwrap();
+        assert_eq!(reviews.len(), 3);
+        assert_eq!(
+            reviews
+                .iter()
+                .filter(|r| r.kind == ReviewKind::Closing)
+                .count(),
+            1
+        );
+    }
+}

@@ -7,6 +7,14 @@
 //! number and codes to everyone in scope, and names and text only to principals with the
 //! sensitive permission. Free text is sealed with the operator's key, bound to its column and row.
 
+mod plans;
+mod reviews;
+
+pub use plans::{ActionInput, Goal, GoalInput, PlanAction, PlanInput, PlanRecord};
+pub use reviews::{
+    GoalRating, GoalReview, GoalReviewInput, IncomeChange, ReviewInput, ReviewKind, ReviewRecord,
+};
+
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
 use crate::people::require;
@@ -633,7 +641,24 @@ impl Store {
     async fn case_unaudited(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRecord> {
         let row = self.load_case_row(principal, id).await?;
         let facts = self.case_facts(&row).await?;
-        self.case_record(principal, row, &facts)
+        let follow_ups = self.follow_ups_done(&row).await?;
+        self.case_record(principal, row, &facts, follow_ups)
+    }
+
+    /// Whether the short and the long outcome follow-up were held since the case was closed.
+    async fn follow_ups_done(&self, row: &CaseRow) -> StoreResult<(bool, bool)> {
+        let Some(closed) = row.closed_at else {
+            return Ok((false, false));
+        };
+        let kinds: Vec<(String,)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT kind FROM reviews WHERE case_id = $1 AND created_at >= $2 AND kind IN ('follow_up_short', 'follow_up_long')")
+                .bind(row.id)
+                .bind(closed)
+                .fetch_all(pool)
+                .await?
+        });
+        let done = |k: &str| kinds.iter().any(|(kind,)| kind == k);
+        Ok((done("follow_up_short"), done("follow_up_long")))
     }
 
     fn case_record(
@@ -641,11 +666,16 @@ impl Store {
         principal: &Principal,
         row: CaseRow,
         facts: &CaseFacts,
+        (follow_up_short_done, follow_up_long_done): (bool, bool),
     ) -> StoreResult<CaseRecord> {
         let restricted = row.sensitive && !principal.sensitive;
         let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
         let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
-        let clocks = clocks_of(&row, status, priority);
+        let clocks = CaseClocks {
+            follow_up_short_done,
+            follow_up_long_done,
+            ..clocks_of(&row, status, priority)
+        };
         let due = self.deadlines().pending(&clocks, Utc::now());
         let actions = available_actions(status, facts)
             .into_iter()

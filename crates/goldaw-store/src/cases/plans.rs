@@ -1,0 +1,469 @@
+//! Individual support plans, made with the person: goals in their own words, actions (who, what,
+//! by when, which service), the person's agreement or their views when they disagree, submission
+//! and — through the case action `approve_plan` — the supervisor's approval. Each revision is a
+//! new numbered plan; earlier ones are kept.
+
+use super::{clean_text, corrupt, Store};
+use crate::audit::{append_audit, AuditEvent};
+use crate::error::{StoreError, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use goldaw_core::access::Principal;
+use goldaw_core::codes::CaseStatus;
+use goldaw_core::workflow::CaseAction;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Most goals and actions a plan holds: a plan people can follow, not a list of everything.
+pub const MAX_GOALS: usize = 20;
+pub const MAX_ACTIONS: usize = 60;
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoalInput {
+    /// In the person's own words.
+    pub text: String,
+    /// The assessment domain the goal answers, if any.
+    #[serde(default)]
+    pub domain: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionInput {
+    /// The goal it serves: its position in `goals`, from 0.
+    #[serde(default)]
+    pub goal: Option<usize>,
+    pub who: String,
+    pub what: String,
+    #[serde(default)]
+    pub due_on: Option<NaiveDate>,
+    /// A service this action refers to (a code of the catalogue).
+    #[serde(default)]
+    pub service_code: Option<String>,
+}
+
+/// A plan's content as the worker writes it with the person.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInput {
+    pub goals: Vec<GoalInput>,
+    #[serde(default)]
+    pub actions: Vec<ActionInput>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Goal {
+    pub id: Uuid,
+    pub position: i32,
+    pub domain: Option<String>,
+    /// `None` when withheld (a sensitive case, a reader without the permission).
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanAction {
+    pub id: Uuid,
+    pub goal_id: Option<Uuid>,
+    pub who: Option<String>,
+    pub what: Option<String>,
+    pub due_on: Option<NaiveDate>,
+    pub service_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PlanRecord {
+    pub id: Uuid,
+    pub case_id: Uuid,
+    /// 1 for the first plan, then one more per revision.
+    pub number: i32,
+    /// draft, submitted, approved or superseded.
+    pub status: String,
+    pub version: i32,
+    /// `None` not yet asked; `Some(false)` disagrees (their views recorded).
+    pub person_agrees: Option<bool>,
+    pub person_views: Option<String>,
+    pub agreed_on: Option<NaiveDate>,
+    pub author: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub goals: Vec<Goal>,
+    pub actions: Vec<PlanAction>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PlanRow {
+    id: Uuid,
+    case_id: Uuid,
+    number: i32,
+    status: String,
+    version: i32,
+    person_agrees: Option<bool>,
+    person_views_sealed: Option<Vec<u8>>,
+    agreed_on: Option<NaiveDate>,
+    author: String,
+    approved_by: Option<String>,
+    approved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct GoalRow {
+    id: Uuid,
+    position: i32,
+    domain: Option<String>,
+    goal_sealed: Vec<u8>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ActionRow {
+    id: Uuid,
+    goal_id: Option<Uuid>,
+    who_sealed: Vec<u8>,
+    what_sealed: Vec<u8>,
+    due_on: Option<NaiveDate>,
+    service_code: Option<String>,
+}
+
+const SELECT_PLAN: &str = "SELECT id, case_id, number, status, version, person_agrees,
+    person_views_sealed, agreed_on, author, approved_by, approved_at FROM support_plans";
+
+fn required(field: &str, text: &str) -> StoreResult<String> {
+    clean_text(field, Some(text))?.ok_or_else(|| StoreError::invalid(field, "may not be empty"))
+}
+
+impl Store {
+    /// Writes the plan the worker is making with the person: the case's draft is replaced (if
+    /// nobody changed it since `version`), or a new numbered draft is started.
+    pub async fn save_plan_draft(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+        version: Option<i32>,
+        input: PlanInput,
+    ) -> StoreResult<PlanRecord> {
+        let row = self.load_case_row(principal, case_id).await?;
+        self.may_act(principal, &row, CaseAction::CompleteHolistic)?;
+        let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
+        if !matches!(status, CaseStatus::SupportPlan) {
+            return Err(StoreError::invalid(
+                "plan",
+                format!(
+                    "a support plan is made after the holistic assessment; the case is '{status}'"
+                ),
+            ));
+        }
+        if input.goals.is_empty() || input.goals.len() > MAX_GOALS {
+            return Err(StoreError::invalid(
+                "goals",
+                format!("a plan needs 1 to {MAX_GOALS} goals"),
+            ));
+        }
+        if input.actions.len() > MAX_ACTIONS {
+            return Err(StoreError::invalid(
+                "actions",
+                format!("at most {MAX_ACTIONS} actions"),
+            ));
+        }
+        let catalogue = self.catalogue();
+        let mut goals = Vec::with_capacity(input.goals.len());
+        for (i, g) in input.goals.iter().enumerate() {
+            goals.push((
+                Uuid::now_v7(),
+                required(&format!("goals[{i}].text"), &g.text)?,
+                g.domain.clone(),
+            ));
+        }
+        let mut actions = Vec::with_capacity(input.actions.len());
+        for (i, a) in input.actions.iter().enumerate() {
+            let goal_id = match a.goal {
+                None => None,
+                Some(n) => Some(goals.get(n).map(|g| g.0).ok_or_else(|| {
+                    StoreError::invalid(
+                        &format!("actions[{i}].goal"),
+                        format!("there is no goal {n} (goals count from 0)"),
+                    )
+                })?),
+            };
+            if let Some(code) = &a.service_code {
+                if catalogue.services.iter().all(|s| &s.code != code) {
+                    return Err(StoreError::invalid(
+                        &format!("actions[{i}].service_code"),
+                        format!("'{code}' is not a service of the catalogue"),
+                    ));
+                }
+            }
+            actions.push((
+                Uuid::now_v7(),
+                goal_id,
+                required(&format!("actions[{i}].who"), &a.who)?,
+                required(&format!("actions[{i}].what"), &a.what)?,
+                a.due_on,
+                a.service_code.clone(),
+            ));
+        }
+        let existing: Option<PlanRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&format!("{SELECT_PLAN} WHERE case_id = $1 AND status = 'draft'"))
+                .bind(case_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        let now = Utc::now();
+        let plan_id = existing.as_ref().map_or_else(Uuid::now_v7, |p| p.id);
+        if let Some(p) = &existing {
+            if version != Some(p.version) {
+                return Err(StoreError::Conflict {
+                    expected: version.unwrap_or(0),
+                    actual: p.version,
+                });
+            }
+        }
+        let mut sealed_goals = Vec::new();
+        for (id, text, domain) in &goals {
+            let sealed = self.seal_text(Some(text), &format!("plan_goals.goal:{id}"))?;
+            sealed_goals.push((*id, sealed, domain.clone()));
+        }
+        let mut sealed_actions = Vec::new();
+        for (id, goal, who, what, due, service) in &actions {
+            sealed_actions.push((
+                *id,
+                *goal,
+                self.seal_text(Some(who), &format!("plan_actions.who:{id}"))?,
+                self.seal_text(Some(what), &format!("plan_actions.what:{id}"))?,
+                *due,
+                service.clone(),
+            ));
+        }
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("plan.save", "case", case_id).with_detail(format!("plan {plan_id}")));
+            match &existing {
+                Some(p) => {
+                    let updated = sqlx::query("UPDATE support_plans SET version = version + 1, updated_at = $1, person_agrees = NULL,
+                                                 person_views_sealed = NULL, agreed_on = NULL WHERE id = $2 AND version = $3")
+                        .bind(now).bind(plan_id).bind(p.version).execute(&mut *tx).await?;
+                    if updated.rows_affected() != 1 {
+                        return Err(StoreError::Conflict { expected: p.version, actual: p.version + 1 });
+                    }
+                    sqlx::query("DELETE FROM plan_actions WHERE plan_id = $1").bind(plan_id).execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM plan_goals WHERE plan_id = $1").bind(plan_id).execute(&mut *tx).await?;
+                }
+                None => {
+                    let (last,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(MAX(number), 0) AS BIGINT) FROM support_plans WHERE case_id = $1")
+                        .bind(case_id).fetch_one(&mut *tx).await?;
+                    sqlx::query("INSERT INTO support_plans (id, case_id, number, status, author, version, created_at, updated_at)
+                                 VALUES ($1, $2, $3, 'draft', $4, 1, $5, $5)")
+                        .bind(plan_id).bind(case_id).bind(last + 1).bind(&principal.actor).bind(now)
+                        .execute(&mut *tx).await?;
+                }
+            }
+            for (position, (id, sealed, domain)) in sealed_goals.iter().enumerate() {
+                sqlx::query("INSERT INTO plan_goals (id, plan_id, position, domain, goal_sealed) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id).bind(plan_id).bind(position as i64).bind(domain.as_deref()).bind(sealed.as_deref())
+                    .execute(&mut *tx).await?;
+            }
+            for (position, (id, goal, who, what, due, service)) in sealed_actions.iter().enumerate() {
+                sqlx::query("INSERT INTO plan_actions (id, plan_id, goal_id, position, who_sealed, what_sealed, due_on, service_code)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                    .bind(id).bind(plan_id).bind(goal).bind(position as i64).bind(who.as_deref()).bind(what.as_deref())
+                    .bind(due).bind(service.as_deref())
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        self.plan(principal, plan_id).await
+    }
+
+    /// Records whether the person agrees with the draft, and their views in their words (needed
+    /// when they disagree).
+    pub async fn record_plan_agreement(
+        &self,
+        principal: &Principal,
+        plan_id: Uuid,
+        version: i32,
+        agrees: bool,
+        views: Option<&str>,
+    ) -> StoreResult<PlanRecord> {
+        let plan = self
+            .plan_for_write(principal, plan_id, version, "draft")
+            .await?;
+        let views = clean_text("person_views", views)?;
+        if !agrees && views.is_none() {
+            return Err(StoreError::invalid(
+                "person_views",
+                "when the person disagrees, write their views in their words",
+            ));
+        }
+        let sealed = self.seal_text(
+            views.as_deref(),
+            &format!("support_plans.person_views:{plan_id}"),
+        )?;
+        let now = Utc::now();
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("plan.agreement", "case", plan.case_id).with_detail(if agrees { "agrees" } else { "disagrees" }));
+            let updated = sqlx::query("UPDATE support_plans SET person_agrees = $1, person_views_sealed = $2, agreed_on = $3,
+                                         version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6")
+                .bind(agrees).bind(sealed).bind(goldaw_core::deadlines::local_date(now)).bind(now).bind(plan_id).bind(version)
+                .execute(&mut *tx).await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: version, actual: version + 1 });
+            }
+            tx.commit().await?;
+        });
+        self.plan(principal, plan_id).await
+    }
+
+    /// Submits the draft for the supervisor's approval; the person's agreement or views must be
+    /// recorded first.
+    pub async fn submit_plan(
+        &self,
+        principal: &Principal,
+        plan_id: Uuid,
+        version: i32,
+    ) -> StoreResult<PlanRecord> {
+        let plan = self
+            .plan_for_write(principal, plan_id, version, "draft")
+            .await?;
+        if plan.person_agrees.is_none() {
+            return Err(StoreError::invalid(
+                "person_agrees",
+                "record whether the person agrees with the plan before submitting it",
+            ));
+        }
+        let now = Utc::now();
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("plan.submit", "case", plan.case_id));
+            let updated = sqlx::query("UPDATE support_plans SET status = 'submitted', submitted_at = $1, version = version + 1, updated_at = $1
+                                       WHERE id = $2 AND version = $3 AND status = 'draft'")
+                .bind(now).bind(plan_id).bind(version)
+                .execute(&mut *tx).await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: version, actual: version + 1 });
+            }
+            tx.commit().await?;
+        });
+        self.plan(principal, plan_id).await
+    }
+
+    /// The plan in `status` at `version`, for a change by the case's worker or a supervisor.
+    async fn plan_for_write(
+        &self,
+        principal: &Principal,
+        plan_id: Uuid,
+        version: i32,
+        status: &str,
+    ) -> StoreResult<PlanRecord> {
+        let plan = self.plan(principal, plan_id).await?;
+        let row = self.load_case_row(principal, plan.case_id).await?;
+        self.may_act(principal, &row, CaseAction::CompleteHolistic)?;
+        if plan.version != version {
+            return Err(StoreError::Conflict {
+                expected: version,
+                actual: plan.version,
+            });
+        }
+        if plan.status != status {
+            return Err(StoreError::invalid(
+                "plan",
+                format!("the plan is {}, not {status}", plan.status),
+            ));
+        }
+        Ok(plan)
+    }
+
+    /// One plan with its goals and actions (text withheld on sensitive cases without the permission).
+    pub async fn plan(&self, principal: &Principal, plan_id: Uuid) -> StoreResult<PlanRecord> {
+        let row: Option<PlanRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&format!("{SELECT_PLAN} WHERE id = $1")).bind(plan_id).fetch_optional(pool).await?
+        });
+        let row = row.ok_or(StoreError::NotFound)?;
+        // Scope: the plan is visible exactly when its case is.
+        let case = self.load_case_row(principal, row.case_id).await?;
+        let restricted = case.sensitive && !principal.sensitive;
+        self.plan_record(row, restricted).await
+    }
+
+    /// The case's plans, newest first.
+    pub async fn case_plans(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+    ) -> StoreResult<Vec<PlanRecord>> {
+        let case = self.load_case_row(principal, case_id).await?;
+        let restricted = case.sensitive && !principal.sensitive;
+        let rows: Vec<PlanRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&format!("{SELECT_PLAN} WHERE case_id = $1 ORDER BY number DESC")).bind(case_id).fetch_all(pool).await?
+        });
+        let mut plans = Vec::with_capacity(rows.len());
+        for row in rows {
+            plans.push(self.plan_record(row, restricted).await?);
+        }
+        self.audit(
+            principal,
+            AuditEvent::on("plan.read", "case", case_id)
+                .with_detail(format!("{} plans", plans.len())),
+        )
+        .await?;
+        Ok(plans)
+    }
+
+    async fn plan_record(&self, row: PlanRow, restricted: bool) -> StoreResult<PlanRecord> {
+        let (goals, actions): (Vec<GoalRow>, Vec<ActionRow>) = with_db!(self.db(), pool => {
+            (
+                sqlx::query_as("SELECT id, position, domain, goal_sealed FROM plan_goals WHERE plan_id = $1 ORDER BY position")
+                    .bind(row.id).fetch_all(pool).await?,
+                sqlx::query_as("SELECT id, goal_id, who_sealed, what_sealed, due_on, service_code FROM plan_actions WHERE plan_id = $1 ORDER BY position")
+                    .bind(row.id).fetch_all(pool).await?,
+            )
+        });
+        let open = |sealed: &[u8], context: String| -> StoreResult<Option<String>> {
+            if restricted {
+                Ok(None)
+            } else {
+                self.open_text(Some(sealed), &context)
+            }
+        };
+        Ok(PlanRecord {
+            goals: goals
+                .into_iter()
+                .map(|g| {
+                    Ok(Goal {
+                        id: g.id,
+                        position: g.position,
+                        domain: g.domain,
+                        text: open(&g.goal_sealed, format!("plan_goals.goal:{}", g.id))?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            actions: actions
+                .into_iter()
+                .map(|a| {
+                    Ok(PlanAction {
+                        id: a.id,
+                        goal_id: a.goal_id,
+                        who: open(&a.who_sealed, format!("plan_actions.who:{}", a.id))?,
+                        what: open(&a.what_sealed, format!("plan_actions.what:{}", a.id))?,
+                        due_on: a.due_on,
+                        service_code: a.service_code,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+            person_views: match (&row.person_views_sealed, restricted) {
+                (Some(s), false) => {
+                    self.open_text(Some(s), &format!("support_plans.person_views:{}", row.id))?
+                }
+                _ => None,
+            },
+            id: row.id,
+            case_id: row.case_id,
+            number: row.number,
+            status: row.status,
+            version: row.version,
+            person_agrees: row.person_agrees,
+            agreed_on: row.agreed_on,
+            author: row.author,
+            approved_by: row.approved_by,
+            approved_at: row.approved_at,
+        })
+    }
+}
