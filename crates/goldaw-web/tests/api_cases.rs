@@ -209,6 +209,91 @@ async fn a_hotline_call_through_the_api_alone() {
         assert_eq!(loads[0]["intensive"], 1, "{loads}");
         assert_eq!(loads[0]["norm_intensive"], 25);
 
+        // The holistic assessment done, a plan is made with her, agreed, submitted and approved.
+        let (_, case) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "complete_holistic", "version": case["version"]})),
+            )
+            .await;
+        assert_eq!(case["status"], "support_plan", "{case}");
+        let (status, plan) = aman
+            .send("PUT", &format!("/cases/{id}/plans/draft"), Some(json!({
+                "goals": [{"text": "Feel safe at home", "domain": "safety"}, {"text": "A job", "domain": "employment"},
+                          {"text": "My son at school", "domain": "education"}],
+                "actions": [
+                    {"goal": 0, "who": "Psychologist", "what": "Weekly sessions", "service_code": "S10"},
+                    {"goal": 0, "who": "Legal aid", "what": "Protection order", "service_code": "S06"},
+                    {"goal": 1, "who": "Employment office", "what": "Job search", "service_code": "U_EMPLOY"},
+                    {"goal": 2, "who": "School", "what": "A place for her son", "service_code": "U_EDU", "due_on": "2027-01-10"}
+                ]
+            })))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{plan}");
+        let pid = plan["id"].as_str().unwrap().to_owned();
+        let (status, err) = aman
+            .send(
+                "POST",
+                &format!("/plans/{pid}/submit"),
+                Some(json!({"version": plan["version"]})),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "agreement first: {err}"
+        );
+        let (_, plan) = aman
+            .send(
+                "POST",
+                &format!("/plans/{pid}/agreement"),
+                Some(json!({"version": plan["version"], "agrees": true})),
+            )
+            .await;
+        let (_, plan) = aman
+            .send(
+                "POST",
+                &format!("/plans/{pid}/submit"),
+                Some(json!({"version": plan["version"]})),
+            )
+            .await;
+        assert_eq!(plan["status"], "submitted", "{plan}");
+        let (_, case) = sup.send("GET", &format!("/cases/{id}"), None).await;
+        let (_, case) = sup
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "approve_plan", "version": case["version"]})),
+            )
+            .await;
+        assert_eq!(case["status"], "active", "{case}");
+
+        // A review records outcomes; the closing review comes before the closure.
+        let goals: Vec<Value> = plan["goals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| json!({"goal": g["id"], "rating": "achieved"}))
+            .collect();
+        let (status, review) = aman
+            .send("POST", &format!("/cases/{id}/reviews"), Some(json!({"kind": "closing", "goals": goals, "living_at_home": true, "feels_safe": 9, "satisfaction": 8})))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{review}");
+        let (_, case) = aman.send("POST", &format!("/cases/{id}/actions"), Some(json!({"action": "request_closure", "reason": "goals_achieved", "version": case["version"]}))).await;
+        let (_, case) = sup
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "approve_closure", "version": case["version"]})),
+            )
+            .await;
+        assert_eq!(
+            (case["status"].as_str(), case["closure_reason"].as_str()),
+            (Some("closed"), Some("goals_achieved")),
+            "{case}"
+        );
+
         // The OpenAPI document describes the case routes.
         let doc: Value = reqwest::get(format!("{base}/api/openapi.json"))
             .await

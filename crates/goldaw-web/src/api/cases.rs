@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use goldaw_core::codes::CaseStatus;
 use goldaw_store::cases::{
     ActionRequest, CaseEvent, CaseNote, CaseQuery, CaseRecord, CaseSummary, NewReferral, NoteKind,
-    Task, WorkerLoad,
+    PlanInput, PlanRecord, ReviewInput, ReviewRecord, Task, WorkerLoad,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -26,6 +26,11 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/allocation", put(allocate))
         .route("/cases/{id}/notes", get(notes).post(add_note))
         .route("/cases/{id}/events", get(events))
+        .route("/cases/{id}/plans", get(plans))
+        .route("/cases/{id}/plans/draft", put(save_draft))
+        .route("/plans/{id}/agreement", post(agreement))
+        .route("/plans/{id}/submit", post(submit))
+        .route("/cases/{id}/reviews", get(reviews).post(add_review))
         .route("/tasks", get(tasks))
         .route("/caseload", get(caseload))
 }
@@ -216,4 +221,122 @@ pub async fn caseload(
     Caller(principal): Caller,
 ) -> Result<Json<Vec<WorkerLoad>>, ApiError> {
     Ok(Json(state.store.caseloads(&principal).await?))
+}
+
+/// The case's support plans, newest first (earlier versions kept).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/plans", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<PlanRecord>), (status = 404, body = ErrorBody)))]
+pub async fn plans(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<Vec<PlanRecord>>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.case_plans(&principal, id).await?))
+}
+
+/// A draft plan and the version it was read at (absent for a new draft).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DraftBody {
+    pub version: Option<i32>,
+    #[serde(flatten)]
+    pub plan: PlanInput,
+}
+
+/// Write the draft support plan made with the person (replaces the case's draft).
+#[utoipa::path(put, path = "/api/v1/cases/{id}/plans/draft", tag = "cases", params(("id" = Uuid, Path)), request_body = DraftBody,
+    responses((status = 200, body = PlanRecord), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_draft(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<DraftBody>, JsonRejection>,
+) -> Result<Json<PlanRecord>, ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    Ok(Json(
+        state
+            .store
+            .save_plan_draft(&principal, id, body.version, body.plan)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agreement {
+    pub version: i32,
+    pub agrees: bool,
+    /// The person's views in their words; required when they disagree.
+    pub views: Option<String>,
+}
+
+/// Record whether the person agrees with the draft plan.
+#[utoipa::path(post, path = "/api/v1/plans/{id}/agreement", tag = "cases", params(("id" = Uuid, Path)), request_body = Agreement,
+    responses((status = 200, body = PlanRecord), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn agreement(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<Agreement>, JsonRejection>,
+) -> Result<Json<PlanRecord>, ApiError> {
+    let Path(id) = id?;
+    let Json(b) = body?;
+    Ok(Json(
+        state
+            .store
+            .record_plan_agreement(&principal, id, b.version, b.agrees, b.views.as_deref())
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Versioned {
+    pub version: i32,
+}
+
+/// Submit the draft for the supervisor's approval (the case action `approve_plan`).
+#[utoipa::path(post, path = "/api/v1/plans/{id}/submit", tag = "cases", params(("id" = Uuid, Path)), request_body = Versioned,
+    responses((status = 200, body = PlanRecord), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<Versioned>, JsonRejection>,
+) -> Result<Json<PlanRecord>, ApiError> {
+    let Path(id) = id?;
+    let Json(b) = body?;
+    Ok(Json(
+        state.store.submit_plan(&principal, id, b.version).await?,
+    ))
+}
+
+/// The case's reviews and outcome follow-ups, newest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/reviews", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<ReviewRecord>), (status = 404, body = ErrorBody)))]
+pub async fn reviews(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<Vec<ReviewRecord>>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.case_reviews(&principal, id).await?))
+}
+
+/// Record a plan review, the closing review or an outcome follow-up.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reviews", tag = "cases", params(("id" = Uuid, Path)), request_body = ReviewInput,
+    responses((status = 201, body = ReviewRecord), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_review(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<ReviewInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<ReviewRecord>), ApiError> {
+    let Path(id) = id?;
+    let Json(b) = body?;
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.record_review(&principal, id, b).await?),
+    ))
 }
