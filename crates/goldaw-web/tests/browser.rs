@@ -433,9 +433,102 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
         )
         .await;
     assert_eq!(offered.as_array().map(Vec::len), Some(0));
+    let case_url = browser.url().await;
     // Her caseload counts one intensive case against the norm of 25.
     browser.goto(&format!("{site}/caseload")).await;
     let load = browser.text("#caseload").await;
     assert!(load.contains("aman") && load.contains("1 / 25"), "{load}");
+
+    // The holistic assessment done with her, the plan is written with her goals and agreed.
+    browser.goto(&case_url).await;
+    browser.click("#action-complete_holistic").await;
+    assert_eq!(
+        browser.text_becomes("#case-status", "Support plan").await,
+        "Support plan"
+    );
+    browser
+        .type_into(
+            "#plan-goals-text",
+            "I want to feel safe at home\nA school place for my son",
+        )
+        .await;
+    browser
+        .type_into(
+            "#plan-actions-text",
+            "Psychologist | Weekly sessions | | S10\nLegal aid | Protection order | | S06\nSchool | A place for her son | 2027-01-10 | U_EDU",
+        )
+        .await;
+    browser.click("#save-plan").await;
+    assert!(browser
+        .text("#plan-goals")
+        .await
+        .contains("A school place for my son"));
+    assert!(browser
+        .text("#plan-actions")
+        .await
+        .contains("Legal aid — Protection order [S06]"));
+    browser.click("#agrees-yes").await;
+    browser.click("#record-agreement").await;
+    assert_eq!(
+        browser
+            .text_becomes("#plan-agreement", "The person agrees with the plan")
+            .await,
+        "The person agrees with the plan"
+    );
+    browser.click("#submit-plan").await;
+    assert_eq!(
+        browser
+            .text_becomes("#plan-status", "Submitted for approval")
+            .await,
+        "Submitted for approval"
+    );
+    browser.sign_out().await;
+
+    // The supervisor approves the plan: support starts.
+    browser.sign_in(&site, "sup", password).await;
+    browser.goto(&case_url).await;
+    browser.click("#action-approve_plan").await;
+    assert_eq!(
+        browser.text_becomes("#case-status", "Active support").await,
+        "Active support"
+    );
+    browser.sign_out().await;
+
+    // The worker records the closing review with outcomes and asks to close; the supervisor closes.
+    browser.sign_in(&site, "aman", password).await;
+    browser.goto(&case_url).await;
+    browser.click("#review-kind option[value=closing]").await;
+    let ratings = browser
+        .cmd(
+            "POST",
+            "/elements",
+            json!({"using": "css selector", "value": "select[id^=rating-] option[value=achieved]"}),
+        )
+        .await;
+    for option in ratings.as_array().unwrap() {
+        let id = option[ELEMENT].as_str().unwrap();
+        browser
+            .cmd("POST", &format!("/element/{id}/click"), json!({}))
+            .await;
+    }
+    browser.type_into("#feels_safe", "9").await;
+    browser.click("#add-review").await;
+    assert!(browser
+        .text("#review-list")
+        .await
+        .contains("Closing review"));
+    browser
+        .click("#reason-request_closure option[value=goals_achieved]")
+        .await;
+    browser.click("#action-request_closure").await;
+    assert!(browser.text("#pending").await.contains("Goals achieved"));
+    browser.sign_out().await;
+    browser.sign_in(&site, "sup", password).await;
+    browser.goto(&case_url).await;
+    browser.click("#action-approve_closure").await;
+    assert_eq!(
+        browser.text_becomes("#case-status", "Closed").await,
+        "Closed"
+    );
     browser.quit().await;
 }

@@ -38,6 +38,10 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/cases/{id}/action"),
     ("post", "/cases/{id}/allocate"),
     ("post", "/cases/{id}/notes"),
+    ("post", "/cases/{id}/plan"),
+    ("post", "/cases/{id}/plan/agreement"),
+    ("post", "/cases/{id}/plan/submit"),
+    ("post", "/cases/{id}/reviews"),
     ("get", "/tasks"),
     ("get", "/caseload"),
 ];

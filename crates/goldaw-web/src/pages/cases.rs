@@ -21,7 +21,10 @@ use goldaw_core::deadlines::{Due, LOCAL_OFFSET};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::people::PersonData;
 use goldaw_core::workflow::{CaseAction, ClosureReason};
-use goldaw_store::cases::{ActionRequest, Candidate, CaseQuery, NewReferral, NoteKind, TaskKind};
+use goldaw_store::cases::{
+    ActionInput, ActionRequest, Candidate, CaseQuery, GoalInput, GoalRating, GoalReviewInput,
+    NewReferral, NoteKind, PlanInput, ReviewInput, ReviewKind, TaskKind,
+};
 use goldaw_store::StoreError;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -34,6 +37,10 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/action", post(case_action))
         .route("/cases/{id}/allocate", post(allocate))
         .route("/cases/{id}/notes", post(add_note))
+        .route("/cases/{id}/plan", post(save_plan))
+        .route("/cases/{id}/plan/agreement", post(plan_agreement))
+        .route("/cases/{id}/plan/submit", post(plan_submit))
+        .route("/cases/{id}/reviews", post(add_review))
         .route("/tasks", get(tasks))
         .route("/caseload", get(caseload))
 }
@@ -563,6 +570,32 @@ struct CasePage {
     notes: Vec<NoteView>,
     events: Vec<EventView>,
     pending: Option<String>,
+    plan: Option<PlanView>,
+    may_edit_plan: bool,
+    status_closed: bool,
+    plan_goals_text: String,
+    plan_actions_text: String,
+    review_kinds: Vec<Choice>,
+    ratings: Vec<Choice>,
+    reviews: Vec<ReviewView>,
+}
+
+struct PlanView {
+    id: Uuid,
+    number: i32,
+    status: String,
+    draft: bool,
+    version: i32,
+    agreement: String,
+    views: String,
+    goals: Vec<(Uuid, String)>,
+    actions: Vec<String>,
+}
+
+struct ReviewView {
+    kind: String,
+    held_on: String,
+    summary: String,
 }
 
 async fn case_page(
@@ -595,6 +628,101 @@ async fn case_page(
         Ok(e) => e,
         Err(e) => return refusal(&signed, e),
     };
+    let (plans, reviews) = match (
+        state.store.case_plans(p, id).await,
+        state.store.case_reviews(p, id).await,
+    ) {
+        (Ok(pl), Ok(r)) => (pl, r),
+        (Err(e), _) | (_, Err(e)) => return refusal(&signed, e),
+    };
+    let withheld = || t.t("restricted-text");
+    let plan = plans.first().map(|pl| PlanView {
+        id: pl.id,
+        number: pl.number,
+        status: t.t(&format!("plan-status-{}", pl.status)),
+        draft: pl.status == "draft",
+        version: pl.version,
+        agreement: match pl.person_agrees {
+            None => t.t("plan-agreement-unasked"),
+            Some(true) => t.t("plan-agrees"),
+            Some(false) => t.t("plan-disagrees"),
+        },
+        views: pl.person_views.clone().unwrap_or_default(),
+        goals: pl
+            .goals
+            .iter()
+            .map(|g| (g.id, g.text.clone().unwrap_or_else(withheld)))
+            .collect(),
+        actions: pl
+            .actions
+            .iter()
+            .map(|a| {
+                let mut line = format!(
+                    "{} — {}",
+                    a.who.clone().unwrap_or_else(withheld),
+                    a.what.clone().unwrap_or_else(withheld)
+                );
+                if let Some(d) = a.due_on {
+                    line.push_str(&format!(" — {d}"));
+                }
+                if let Some(code) = &a.service_code {
+                    line.push_str(&format!(" [{code}]"));
+                }
+                line
+            })
+            .collect(),
+    });
+    let draft = plans.iter().find(|pl| pl.status == "draft");
+    let plan_goals_text = draft
+        .map(|pl| {
+            pl.goals
+                .iter()
+                .filter_map(|g| g.text.clone())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let plan_actions_text = draft
+        .map(|pl| {
+            pl.actions
+                .iter()
+                .map(|a| {
+                    let mut l = format!(
+                        "{} | {}",
+                        a.who.clone().unwrap_or_default(),
+                        a.what.clone().unwrap_or_default()
+                    );
+                    l.push_str(&format!(
+                        " | {}",
+                        a.due_on.map(|d| d.to_string()).unwrap_or_default()
+                    ));
+                    l.push_str(&format!(
+                        " | {}",
+                        a.service_code.clone().unwrap_or_default()
+                    ));
+                    l
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    let reviews: Vec<ReviewView> = reviews
+        .iter()
+        .map(|r| ReviewView {
+            kind: t.t(&format!("review-{}", r.kind.as_str())),
+            held_on: r.held_on.to_string(),
+            summary: r
+                .goals
+                .iter()
+                .map(|g| t.t(&format!("rating-{}", g.rating.as_str())))
+                .chain(
+                    r.feels_safe
+                        .map(|v| t.t_with("review-feels-safe", &[("count", v.into())])),
+                )
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+        .collect();
     let unit_code: Option<AdminUnitCode> = case.admin_unit.parse().ok();
     let workers = match (
         &unit_code,
@@ -758,6 +886,31 @@ async fn case_page(
             })
             .collect(),
         pending,
+        status_closed: case.status == CaseStatus::Closed
+            && (p.may(Permission::ApproveCases) || case.worker_user_id == p.user_id),
+        may_edit_plan: case.status == CaseStatus::SupportPlan
+            && !case.restricted
+            && (p.may(Permission::ApproveCases) || case.worker_user_id == p.user_id),
+        plan,
+        plan_goals_text,
+        plan_actions_text,
+        review_kinds: choices(
+            ReviewKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), t.t(&format!("review-{}", k.as_str())))),
+            if case.status == CaseStatus::Closed {
+                "follow_up_short"
+            } else {
+                "plan_review"
+            },
+        ),
+        ratings: choices(
+            ["achieved", "partly", "not_achieved"]
+                .iter()
+                .map(|r| (*r, t.t(&format!("rating-{r}")))),
+            "",
+        ),
+        reviews,
         t: t.clone_lang(),
     };
     render(page)
@@ -999,4 +1152,214 @@ async fn caseload(State(state): State<AppState>, signed: Signed) -> Response {
         norm_monitored: NORM_MONITORED,
         norm_year: NORM_PER_YEAR,
     })
+}
+
+#[derive(Deserialize)]
+struct PlanForm {
+    #[serde(default)]
+    version: Option<i32>,
+    /// One goal per line, in the person's words.
+    goals: String,
+    /// One action per line: who | what | due date | service code (the last two may be empty).
+    #[serde(default)]
+    actions: String,
+}
+
+/// Reads the plan form's lines; `Err` names the line that could not be read.
+fn plan_input(form: &PlanForm, t: &Translator) -> Result<PlanInput, String> {
+    let goals = form
+        .goals
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|text| GoalInput {
+            text: text.to_owned(),
+            domain: None,
+        })
+        .collect();
+    let mut actions = Vec::new();
+    for (n, line) in form
+        .actions
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let bad = || {
+            t.t_with(
+                "plan-action-line-bad",
+                &[("number", (n + 1).to_string().into())],
+            )
+        };
+        let (who, what) = match (parts.first(), parts.get(1)) {
+            (Some(w), Some(x)) if !w.is_empty() && !x.is_empty() => (w.to_string(), x.to_string()),
+            _ => return Err(bad()),
+        };
+        let due_on = match parts.get(2).copied().unwrap_or("") {
+            "" => None,
+            d => Some(d.parse::<NaiveDate>().map_err(|_| bad())?),
+        };
+        let service_code = parts
+            .get(3)
+            .map(|s| s.to_string())
+            .filter(|s| !s.is_empty());
+        actions.push(ActionInput {
+            goal: None,
+            who,
+            what,
+            due_on,
+            service_code,
+        });
+    }
+    Ok(PlanInput { goals, actions })
+}
+
+async fn save_plan(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<PlanForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    let input = match plan_input(&form, &signed.t) {
+        Ok(i) => i,
+        Err(text) => {
+            return message_page_text(
+                &signed.t,
+                signed.user(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "refused",
+                text,
+            )
+        }
+    };
+    match state
+        .store
+        .save_plan_draft(signed.principal(), id, form.version, input)
+        .await
+    {
+        Ok(_) => see_other(&format!("/cases/{id}#plan")),
+        Err(e) => refusal(&signed, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AgreementForm {
+    plan: Uuid,
+    version: i32,
+    agrees: String,
+    #[serde(default)]
+    views: String,
+}
+
+async fn plan_agreement(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<AgreementForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    let agrees = form.agrees == "yes";
+    match state
+        .store
+        .record_plan_agreement(
+            signed.principal(),
+            form.plan,
+            form.version,
+            agrees,
+            Some(&form.views),
+        )
+        .await
+    {
+        Ok(_) => see_other(&format!("/cases/{id}#plan")),
+        Err(e) => refusal(&signed, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct SubmitForm {
+    plan: Uuid,
+    version: i32,
+}
+
+async fn plan_submit(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<SubmitForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    match state
+        .store
+        .submit_plan(signed.principal(), form.plan, form.version)
+        .await
+    {
+        Ok(_) => see_other(&format!("/cases/{id}#plan")),
+        Err(e) => refusal(&signed, e),
+    }
+}
+
+/// The review form: the kind, one `rating-<goal id>` field per goal, and the outcome set.
+async fn add_review(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    let field = |k: &str| form.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+    let yes_no = |k: &str| field(k).map(|v| v == "yes");
+    let score = |k: &str| -> Result<Option<u8>, ()> {
+        field(k)
+            .map(|v| v.parse::<u8>().map_err(|_| ()))
+            .transpose()
+    };
+    let bad = |signed: &Signed| {
+        message_page_text(
+            &signed.t,
+            signed.user(),
+            StatusCode::BAD_REQUEST,
+            "refused",
+            signed.t.t("form-unreadable-short"),
+        )
+    };
+    let (Ok(feels_safe), Ok(satisfaction)) = (score("feels_safe"), score("satisfaction")) else {
+        return bad(&signed);
+    };
+    let mut goals = Vec::new();
+    for (k, v) in &form {
+        let Some(goal) = k.strip_prefix("rating-") else {
+            continue;
+        };
+        let (Ok(goal), rating) = (goal.parse::<Uuid>(), v.as_str()) else {
+            return bad(&signed);
+        };
+        let rating = match rating {
+            "achieved" => GoalRating::Achieved,
+            "partly" => GoalRating::Partly,
+            "not_achieved" => GoalRating::NotAchieved,
+            _ => return bad(&signed),
+        };
+        goals.push(GoalReviewInput {
+            goal,
+            rating,
+            person_view: None,
+        });
+    }
+    let input = ReviewInput {
+        kind: field("kind").and_then(ReviewKind::parse),
+        held_on: None,
+        goals,
+        living_at_home: yes_no("living_at_home"),
+        family_together: yes_no("family_together"),
+        in_education_or_work: yes_no("in_education_or_work"),
+        income_change: None,
+        feels_safe,
+        satisfaction,
+        person_view: field("person_view").map(str::to_owned),
+    };
+    match state
+        .store
+        .record_review(signed.principal(), id, input)
+        .await
+    {
+        Ok(_) => see_other(&format!("/cases/{id}#reviews")),
+        Err(e) => refusal(&signed, e),
+    }
 }
