@@ -190,6 +190,7 @@ async fn every_route_has_a_rule() {
     routes.insert(("get".into(), "/api/openapi.json".into()));
     let ruled: BTreeSet<(String, String)> = RULED
         .iter()
+        .chain(CASE_RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(
@@ -369,4 +370,202 @@ fn admin() -> Principal {
         "TM".parse().unwrap(),
         false,
     )
+}
+
+/// The case routes, with a rule in `expected_for_cases`.
+const CASE_RULED: [(&str, &str); 16] = [
+    ("get", "/api/v1/cases"),
+    ("post", "/api/v1/cases"),
+    ("get", "/api/v1/cases/{id}"),
+    ("post", "/api/v1/cases/{id}/actions"),
+    ("put", "/api/v1/cases/{id}/allocation"),
+    ("get", "/api/v1/cases/{id}/notes"),
+    ("post", "/api/v1/cases/{id}/notes"),
+    ("get", "/api/v1/cases/{id}/events"),
+    ("get", "/api/v1/cases/{id}/plans"),
+    ("put", "/api/v1/cases/{id}/plans/draft"),
+    ("post", "/api/v1/plans/{id}/agreement"),
+    ("post", "/api/v1/plans/{id}/submit"),
+    ("get", "/api/v1/cases/{id}/reviews"),
+    ("post", "/api/v1/cases/{id}/reviews"),
+    ("get", "/api/v1/tasks"),
+    ("get", "/api/v1/caseload"),
+];
+
+/// Who may do what to a case in TM-A-01 (`inside`) or TM-S-02, nobody's own: the case is
+/// unallocated and was registered by the operator. Bodies are valid but such that no call
+/// changes the case's status (so the order of callers does not matter).
+fn expected_for_cases(role: Option<Role>, method: &str, path: &str, inside: bool) -> StatusCode {
+    use StatusCode as S;
+    let Some(role) = role else {
+        return S::UNAUTHORIZED;
+    };
+    let (worker, supervisor, hotline) = (
+        role == Role::SocialWorker,
+        role == Role::Supervisor,
+        role == Role::Hotline,
+    );
+    let reads = worker || supervisor || hotline;
+    // A case the caller may not see is absent: 404, whatever the route.
+    let item = |in_scope: S| {
+        if !reads {
+            S::FORBIDDEN
+        } else if hotline || !inside {
+            S::NOT_FOUND
+        } else {
+            in_scope
+        }
+    };
+    match (method, path) {
+        ("get", "/api/v1/cases") => {
+            if reads {
+                S::OK
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        ("post", "/api/v1/cases") => match (reads, hotline || inside) {
+            (true, true) => S::CREATED,
+            _ => S::FORBIDDEN,
+        },
+        ("get", "/api/v1/tasks") | ("get", "/api/v1/caseload") => {
+            if worker || supervisor {
+                S::OK
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        ("get", _) if path.starts_with("/api/v1/cases/{id}") => item(S::OK),
+        // approve_closure with nothing requested: the supervisor is refused by the workflow.
+        ("post", "/api/v1/cases/{id}/actions") => item(if supervisor {
+            S::CONFLICT
+        } else {
+            S::FORBIDDEN
+        }),
+        ("put", "/api/v1/cases/{id}/allocation") => {
+            if !supervisor {
+                S::FORBIDDEN
+            } else if inside {
+                S::UNPROCESSABLE_ENTITY
+            } else {
+                S::NOT_FOUND
+            }
+        }
+        ("post", "/api/v1/cases/{id}/notes") => {
+            item(if supervisor { S::CREATED } else { S::FORBIDDEN })
+        }
+        // A plan before the holistic assessment, a follow-up before closure: invalid.
+        ("put", "/api/v1/cases/{id}/plans/draft") | ("post", "/api/v1/cases/{id}/reviews") => {
+            item(if supervisor {
+                S::UNPROCESSABLE_ENTITY
+            } else {
+                S::FORBIDDEN
+            })
+        }
+        // No such plan.
+        ("post", p) if p.starts_with("/api/v1/plans/") => {
+            if reads {
+                S::NOT_FOUND
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        _ => panic!("no rule for {method} {path}"),
+    }
+}
+
+#[tokio::test]
+async fn the_case_routes_follow_the_workflow_table_for_every_role() {
+    use goldaw_store::cases::NewReferral;
+    for db in databases().await {
+        let key = goldaw_store::crypto::Secrets::from_key([3u8; 32]);
+        let w = world(Store::open_with_secrets(&db.url, Some(key)).await.unwrap()).await;
+        let op = Principal::system("test");
+        let mut cases = Vec::new();
+        for (unit, person) in [("TM-A-01", &w.person_in), ("TM-S-02", &w.person_out)] {
+            let referral = NewReferral {
+                person: person.parse().unwrap(),
+                admin_unit: unit.parse().unwrap(),
+                referral_source: goldaw_core::codes::ReferralSource::School,
+                referrer: None,
+                concern: None,
+                provisional_priority: None,
+                sensitive: false,
+                household_case: false,
+            };
+            cases.push(w.store.register_referral(&op, referral).await.unwrap());
+        }
+        let mut callers: Vec<(String, Option<Role>, Option<String>)> =
+            vec![("anonymous".into(), None, None)];
+        for (i, role) in Role::ALL.iter().enumerate() {
+            let scope = match role {
+                Role::Provider => "provider:PR1",
+                Role::Supervisor => "TM-A",
+                Role::Hotline | Role::Ministry | Role::Planner | Role::Admin => "TM-A-01",
+                Role::SocialWorker => "TM-A-01",
+            };
+            let t = token(&w.store, &format!("case-user{i}"), *role, scope).await;
+            callers.push((role.to_string(), Some(*role), Some(format!("Bearer {t}"))));
+        }
+        let c = reqwest::Client::new();
+        let mut failures = Vec::new();
+        for (who, role, auth) in &callers {
+            for (method, route) in CASE_RULED {
+                for inside in [true, false] {
+                    let (case, person) = if inside {
+                        (&cases[0], &w.person_in)
+                    } else {
+                        (&cases[1], &w.person_out)
+                    };
+                    let version = w.store.case(&op, case.id).await.unwrap().version;
+                    let path = route
+                        .replace("cases/{id}", &format!("cases/{}", case.id))
+                        .replace("plans/{id}", "plans/0190a0b0-0000-7000-8000-000000000009");
+                    let body = match (method, route) {
+                        ("post", "/api/v1/cases") => {
+                            json!({"person": person, "admin_unit": case.admin_unit, "referral_source": "school"})
+                        }
+                        (_, r) if r.ends_with("/actions") => {
+                            json!({"action": "approve_closure", "version": version})
+                        }
+                        (_, r) if r.ends_with("/allocation") => {
+                            json!({"worker": "nobody", "version": version})
+                        }
+                        (_, r) if r.ends_with("/notes") => {
+                            json!({"kind": "phone_call", "text": "Called"})
+                        }
+                        (_, r) if r.ends_with("/draft") => json!({"goals": [{"text": "x"}]}),
+                        (_, r) if r.ends_with("/reviews") => json!({"kind": "follow_up_short"}),
+                        (_, r) if r.ends_with("/agreement") => {
+                            json!({"version": 1, "agrees": true})
+                        }
+                        _ => json!({"version": 1}),
+                    };
+                    let url = format!("{}{path}", w.base);
+                    let mut req = match method {
+                        "get" => c.get(&url),
+                        "put" => c.put(&url).json(&body),
+                        _ => c.post(&url).json(&body),
+                    };
+                    if let Some(a) = auth {
+                        req = req.header("Authorization", a);
+                    }
+                    let got = req.send().await.unwrap().status();
+                    let want = expected_for_cases(*role, method, route, inside);
+                    if got != want {
+                        failures.push(format!(
+                            "{who:>14} {method:4} {route:34} {:7} got {got}, expected {want}",
+                            if inside { "in" } else { "out" }
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}:\n{}",
+            db.backend,
+            failures.join("\n")
+        );
+    }
 }

@@ -42,6 +42,10 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/cases/{id}/plan/agreement"),
     ("post", "/cases/{id}/plan/submit"),
     ("post", "/cases/{id}/reviews"),
+    ("get", "/admin/settings"),
+    ("post", "/admin/settings/deadline"),
+    ("post", "/admin/settings/holiday"),
+    ("post", "/admin/settings/holiday/remove"),
     ("get", "/tasks"),
     ("get", "/caseload"),
 ];

@@ -631,3 +631,148 @@ async fn people_change_their_own_password() {
         .unwrap()
         .is_ok());
 }
+
+#[tokio::test]
+async fn an_admin_changes_a_deadline_and_the_calendar_and_bad_input_is_refused() {
+    let db = goldaw_store::testing::sqlite().await;
+    let key = goldaw_store::crypto::Secrets::from_hex(&"5d".repeat(32)).unwrap();
+    let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
+    let op = Principal::system("test");
+    let root = store
+        .add_user(
+            &op,
+            NewUser {
+                username: "root".into(),
+                role: Role::Admin,
+                scope: "TM".parse().unwrap(),
+                sensitive: false,
+                unsuppressed: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let c = client();
+    let (_, admin) = sign_in(&base, "root", PASSWORD).await;
+    let admin = admin.unwrap();
+    enrol(&store, &base, &admin, root.id, "root").await;
+    let page = c
+        .get(format!("{base}/admin/settings"))
+        .header(header::COOKIE, &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("amount-holistic_assessment-support"),
+        "{page}"
+    );
+    assert!(
+        page.contains("2026-05-18"),
+        "the shipped holidays are listed"
+    );
+    let csrf = csrf_of(&page);
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let (c, base, admin) = (c.clone(), base.clone(), admin.clone());
+        async move {
+            c.post(format!("{base}{path}"))
+                .header(header::COOKIE, admin)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let rule = |amount: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("step", "holistic_assessment".to_owned()),
+            ("priority", "support".to_owned()),
+            ("amount", amount.to_owned()),
+            ("unit", "working_days".to_owned()),
+        ]
+    };
+    // Bad input: refused with the reason, nothing changed.
+    let bad = post("/admin/settings/deadline", rule("-3")).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("whole number"));
+    let kept = store
+        .deadline_rules()
+        .into_iter()
+        .find(|r| r.step.as_str() == "holistic_assessment" && r.priority.as_str() == "support")
+        .unwrap();
+    assert_eq!(kept.amount, 45);
+    // A good change takes effect at once and is audited.
+    let ok = post("/admin/settings/deadline", rule("40")).await;
+    assert!(
+        ok.status().is_success() || ok.status().is_redirection(),
+        "{}",
+        ok.status()
+    );
+    let changed = store
+        .deadline_rules()
+        .into_iter()
+        .find(|r| r.step.as_str() == "holistic_assessment" && r.priority.as_str() == "support")
+        .unwrap();
+    assert_eq!(changed.amount, 40);
+    let events = store
+        .audit_events(
+            &op,
+            &goldaw_store::audit::AuditQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(events.iter().any(|e| e.action == "settings.deadline"
+        && e.detail.as_deref() == Some("45 working_days -> 40 working_days")));
+    // A holiday with a bad date is refused; a good one is added and counts at once.
+    let holiday = |day: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("day", day.to_owned()),
+            ("name_tk", "Synag güni".to_owned()),
+            ("name_ru", "Тестовый день".to_owned()),
+            ("name_en", "Test day".to_owned()),
+        ]
+    };
+    assert_eq!(
+        post("/admin/settings/holiday", holiday("2026-02-30"))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    post("/admin/settings/holiday", holiday("2026-12-01")).await;
+    let day: chrono::NaiveDate = "2026-12-01".parse().unwrap();
+    assert!(!store.deadlines().calendar.is_working_day(day));
+    // Others may not.
+    store
+        .add_user(
+            &op,
+            NewUser {
+                username: "sup".into(),
+                role: Role::Supervisor,
+                scope: "TM".parse().unwrap(),
+                sensitive: false,
+                unsuppressed: false,
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .unwrap();
+    let (_, sup) = sign_in(&base, "sup", PASSWORD).await;
+    let status = c
+        .get(format!("{base}/admin/settings"))
+        .header(header::COOKIE, sup.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -373,6 +373,8 @@ impl Store {
 
     /// One plan with its goals and actions (text withheld on sensitive cases without the permission).
     pub async fn plan(&self, principal: &Principal, plan_id: Uuid) -> StoreResult<PlanRecord> {
+        // Deny by default before looking anything up.
+        crate::people::require(principal, goldaw_core::access::Permission::ReadCases)?;
         let row: Option<PlanRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&format!("{SELECT_PLAN} WHERE id = $1")).bind(plan_id).fetch_optional(pool).await?
         });

@@ -9,6 +9,7 @@ mod admin;
 mod cases;
 pub(crate) mod extract;
 mod i18n;
+mod settings;
 
 use crate::AppState;
 use askama::Template;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/people", get(people))
         .merge(admin::router())
         .merge(cases::router())
+        .merge(settings::router())
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
