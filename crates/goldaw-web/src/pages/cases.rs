@@ -109,6 +109,14 @@ fn refusal(signed: &Signed, e: StoreError) -> Response {
     message_page_text(t, signed.user(), status, "refused", text)
 }
 
+/// After a form's store call: back to `to` (303), or the refusal page.
+fn after<T>(signed: &Signed, result: Result<T, StoreError>, to: String) -> Response {
+    match result {
+        Ok(_) => see_other(&to),
+        Err(e) => refusal(signed, e),
+    }
+}
+
 struct CaseLine {
     id: Uuid,
     number: String,
@@ -991,14 +999,14 @@ async fn allocate(
     posted: Posted<AllocateForm>,
 ) -> Response {
     let Posted { signed, form } = posted;
-    match state
-        .store
-        .allocate_case(signed.principal(), id, form.version, &form.worker)
-        .await
-    {
-        Ok(_) => see_other(&format!("/cases/{id}")),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state
+            .store
+            .allocate_case(signed.principal(), id, form.version, &form.worker)
+            .await,
+        format!("/cases/{id}"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -1022,14 +1030,14 @@ async fn add_note(
             signed.t.t("form-unreadable-short"),
         );
     };
-    match state
-        .store
-        .add_case_note(signed.principal(), id, kind, Utc::now(), &form.text)
-        .await
-    {
-        Ok(_) => see_other(&format!("/cases/{id}#notes")),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state
+            .store
+            .add_case_note(signed.principal(), id, kind, Utc::now(), &form.text)
+            .await,
+        format!("/cases/{id}#notes"),
+    )
 }
 
 struct TaskView {
@@ -1232,14 +1240,14 @@ async fn save_plan(
             )
         }
     };
-    match state
-        .store
-        .save_plan_draft(signed.principal(), id, form.version, input)
-        .await
-    {
-        Ok(_) => see_other(&format!("/cases/{id}#plan")),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state
+            .store
+            .save_plan_draft(signed.principal(), id, form.version, input)
+            .await,
+        format!("/cases/{id}#plan"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -1258,20 +1266,20 @@ async fn plan_agreement(
 ) -> Response {
     let Posted { signed, form } = posted;
     let agrees = form.agrees == "yes";
-    match state
-        .store
-        .record_plan_agreement(
-            signed.principal(),
-            form.plan,
-            form.version,
-            agrees,
-            Some(&form.views),
-        )
-        .await
-    {
-        Ok(_) => see_other(&format!("/cases/{id}#plan")),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state
+            .store
+            .record_plan_agreement(
+                signed.principal(),
+                form.plan,
+                form.version,
+                agrees,
+                Some(&form.views),
+            )
+            .await,
+        format!("/cases/{id}#plan"),
+    )
 }
 
 #[derive(Deserialize)]
@@ -1286,14 +1294,14 @@ async fn plan_submit(
     posted: Posted<SubmitForm>,
 ) -> Response {
     let Posted { signed, form } = posted;
-    match state
-        .store
-        .submit_plan(signed.principal(), form.plan, form.version)
-        .await
-    {
-        Ok(_) => see_other(&format!("/cases/{id}#plan")),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state
+            .store
+            .submit_plan(signed.principal(), form.plan, form.version)
+            .await,
+        format!("/cases/{id}#plan"),
+    )
 }
 
 /// The review form: the kind, one `rating-<goal id>` field per goal, and the outcome set.
@@ -1354,12 +1362,12 @@ async fn add_review(
         satisfaction,
         person_view: field("person_view").map(str::to_owned),
     };
-    match state
-        .store
-        .record_review(signed.principal(), id, input)
-        .await
-    {
-        Ok(_) => see_other(&format!("/cases/{id}#reviews")),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state
+            .store
+            .record_review(signed.principal(), id, input)
+            .await,
+        format!("/cases/{id}#reviews"),
+    )
 }
