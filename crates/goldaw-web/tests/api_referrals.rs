@@ -77,7 +77,7 @@ async fn a_referral_through_the_api_alone() {
         let sup = client_for(&store, &base, "sup", Role::Supervisor, "TM-A-05").await;
         let aman = client_for(&store, &base, "aman", Role::SocialWorker, "TM-A-05").await;
         let yenme = client_for(&store, &base, "yenme", Role::Provider, "provider:PR-Y").await;
-        let other = client_for(&store, &base, "rc", Role::Provider, "provider:PR-RC").await;
+        let other = client_for(&store, &base, "redc", Role::Provider, "provider:PR-RC").await;
 
         // The register: a provider, its offer of S01 with two places, a residential home.
         let (status, provider) = ministry
