@@ -101,6 +101,13 @@ pub enum Refusal {
     TransferPending,
     #[error("no transfer of this case is waiting")]
     NoTransferPending,
+    /// Residential (tertiary) care is the last resort (DOMAIN.md): only on a court order or a
+    /// referral from the ministry (MLSP).
+    #[error("residential care needs a court order or a ministry (MLSP) referral: record the legal basis on the case first")]
+    ResidentialNeedsLegalBasis,
+    /// Referrals to services are made once the case is assessed, and not on a closed case.
+    #[error("no referral to a service while the case is '{status}': specialized services from the holistic assessment on, universal services from the initial assessment on, never on a closed case")]
+    ReferralNotNow { status: CaseStatus },
 }
 
 impl Refusal {
@@ -114,6 +121,8 @@ impl Refusal {
             Refusal::NoClosureRequested => "no_closure_requested",
             Refusal::TransferPending => "transfer_pending",
             Refusal::NoTransferPending => "no_transfer_pending",
+            Refusal::ResidentialNeedsLegalBasis => "residential_needs_legal_basis",
+            Refusal::ReferralNotNow { .. } => "referral_not_now",
         }
     }
 }

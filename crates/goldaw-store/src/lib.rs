@@ -27,6 +27,7 @@ pub mod households;
 pub mod interchange;
 pub mod people;
 mod reference;
+pub mod referrals;
 mod scope;
 pub mod sessions;
 pub mod settings;

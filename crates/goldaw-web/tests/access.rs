@@ -191,6 +191,7 @@ async fn every_route_has_a_rule() {
     let ruled: BTreeSet<(String, String)> = RULED
         .iter()
         .chain(CASE_RULED.iter())
+        .chain(REFERRAL_RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(
@@ -558,6 +559,128 @@ async fn the_case_routes_follow_the_workflow_table_for_every_role() {
                             if inside { "in" } else { "out" }
                         ));
                     }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}:\n{}",
+            db.backend,
+            failures.join("\n")
+        );
+    }
+}
+
+/// The provider and referral routes, with a rule in `expected_for_referrals`.
+const REFERRAL_RULED: [(&str, &str); 15] = [
+    ("get", "/api/v1/providers"),
+    ("post", "/api/v1/providers"),
+    ("get", "/api/v1/providers/{id}"),
+    ("put", "/api/v1/providers/{id}"),
+    ("post", "/api/v1/providers/{id}/points"),
+    ("put", "/api/v1/providers/{id}/offers"),
+    ("get", "/api/v1/offers"),
+    ("get", "/api/v1/cases/{id}/referrals"),
+    ("post", "/api/v1/cases/{id}/referrals"),
+    ("post", "/api/v1/cases/{id}/legal-bases"),
+    ("post", "/api/v1/referrals/{id}/cancel"),
+    ("get", "/api/v1/provider/referrals"),
+    ("get", "/api/v1/provider/referrals/{id}"),
+    ("post", "/api/v1/provider/referrals/{id}/actions"),
+    ("post", "/api/v1/provider/referrals/{id}/deliveries"),
+];
+
+/// The permission boundary of the provider and referral routes, with ids that name no record:
+/// a role allowed the route gets 404 (or its answer), any other 403, and nobody learns more.
+fn expected_for_referrals(role: Option<Role>, method: &str, path: &str) -> StatusCode {
+    use StatusCode as S;
+    let Some(role) = role else {
+        return S::UNAUTHORIZED;
+    };
+    let register = matches!(role, Role::Admin | Role::Ministry);
+    let reads_cases = matches!(role, Role::SocialWorker | Role::Supervisor | Role::Hotline);
+    let works = matches!(role, Role::SocialWorker | Role::Supervisor);
+    let provider = role == Role::Provider;
+    let when = |allowed: bool, answer: S| if allowed { answer } else { S::FORBIDDEN };
+    match (method, path) {
+        ("get", "/api/v1/providers") => when(register, S::OK),
+        ("post", "/api/v1/providers") => when(register, S::CREATED),
+        (_, p) if p.starts_with("/api/v1/providers/") => when(register, S::NOT_FOUND),
+        ("get", "/api/v1/offers") => when(register || reads_cases, S::OK),
+        (_, "/api/v1/cases/{id}/legal-bases") => when(role == Role::Supervisor, S::NOT_FOUND),
+        (_, p) if p.starts_with("/api/v1/cases/") => when(reads_cases, S::NOT_FOUND),
+        (_, "/api/v1/referrals/{id}/cancel") => when(works, S::NOT_FOUND),
+        ("get", "/api/v1/provider/referrals") => when(provider, S::OK),
+        (_, p) if p.starts_with("/api/v1/provider/referrals/") => when(provider, S::NOT_FOUND),
+        _ => panic!("no rule for {method} {path}"),
+    }
+}
+
+#[tokio::test]
+async fn the_provider_and_referral_routes_deny_every_role_without_the_permission() {
+    for db in databases().await {
+        let key = goldaw_store::crypto::Secrets::from_key([4u8; 32]);
+        let w = world(Store::open_with_secrets(&db.url, Some(key)).await.unwrap()).await;
+        let mut callers: Vec<(String, Option<Role>, Option<String>)> =
+            vec![("anonymous".into(), None, None)];
+        for (i, role) in Role::ALL.iter().enumerate() {
+            let scope = match role {
+                Role::Provider => "provider:PR1",
+                Role::Supervisor => "TM-A",
+                _ => "TM-A-01",
+            };
+            let t = token(&w.store, &format!("ref-user{i}"), *role, scope).await;
+            callers.push((role.to_string(), Some(*role), Some(format!("Bearer {t}"))));
+        }
+        let nobody = "0190a0b0-0000-7000-8000-00000000000a";
+        let c = reqwest::Client::new();
+        let mut failures = Vec::new();
+        for (i, (who, role, auth)) in callers.iter().enumerate() {
+            for (method, route) in REFERRAL_RULED.iter() {
+                let path = route.replace("{id}", nobody);
+                let url = format!("{}{path}", w.base);
+                let body = match *route {
+                    "/api/v1/providers" => {
+                        json!({"external_id": format!("PRX{i}"), "name": "Ýol", "kind": "ngo"})
+                    }
+                    "/api/v1/providers/{id}" => {
+                        json!({"version": 1, "name": "Ýol", "kind": "ngo", "active": true})
+                    }
+                    "/api/v1/providers/{id}/points" => {
+                        json!({"name": "Merkez", "admin_unit": "TM-A-01"})
+                    }
+                    "/api/v1/providers/{id}/offers" => {
+                        json!({"service_code": "S01", "admin_unit": "TM-A-01", "places": 3})
+                    }
+                    "/api/v1/cases/{id}/referrals" => {
+                        json!({"person": nobody, "service_code": "S01"})
+                    }
+                    "/api/v1/cases/{id}/legal-bases" => {
+                        json!({"kind": "court_order", "reference": "12/2026", "issued_on": "2026-01-05", "issued_by": "Court"})
+                    }
+                    "/api/v1/provider/referrals/{id}/actions" => {
+                        json!({"action": "accept", "version": 1})
+                    }
+                    "/api/v1/provider/referrals/{id}/deliveries" => json!({"units": 2}),
+                    _ => json!({"version": 1}),
+                };
+                let mut req = match *method {
+                    "get" if *route == "/api/v1/offers" => {
+                        c.get(format!("{url}?service=S01&admin_unit=TM-A-01"))
+                    }
+                    "get" => c.get(&url),
+                    "put" => c.put(&url).json(&body),
+                    _ => c.post(&url).json(&body),
+                };
+                if let Some(a) = auth {
+                    req = req.header("Authorization", a);
+                }
+                let got = req.send().await.unwrap().status();
+                let want = expected_for_referrals(*role, method, route);
+                if got != want {
+                    failures.push(format!(
+                        "{who:>14} {method:4} {route:44} got {got}, expected {want}"
+                    ));
                 }
             }
         }

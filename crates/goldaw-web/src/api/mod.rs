@@ -3,6 +3,7 @@
 mod cases;
 mod households;
 mod persons;
+mod referrals;
 
 use crate::error::ErrorBody;
 use crate::AppState;
@@ -28,12 +29,17 @@ use utoipa::OpenApi;
         cases::list, cases::register, cases::read, cases::act, cases::allocate, cases::notes,
         cases::add_note, cases::events, cases::tasks, cases::caseload, cases::plans,
         cases::save_draft, cases::agreement, cases::submit, cases::reviews, cases::add_review,
+        referrals::list_providers, referrals::create_provider, referrals::read_provider,
+        referrals::update_provider, referrals::add_point, referrals::set_offer, referrals::offers,
+        referrals::case_referrals, referrals::refer, referrals::legal_basis, referrals::cancel,
+        referrals::inbox, referrals::provider_read, referrals::provider_act, referrals::deliver,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "people", description = "People and households"),
-         (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"))
+         (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
+         (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"))
 )]
 pub struct ApiDoc;
 
@@ -60,7 +66,8 @@ pub fn router() -> Router<AppState> {
             Router::new()
                 .merge(persons::router())
                 .merge(households::router())
-                .merge(cases::router()),
+                .merge(cases::router())
+                .merge(referrals::router()),
         )
         .fallback(not_found)
 }

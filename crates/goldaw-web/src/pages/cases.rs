@@ -77,7 +77,8 @@ fn refusal(signed: &Signed, e: StoreError) -> Response {
                     (
                         "status",
                         match r {
-                            goldaw_core::workflow::Refusal::OutOfOrder { status, .. } => {
+                            goldaw_core::workflow::Refusal::OutOfOrder { status, .. }
+                            | goldaw_core::workflow::Refusal::ReferralNotNow { status } => {
                                 t.t(&format!("case-status-{status}"))
                             }
                             _ => String::new(),
