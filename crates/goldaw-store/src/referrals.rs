@@ -845,6 +845,14 @@ impl Store {
         self.offer_unaudited(id).await
     }
 
+    /// One offer, for choosing where to refer (readers of cases) or keeping the register.
+    pub async fn offer(&self, principal: &Principal, id: Uuid) -> StoreResult<Offer> {
+        if !principal.may(Permission::ReadCases) {
+            require(principal, Permission::ManageProviders)?;
+        }
+        self.offer_unaudited(id).await
+    }
+
     async fn offer_unaudited(&self, id: Uuid) -> StoreResult<Offer> {
         let sql = format!("{SELECT_OFFER} WHERE o.id = $1");
         let row: Option<OfferRow> = with_db!(self.db(), pool => {

@@ -305,6 +305,19 @@ impl Driver {
         self.find("#username").await;
     }
 
+    /// Waits (up to 10 s, as pages load after a form) until the element's text contains `needle`;
+    /// returns what it last saw.
+    async fn text_containing(&self, css: &str, needle: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let text = self.text(css).await;
+            if text.contains(needle) || started.elapsed() > Duration::from_secs(10) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     async fn text(&self, css: &str) -> String {
         let id = self.find(css).await;
         self.cmd("GET", &format!("/element/{id}/text"), json!({}))
@@ -347,6 +360,49 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
             .await
             .unwrap();
     }
+    // A psychologists' NGO offering counselling (S10) in the etrap, with its staff account.
+    use goldaw_store::referrals::{NewProvider, OfferRequest, ProviderKind};
+    let ngo = store
+        .create_provider(
+            &op,
+            NewProvider {
+                external_id: "PR-PSY".into(),
+                name: "Ýaşyl ýol".into(),
+                kind: ProviderKind::Ngo,
+                admin_unit: Some("TM-A-05".parse().unwrap()),
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .set_offer(
+            &op,
+            ngo.id,
+            OfferRequest {
+                service_code: "S10".parse().unwrap(),
+                admin_unit: "TM-A-05".parse().unwrap(),
+                places: Some(5),
+                service_point: None,
+                active: true,
+                version: None,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .add_user(
+            &op,
+            NewUser {
+                username: "psy".into(),
+                role: Role::Provider,
+                scope: "provider:PR-PSY".parse().unwrap(),
+                sensitive: false,
+                unsuppressed: false,
+                password: password.into(),
+            },
+        )
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(goldaw_web::serve(store.clone(), listener));
@@ -494,9 +550,91 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
     );
     browser.sign_out().await;
 
-    // The worker records the closing review with outcomes and asks to close; the supervisor closes.
+    // The worker refers her to the psychologists and her son to a school place.
     browser.sign_in(&site, "aman", password).await;
     browser.goto(&case_url).await;
+    let offer = browser
+        .cmd(
+            "POST",
+            "/element",
+            json!({"using": "css selector", "value": "#refer-target option[value^='offer:']"}),
+        )
+        .await;
+    let offer = offer[ELEMENT].as_str().unwrap().to_owned();
+    browser
+        .cmd("POST", &format!("/element/{offer}/click"), json!({}))
+        .await;
+    browser
+        .type_into("#refer-info", "Needs counselling after violence at home")
+        .await;
+    browser.click("#refer").await;
+    // The list of services is long: choose by value, as a keyboard user would by typing.
+    let chosen = browser
+        .cmd(
+            "POST",
+            "/execute/sync",
+            json!({"script": "const s = document.querySelector('#refer-target'); s.value = 'service:U_EDU'; return s.value;", "args": []}),
+        )
+        .await;
+    assert_eq!(chosen, "service:U_EDU");
+    browser.type_into("#refer-recipient", "School No. 5").await;
+    browser.click("#refer").await;
+    let referrals = browser
+        .text_containing("#referral-list", "School No. 5")
+        .await;
+    assert!(
+        referrals.contains("Ýaşyl ýol") && referrals.contains("School No. 5"),
+        "{referrals}"
+    );
+    browser.sign_out().await;
+
+    // The provider sees the referral (not the case), accepts it, starts and delivers sessions.
+    browser.sign_in(&site, "psy", password).await;
+    browser.goto(&format!("{site}/provider")).await;
+    let inbox = browser.text_containing("#inbox", "Needs counselling").await;
+    assert!(
+        inbox.contains("Needs counselling after violence at home"),
+        "{inbox}"
+    );
+    assert!(
+        !inbox.contains("Her husband threatens her"),
+        "the provider sees no case text"
+    );
+    browser.click("#inbox button.accept").await;
+    assert_eq!(
+        browser
+            .text_becomes("#inbox .referral-status", "Accepted")
+            .await,
+        "Accepted"
+    );
+    browser.click("#inbox button.start").await;
+    assert_eq!(
+        browser
+            .text_becomes("#inbox .referral-status", "Service started")
+            .await,
+        "Service started"
+    );
+    // Two deliveries of one session each.
+    browser.click("#inbox button.deliver").await;
+    browser.text_containing("#inbox", "Service started").await;
+    browser.click("#inbox button.deliver").await;
+    browser.text_containing("#inbox", "Service started").await;
+    // The provider may not open the case itself.
+    browser.goto(&case_url).await;
+    let denied = browser.text_containing("h1", "Access denied").await;
+    assert_eq!(denied, "Access denied");
+    browser.goto(&format!("{site}/provider")).await;
+    browser.sign_out().await;
+
+    // The worker sees the service running with its units, records the closing review with
+    // outcomes and asks to close; the supervisor closes.
+    browser.sign_in(&site, "aman", password).await;
+    browser.goto(&case_url).await;
+    let referrals = browser.text("#referral-list").await;
+    assert!(
+        referrals.contains("Service started") && referrals.contains(" 2"),
+        "{referrals}"
+    );
     browser.click("#review-kind option[value=closing]").await;
     let ratings = browser
         .cmd(

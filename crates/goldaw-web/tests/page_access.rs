@@ -46,6 +46,10 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/admin/settings/deadline"),
     ("post", "/admin/settings/holiday"),
     ("post", "/admin/settings/holiday/remove"),
+    ("post", "/cases/{id}/referrals"),
+    ("get", "/provider"),
+    ("post", "/provider/referrals/{id}/action"),
+    ("post", "/provider/referrals/{id}/delivery"),
     ("get", "/tasks"),
     ("get", "/caseload"),
 ];
@@ -123,6 +127,7 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         ("get", "/cases/{id}") if case_staff => S::NOT_FOUND,
         ("get", "/cases/{id}") => S::FORBIDDEN,
         ("get", "/tasks") | ("get", "/caseload") => allowed(reads),
+        ("get", "/provider") => allowed(role == Role::Provider),
         ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
         ("get", "/people") => {
             if reads {

@@ -63,7 +63,7 @@ fn due_text(t: &Translator, due: &Due) -> String {
 }
 
 /// A store refusal as a page in the person's language.
-fn refusal(signed: &Signed, e: StoreError) -> Response {
+pub(super) fn refusal(signed: &Signed, e: StoreError) -> Response {
     let t = &signed.t;
     let (status, text) = match e {
         StoreError::NotFound => return signed.not_found(),
@@ -587,6 +587,17 @@ struct CasePage {
     review_kinds: Vec<Choice>,
     ratings: Vec<Choice>,
     reviews: Vec<ReviewView>,
+    person_id: Uuid,
+    service_referrals: Vec<ReferralLine>,
+    refer_targets: Vec<Choice>,
+    may_refer: bool,
+}
+
+struct ReferralLine {
+    service: String,
+    to: String,
+    status: String,
+    units: String,
 }
 
 struct PlanView {
@@ -644,6 +655,70 @@ async fn case_page(
         (Ok(pl), Ok(r)) => (pl, r),
         (Err(e), _) | (_, Err(e)) => return refusal(&signed, e),
     };
+    let unit_code: Option<AdminUnitCode> = case.admin_unit.parse().ok();
+    let service_referrals = match state.store.case_referrals(p, id).await {
+        Ok(r) => r,
+        Err(e) => return refusal(&signed, e),
+    };
+    let service_name = |code: &str| {
+        catalogue.term("service", code).map_or_else(
+            || code.to_owned(),
+            |s| format!("{} ({code})", s.name(t.lang())),
+        )
+    };
+    let may_refer = !case.restricted
+        && matches!(
+            case.status,
+            CaseStatus::HolisticAssessment
+                | CaseStatus::SupportPlan
+                | CaseStatus::Active
+                | CaseStatus::Monitoring
+        )
+        && (p.may(Permission::ApproveCases)
+            || (p.may(Permission::WorkCases) && case.worker_user_id == p.user_id));
+    let mut refer_targets = Vec::new();
+    if may_refer {
+        if let Some(unit) = &unit_code {
+            for service in catalogue.services.iter().filter(|s| {
+                s.level != goldaw_core::codes::ServiceLevel::Universal
+                    && !matches!(s.code.as_str(), "ETRAP_SW" | "HOTLINE")
+            }) {
+                let Ok(code) = service.code.parse() else {
+                    continue;
+                };
+                let offers = match state.store.offers_for(p, &code, unit).await {
+                    Ok(o) => o,
+                    Err(e) => return refusal(&signed, e),
+                };
+                for o in offers {
+                    let free = o.free_places.map_or_else(
+                        || t.t("places-unlimited"),
+                        |n| t.t_with("places-free", &[("count", n.into())]),
+                    );
+                    refer_targets.push(Choice {
+                        code: format!("offer:{}", o.id),
+                        label: format!(
+                            "{} — {} ({free})",
+                            service_name(&o.service_code),
+                            o.provider_name
+                        ),
+                        selected: false,
+                    });
+                }
+            }
+            for service in catalogue
+                .services
+                .iter()
+                .filter(|s| s.level == goldaw_core::codes::ServiceLevel::Universal)
+            {
+                refer_targets.push(Choice {
+                    code: format!("service:{}", service.code),
+                    label: service_name(&service.code),
+                    selected: false,
+                });
+            }
+        }
+    }
     let withheld = || t.t("restricted-text");
     let plan = plans.first().map(|pl| PlanView {
         id: pl.id,
@@ -732,7 +807,6 @@ async fn case_page(
                 .join(", "),
         })
         .collect();
-    let unit_code: Option<AdminUnitCode> = case.admin_unit.parse().ok();
     let workers = match (
         &unit_code,
         p.may(Permission::AllocateCases) && case.status != CaseStatus::Closed && !case.restricted,
@@ -920,6 +994,22 @@ async fn case_page(
             "",
         ),
         reviews,
+        person_id: case.person_id,
+        service_referrals: service_referrals
+            .iter()
+            .map(|r| ReferralLine {
+                service: service_name(&r.service_code),
+                to: r
+                    .provider_name
+                    .clone()
+                    .or_else(|| r.recipient.clone())
+                    .unwrap_or_default(),
+                status: t.t(&format!("referral-status-{}", r.status.as_str())),
+                units: r.units.map(|u| u.to_string()).unwrap_or_default(),
+            })
+            .collect(),
+        refer_targets,
+        may_refer,
         t: t.clone_lang(),
     };
     render(page)

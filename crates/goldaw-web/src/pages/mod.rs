@@ -9,6 +9,7 @@ mod admin;
 mod cases;
 pub(crate) mod extract;
 mod i18n;
+mod referrals;
 mod settings;
 
 use crate::AppState;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(cases::router())
         .merge(settings::router())
+        .merge(referrals::router())
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.

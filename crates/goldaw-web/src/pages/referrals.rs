@@ -1,0 +1,222 @@
+//! Referrals to services in the browser: referring from the case page, and the provider's inbox
+//! where its staff accept, put on the waiting list, decline, start, record delivery and complete.
+//! The store checks every rule again (store::referrals); these pages only offer what fits.
+
+use super::extract::{message_page_text, see_other, Posted, Signed};
+use super::i18n::Translator;
+use super::{render, UserView};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use goldaw_core::access::Permission;
+use goldaw_store::referrals::{
+    DeclineReason, Delivery, NewServiceReferral, ProviderAction, ProviderActionKind, ReferralStatus,
+};
+use goldaw_store::StoreError;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cases/{id}/referrals", post(refer))
+        .route("/provider", get(inbox))
+        .route("/provider/referrals/{id}/action", post(provider_action))
+        .route("/provider/referrals/{id}/delivery", post(delivery))
+}
+
+fn refusal(signed: &Signed, e: StoreError) -> Response {
+    super::cases::refusal(signed, e)
+}
+
+fn unreadable(signed: &Signed) -> Response {
+    message_page_text(
+        &signed.t,
+        signed.user(),
+        StatusCode::BAD_REQUEST,
+        "refused",
+        signed.t.t("form-unreadable-short"),
+    )
+}
+
+#[derive(Deserialize)]
+struct ReferForm {
+    person: Uuid,
+    /// `offer:<id>` (a provider's offer) or `service:<code>` (a universal service).
+    target: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    info: String,
+}
+
+async fn refer(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<ReferForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    let p = signed.principal();
+    let (service, offer) = match form.target.split_once(':') {
+        Some(("offer", offer)) => {
+            let Ok(offer) = offer.parse::<Uuid>() else {
+                return unreadable(&signed);
+            };
+            // The offer names its service: find it among the etrap's offers the page showed.
+            match state.store.offer(p, offer).await {
+                Ok(o) => (o.service_code, Some(offer)),
+                Err(e) => return refusal(&signed, e),
+            }
+        }
+        Some(("service", code)) => (code.to_owned(), None),
+        _ => return unreadable(&signed),
+    };
+    let Ok(service_code) = service.parse() else {
+        return unreadable(&signed);
+    };
+    let new = NewServiceReferral {
+        person: form.person,
+        service_code,
+        provider_service: offer,
+        recipient: Some(form.recipient.trim().to_owned()).filter(|r| !r.is_empty()),
+        info: Some(form.info.trim().to_owned()).filter(|r| !r.is_empty()),
+    };
+    match state.store.refer(p, id, new).await {
+        Ok(_) => see_other(&format!("/cases/{id}#referrals")),
+        Err(e) => refusal(&signed, e),
+    }
+}
+
+struct InboxLine {
+    id: Uuid,
+    version: i32,
+    person: String,
+    service: String,
+    info: String,
+    from: String,
+    status: String,
+    units: i32,
+    can_decide: bool,
+    can_start: bool,
+    running: bool,
+}
+
+#[derive(Template)]
+#[template(path = "provider_inbox.html")]
+struct InboxPage {
+    t: Translator,
+    user: Option<UserView>,
+    lines: Vec<InboxLine>,
+    reasons: Vec<(String, String)>,
+}
+
+async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
+    if let Some(r) = signed.deny_unless(Permission::ProviderWork) {
+        return r;
+    }
+    let list = match state.store.provider_inbox(signed.principal(), None).await {
+        Ok(l) => l,
+        Err(e) => return refusal(&signed, e),
+    };
+    let t = &signed.t;
+    let lines = list
+        .into_iter()
+        .map(|r| InboxLine {
+            id: r.id,
+            version: r.version,
+            person: format!(
+                "{} · {} · {}",
+                r.given_name,
+                r.sex.map(|s| t.t(&format!("sex-{s}"))).unwrap_or_default(),
+                r.birth_year.map(|y| y.to_string()).unwrap_or_default()
+            ),
+            service: r.service_code.clone(),
+            info: r.info.clone().unwrap_or_default(),
+            from: r.referring_unit.clone(),
+            status: t.t(&format!("referral-status-{}", r.status.as_str())),
+            units: r.units.unwrap_or(0),
+            can_decide: matches!(r.status, ReferralStatus::Sent | ReferralStatus::Waiting),
+            can_start: r.status == ReferralStatus::Accepted,
+            running: r.status == ReferralStatus::Started,
+        })
+        .collect();
+    render(InboxPage {
+        user: signed.user(),
+        reasons: DeclineReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str().to_owned(),
+                    t.t(&format!("decline-{}", r.as_str())),
+                )
+            })
+            .collect(),
+        t: t.clone_lang(),
+        lines,
+    })
+}
+
+#[derive(Deserialize)]
+struct ActionForm {
+    action: String,
+    version: i32,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn provider_action(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<ActionForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    let Some(action) = ProviderActionKind::ALL
+        .iter()
+        .copied()
+        .find(|a| a.as_str() == form.action)
+    else {
+        return unreadable(&signed);
+    };
+    let reason = DeclineReason::ALL
+        .iter()
+        .copied()
+        .find(|r| r.as_str() == form.reason);
+    let act = ProviderAction {
+        action,
+        version: form.version,
+        reason,
+        note: None,
+        on: None,
+    };
+    match state.store.provider_act(signed.principal(), id, act).await {
+        Ok(_) => see_other("/provider"),
+        Err(e) => refusal(&signed, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct DeliveryForm {
+    units: String,
+}
+
+async fn delivery(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<DeliveryForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    let Ok(units) = form.units.trim().parse::<i32>() else {
+        return unreadable(&signed);
+    };
+    let d = Delivery {
+        units,
+        delivered_on: None,
+    };
+    match state.store.record_delivery(signed.principal(), id, d).await {
+        Ok(_) => see_other("/provider"),
+        Err(e) => refusal(&signed, e),
+    }
+}
