@@ -109,6 +109,33 @@ impl Store {
         self.inner.secrets.is_some()
     }
 
+    /// Seals optional free text with the operator's key, bound to `context` (column and row);
+    /// `what` names the feature in the error when no key was given.
+    pub(crate) fn seal_text(
+        &self,
+        what: &str,
+        text: Option<&str>,
+        context: &str,
+    ) -> StoreResult<Option<Vec<u8>>> {
+        text.map(|t| self.secrets(what)?.seal(t.as_bytes(), context))
+            .transpose()
+    }
+
+    /// Opens what [`Store::seal_text`] sealed under the same `context`.
+    pub(crate) fn open_text(
+        &self,
+        what: &str,
+        sealed: Option<&[u8]>,
+        context: &str,
+    ) -> StoreResult<Option<String>> {
+        sealed
+            .map(|s| {
+                let bytes = self.secrets(what)?.open(s, context)?;
+                String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(format!("{context}: {e}")))
+            })
+            .transpose()
+    }
+
     pub(crate) fn secrets(&self, what: &str) -> StoreResult<&crypto::Secrets> {
         self.inner
             .secrets

@@ -500,35 +500,6 @@ impl OfferRow {
 }
 
 impl Store {
-    fn seal_referral_text(
-        &self,
-        text: Option<&str>,
-        context: &str,
-    ) -> StoreResult<Option<Vec<u8>>> {
-        match text {
-            None => Ok(None),
-            Some(t) => Ok(Some(
-                self.secrets("referral text")?.seal(t.as_bytes(), context)?,
-            )),
-        }
-    }
-
-    fn open_referral_text(
-        &self,
-        sealed: Option<&[u8]>,
-        context: &str,
-    ) -> StoreResult<Option<String>> {
-        match sealed {
-            None => Ok(None),
-            Some(s) => {
-                let bytes = self.secrets("referral text")?.open(s, context)?;
-                String::from_utf8(bytes)
-                    .map(Some)
-                    .map_err(|e| corrupt(context, e))
-            }
-        }
-    }
-
     // ----- the register -----------------------------------------------------------------------
 
     /// Registers a provider organisation.
@@ -1138,8 +1109,11 @@ impl Store {
         }
         let id = Uuid::now_v7();
         let now = Utc::now();
-        let info_sealed =
-            self.seal_referral_text(info.as_deref(), &format!("service_referrals.info:{id}"))?;
+        let info_sealed = self.seal_text(
+            "referral text",
+            info.as_deref(),
+            &format!("service_referrals.info:{id}"),
+        )?;
         let detail = match &offer {
             Some(o) => format!(
                 "{} to {} ({})",
@@ -1189,7 +1163,8 @@ impl Store {
         let info = if restricted {
             None
         } else {
-            self.open_referral_text(
+            self.open_text(
+                "referral text",
                 row.info_sealed.as_deref(),
                 &format!("service_referrals.info:{}", row.id),
             )?
@@ -1310,7 +1285,8 @@ impl Store {
     }
 
     fn provider_view(&self, row: ReferralRow) -> StoreResult<ProviderReferral> {
-        let info = self.open_referral_text(
+        let info = self.open_text(
+            "referral text",
             row.info_sealed.as_deref(),
             &format!("service_referrals.info:{}", row.id),
         )?;
@@ -1448,7 +1424,8 @@ impl Store {
             ));
         }
         let note = clean_text("note", act.note.as_deref())?;
-        let note_sealed = self.seal_referral_text(
+        let note_sealed = self.seal_text(
+            "referral text",
             note.as_deref(),
             &format!("service_referrals.decision_note:{id}"),
         )?;

@@ -383,27 +383,6 @@ pub fn clean_text(field: &str, text: Option<&str>) -> StoreResult<Option<String>
 }
 
 impl Store {
-    fn seal_text(&self, text: Option<&str>, context: &str) -> StoreResult<Option<Vec<u8>>> {
-        match text {
-            None => Ok(None),
-            Some(t) => Ok(Some(
-                self.secrets("case text")?.seal(t.as_bytes(), context)?,
-            )),
-        }
-    }
-
-    fn open_text(&self, sealed: Option<&[u8]>, context: &str) -> StoreResult<Option<String>> {
-        match sealed {
-            None => Ok(None),
-            Some(s) => {
-                let bytes = self.secrets("case text")?.open(s, context)?;
-                String::from_utf8(bytes)
-                    .map(Some)
-                    .map_err(|e| corrupt(context, e))
-            }
-        }
-    }
-
     /// Registers a referral: a new case in `referred`, numbered per etrap and year.
     pub async fn register_referral(
         &self,
@@ -441,9 +420,16 @@ impl Store {
         let concern = clean_text("concern", new.concern.as_deref())?;
         let id = Uuid::now_v7();
         let now = Utc::now();
-        let referrer_sealed =
-            self.seal_text(referrer.as_deref(), &format!("cases.referrer:{id}"))?;
-        let concern_sealed = self.seal_text(concern.as_deref(), &format!("cases.concern:{id}"))?;
+        let referrer_sealed = self.seal_text(
+            "case text",
+            referrer.as_deref(),
+            &format!("cases.referrer:{id}"),
+        )?;
+        let concern_sealed = self.seal_text(
+            "case text",
+            concern.as_deref(),
+            &format!("cases.concern:{id}"),
+        )?;
         let opened_on = local_date(now);
         let year = opened_on.year();
         let prefix = new
@@ -686,10 +672,12 @@ impl Store {
         } else {
             (
                 self.open_text(
+                    "case text",
                     row.referrer_sealed.as_deref(),
                     &format!("cases.referrer:{}", row.id),
                 )?,
                 self.open_text(
+                    "case text",
                     row.concern_sealed.as_deref(),
                     &format!("cases.concern:{}", row.id),
                 )?,
@@ -1168,7 +1156,7 @@ impl Store {
             ));
         }
         let id = Uuid::now_v7();
-        let sealed = self.seal_text(Some(&text), &format!("case_notes.text:{id}"))?;
+        let sealed = self.seal_text("case text", Some(&text), &format!("case_notes.text:{id}"))?;
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
             append_audit!(tx, principal, AuditEvent::on("case.note", "case", case_id).with_detail(kind.as_str()));
@@ -1223,7 +1211,11 @@ impl Store {
                     text: if restricted {
                         None
                     } else {
-                        self.open_text(Some(&n.text_sealed), &format!("case_notes.text:{}", n.id))?
+                        self.open_text(
+                            "case text",
+                            Some(&n.text_sealed),
+                            &format!("case_notes.text:{}", n.id),
+                        )?
                     },
                     author: n.author,
                     created_at: n.created_at,

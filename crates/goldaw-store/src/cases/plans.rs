@@ -218,7 +218,8 @@ impl Store {
         }
         let mut sealed_goals = Vec::new();
         for (id, text, domain) in &goals {
-            let sealed = self.seal_text(Some(text), &format!("plan_goals.goal:{id}"))?;
+            let sealed =
+                self.seal_text("case text", Some(text), &format!("plan_goals.goal:{id}"))?;
             sealed_goals.push((*id, sealed, domain.clone()));
         }
         let mut sealed_actions = Vec::new();
@@ -226,8 +227,8 @@ impl Store {
             sealed_actions.push((
                 *id,
                 *goal,
-                self.seal_text(Some(who), &format!("plan_actions.who:{id}"))?,
-                self.seal_text(Some(what), &format!("plan_actions.what:{id}"))?,
+                self.seal_text("case text", Some(who), &format!("plan_actions.who:{id}"))?,
+                self.seal_text("case text", Some(what), &format!("plan_actions.what:{id}"))?,
                 *due,
                 service.clone(),
             ));
@@ -293,6 +294,7 @@ impl Store {
             ));
         }
         let sealed = self.seal_text(
+            "case text",
             views.as_deref(),
             &format!("support_plans.person_views:{plan_id}"),
         )?;
@@ -422,7 +424,7 @@ impl Store {
             if restricted {
                 Ok(None)
             } else {
-                self.open_text(Some(sealed), &context)
+                self.open_text("case text", Some(sealed), &context)
             }
         };
         Ok(PlanRecord {
@@ -451,9 +453,11 @@ impl Store {
                 })
                 .collect::<StoreResult<_>>()?,
             person_views: match (&row.person_views_sealed, restricted) {
-                (Some(s), false) => {
-                    self.open_text(Some(s), &format!("support_plans.person_views:{}", row.id))?
-                }
+                (Some(s), false) => self.open_text(
+                    "case text",
+                    Some(s),
+                    &format!("support_plans.person_views:{}", row.id),
+                )?,
                 _ => None,
             },
             id: row.id,

@@ -257,13 +257,18 @@ impl Store {
         }
         let id = Uuid::now_v7();
         let view = clean_text("person_view", input.person_view.as_deref())?;
-        let view_sealed = self.seal_text(view.as_deref(), &format!("reviews.person_view:{id}"))?;
+        let view_sealed = self.seal_text(
+            "case text",
+            view.as_deref(),
+            &format!("reviews.person_view:{id}"),
+        )?;
         let mut goal_views = Vec::new();
         for (goal, rating, v) in &ratings {
             goal_views.push((
                 *goal,
                 *rating,
                 self.seal_text(
+                    "case text",
                     v.as_deref(),
                     &format!("review_goals.person_view:{id}:{goal}"),
                 )?,
@@ -328,7 +333,7 @@ impl Store {
             if restricted {
                 Ok(None)
             } else {
-                self.open_text(sealed, &context)
+                self.open_text("case text", sealed, &context)
             }
         };
         let mut out = Vec::with_capacity(rows.len());
