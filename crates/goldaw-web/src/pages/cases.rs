@@ -111,7 +111,7 @@ pub(super) fn refusal(signed: &Signed, e: StoreError) -> Response {
 }
 
 /// After a form's store call: back to `to` (303), or the refusal page.
-fn after<T>(signed: &Signed, result: Result<T, StoreError>, to: String) -> Response {
+pub(super) fn after<T>(signed: &Signed, result: Result<T, StoreError>, to: String) -> Response {
     match result {
         Ok(_) => see_other(&to),
         Err(e) => refusal(signed, e),
@@ -1040,24 +1040,15 @@ async fn case_action(
     posted: Posted<ActionForm>,
 ) -> Response {
     let Posted { signed, form } = posted;
-    let bad = |signed: &Signed| {
-        message_page_text(
-            &signed.t,
-            signed.user(),
-            StatusCode::BAD_REQUEST,
-            "refused",
-            signed.t.t("form-unreadable-short"),
-        )
-    };
     let Ok(action) = form.action.parse::<CaseAction>() else {
-        return bad(&signed);
+        return signed.unreadable_form();
     };
     let (Ok(priority), Ok(reason), Ok(transfer_to)) = (
         optional::<Priority>(&form.priority),
         optional::<ClosureReason>(&form.reason),
         optional::<AdminUnitCode>(&form.transfer_to),
     ) else {
-        return bad(&signed);
+        return signed.unreadable_form();
     };
     let request = ActionRequest {
         action,
@@ -1113,13 +1104,7 @@ async fn add_note(
 ) -> Response {
     let Posted { signed, form } = posted;
     let Some(kind) = NoteKind::parse(&form.kind) else {
-        return message_page_text(
-            &signed.t,
-            signed.user(),
-            StatusCode::BAD_REQUEST,
-            "refused",
-            signed.t.t("form-unreadable-short"),
-        );
+        return signed.unreadable_form();
     };
     after(
         &signed,
@@ -1409,17 +1394,8 @@ async fn add_review(
             .map(|v| v.parse::<u8>().map_err(|_| ()))
             .transpose()
     };
-    let bad = |signed: &Signed| {
-        message_page_text(
-            &signed.t,
-            signed.user(),
-            StatusCode::BAD_REQUEST,
-            "refused",
-            signed.t.t("form-unreadable-short"),
-        )
-    };
     let (Ok(feels_safe), Ok(satisfaction)) = (score("feels_safe"), score("satisfaction")) else {
-        return bad(&signed);
+        return signed.unreadable_form();
     };
     let mut goals = Vec::new();
     for (k, v) in &form {
@@ -1427,13 +1403,13 @@ async fn add_review(
             continue;
         };
         let (Ok(goal), rating) = (goal.parse::<Uuid>(), v.as_str()) else {
-            return bad(&signed);
+            return signed.unreadable_form();
         };
         let rating = match rating {
             "achieved" => GoalRating::Achieved,
             "partly" => GoalRating::Partly,
             "not_achieved" => GoalRating::NotAchieved,
-            _ => return bad(&signed),
+            _ => return signed.unreadable_form(),
         };
         goals.push(GoalReviewInput {
             goal,

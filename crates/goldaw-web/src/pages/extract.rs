@@ -58,6 +58,17 @@ impl Signed {
         }
     }
 
+    /// The page for a form whose fields could not be read (a tampered or outdated form).
+    pub fn unreadable_form(&self) -> Response {
+        message_page(
+            &self.t,
+            self.user(),
+            StatusCode::BAD_REQUEST,
+            "refused",
+            "form-unreadable-short",
+        )
+    }
+
     /// A page that says what went wrong, in the person's language.
     pub fn refuse(&self, status: StatusCode, text: String) -> Response {
         message_page_text(&self.t, self.user(), status, "refused", text)

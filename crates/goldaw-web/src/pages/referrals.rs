@@ -2,13 +2,13 @@
 //! where its staff accept, put on the waiting list, decline, start, record delivery and complete.
 //! The store checks every rule again (store::referrals); these pages only offer what fits.
 
-use super::extract::{message_page_text, see_other, Posted, Signed};
+use super::cases::{after, refusal};
+use super::extract::{Posted, Signed};
 use super::i18n::Translator;
 use super::{render, UserView};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
@@ -16,7 +16,6 @@ use goldaw_core::access::Permission;
 use goldaw_store::referrals::{
     DeclineReason, Delivery, NewServiceReferral, ProviderAction, ProviderActionKind, ReferralStatus,
 };
-use goldaw_store::StoreError;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -26,20 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/provider", get(inbox))
         .route("/provider/referrals/{id}/action", post(provider_action))
         .route("/provider/referrals/{id}/delivery", post(delivery))
-}
-
-fn refusal(signed: &Signed, e: StoreError) -> Response {
-    super::cases::refusal(signed, e)
-}
-
-fn unreadable(signed: &Signed) -> Response {
-    message_page_text(
-        &signed.t,
-        signed.user(),
-        StatusCode::BAD_REQUEST,
-        "refused",
-        signed.t.t("form-unreadable-short"),
-    )
 }
 
 #[derive(Deserialize)]
@@ -63,7 +48,7 @@ async fn refer(
     let (service, offer) = match form.target.split_once(':') {
         Some(("offer", offer)) => {
             let Ok(offer) = offer.parse::<Uuid>() else {
-                return unreadable(&signed);
+                return signed.unreadable_form();
             };
             // The offer names its service: find it among the etrap's offers the page showed.
             match state.store.offer(p, offer).await {
@@ -72,10 +57,10 @@ async fn refer(
             }
         }
         Some(("service", code)) => (code.to_owned(), None),
-        _ => return unreadable(&signed),
+        _ => return signed.unreadable_form(),
     };
     let Ok(service_code) = service.parse() else {
-        return unreadable(&signed);
+        return signed.unreadable_form();
     };
     let new = NewServiceReferral {
         person: form.person,
@@ -84,10 +69,11 @@ async fn refer(
         recipient: Some(form.recipient.trim().to_owned()).filter(|r| !r.is_empty()),
         info: Some(form.info.trim().to_owned()).filter(|r| !r.is_empty()),
     };
-    match state.store.refer(p, id, new).await {
-        Ok(_) => see_other(&format!("/cases/{id}#referrals")),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state.store.refer(p, id, new).await,
+        format!("/cases/{id}#referrals"),
+    )
 }
 
 struct InboxLine {
@@ -178,7 +164,7 @@ async fn provider_action(
         .copied()
         .find(|a| a.as_str() == form.action)
     else {
-        return unreadable(&signed);
+        return signed.unreadable_form();
     };
     let reason = DeclineReason::ALL
         .iter()
@@ -191,10 +177,11 @@ async fn provider_action(
         note: None,
         on: None,
     };
-    match state.store.provider_act(signed.principal(), id, act).await {
-        Ok(_) => see_other("/provider"),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state.store.provider_act(signed.principal(), id, act).await,
+        "/provider".to_owned(),
+    )
 }
 
 #[derive(Deserialize)]
@@ -209,14 +196,15 @@ async fn delivery(
 ) -> Response {
     let Posted { signed, form } = posted;
     let Ok(units) = form.units.trim().parse::<i32>() else {
-        return unreadable(&signed);
+        return signed.unreadable_form();
     };
     let d = Delivery {
         units,
         delivered_on: None,
     };
-    match state.store.record_delivery(signed.principal(), id, d).await {
-        Ok(_) => see_other("/provider"),
-        Err(e) => refusal(&signed, e),
-    }
+    after(
+        &signed,
+        state.store.record_delivery(signed.principal(), id, d).await,
+        "/provider".to_owned(),
+    )
 }
