@@ -5,63 +5,12 @@
 
 use goldaw_core::codes::Role;
 use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
-use goldaw_store::{Principal, Store};
+use goldaw_store::Store;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::json;
 
-/// A client with a bearer token for a new user.
-async fn client_for(store: &Store, base: &str, name: &str, role: Role, scope: &str) -> Client {
-    let op = Principal::system("test");
-    store
-        .add_user(
-            &op,
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.parse().unwrap(),
-                sensitive: true,
-                unsuppressed: false,
-                password: "correct horse battery".into(),
-            },
-        )
-        .await
-        .unwrap();
-    let token = store.create_token(&op, name).await.unwrap();
-    Client {
-        base: base.to_owned(),
-        token,
-        http: reqwest::Client::new(),
-    }
-}
-
-struct Client {
-    base: String,
-    token: String,
-    http: reqwest::Client,
-}
-
-impl Client {
-    async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let url = format!("{}/api/v1{path}", self.base);
-        let mut req = match method {
-            "GET" => self.http.get(url),
-            "PUT" => self.http.put(url),
-            _ => self.http.post(url),
-        }
-        .bearer_auth(&self.token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status();
-        let text = r.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
-        )
-    }
-}
+mod common;
+use common::api_client_for as client_for;
 
 #[tokio::test]
 async fn a_referral_through_the_api_alone() {

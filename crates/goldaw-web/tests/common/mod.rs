@@ -114,3 +114,69 @@ pub async fn enrol(store: &Store, base: &str, session: &str, user: uuid::Uuid, u
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "enrolment of {username}");
 }
+
+/// A client with a bearer token for a new user.
+pub async fn api_client_for(
+    store: &Store,
+    base: &str,
+    name: &str,
+    role: goldaw_core::codes::Role,
+    scope: &str,
+) -> ApiClient {
+    let op = goldaw_store::Principal::system("test");
+    store
+        .add_user(
+            &op,
+            goldaw_store::users::NewUser {
+                username: name.into(),
+                role,
+                scope: scope.parse().unwrap(),
+                sensitive: true,
+                unsuppressed: false,
+                password: "correct horse battery".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let token = store.create_token(&op, name).await.unwrap();
+    ApiClient {
+        base: base.to_owned(),
+        token,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// A JSON API client signed in with a bearer token.
+pub struct ApiClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    /// Sends `method /api/v1{path}` with an optional JSON body; answers the status and the JSON.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let url = format!("{}/api/v1{path}", self.base);
+        let mut req = match method {
+            "GET" => self.http.get(url),
+            "PUT" => self.http.put(url),
+            _ => self.http.post(url),
+        }
+        .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}")),
+        )
+    }
+}
