@@ -404,7 +404,7 @@ async fn audit(
             seq: e.seq,
             at: e
                 .at
-                .with_timezone(&ashgabat())
+                .with_timezone(&goldaw_core::deadlines::LOCAL_OFFSET)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             actor: e.actor,
@@ -430,11 +430,6 @@ async fn audit(
         events,
         t,
     })
-}
-
-/// Times are stored in UTC and shown in Asia/Ashgabat (UTC+5, no daylight saving).
-fn ashgabat() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(5 * 3600).expect("UTC+5 is a valid offset")
 }
 
 /// The filtered log as CSV (UTC times, one event per row), for archiving and review elsewhere.
