@@ -87,6 +87,7 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
+#[derive(Clone)]
 pub(crate) enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),

@@ -18,6 +18,7 @@ macro_rules! with_db {
 }
 
 pub mod audit;
+mod audit_writer;
 pub mod cases;
 pub mod catalogue;
 pub mod crypto;
@@ -60,6 +61,8 @@ struct Inner {
     catalogue: RwLock<Arc<Catalogue>>,
     /// The deadline rules and working-day calendar in force; reloaded when an admin changes them.
     deadlines: RwLock<Arc<Deadlines>>,
+    /// Commits the audit events of reads in groups (see `audit_writer`).
+    audit_writer: audit_writer::AuditWriter,
 }
 
 impl Store {
@@ -77,6 +80,7 @@ impl Store {
         let db = Db::connect(url).await?;
         let store = Store {
             inner: Arc::new(Inner {
+                audit_writer: audit_writer::AuditWriter::start(db.clone()),
                 db,
                 secrets,
                 url: url.clone(),
