@@ -366,7 +366,10 @@ async fn concurrent_reads_and_writes_keep_the_audit_chain_whole() {
         }
         let events = match store.verify_audit().await.unwrap() {
             AuditCheck::Intact { events } => events,
-            other => panic!("{}: the chain broke under concurrency: {other:?}", db.backend),
+            other => panic!(
+                "{}: the chain broke under concurrency: {other:?}",
+                db.backend
+            ),
         };
         assert!(
             events >= before + (READS + WRITES) as u64,
@@ -385,7 +388,10 @@ async fn concurrent_reads_and_writes_keep_the_audit_chain_whole() {
             .await
             .unwrap();
         let read_rows: Vec<_> = rows.iter().filter(|r| r.action == "test.read").collect();
-        let mut ids: Vec<_> = read_rows.iter().filter_map(|r| r.entity_id.clone()).collect();
+        let mut ids: Vec<_> = read_rows
+            .iter()
+            .filter_map(|r| r.entity_id.clone())
+            .collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), READS, "{}: every read recorded once", db.backend);

@@ -69,6 +69,17 @@ pub struct NewReferral {
     pub household_case: bool,
 }
 
+/// What the case page shows, from [`Store::case_file`].
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    pub case: CaseRecord,
+    pub notes: Vec<CaseNote>,
+    pub events: Vec<CaseEvent>,
+    pub plans: Vec<plans::PlanRecord>,
+    pub reviews: Vec<reviews::ReviewRecord>,
+    pub referrals: Vec<crate::referrals::ReferralRecord>,
+}
+
 /// A case as the person asking may see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseRecord {
@@ -1195,6 +1206,37 @@ impl Store {
     ) -> StoreResult<Vec<CaseNote>> {
         let row = self.load_case_row(principal, case_id).await?;
         let restricted = row.sensitive && !principal.sensitive;
+        let notes = self.notes_of(case_id, restricted).await?;
+        self.audit(
+            principal,
+            AuditEvent::on("case.notes_read", "case", case_id)
+                .with_detail(format!("{} notes", notes.len())),
+        )
+        .await?;
+        Ok(notes)
+    }
+
+    /// The case's history, oldest first.
+    pub async fn case_events(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+    ) -> StoreResult<Vec<CaseEvent>> {
+        self.load_case_row(principal, case_id).await?;
+        self.events_of(case_id).await
+    }
+
+    async fn events_of(&self, case_id: Uuid) -> StoreResult<Vec<CaseEvent>> {
+        Ok(with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT at, actor, action, from_status, to_status, from_unit, to_unit, detail FROM case_events WHERE case_id = $1 ORDER BY at, id")
+                .bind(case_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The notes of a case the caller was already allowed to read, newest first; not audited here.
+    async fn notes_of(&self, case_id: Uuid, restricted: bool) -> StoreResult<Vec<CaseNote>> {
         let rows: Vec<NoteRow> = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT id, kind, happened_at, text_sealed, author, created_at FROM case_notes WHERE case_id = $1 ORDER BY happened_at DESC, id DESC")
                 .bind(case_id)
@@ -1222,28 +1264,46 @@ impl Store {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        self.audit(
-            principal,
-            AuditEvent::on("case.notes_read", "case", case_id)
-                .with_detail(format!("{} notes", notes.len())),
-        )
-        .await?;
         Ok(notes)
     }
 
-    /// The case's history, oldest first.
-    pub async fn case_events(
-        &self,
-        principal: &Principal,
-        case_id: Uuid,
-    ) -> StoreResult<Vec<CaseEvent>> {
-        self.load_case_row(principal, case_id).await?;
-        Ok(with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT at, actor, action, from_status, to_status, from_unit, to_unit, detail FROM case_events WHERE case_id = $1 ORDER BY at, id")
-                .bind(case_id)
-                .fetch_all(pool)
-                .await?
-        }))
+    /// Everything the case page shows, behind one scope check and recorded as one audit event:
+    /// the case, its history, plans, reviews and referrals, and its notes for those who work on
+    /// cases. The page is read many times a day per case; one event says all of it was shown.
+    pub async fn case_file(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseFile> {
+        let row = self.load_case_row(principal, id).await?;
+        let restricted = row.sensitive && !principal.sensitive;
+        let notes = if principal.may(Permission::WorkCases) {
+            self.notes_of(id, restricted).await?
+        } else {
+            Vec::new()
+        };
+        let events = self.events_of(id).await?;
+        let plans = self.plans_of(id, restricted).await?;
+        let reviews = self.reviews_of(id, restricted).await?;
+        let referrals = self.referrals_of(principal, id).await?;
+        let facts = self.case_facts(&row).await?;
+        let follow_ups = self.follow_ups_done(&row).await?;
+        let case = self.case_record(principal, row, &facts, follow_ups)?;
+        self.audit(
+            principal,
+            AuditEvent::on("case.read", "case", id).with_detail(format!(
+                "case file: {} notes, {} plans, {} reviews, {} referrals",
+                notes.len(),
+                plans.len(),
+                reviews.len(),
+                referrals.len()
+            )),
+        )
+        .await?;
+        Ok(CaseFile {
+            case,
+            notes,
+            events,
+            plans,
+            reviews,
+            referrals,
+        })
     }
 
     /// What the principal has to do: deadlines of their cases (a worker) or of the cases in
