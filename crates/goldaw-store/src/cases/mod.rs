@@ -31,6 +31,7 @@ use goldaw_core::workflow::{
     Refusal,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// The longest free text kept in one field (a note, a concern): about ten pages.
@@ -1324,21 +1325,36 @@ impl Store {
         let rows: Vec<CaseRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.user_id).bind(year_ago).fetch_all(pool).await?
         });
+        // Both side queries are limited to the scope's cases (by the admin_unit index), not the nation's.
         let follow_ups: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT r.case_id, r.kind FROM reviews r JOIN cases c ON c.id = r.case_id
-                            WHERE c.status = 'closed' AND c.closed_at >= $1 AND r.kind IN ('follow_up_short', 'follow_up_long') AND r.created_at >= c.closed_at")
+                            WHERE c.admin_unit >= $1 AND c.admin_unit < $2 AND c.status = 'closed' AND c.closed_at >= $3
+                              AND r.kind IN ('follow_up_short', 'follow_up_long') AND r.created_at >= c.closed_at")
+                .bind(&lo)
+                .bind(&hi)
                 .bind(year_ago)
                 .fetch_all(pool)
                 .await?
         });
-        let submitted: Vec<(Uuid,)> = if supervisor {
-            with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT DISTINCT case_id FROM support_plans WHERE status = 'submitted' AND person_agrees IS NOT NULL")
+        let mut follow_ups_done: HashMap<Uuid, (bool, bool)> = HashMap::new();
+        for (case_id, kind) in follow_ups {
+            let done = follow_ups_done.entry(case_id).or_default();
+            done.0 |= kind == "follow_up_short";
+            done.1 |= kind == "follow_up_long";
+        }
+        let submitted: HashSet<Uuid> = if supervisor {
+            let rows: Vec<(Uuid,)> = with_db!(self.db(), pool => {
+                sqlx::query_as("SELECT DISTINCT p.case_id FROM support_plans p JOIN cases c ON c.id = p.case_id
+                                WHERE c.admin_unit >= $1 AND c.admin_unit < $2 AND c.status = 'support_plan'
+                                  AND p.status = 'submitted' AND p.person_agrees IS NOT NULL")
+                    .bind(&lo)
+                    .bind(&hi)
                     .fetch_all(pool)
                     .await?
-            })
+            });
+            rows.into_iter().map(|(id,)| id).collect()
         } else {
-            Vec::new()
+            HashSet::new()
         };
         let now = Utc::now();
         let deadlines = self.deadlines();
@@ -1373,16 +1389,14 @@ impl Store {
                 if row.closure_requested_reason.is_some() {
                     tasks.push(task(TaskKind::ApproveClosure, None));
                 }
-                if status == CaseStatus::SupportPlan && submitted.iter().any(|(c,)| *c == row.id) {
+                if status == CaseStatus::SupportPlan && submitted.contains(&row.id) {
                     tasks.push(task(TaskKind::ApprovePlan, None));
                 }
             }
             let mut clocks = clocks_of(&row, status, priority);
-            for (case_id, kind) in &follow_ups {
-                if *case_id == row.id {
-                    clocks.follow_up_short_done |= kind == "follow_up_short";
-                    clocks.follow_up_long_done |= kind == "follow_up_long";
-                }
+            if let Some((short, long)) = follow_ups_done.get(&row.id) {
+                clocks.follow_up_short_done = *short;
+                clocks.follow_up_long_done = *long;
             }
             for due in deadlines.pending(&clocks, now) {
                 tasks.push(task(TaskKind::Deadline, Some(due)));
