@@ -32,6 +32,7 @@ pub mod referrals;
 mod scope;
 pub mod sessions;
 pub mod settings;
+pub mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod two_factor;
