@@ -35,6 +35,9 @@ pub enum ReportCommand {
         /// 10). 0 turns suppression off.
         #[arg(long)]
         min_cell: Option<u64>,
+        /// Print the time the report took (gathering, counting, suppressing) on standard error.
+        #[arg(long)]
+        timing: bool,
     },
 }
 
@@ -51,13 +54,22 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
             by,
             format: Format::Csv,
             min_cell,
+            timing,
         } => {
             let period = Period::new(*from, *to).context("--from/--to")?;
             let dims = Dimension::parse_list(by).context("--by")?;
             let suppression = min_cell.map_or(Suppression::Standard, Suppression::MinCell);
+            let started = std::time::Instant::now();
             let report = store
                 .service_users(&crate::cli::operator("report"), period, &dims, suppression)
                 .await?;
+            if *timing {
+                eprintln!(
+                    "report: {} cells in {:.1} ms",
+                    report.rows.len(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             out.write_all(render_csv(&report)?.as_bytes())?;
