@@ -373,3 +373,19 @@ fn service_users_on(url: &str) {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_refused_import_says_its_reason_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("in")).unwrap();
+    std::fs::write(
+        dir.path().join("in/persons.csv"),
+        "person_id,household_id,given_name,family_name,sex,birth_date,admin_unit,settlement,receives_benefits,wg_seeing,wg_hearing,wg_walking,wg_cognition,wg_selfcare,wg_communication,target_groups\n\
+         P1,,Aýna,Orazowa,F,1990-02-30,TM-A-01,rural,true,,,,,,,\n",
+    )
+    .unwrap();
+    let out = goldaw(dir.path(), &["import", "in"]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("persons.csv line 2").count(), 1, "{err}");
+}
