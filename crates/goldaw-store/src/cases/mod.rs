@@ -7,9 +7,11 @@
 //! number and codes to everyone in scope, and names and text only to principals with the
 //! sensitive permission. Free text is sealed with the operator's key, bound to its column and row.
 
+mod attachments;
 mod plans;
 mod reviews;
 
+pub use attachments::{AttachmentContent, AttachmentRecord};
 pub use plans::{ActionInput, Goal, GoalInput, PlanAction, PlanInput, PlanRecord};
 pub use reviews::{
     GoalRating, GoalReview, GoalReviewInput, IncomeChange, ReviewInput, ReviewKind, ReviewRecord,

@@ -591,6 +591,7 @@ struct CasePage {
     service_referrals: Vec<ReferralLine>,
     refer_targets: Vec<Choice>,
     may_refer: bool,
+    attachments: super::attachments::AttachmentsSection,
 }
 
 struct ReferralLine {
@@ -643,6 +644,10 @@ async fn case_page(
         }
     } else {
         Vec::new()
+    };
+    let attachments = match super::attachments::section(&state, &signed, &case).await {
+        Ok(a) => a,
+        Err(r) => return r,
     };
     let events = match state.store.case_events(p, id).await {
         Ok(e) => e,
@@ -1010,6 +1015,7 @@ async fn case_page(
             .collect(),
         refer_targets,
         may_refer,
+        attachments,
         t: t.clone_lang(),
     };
     render(page)

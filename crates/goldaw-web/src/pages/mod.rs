@@ -6,6 +6,7 @@
 //! (store) and, per address, are rate-limited here.
 
 mod admin;
+mod attachments;
 mod cases;
 pub(crate) mod extract;
 mod i18n;
@@ -50,6 +51,12 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(settings::router())
         .merge(referrals::router())
+        .merge(attachments::router())
+}
+
+/// The page routes that take file uploads, with their own body limit.
+pub fn upload_router() -> Router<AppState> {
+    attachments::upload_router()
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
