@@ -14,6 +14,7 @@ pub mod disclosure;
 pub mod ids;
 pub mod instruments;
 pub mod interchange;
+pub mod merges;
 pub mod names;
 pub mod people;
 pub mod planning;

@@ -54,6 +54,8 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/caseload"),
     ("post", "/cases/{id}/attachments"),
     ("get", "/attachments/{id}"),
+    ("get", "/people/merge"),
+    ("post", "/people/merge"),
 ];
 
 /// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
@@ -132,6 +134,8 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         // No such attachment: the same answer as one outside scope.
         ("get", "/attachments/{id}") if reads => S::NOT_FOUND,
         ("get", "/attachments/{id}") => S::FORBIDDEN,
+        // Without a record chosen: how to start a merge (supervisors only).
+        ("get", "/people/merge") => allowed(role == Role::Supervisor),
         ("get", "/provider") => allowed(role == Role::Provider),
         ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
         ("get", "/people") => {

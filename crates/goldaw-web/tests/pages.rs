@@ -10,6 +10,8 @@ use common::{client, cookies, csrf_of, enrol, sign_in, sign_in_full, value_of};
 
 #[path = "pages/attachments.rs"]
 mod attachments;
+#[path = "pages/merges.rs"]
+mod merges;
 
 const PASSWORD: &str = "Amyderýa 1437 km";
 

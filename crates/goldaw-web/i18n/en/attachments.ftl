@@ -1,4 +1,4 @@
-# Attachments on a case, and merging duplicate people.
+# Attachments on a case.
 attachments-title = Attachments
 attachment-file = File
 attachment-kind = Kind of document

@@ -1,4 +1,4 @@
-# Вложения к делу и объединение дублей.
+# Вложения к делу.
 attachments-title = Вложения
 attachment-file = Файл
 attachment-kind = Вид документа

@@ -1,4 +1,4 @@
-# Işe goşundylar we gaýtalanýan adamlary birleşdirmek.
+# Işe goşundylar.
 attachments-title = Goşundylar
 attachment-file = Faýl
 attachment-kind = Resminamanyň görnüşi

@@ -3,6 +3,7 @@
 mod attachments;
 mod cases;
 mod households;
+mod merges;
 mod persons;
 mod referrals;
 
@@ -35,6 +36,7 @@ use utoipa::OpenApi;
         referrals::case_referrals, referrals::refer, referrals::legal_basis, referrals::cancel,
         referrals::inbox, referrals::provider_read, referrals::provider_act, referrals::deliver,
         attachments::list, attachments::upload, attachments::download,
+        merges::merge,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
@@ -69,7 +71,8 @@ pub fn router() -> Router<AppState> {
                 .merge(persons::router())
                 .merge(households::router())
                 .merge(cases::router())
-                .merge(referrals::router()),
+                .merge(referrals::router())
+                .merge(merges::router()),
         )
         .fallback(not_found)
 }
