@@ -189,6 +189,35 @@ async fn a_file_is_sealed_at_rest_read_back_whole_and_audited() {
         assert!(audit
             .iter()
             .all(|e| !e.detail.as_deref().unwrap_or_default().contains("razylyk")));
+
+        // A checksum changed outside goldaw: the download is refused as damaged, not served.
+        let tamper = "UPDATE attachments SET sha256 = $1 WHERE id = $2";
+        match &db.url {
+            DatabaseUrl::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                conn.execute(
+                    &tamper.replace('$', "?"),
+                    rusqlite::params![vec![0u8; 32], added.id.as_bytes().to_vec()],
+                )
+                .unwrap();
+            }
+            DatabaseUrl::Postgres(url) => {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query(tamper)
+                    .bind(vec![0u8; 32])
+                    .bind(added.id)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+            }
+        }
+        let r = store.attachment(&sup, added.id).await;
+        assert!(
+            matches!(r, Err(StoreError::Corrupt(_))),
+            "{}: {r:?}",
+            db.backend
+        );
     }
 }
 
