@@ -6,6 +6,7 @@
 //! What needs the database to check (does this admin unit exist? this household?) is the store's job.
 
 pub mod access;
+pub mod attachments;
 pub mod cases;
 pub mod codes;
 pub mod deadlines;
@@ -13,6 +14,7 @@ pub mod disclosure;
 pub mod ids;
 pub mod instruments;
 pub mod interchange;
+pub mod merges;
 pub mod names;
 pub mod people;
 pub mod planning;

@@ -108,6 +108,9 @@ pub enum Refusal {
     /// Referrals to services are made once the case is assessed, and not on a closed case.
     #[error("no referral to a service while the case is '{status}': specialized services from the holistic assessment on, universal services from the initial assessment on, never on a closed case")]
     ReferralNotNow { status: CaseStatus },
+    /// Two records of one person that a person must reconcile before they are merged.
+    #[error("{0}")]
+    Merge(crate::merges::MergeRefusal),
 }
 
 impl Refusal {
@@ -123,6 +126,7 @@ impl Refusal {
             Refusal::NoTransferPending => "no_transfer_pending",
             Refusal::ResidentialNeedsLegalBasis => "residential_needs_legal_basis",
             Refusal::ReferralNotNow { .. } => "referral_not_now",
+            Refusal::Merge(r) => r.code(),
         }
     }
 }

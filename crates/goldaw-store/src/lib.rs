@@ -26,6 +26,7 @@ mod db;
 pub mod error;
 pub mod households;
 pub mod interchange;
+pub mod merges;
 pub mod people;
 mod reference;
 pub mod referrals;

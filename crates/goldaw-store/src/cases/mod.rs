@@ -7,9 +7,11 @@
 //! number and codes to everyone in scope, and names and text only to principals with the
 //! sensitive permission. Free text is sealed with the operator's key, bound to its column and row.
 
+mod attachments;
 mod plans;
 mod reviews;
 
+pub use attachments::{AttachmentContent, AttachmentRecord};
 pub use plans::{ActionInput, Goal, GoalInput, PlanAction, PlanInput, PlanRecord};
 pub use reviews::{
     GoalRating, GoalReview, GoalReviewInput, IncomeChange, ReviewInput, ReviewKind, ReviewRecord,
@@ -79,6 +81,8 @@ pub struct CaseFile {
     pub plans: Vec<plans::PlanRecord>,
     pub reviews: Vec<reviews::ReviewRecord>,
     pub referrals: Vec<crate::referrals::ReferralRecord>,
+    /// Listed for staff who work cases, on a case whose content they may see.
+    pub attachments: Vec<AttachmentRecord>,
 }
 
 /// A case as the person asking may see it.
@@ -1283,17 +1287,23 @@ impl Store {
         let plans = self.plans_of(id, restricted).await?;
         let reviews = self.reviews_of(id, restricted).await?;
         let referrals = self.referrals_of(principal, id).await?;
+        let attachments = if principal.may(Permission::WorkCases) && !restricted {
+            self.attachments_of(id).await?
+        } else {
+            Vec::new()
+        };
         let facts = self.case_facts(&row).await?;
         let follow_ups = self.follow_ups_done(&row).await?;
         let case = self.case_record(principal, row, &facts, follow_ups)?;
         self.audit(
             principal,
             AuditEvent::on("case.read", "case", id).with_detail(format!(
-                "case file: {} notes, {} plans, {} reviews, {} referrals",
+                "case file: {} notes, {} plans, {} reviews, {} referrals, {} attachments",
                 notes.len(),
                 plans.len(),
                 reviews.len(),
-                referrals.len()
+                referrals.len(),
+                attachments.len()
             )),
         )
         .await?;
@@ -1304,6 +1314,7 @@ impl Store {
             plans,
             reviews,
             referrals,
+            attachments,
         })
     }
 

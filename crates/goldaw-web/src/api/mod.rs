@@ -1,7 +1,9 @@
 //! The JSON API, version 1.
 
+mod attachments;
 mod cases;
 mod households;
+mod merges;
 mod persons;
 mod referrals;
 
@@ -33,6 +35,8 @@ use utoipa::OpenApi;
         referrals::update_provider, referrals::add_point, referrals::set_offer, referrals::offers,
         referrals::case_referrals, referrals::refer, referrals::legal_basis, referrals::cancel,
         referrals::inbox, referrals::provider_read, referrals::provider_act, referrals::deliver,
+        attachments::list, attachments::upload, attachments::download,
+        merges::merge,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
@@ -67,7 +71,8 @@ pub fn router() -> Router<AppState> {
                 .merge(persons::router())
                 .merge(households::router())
                 .merge(cases::router())
-                .merge(referrals::router()),
+                .merge(referrals::router())
+                .merge(merges::router()),
         )
         .fallback(not_found)
 }
@@ -77,6 +82,11 @@ pub struct Health {
     /// `ok` when the database answers.
     pub status: String,
     pub version: String,
+}
+
+/// The routes that take file uploads, with their own body limit: merged outside the general one.
+pub fn upload_router() -> Router<AppState> {
+    Router::new().nest("/api/v1", attachments::router())
 }
 
 /// Liveness and database reachability.

@@ -591,6 +591,7 @@ struct CasePage {
     service_referrals: Vec<ReferralLine>,
     refer_targets: Vec<Choice>,
     may_refer: bool,
+    attachments: super::attachments::AttachmentsSection,
 }
 
 struct ReferralLine {
@@ -642,9 +643,11 @@ async fn case_page(
         plans,
         reviews,
         referrals: service_referrals,
+        attachments,
     } = file;
     let t = &signed.t;
     let catalogue = state.store.catalogue();
+    let attachments = super::attachments::section(&signed, &case, attachments);
     let unit_code: Option<AdminUnitCode> = case.admin_unit.parse().ok();
     let service_name = |code: &str| {
         catalogue.term("service", code).map_or_else(
@@ -995,6 +998,7 @@ async fn case_page(
             .collect(),
         refer_targets,
         may_refer,
+        attachments,
         t: t.clone_lang(),
     };
     render(page)
