@@ -26,6 +26,7 @@ pub mod error;
 pub mod households;
 pub mod interchange;
 pub mod people;
+pub mod planning;
 mod reference;
 pub mod referrals;
 mod scope;
