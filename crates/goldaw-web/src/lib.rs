@@ -5,6 +5,7 @@
 pub mod api;
 mod error;
 pub mod pages;
+pub mod planning_export;
 mod principal;
 
 use axum::Router;

@@ -8,7 +8,8 @@
 mod admin;
 mod cases;
 pub(crate) mod extract;
-mod i18n;
+pub(crate) mod i18n;
+mod planning;
 mod referrals;
 mod settings;
 
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(settings::router())
         .merge(referrals::router())
+        .merge(planning::router())
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
