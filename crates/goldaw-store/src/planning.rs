@@ -203,12 +203,13 @@ impl Store {
         };
         let all_etraps = tree.etraps();
         let populations = self.etrap_populations(&tree, &all_etraps).await?;
-        let inside = |code: &str| {
-            AdminUnitCode::from_stored(code.to_owned()).is_within(&covered)
-        };
+        let inside = |code: &str| AdminUnitCode::from_stored(code.to_owned()).is_within(&covered);
         let etraps: Vec<String> = all_etraps.iter().filter(|e| inside(e)).cloned().collect();
         let wanted: BTreeSet<&str> = etraps.iter().map(String::as_str).collect();
-        let (lo, hi) = (covered.as_str().to_owned(), format!("{}.", covered.as_str()));
+        let (lo, hi) = (
+            covered.as_str().to_owned(),
+            format!("{}.", covered.as_str()),
+        );
 
         // Places, by etrap and service.
         let offers: Vec<(String, String, Option<i32>)> = with_db!(self.db(), pool => {
@@ -334,12 +335,7 @@ impl Store {
             unlimited_offers,
         };
         for e in &etraps {
-            let velayat = tree
-                .parent
-                .get(e)
-                .cloned()
-                .flatten()
-                .unwrap_or_default();
+            let velayat = tree.parent.get(e).cloned().flatten().unwrap_or_default();
             let (population, basis) = populations[e];
             let is_assessed = assessed_etraps.contains(e);
             answer.parents.insert(e.clone(), velayat.clone());

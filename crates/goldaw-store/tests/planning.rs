@@ -177,11 +177,7 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
             ("off", offer("S01", "TM-A-03", Some(5), false)),
             ("tmb", offer("S01", "TM-B-01", Some(7), true)),
         ] {
-            let id = store
-                .set_offer(&ministry, provider.id, o)
-                .await
-                .unwrap()
-                .id;
+            let id = store.set_offer(&ministry, provider.id, o).await.unwrap().id;
             offer_ids.insert(key, id);
         }
 
@@ -196,7 +192,11 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
             .unwrap();
         let seen = store.provider_referral(&yenme, r1.id).await.unwrap();
         let a1 = store
-            .provider_act(&yenme, r1.id, pact(ProviderActionKind::Accept, seen.version))
+            .provider_act(
+                &yenme,
+                r1.id,
+                pact(ProviderActionKind::Accept, seen.version),
+            )
             .await
             .unwrap();
         assert_eq!(a1.status, ReferralStatus::Accepted, "{b}");
@@ -259,7 +259,10 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
         let expected: Vec<String> = (1..=9).map(|i| format!("TM-A-{i:02}")).collect();
         assert_eq!(codes, expected, "{b}");
         assert_eq!(answer.inputs.len(), 9 * 4);
-        assert_eq!(answer.unlimited_offers, 1, "{b}: the S02 offer without places");
+        assert_eq!(
+            answer.unlimited_offers, 1,
+            "{b}: the S02 offer without places"
+        );
         assert_eq!(answer.parents["TM-A-05"], "TM-A");
 
         // No etrap of Ahal has a population in the reference data: the velayat's, shared equally.

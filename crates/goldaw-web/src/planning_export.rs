@@ -99,7 +99,10 @@ pub fn velayat_plan_xlsx(
         0,
         t.t_with(
             "planning-plan-title",
-            &[("name", velayat_name.clone().into()), ("unit", velayat.to_owned().into())],
+            &[
+                ("name", velayat_name.clone().into()),
+                ("unit", velayat.to_owned().into()),
+            ],
         ),
         &title,
     )?;
@@ -127,7 +130,11 @@ pub fn velayat_plan_xlsx(
         sheet.write_string(row, 3, service_name(catalogue, &line.service, lang))?;
         sheet.write_number_with_format(row, 4, line.population as f64, &count)?;
         sheet.write_number_with_format(row, 5, line.need as f64, &count)?;
-        sheet.write_string(row, 6, t.t(&format!("planning-basis-{}", line.basis.as_str())))?;
+        sheet.write_string(
+            row,
+            6,
+            t.t(&format!("planning-basis-{}", line.basis.as_str())),
+        )?;
         sheet.write_number_with_format(row, 7, line.places as f64, &count)?;
         sheet.write_number_with_format(row, 8, line.gap as f64, &count)?;
         sheet.write_number_with_format(row, 9, round_money(line.cost_per_place_year), &money)?;
@@ -151,9 +158,11 @@ pub fn velayat_plan_xlsx(
         sheet.write_number_with_format(row, 10, round_money(v.totals.cost), &total_money)?;
     }
     sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
-    for (col, width) in [10.0, 24.0, 8.0, 48.0, 12.0, 10.0, 22.0, 10.0, 12.0, 14.0, 16.0]
-        .iter()
-        .enumerate()
+    for (col, width) in [
+        10.0, 24.0, 8.0, 48.0, 12.0, 10.0, 22.0, 10.0, 12.0, 14.0, 16.0,
+    ]
+    .iter()
+    .enumerate()
     {
         sheet.set_column_width(col as u16, *width)?;
     }

@@ -135,10 +135,9 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         ("get", "/tasks") | ("get", "/caseload") => allowed(reads),
         ("get", "/provider") => allowed(role == Role::Provider),
         // Planners, the ministry and admins; the users here have scope TM-A, so its plan is theirs.
-        ("get", p) if p.starts_with("/planning") => allowed(matches!(
-            role,
-            Role::Planner | Role::Ministry | Role::Admin
-        )),
+        ("get", p) if p.starts_with("/planning") => {
+            allowed(matches!(role, Role::Planner | Role::Ministry | Role::Admin))
+        }
         ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
         ("get", "/people") => {
             if reads {

@@ -149,8 +149,15 @@ async fn the_costed_plan_of_a_velayat_as_a_page_a_print_view_and_a_workbook() {
         ashgabat_offers(&store).await;
         let (base, cookie) = planner_site(&store).await;
 
-        let chooser = get(&base, &cookie, "/planning/velayat").await.text().await.unwrap();
-        assert!(chooser.contains(r#"<a href="/planning/velayat/TM-S">Ashgabat City</a>"#), "{chooser}");
+        let chooser = get(&base, &cookie, "/planning/velayat")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            chooser.contains(r#"<a href="/planning/velayat/TM-S">Ashgabat City</a>"#),
+            "{chooser}"
+        );
 
         // No casework in Ashgabat: need from its population (1,030,063 in four boroughs: 257,516 × 3 and
         // 257,515) × 0.1% × each service's share. S04 family support: 0.001 × 0.20 × 257,516 = 51.5 → 52
@@ -179,7 +186,8 @@ async fn the_costed_plan_of_a_velayat_as_a_page_a_print_view_and_a_workbook() {
                 .parse()
                 .unwrap()
         };
-        let (optimised, baseline, extra) = (met("optimised-met"), met("baseline-met"), met("extra-met"));
+        let (optimised, baseline, extra) =
+            (met("optimised-met"), met("baseline-met"), met("extra-met"));
         assert!(optimised > baseline, "{b}: {optimised} vs {baseline}");
         assert_eq!(optimised - baseline, extra);
         // The cheapest place is S12's (299.06 a year): 100,000 buys 334 of them, and the need for S12 in
@@ -189,17 +197,32 @@ async fn the_costed_plan_of_a_velayat_as_a_page_a_print_view_and_a_workbook() {
         let r = get(&base, &cookie, "/planning/velayat/TM-S?budget=lots").await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = r.text().await.unwrap();
-        assert!(page.contains("Budget, manat a year: write an amount in manat"), "{page}");
+        assert!(
+            page.contains("Budget, manat a year: write an amount in manat"),
+            "{page}"
+        );
         assert!(page.contains(r#"name="budget" value="lots""#));
 
         // The print view: the same figures, no navigation.
-        let print = get(&base, &cookie, "/planning/velayat/TM-S/print").await.text().await.unwrap();
+        let print = get(&base, &cookie, "/planning/velayat/TM-S/print")
+            .await
+            .text()
+            .await
+            .unwrap();
         assert!(print.contains("@media print") && !print.contains("<nav"));
         assert_eq!(print.matches(s04).count(), 4);
 
         // Not a velayat, or not known: not found.
-        for path in ["/planning/velayat/TM-S-01", "/planning/velayat/XX", "/planning/velayat/TM-Q/plan.xlsx"] {
-            assert_eq!(get(&base, &cookie, path).await.status(), StatusCode::NOT_FOUND, "{path}");
+        for path in [
+            "/planning/velayat/TM-S-01",
+            "/planning/velayat/XX",
+            "/planning/velayat/TM-Q/plan.xlsx",
+        ] {
+            assert_eq!(
+                get(&base, &cookie, path).await.status(),
+                StatusCode::NOT_FOUND,
+                "{path}"
+            );
         }
 
         // The workbook.
@@ -234,9 +257,15 @@ fn check_workbook(bytes: &[u8], b: &str) {
         Data::Int(x) => x as f64,
         other => panic!("({r},{c}) is not a number: {other:?}"),
     };
-    assert_eq!(text(0, 0), "Costed draft service development plan: Ashgabat City (TM-S)");
+    assert_eq!(
+        text(0, 0),
+        "Costed draft service development plan: Ashgabat City (TM-S)"
+    );
     assert!(text(1, 0).contains("composed placeholders"), "{b}");
-    assert_eq!(text(2, 0), "Amounts in TMT at 2024 prices a year; a place is one person served for a year.");
+    assert_eq!(
+        text(2, 0),
+        "Amounts in TMT at 2024 prices a year; a place is one person served for a year."
+    );
     let header: Vec<String> = (0..11).map(|c| text(4, c)).collect();
     assert_eq!(
         header,
@@ -273,9 +302,19 @@ fn check_workbook(bytes: &[u8], b: &str) {
     }
     // The S04 line of the first borough, as on the page.
     let s04 = 5 + 3;
-    assert_eq!((text(s04, 0), text(s04, 2)), ("TM-S-01".into(), "S04".into()));
     assert_eq!(
-        (number(s04, 4), number(s04, 5), number(s04, 7), number(s04, 8), number(s04, 9), number(s04, 10)),
+        (text(s04, 0), text(s04, 2)),
+        ("TM-S-01".into(), "S04".into())
+    );
+    assert_eq!(
+        (
+            number(s04, 4),
+            number(s04, 5),
+            number(s04, 7),
+            number(s04, 8),
+            number(s04, 9),
+            number(s04, 10)
+        ),
         (257_516.0, 52.0, 10.0, 42.0, 1152.0, 48_384.0)
     );
     assert_eq!(text(s04, 6), "population × rate");

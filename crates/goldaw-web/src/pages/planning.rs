@@ -181,10 +181,15 @@ impl ScenarioForm {
                 &self.attrition,
             );
         }
-        let until = self.until.trim().parse::<i32>().ok().filter(|u| match start_year {
-            Some(s) => *u >= s && *u - s <= MAX_PAGE_YEARS,
-            None => (1900..=2260).contains(u),
-        });
+        let until = self
+            .until
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|u| match start_year {
+                Some(s) => *u >= s && *u - s <= MAX_PAGE_YEARS,
+                None => (1900..=2260).contains(u),
+            });
         if until.is_none() {
             refuse(t.t("planning-until"), "planning-error-until", &self.until);
         }
@@ -327,7 +332,12 @@ fn workforce_chart(rows: &[YearRow], requirement: u64, etrap: u64, t: &Translato
     }
     // The requirement lines.
     for (value, id, key, dash) in [
-        (req, "requirement-line", "planning-legend-requirement", "8 4"),
+        (
+            req,
+            "requirement-line",
+            "planning-legend-requirement",
+            "8 4",
+        ),
         (etrap as f64, "etrap-line", "planning-legend-etrap", "2 4"),
     ] {
         let yy = y(value);
@@ -388,10 +398,7 @@ fn workforce_chart(rows: &[YearRow], requirement: u64, etrap: u64, t: &Translato
     s
 }
 
-async fn workforce(
-    signed: Signed,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> Response {
+async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) -> Response {
     if let Some(r) = signed.deny_unless(Permission::Planning) {
         return r;
     }
@@ -405,7 +412,10 @@ async fn workforce(
             return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
         }
     };
-    let (total, etrap) = (requirement.total_national, requirement.etrap_workers_national);
+    let (total, etrap) = (
+        requirement.total_national,
+        requirement.etrap_workers_national,
+    );
     let requirement_text = t.t_with(
         "planning-requirement-text",
         &[
@@ -706,7 +716,10 @@ fn plan_view(
                 name: unit_name(&catalogue, &e.etrap, lang),
                 population: count(e.population, lang),
                 population_note: facts_of.map_or_else(String::new, |f| {
-                    t.t(&format!("planning-population-{}", f.population_basis.as_str()))
+                    t.t(&format!(
+                        "planning-population-{}",
+                        f.population_basis.as_str()
+                    ))
                 }),
                 need_note: t.t(if facts_of.is_some_and(|f| f.assessed) {
                     "planning-etrap-assessed"
@@ -825,10 +838,7 @@ fn plan_view(
         code: velayat.to_owned(),
         title: t.t_with(
             "planning-plan-title",
-            &[
-                ("name", name.into()),
-                ("unit", velayat.to_owned().into()),
-            ],
+            &[("name", name.into()), ("unit", velayat.to_owned().into())],
         ),
         population: count(v.map_or(0, |v| v.population), lang),
         basis_text,
@@ -857,7 +867,14 @@ async fn velayat_plan(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let view = plan_view(&state, &signed.t, &plan, &facts, &velayat, q.budget.as_deref());
+    let view = plan_view(
+        &state,
+        &signed.t,
+        &plan,
+        &facts,
+        &velayat,
+        q.budget.as_deref(),
+    );
     let status = if view.budget_error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
