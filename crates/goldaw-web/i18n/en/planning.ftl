@@ -79,4 +79,5 @@ planning-need-met = People served
 planning-spent = Spent
 planning-optimised = Where most need is met
 planning-proportional = In proportion to population
+planning-opened-where = Where the places are opened, etrap by etrap
 planning-extra = More people served

@@ -79,4 +79,5 @@ planning-need-met = Получат услугу
 planning-spent = Затрачено
 planning-optimised = По наибольшей потребности
 planning-proportional = Пропорционально населению
+planning-opened-where = Где открываются места, по этрапам
 planning-extra = Больше людей получат услугу

@@ -79,4 +79,5 @@ planning-need-met = Hyzmat aljaklar
 planning-spent = Sarp edilen
 planning-optimised = Iň köp zerurlyk boýunça
 planning-proportional = Ilata proporsional
+planning-opened-where = Orunlaryň açylýan ýerleri, etraplar boýunça
 planning-extra = Goşmaça hyzmat aljak adamlar

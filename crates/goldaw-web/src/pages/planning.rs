@@ -45,12 +45,16 @@ pub fn router() -> Router<AppState> {
 fn count(n: u64, lang: &str) -> String {
     let digits = n.to_string();
     let sep = if lang == "en" { "," } else { "\u{a0}" };
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push_str(sep);
-        }
-        out.push(c);
+    // The first group has 1 to 3 digits, every other group 3 (the digits are ASCII: byte indices are safe).
+    let head = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    }
+    .min(digits.len());
+    let mut out = digits[..head].to_owned();
+    for k in (head..digits.len()).step_by(3) {
+        out.push_str(sep);
+        out.push_str(&digits[k..k + 3]);
     }
     out
 }
@@ -253,20 +257,21 @@ struct WorkforcePage {
 /// the requirement shaded and labelled in the last year.
 fn workforce_chart(rows: &[YearRow], requirement: u64, etrap: u64, t: &Translator) -> String {
     let (w, h) = (720.0_f64, 360.0_f64);
-    let (left, right, top, bottom) = (56.0, 150.0, 20.0, 40.0);
+    let (left, right, top, bottom) = (56.0, 200.0, 20.0, 40.0);
     let max_stock = rows.iter().map(|r| r.stock).fold(0.0_f64, f64::max);
     let top_value = max_stock.max(requirement as f64) * 1.1;
-    // A round top for the axis: 1, 2 or 5 × a power of ten, with five steps.
+    // Round steps for the axis (1, 2, 2.5 or 5 × a power of ten), at most six of them.
     let step = {
-        let raw = (top_value / 5.0).max(1.0);
+        let raw = (top_value / 6.0).max(1.0);
         let magnitude = 10f64.powf(raw.log10().floor());
-        [1.0, 2.0, 5.0, 10.0]
+        [1.0, 2.0, 2.5, 5.0, 10.0]
             .iter()
             .map(|m| m * magnitude)
             .find(|s| *s >= raw)
             .unwrap_or(raw)
     };
-    let y_max = step * 5.0;
+    let steps = (top_value / step).ceil().max(1.0) as usize;
+    let y_max = step * steps as f64;
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
     let n = rows.len().max(1);
@@ -289,7 +294,7 @@ fn workforce_chart(rows: &[YearRow], requirement: u64, etrap: u64, t: &Translato
         xml(&t.t("planning-chart-desc"))
     ));
     // Grid and y axis labels.
-    for k in 0..=5 {
+    for k in 0..=steps {
         let v = step * k as f64;
         let yy = y(v);
         s.push_str(&format!(
@@ -937,5 +942,24 @@ async fn velayat_xlsx(
             tracing::error!(error = %e, "the plan workbook failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_grouped_for_people() {
+        assert_eq!(count(0, "en"), "0");
+        assert_eq!(count(999, "en"), "999");
+        assert_eq!(count(1_241, "en"), "1,241");
+        assert_eq!(count(1_030_063, "en"), "1,030,063");
+        assert_eq!(count(12_345, "ru"), "12\u{a0}345");
+        assert_eq!(money(48_384.0, "en"), "48,384.00");
+        assert_eq!(money(1_728.125, "tk"), "1\u{a0}728,13");
+        assert_eq!(parse_budget("200 000,50"), Some(20_000_050));
+        assert_eq!(parse_budget("-5"), None);
+        assert_eq!(parse_budget("abc"), None);
     }
 }
