@@ -28,6 +28,7 @@ pub mod households;
 pub mod interchange;
 pub mod merges;
 pub mod people;
+pub mod planning;
 mod reference;
 pub mod referrals;
 mod scope;

@@ -9,8 +9,9 @@ mod admin;
 mod attachments;
 mod cases;
 pub(crate) mod extract;
-mod i18n;
+pub(crate) mod i18n;
 mod merges;
+mod planning;
 mod referrals;
 mod settings;
 
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .merge(referrals::router())
         .merge(attachments::router())
         .merge(merges::router())
+        .merge(planning::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
