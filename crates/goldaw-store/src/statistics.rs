@@ -47,6 +47,16 @@ pub enum Suppression {
 }
 
 #[derive(sqlx::FromRow)]
+struct PersonRow {
+    person_id: Uuid,
+    admin_unit: String,
+    sex: String,
+    birth_date: Option<NaiveDate>,
+    disability: bool,
+    target_groups: String,
+    settlement: Option<String>,
+}
+
 struct UseRow {
     person_id: Uuid,
     service_code: String,
@@ -120,23 +130,75 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         // The service list is a constant of the contract, not input: safe to write into the SQL.
-        let sql = format!(
-            "SELECT DISTINCT e.person_id, e.service_code, p.admin_unit, p.sex, p.birth_date,
-                    p.disability, p.target_groups, p.settlement
-             FROM service_episodes e JOIN persons p ON p.id = e.person_id
-             WHERE e.service_code IN ({services}) AND e.started_on <= $1
-               AND (e.ended_on IS NULL OR e.ended_on >= $2)
-               AND p.admin_unit >= $3 AND p.admin_unit < $4"
+        // Two steps, so that neither planner can choose to drive the join from the nation's
+        // persons (measured: 0.4-0.6 s that way): the episodes by their period index, then
+        // their persons by primary key.
+        let episodes_sql = format!(
+            "SELECT DISTINCT person_id, service_code FROM service_episodes
+             WHERE service_code IN ({services}) AND started_on <= $1
+               AND (ended_on IS NULL OR ended_on >= $2)"
         );
-        let rows: Vec<UseRow> = with_db!(self.db(), pool => {
-            sqlx::query_as(&sql)
+        let uses: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
+            sqlx::query_as(&episodes_sql)
                 .bind(period.to())
                 .bind(period.from())
-                .bind(lo)
-                .bind(hi)
                 .fetch_all(pool)
                 .await?
         });
+        let mut ids: Vec<Uuid> = uses.iter().map(|(id, _)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        const PERSON_COLUMNS: &str = "SELECT id AS person_id, admin_unit, sex, birth_date, disability, target_groups, settlement FROM persons";
+        let mut persons: HashMap<Uuid, PersonRow> = HashMap::with_capacity(ids.len());
+        match self.db() {
+            crate::db::Db::Sqlite(pool) => {
+                for chunk in ids.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::new(PERSON_COLUMNS);
+                    q.push(" WHERE admin_unit >= ").push_bind(lo);
+                    q.push(" AND admin_unit < ").push_bind(hi);
+                    q.push(" AND id IN (");
+                    let mut list = q.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    q.push(")");
+                    for row in q.build_query_as::<PersonRow>().fetch_all(pool).await? {
+                        persons.insert(row.person_id, row);
+                    }
+                }
+            }
+            crate::db::Db::Postgres(pool) => {
+                for chunk in ids.chunks(10_000) {
+                    let rows: Vec<PersonRow> = sqlx::query_as(&format!(
+                        "{PERSON_COLUMNS} WHERE admin_unit >= $1 AND admin_unit < $2 AND id = ANY($3)"
+                    ))
+                    .bind(lo)
+                    .bind(hi)
+                    .bind(chunk)
+                    .fetch_all(pool)
+                    .await?;
+                    for row in rows {
+                        persons.insert(row.person_id, row);
+                    }
+                }
+            }
+        }
+        // Persons outside the scope were not fetched: their uses drop out here.
+        let rows: Vec<UseRow> = uses
+            .into_iter()
+            .filter_map(|(id, service_code)| {
+                persons.get(&id).map(|p| UseRow {
+                    person_id: id,
+                    service_code,
+                    admin_unit: p.admin_unit.clone(),
+                    sex: p.sex.clone(),
+                    birth_date: p.birth_date,
+                    disability: p.disability,
+                    target_groups: p.target_groups.clone(),
+                    settlement: p.settlement.clone(),
+                })
+            })
+            .collect();
         let catalogue = self.catalogue();
         let velayat_of = |unit: &str| -> String {
             // Walk up to the unit just below the country.
