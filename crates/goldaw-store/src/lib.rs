@@ -24,6 +24,7 @@ pub mod crypto;
 mod db;
 pub mod error;
 pub mod households;
+pub mod instruments;
 pub mod interchange;
 pub mod people;
 mod reference;
@@ -60,6 +61,8 @@ struct Inner {
     catalogue: RwLock<Arc<Catalogue>>,
     /// The deadline rules and working-day calendar in force; reloaded when an admin changes them.
     deadlines: RwLock<Arc<Deadlines>>,
+    /// Every version of the assessment instruments shipped so far; reloaded after migrate.
+    instruments: RwLock<Arc<instruments::Instruments>>,
 }
 
 impl Store {
@@ -82,6 +85,7 @@ impl Store {
                 url: url.clone(),
                 catalogue: RwLock::new(Arc::new(Catalogue::default())),
                 deadlines: RwLock::new(Arc::new(Deadlines::default())),
+                instruments: RwLock::new(Arc::new(instruments::Instruments::default())),
             }),
         };
         store.migrate().await?;
@@ -92,6 +96,9 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         self.inner.db.migrate().await?;
         reference::load_shipped(&self.inner.db).await?;
+        let shipped = goldaw_core::instruments::default_instruments()
+            .map_err(|e| StoreError::Reference(e.to_string()))?;
+        self.load_instruments(&shipped).await?;
         self.reload_catalogue().await?;
         self.reload_deadlines().await
     }

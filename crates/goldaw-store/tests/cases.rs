@@ -8,7 +8,7 @@ use goldaw_core::deadlines::Step;
 use goldaw_core::people::PersonData;
 use goldaw_core::workflow::{CaseAction, ClosureReason, Refusal};
 use goldaw_store::cases::{ActionRequest, CaseQuery, NewReferral, NoteKind, TaskKind};
-use goldaw_store::testing::{databases, TestDb};
+use goldaw_store::testing::{assess, databases, TestDb};
 use goldaw_store::users::NewUser;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 use serde_json::json;
@@ -207,7 +207,27 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
             )
             .await;
         assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
-        // Screening needs a priority.
+        // Screening concludes a recorded initial assessment, not a guess.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    priority: Some(Priority::Critical),
+                    ..act(CaseAction::CompleteInitial, case.version)
+                },
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Refused(Refusal::InitialAssessmentMissing))),
+            "{r:?}"
+        );
+        assert!(!case.actions.contains(&CaseAction::CompleteInitial));
+        let initial = assess(&store, &aman, case.id, "initial").await.unwrap();
+        assert_eq!(initial.proposed_priority, None, "nobody at risk: no proposal");
+        let case = store.case(&aman, case.id).await.unwrap();
+        assert!(case.actions.contains(&CaseAction::CompleteInitial));
+        // Screening needs a priority: the worker's, as the assessment proposed none.
         let r = store
             .act_on_case(
                 &aman,
@@ -269,6 +289,19 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
             .await;
         assert!(matches!(r, Err(StoreError::Invalid { .. })));
 
+        // The support plan is built on a completed holistic assessment.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                act(CaseAction::CompleteHolistic, case.version),
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Refused(Refusal::HolisticAssessmentMissing))),
+            "{r:?}"
+        );
+        assess(&store, &aman, case.id, "holistic_adult").await.unwrap();
         let case = store
             .act_on_case(
                 &aman,
@@ -343,7 +376,11 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
                 "register",
                 "allocate",
                 "start_initial",
+                "assessment_started",
+                "assessment_completed",
                 "complete_initial",
+                "assessment_started",
+                "assessment_completed",
                 "complete_holistic",
                 "request_closure",
                 "approve_closure",
@@ -692,6 +729,15 @@ async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_wi
             (CaseAction::CompleteInitial, Some(Priority::Critical)),
             (CaseAction::CompleteHolistic, None),
         ] {
+            match action {
+                CaseAction::CompleteInitial => {
+                    assess(&store, &aman, case.id, "initial").await.unwrap();
+                }
+                CaseAction::CompleteHolistic => {
+                    assess(&store, &aman, case.id, "holistic_adult").await.unwrap();
+                }
+                _ => {}
+            }
             case = store
                 .act_on_case(
                     &aman,
