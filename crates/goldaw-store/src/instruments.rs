@@ -68,9 +68,14 @@ fn shape(i: &Instrument) -> Vec<(String, String, AnswerKind, bool)> {
     i.domains
         .iter()
         .flat_map(|d| {
-            d.items
-                .iter()
-                .map(|item| (d.code.clone(), item.code.clone(), item.answer, item.proposes_critical))
+            d.items.iter().map(|item| {
+                (
+                    d.code.clone(),
+                    item.code.clone(),
+                    item.answer,
+                    item.proposes_critical,
+                )
+            })
         })
         .collect()
 }
@@ -193,8 +198,13 @@ pub(crate) async fn read(db: &Db) -> StoreResult<Instruments> {
         out.all.push(instrument);
     }
     // Oldest first, whatever the load times: the order of first shipping.
-    out.all
-        .sort_by(|a, b| (shipped_order(&a.code), &a.code, a.version).cmp(&(shipped_order(&b.code), &b.code, b.version)));
+    out.all.sort_by(|a, b| {
+        (shipped_order(&a.code), &a.code, a.version).cmp(&(
+            shipped_order(&b.code),
+            &b.code,
+            b.version,
+        ))
+    });
     Ok(out)
 }
 

@@ -219,12 +219,18 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
             )
             .await;
         assert!(
-            matches!(r, Err(StoreError::Refused(Refusal::InitialAssessmentMissing))),
+            matches!(
+                r,
+                Err(StoreError::Refused(Refusal::InitialAssessmentMissing))
+            ),
             "{r:?}"
         );
         assert!(!case.actions.contains(&CaseAction::CompleteInitial));
         let initial = assess(&store, &aman, case.id, "initial").await.unwrap();
-        assert_eq!(initial.proposed_priority, None, "nobody at risk: no proposal");
+        assert_eq!(
+            initial.proposed_priority, None,
+            "nobody at risk: no proposal"
+        );
         let case = store.case(&aman, case.id).await.unwrap();
         assert!(case.actions.contains(&CaseAction::CompleteInitial));
         // Screening needs a priority: the worker's, as the assessment proposed none.
@@ -298,10 +304,15 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
             )
             .await;
         assert!(
-            matches!(r, Err(StoreError::Refused(Refusal::HolisticAssessmentMissing))),
+            matches!(
+                r,
+                Err(StoreError::Refused(Refusal::HolisticAssessmentMissing))
+            ),
             "{r:?}"
         );
-        assess(&store, &aman, case.id, "holistic_adult").await.unwrap();
+        assess(&store, &aman, case.id, "holistic_adult")
+            .await
+            .unwrap();
         let case = store
             .act_on_case(
                 &aman,
@@ -734,7 +745,9 @@ async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_wi
                     assess(&store, &aman, case.id, "initial").await.unwrap();
                 }
                 CaseAction::CompleteHolistic => {
-                    assess(&store, &aman, case.id, "holistic_adult").await.unwrap();
+                    assess(&store, &aman, case.id, "holistic_adult")
+                        .await
+                        .unwrap();
                 }
                 _ => {}
             }

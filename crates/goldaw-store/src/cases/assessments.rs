@@ -21,9 +21,7 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_core::assessments::{self as rules, PersonAnswers, Subject};
 use goldaw_core::codes::{CaseStatus, Priority};
 use goldaw_core::deadlines::local_date;
-use goldaw_core::instruments::{
-    wg_answers, AnswerValue, Instrument, InstrumentKind, NeedLevel,
-};
+use goldaw_core::instruments::{wg_answers, AnswerValue, Instrument, InstrumentKind, NeedLevel};
 use goldaw_core::workflow::{CaseAction, Refusal};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -327,9 +325,7 @@ impl Loaded {
 }
 
 fn kind_of(row: &AssessmentRow) -> StoreResult<InstrumentKind> {
-    row.kind
-        .parse()
-        .map_err(|e| corrupt("assessment kind", e))
+    row.kind.parse().map_err(|e| corrupt("assessment kind", e))
 }
 
 fn status_of(row: &AssessmentRow) -> StoreResult<AssessmentStatus> {
@@ -547,8 +543,8 @@ impl Store {
             .await?;
         let id = Uuid::now_v7();
         let now = Utc::now();
-        let version = i32::try_from(instrument.version)
-            .map_err(|e| corrupt("instrument version", e))?;
+        let version =
+            i32::try_from(instrument.version).map_err(|e| corrupt("instrument version", e))?;
         let event = AuditEvent::on("assessment.start", "case", case_id).with_detail(format!(
             "assessment {id}: {} v{}, {} person(s)",
             instrument.code,
@@ -633,7 +629,14 @@ impl Store {
         let started = local_date(row.started_at);
         let subjects = persons
             .iter()
-            .map(|p| Subject::new(p.person_id, p.person_id == case.person_id, p.birth_date, started))
+            .map(|p| {
+                Subject::new(
+                    p.person_id,
+                    p.person_id == case.person_id,
+                    p.birth_date,
+                    started,
+                )
+            })
             .collect();
         let open = |column: &str, sealed: Option<&[u8]>, person: Uuid, item: &str| {
             if restricted {
@@ -646,8 +649,18 @@ impl Store {
         for i in items {
             stored.push(Stored {
                 text: open("text", i.text_sealed.as_deref(), i.person_id, &i.item)?,
-                strengths: open("strengths", i.strengths_sealed.as_deref(), i.person_id, &i.item)?,
-                own_words: open("own_words", i.own_words_sealed.as_deref(), i.person_id, &i.item)?,
+                strengths: open(
+                    "strengths",
+                    i.strengths_sealed.as_deref(),
+                    i.person_id,
+                    &i.item,
+                )?,
+                own_words: open(
+                    "own_words",
+                    i.own_words_sealed.as_deref(),
+                    i.person_id,
+                    &i.item,
+                )?,
                 person: i.person_id,
                 item: i.item,
                 need: i.need,
@@ -922,14 +935,26 @@ impl Store {
             } else {
                 Some(
                     rules::parse_answer(instrument, subject, &a.item, &raw).map_err(|e| {
-                        StoreError::invalid(&field, format!("item '{}' for {name}: {}", e.item, e.message))
+                        StoreError::invalid(
+                            &field,
+                            format!("item '{}' for {name}: {}", e.item, e.message),
+                        )
                     })?,
                 )
             };
             let strengths = note(instrument, &a.item, "strengths", a.strengths.as_deref())
-                .map_err(|m| StoreError::invalid(&field, format!("item '{}' for {name}: {m}", a.item)))?;
-            let own_words = note(instrument, &a.item, "the person's own words", a.own_words.as_deref())
-                .map_err(|m| StoreError::invalid(&field, format!("item '{}' for {name}: {m}", a.item)))?;
+                .map_err(|m| {
+                    StoreError::invalid(&field, format!("item '{}' for {name}: {m}", a.item))
+                })?;
+            let own_words = note(
+                instrument,
+                &a.item,
+                "the person's own words",
+                a.own_words.as_deref(),
+            )
+            .map_err(|m| {
+                StoreError::invalid(&field, format!("item '{}' for {name}: {m}", a.item))
+            })?;
             let (need, answer, text) = match &value {
                 None => (None, None, None),
                 Some(AnswerValue::Need(n)) => (Some(i32::from(n.code())), None, None),
@@ -959,7 +984,11 @@ impl Store {
         let event = AuditEvent::on("assessment.save", "case", case_id).with_detail(format!(
             "assessment {id}: {} answer(s){}",
             writes.len(),
-            if new_persons.is_some() { ", people changed" } else { "" }
+            if new_persons.is_some() {
+                ", people changed"
+            } else {
+                ""
+            }
         ));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
@@ -1079,7 +1108,11 @@ impl Store {
                     "{} required answer(s) missing: {}{}",
                     missing.len(),
                     named.join("; "),
-                    if missing.len() > named.len() { "; …" } else { "" }
+                    if missing.len() > named.len() {
+                        "; …"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
