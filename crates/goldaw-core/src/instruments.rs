@@ -225,19 +225,27 @@ impl AnswerKind {
 }
 
 /// An assessment instrument, checked: every code is snake_case and unique, every text is in three languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// It serializes in the shape of the file (so the store keeps each version as JSON), and deserializes
+/// only through the same checks as [`Instrument::from_toml`]: a stored definition is never trusted
+/// more than a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Instrument {
     pub code: String,
     /// 1 for the first version; a revision is a new file with the next version.
     pub version: u32,
+    /// initial, holistic or review.
+    #[schema(value_type = String)]
     pub kind: InstrumentKind,
     pub title: Text,
+    /// adult, child, household or any.
+    #[schema(value_type = String)]
     pub applies_to: AppliesTo,
     pub domains: Vec<Domain>,
 }
 
 /// A group of items, shown together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Domain {
     pub code: String,
     pub title: Text,

@@ -24,7 +24,9 @@ pub struct ErrorDetail {
     /// Stable machine-readable code: unauthorized, not_found, conflict, forbidden, invalid,
     /// bad_request, internal; or, for a case action the workflow refuses, the rule: out_of_order,
     /// priority_required, plan_not_ready, closing_review_missing, closure_reason_required,
-    /// no_closure_requested, transfer_pending, no_transfer_pending.
+    /// no_closure_requested, transfer_pending, no_transfer_pending, residential_needs_legal_basis,
+    /// referral_not_now, initial_assessment_missing, holistic_assessment_missing,
+    /// assessment_not_now.
     pub code: String,
     /// What went wrong and what to do, for a person.
     pub message: String,

@@ -1,5 +1,6 @@
 //! The JSON API, version 1.
 
+mod assessments;
 mod cases;
 mod households;
 mod persons;
@@ -33,13 +34,16 @@ use utoipa::OpenApi;
         referrals::update_provider, referrals::add_point, referrals::set_offer, referrals::offers,
         referrals::case_referrals, referrals::refer, referrals::legal_basis, referrals::cancel,
         referrals::inbox, referrals::provider_read, referrals::provider_act, referrals::deliver,
+        assessments::list, assessments::start, assessments::read, assessments::save,
+        assessments::complete, assessments::instruments, assessments::instrument,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "people", description = "People and households"),
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
-         (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"))
+         (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
+         (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"))
 )]
 pub struct ApiDoc;
 
@@ -67,7 +71,8 @@ pub fn router() -> Router<AppState> {
                 .merge(persons::router())
                 .merge(households::router())
                 .merge(cases::router())
-                .merge(referrals::router()),
+                .merge(referrals::router())
+                .merge(assessments::router()),
         )
         .fallback(not_found)
 }
