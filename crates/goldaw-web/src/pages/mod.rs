@@ -6,6 +6,7 @@
 //! (store) and, per address, are rate-limited here.
 
 mod admin;
+mod assessments;
 mod cases;
 pub(crate) mod extract;
 mod i18n;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(settings::router())
         .merge(referrals::router())
+        .merge(assessments::router())
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
