@@ -831,7 +831,10 @@ async fn save(
     if let Some(domain) = instrument.domains.get(step) {
         let subjects = subjects(&record);
         for item in &domain.items {
-            for s in subjects.iter().filter(|s| rules::asks(&instrument, item, s)) {
+            for s in subjects
+                .iter()
+                .filter(|s| rules::asks(&instrument, item, s))
+            {
                 let text = |prefix: char| {
                     form.get(&field(prefix, s.id, &item.code))
                         .filter(|v| !v.trim().is_empty())
