@@ -22,6 +22,7 @@ use goldaw_core::assessments::{self as rules, PersonAnswers, Subject};
 use goldaw_core::codes::{CaseStatus, Priority};
 use goldaw_core::deadlines::local_date;
 use goldaw_core::instruments::{wg_answers, AnswerValue, Instrument, InstrumentKind, NeedLevel};
+use goldaw_core::washington_group::{WgAnswer, WgAnswers};
 use goldaw_core::workflow::{CaseAction, Refusal};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -1191,7 +1192,12 @@ impl Store {
                 if after == before {
                     continue;
                 }
-                let disability = after.iter().flatten().any(|a| *a >= 3);
+                // The WG cut-off, as for every person record.
+                let disability = WgAnswers::from_array(after.map(|a| {
+                    a.and_then(|v| u8::try_from(v).ok())
+                        .and_then(|v| WgAnswer::try_from(v).ok())
+                }))
+                .has_disability();
                 append_audit!(tx, principal, AuditEvent::on("person.update", "person", person)
                     .with_detail(format!("Washington Group answers from assessment {id}")));
                 sqlx::query(

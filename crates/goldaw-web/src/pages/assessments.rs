@@ -273,7 +273,7 @@ pub(super) async fn for_case(
         }
     }
     // The screening's default: what the latest completed initial assessment proposes, with why.
-    if case.status == CaseStatus::InitialAssessment {
+    if case.status == CaseStatus::InitialAssessment && !case.restricted {
         if let Some(latest) = list
             .iter()
             .find(|a| a.kind == InstrumentKind::Initial && a.status == AssessmentStatus::Completed)
@@ -771,8 +771,10 @@ async fn page(
     State(state): State<AppState>,
     signed: Signed,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
-    Query(query): Query<HashMap<String, String>>,
+    query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
+    // A query that cannot be read opens the first step.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
     if let Some(r) = signed.deny_unless(Permission::ReadPeople) {
         return r;
     }
