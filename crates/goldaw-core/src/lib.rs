@@ -17,6 +17,7 @@ pub mod interchange;
 pub mod names;
 pub mod people;
 pub mod planning;
+pub mod statistics;
 pub mod washington_group;
 pub mod workflow;
 

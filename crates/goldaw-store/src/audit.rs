@@ -193,14 +193,10 @@ pub struct AuditQuery {
 }
 
 impl Store {
-    /// Records one event in a transaction of its own (reads, sign-ins).
+    /// Records one event (reads, sign-ins) and returns once it is committed. Events from
+    /// concurrent callers share a transaction (group commit, see `audit_writer`).
     pub async fn audit(&self, principal: &Principal, event: AuditEvent) -> StoreResult<()> {
-        with_db!(self.db(), pool => {
-            let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
-            tx.commit().await?;
-        });
-        Ok(())
+        self.inner.audit_writer.append(principal, event).await
     }
 
     /// Walks the whole chain in order and recomputes every hash.

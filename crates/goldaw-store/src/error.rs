@@ -29,6 +29,9 @@ pub enum StoreError {
     Config(String),
     #[error("reference data: {0}")]
     Reference(String),
+    /// The audit event of a read could not be stored, so the read is not answered.
+    #[error("the audit log could not be written: {0}")]
+    AuditWrite(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration: {0}")]

@@ -18,6 +18,7 @@ macro_rules! with_db {
 }
 
 pub mod audit;
+mod audit_writer;
 pub mod cases;
 pub mod catalogue;
 pub mod crypto;
@@ -32,6 +33,7 @@ pub mod referrals;
 mod scope;
 pub mod sessions;
 pub mod settings;
+pub mod statistics;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod two_factor;
@@ -63,6 +65,8 @@ struct Inner {
     deadlines: RwLock<Arc<Deadlines>>,
     /// Every version of the assessment instruments shipped so far; reloaded after migrate.
     instruments: RwLock<Arc<instruments::Instruments>>,
+    /// Commits the audit events of reads in groups (see `audit_writer`).
+    audit_writer: audit_writer::AuditWriter,
 }
 
 impl Store {
@@ -80,6 +84,7 @@ impl Store {
         let db = Db::connect(url).await?;
         let store = Store {
             inner: Arc::new(Inner {
+                audit_writer: audit_writer::AuditWriter::start(db.clone()),
                 db,
                 secrets,
                 url: url.clone(),

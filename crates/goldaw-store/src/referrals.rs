@@ -832,6 +832,38 @@ impl Store {
         row.ok_or(StoreError::NotFound)?.into_offer()
     }
 
+    /// Every active offer, of any service, for the people of an etrap, by service and then most
+    /// free places first: the choices of the case page's referral form, in one query. Not audited:
+    /// the provider register holds no personal data.
+    pub async fn referable_offers(
+        &self,
+        principal: &Principal,
+        unit: &AdminUnitCode,
+    ) -> StoreResult<Vec<Offer>> {
+        require(principal, Permission::ReadCases)?;
+        let sql = format!("{SELECT_OFFER} WHERE o.active = $1 AND pr.active = $1 ORDER BY pr.name");
+        let rows: Vec<OfferRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&sql).bind(true).fetch_all(pool).await?
+        });
+        let mut offers: Vec<Offer> = rows
+            .into_iter()
+            .filter(|o| {
+                o.admin_unit
+                    .parse::<AdminUnitCode>()
+                    .is_ok_and(|u| unit.is_within(&u))
+            })
+            .map(OfferRow::into_offer)
+            .collect::<StoreResult<_>>()?;
+        offers.sort_by(|a, b| {
+            a.service_code.cmp(&b.service_code).then_with(|| {
+                b.free_places
+                    .unwrap_or(i64::MAX)
+                    .cmp(&a.free_places.unwrap_or(i64::MAX))
+            })
+        });
+        Ok(offers)
+    }
+
     /// The active offers of a service for the people of an etrap (offers for the etrap itself or
     /// for a unit containing it), most free places first: where a worker may refer.
     pub async fn offers_for(
@@ -1204,18 +1236,26 @@ impl Store {
         case: Uuid,
     ) -> StoreResult<Vec<ReferralRecord>> {
         self.referral_case(principal, case).await?;
+        let out = self.referrals_of(principal, case).await?;
+        self.audit(principal, AuditEvent::on("referral.list", "case", case))
+            .await?;
+        Ok(out)
+    }
+
+    /// The referrals of a case the caller was already allowed to read; not audited here.
+    pub(crate) async fn referrals_of(
+        &self,
+        principal: &Principal,
+        case: Uuid,
+    ) -> StoreResult<Vec<ReferralRecord>> {
         let sql =
             format!("{SELECT_REFERRAL} WHERE r.case_id = $1 ORDER BY r.sent_at DESC, r.id DESC");
         let rows: Vec<ReferralRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql).bind(case).fetch_all(pool).await?
         });
-        let out = rows
-            .into_iter()
+        rows.into_iter()
             .map(|r| self.referral_record(principal, r))
-            .collect::<StoreResult<Vec<_>>>()?;
-        self.audit(principal, AuditEvent::on("referral.list", "case", case))
-            .await?;
-        Ok(out)
+            .collect()
     }
 
     /// Cancels an open referral (the case's worker or a supervisor), if nobody changed it since

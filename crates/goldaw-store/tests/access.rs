@@ -321,3 +321,91 @@ async fn sessions_end_on_sign_out_and_after_the_idle_timeout() {
         store.close().await;
     }
 }
+
+/// Reads hand their events to the group-commit writer while changes append inside their own
+/// transactions: under concurrency the chain must stay gapless and intact, with every event once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_and_writes_keep_the_audit_chain_whole() {
+    use goldaw_store::audit::{AuditEvent, AuditQuery};
+    for db in databases().await {
+        let store = db.open().await;
+        let op = Principal::system("test");
+        let before = match store.verify_audit().await.unwrap() {
+            AuditCheck::Intact { events } => events,
+            other => panic!("{}: {other:?}", db.backend),
+        };
+        const READS: usize = 300;
+        const WRITES: usize = 10;
+        let reads = futures::future::join_all((0..READS).map(|i| {
+            let (store, op) = (store.clone(), op.clone());
+            tokio::spawn(async move {
+                store
+                    .audit(&op, AuditEvent::on("test.read", "person", format!("r{i}")))
+                    .await
+            })
+        }));
+        let writes = futures::future::join_all((0..WRITES).map(|i| {
+            let (store, op) = (store.clone(), op.clone());
+            tokio::spawn(async move {
+                store
+                    .create_person(
+                        &op,
+                        None,
+                        serde_json::from_value(json!({
+                            "given_name": format!("Maýsa{i}"), "sex": "F", "admin_unit": "TM-L-01"
+                        }))
+                        .unwrap(),
+                    )
+                    .await
+                    .map(|_| ())
+            })
+        }));
+        let (reads, writes) = tokio::join!(reads, writes);
+        for r in reads.into_iter().chain(writes) {
+            r.unwrap().unwrap();
+        }
+        let events = match store.verify_audit().await.unwrap() {
+            AuditCheck::Intact { events } => events,
+            other => panic!(
+                "{}: the chain broke under concurrency: {other:?}",
+                db.backend
+            ),
+        };
+        assert!(
+            events >= before + (READS + WRITES) as u64,
+            "{}: {events} events after {before}",
+            db.backend
+        );
+        let rows = store
+            .audit_events(
+                &op,
+                &AuditQuery {
+                    actor: Some(op.actor.clone()),
+                    limit: 10_000,
+                    ..AuditQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        let read_rows: Vec<_> = rows.iter().filter(|r| r.action == "test.read").collect();
+        let mut ids: Vec<_> = read_rows
+            .iter()
+            .filter_map(|r| r.entity_id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), READS, "{}: every read recorded once", db.backend);
+        assert_eq!(read_rows.len(), READS, "{}", db.backend);
+        // Events of one group commit share their time: fewer times than reads shows the grouping.
+        let mut times: Vec<_> = read_rows.iter().map(|r| r.at).collect();
+        times.sort();
+        times.dedup();
+        assert!(
+            times.len() < READS / 2,
+            "{}: {} commits for {READS} concurrent reads",
+            db.backend,
+            times.len()
+        );
+        store.close().await;
+    }
+}

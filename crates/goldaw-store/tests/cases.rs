@@ -992,3 +992,133 @@ async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_wi
         );
     }
 }
+
+/// The case page reads everything through `case_file`: the same content as the separate reads,
+/// for one audit event; and nothing for someone outside the case's scope.
+#[tokio::test]
+async fn the_case_file_shows_what_the_separate_reads_show_for_one_audit_event() {
+    use goldaw_store::audit::AuditCheck;
+    use goldaw_store::cases::{GoalInput, PlanInput};
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
+        let other = user(&store, "other", Role::SocialWorker, "TM-A-02", true).await;
+        let who = person(&store, &sup, "Aýna", "TM-A-01", "").await;
+        let case = store
+            .register_referral(&sup, referral(who, "TM-A-01"))
+            .await
+            .unwrap();
+        let mut case = store
+            .allocate_case(&sup, case.id, case.version, "aman")
+            .await
+            .unwrap();
+        for (action, priority) in [
+            (CaseAction::StartInitial, None),
+            (CaseAction::CompleteInitial, Some(Priority::Support)),
+            (CaseAction::CompleteHolistic, None),
+        ] {
+            match action {
+                CaseAction::CompleteInitial => {
+                    assess(&store, &aman, case.id, "initial").await.unwrap();
+                }
+                CaseAction::CompleteHolistic => {
+                    assess(&store, &aman, case.id, "holistic_adult")
+                        .await
+                        .unwrap();
+                }
+                _ => {}
+            }
+            case = store
+                .act_on_case(
+                    &aman,
+                    case.id,
+                    ActionRequest {
+                        priority,
+                        ..act(action, case.version)
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        store
+            .add_case_note(
+                &aman,
+                case.id,
+                NoteKind::PhoneCall,
+                Utc::now(),
+                "Called her sister",
+            )
+            .await
+            .unwrap();
+        let goals = vec![GoalInput {
+            text: "A place at school for my son".into(),
+            domain: Some("education".into()),
+        }];
+        store
+            .save_plan_draft(
+                &aman,
+                case.id,
+                None,
+                PlanInput {
+                    goals,
+                    actions: vec![],
+                },
+            )
+            .await
+            .unwrap();
+
+        let events = |check| match check {
+            AuditCheck::Intact { events } => events,
+            other => panic!("{}: {other:?}", db.backend),
+        };
+        let before = events(store.verify_audit().await.unwrap());
+        let file = store.case_file(&aman, case.id).await.unwrap();
+        let after = events(store.verify_audit().await.unwrap());
+        assert_eq!(
+            after,
+            before + 1,
+            "{}: one event for the case file",
+            db.backend
+        );
+
+        assert_eq!(file.case.id, case.id);
+        assert_eq!(file.case.status, CaseStatus::SupportPlan);
+        let notes = store.case_notes(&aman, case.id).await.unwrap();
+        assert_eq!(file.notes.len(), 1);
+        assert_eq!(file.notes[0].text, notes[0].text);
+        assert_eq!(file.notes[0].text.as_deref(), Some("Called her sister"));
+        let history = store.case_events(&aman, case.id).await.unwrap();
+        assert_eq!(file.events.len(), history.len());
+        assert!(file.events.len() >= 4, "{}", file.events.len());
+        assert_eq!(file.plans.len(), 1);
+        assert_eq!(
+            file.plans[0].goals[0].text.as_deref(),
+            Some("A place at school for my son")
+        );
+        assert!(file.reviews.is_empty() && file.referrals.is_empty());
+        // The assessments come with the file, with what they found, under the same event.
+        let kinds: Vec<&str> = file
+            .assessments
+            .iter()
+            .map(|a| a.instrument_code.as_str())
+            .collect();
+        assert_eq!(kinds, ["holistic_adult", "initial"], "{}", db.backend);
+        assert_eq!(file.assessments[0].domain_needs.len(), 14);
+        assert_eq!(
+            file.assessments[0].persons[0].name.as_deref(),
+            Some("Aýna Annaýewa")
+        );
+        assert!(
+            file.assessable_persons.is_empty(),
+            "no assessment to start at the plan step"
+        );
+
+        // Out of scope: not found, and the refusal reads nothing.
+        assert!(matches!(
+            store.case_file(&other, case.id).await,
+            Err(StoreError::NotFound)
+        ));
+        store.close().await;
+    }
+}

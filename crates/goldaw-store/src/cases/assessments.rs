@@ -202,6 +202,12 @@ pub struct AssessmentSummary {
     pub completed_at: Option<DateTime<Utc>>,
     /// The priority a completed initial assessment proposed.
     pub proposed_priority: Option<Priority>,
+    /// The people assessed (names withheld on a sensitive case without the permission).
+    pub persons: Vec<AssessedPerson>,
+    /// A completed assessment: the items answered "yes" that propose `critical`.
+    pub critical_reasons: Vec<String>,
+    /// A completed assessment: the highest need per domain and person, highest first.
+    pub domain_needs: Vec<DomainNeedRecord>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -795,36 +801,16 @@ impl Store {
         Ok(record)
     }
 
-    /// The case's assessments, newest first.
+    /// The case's assessments, newest first, read and audited.
     pub async fn case_assessments(
         &self,
         principal: &Principal,
         case_id: Uuid,
     ) -> StoreResult<Vec<AssessmentSummary>> {
         require(principal, Permission::ReadPeople)?;
-        self.load_case_row(principal, case_id).await?;
-        let rows: Vec<AssessmentRow> = with_db!(self.db(), pool => {
-            sqlx::query_as(&format!("{SELECT_ASSESSMENT} WHERE case_id = $1 ORDER BY started_at DESC, id DESC"))
-                .bind(case_id)
-                .fetch_all(pool)
-                .await?
-        });
-        let list = rows
-            .iter()
-            .map(|r| {
-                Ok(AssessmentSummary {
-                    id: r.id,
-                    kind: kind_of(r)?,
-                    instrument_code: r.instrument_code.clone(),
-                    instrument_version: version_of(r)?,
-                    status: status_of(r)?,
-                    author: r.author.clone(),
-                    started_at: r.started_at,
-                    completed_at: r.completed_at,
-                    proposed_priority: parse_opt("assessment priority", r.priority.as_deref())?,
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
+        let case = self.load_case_row(principal, case_id).await?;
+        let restricted = case.sensitive && !principal.sensitive;
+        let list = self.assessments_of(&case, restricted).await?;
         self.audit(
             principal,
             AuditEvent::on("assessment.list", "case", case_id)
@@ -832,6 +818,145 @@ impl Store {
         )
         .await?;
         Ok(list)
+    }
+
+    /// The case's assessments, newest first, for a reader the caller has checked (the case file
+    /// and the list): in three queries whatever their number, and no sealed text opened.
+    pub(super) async fn assessments_of(
+        &self,
+        case: &CaseRow,
+        restricted: bool,
+    ) -> StoreResult<Vec<AssessmentSummary>> {
+        type PersonOf = (Uuid, Uuid, String, Option<String>, Option<NaiveDate>);
+        type CodeOf = (Uuid, Uuid, String, Option<i32>, Option<String>);
+        let (rows, persons, codes): (Vec<AssessmentRow>, Vec<PersonOf>, Vec<CodeOf>) = with_db!(self.db(), pool => {
+            (
+                sqlx::query_as(&format!("{SELECT_ASSESSMENT} WHERE case_id = $1 ORDER BY started_at DESC, id DESC"))
+                    .bind(case.id)
+                    .fetch_all(pool)
+                    .await?,
+                sqlx::query_as(
+                    "SELECT ap.assessment_id, ap.person_id, p.given_name, p.family_name, p.birth_date
+                     FROM assessment_persons ap JOIN assessments a ON a.id = ap.assessment_id
+                     JOIN persons p ON p.id = ap.person_id
+                     WHERE a.case_id = $1 ORDER BY ap.position",
+                )
+                .bind(case.id)
+                .fetch_all(pool)
+                .await?,
+                // The coded answers of completed assessments: what they propose and the needs.
+                sqlx::query_as(
+                    "SELECT i.assessment_id, i.person_id, i.item, i.need, i.answer
+                     FROM assessment_items i JOIN assessments a ON a.id = i.assessment_id
+                     WHERE a.case_id = $1 AND a.status = 'completed'
+                       AND (i.need IS NOT NULL OR i.answer IS NOT NULL)",
+                )
+                .bind(case.id)
+                .fetch_all(pool)
+                .await?,
+            )
+        });
+        let held = self.instruments();
+        let mut list = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let status = status_of(r)?;
+            let started = local_date(r.started_at);
+            let people: Vec<AssessedPerson> = persons
+                .iter()
+                .filter(|(a, ..)| *a == r.id)
+                .map(|(_, id, given, family, born)| AssessedPerson {
+                    id: *id,
+                    name: (!restricted).then(|| full_name(given, family.as_deref())),
+                    birth_date: if restricted { None } else { *born },
+                    age: if restricted {
+                        None
+                    } else {
+                        born.and_then(|b| started.years_since(b))
+                    },
+                    respondent: *id == case.person_id,
+                })
+                .collect();
+            let mut critical_reasons = Vec::new();
+            let mut domain_needs = Vec::new();
+            let instrument = held.get(&r.instrument_code, version_of(r)?);
+            if let (AssessmentStatus::Completed, false, Some(instrument)) =
+                (status, restricted, instrument)
+            {
+                let mut answers = PersonAnswers::new();
+                for (_, person, item, need, answer) in codes.iter().filter(|c| c.0 == r.id) {
+                    let raw =
+                        need.map_or_else(|| answer.clone().unwrap_or_default(), |n| n.to_string());
+                    // Checked when saved and at completion: a row that no longer parses is skipped.
+                    if let Ok(value) = instrument.parse_answer(item, &raw) {
+                        answers
+                            .entry(*person)
+                            .or_default()
+                            .insert(item.clone(), value);
+                    }
+                }
+                critical_reasons = rules::critical_reasons(instrument, &answers)
+                    .iter()
+                    .map(|i| i.code.clone())
+                    .collect();
+                domain_needs = rules::domain_needs(instrument, &answers)
+                    .into_iter()
+                    .map(|d| DomainNeedRecord {
+                        person: d.person,
+                        domain: d.domain.code.clone(),
+                        need: d.need,
+                    })
+                    .collect();
+            }
+            list.push(AssessmentSummary {
+                id: r.id,
+                kind: kind_of(r)?,
+                instrument_code: r.instrument_code.clone(),
+                instrument_version: version_of(r)?,
+                status,
+                author: r.author.clone(),
+                started_at: r.started_at,
+                completed_at: r.completed_at,
+                proposed_priority: parse_opt("assessment priority", r.priority.as_deref())?,
+                persons: people,
+                critical_reasons,
+                domain_needs,
+            });
+        }
+        Ok(list)
+    }
+
+    /// The people a new assessment may be about, when the principal may start one now (the case
+    /// in an assessment step, theirs to work on); otherwise none. For the case file.
+    pub(super) async fn assessable_of(
+        &self,
+        principal: &Principal,
+        case: &CaseRow,
+    ) -> StoreResult<Vec<AssessedPerson>> {
+        let in_step = matches!(
+            case.status.as_str(),
+            "initial_assessment" | "holistic_assessment"
+        );
+        if !in_step
+            || !principal.may(Permission::ReadPeople)
+            || self
+                .may_act(principal, case, CaseAction::CompleteHolistic)
+                .is_err()
+        {
+            return Ok(Vec::new());
+        }
+        let today = local_date(Utc::now());
+        Ok(self
+            .household_of(principal, case)
+            .await?
+            .into_iter()
+            .map(|p| AssessedPerson {
+                id: p.person_id,
+                age: p.birth_date.and_then(|b| today.years_since(b)),
+                name: Some(p.name()),
+                birth_date: p.birth_date,
+                respondent: p.person_id == case.person_id,
+            })
+            .collect())
     }
 
     /// A draft the principal may change now, at `version`.

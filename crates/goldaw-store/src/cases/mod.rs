@@ -36,6 +36,7 @@ use goldaw_core::workflow::{
     Refusal,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// The longest free text kept in one field (a note, a concern): about ten pages.
@@ -72,6 +73,21 @@ pub struct NewReferral {
     /// The case is the whole household's, not one person's.
     #[serde(default)]
     pub household_case: bool,
+}
+
+/// What the case page shows, from [`Store::case_file`].
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    pub case: CaseRecord,
+    pub notes: Vec<CaseNote>,
+    pub events: Vec<CaseEvent>,
+    pub plans: Vec<plans::PlanRecord>,
+    pub reviews: Vec<reviews::ReviewRecord>,
+    pub referrals: Vec<crate::referrals::ReferralRecord>,
+    /// For those who read people (not the hotline): the case's assessments, newest first.
+    pub assessments: Vec<AssessmentSummary>,
+    /// The people a new assessment may be about, when the reader may start one now.
+    pub assessable_persons: Vec<AssessedPerson>,
 }
 
 /// A case as the person asking may see it.
@@ -1212,6 +1228,37 @@ impl Store {
     ) -> StoreResult<Vec<CaseNote>> {
         let row = self.load_case_row(principal, case_id).await?;
         let restricted = row.sensitive && !principal.sensitive;
+        let notes = self.notes_of(case_id, restricted).await?;
+        self.audit(
+            principal,
+            AuditEvent::on("case.notes_read", "case", case_id)
+                .with_detail(format!("{} notes", notes.len())),
+        )
+        .await?;
+        Ok(notes)
+    }
+
+    /// The case's history, oldest first.
+    pub async fn case_events(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+    ) -> StoreResult<Vec<CaseEvent>> {
+        self.load_case_row(principal, case_id).await?;
+        self.events_of(case_id).await
+    }
+
+    async fn events_of(&self, case_id: Uuid) -> StoreResult<Vec<CaseEvent>> {
+        Ok(with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT at, actor, action, from_status, to_status, from_unit, to_unit, detail FROM case_events WHERE case_id = $1 ORDER BY at, id")
+                .bind(case_id)
+                .fetch_all(pool)
+                .await?
+        }))
+    }
+
+    /// The notes of a case the caller was already allowed to read, newest first; not audited here.
+    async fn notes_of(&self, case_id: Uuid, restricted: bool) -> StoreResult<Vec<CaseNote>> {
         let rows: Vec<NoteRow> = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT id, kind, happened_at, text_sealed, author, created_at FROM case_notes WHERE case_id = $1 ORDER BY happened_at DESC, id DESC")
                 .bind(case_id)
@@ -1239,28 +1286,58 @@ impl Store {
                 })
             })
             .collect::<StoreResult<Vec<_>>>()?;
-        self.audit(
-            principal,
-            AuditEvent::on("case.notes_read", "case", case_id)
-                .with_detail(format!("{} notes", notes.len())),
-        )
-        .await?;
         Ok(notes)
     }
 
-    /// The case's history, oldest first.
-    pub async fn case_events(
-        &self,
-        principal: &Principal,
-        case_id: Uuid,
-    ) -> StoreResult<Vec<CaseEvent>> {
-        self.load_case_row(principal, case_id).await?;
-        Ok(with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT at, actor, action, from_status, to_status, from_unit, to_unit, detail FROM case_events WHERE case_id = $1 ORDER BY at, id")
-                .bind(case_id)
-                .fetch_all(pool)
-                .await?
-        }))
+    /// Everything the case page shows, behind one scope check and recorded as one audit event:
+    /// the case, its history, plans, reviews and referrals, and its notes for those who work on
+    /// cases. The page is read many times a day per case; one event says all of it was shown.
+    pub async fn case_file(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseFile> {
+        let row = self.load_case_row(principal, id).await?;
+        let restricted = row.sensitive && !principal.sensitive;
+        let notes = if principal.may(Permission::WorkCases) {
+            self.notes_of(id, restricted).await?
+        } else {
+            Vec::new()
+        };
+        let events = self.events_of(id).await?;
+        let plans = self.plans_of(id, restricted).await?;
+        let reviews = self.reviews_of(id, restricted).await?;
+        let referrals = self.referrals_of(principal, id).await?;
+        let (assessments, assessable_persons) = if principal.may(Permission::ReadPeople) {
+            (
+                self.assessments_of(&row, restricted).await?,
+                self.assessable_of(principal, &row).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let facts = self.case_facts(&row).await?;
+        let follow_ups = self.follow_ups_done(&row).await?;
+        let case = self.case_record(principal, row, &facts, follow_ups)?;
+        self.audit(
+            principal,
+            AuditEvent::on("case.read", "case", id).with_detail(format!(
+                "case file: {} notes, {} plans, {} reviews, {} referrals, {} assessments, {} household members",
+                notes.len(),
+                plans.len(),
+                reviews.len(),
+                referrals.len(),
+                assessments.len(),
+                assessable_persons.len()
+            )),
+        )
+        .await?;
+        Ok(CaseFile {
+            case,
+            notes,
+            events,
+            plans,
+            reviews,
+            referrals,
+            assessments,
+            assessable_persons,
+        })
     }
 
     /// What the principal has to do: deadlines of their cases (a worker) or of the cases in
@@ -1281,21 +1358,36 @@ impl Store {
         let rows: Vec<CaseRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.user_id).bind(year_ago).fetch_all(pool).await?
         });
+        // Both side queries are limited to the scope's cases (by the admin_unit index), not the nation's.
         let follow_ups: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT r.case_id, r.kind FROM reviews r JOIN cases c ON c.id = r.case_id
-                            WHERE c.status = 'closed' AND c.closed_at >= $1 AND r.kind IN ('follow_up_short', 'follow_up_long') AND r.created_at >= c.closed_at")
+                            WHERE c.admin_unit >= $1 AND c.admin_unit < $2 AND c.status = 'closed' AND c.closed_at >= $3
+                              AND r.kind IN ('follow_up_short', 'follow_up_long') AND r.created_at >= c.closed_at")
+                .bind(&lo)
+                .bind(&hi)
                 .bind(year_ago)
                 .fetch_all(pool)
                 .await?
         });
-        let submitted: Vec<(Uuid,)> = if supervisor {
-            with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT DISTINCT case_id FROM support_plans WHERE status = 'submitted' AND person_agrees IS NOT NULL")
+        let mut follow_ups_done: HashMap<Uuid, (bool, bool)> = HashMap::new();
+        for (case_id, kind) in follow_ups {
+            let done = follow_ups_done.entry(case_id).or_default();
+            done.0 |= kind == "follow_up_short";
+            done.1 |= kind == "follow_up_long";
+        }
+        let submitted: HashSet<Uuid> = if supervisor {
+            let rows: Vec<(Uuid,)> = with_db!(self.db(), pool => {
+                sqlx::query_as("SELECT DISTINCT p.case_id FROM support_plans p JOIN cases c ON c.id = p.case_id
+                                WHERE c.admin_unit >= $1 AND c.admin_unit < $2 AND c.status = 'support_plan'
+                                  AND p.status = 'submitted' AND p.person_agrees IS NOT NULL")
+                    .bind(&lo)
+                    .bind(&hi)
                     .fetch_all(pool)
                     .await?
-            })
+            });
+            rows.into_iter().map(|(id,)| id).collect()
         } else {
-            Vec::new()
+            HashSet::new()
         };
         let now = Utc::now();
         let deadlines = self.deadlines();
@@ -1330,16 +1422,14 @@ impl Store {
                 if row.closure_requested_reason.is_some() {
                     tasks.push(task(TaskKind::ApproveClosure, None));
                 }
-                if status == CaseStatus::SupportPlan && submitted.iter().any(|(c,)| *c == row.id) {
+                if status == CaseStatus::SupportPlan && submitted.contains(&row.id) {
                     tasks.push(task(TaskKind::ApprovePlan, None));
                 }
             }
             let mut clocks = clocks_of(&row, status, priority);
-            for (case_id, kind) in &follow_ups {
-                if *case_id == row.id {
-                    clocks.follow_up_short_done |= kind == "follow_up_short";
-                    clocks.follow_up_long_done |= kind == "follow_up_long";
-                }
+            if let Some((short, long)) = follow_ups_done.get(&row.id) {
+                clocks.follow_up_short_done = *short;
+                clocks.follow_up_long_done = *long;
             }
             for due in deadlines.pending(&clocks, now) {
                 tasks.push(task(TaskKind::Deadline, Some(due)));

@@ -395,6 +395,22 @@ impl Store {
     ) -> StoreResult<Vec<PlanRecord>> {
         let case = self.load_case_row(principal, case_id).await?;
         let restricted = case.sensitive && !principal.sensitive;
+        let plans = self.plans_of(case_id, restricted).await?;
+        self.audit(
+            principal,
+            AuditEvent::on("plan.read", "case", case_id)
+                .with_detail(format!("{} plans", plans.len())),
+        )
+        .await?;
+        Ok(plans)
+    }
+
+    /// The plans of a case the caller was already allowed to read; not audited here.
+    pub(super) async fn plans_of(
+        &self,
+        case_id: Uuid,
+        restricted: bool,
+    ) -> StoreResult<Vec<PlanRecord>> {
         let rows: Vec<PlanRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&format!("{SELECT_PLAN} WHERE case_id = $1 ORDER BY number DESC")).bind(case_id).fetch_all(pool).await?
         });
@@ -402,12 +418,6 @@ impl Store {
         for row in rows {
             plans.push(self.plan_record(row, restricted).await?);
         }
-        self.audit(
-            principal,
-            AuditEvent::on("plan.read", "case", case_id)
-                .with_detail(format!("{} plans", plans.len())),
-        )
-        .await?;
         Ok(plans)
     }
 

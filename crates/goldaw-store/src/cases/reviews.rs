@@ -318,6 +318,22 @@ impl Store {
     ) -> StoreResult<Vec<ReviewRecord>> {
         let case = self.load_case_row(principal, case_id).await?;
         let restricted = case.sensitive && !principal.sensitive;
+        let out = self.reviews_of(case_id, restricted).await?;
+        self.audit(
+            principal,
+            AuditEvent::on("review.read", "case", case_id)
+                .with_detail(format!("{} reviews", out.len())),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// The reviews of a case the caller was already allowed to read, newest first; not audited here.
+    pub(super) async fn reviews_of(
+        &self,
+        case_id: Uuid,
+        restricted: bool,
+    ) -> StoreResult<Vec<ReviewRecord>> {
         let rows: Vec<ReviewRow> = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT id, case_id, plan_id, kind, held_on, living_at_home, family_together, in_education_or_work,
                                    income_change, feels_safe, satisfaction, person_view_sealed, author, created_at
@@ -382,12 +398,6 @@ impl Store {
                 created_at: r.created_at,
             });
         }
-        self.audit(
-            principal,
-            AuditEvent::on("review.read", "case", case_id)
-                .with_detail(format!("{} reviews", out.len())),
-        )
-        .await?;
         Ok(out)
     }
 }

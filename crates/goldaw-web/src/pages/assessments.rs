@@ -24,8 +24,8 @@ use goldaw_core::assessments::{self as rules, Subject};
 use goldaw_core::codes::{CaseStatus, Priority};
 use goldaw_core::instruments::{AnswerKind, AnswerOption, AnswerValue, Instrument, InstrumentKind};
 use goldaw_store::cases::{
-    AnswerInput, AssessmentRecord, AssessmentSave, AssessmentStatus, CaseRecord, NewAssessment,
-    RawAnswer,
+    AnswerInput, AssessedPerson, AssessmentRecord, AssessmentSave, AssessmentStatus,
+    AssessmentSummary, CaseRecord, NewAssessment, RawAnswer,
 };
 use goldaw_store::StoreError;
 use std::collections::HashMap;
@@ -178,22 +178,38 @@ pub(super) struct CaseAssessments {
     pub(super) needs: Vec<String>,
 }
 
-/// The section's content for `case`, as the signed-in reader may see it.
-pub(super) async fn for_case(
+/// A person's name and age from a list of assessed people ("Aýna Saparowa, 35 years").
+fn label_of(t: &Translator, people: &[AssessedPerson], id: Uuid) -> String {
+    match people.iter().find(|p| p.id == id) {
+        Some(AssessedPerson {
+            name: Some(name),
+            age: Some(age),
+            ..
+        }) => t.t_with(
+            "assessment-person-age",
+            &[("name", name.clone().into()), ("count", (*age).into())],
+        ),
+        Some(AssessedPerson {
+            name: Some(name), ..
+        }) => name.clone(),
+        _ => t.t("restricted-name"),
+    }
+}
+
+/// The section's content for `case`, from the case file (no store call: the case page is one
+/// read and one audit event).
+pub(super) fn for_case(
     state: &AppState,
     signed: &Signed,
     case: &CaseRecord,
-) -> Result<CaseAssessments, Response> {
+    list: &[AssessmentSummary],
+    assessable: &[AssessedPerson],
+) -> CaseAssessments {
     let p = signed.principal();
     let t = &signed.t;
     if !p.may(Permission::ReadPeople) {
-        return Ok(CaseAssessments::default());
+        return CaseAssessments::default();
     }
-    let list = state
-        .store
-        .case_assessments(p, case.id)
-        .await
-        .map_err(|e| refusal(signed, e))?;
     let held = state.store.instruments();
     let title_of = |code: &str, version: u32| {
         held.get(code, version)
@@ -213,17 +229,13 @@ pub(super) async fn for_case(
             .collect(),
         ..CaseAssessments::default()
     };
-    let done = |kind: InstrumentKind| {
-        list.iter()
-            .any(|a| a.kind == kind && a.status == AssessmentStatus::Completed)
-    };
     let step_kind = match case.status {
         CaseStatus::InitialAssessment => Some(InstrumentKind::Initial),
         CaseStatus::HolisticAssessment => Some(InstrumentKind::Holistic),
         _ => None,
     };
     if let Some(kind) = step_kind {
-        if may_work(signed, case) {
+        if may_work(signed, case) && !assessable.is_empty() {
             for i in held.current().into_iter().filter(|i| i.kind == kind) {
                 let drafting = list
                     .iter()
@@ -239,33 +251,22 @@ pub(super) async fn for_case(
                     });
                 }
             }
-            if !out.starts.is_empty() {
-                let people = state
-                    .store
-                    .assessable_persons(p, case.id)
-                    .await
-                    .map_err(|e| refusal(signed, e))?;
-                out.persons = people
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, person)| PersonChoice {
-                        index,
-                        id: person.id,
-                        label: match (person.name, person.age) {
-                            (Some(name), Some(age)) => t.t_with(
-                                "assessment-person-age",
-                                &[("name", name.into()), ("count", age.into())],
-                            ),
-                            (Some(name), None) => name,
-                            (None, _) => t.t("restricted-name"),
-                        },
-                        respondent: person.respondent,
-                    })
-                    .collect();
-            }
+            out.persons = assessable
+                .iter()
+                .enumerate()
+                .map(|(index, person)| PersonChoice {
+                    index,
+                    id: person.id,
+                    label: label_of(t, assessable, person.id),
+                    respondent: person.respondent,
+                })
+                .collect();
         }
-        // Whether to say why the screening or the holistic step cannot be concluded yet.
-        if !done(kind) {
+        // Why the screening or the holistic step cannot be concluded yet.
+        let done = list
+            .iter()
+            .any(|a| a.kind == kind && a.status == AssessmentStatus::Completed);
+        if !done {
             out.hint = Some(t.t(match kind {
                 InstrumentKind::Initial => "assessment-hint-initial",
                 _ => "assessment-hint-holistic",
@@ -280,15 +281,10 @@ pub(super) async fn for_case(
         {
             out.proposed = latest.proposed_priority;
             if let Some(priority) = latest.proposed_priority {
-                let record = state
-                    .store
-                    .assessment(p, latest.id)
-                    .await
-                    .map_err(|e| refusal(signed, e))?;
                 let reasons: Vec<String> = held
-                    .get(&record.instrument_code, record.instrument_version)
+                    .get(&latest.instrument_code, latest.instrument_version)
                     .map(|i| {
-                        record
+                        latest
                             .critical_reasons
                             .iter()
                             .filter_map(|code| i.item(code))
@@ -306,8 +302,8 @@ pub(super) async fn for_case(
             }
         }
     }
-    // The needs the plan answers: the domains rated moderate or high in the completed holistic
-    // assessments since the case was (re)opened.
+    // The needs the plan answers: the domains rated moderate or high in the holistic assessments
+    // completed since the case was (re)opened.
     if matches!(
         case.status,
         CaseStatus::SupportPlan | CaseStatus::Active | CaseStatus::Monitoring
@@ -319,16 +315,10 @@ pub(super) async fn for_case(
                 && a.status == AssessmentStatus::Completed
                 && since.is_none_or(|s| a.completed_at.is_some_and(|c| c >= s))
         }) {
-            let record = state
-                .store
-                .assessment(p, a.id)
-                .await
-                .map_err(|e| refusal(signed, e))?;
-            let Some(instrument) = held.get(&record.instrument_code, record.instrument_version)
-            else {
+            let Some(instrument) = held.get(&a.instrument_code, a.instrument_version) else {
                 continue;
             };
-            for d in record.domain_needs.iter().filter(|d| d.need.code() >= 2) {
+            for d in a.domain_needs.iter().filter(|d| d.need.code() >= 2) {
                 let domain = instrument
                     .domain(&d.domain)
                     .map_or_else(|| d.domain.clone(), |x| x.title.get(t.lang()).to_owned());
@@ -336,14 +326,14 @@ pub(super) async fn for_case(
                     "assessment-need-line",
                     &[
                         ("name", domain.into()),
-                        ("detail", person_label(t, &record, d.person).into()),
+                        ("detail", label_of(t, &a.persons, d.person).into()),
                         ("status", need_label(d.need.code(), t.lang()).into()),
                     ],
                 ));
             }
         }
     }
-    Ok(out)
+    out
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -633,36 +633,24 @@ async fn case_page(
         return signed.not_found();
     };
     let p = signed.principal();
-    let case = match state.store.case(p, id).await {
-        Ok(c) => c,
+    // One store call, one scope check, one audit event for the whole page.
+    let file = match state.store.case_file(p, id).await {
+        Ok(f) => f,
         Err(e) => return refusal(&signed, e),
     };
+    let goldaw_store::cases::CaseFile {
+        case,
+        notes,
+        events,
+        plans,
+        reviews,
+        referrals: service_referrals,
+        assessments: assessment_list,
+        assessable_persons,
+    } = file;
     let t = &signed.t;
     let catalogue = state.store.catalogue();
-    let notes = if p.may(Permission::WorkCases) {
-        match state.store.case_notes(p, id).await {
-            Ok(n) => n,
-            Err(e) => return refusal(&signed, e),
-        }
-    } else {
-        Vec::new()
-    };
-    let events = match state.store.case_events(p, id).await {
-        Ok(e) => e,
-        Err(e) => return refusal(&signed, e),
-    };
-    let (plans, reviews) = match (
-        state.store.case_plans(p, id).await,
-        state.store.case_reviews(p, id).await,
-    ) {
-        (Ok(pl), Ok(r)) => (pl, r),
-        (Err(e), _) | (_, Err(e)) => return refusal(&signed, e),
-    };
     let unit_code: Option<AdminUnitCode> = case.admin_unit.parse().ok();
-    let service_referrals = match state.store.case_referrals(p, id).await {
-        Ok(r) => r,
-        Err(e) => return refusal(&signed, e),
-    };
     let service_name = |code: &str| {
         catalogue.term("service", code).map_or_else(
             || code.to_owned(),
@@ -682,32 +670,31 @@ async fn case_page(
     let mut refer_targets = Vec::new();
     if may_refer {
         if let Some(unit) = &unit_code {
-            for service in catalogue.services.iter().filter(|s| {
-                s.level != goldaw_core::codes::ServiceLevel::Universal
-                    && !matches!(s.code.as_str(), "ETRAP_SW" | "HOTLINE")
-            }) {
-                let Ok(code) = service.code.parse() else {
-                    continue;
-                };
-                let offers = match state.store.offers_for(p, &code, unit).await {
-                    Ok(o) => o,
-                    Err(e) => return refusal(&signed, e),
-                };
-                for o in offers {
-                    let free = o.free_places.map_or_else(
-                        || t.t("places-unlimited"),
-                        |n| t.t_with("places-free", &[("count", n.into())]),
-                    );
-                    refer_targets.push(Choice {
-                        code: format!("offer:{}", o.id),
-                        label: format!(
-                            "{} — {} ({free})",
-                            service_name(&o.service_code),
-                            o.provider_name
-                        ),
-                        selected: false,
-                    });
-                }
+            let offers = match state.store.referable_offers(p, unit).await {
+                Ok(o) => o,
+                Err(e) => return refusal(&signed, e),
+            };
+            let referable = |code: &str| {
+                catalogue.services.iter().any(|s| {
+                    s.code == code
+                        && s.level != goldaw_core::codes::ServiceLevel::Universal
+                        && !matches!(s.code.as_str(), "ETRAP_SW" | "HOTLINE")
+                })
+            };
+            for o in offers.iter().filter(|o| referable(&o.service_code)) {
+                let free = o.free_places.map_or_else(
+                    || t.t("places-unlimited"),
+                    |n| t.t_with("places-free", &[("count", n.into())]),
+                );
+                refer_targets.push(Choice {
+                    code: format!("offer:{}", o.id),
+                    label: format!(
+                        "{} — {} ({free})",
+                        service_name(&o.service_code),
+                        o.provider_name
+                    ),
+                    selected: false,
+                });
             }
             for service in catalogue
                 .services
@@ -722,10 +709,13 @@ async fn case_page(
             }
         }
     }
-    let assessments = match super::assessments::for_case(&state, &signed, &case).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let assessments = super::assessments::for_case(
+        &state,
+        &signed,
+        &case,
+        &assessment_list,
+        &assessable_persons,
+    );
     let withheld = || t.t("restricted-text");
     let plan = plans.first().map(|pl| PlanView {
         id: pl.id,

@@ -2,6 +2,7 @@
 
 mod import_export;
 mod plan;
+mod report;
 mod users;
 
 use anyhow::Context;
@@ -65,6 +66,9 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(users::AuditCommand),
+    /// Published statistics (small counts suppressed).
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 #[derive(Subcommand)]
@@ -145,6 +149,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::Report(cmd) => {
+            let store = open(&args).await?;
+            let result = report::run(&store, cmd).await;
+            store.close().await;
+            result
+        }
         Command::Migrate => {
             let store = open(&args).await?;
             println!("database {} is up to date", store.url());
@@ -202,7 +212,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// The principal for an operator command run on the server.
-fn operator(command: &str) -> Principal {
+pub(crate) fn operator(command: &str) -> Principal {
     Principal::system(command)
 }
 

@@ -1,0 +1,98 @@
+//! `goldaw report …`: published statistics for scripts (issue #5). The same suppression as the
+//! pages and the API; the operator's CLI may turn it off with `--min-cell 0`.
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use clap::{Subcommand, ValueEnum};
+use goldaw_core::statistics::{Dimension, Period};
+use goldaw_store::statistics::{Report, Suppression};
+use goldaw_store::Store;
+use std::io::Write;
+
+#[derive(Subcommand)]
+pub enum ReportCommand {
+    /// Service users in a period: distinct persons with an episode of a specialized service
+    /// (S01..S12) or etrap social work that overlaps it (INTERCHANGE.md, "Report semantics").
+    ///
+    /// CSV: a header of the dimensions in the order given, then `count`; one row per non-empty
+    /// cell, sorted by its values. `disability` is `true` or `false`; `age_band` is `0-17`, `18-59`
+    /// or `60+` (age on --to), `unknown` without a birth date; `target_group` is `none` for a person
+    /// in none. A count hidden by small-cell suppression is an empty cell.
+    ServiceUsers {
+        /// First day of the period (YYYY-MM-DD).
+        #[arg(long)]
+        from: NaiveDate,
+        /// Last day of the period (YYYY-MM-DD), included.
+        #[arg(long)]
+        to: NaiveDate,
+        /// Comma list of admin_unit, velayat, sex, age_band, disability, target_group, service,
+        /// settlement. Empty: the total.
+        #[arg(long, default_value = "")]
+        by: String,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// Counts from 1 to K-1 are hidden (default 5; tables of sensitive target groups use
+        /// 10). 0 turns suppression off.
+        #[arg(long)]
+        min_cell: Option<u64>,
+        /// Print the time the report took (gathering, counting, suppressing) on standard error.
+        #[arg(long)]
+        timing: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+}
+
+pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
+    match cmd {
+        ReportCommand::ServiceUsers {
+            from,
+            to,
+            by,
+            format: Format::Csv,
+            min_cell,
+            timing,
+        } => {
+            let period = Period::new(*from, *to).context("--from/--to")?;
+            let dims = Dimension::parse_list(by).context("--by")?;
+            let suppression = min_cell.map_or(Suppression::Standard, Suppression::MinCell);
+            let started = std::time::Instant::now();
+            let report = store
+                .service_users(&crate::cli::operator("report"), period, &dims, suppression)
+                .await?;
+            if *timing {
+                eprintln!(
+                    "report: {} cells in {:.1} ms",
+                    report.rows.len(),
+                    started.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            out.write_all(render_csv(&report)?.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// The report as CSV: dimensions, then `count`; a suppressed count is an empty cell.
+pub fn render_csv(report: &Report) -> anyhow::Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<&str> = report.dimensions.iter().map(|d| d.as_str()).collect();
+    header.push("count");
+    w.write_record(&header)?;
+    for row in &report.rows {
+        let count = row.count.value().map(|n| n.to_string()).unwrap_or_default();
+        w.write_record(
+            row.values
+                .iter()
+                .map(String::as_str)
+                .chain([count.as_str()]),
+        )?;
+    }
+    Ok(String::from_utf8(w.into_inner()?)?)
+}
