@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod assessments;
+pub mod attachments;
 pub mod cases;
 pub mod codes;
 pub mod deadlines;
@@ -14,6 +15,7 @@ pub mod disclosure;
 pub mod ids;
 pub mod instruments;
 pub mod interchange;
+pub mod merges;
 pub mod names;
 pub mod people;
 pub mod planning;

@@ -121,6 +121,9 @@ pub enum Refusal {
     /// An initial assessment is made at screening, a holistic one in its step.
     #[error("no assessment of this kind while the case is '{status}': the initial assessment belongs to the screening, the holistic assessment to its own step")]
     AssessmentNotNow { status: CaseStatus },
+    /// Two records of one person that a person must reconcile before they are merged.
+    #[error("{0}")]
+    Merge(crate::merges::MergeRefusal),
 }
 
 impl Refusal {
@@ -139,6 +142,7 @@ impl Refusal {
             Refusal::InitialAssessmentMissing => "initial_assessment_missing",
             Refusal::HolisticAssessmentMissing => "holistic_assessment_missing",
             Refusal::AssessmentNotNow { .. } => "assessment_not_now",
+            Refusal::Merge(r) => r.code(),
         }
     }
 }

@@ -168,7 +168,7 @@ impl Store {
                 "SELECT p.id, p.external_id AS person_id, p.given_name, p.family_name, p.relationship
                  FROM persons p
                  WHERE p.household_id = $1 AND p.admin_unit >= $2 AND p.admin_unit < $3
-                   AND (NOT p.sensitive OR $4)
+                   AND (NOT p.sensitive OR $4) AND p.merged_into IS NULL
                  ORDER BY p.relationship = 'head' DESC, p.external_id",
             )
             .bind(id)

@@ -27,6 +27,7 @@ pub mod error;
 pub mod households;
 pub mod instruments;
 pub mod interchange;
+pub mod merges;
 pub mod people;
 mod reference;
 pub mod referrals;

@@ -186,10 +186,16 @@ macro_rules! replace_target_groups {
 
 impl Store {
     /// One person by goldaw id; `NotFound` also when outside the principal's scope.
+    /// A record merged into another answers with the kept one (merges.rs).
     pub async fn person(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
-        let record = self.person_unaudited(principal, id).await?;
-        self.audit(principal, AuditEvent::on("person.read", "person", id))
-            .await?;
+        require(principal, Permission::ReadPeople)?;
+        let current = self.current_person_id(principal, id).await?;
+        let record = self.person_unaudited(principal, current).await?;
+        let mut event = AuditEvent::on("person.read", "person", current);
+        if current != id {
+            event = event.with_detail(format!("asked for {id}, merged into it"));
+        }
+        self.audit(principal, event).await?;
         Ok(record)
     }
 
@@ -200,7 +206,11 @@ impl Store {
     }
 
     /// The scoped query alone: callers check the permission.
-    async fn load_person(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
+    pub(crate) async fn load_person(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> StoreResult<PersonRecord> {
         let Some((lo, hi)) = unit_range(principal) else {
             return Err(StoreError::NotFound);
         };
@@ -235,7 +245,8 @@ impl Store {
             lo = unit.as_str().to_owned();
             hi = format!("{}.", unit.as_str());
         }
-        let mut sql = format!("{SELECT_PERSON} WHERE {SCOPED}");
+        // Merged records are found as the record they were merged into.
+        let mut sql = format!("{SELECT_PERSON} WHERE {SCOPED} AND p.merged_into IS NULL");
         let name_pattern = query
             .name
             .as_deref()
@@ -355,6 +366,11 @@ impl Store {
         data: PersonData,
     ) -> StoreResult<PersonRecord> {
         let current = self.person_for_write(principal, id).await?;
+        if self.current_person_id(principal, id).await? != id {
+            return Err(StoreError::Refused(goldaw_core::workflow::Refusal::Merge(
+                goldaw_core::merges::MergeRefusal::AlreadyMerged,
+            )));
+        }
         self.check_person_write(principal, &data)?;
         let now = Utc::now();
         with_db!(self.db(), pool => {

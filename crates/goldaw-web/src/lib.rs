@@ -4,6 +4,7 @@
 
 pub mod api;
 mod error;
+mod files;
 pub mod pages;
 mod principal;
 
@@ -39,6 +40,9 @@ pub fn app(store: Store, options: ServeOptions) -> Router {
     api::router()
         .merge(pages::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+        // File uploads: their own, larger limit (files.rs), so merged after the general one.
+        .merge(api::upload_router())
+        .merge(pages::upload_router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

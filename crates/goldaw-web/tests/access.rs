@@ -10,6 +10,11 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
+#[path = "access/attachments.rs"]
+mod attachments;
+#[path = "access/merges.rs"]
+mod merges;
+
 /// The routes with a rule in `matrix`, as (method, OpenAPI path).
 const RULED: [(&str, &str); 10] = [
     ("get", "/health"),
@@ -193,6 +198,8 @@ async fn every_route_has_a_rule() {
         .chain(CASE_RULED.iter())
         .chain(REFERRAL_RULED.iter())
         .chain(ASSESSMENT_RULED.iter())
+        .chain(attachments::RULED.iter())
+        .chain(merges::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(

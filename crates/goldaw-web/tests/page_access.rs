@@ -57,6 +57,10 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/assessments/{id}"),
     ("post", "/assessments/{id}"),
     ("post", "/assessments/{id}/complete"),
+    ("post", "/cases/{id}/attachments"),
+    ("get", "/attachments/{id}"),
+    ("get", "/people/merge"),
+    ("post", "/people/merge"),
 ];
 
 /// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
@@ -135,6 +139,11 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         ("get", "/assessments/{id}") if reads => S::NOT_FOUND,
         ("get", "/assessments/{id}") => S::FORBIDDEN,
         ("get", "/tasks") | ("get", "/caseload") => allowed(reads),
+        // No such attachment: the same answer as one outside scope.
+        ("get", "/attachments/{id}") if reads => S::NOT_FOUND,
+        ("get", "/attachments/{id}") => S::FORBIDDEN,
+        // Without a record chosen: how to start a merge (supervisors only).
+        ("get", "/people/merge") => allowed(role == Role::Supervisor),
         ("get", "/provider") => allowed(role == Role::Provider),
         ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
         ("get", "/people") => {

@@ -8,6 +8,11 @@ use reqwest::{header, StatusCode};
 mod common;
 use common::{client, cookies, csrf_of, enrol, sign_in, sign_in_full, value_of};
 
+#[path = "pages/attachments.rs"]
+mod attachments;
+#[path = "pages/merges.rs"]
+mod merges;
+
 const PASSWORD: &str = "Amyderýa 1437 km";
 
 async fn site(secure_cookies: bool) -> (String, Store) {

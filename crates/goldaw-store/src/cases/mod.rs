@@ -8,6 +8,7 @@
 //! sensitive permission. Free text is sealed with the operator's key, bound to its column and row.
 
 mod assessments;
+mod attachments;
 mod plans;
 mod reviews;
 
@@ -15,6 +16,8 @@ pub use assessments::{
     AnswerInput, AnswerRecord, AssessedPerson, AssessmentRecord, AssessmentSave, AssessmentStatus,
     AssessmentSummary, DomainNeedRecord, ItemRef, NewAssessment, RawAnswer, MAX_PERSONS,
 };
+
+pub use attachments::{AttachmentContent, AttachmentRecord};
 pub use plans::{ActionInput, Goal, GoalInput, PlanAction, PlanInput, PlanRecord};
 pub use reviews::{
     GoalRating, GoalReview, GoalReviewInput, IncomeChange, ReviewInput, ReviewKind, ReviewRecord,
@@ -88,6 +91,8 @@ pub struct CaseFile {
     pub assessments: Vec<AssessmentSummary>,
     /// The people a new assessment may be about, when the reader may start one now.
     pub assessable_persons: Vec<AssessedPerson>,
+    /// Listed for staff who work cases, on a case whose content they may see.
+    pub attachments: Vec<AttachmentRecord>,
 }
 
 /// A case as the person asking may see it.
@@ -1312,17 +1317,23 @@ impl Store {
         } else {
             (Vec::new(), Vec::new())
         };
+        let attachments = if principal.may(Permission::WorkCases) && !restricted {
+            self.attachments_of(id).await?
+        } else {
+            Vec::new()
+        };
         let facts = self.case_facts(&row).await?;
         let follow_ups = self.follow_ups_done(&row).await?;
         let case = self.case_record(principal, row, &facts, follow_ups)?;
         self.audit(
             principal,
             AuditEvent::on("case.read", "case", id).with_detail(format!(
-                "case file: {} notes, {} plans, {} reviews, {} referrals, {} assessments, {} household members",
+                "case file: {} notes, {} plans, {} reviews, {} referrals, {} attachments, {} assessments, {} household members",
                 notes.len(),
                 plans.len(),
                 reviews.len(),
                 referrals.len(),
+                attachments.len(),
                 assessments.len(),
                 assessable_persons.len()
             )),
@@ -1337,6 +1348,7 @@ impl Store {
             referrals,
             assessments,
             assessable_persons,
+            attachments,
         })
     }
 

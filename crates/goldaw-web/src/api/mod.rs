@@ -1,8 +1,10 @@
 //! The JSON API, version 1.
 
 mod assessments;
+mod attachments;
 mod cases;
 mod households;
+mod merges;
 mod persons;
 mod referrals;
 
@@ -36,6 +38,8 @@ use utoipa::OpenApi;
         referrals::inbox, referrals::provider_read, referrals::provider_act, referrals::deliver,
         assessments::list, assessments::start, assessments::read, assessments::save,
         assessments::complete, assessments::instruments, assessments::instrument,
+        attachments::list, attachments::upload, attachments::download,
+        merges::merge,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
@@ -72,7 +76,8 @@ pub fn router() -> Router<AppState> {
                 .merge(households::router())
                 .merge(cases::router())
                 .merge(referrals::router())
-                .merge(assessments::router()),
+                .merge(assessments::router())
+                .merge(merges::router()),
         )
         .fallback(not_found)
 }
@@ -82,6 +87,11 @@ pub struct Health {
     /// `ok` when the database answers.
     pub status: String,
     pub version: String,
+}
+
+/// The routes that take file uploads, with their own body limit: merged outside the general one.
+pub fn upload_router() -> Router<AppState> {
+    Router::new().nest("/api/v1", attachments::router())
 }
 
 /// Liveness and database reachability.

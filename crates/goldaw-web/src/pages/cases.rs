@@ -594,6 +594,7 @@ struct CasePage {
     may_refer: bool,
     /// `case_assessments.html`: the assessments, their start forms, the screening's proposal.
     assessments: super::assessments::CaseAssessments,
+    attachments: super::attachments::AttachmentsSection,
 }
 
 struct ReferralLine {
@@ -647,9 +648,11 @@ async fn case_page(
         referrals: service_referrals,
         assessments: assessment_list,
         assessable_persons,
+        attachments,
     } = file;
     let t = &signed.t;
     let catalogue = state.store.catalogue();
+    let attachments = super::attachments::section(&signed, &case, attachments);
     let unit_code: Option<AdminUnitCode> = case.admin_unit.parse().ok();
     let service_name = |code: &str| {
         catalogue.term("service", code).map_or_else(
@@ -1012,6 +1015,7 @@ async fn case_page(
         refer_targets,
         may_refer,
         assessments,
+        attachments,
         t: t.clone_lang(),
     };
     render(page)

@@ -7,9 +7,11 @@
 
 mod admin;
 mod assessments;
+mod attachments;
 mod cases;
 pub(crate) mod extract;
 mod i18n;
+mod merges;
 mod referrals;
 mod settings;
 
@@ -52,6 +54,13 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(referrals::router())
         .merge(assessments::router())
+        .merge(attachments::router())
+        .merge(merges::router())
+}
+
+/// The page routes that take file uploads, with their own body limit.
+pub fn upload_router() -> Router<AppState> {
+    attachments::upload_router()
 }
 
 /// Failed sign-ins per address in a sliding window: beyond the limit, answer 429 without trying.
@@ -250,6 +259,7 @@ struct HomePage {
 }
 
 pub struct PersonRow {
+    pub id: uuid::Uuid,
     pub name: String,
     pub birth_date: String,
     pub sex: String,
@@ -266,6 +276,8 @@ struct PeoplePage {
     searched: bool,
     count_text: String,
     rows: Vec<PersonRow>,
+    /// Supervisors may merge duplicate records (pages/merges.rs).
+    may_merge: bool,
 }
 
 /// The sign-in form, with a fresh double-submit CSRF token.
@@ -626,6 +638,7 @@ async fn people(
         for p in found {
             let d = &p.data;
             rows.push(PersonRow {
+                id: p.id,
                 name: match &d.family_name {
                     Some(f) => format!("{} {}", f, d.given_name),
                     None => d.given_name.to_string(),
@@ -646,6 +659,7 @@ async fn people(
         searched,
         count_text,
         rows,
+        may_merge: signed.principal().may(Permission::ApproveCases),
         t: t.clone_lang(),
     })
 }

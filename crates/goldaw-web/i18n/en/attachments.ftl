@@ -1,0 +1,21 @@
+# Attachments on a case.
+attachments-title = Attachments
+attachment-file = File
+attachment-kind = Kind of document
+attachment-size = Size
+attachment-added = Added
+attachment-add = Attach
+attachment-help = PDF, JPEG or PNG, at most 5 MiB.
+attachment-kind-consent_form = Consent form
+attachment-kind-court_order = Court order
+attachment-kind-medical_report = Medical report
+attachment-kind-identity_document = Identity document
+attachment-kind-school_report = School report
+attachment-kind-photo = Photo
+attachment-kind-other = Other
+attachment-too-large = The file is larger than the limit of { $size } MiB. Scan it at a lower resolution or split it, then attach it again.
+attachment-wrong-type = Only PDF, JPEG and PNG files can be attached. The file was checked by its content, not its name: it is none of these.
+attachment-empty = The file is empty. Choose the file again.
+attachment-file-needed = Choose a file to attach.
+attachment-kind-needed = Choose what kind of document it is.
+action-attachment_added = Document attached

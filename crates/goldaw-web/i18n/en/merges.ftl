@@ -1,0 +1,25 @@
+# Merging duplicate records of a person.
+merge-title = Merge duplicate records
+merge-start = Duplicate? Merge…
+merge-how = To merge two records of the same person, find one of them under People and choose “Duplicate? Merge…”.
+merge-candidates = Records that may be the same person
+merge-none = No likely duplicate of this record was found in its etrap.
+merge-score = Similarity
+merge-compare = Compare
+merge-kept = Kept record
+merge-merged = Duplicate (merged into the kept record)
+merge-swap = Keep the other record instead
+merge-explain = The duplicate's cases, service episodes, referrals and assessment answers move to the kept record. The kept record takes a birth date or a household it lacks and the duplicate's target groups. The duplicate stays in the history, marked as merged, and opens as the kept record.
+merge-confirm = Merge into the kept record
+merge-done = The records were merged. The duplicate now opens as the kept record.
+merge-lives-alone = Lives alone
+col-household = Household
+col-target-groups = Target groups
+col-cases = Cases
+refusal-merge_same_person = A record cannot be merged into itself.
+refusal-merge_already_merged = One of the two records was already merged into another. Merge into the record that was kept.
+refusal-merge_sex_differs = The two records give a different sex. Correct the wrong record first.
+refusal-merge_birth_dates_differ = The two records give different birth dates. Correct the wrong record first.
+refusal-merge_households_differ = The two records belong to different households. Move the person into the right household first.
+refusal-merge_assessments_overlap = Both records were rated on the same item of the same assessment. Correct the assessment first.
+action-person_merged = Duplicate record of the person merged

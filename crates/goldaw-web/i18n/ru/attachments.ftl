@@ -1,0 +1,21 @@
+# Вложения к делу.
+attachments-title = Вложения
+attachment-file = Файл
+attachment-kind = Вид документа
+attachment-size = Размер
+attachment-added = Добавлено
+attachment-add = Прикрепить
+attachment-help = PDF, JPEG или PNG, не более 5 МиБ.
+attachment-kind-consent_form = Согласие
+attachment-kind-court_order = Решение суда
+attachment-kind-medical_report = Медицинское заключение
+attachment-kind-identity_document = Документ, удостоверяющий личность
+attachment-kind-school_report = Справка из школы
+attachment-kind-photo = Фотография
+attachment-kind-other = Другое
+attachment-too-large = Файл больше допустимых { $size } МиБ. Отсканируйте его с меньшим разрешением или разделите и прикрепите снова.
+attachment-wrong-type = Прикрепить можно только файлы PDF, JPEG и PNG. Файл проверен по содержимому, а не по имени: он не относится ни к одному из этих видов.
+attachment-empty = Файл пуст. Выберите файл ещё раз.
+attachment-file-needed = Выберите файл.
+attachment-kind-needed = Укажите вид документа.
+action-attachment_added = Прикреплён документ

@@ -1,0 +1,21 @@
+# Işe goşundylar.
+attachments-title = Goşundylar
+attachment-file = Faýl
+attachment-kind = Resminamanyň görnüşi
+attachment-size = Ölçegi
+attachment-added = Goşuldy
+attachment-add = Goşmak
+attachment-help = PDF, JPEG ýa-da PNG, iň köp 5 MiB.
+attachment-kind-consent_form = Razylyk haty
+attachment-kind-court_order = Kazyýetiň çözgüdi
+attachment-kind-medical_report = Lukmançylyk netijenamasy
+attachment-kind-identity_document = Şahsyýetini tassyklaýan resminama
+attachment-kind-school_report = Mekdepden güwänama
+attachment-kind-photo = Surat
+attachment-kind-other = Başga
+attachment-too-large = Faýl { $size } MiB çäkden uly. Ony pes çözgütlilikde skanirläň ýa-da bölüň, soňra täzeden goşuň.
+attachment-wrong-type = Diňe PDF, JPEG we PNG faýllary goşup bolýar. Faýl adyna däl-de, mazmunyna görä barlandy: ol bu görnüşleriň hiç birine degişli däl.
+attachment-empty = Faýl boş. Faýly täzeden saýlaň.
+attachment-file-needed = Goşmak üçin faýl saýlaň.
+attachment-kind-needed = Resminamanyň görnüşini saýlaň.
+action-attachment_added = Resminama goşuldy

@@ -1,0 +1,25 @@
+# Bir adam barada gaýtalanýan ýazgylary birleşdirmek.
+merge-title = Gaýtalanýan ýazgylary birleşdirmek
+merge-start = Gaýtalanýarmy? Birleşdirmek…
+merge-how = Bir adam barada iki ýazgyny birleşdirmek üçin olaryň birini «Adamlar» bölüminde tapyň we «Gaýtalanýarmy? Birleşdirmek…» saýlaň.
+merge-candidates = Şol bir adama degişli bolup biljek ýazgylar
+merge-none = Bu ýazgynyň etrapda ähtimal gaýtalanmasy tapylmady.
+merge-score = Meňzeşlik
+merge-compare = Deňeşdirmek
+merge-kept = Saklanýan ýazgy
+merge-merged = Gaýtalanma (saklanýan ýazga birleşdiriler)
+merge-swap = Beýleki ýazgyny saklamak
+merge-explain = Gaýtalanmanyň işleri, hyzmat döwürleri, ugrukdyrmalary we baha bermegiň jogaplary saklanýan ýazga geçýär. Saklanýan ýazgy ýetmeýän doglan senesini ýa-da öý hojalygyny we gaýtalanmanyň maksatly toparlaryny alýar. Gaýtalanma taryhda birleşdirildi diýen bellik bilen galýar we saklanýan ýazgy hökmünde açylýar.
+merge-confirm = Saklanýan ýazga birleşdirmek
+merge-done = Ýazgylar birleşdirildi. Gaýtalanma indi saklanýan ýazgy hökmünde açylýar.
+merge-lives-alone = Ýeke özi ýaşaýar
+col-household = Öý hojalygy
+col-target-groups = Maksatly toparlar
+col-cases = Işler
+refusal-merge_same_person = Ýazgyny özi bilen birleşdirip bolmaýar.
+refusal-merge_already_merged = Ýazgylaryň biri eýýäm başga ýazga birleşdirildi. Saklanan ýazga birleşdiriň.
+refusal-merge_sex_differs = Ýazgylarda jynsy dürli görkezilen. Ilki ýalňyş ýazgyny düzediň.
+refusal-merge_birth_dates_differ = Ýazgylarda doglan seneleri dürli. Ilki ýalňyş ýazgyny düzediň.
+refusal-merge_households_differ = Ýazgylar dürli öý hojalyklaryna degişli. Ilki adamy dogry öý hojalygyna geçiriň.
+refusal-merge_assessments_overlap = Iki ýazga hem bir baha bermegiň şol bir bendi boýunça baha berlipdir. Ilki baha bermegi düzediň.
+action-person_merged = Adamyň gaýtalanýan ýazgysy birleşdirildi
