@@ -970,3 +970,126 @@ async fn old_assessments_keep_their_instrument_version_after_a_revision_ships() 
         assert_eq!(read.instrument_version, 2);
     }
 }
+
+#[tokio::test]
+async fn an_assessment_follows_its_person_through_a_merge_of_duplicates() {
+    use goldaw_store::merges::MergeRequest;
+    for db in databases().await {
+        let b = db.backend;
+        let store = db.open_with_key().await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
+        // The hotline's record of her, alone and without a birth date; the case is opened on a
+        // second record of hers, made later in her household.
+        let f = family(&store, &sup, "H-1").await;
+        let kept = store
+            .create_person(
+                &sup,
+                None,
+                serde_json::from_value(json!({"given_name": "Aýna", "family_name": "Annaýewa",
+                    "sex": "F", "admin_unit": "TM-A-01"}))
+                .unwrap(),
+            )
+            .await
+            .unwrap()
+            .id;
+        let case_id = screening_case(&store, &sup, &aman, f.mother).await;
+        let a = store
+            .start_assessment(
+                &aman,
+                case_id,
+                NewAssessment {
+                    instrument: "initial".into(),
+                    persons: vec![f.mother, f.son],
+                },
+            )
+            .await
+            .unwrap();
+        let a = store
+            .save_assessment(
+                &aman,
+                a.id,
+                save(
+                    a.version,
+                    vec![
+                        answer(
+                            f.mother,
+                            "safety_details",
+                            RawAnswer::Text("Her brother-in-law shouts at the children".into()),
+                        ),
+                        answer(f.mother, "safety_violence", RawAnswer::Flag(true)),
+                        answer(f.son, "wg_seeing", RawAnswer::Number(2)),
+                    ],
+                ),
+            )
+            .await
+            .unwrap();
+        let version = |id| {
+            let store = store.clone();
+            let sup = sup.clone();
+            async move { store.person(&sup, id).await.unwrap().version }
+        };
+        store
+            .merge_persons(
+                &sup,
+                kept,
+                MergeRequest {
+                    merged: f.mother,
+                    kept_version: version(kept).await,
+                    merged_version: version(f.mother).await,
+                },
+            )
+            .await
+            .unwrap();
+
+        // The assessment is hers under the kept record: her answers, her sealed words still open.
+        let after = store.assessment(&aman, a.id).await.unwrap();
+        let ids: Vec<Uuid> = after.persons.iter().map(|p| p.id).collect();
+        assert_eq!(ids, [kept, f.son], "{b}");
+        assert!(after.persons[0].respondent, "the case moved with her");
+        let details = after
+            .answers
+            .iter()
+            .find(|x| x.item == "safety_details")
+            .unwrap();
+        assert_eq!(details.person, kept);
+        assert_eq!(
+            details.value,
+            Some(AnswerValue::Text(
+                "Her brother-in-law shouts at the children".into()
+            )),
+            "{b}"
+        );
+        assert_eq!(after.critical_reasons, ["safety_violence"]);
+        // It is completed under the kept record, whose Washington Group answers it then holds.
+        let rest = after
+            .missing
+            .iter()
+            .map(|m| {
+                let v = if m.item.starts_with("wg_") {
+                    RawAnswer::Number(1)
+                } else {
+                    RawAnswer::Flag(false)
+                };
+                answer(m.person, &m.item, v)
+            })
+            .collect();
+        let saved = store
+            .save_assessment(&aman, a.id, save(after.version, rest))
+            .await
+            .unwrap();
+        assert!(saved.missing.iter().all(|m| m.person != f.mother));
+        store
+            .complete_assessment(&aman, a.id, saved.version)
+            .await
+            .unwrap();
+        let her = store.person(&sup, kept).await.unwrap();
+        assert_eq!(
+            her.data.washington_group.walking.map(|w| w.code()),
+            Some(1),
+            "{b}"
+        );
+        let file = store.case_file(&aman, case_id).await.unwrap();
+        assert_eq!(file.assessments[0].persons[0].id, kept, "{b}");
+    }
+}

@@ -16,5 +16,8 @@ CREATE TABLE assessment_persons (
 -- A free-text answer (details, the person's own words), sealed like every free text; the coded
 -- answers stay in need / answer, readable for statistics without the key.
 ALTER TABLE assessment_items ADD COLUMN text_sealed BLOB;
+-- The row's own id, which the sealed columns are bound to: a merge of duplicate people moves a row
+-- to the kept person (person_id changes), and its text must still open.
+ALTER TABLE assessment_items ADD COLUMN row_id BLOB;
 
 CREATE INDEX assessments_case_kind ON assessments(case_id, kind, status, completed_at);

@@ -231,6 +231,7 @@ const SELECT_ASSESSMENT: &str = "SELECT id, case_id, kind, instrument_code, inst
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
+    row_id: Option<Uuid>,
     person_id: Uuid,
     item: String,
     need: Option<i32>,
@@ -242,6 +243,8 @@ struct ItemRow {
 
 #[derive(sqlx::FromRow, Clone)]
 struct PersonRow {
+    #[sqlx(default)]
+    assessment_id: Option<Uuid>,
     person_id: Uuid,
     given_name: String,
     family_name: Option<String>,
@@ -254,10 +257,27 @@ impl PersonRow {
     }
 }
 
-/// The sealing context of a free-text field of an answer: bound to the assessment, person and item.
-fn context(column: &str, assessment: Uuid, person: Uuid, item: &str) -> String {
-    format!("assessment_items.{column}:{assessment}:{person}:{item}")
+/// The sealing context of a free-text field of an answer: bound to its row (`row_id`, which stays
+/// when a merge of duplicate people moves the row to the kept person).
+fn context(column: &str, row: Uuid) -> String {
+    format!("assessment_items.{column}:{row}")
 }
+
+/// The people of the assessments matching `{filter}` (on `a`), each as the record they are now:
+/// a person merged into another since (perhaps more than once) is read as the kept record, whom
+/// the merge gave their answers. In the order shown.
+const CURRENT_PERSONS: &str = "WITH RECURSIVE chain (start_id, id, merged_into, hops) AS (
+        SELECT p.id, p.id, p.merged_into, 0 FROM persons p
+        WHERE p.id IN (SELECT ap.person_id FROM assessment_persons ap
+                       JOIN assessments a ON a.id = ap.assessment_id WHERE {filter})
+        UNION ALL
+        SELECT c.start_id, p.id, p.merged_into, c.hops + 1 FROM chain c
+        JOIN persons p ON p.id = c.merged_into WHERE c.hops < 8)
+    SELECT ap.assessment_id, p.id AS person_id, p.given_name, p.family_name, p.birth_date
+    FROM assessment_persons ap JOIN assessments a ON a.id = ap.assessment_id
+    JOIN chain c ON c.start_id = ap.person_id AND c.merged_into IS NULL
+    JOIN persons p ON p.id = c.id
+    WHERE {filter} ORDER BY ap.assessment_id, ap.position";
 
 /// One stored answer, opened.
 struct Stored {
@@ -614,24 +634,27 @@ impl Store {
                     row.instrument_code
                 ))
             })?;
-        let (persons, items): (Vec<PersonRow>, Vec<ItemRow>) = with_db!(self.db(), pool => {
+        let (mut persons, items): (Vec<PersonRow>, Vec<ItemRow>) = with_db!(self.db(), pool => {
             (
+                sqlx::query_as(&CURRENT_PERSONS.replace("{filter}", "a.id = $1"))
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?,
                 sqlx::query_as(
-                    "SELECT ap.person_id, p.given_name, p.family_name, p.birth_date
-                     FROM assessment_persons ap JOIN persons p ON p.id = ap.person_id
-                     WHERE ap.assessment_id = $1 ORDER BY ap.position",
-                )
-                .bind(id)
-                .fetch_all(pool)
-                .await?,
-                sqlx::query_as(
-                    "SELECT person_id, item, need, answer, text_sealed, strengths_sealed, own_words_sealed
+                    "SELECT row_id, person_id, item, need, answer, text_sealed, strengths_sealed, own_words_sealed
                      FROM assessment_items WHERE assessment_id = $1",
                 )
                 .bind(id)
                 .fetch_all(pool)
                 .await?,
             )
+        });
+        // Two records of one person, merged since, are one person now.
+        let mut seen = Vec::with_capacity(persons.len());
+        persons.retain(|p| {
+            let first = !seen.contains(&p.person_id);
+            seen.push(p.person_id);
+            first
         });
         let started = local_date(row.started_at);
         let subjects = persons
@@ -645,29 +668,22 @@ impl Store {
                 )
             })
             .collect();
-        let open = |column: &str, sealed: Option<&[u8]>, person: Uuid, item: &str| {
-            if restricted {
-                Ok(None)
-            } else {
-                self.open_text("case text", sealed, &context(column, id, person, item))
-            }
-        };
         let mut stored = Vec::with_capacity(items.len());
         for i in items {
+            let open = |column: &str, sealed: Option<&[u8]>| match (restricted, sealed, i.row_id) {
+                (true, _, _) | (false, None, _) => Ok(None),
+                (false, Some(s), Some(row)) => {
+                    self.open_text("case text", Some(s), &context(column, row))
+                }
+                (false, Some(_), None) => Err(corrupt(
+                    "assessment answer",
+                    format!("sealed text of item '{}' without its row id", i.item),
+                )),
+            };
             stored.push(Stored {
-                text: open("text", i.text_sealed.as_deref(), i.person_id, &i.item)?,
-                strengths: open(
-                    "strengths",
-                    i.strengths_sealed.as_deref(),
-                    i.person_id,
-                    &i.item,
-                )?,
-                own_words: open(
-                    "own_words",
-                    i.own_words_sealed.as_deref(),
-                    i.person_id,
-                    &i.item,
-                )?,
+                text: open("text", i.text_sealed.as_deref())?,
+                strengths: open("strengths", i.strengths_sealed.as_deref())?,
+                own_words: open("own_words", i.own_words_sealed.as_deref())?,
                 person: i.person_id,
                 item: i.item,
                 need: i.need,
@@ -827,20 +843,14 @@ impl Store {
         case: &CaseRow,
         restricted: bool,
     ) -> StoreResult<Vec<AssessmentSummary>> {
-        type PersonOf = (Uuid, Uuid, String, Option<String>, Option<NaiveDate>);
         type CodeOf = (Uuid, Uuid, String, Option<i32>, Option<String>);
-        let (rows, persons, codes): (Vec<AssessmentRow>, Vec<PersonOf>, Vec<CodeOf>) = with_db!(self.db(), pool => {
+        let (rows, persons, codes): (Vec<AssessmentRow>, Vec<PersonRow>, Vec<CodeOf>) = with_db!(self.db(), pool => {
             (
                 sqlx::query_as(&format!("{SELECT_ASSESSMENT} WHERE case_id = $1 ORDER BY started_at DESC, id DESC"))
                     .bind(case.id)
                     .fetch_all(pool)
                     .await?,
-                sqlx::query_as(
-                    "SELECT ap.assessment_id, ap.person_id, p.given_name, p.family_name, p.birth_date
-                     FROM assessment_persons ap JOIN assessments a ON a.id = ap.assessment_id
-                     JOIN persons p ON p.id = ap.person_id
-                     WHERE a.case_id = $1 ORDER BY ap.position",
-                )
+                sqlx::query_as(&CURRENT_PERSONS.replace("{filter}", "a.case_id = $1"))
                 .bind(case.id)
                 .fetch_all(pool)
                 .await?,
@@ -861,21 +871,23 @@ impl Store {
         for r in &rows {
             let status = status_of(r)?;
             let started = local_date(r.started_at);
-            let people: Vec<AssessedPerson> = persons
-                .iter()
-                .filter(|(a, ..)| *a == r.id)
-                .map(|(_, id, given, family, born)| AssessedPerson {
-                    id: *id,
-                    name: (!restricted).then(|| full_name(given, family.as_deref())),
-                    birth_date: if restricted { None } else { *born },
+            let mut people: Vec<AssessedPerson> = Vec::new();
+            for p in persons.iter().filter(|p| p.assessment_id == Some(r.id)) {
+                if people.iter().any(|x| x.id == p.person_id) {
+                    continue;
+                }
+                people.push(AssessedPerson {
+                    id: p.person_id,
+                    name: (!restricted).then(|| p.name()),
+                    birth_date: if restricted { None } else { p.birth_date },
                     age: if restricted {
                         None
                     } else {
-                        born.and_then(|b| started.years_since(b))
+                        p.birth_date.and_then(|b| started.years_since(b))
                     },
-                    respondent: *id == case.person_id,
-                })
-                .collect();
+                    respondent: p.person_id == case.person_id,
+                });
+            }
             let mut critical_reasons = Vec::new();
             let mut domain_needs = Vec::new();
             let instrument = held.get(&r.instrument_code, version_of(r)?);
@@ -1023,8 +1035,9 @@ impl Store {
             loaded.persons = persons.clone();
         }
         let instrument = &loaded.instrument;
-        // (person, item, need, coded answer, sealed text, sealed strengths, sealed own words)
+        // (row, person, item, need, coded answer, sealed text, sealed strengths, sealed own words)
         type Write = (
+            Uuid,
             Uuid,
             String,
             Option<i32>,
@@ -1091,10 +1104,12 @@ impl Store {
                 Some(AnswerValue::Scale(s)) => (None, Some(s.to_string()), None),
                 Some(AnswerValue::Wg(w)) => (None, Some(w.code().to_string()), None),
             };
+            let row = Uuid::now_v7();
             let seal = |column: &str, t: Option<&str>| {
-                self.seal_text("case text", t, &context(column, id, a.person, &a.item))
+                self.seal_text("case text", t, &context(column, row))
             };
             writes.push((
+                row,
                 a.person,
                 a.item.clone(),
                 need,
@@ -1155,7 +1170,7 @@ impl Store {
                         .await?;
                 }
             }
-            for (person, item, need, answer, text, strengths, own_words) in &writes {
+            for (row, person, item, need, answer, text, strengths, own_words) in &writes {
                 sqlx::query("DELETE FROM assessment_items WHERE assessment_id = $1 AND person_id = $2 AND item = $3")
                     .bind(id)
                     .bind(person)
@@ -1169,8 +1184,8 @@ impl Store {
                 }
                 sqlx::query(
                     "INSERT INTO assessment_items (assessment_id, person_id, item, need, answer, text_sealed,
-                        strengths_sealed, own_words_sealed)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        strengths_sealed, own_words_sealed, row_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(id)
                 .bind(person)
@@ -1180,6 +1195,7 @@ impl Store {
                 .bind(text.as_deref())
                 .bind(strengths.as_deref())
                 .bind(own_words.as_deref())
+                .bind(row)
                 .execute(&mut *tx)
                 .await?;
             }
