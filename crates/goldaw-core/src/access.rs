@@ -159,7 +159,8 @@ impl Principal {
                 SocialWorker | Supervisor | Provider | Planner | Ministry
             ),
             ReadUnsuppressed => matches!(role, Planner | Ministry) && self.unsuppressed,
-            Planning => matches!(role, Planner | Ministry),
+            // Admins too: the planning pages hold model figures and aggregate counts, no personal data.
+            Planning => matches!(role, Planner | Ministry | Admin),
         }
     }
 
@@ -249,7 +250,7 @@ mod tests {
         assert_eq!(who(Permission::AllocateCases), [Supervisor]);
         assert_eq!(who(Permission::ApproveCases), [Supervisor]);
         assert_eq!(who(Permission::ProviderWork), [Provider]);
-        assert_eq!(who(Permission::Planning), [Planner, Ministry]);
+        assert_eq!(who(Permission::Planning), [Planner, Ministry, Admin]);
         assert!(
             who(Permission::ReadUnsuppressed).is_empty(),
             "needs the grant"

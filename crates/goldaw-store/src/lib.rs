@@ -29,6 +29,7 @@ pub mod instruments;
 pub mod interchange;
 pub mod merges;
 pub mod people;
+pub mod planning;
 mod reference;
 pub mod referrals;
 mod scope;

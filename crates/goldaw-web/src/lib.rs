@@ -6,6 +6,7 @@ pub mod api;
 mod error;
 mod files;
 pub mod pages;
+pub mod planning_export;
 mod principal;
 
 use axum::Router;

@@ -61,6 +61,12 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/attachments/{id}"),
     ("get", "/people/merge"),
     ("post", "/people/merge"),
+    // Planning
+    ("get", "/planning"),
+    ("get", "/planning/velayat"),
+    ("get", "/planning/velayat/{velayat}"),
+    ("get", "/planning/velayat/{velayat}/print"),
+    ("get", "/planning/velayat/{velayat}/plan.xlsx"),
 ];
 
 /// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
@@ -145,6 +151,10 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         // Without a record chosen: how to start a merge (supervisors only).
         ("get", "/people/merge") => allowed(role == Role::Supervisor),
         ("get", "/provider") => allowed(role == Role::Provider),
+        // Planners, the ministry and admins; the users here have scope TM-A, so its plan is theirs.
+        ("get", p) if p.starts_with("/planning") => {
+            allowed(matches!(role, Role::Planner | Role::Ministry | Role::Admin))
+        }
         ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
         ("get", "/people") => {
             if reads {
@@ -225,6 +235,7 @@ async fn the_page_matrix_holds_for_anonymous_callers_and_every_role() {
         for (method, route) in RULED {
             let path = route
                 .replace("{code}", "ru")
+                .replace("{velayat}", "TM-A")
                 .replace("{id}", "0190a0b0-0000-7000-8000-000000000001");
             let mut req = match *method {
                 "get" => c.get(format!("{base}{path}")),

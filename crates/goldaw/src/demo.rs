@@ -9,6 +9,7 @@
 use anyhow::Context;
 use goldaw_core::codes::Role;
 use goldaw_store::interchange::NoProgress;
+use goldaw_store::referrals::ProviderKind;
 use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use std::fmt::Write as _;
@@ -265,12 +266,132 @@ fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// The demo's accounts: (username, role, scope, sensitive). They share [`DEMO_PASSWORD`].
-const DEMO_USERS: [(&str, Role, &str, bool); 4] = [
+const DEMO_USERS: [(&str, Role, &str, bool); 5] = [
     ("demo-admin", Role::Admin, "TM", false),
     ("demo-supervisor", Role::Supervisor, "TM", true),
     ("demo-worker", Role::SocialWorker, "TM-S-02", false),
     ("demo-hotline", Role::Hotline, "TM", false),
+    ("demo-planner", Role::Planner, "TM", false),
 ];
+
+/// The demo's providers: (id, name, kind, where registered, offers as (service, unit, places)). Most are in
+/// Ahal (TM-A), so that its costed plan shows places against need: etraps with offers of their own, an offer for
+/// the whole velayat (shared between its etraps by population), and Gökdepe (TM-A-05), where the demo's cases
+/// give assessed need.
+type DemoProvider = (
+    &'static str,
+    &'static str,
+    ProviderKind,
+    &'static str,
+    &'static [(&'static str, &'static str, i32)],
+);
+const DEMO_PROVIDERS: [DemoProvider; 5] = [
+    (
+        "DEMO-PR01",
+        "Ýeňme",
+        ProviderKind::Ngo,
+        "TM-A-05",
+        &[
+            ("S01", "TM-A-05", 3),
+            ("S02", "TM-A-05", 2),
+            ("S01", "TM-A-01", 4),
+        ],
+    ),
+    (
+        "DEMO-PR02",
+        "Ahal welaýat durmuş hyzmatlary merkezi",
+        ProviderKind::State,
+        "TM-A",
+        &[
+            ("S04", "TM-A", 60),
+            ("S05", "TM-A-05", 1),
+            ("S05", "TM-A-03", 6),
+            ("S06", "TM-A", 4),
+        ],
+    ),
+    (
+        "DEMO-PR03",
+        "Keýik Okara",
+        ProviderKind::Ngo,
+        "TM-A-05",
+        &[
+            ("S10", "TM-A", 24),
+            ("S11", "TM-A-05", 4),
+            ("S12", "TM-A-05", 2),
+        ],
+    ),
+    (
+        "DEMO-PR04",
+        "Türkmenistanyň Gyzyl Ýarymaý Jemgyýeti",
+        ProviderKind::Ngo,
+        "TM-A-03",
+        &[
+            ("S03", "TM-A-03", 8),
+            ("S03", "TM-A-05", 1),
+            ("S02", "TM-A-08", 5),
+        ],
+    ),
+    (
+        "DEMO-PR05",
+        "Aşgabat şäher durmuş hyzmatlary merkezi",
+        ProviderKind::State,
+        "TM-S-02",
+        &[
+            ("S04", "TM-S-02", 15),
+            ("S05", "TM-S-02", 8),
+            ("S10", "TM-S", 10),
+        ],
+    ),
+];
+
+/// Registers the demo's providers and their offers; skipped for providers already registered.
+async fn providers(store: &Store) -> anyhow::Result<usize> {
+    use goldaw_store::referrals::{NewProvider, OfferRequest};
+    let operator = crate::cli::operator_for_demo();
+    let existing: Vec<String> = store
+        .list_providers(&operator)
+        .await?
+        .into_iter()
+        .map(|p| p.external_id)
+        .collect();
+    let mut n = 0;
+    for (id, name, kind, unit, offers) in DEMO_PROVIDERS {
+        if existing.iter().any(|e| e == id) {
+            continue;
+        }
+        let provider = store
+            .create_provider(
+                &operator,
+                NewProvider {
+                    external_id: id.to_owned(),
+                    name: name.to_owned(),
+                    kind,
+                    admin_unit: Some(unit.parse()?),
+                },
+            )
+            .await
+            .with_context(|| format!("registering the demo provider {id}"))?;
+        for (service, unit, places) in offers {
+            store
+                .set_offer(
+                    &operator,
+                    provider.id,
+                    OfferRequest {
+                        service_code: service.parse()?,
+                        admin_unit: unit.parse()?,
+                        places: Some(*places),
+                        service_point: None,
+                        active: true,
+                        version: None,
+                    },
+                )
+                .await
+                .with_context(|| format!("the demo offer {id} {service} {unit}"))?;
+        }
+        n += 1;
+    }
+    Ok(n)
+}
 
 /// Publicly known: the demo is for trying goldaw out, never for real data.
 pub const DEMO_PASSWORD: &str = "goldaw-demo-2026";
@@ -316,6 +437,10 @@ pub async fn load(store: &Store) -> anyhow::Result<String> {
             )
             .await
             .with_context(|| format!("creating the demo account {username}"))?;
+    }
+    let n = providers(store).await?;
+    if n > 0 {
+        let _ = write!(line, "\ndemo providers with offers and places: {n}");
     }
     if store.has_secrets() {
         let n = workflow_cases(store).await?;

@@ -305,6 +305,70 @@ pub fn development_plan(
     })
 }
 
+/// The services a service development plan covers: the twelve specialised community services. Residential care
+/// (`RES_CARE`) is left out on purpose (family integrity first, residential care last: a plan does not open
+/// institution places), and so are the etrap social work service (sized by the workforce model), the hotline and
+/// the universal services of other sectors.
+pub const PLANNED_SERVICES: [&str; 12] = [
+    "S01", "S02", "S03", "S04", "S05", "S06", "S07", "S08", "S09", "S10", "S11", "S12",
+];
+
+/// Population rates for the need estimate where assessments are missing: for each planned service, the share
+/// of the population needing it = `coverage` (the share of the population needing social services at all; the
+/// seeds' basic coverage is 0.1%, [`super::costing::SEEDS_BASIC_COVERAGE`]) × the service's share of users in the
+/// cost model's `[mix]`. A service missing from the mix gets rate 0. With the shipped model (composed shares),
+/// S04 family support: 0.001 × 0.20 = 0.0002, 20 people in 100,000.
+pub fn rates_from_mix(model: &CostModel, coverage: f64) -> BTreeMap<String, f64> {
+    PLANNED_SERVICES
+        .iter()
+        .map(|s| {
+            let share = model.mix.get(*s).copied().unwrap_or(0.0);
+            (s.to_string(), coverage * share)
+        })
+        .collect()
+}
+
+/// The first line of [`render_plan_csv`]'s output.
+pub const PLAN_CSV_HEADER: &str =
+    "velayat,etrap,service,population,need,basis,places,gap,cost_per_place_year,cost";
+
+impl NeedBasis {
+    /// The code written in CSV files and used in translation keys.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedBasis::Assessments => "assessments",
+            NeedBasis::PopulationRate => "population_rate",
+            NeedBasis::WaitingList => "waiting_list",
+        }
+    }
+}
+
+/// Every line of a plan as CSV, byte for byte what other tools read: the header [`PLAN_CSV_HEADER`], then one
+/// line per etrap and service in etrap then service order, each ending in `\n`. Counts are whole numbers; `basis`
+/// is `assessments`, `population_rate` or `waiting_list`; `cost_per_place_year` and `cost` are in the plan's
+/// currency rounded to the tiyn with two decimals, a dot and no thousands separator. No totals line: a tool
+/// adds the columns up.
+pub fn render_plan_csv(plan: &DevelopmentPlan) -> String {
+    use super::costing::Money;
+    let mut out = format!("{PLAN_CSV_HEADER}\n");
+    for l in plan.lines() {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            l.velayat,
+            l.etrap,
+            l.service,
+            l.population,
+            l.need,
+            l.basis.as_str(),
+            l.places,
+            l.gap,
+            Money(l.cost_per_place_year),
+            Money(l.cost)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,5 +627,33 @@ cost_per_person_year = 36500
             development_plan(&m, &pops, &none),
             Err(GapError::PopulationDiffers { .. })
         ));
+    }
+
+    #[test]
+    fn rates_come_from_the_basic_coverage_and_the_mix() {
+        let m = CostModel::shipped().unwrap();
+        let rates = rates_from_mix(&m, 0.001);
+        assert_eq!(rates.len(), 12);
+        assert!((rates["S04"] - 0.0002).abs() < 1e-15);
+        assert!((rates["S01"] - 0.00008).abs() < 1e-15);
+        assert!(!rates.contains_key("RES_CARE") && !rates.contains_key("ETRAP_SW"));
+    }
+
+    #[test]
+    fn the_plan_as_csv() {
+        let m = model();
+        let inputs = vec![
+            input("TM-A-01", "B", None, 0, 50_000, 0.0002, 4),
+            input("TM-A-01", "A", Some(20), 5, 50_000, 0.0, 10),
+            input("TM-B-01", "A", None, 8, 10_000, 0.0005, 1),
+        ];
+        let plan = development_plan(&m, &inputs, &BTreeMap::new()).unwrap();
+        assert_eq!(
+            render_plan_csv(&plan),
+            "velayat,etrap,service,population,need,basis,places,gap,cost_per_place_year,cost\n\
+             TM-A,TM-A-01,A,50000,25,assessments,10,15,300.00,4500.00\n\
+             TM-A,TM-A-01,B,50000,10,population_rate,4,6,1000.00,6000.00\n\
+             TM-B,TM-B-01,A,10000,8,waiting_list,1,7,300.00,2100.00\n"
+        );
     }
 }

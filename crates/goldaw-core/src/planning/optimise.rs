@@ -200,6 +200,42 @@ pub fn compare(budget_tiyn: u64, candidates: &[Candidate]) -> Comparison {
     }
 }
 
+/// The first line of [`render_comparison_csv`]'s output.
+pub const COMPARISON_CSV_HEADER: &str = "etrap,service,unmet_need,cost_per_place,optimised_places,optimised_need_met,optimised_cost,proportional_places,proportional_need_met,proportional_cost";
+
+/// Tiyn as manat with two decimals, a dot and no thousands separator (`123456` → `1234.56`), exactly.
+pub fn tiyn_text(tiyn: u64) -> String {
+    format!("{}.{:02}", tiyn / 100, tiyn % 100)
+}
+
+/// The comparison as CSV, byte for byte what other tools read: the header [`COMPARISON_CSV_HEADER`], then one
+/// line per candidate in the candidates' order, each ending in `\n`. `unmet_need` is the candidate's gap;
+/// places and need met are whole numbers; amounts are manat with two decimals (exact: they are whole tiyn).
+/// No totals line: the optimiser's and the baseline's totals are the columns' sums.
+pub fn render_comparison_csv(comparison: &Comparison, candidates: &[Candidate]) -> String {
+    let mut out = format!("{COMPARISON_CSV_HEADER}\n");
+    for ((c, o), b) in candidates
+        .iter()
+        .zip(&comparison.optimised.lines)
+        .zip(&comparison.baseline.lines)
+    {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            c.etrap,
+            c.service,
+            c.need,
+            tiyn_text(c.cost_per_place_tiyn),
+            o.places,
+            o.need_met,
+            tiyn_text(o.cost_tiyn),
+            b.places,
+            b.need_met,
+            tiyn_text(b.cost_tiyn)
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +417,24 @@ mod tests {
                 "{budget} {cs:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_comparison_as_csv() {
+        let cs = [
+            cand("E1", "A", 100, 5, 300),
+            cand("E1", "B", 100, 4, 100),
+            cand("E2", "A", 300, 3, 200),
+        ];
+        let c = compare(1500, &cs);
+        assert_eq!(
+            render_comparison_csv(&c, &cs),
+            "etrap,service,unmet_need,cost_per_place,optimised_places,optimised_need_met,optimised_cost,proportional_places,proportional_need_met,proportional_cost\n\
+             E1,A,5,3.00,1,1,3.00,0,0,0.00\n\
+             E1,B,4,1.00,4,4,4.00,1,1,1.00\n\
+             E2,A,3,2.00,3,3,6.00,5,3,10.00\n"
+        );
+        assert_eq!(tiyn_text(123_456), "1234.56");
+        assert_eq!(tiyn_text(5), "0.05");
     }
 }

@@ -146,6 +146,16 @@ mod tests {
                 ("monitoring", FluentValue::from(2)),
                 ("monitored", FluentValue::from(2)),
                 ("year", FluentValue::from(2)),
+                // planning.ftl
+                ("value", FluentValue::from("x")),
+                ("etrap", FluentValue::from("x")),
+                ("stock", FluentValue::from("x")),
+                ("gap", FluentValue::from("x")),
+                ("currency", FluentValue::from("x")),
+                ("assessed", FluentValue::from(2)),
+                ("optimised", FluentValue::from("x")),
+                ("baseline", FluentValue::from("x")),
+                ("extra", FluentValue::from("x")),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");

@@ -10,8 +10,9 @@ mod assessments;
 mod attachments;
 mod cases;
 pub(crate) mod extract;
-mod i18n;
+pub(crate) mod i18n;
 mod merges;
+mod planning;
 mod referrals;
 mod settings;
 
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .merge(assessments::router())
         .merge(attachments::router())
         .merge(merges::router())
+        .merge(planning::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.

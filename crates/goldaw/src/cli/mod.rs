@@ -87,7 +87,7 @@ impl Args {
     }
 }
 
-async fn open(args: &Args) -> anyhow::Result<Store> {
+pub(crate) async fn open(args: &Args) -> anyhow::Result<Store> {
     open_with(args, goldaw_store::crypto::Secrets::from_env()?).await
 }
 
@@ -132,7 +132,7 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
 
 pub async fn run(args: Args) -> anyhow::Result<()> {
     match &args.command {
-        Command::Plan(cmd) => plan::run(cmd),
+        Command::Plan(cmd) => plan::run(&args, cmd).await,
         Command::Key(KeyCommand::Generate) => {
             println!("{}", goldaw_store::crypto::generate_key_hex()?);
             Ok(())
