@@ -225,19 +225,27 @@ impl AnswerKind {
 }
 
 /// An assessment instrument, checked: every code is snake_case and unique, every text is in three languages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// It serializes in the shape of the file (so the store keeps each version as JSON), and deserializes
+/// only through the same checks as [`Instrument::from_toml`]: a stored definition is never trusted
+/// more than a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Instrument {
     pub code: String,
     /// 1 for the first version; a revision is a new file with the next version.
     pub version: u32,
+    /// initial, holistic or review.
+    #[schema(value_type = String)]
     pub kind: InstrumentKind,
     pub title: Text,
+    /// adult, child, household or any.
+    #[schema(value_type = String)]
     pub applies_to: AppliesTo,
     pub domains: Vec<Domain>,
 }
 
 /// A group of items, shown together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Domain {
     pub code: String,
     pub title: Text,
@@ -247,30 +255,20 @@ pub struct Domain {
 }
 
 /// One question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Item {
     /// Stable and unique within the instrument: answers are stored under it.
     pub code: String,
     pub text: Text,
+    /// need, yes_no, scale_0_10, text or wg.
+    #[schema(value_type = String)]
     pub answer: AnswerKind,
     /// A "yes" proposes priority `critical` (only on `yes_no` items).
     pub proposes_critical: bool,
 }
 
 /// A need rating.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
 pub enum NeedLevel {
     None = 0,
@@ -284,6 +282,20 @@ impl NeedLevel {
         self as u8
     }
 }
+
+/// In the API a need rating is the integer 0..3.
+impl utoipa::PartialSchema for NeedLevel {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(3))
+            .description(Some("0 none, 1 low, 2 moderate, 3 high"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for NeedLevel {}
 
 impl TryFrom<u8> for NeedLevel {
     type Error = ParseError;
@@ -306,8 +318,9 @@ impl From<NeedLevel> for u8 {
     }
 }
 
-/// A typed answer to one item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A typed answer to one item: `{"type": "need", "value": 2}`, `{"type": "yes_no", "value": true}`,
+/// `{"type": "scale", "value": 7}`, `{"type": "text", "value": "..."}`, `{"type": "wg", "value": 3}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum AnswerValue {
     Need(NeedLevel),
@@ -735,6 +748,13 @@ impl Instrument {
     /// True when any `proposes_critical` item is answered "yes": the app then proposes priority `critical`.
     pub fn proposes_critical(&self, answers: &Answers) -> bool {
         !self.critical_items(answers).is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for Instrument {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Instrument, D::Error> {
+        let raw = RawInstrument::deserialize(d)?;
+        Instrument::check(raw).map_err(serde::de::Error::custom)
     }
 }
 
@@ -1370,5 +1390,21 @@ text = { en = "What does the person want to change?", ru = "Что челове�
         assert_eq!(wg.communication, Some(WgAnswer::ALotOfDifficulty));
         assert_eq!(wg.walking, None);
         assert!(wg.has_disability());
+    }
+
+    #[test]
+    fn instruments_round_trip_through_json_and_are_checked_again() {
+        for i in default_instruments().unwrap() {
+            let json = serde_json::to_string(&i).unwrap();
+            let back: Instrument = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, i, "{}", i.code);
+        }
+        // A stored definition is checked like a file: a broken code is refused, naming it.
+        let tiny = Instrument::from_toml(GOOD).unwrap();
+        let json = serde_json::to_string(&tiny)
+            .unwrap()
+            .replace("housing_condition", "Housing Condition");
+        let e = serde_json::from_str::<Instrument>(&json).unwrap_err();
+        assert!(e.to_string().contains("'Housing Condition'"), "{e}");
     }
 }

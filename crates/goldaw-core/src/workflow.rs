@@ -76,6 +76,10 @@ pub struct CaseFacts {
     pub closing_review_done: bool,
     pub closure_requested: Option<ClosureReason>,
     pub transfer_pending: bool,
+    /// An initial assessment (screening) of the case was completed against the instrument.
+    pub initial_assessment_done: bool,
+    /// A holistic assessment was completed since the case was referred (or last reopened).
+    pub holistic_assessment_done: bool,
 }
 
 /// Why an action was refused. The code is stable: pages translate `refusal-<code>`.
@@ -108,6 +112,15 @@ pub enum Refusal {
     /// Referrals to services are made once the case is assessed, and not on a closed case.
     #[error("no referral to a service while the case is '{status}': specialized services from the holistic assessment on, universal services from the initial assessment on, never on a closed case")]
     ReferralNotNow { status: CaseStatus },
+    /// Screening concludes a recorded initial assessment, not a guess.
+    #[error("complete the initial assessment with the person (the screening questions) before the screening is concluded")]
+    InitialAssessmentMissing,
+    /// The support plan is built on a recorded holistic assessment.
+    #[error("complete a holistic assessment with the person before the support plan is made")]
+    HolisticAssessmentMissing,
+    /// An initial assessment is made at screening, a holistic one in its step.
+    #[error("no assessment of this kind while the case is '{status}': the initial assessment belongs to the screening, the holistic assessment to its own step")]
+    AssessmentNotNow { status: CaseStatus },
     /// Two records of one person that a person must reconcile before they are merged.
     #[error("{0}")]
     Merge(crate::merges::MergeRefusal),
@@ -126,6 +139,9 @@ impl Refusal {
             Refusal::NoTransferPending => "no_transfer_pending",
             Refusal::ResidentialNeedsLegalBasis => "residential_needs_legal_basis",
             Refusal::ReferralNotNow { .. } => "referral_not_now",
+            Refusal::InitialAssessmentMissing => "initial_assessment_missing",
+            Refusal::HolisticAssessmentMissing => "holistic_assessment_missing",
+            Refusal::AssessmentNotNow { .. } => "assessment_not_now",
             Refusal::Merge(r) => r.code(),
         }
     }
@@ -143,12 +159,18 @@ pub fn next_status(
     let out_of_order = Err(Refusal::OutOfOrder { status, action });
     match (status, action) {
         (S::Referred, A::StartInitial) => Ok(S::InitialAssessment),
+        (S::InitialAssessment, A::CompleteInitial) if !facts.initial_assessment_done => {
+            Err(Refusal::InitialAssessmentMissing)
+        }
         (S::InitialAssessment, A::CompleteInitial) => match facts.priority {
             Some(Priority::Critical | Priority::Support) => Ok(S::HolisticAssessment),
             // No further service: closed with advice or a referral to a universal service.
             Some(Priority::None) => Ok(S::Closed),
             None => Err(Refusal::PriorityRequired),
         },
+        (S::HolisticAssessment, A::CompleteHolistic) if !facts.holistic_assessment_done => {
+            Err(Refusal::HolisticAssessmentMissing)
+        }
         (S::HolisticAssessment, A::CompleteHolistic) => Ok(S::SupportPlan),
         (S::SupportPlan, A::ApprovePlan) if facts.plan_ready_for_approval => Ok(S::Active),
         (S::SupportPlan, A::ApprovePlan) => Err(Refusal::PlanNotReady),
@@ -214,8 +236,10 @@ mod tests {
         s = next_status(s, A::StartInitial, &facts).unwrap();
         assert_eq!(s, S::InitialAssessment);
         facts.priority = Some(Priority::Critical);
+        facts.initial_assessment_done = true;
         s = next_status(s, A::CompleteInitial, &facts).unwrap();
         assert_eq!(s, S::HolisticAssessment);
+        facts.holistic_assessment_done = true;
         s = next_status(s, A::CompleteHolistic, &facts).unwrap();
         assert_eq!(s, S::SupportPlan);
         facts.plan_ready_for_approval = true;
@@ -259,18 +283,50 @@ mod tests {
 
     #[test]
     fn screening_needs_a_priority_and_none_closes() {
-        let none = CaseFacts::default();
+        let none = CaseFacts {
+            initial_assessment_done: true,
+            ..CaseFacts::default()
+        };
         assert_eq!(
             next_status(S::InitialAssessment, A::CompleteInitial, &none),
             Err(Refusal::PriorityRequired)
         );
         let no_service = CaseFacts {
             priority: Some(Priority::None),
+            initial_assessment_done: true,
             ..CaseFacts::default()
         };
         assert_eq!(
             next_status(S::InitialAssessment, A::CompleteInitial, &no_service),
             Ok(S::Closed)
+        );
+    }
+
+    #[test]
+    fn screening_and_the_holistic_step_need_a_completed_assessment() {
+        let critical = CaseFacts {
+            priority: Some(Priority::Critical),
+            ..CaseFacts::default()
+        };
+        let r = next_status(S::InitialAssessment, A::CompleteInitial, &critical).unwrap_err();
+        assert_eq!(r, Refusal::InitialAssessmentMissing);
+        assert_eq!(r.code(), "initial_assessment_missing");
+        let r = next_status(S::HolisticAssessment, A::CompleteHolistic, &critical).unwrap_err();
+        assert_eq!(r, Refusal::HolisticAssessmentMissing);
+        assert!(r.to_string().contains("holistic assessment"), "{r}");
+        // Out of order stays out of order, whatever was assessed.
+        let assessed = CaseFacts {
+            initial_assessment_done: true,
+            holistic_assessment_done: true,
+            ..critical
+        };
+        assert!(matches!(
+            next_status(S::Referred, A::CompleteHolistic, &assessed),
+            Err(Refusal::OutOfOrder { .. })
+        ));
+        assert_eq!(
+            Refusal::AssessmentNotNow { status: S::Active }.code(),
+            "assessment_not_now"
         );
     }
 
@@ -331,7 +387,14 @@ mod tests {
             vec![A::StartInitial, A::RequestClosure, A::RequestTransfer]
         );
         assert_eq!(available_actions(S::Closed, &facts), vec![A::Reopen]);
-        assert!(available_actions(S::InitialAssessment, &facts).contains(&A::CompleteInitial));
+        // Screening is offered once the initial assessment is complete, not before.
+        assert!(!available_actions(S::InitialAssessment, &facts).contains(&A::CompleteInitial));
+        let screened = CaseFacts {
+            initial_assessment_done: true,
+            ..CaseFacts::default()
+        };
+        assert!(available_actions(S::InitialAssessment, &screened).contains(&A::CompleteInitial));
+        assert!(!available_actions(S::HolisticAssessment, &screened).contains(&A::CompleteHolistic));
     }
 
     #[test]

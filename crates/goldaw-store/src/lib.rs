@@ -25,6 +25,7 @@ pub mod crypto;
 mod db;
 pub mod error;
 pub mod households;
+pub mod instruments;
 pub mod interchange;
 pub mod merges;
 pub mod people;
@@ -64,6 +65,8 @@ struct Inner {
     catalogue: RwLock<Arc<Catalogue>>,
     /// The deadline rules and working-day calendar in force; reloaded when an admin changes them.
     deadlines: RwLock<Arc<Deadlines>>,
+    /// Every version of the assessment instruments shipped so far; reloaded after migrate.
+    instruments: RwLock<Arc<instruments::Instruments>>,
     /// Commits the audit events of reads in groups (see `audit_writer`).
     audit_writer: audit_writer::AuditWriter,
 }
@@ -89,6 +92,7 @@ impl Store {
                 url: url.clone(),
                 catalogue: RwLock::new(Arc::new(Catalogue::default())),
                 deadlines: RwLock::new(Arc::new(Deadlines::default())),
+                instruments: RwLock::new(Arc::new(instruments::Instruments::default())),
             }),
         };
         store.migrate().await?;
@@ -99,6 +103,9 @@ impl Store {
     pub async fn migrate(&self) -> StoreResult<()> {
         self.inner.db.migrate().await?;
         reference::load_shipped(&self.inner.db).await?;
+        let shipped = goldaw_core::instruments::default_instruments()
+            .map_err(|e| StoreError::Reference(e.to_string()))?;
+        self.load_instruments(&shipped).await?;
         self.reload_catalogue().await?;
         self.reload_deadlines().await
     }

@@ -91,3 +91,74 @@ pub async fn postgres() -> Option<TestDb> {
         _dir: None,
     })
 }
+
+/// Writes `instruments` to the database as a release shipping them would on migrate (for tests of
+/// instrument revisions: a version 2, a version no longer shipped, a change made in place).
+pub async fn ship_instruments(
+    store: &Store,
+    instruments: &[goldaw_core::instruments::Instrument],
+) -> crate::StoreResult<()> {
+    store.load_instruments(instruments).await
+}
+
+/// Starts an assessment of the case's person with the instrument `code`, answers every required
+/// item with an unremarkable answer (no risk, no difficulty, need 1, consent given) and completes it:
+/// for tests whose subject is a later step of the workflow.
+pub async fn assess(
+    store: &Store,
+    principal: &crate::Principal,
+    case_id: uuid::Uuid,
+    code: &str,
+) -> crate::StoreResult<crate::cases::AssessmentRecord> {
+    use crate::cases::{AnswerInput, AssessmentSave, NewAssessment, RawAnswer};
+    use goldaw_core::instruments::AnswerKind;
+    let started = store
+        .start_assessment(
+            principal,
+            case_id,
+            NewAssessment {
+                instrument: code.to_owned(),
+                persons: Vec::new(),
+            },
+        )
+        .await?;
+    let instruments = store.instruments();
+    let Some(instrument) = instruments.get(&started.instrument_code, started.instrument_version)
+    else {
+        return Err(crate::StoreError::NotFound);
+    };
+    let answers = started
+        .missing
+        .iter()
+        .map(|m| {
+            let kind = instrument.item(&m.item).map(|i| i.answer);
+            let value = match kind {
+                Some(AnswerKind::YesNo) => RawAnswer::Flag(m.item.starts_with("consent")),
+                Some(AnswerKind::Need) => RawAnswer::Number(1),
+                Some(AnswerKind::Scale0To10) => RawAnswer::Number(5),
+                _ => RawAnswer::Number(1),
+            };
+            AnswerInput {
+                person: m.person,
+                item: m.item.clone(),
+                value: Some(value),
+                strengths: None,
+                own_words: None,
+            }
+        })
+        .collect();
+    let saved = store
+        .save_assessment(
+            principal,
+            started.id,
+            AssessmentSave {
+                version: started.version,
+                answers,
+                persons: None,
+            },
+        )
+        .await?;
+    store
+        .complete_assessment(principal, saved.id, saved.version)
+        .await
+}

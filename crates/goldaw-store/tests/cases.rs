@@ -8,7 +8,7 @@ use goldaw_core::deadlines::Step;
 use goldaw_core::people::PersonData;
 use goldaw_core::workflow::{CaseAction, ClosureReason, Refusal};
 use goldaw_store::cases::{ActionRequest, CaseQuery, NewReferral, NoteKind, TaskKind};
-use goldaw_store::testing::{databases, TestDb};
+use goldaw_store::testing::{assess, databases, TestDb};
 use goldaw_store::users::NewUser;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 use serde_json::json;
@@ -207,7 +207,33 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
             )
             .await;
         assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
-        // Screening needs a priority.
+        // Screening concludes a recorded initial assessment, not a guess.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    priority: Some(Priority::Critical),
+                    ..act(CaseAction::CompleteInitial, case.version)
+                },
+            )
+            .await;
+        assert!(
+            matches!(
+                r,
+                Err(StoreError::Refused(Refusal::InitialAssessmentMissing))
+            ),
+            "{r:?}"
+        );
+        assert!(!case.actions.contains(&CaseAction::CompleteInitial));
+        let initial = assess(&store, &aman, case.id, "initial").await.unwrap();
+        assert_eq!(
+            initial.proposed_priority, None,
+            "nobody at risk: no proposal"
+        );
+        let case = store.case(&aman, case.id).await.unwrap();
+        assert!(case.actions.contains(&CaseAction::CompleteInitial));
+        // Screening needs a priority: the worker's, as the assessment proposed none.
         let r = store
             .act_on_case(
                 &aman,
@@ -269,6 +295,24 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
             .await;
         assert!(matches!(r, Err(StoreError::Invalid { .. })));
 
+        // The support plan is built on a completed holistic assessment.
+        let r = store
+            .act_on_case(
+                &aman,
+                case.id,
+                act(CaseAction::CompleteHolistic, case.version),
+            )
+            .await;
+        assert!(
+            matches!(
+                r,
+                Err(StoreError::Refused(Refusal::HolisticAssessmentMissing))
+            ),
+            "{r:?}"
+        );
+        assess(&store, &aman, case.id, "holistic_adult")
+            .await
+            .unwrap();
         let case = store
             .act_on_case(
                 &aman,
@@ -343,7 +387,11 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
                 "register",
                 "allocate",
                 "start_initial",
+                "assessment_started",
+                "assessment_completed",
                 "complete_initial",
+                "assessment_started",
+                "assessment_completed",
                 "complete_holistic",
                 "request_closure",
                 "approve_closure",
@@ -692,6 +740,17 @@ async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_wi
             (CaseAction::CompleteInitial, Some(Priority::Critical)),
             (CaseAction::CompleteHolistic, None),
         ] {
+            match action {
+                CaseAction::CompleteInitial => {
+                    assess(&store, &aman, case.id, "initial").await.unwrap();
+                }
+                CaseAction::CompleteHolistic => {
+                    assess(&store, &aman, case.id, "holistic_adult")
+                        .await
+                        .unwrap();
+                }
+                _ => {}
+            }
             case = store
                 .act_on_case(
                     &aman,
@@ -959,6 +1018,17 @@ async fn the_case_file_shows_what_the_separate_reads_show_for_one_audit_event() 
             (CaseAction::CompleteInitial, Some(Priority::Support)),
             (CaseAction::CompleteHolistic, None),
         ] {
+            match action {
+                CaseAction::CompleteInitial => {
+                    assess(&store, &aman, case.id, "initial").await.unwrap();
+                }
+                CaseAction::CompleteHolistic => {
+                    assess(&store, &aman, case.id, "holistic_adult")
+                        .await
+                        .unwrap();
+                }
+                _ => {}
+            }
             case = store
                 .act_on_case(
                     &aman,
@@ -1027,6 +1097,22 @@ async fn the_case_file_shows_what_the_separate_reads_show_for_one_audit_event() 
             Some("A place at school for my son")
         );
         assert!(file.reviews.is_empty() && file.referrals.is_empty());
+        // The assessments come with the file, with what they found, under the same event.
+        let kinds: Vec<&str> = file
+            .assessments
+            .iter()
+            .map(|a| a.instrument_code.as_str())
+            .collect();
+        assert_eq!(kinds, ["holistic_adult", "initial"], "{}", db.backend);
+        assert_eq!(file.assessments[0].domain_needs.len(), 14);
+        assert_eq!(
+            file.assessments[0].persons[0].name.as_deref(),
+            Some("Aýna Annaýewa")
+        );
+        assert!(
+            file.assessable_persons.is_empty(),
+            "no assessment to start at the plan step"
+        );
 
         // Out of scope: not found, and the refusal reads nothing.
         assert!(matches!(

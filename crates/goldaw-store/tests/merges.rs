@@ -147,6 +147,10 @@ async fn a_duplicate_moves_into_the_kept_record_with_its_history() {
             .act_on_case(&aman, case, act(CaseAction::StartInitial, c.version, None))
             .await
             .unwrap();
+        // Screening concludes the initial assessment of the duplicate record.
+        let initial = goldaw_store::testing::assess(&store, &aman, case, "initial")
+            .await
+            .unwrap();
         store
             .act_on_case(
                 &aman,
@@ -192,7 +196,11 @@ async fn a_duplicate_moves_into_the_kept_record_with_its_history() {
         assert_eq!(m.cases, [case], "{b}");
         assert_eq!(m.service_episodes, [episode], "{b}");
         assert_eq!(m.referrals, [referral.id], "{b}");
-        assert!(m.assessment_items.is_empty());
+        assert_eq!(m.assessment_items.len(), initial.answers.len(), "{b}");
+        assert!(m
+            .assessment_items
+            .iter()
+            .all(|i| i.assessment == initial.id));
         assert_eq!(m.birth_date_filled, Some("1990-04-02".parse().unwrap()));
         assert_eq!(m.target_groups_added, ["chronic_illness"]);
         let household = m.household.as_ref().expect("she joins her household");

@@ -90,6 +90,17 @@ async fn case_in(
         steps.push(CaseAction::CompleteHolistic);
     }
     for step in steps {
+        // Screening and the holistic step conclude a completed assessment.
+        let instrument = match step {
+            CaseAction::CompleteInitial => Some("initial"),
+            CaseAction::CompleteHolistic => Some("holistic_adult"),
+            _ => None,
+        };
+        if let Some(code) = instrument {
+            goldaw_store::testing::assess(store, sup, case.id, code)
+                .await
+                .unwrap();
+        }
         case = store
             .act_on_case(sup, case.id, act(step, case.version))
             .await

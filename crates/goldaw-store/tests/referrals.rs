@@ -86,6 +86,9 @@ async fn case_for(
         .act_on_case(sup, case.id, act(CaseAction::StartInitial, case.version))
         .await
         .unwrap();
+    goldaw_store::testing::assess(store, sup, case.id, "initial")
+        .await
+        .unwrap();
     let case = store
         .act_on_case(
             sup,

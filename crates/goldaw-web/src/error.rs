@@ -25,9 +25,10 @@ pub struct ErrorDetail {
     /// bad_request, internal; too_large and unsupported_type (attachments); or, for a case action
     /// the workflow refuses, the rule: out_of_order, priority_required, plan_not_ready,
     /// closing_review_missing, closure_reason_required, no_closure_requested, transfer_pending,
-    /// no_transfer_pending; for a merge of duplicate people, merge_same_person,
-    /// merge_already_merged, merge_sex_differs, merge_birth_dates_differ, merge_households_differ,
-    /// merge_assessments_overlap.
+    /// no_transfer_pending, residential_needs_legal_basis, referral_not_now,
+    /// initial_assessment_missing, holistic_assessment_missing, assessment_not_now; for a merge of
+    /// duplicate people, merge_same_person, merge_already_merged, merge_sex_differs,
+    /// merge_birth_dates_differ, merge_households_differ, merge_assessments_overlap.
     pub code: String,
     /// What went wrong and what to do, for a person.
     pub message: String,

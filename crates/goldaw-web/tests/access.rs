@@ -197,6 +197,7 @@ async fn every_route_has_a_rule() {
         .iter()
         .chain(CASE_RULED.iter())
         .chain(REFERRAL_RULED.iter())
+        .chain(ASSESSMENT_RULED.iter())
         .chain(attachments::RULED.iter())
         .chain(merges::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
@@ -688,6 +689,162 @@ async fn the_provider_and_referral_routes_deny_every_role_without_the_permission
                     failures.push(format!(
                         "{who:>14} {method:4} {route:44} got {got}, expected {want}"
                     ));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}:\n{}",
+            db.backend,
+            failures.join("\n")
+        );
+    }
+}
+
+/// The assessment and instrument routes, with a rule in `expected_for_assessments`.
+const ASSESSMENT_RULED: [(&str, &str); 7] = [
+    ("get", "/api/v1/cases/{id}/assessments"),
+    ("post", "/api/v1/cases/{id}/assessments"),
+    ("get", "/api/v1/assessments/{id}"),
+    ("put", "/api/v1/assessments/{id}"),
+    ("post", "/api/v1/assessments/{id}/complete"),
+    ("get", "/api/v1/instruments"),
+    ("get", "/api/v1/instruments/{code}/{version}"),
+];
+
+/// Who may do what to the assessments of a case in screening in TM-A-01 (`inside`) or TM-S-02,
+/// nobody's own (the operator started a draft initial assessment of each). Bodies are valid; no
+/// call completes anything, so the order of callers does not matter.
+fn expected_for_assessments(
+    role: Option<Role>,
+    method: &str,
+    path: &str,
+    inside: bool,
+) -> StatusCode {
+    use StatusCode as S;
+    let Some(role) = role else {
+        return S::UNAUTHORIZED;
+    };
+    // The instruments are reference data for every signed-in caller.
+    if path.starts_with("/api/v1/instruments") {
+        return S::OK;
+    }
+    // Assessments are read by those who read people: not the hotline, planners or providers.
+    let reads = matches!(role, Role::SocialWorker | Role::Supervisor);
+    let supervisor = role == Role::Supervisor;
+    if !reads {
+        return S::FORBIDDEN;
+    }
+    if !inside {
+        return S::NOT_FOUND;
+    }
+    match (method, path) {
+        ("get", _) => S::OK,
+        // The case is not the worker's: only the supervisor works on it. A holistic assessment
+        // is not made during screening; a draft with nothing answered does not complete.
+        ("post", "/api/v1/cases/{id}/assessments") if supervisor => S::CONFLICT,
+        ("put", "/api/v1/assessments/{id}") if supervisor => S::OK,
+        ("post", "/api/v1/assessments/{id}/complete") if supervisor => S::UNPROCESSABLE_ENTITY,
+        _ => S::FORBIDDEN,
+    }
+}
+
+#[tokio::test]
+async fn the_assessment_routes_follow_the_workflow_table_for_every_role() {
+    use goldaw_core::workflow::CaseAction;
+    use goldaw_store::cases::{ActionRequest, NewAssessment, NewReferral};
+    for db in databases().await {
+        let key = goldaw_store::crypto::Secrets::from_key([6u8; 32]);
+        let w = world(Store::open_with_secrets(&db.url, Some(key)).await.unwrap()).await;
+        let op = Principal::system("test");
+        let mut targets = Vec::new();
+        for (unit, person) in [("TM-A-01", &w.person_in), ("TM-S-02", &w.person_out)] {
+            let referral = NewReferral {
+                person: person.parse().unwrap(),
+                admin_unit: unit.parse().unwrap(),
+                referral_source: goldaw_core::codes::ReferralSource::School,
+                referrer: None,
+                concern: None,
+                provisional_priority: None,
+                sensitive: false,
+                household_case: false,
+            };
+            let case = w.store.register_referral(&op, referral).await.unwrap();
+            let case = w
+                .store
+                .act_on_case(
+                    &op,
+                    case.id,
+                    ActionRequest {
+                        action: CaseAction::StartInitial,
+                        version: case.version,
+                        priority: None,
+                        reason: None,
+                        transfer_to: None,
+                    },
+                )
+                .await
+                .unwrap();
+            let a = w
+                .store
+                .start_assessment(
+                    &op,
+                    case.id,
+                    NewAssessment {
+                        instrument: "initial".into(),
+                        persons: vec![],
+                    },
+                )
+                .await
+                .unwrap();
+            targets.push((case.id, a.id));
+        }
+        let mut callers: Vec<(String, Option<Role>, Option<String>)> =
+            vec![("anonymous".into(), None, None)];
+        for (i, role) in Role::ALL.iter().enumerate() {
+            let scope = match role {
+                Role::Provider => "provider:PR1",
+                Role::Supervisor => "TM-A",
+                _ => "TM-A-01",
+            };
+            let t = token(&w.store, &format!("as-user{i}"), *role, scope).await;
+            callers.push((role.to_string(), Some(*role), Some(format!("Bearer {t}"))));
+        }
+        let c = reqwest::Client::new();
+        let mut failures = Vec::new();
+        for (who, role, auth) in &callers {
+            for (method, route) in ASSESSMENT_RULED {
+                for inside in [true, false] {
+                    let (case, assessment) = targets[usize::from(!inside)];
+                    let version = w.store.assessment(&op, assessment).await.unwrap().version;
+                    let path = route
+                        .replace("cases/{id}", &format!("cases/{case}"))
+                        .replace("assessments/{id}", &format!("assessments/{assessment}"))
+                        .replace("{code}/{version}", "initial/1");
+                    let body = match (method, route) {
+                        ("post", "/api/v1/cases/{id}/assessments") => {
+                            json!({"instrument": "holistic_adult"})
+                        }
+                        ("put", _) => json!({"version": version, "answers": []}),
+                        _ => json!({"version": version}),
+                    };
+                    let url = format!("{}{path}", w.base);
+                    let mut req = match method {
+                        "get" => c.get(&url),
+                        "put" => c.put(&url).json(&body),
+                        _ => c.post(&url).json(&body),
+                    };
+                    if let Some(a) = auth {
+                        req = req.header("Authorization", a);
+                    }
+                    let got = req.send().await.unwrap().status();
+                    let want = expected_for_assessments(*role, method, route, inside);
+                    if got != want {
+                        failures.push(format!(
+                            "{who:>14} {method:4} {route:38} {:7} got {got}, expected {want}",
+                            if inside { "in" } else { "out" }
+                        ));
+                    }
                 }
             }
         }

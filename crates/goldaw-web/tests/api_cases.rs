@@ -124,8 +124,37 @@ async fn a_hotline_call_through_the_api_alone() {
             (StatusCode::CONFLICT, Some("conflict")),
             "{err}"
         );
-        let (_, case) = aman
+        // Screening concludes the initial assessment done with her, not a guess.
+        let (status, err) = aman
             .send("POST", &format!("/cases/{id}/actions"), Some(json!({"action": "complete_initial", "priority": "critical", "version": case["version"]})))
+            .await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("initial_assessment_missing")),
+            "{err}"
+        );
+        // She is at risk of violence now: the assessment proposes critical, the screening's default.
+        let initial = common::assess_via_api(
+            &aman,
+            &id,
+            "initial",
+            &[
+                ("safety_violence", json!("yes")),
+                (
+                    "presenting_need_own_words",
+                    json!("I want to be safe with my son"),
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(initial["proposed_priority"], "critical", "{initial}");
+        assert_eq!(initial["critical_reasons"], json!(["safety_violence"]));
+        let (_, case) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "complete_initial", "version": case["version"]})),
+            )
             .await;
         assert_eq!(case["status"], "holistic_assessment", "{case}");
         assert_eq!(case["priority"], "critical");
@@ -150,7 +179,14 @@ async fn a_hotline_call_through_the_api_alone() {
             .collect();
         assert_eq!(
             actions,
-            ["register", "allocate", "start_initial", "complete_initial"]
+            [
+                "register",
+                "allocate",
+                "start_initial",
+                "assessment_started",
+                "assessment_completed",
+                "complete_initial"
+            ]
         );
 
         // The worker's caseload counts the case as intensive work.
@@ -158,7 +194,31 @@ async fn a_hotline_call_through_the_api_alone() {
         assert_eq!(loads[0]["intensive"], 1, "{loads}");
         assert_eq!(loads[0]["norm_intensive"], 25);
 
-        // The holistic assessment done, a plan is made with her, agreed, submitted and approved.
+        // The holistic assessment done with her, a plan is made with her, agreed, submitted and
+        // approved.
+        let (status, err) = aman
+            .send(
+                "POST",
+                &format!("/cases/{id}/actions"),
+                Some(json!({"action": "complete_holistic", "version": case["version"]})),
+            )
+            .await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("holistic_assessment_missing")),
+            "{err}"
+        );
+        let holistic = common::assess_via_api(
+            &aman,
+            &id,
+            "holistic_adult",
+            &[("safety_abuse_risk", json!(3)), ("work_access", json!(2))],
+        )
+        .await;
+        assert_eq!(
+            holistic["domain_needs"][0]["domain"], "safety_abuse",
+            "{holistic}"
+        );
         let (_, case) = aman
             .send(
                 "POST",

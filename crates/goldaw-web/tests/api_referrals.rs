@@ -96,6 +96,7 @@ async fn a_referral_through_the_api_alone() {
                 Some(json!({"action": "start_initial", "version": case["version"]})),
             )
             .await;
+        common::assess_via_api(&aman, &id, "initial", &[]).await;
         let (status, case) = aman
             .send("POST", &format!("/cases/{id}/actions"), Some(json!({"action": "complete_initial", "priority": "support", "version": case["version"]})))
             .await;

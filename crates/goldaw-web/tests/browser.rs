@@ -291,6 +291,35 @@ async fn sign_in_wrong_password_language_switch_and_sign_out_in_chromium() {
 }
 
 impl Driver {
+    /// Clicks every element the selector finds (each radio of a kind on a form page).
+    async fn click_all(&self, css: &str) {
+        let found = self
+            .cmd(
+                "POST",
+                "/elements",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        for element in found.as_array().into_iter().flatten() {
+            if let Some(id) = element[ELEMENT].as_str() {
+                self.cmd("POST", &format!("/element/{id}/click"), json!({}))
+                    .await;
+            }
+        }
+    }
+
+    /// Whether the page has an element for the selector now (no waiting).
+    async fn exists(&self, css: &str) -> bool {
+        let found = self
+            .cmd(
+                "POST",
+                "/elements",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        found.as_array().is_some_and(|a| !a.is_empty())
+    }
+
     /// Signs in through the form and waits for the home page.
     async fn sign_in(&self, site: &str, username: &str, password: &str) {
         self.goto(&format!("{site}/login")).await;
@@ -456,9 +485,62 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
             .await,
         "Initial assessment"
     );
-    browser
-        .click("#priority-complete_initial option[value=critical]")
+    // The initial assessment with her, on the tablet: one part after another, each saved. She is
+    // at risk of violence now; she consents.
+    assert!(browser
+        .text("#assessment-hint")
+        .await
+        .contains("initial assessment"));
+    browser.click("#start-initial").await;
+    for step in 0..6 {
+        let part = format!("Part {} of 7", step + 1);
+        assert_eq!(
+            browser.text_becomes("#assessment-position", &part).await,
+            part
+        );
+        browser.click_all("input[type=radio][value=no]").await;
+        browser.click_all("input[type=radio][value='1']").await;
+        match step {
+            0 => {
+                browser
+                    .click("input[name$=':safety_violence'][value=yes]")
+                    .await;
+                browser
+                    .type_into(
+                        "textarea[name$=':safety_details']",
+                        "Her husband threatens her; she and her son of 9 stay with a neighbour",
+                    )
+                    .await;
+            }
+            4 => {
+                browser
+                    .type_into(
+                        "textarea[name$=':presenting_need_own_words']",
+                        "I want to be safe with my son",
+                    )
+                    .await;
+            }
+            5 => browser.click_all("input[type=radio][value=yes]").await,
+            _ => {}
+        }
+        browser.click("#save-next").await;
+    }
+    assert_eq!(
+        browser
+            .text_becomes("#assessment-position", "Part 7 of 7")
+            .await,
+        "Part 7 of 7"
+    );
+    browser.find("#assessment-ready").await;
+    browser.click("#complete-assessment").await;
+    // Screening: the assessment's proposal is shown and chosen already.
+    let proposal = browser
+        .text_containing("#priority-proposal", "Critical")
         .await;
+    assert!(
+        proposal.contains("at risk of violence or abuse now"),
+        "{proposal}"
+    );
     browser.click("#action-complete_initial").await;
     assert_eq!(
         browser
@@ -495,12 +577,49 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
     let load = browser.text("#caseload").await;
     assert!(load.contains("aman") && load.contains("1 / 25"), "{load}");
 
-    // The holistic assessment done with her, the plan is written with her goals and agreed.
+    // The holistic assessment done with her, through the form: fourteen domains; her safety is
+    // the high need, in her own words.
     browser.goto(&case_url).await;
+    browser.click("#start-holistic_adult").await;
+    for step in 0..14 {
+        let part = format!("Part {} of 15", step + 1);
+        assert_eq!(
+            browser.text_becomes("#assessment-position", &part).await,
+            part
+        );
+        browser.click_all("input[type=radio][value='1']").await;
+        if browser.exists("#q-safety_abuse_risk").await {
+            browser
+                .click("input[name$=':safety_abuse_risk'][value='3']")
+                .await;
+            browser.click("#q-safety_abuse_risk summary").await;
+            browser
+                .type_into(
+                    "#q-safety_abuse_risk textarea[name^='w:']",
+                    "I am afraid to go home after dark",
+                )
+                .await;
+            browser
+                .type_into(
+                    "textarea[name$=':safety_wants_change']",
+                    "To live without fear with my son",
+                )
+                .await;
+        }
+        browser.click("#save-next").await;
+    }
+    browser.find("#assessment-ready").await;
+    browser.click("#complete-assessment").await;
     browser.click("#action-complete_holistic").await;
     assert_eq!(
         browser.text_becomes("#case-status", "Support plan").await,
         "Support plan"
+    );
+    // The needs the assessment found stand next to the plan form.
+    let needs = browser.text("#assessment-needs").await;
+    assert!(
+        needs.starts_with("Safety from abuse, neglect and violence") && needs.contains("3 high"),
+        "{needs}"
     );
     browser
         .type_into(

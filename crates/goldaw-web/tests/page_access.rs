@@ -52,6 +52,11 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/provider/referrals/{id}/delivery"),
     ("get", "/tasks"),
     ("get", "/caseload"),
+    // Assessments
+    ("post", "/cases/{id}/assessments"),
+    ("get", "/assessments/{id}"),
+    ("post", "/assessments/{id}"),
+    ("post", "/assessments/{id}/complete"),
     ("post", "/cases/{id}/attachments"),
     ("get", "/attachments/{id}"),
     ("get", "/people/merge"),
@@ -136,6 +141,9 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         // No such case: the same answer as a case outside scope.
         ("get", "/cases/{id}") if case_staff => S::NOT_FOUND,
         ("get", "/cases/{id}") => S::FORBIDDEN,
+        // Assessments are for those who read people; no such one here.
+        ("get", "/assessments/{id}") if reads => S::NOT_FOUND,
+        ("get", "/assessments/{id}") => S::FORBIDDEN,
         ("get", "/tasks") | ("get", "/caseload") => allowed(reads),
         // No such attachment: the same answer as one outside scope.
         ("get", "/attachments/{id}") if reads => S::NOT_FOUND,

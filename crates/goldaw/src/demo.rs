@@ -531,6 +531,16 @@ async fn workflow_cases(store: &Store) -> anyhow::Result<usize> {
             CaseAction::CompleteHolistic,
         ];
         for action in actions.into_iter().take(steps) {
+            // Screening and the holistic step conclude a completed assessment.
+            match action {
+                CaseAction::CompleteInitial => {
+                    demo_assessment(store, &worker, case.id, "initial").await?
+                }
+                CaseAction::CompleteHolistic => {
+                    demo_assessment(store, &worker, case.id, "holistic_adult").await?
+                }
+                _ => {}
+            }
             case = store
                 .act_on_case(
                     &worker,
@@ -559,4 +569,74 @@ async fn workflow_cases(store: &Store) -> anyhow::Result<usize> {
         n += 1;
     }
     Ok(n)
+}
+
+/// Records a completed assessment of the case's person with the instrument `code`: nobody at risk,
+/// no difficulty, consent given, low needs, and a line in the person's own words (demo text).
+async fn demo_assessment(
+    store: &Store,
+    worker: &Principal,
+    case_id: uuid::Uuid,
+    code: &str,
+) -> anyhow::Result<()> {
+    use goldaw_core::instruments::AnswerKind;
+    use goldaw_store::cases::{AnswerInput, AssessmentSave, NewAssessment, RawAnswer};
+    let started = store
+        .start_assessment(
+            worker,
+            case_id,
+            NewAssessment {
+                instrument: code.to_owned(),
+                persons: Vec::new(),
+            },
+        )
+        .await?;
+    let instruments = store.instruments();
+    let instrument = instruments
+        .get(&started.instrument_code, started.instrument_version)
+        .with_context(|| format!("the instrument {code}"))?;
+    let mut answers = Vec::new();
+    for m in &started.missing {
+        let value = match instrument.item(&m.item).map(|i| i.answer) {
+            Some(AnswerKind::YesNo) => RawAnswer::Flag(m.item.starts_with("consent")),
+            Some(AnswerKind::Scale0To10) => RawAnswer::Number(5),
+            _ => RawAnswer::Number(1),
+        };
+        answers.push(AnswerInput {
+            person: m.person,
+            item: m.item.clone(),
+            value: Some(value),
+            strengths: None,
+            own_words: None,
+        });
+    }
+    if let (Some(person), Some(item)) = (
+        started.persons.first(),
+        instrument
+            .items()
+            .find(|i| i.answer == AnswerKind::Text && i.code.ends_with("own_words")),
+    ) {
+        answers.push(AnswerInput {
+            person: person.id,
+            item: item.code.clone(),
+            value: Some(RawAnswer::Text("A demo answer: no real person.".into())),
+            strengths: None,
+            own_words: None,
+        });
+    }
+    let saved = store
+        .save_assessment(
+            worker,
+            started.id,
+            AssessmentSave {
+                version: started.version,
+                answers,
+                persons: None,
+            },
+        )
+        .await?;
+    store
+        .complete_assessment(worker, saved.id, saved.version)
+        .await?;
+    Ok(())
 }

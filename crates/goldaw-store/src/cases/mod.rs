@@ -7,9 +7,15 @@
 //! number and codes to everyone in scope, and names and text only to principals with the
 //! sensitive permission. Free text is sealed with the operator's key, bound to its column and row.
 
+mod assessments;
 mod attachments;
 mod plans;
 mod reviews;
+
+pub use assessments::{
+    AnswerInput, AnswerRecord, AssessedPerson, AssessmentRecord, AssessmentSave, AssessmentStatus,
+    AssessmentSummary, DomainNeedRecord, ItemRef, NewAssessment, RawAnswer, MAX_PERSONS,
+};
 
 pub use attachments::{AttachmentContent, AttachmentRecord};
 pub use plans::{ActionInput, Goal, GoalInput, PlanAction, PlanInput, PlanRecord};
@@ -81,6 +87,10 @@ pub struct CaseFile {
     pub plans: Vec<plans::PlanRecord>,
     pub reviews: Vec<reviews::ReviewRecord>,
     pub referrals: Vec<crate::referrals::ReferralRecord>,
+    /// For those who read people (not the hotline): the case's assessments, newest first.
+    pub assessments: Vec<AssessmentSummary>,
+    /// The people a new assessment may be about, when the reader may start one now.
+    pub assessable_persons: Vec<AssessedPerson>,
     /// Listed for staff who work cases, on a case whose content they may see.
     pub attachments: Vec<AttachmentRecord>,
 }
@@ -179,7 +189,8 @@ pub struct ActionRequest {
     pub action: CaseAction,
     /// The version read (no lost updates).
     pub version: i32,
-    /// `complete_initial`: the priority screening concludes.
+    /// `complete_initial`: the priority screening concludes; absent, the one the completed initial
+    /// assessment proposes (`critical` when anyone is at risk of harm now), if any.
     #[serde(default)]
     pub priority: Option<Priority>,
     /// `request_closure`: why.
@@ -746,12 +757,15 @@ impl Store {
     /// The facts the workflow rules need, from the plans and reviews of the case.
     async fn case_facts(&self, row: &CaseRow) -> StoreResult<CaseFacts> {
         let since = row.reopened_at.or(row.referred_at);
-        let (ready, had_plan, closing): (i64, i64, i64) = with_db!(self.db(), pool => {
+        type Counts = (i64, i64, i64, i64, i64);
+        let (ready, had_plan, closing, initial, holistic): Counts = with_db!(self.db(), pool => {
             sqlx::query_as(
                 "SELECT
                    (SELECT COUNT(*) FROM support_plans WHERE case_id = $1 AND status = 'submitted' AND person_agrees IS NOT NULL),
                    (SELECT COUNT(*) FROM support_plans WHERE case_id = $1 AND status IN ('approved', 'superseded')),
-                   (SELECT COUNT(*) FROM reviews WHERE case_id = $1 AND kind = 'closing' AND ($2 IS NULL OR created_at >= $2))",
+                   (SELECT COUNT(*) FROM reviews WHERE case_id = $1 AND kind = 'closing' AND ($2 IS NULL OR created_at >= $2)),
+                   (SELECT COUNT(*) FROM assessments WHERE case_id = $1 AND kind = 'initial' AND status = 'completed'),
+                   (SELECT COUNT(*) FROM assessments WHERE case_id = $1 AND kind = 'holistic' AND status = 'completed' AND ($2 IS NULL OR completed_at >= $2))",
             )
             .bind(row.id)
             .bind(since)
@@ -768,6 +782,8 @@ impl Store {
                 row.closure_requested_reason.as_deref(),
             )?,
             transfer_pending: row.transfer_to.is_some(),
+            initial_assessment_done: initial > 0,
+            holistic_assessment_done: holistic > 0,
         })
     }
 
@@ -835,7 +851,13 @@ impl Store {
         let mut facts = self.case_facts(&row).await?;
         let from: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
         match request.action {
-            CaseAction::CompleteInitial => facts.priority = request.priority,
+            // The worker's choice, or else what the completed initial assessment proposes.
+            CaseAction::CompleteInitial => {
+                facts.priority = match request.priority {
+                    Some(p) => Some(p),
+                    None => self.screening_proposal(id).await?,
+                }
+            }
             CaseAction::RequestClosure if request.reason.is_none() => {
                 return Err(refused(Refusal::ClosureReasonRequired))
             }
@@ -1287,6 +1309,14 @@ impl Store {
         let plans = self.plans_of(id, restricted).await?;
         let reviews = self.reviews_of(id, restricted).await?;
         let referrals = self.referrals_of(principal, id).await?;
+        let (assessments, assessable_persons) = if principal.may(Permission::ReadPeople) {
+            (
+                self.assessments_of(&row, restricted).await?,
+                self.assessable_of(principal, &row).await?,
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let attachments = if principal.may(Permission::WorkCases) && !restricted {
             self.attachments_of(id).await?
         } else {
@@ -1298,12 +1328,14 @@ impl Store {
         self.audit(
             principal,
             AuditEvent::on("case.read", "case", id).with_detail(format!(
-                "case file: {} notes, {} plans, {} reviews, {} referrals, {} attachments",
+                "case file: {} notes, {} plans, {} reviews, {} referrals, {} attachments, {} assessments, {} household members",
                 notes.len(),
                 plans.len(),
                 reviews.len(),
                 referrals.len(),
-                attachments.len()
+                attachments.len(),
+                assessments.len(),
+                assessable_persons.len()
             )),
         )
         .await?;
@@ -1314,6 +1346,8 @@ impl Store {
             plans,
             reviews,
             referrals,
+            assessments,
+            assessable_persons,
             attachments,
         })
     }

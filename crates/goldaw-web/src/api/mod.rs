@@ -1,5 +1,6 @@
 //! The JSON API, version 1.
 
+mod assessments;
 mod attachments;
 mod cases;
 mod households;
@@ -35,6 +36,8 @@ use utoipa::OpenApi;
         referrals::update_provider, referrals::add_point, referrals::set_offer, referrals::offers,
         referrals::case_referrals, referrals::refer, referrals::legal_basis, referrals::cancel,
         referrals::inbox, referrals::provider_read, referrals::provider_act, referrals::deliver,
+        assessments::list, assessments::start, assessments::read, assessments::save,
+        assessments::complete, assessments::instruments, assessments::instrument,
         attachments::list, attachments::upload, attachments::download,
         merges::merge,
     ),
@@ -43,7 +46,8 @@ use utoipa::OpenApi;
     security(("bearer" = [])),
     tags((name = "people", description = "People and households"),
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
-         (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"))
+         (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
+         (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"))
 )]
 pub struct ApiDoc;
 
@@ -72,6 +76,7 @@ pub fn router() -> Router<AppState> {
                 .merge(households::router())
                 .merge(cases::router())
                 .merge(referrals::router())
+                .merge(assessments::router())
                 .merge(merges::router()),
         )
         .fallback(not_found)

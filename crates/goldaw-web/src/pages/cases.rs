@@ -46,7 +46,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A local date and time as a person in Turkmenistan reads it.
-fn local_time(at: DateTime<Utc>) -> String {
+pub(super) fn local_time(at: DateTime<Utc>) -> String {
     at.with_timezone(&LOCAL_OFFSET)
         .format("%Y-%m-%d %H:%M")
         .to_string()
@@ -78,7 +78,8 @@ pub(super) fn refusal(signed: &Signed, e: StoreError) -> Response {
                         "status",
                         match r {
                             goldaw_core::workflow::Refusal::OutOfOrder { status, .. }
-                            | goldaw_core::workflow::Refusal::ReferralNotNow { status } => {
+                            | goldaw_core::workflow::Refusal::ReferralNotNow { status }
+                            | goldaw_core::workflow::Refusal::AssessmentNotNow { status } => {
                                 t.t(&format!("case-status-{status}"))
                             }
                             _ => String::new(),
@@ -591,6 +592,8 @@ struct CasePage {
     service_referrals: Vec<ReferralLine>,
     refer_targets: Vec<Choice>,
     may_refer: bool,
+    /// `case_assessments.html`: the assessments, their start forms, the screening's proposal.
+    assessments: super::assessments::CaseAssessments,
     attachments: super::attachments::AttachmentsSection,
 }
 
@@ -643,6 +646,8 @@ async fn case_page(
         plans,
         reviews,
         referrals: service_referrals,
+        assessments: assessment_list,
+        assessable_persons,
         attachments,
     } = file;
     let t = &signed.t;
@@ -707,6 +712,13 @@ async fn case_page(
             }
         }
     }
+    let assessments = super::assessments::for_case(
+        &state,
+        &signed,
+        &case,
+        &assessment_list,
+        &assessable_persons,
+    );
     let withheld = || t.t("restricted-text");
     let plan = plans.first().map(|pl| PlanView {
         id: pl.id,
@@ -913,11 +925,15 @@ async fn case_page(
                 .map(|r| (r.as_str(), t.t(&format!("closure-{r}")))),
             "",
         ),
+        // The screening's default: what the initial assessment proposes, else the provisional one.
         priorities: choices(
             Priority::ALL
                 .iter()
                 .map(|p| (p.as_str(), t.t(&format!("priority-{p}")))),
-            case.priority.map_or("", Priority::as_str),
+            assessments
+                .proposed
+                .or(case.priority)
+                .map_or("", Priority::as_str),
         ),
         units: transfer_units,
         workers,
@@ -998,6 +1014,7 @@ async fn case_page(
             .collect(),
         refer_targets,
         may_refer,
+        assessments,
         attachments,
         t: t.clone_lang(),
     };

@@ -6,6 +6,7 @@
 //! (store) and, per address, are rate-limited here.
 
 mod admin;
+mod assessments;
 mod attachments;
 mod cases;
 pub(crate) mod extract;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(settings::router())
         .merge(referrals::router())
+        .merge(assessments::router())
         .merge(attachments::router())
         .merge(merges::router())
         .merge(planning::router())

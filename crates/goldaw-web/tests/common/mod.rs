@@ -180,3 +180,82 @@ impl ApiClient {
         )
     }
 }
+
+/// Does an assessment of the case's person with `instrument` through the API alone: starts it,
+/// answers each required item unremarkably (no risk, no difficulty, need 1, consent given) plus
+/// `extra` answers, and completes it. Answers the completed assessment.
+pub async fn assess_via_api(
+    api: &ApiClient,
+    case_id: &str,
+    instrument: &str,
+    extra: &[(&str, serde_json::Value)],
+) -> serde_json::Value {
+    use serde_json::json;
+    let (status, started) = api
+        .send(
+            "POST",
+            &format!("/cases/{case_id}/assessments"),
+            Some(json!({ "instrument": instrument })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let (_, definition) = api
+        .send(
+            "GET",
+            &format!(
+                "/instruments/{}/{}",
+                started["instrument_code"].as_str().unwrap(),
+                started["instrument_version"]
+            ),
+            None,
+        )
+        .await;
+    let kind_of = |code: &str| -> String {
+        definition["domains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["items"].as_array().unwrap())
+            .find(|i| i["code"] == code)
+            .map(|i| i["answer"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let person = started["persons"][0]["id"].clone();
+    let mut answers: Vec<serde_json::Value> = started["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let item = m["item"].as_str().unwrap();
+            let value = match kind_of(item).as_str() {
+                "yes_no" => json!(item.starts_with("consent")),
+                "scale_0_10" => json!(5),
+                _ => json!(1),
+            };
+            json!({"person": m["person"], "item": item, "value": value})
+        })
+        .collect();
+    for (item, value) in extra {
+        answers.retain(|a| a["item"] != *item);
+        answers.push(json!({"person": person, "item": item, "value": value}));
+    }
+    let (status, saved) = api
+        .send(
+            "PUT",
+            &format!("/assessments/{}", started["id"].as_str().unwrap()),
+            Some(json!({"version": started["version"], "answers": answers})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert_eq!(saved["missing"], json!([]), "{saved}");
+    let (status, done) = api
+        .send(
+            "POST",
+            &format!("/assessments/{}/complete", saved["id"].as_str().unwrap()),
+            Some(json!({"version": saved["version"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["status"], "completed");
+    done
+}
