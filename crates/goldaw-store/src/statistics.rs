@@ -154,9 +154,7 @@ impl Store {
             crate::db::Db::Sqlite(pool) => {
                 for chunk in ids.chunks(500) {
                     let mut q = sqlx::QueryBuilder::new(PERSON_COLUMNS);
-                    q.push(" WHERE admin_unit >= ").push_bind(lo);
-                    q.push(" AND admin_unit < ").push_bind(hi);
-                    q.push(" AND id IN (");
+                    q.push(" WHERE id IN (");
                     let mut list = q.separated(", ");
                     for id in chunk {
                         list.push_bind(*id);
@@ -169,21 +167,21 @@ impl Store {
             }
             crate::db::Db::Postgres(pool) => {
                 for chunk in ids.chunks(10_000) {
-                    let rows: Vec<PersonRow> = sqlx::query_as(&format!(
-                        "{PERSON_COLUMNS} WHERE admin_unit >= $1 AND admin_unit < $2 AND id = ANY($3)"
-                    ))
-                    .bind(lo)
-                    .bind(hi)
-                    .bind(chunk)
-                    .fetch_all(pool)
-                    .await?;
+                    let rows: Vec<PersonRow> =
+                        sqlx::query_as(&format!("{PERSON_COLUMNS} WHERE id = ANY($1)"))
+                            .bind(chunk)
+                            .fetch_all(pool)
+                            .await?;
                     for row in rows {
                         persons.insert(row.person_id, row);
                     }
                 }
             }
         }
-        // Persons outside the scope were not fetched: their uses drop out here.
+        // The scope is applied here, not in the SQL: a range on admin_unit there tempts SQLite's
+        // planner to walk the admin_unit index over the whole range instead of the primary key.
+        persons.retain(|_, p| p.admin_unit.as_str() >= lo && p.admin_unit.as_str() < hi);
+        // Persons outside the scope are gone: their uses drop out here.
         let rows: Vec<UseRow> = uses
             .into_iter()
             .filter_map(|(id, service_code)| {

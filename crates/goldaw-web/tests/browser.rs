@@ -630,7 +630,7 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
     browser
         .type_into(
             "#plan-actions-text",
-            "Psychologist | Weekly sessions | | S10\nLegal aid | Protection order | | S06\nSchool | A place for her son | 2027-01-10 | U_EDU",
+            "Psychologist | Weekly sessions | | S10\nLegal aid | Protection order | | S06\nEmployment office | Job search support | | U_EMPLOY\nPolyclinic No. 2 | Health check | | U_HEALTH\nSchool | A place for her son | 2027-01-10 | U_EDU",
         )
         .await;
     browser.click("#save-plan").await;
@@ -687,22 +687,33 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
         .type_into("#refer-info", "Needs counselling after violence at home")
         .await;
     browser.click("#refer").await;
-    // The list of services is long: choose by value, as a keyboard user would by typing.
-    let chosen = browser
-        .cmd(
-            "POST",
-            "/execute/sync",
-            json!({"script": "const s = document.querySelector('#refer-target'); s.value = 'service:U_EDU'; return s.value;", "args": []}),
-        )
-        .await;
-    assert_eq!(chosen, "service:U_EDU");
-    browser.type_into("#refer-recipient", "School No. 5").await;
-    browser.click("#refer").await;
+    // Universal services: employment support, health, and a school place for her son. The list
+    // of services is long: choose by value, as a keyboard user would by typing.
+    for (service, recipient) in [
+        ("U_EMPLOY", "Employment office"),
+        ("U_HEALTH", "Polyclinic No. 2"),
+        ("U_EDU", "School No. 5"),
+    ] {
+        let chosen = browser
+            .cmd(
+                "POST",
+                "/execute/sync",
+                json!({"script": format!("const s = document.querySelector('#refer-target'); s.value = 'service:{service}'; return s.value;"), "args": []}),
+            )
+            .await;
+        assert_eq!(chosen, format!("service:{service}"));
+        browser.type_into("#refer-recipient", recipient).await;
+        browser.click("#refer").await;
+        browser.text_containing("#referral-list", recipient).await;
+    }
     let referrals = browser
         .text_containing("#referral-list", "School No. 5")
         .await;
     assert!(
-        referrals.contains("Ýaşyl ýol") && referrals.contains("School No. 5"),
+        referrals.contains("Ýaşyl ýol")
+            && referrals.contains("School No. 5")
+            && referrals.contains("Employment office")
+            && referrals.contains("Polyclinic No. 2"),
         "{referrals}"
     );
     browser.sign_out().await;
