@@ -57,17 +57,6 @@ struct PersonRow {
     settlement: Option<String>,
 }
 
-struct UseRow {
-    person_id: Uuid,
-    service_code: String,
-    admin_unit: String,
-    sex: String,
-    birth_date: Option<NaiveDate>,
-    disability: bool,
-    target_groups: String,
-    settlement: Option<String>,
-}
-
 impl Store {
     /// Service users in `period` (INTERCHANGE.md "Report semantics") by `dims`, within the
     /// principal's scope, suppressed by `suppression`. Audited as a report read (counts only).
@@ -182,53 +171,28 @@ impl Store {
         // planner to walk the admin_unit index over the whole range instead of the primary key.
         persons.retain(|_, p| p.admin_unit.as_str() >= lo && p.admin_unit.as_str() < hi);
         // Persons outside the scope are gone: their uses drop out here.
-        let rows: Vec<UseRow> = uses
-            .into_iter()
-            .filter_map(|(id, service_code)| {
-                persons.get(&id).map(|p| UseRow {
-                    person_id: id,
-                    service_code,
-                    admin_unit: p.admin_unit.clone(),
-                    sex: p.sex.clone(),
-                    birth_date: p.birth_date,
-                    disability: p.disability,
-                    target_groups: p.target_groups.clone(),
-                    settlement: p.settlement.clone(),
-                })
-            })
-            .collect();
         let catalogue = self.catalogue();
-        let velayat_of = |unit: &str| -> String {
-            // Walk up to the unit just below the country.
-            let mut code = unit.to_owned();
-            while let Some(parent) = parent_of(&catalogue, &code) {
-                if parent == "TM" {
-                    break;
-                }
-                code = parent;
-            }
-            code
-        };
-        rows.into_iter()
-            .map(|r| {
+        uses.into_iter()
+            .filter_map(|(id, service)| persons.get(&id).map(|p| (id, service, p)))
+            .map(|(person, service, p)| {
                 Ok(ServiceUse {
-                    person: r.person_id,
-                    velayat: velayat_of(&r.admin_unit),
-                    admin_unit: r.admin_unit,
-                    service: r.service_code,
-                    sex: r
+                    person,
+                    service,
+                    velayat: velayat_of(&catalogue, &p.admin_unit),
+                    admin_unit: p.admin_unit.clone(),
+                    sex: p
                         .sex
                         .parse::<Sex>()
                         .map_err(|e| StoreError::Corrupt(format!("sex: {e}")))?,
-                    birth_date: r.birth_date,
-                    disability: r.disability,
-                    target_groups: r
+                    birth_date: p.birth_date,
+                    disability: p.disability,
+                    target_groups: p
                         .target_groups
                         .split(';')
                         .filter(|g| !g.is_empty())
                         .map(str::to_owned)
                         .collect(),
-                    settlement: r.settlement,
+                    settlement: p.settlement.clone(),
                 })
             })
             .collect()
@@ -338,6 +302,18 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// The unit just below the country that `unit` lies in: its velayat, or a city with velayat status.
+fn velayat_of(catalogue: &crate::catalogue::Catalogue, unit: &str) -> String {
+    let mut code = unit.to_owned();
+    while let Some(parent) = parent_of(catalogue, &code) {
+        if parent == "TM" {
+            break;
+        }
+        code = parent;
+    }
+    code
 }
 
 /// The parent of an administrative unit, if it has one.
