@@ -1,209 +1,20 @@
 //! The web shell in real headless Chromium (Debian's chromium and chromium-driver, installed by
 //! scripts/test.sh), driven over the W3C WebDriver protocol on 127.0.0.1.
 //!
-//! The WebDriver client is the dozen calls below, written here rather than taken from a crate:
-//! the crates that exist pull a large dependency tree (and by default download drivers, which
-//! this machine cannot), for the five endpoints these tests use.
+//! The WebDriver client is in `webdriver/`, shared with the planning browser test.
+
+mod webdriver;
 
 use goldaw_core::codes::Role;
 use goldaw_store::users::NewUser;
 use goldaw_store::Principal;
-use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use serde_json::json;
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-struct Driver {
-    process: Child,
-    base: String,
-    session: String,
-    http: reqwest::Client,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-fn binary(name: &str) -> Option<String> {
-    ["/usr/bin/", "/usr/local/bin/"]
-        .iter()
-        .map(|d| format!("{d}{name}"))
-        .find(|p| std::path::Path::new(p).exists())
-}
-
-impl Driver {
-    /// Starts chromedriver and a headless Chromium session; `None` (outside CI) if not installed.
-    async fn start() -> Option<Driver> {
-        let (Some(driver), Some(chromium)) = (binary("chromedriver"), binary("chromium")) else {
-            if std::env::var_os("CI").is_some() {
-                panic!("chromium and chromedriver are required: scripts/test.sh installs them");
-            }
-            eprintln!("note: chromium/chromedriver not installed, browser tests skipped (scripts/test.sh installs them)");
-            return None;
-        };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let process = Command::new(driver)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            let ready = http.get(format!("{base}/status")).send().await.ok();
-            if let Some(r) = ready {
-                let v: Value = r.json().await.unwrap_or_default();
-                if v["value"]["ready"] == true {
-                    break;
-                }
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "chromedriver did not become ready"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1024,800",
-                         format!("--user-data-dir={}", profile.path().display())]
-            }
-        }}});
-        let r: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let session = r["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {r}"))
-            .to_owned();
-        Some(Driver {
-            process,
-            base,
-            session,
-            http,
-            _profile: profile,
-        })
-    }
-
-    async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        let req = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let v: Value = req.send().await.unwrap().json().await.unwrap();
-        v["value"].clone()
-    }
-
-    async fn goto(&self, url: &str) {
-        self.cmd("POST", "/url", json!({"url": url})).await;
-    }
-
-    /// The element for a CSS selector, waiting up to 10 s for it to appear.
-    async fn find(&self, css: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let v = self
-                .cmd(
-                    "POST",
-                    "/element",
-                    json!({"using": "css selector", "value": css}),
-                )
-                .await;
-            if let Some(id) = v[ELEMENT].as_str() {
-                return id.to_owned();
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no element {css}: {v}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css).await;
-        self.cmd(
-            "POST",
-            &format!("/element/{id}/value"),
-            json!({"text": text}),
-        )
-        .await;
-    }
-
-    async fn click(&self, css: &str) {
-        let id = self.find(css).await;
-        self.cmd("POST", &format!("/element/{id}/click"), json!({}))
-            .await;
-    }
-
-    /// Waits until the element's text is `expected`; returns what it last saw.
-    async fn text_becomes(&self, css: &str, expected: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let v = self
-                .cmd(
-                    "POST",
-                    "/element",
-                    json!({"using": "css selector", "value": css}),
-                )
-                .await;
-            let text = match v[ELEMENT].as_str() {
-                Some(id) => self
-                    .cmd("GET", &format!("/element/{id}/text"), json!({}))
-                    .await
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                None => String::new(),
-            };
-            if text == expected || started.elapsed() > Duration::from_secs(10) {
-                return text;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn url(&self) -> String {
-        self.cmd("GET", "/url", json!({}))
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    async fn quit(&self) {
-        self.cmd("DELETE", "", json!({})).await;
-    }
-}
+use webdriver::{Driver, ELEMENT};
 
 #[tokio::test]
 async fn sign_in_wrong_password_language_switch_and_sign_out_in_chromium() {
-    let Some(browser) = Driver::start().await else {
+    let Some(browser) = Driver::start("1024,800").await else {
         return;
     };
     let db = goldaw_store::testing::sqlite().await;
@@ -291,35 +102,6 @@ async fn sign_in_wrong_password_language_switch_and_sign_out_in_chromium() {
 }
 
 impl Driver {
-    /// Clicks every element the selector finds (each radio of a kind on a form page).
-    async fn click_all(&self, css: &str) {
-        let found = self
-            .cmd(
-                "POST",
-                "/elements",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        for element in found.as_array().into_iter().flatten() {
-            if let Some(id) = element[ELEMENT].as_str() {
-                self.cmd("POST", &format!("/element/{id}/click"), json!({}))
-                    .await;
-            }
-        }
-    }
-
-    /// Whether the page has an element for the selector now (no waiting).
-    async fn exists(&self, css: &str) -> bool {
-        let found = self
-            .cmd(
-                "POST",
-                "/elements",
-                json!({"using": "css selector", "value": css}),
-            )
-            .await;
-        found.as_array().is_some_and(|a| !a.is_empty())
-    }
-
     /// Signs in through the form and waits for the home page.
     async fn sign_in(&self, site: &str, username: &str, password: &str) {
         self.goto(&format!("{site}/login")).await;
@@ -333,33 +115,11 @@ impl Driver {
         self.click("#sign-out").await;
         self.find("#username").await;
     }
-
-    /// Waits (up to 10 s, as pages load after a form) until the element's text contains `needle`;
-    /// returns what it last saw.
-    async fn text_containing(&self, css: &str, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let text = self.text(css).await;
-            if text.contains(needle) || started.elapsed() > Duration::from_secs(10) {
-                return text;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn text(&self, css: &str) -> String {
-        let id = self.find(css).await;
-        self.cmd("GET", &format!("/element/{id}/text"), json!({}))
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
 }
 
 #[tokio::test]
 async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_in_chromium() {
-    let Some(browser) = Driver::start().await else {
+    let Some(browser) = Driver::start("1024,800").await else {
         return;
     };
     let db = goldaw_store::testing::sqlite().await;

@@ -3,222 +3,16 @@
 //! demo-planner signs in, sees the workforce chart with its gap, opens Ahal's plan, runs the optimiser, and the
 //! page's XLSX link gives the workbook whose totals are the page's.
 //!
-//! The WebDriver client is the few W3C calls below (as in crates/goldaw-web/tests/browser.rs, whose client is
-//! private to that file).
+//! The WebDriver client is goldaw-web's (`crates/goldaw-web/tests/webdriver/`), shared by path.
+
+#[path = "../../goldaw-web/tests/webdriver/mod.rs"]
+mod webdriver;
 
 use calamine::{Data, Reader, Xlsx};
 use goldaw_store::{DatabaseUrl, Store};
-use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-struct Driver {
-    process: Child,
-    base: String,
-    session: String,
-    http: reqwest::Client,
-    _profile: tempfile::TempDir,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-fn binary(name: &str) -> Option<String> {
-    ["/usr/bin/", "/usr/local/bin/"]
-        .iter()
-        .map(|d| format!("{d}{name}"))
-        .find(|p| std::path::Path::new(p).exists())
-}
-
-impl Driver {
-    /// Starts chromedriver and a headless Chromium session; `None` (outside CI) if not installed.
-    async fn start() -> Option<Driver> {
-        let (Some(driver), Some(chromium)) = (binary("chromedriver"), binary("chromium")) else {
-            if std::env::var_os("CI").is_some() {
-                panic!("chromium and chromedriver are required: scripts/test.sh installs them");
-            }
-            eprintln!("note: chromium/chromedriver not installed, browser test skipped");
-            return None;
-        };
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .ok()?
-            .local_addr()
-            .ok()?
-            .port();
-        let process = Command::new(driver)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        let started = Instant::now();
-        loop {
-            if let Ok(r) = http.get(format!("{base}/status")).send().await {
-                let v: Value = r.json().await.unwrap_or_default();
-                if v["value"]["ready"] == true {
-                    break;
-                }
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "chromedriver did not become ready"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let profile = tempfile::tempdir().unwrap();
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": chromium,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                         format!("--user-data-dir={}", profile.path().display())]
-            }
-        }}});
-        let r: Value = http
-            .post(format!("{base}/session"))
-            .json(&caps)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let session = r["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no WebDriver session: {r}"))
-            .to_owned();
-        Some(Driver {
-            process,
-            base,
-            session,
-            http,
-            _profile: profile,
-        })
-    }
-
-    async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{path}", self.base, self.session);
-        let req = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let v: Value = req.send().await.unwrap().json().await.unwrap();
-        v["value"].clone()
-    }
-
-    async fn goto(&self, url: &str) {
-        self.cmd("POST", "/url", json!({"url": url})).await;
-    }
-
-    /// The element for a CSS selector, waiting up to 10 s for it to appear.
-    async fn find(&self, css: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let v = self
-                .cmd(
-                    "POST",
-                    "/element",
-                    json!({"using": "css selector", "value": css}),
-                )
-                .await;
-            if let Some(id) = v[ELEMENT].as_str() {
-                return id.to_owned();
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no element {css}: {v}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css).await;
-        self.cmd("POST", &format!("/element/{id}/clear"), json!({}))
-            .await;
-        self.cmd(
-            "POST",
-            &format!("/element/{id}/value"),
-            json!({"text": text}),
-        )
-        .await;
-    }
-
-    async fn click(&self, css: &str) {
-        let id = self.find(css).await;
-        self.cmd("POST", &format!("/element/{id}/click"), json!({}))
-            .await;
-    }
-
-    async fn text(&self, css: &str) -> String {
-        let id = self.find(css).await;
-        self.cmd("GET", &format!("/element/{id}/text"), json!({}))
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    /// Waits (up to 10 s) until the element's text contains `needle`; returns what it last saw.
-    async fn text_containing(&self, css: &str, needle: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let v = self
-                .cmd(
-                    "POST",
-                    "/element",
-                    json!({"using": "css selector", "value": css}),
-                )
-                .await;
-            let text = match v[ELEMENT].as_str() {
-                Some(id) => self
-                    .cmd("GET", &format!("/element/{id}/text"), json!({}))
-                    .await
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                None => String::new(),
-            };
-            if text.contains(needle) || started.elapsed() > Duration::from_secs(10) {
-                return text;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    async fn attribute(&self, css: &str, name: &str) -> String {
-        let id = self.find(css).await;
-        self.cmd("GET", &format!("/element/{id}/attribute/{name}"), json!({}))
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    /// A cookie of the page (HttpOnly ones too: WebDriver sees them).
-    async fn cookie(&self, name: &str) -> String {
-        self.cmd("GET", &format!("/cookie/{name}"), json!({})).await["value"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
-    }
-
-    async fn quit(&self) {
-        self.cmd("DELETE", "", json!({})).await;
-    }
-}
+use webdriver::Driver;
 
 /// `12,345.60` → 12345.60
 fn amount(text: &str) -> f64 {
@@ -230,7 +24,7 @@ fn amount(text: &str) -> f64 {
 
 #[tokio::test]
 async fn the_demo_planner_opens_ahals_costed_plan_and_its_workbook_in_chromium() {
-    let Some(browser) = Driver::start().await else {
+    let Some(browser) = Driver::start("1280,900").await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -256,8 +50,8 @@ async fn the_demo_planner_opens_ahals_costed_plan_and_its_workbook_in_chromium()
     // Sign in as the demo planner, in English.
     browser.goto(&format!("{site}/login")).await;
     browser.click("a[lang=en]").await;
-    browser.type_into("#username", "demo-planner").await;
-    browser.type_into("#password", "goldaw-demo-2026").await;
+    browser.replace_text("#username", "demo-planner").await;
+    browser.replace_text("#password", "goldaw-demo-2026").await;
     browser.click("#sign-in").await;
     browser.find("#home-title").await;
 
@@ -299,7 +93,7 @@ async fn the_demo_planner_opens_ahals_costed_plan_and_its_workbook_in_chromium()
     assert!(page_cost > 0.0 && page_gap > 0.0);
 
     // The optimiser under 200,000 manat a year.
-    browser.type_into("#budget", "200000").await;
+    browser.replace_text("#budget", "200000").await;
     browser.click("#optimise").await;
     let summary = browser
         .text_containing("#optimiser-summary", "more people")
