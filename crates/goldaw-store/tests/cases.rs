@@ -77,6 +77,46 @@ fn act(action: CaseAction, version: i32) -> ActionRequest {
     }
 }
 
+/// Registers a referral for `who` in TM-A-01, allocates it to `worker` (the account `aman`), and
+/// takes it through both assessments to the support-plan step with `priority`.
+async fn to_support_plan(
+    store: &Store,
+    sup: &Principal,
+    worker: &Principal,
+    who: uuid::Uuid,
+    priority: Priority,
+) -> goldaw_store::cases::CaseRecord {
+    let case = store
+        .register_referral(sup, referral(who, "TM-A-01"))
+        .await
+        .unwrap();
+    let mut case = store
+        .allocate_case(sup, case.id, case.version, "aman")
+        .await
+        .unwrap();
+    for (action, priority, instrument) in [
+        (CaseAction::StartInitial, None, None),
+        (CaseAction::CompleteInitial, Some(priority), Some("initial")),
+        (CaseAction::CompleteHolistic, None, Some("holistic_adult")),
+    ] {
+        if let Some(code) = instrument {
+            assess(store, worker, case.id, code).await.unwrap();
+        }
+        case = store
+            .act_on_case(
+                worker,
+                case.id,
+                ActionRequest {
+                    priority,
+                    ..act(action, case.version)
+                },
+            )
+            .await
+            .unwrap();
+    }
+    case
+}
+
 /// The raw bytes of the database file or table, to show that text is sealed at rest.
 async fn raw_contains(db: &TestDb, needle: &str) -> bool {
     match &db.url {
@@ -727,42 +767,7 @@ async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_wi
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
         let who = person(&store, &sup, "Aýna", "TM-A-01", "").await;
-        let case = store
-            .register_referral(&sup, referral(who, "TM-A-01"))
-            .await
-            .unwrap();
-        let mut case = store
-            .allocate_case(&sup, case.id, case.version, "aman")
-            .await
-            .unwrap();
-        for (action, priority) in [
-            (CaseAction::StartInitial, None),
-            (CaseAction::CompleteInitial, Some(Priority::Critical)),
-            (CaseAction::CompleteHolistic, None),
-        ] {
-            match action {
-                CaseAction::CompleteInitial => {
-                    assess(&store, &aman, case.id, "initial").await.unwrap();
-                }
-                CaseAction::CompleteHolistic => {
-                    assess(&store, &aman, case.id, "holistic_adult")
-                        .await
-                        .unwrap();
-                }
-                _ => {}
-            }
-            case = store
-                .act_on_case(
-                    &aman,
-                    case.id,
-                    ActionRequest {
-                        priority,
-                        ..act(action, case.version)
-                    },
-                )
-                .await
-                .unwrap();
-        }
+        let case = to_support_plan(&store, &sup, &aman, who, Priority::Critical).await;
         let input = PlanInput {
             goals: vec![
                 GoalInput {
@@ -1005,42 +1010,7 @@ async fn the_case_file_shows_what_the_separate_reads_show_for_one_audit_event() 
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
         let other = user(&store, "other", Role::SocialWorker, "TM-A-02", true).await;
         let who = person(&store, &sup, "Aýna", "TM-A-01", "").await;
-        let case = store
-            .register_referral(&sup, referral(who, "TM-A-01"))
-            .await
-            .unwrap();
-        let mut case = store
-            .allocate_case(&sup, case.id, case.version, "aman")
-            .await
-            .unwrap();
-        for (action, priority) in [
-            (CaseAction::StartInitial, None),
-            (CaseAction::CompleteInitial, Some(Priority::Support)),
-            (CaseAction::CompleteHolistic, None),
-        ] {
-            match action {
-                CaseAction::CompleteInitial => {
-                    assess(&store, &aman, case.id, "initial").await.unwrap();
-                }
-                CaseAction::CompleteHolistic => {
-                    assess(&store, &aman, case.id, "holistic_adult")
-                        .await
-                        .unwrap();
-                }
-                _ => {}
-            }
-            case = store
-                .act_on_case(
-                    &aman,
-                    case.id,
-                    ActionRequest {
-                        priority,
-                        ..act(action, case.version)
-                    },
-                )
-                .await
-                .unwrap();
-        }
+        let case = to_support_plan(&store, &sup, &aman, who, Priority::Support).await;
         store
             .add_case_note(
                 &aman,
