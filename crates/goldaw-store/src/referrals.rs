@@ -1434,17 +1434,9 @@ impl Store {
             )
         };
         let to = match (act.action, from) {
-            (A::Accept, S::Sent | S::Waiting) => {
-                let free = match row.provider_service_id {
-                    Some(offer) => self.offer_unaudited(offer).await?.free_places,
-                    None => None,
-                };
-                if free == Some(0) {
-                    S::Waiting
-                } else {
-                    S::Accepted
-                }
-            }
+            // Accepted or waiting: decided inside the transaction below, against the places
+            // taken at that moment.
+            (A::Accept, S::Sent | S::Waiting) => S::Accepted,
             (A::Wait, S::Sent) => S::Waiting,
             (A::Decline, S::Sent | S::Waiting | S::Accepted) => S::Declined,
             (A::Start, S::Accepted) => S::Started,
@@ -1480,11 +1472,35 @@ impl Store {
             }
         }
         let ext = principal.scope.to_stored();
-        let event = AuditEvent::on("referral.provider", "referral", id)
-            .with_detail(format!("{}: {from} -> {to}", act.action));
         let decides = matches!(act.action, A::Accept | A::Wait | A::Decline);
+        let offer_to_count = match act.action {
+            A::Accept => row.provider_service_id,
+            _ => None,
+        };
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
+            let mut to = to;
+            if let Some(offer) = offer_to_count {
+                // Count the places taken under the lock every writer takes first (the audit
+                // head's row; SQLite: the write lock), in the same order as every other writer
+                // so no deadlock: two staff accepting at once cannot both take the last place.
+                // The event is appended after, when the outcome is known.
+                sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+                    .execute(&mut *tx)
+                    .await?;
+                let (places, taken): (Option<i32>, i64) = sqlx::query_as(
+                    "SELECT o.places, (SELECT COUNT(*) FROM service_referrals r
+                         WHERE r.provider_service_id = o.id AND r.status IN ('accepted', 'started'))
+                     FROM provider_services o WHERE o.id = $1")
+                    .bind(offer)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if places.is_some_and(|p| taken >= i64::from(p)) {
+                    to = S::Waiting;
+                }
+            }
+            let event = AuditEvent::on("referral.provider", "referral", id)
+                .with_detail(format!("{}: {from} -> {to}", act.action));
             append_audit!(tx, principal, event);
             let updated = sqlx::query("UPDATE service_referrals SET status = $1, version = version + 1, updated_at = $2
                                        WHERE id = $3 AND version = $4")

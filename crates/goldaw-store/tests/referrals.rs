@@ -528,3 +528,84 @@ async fn residential_care_needs_a_court_order_or_a_ministry_referral() {
         );
     }
 }
+
+/// Staff of a provider accept at the same moment for its last places: the places are counted
+/// inside the write, so no more are accepted than there are places, and the rest wait.
+#[tokio::test]
+async fn concurrent_accepts_never_take_more_places_than_there_are() {
+    const PLACES: i32 = 2;
+    const REFERRALS: usize = 6;
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let ministry = user(&store, "min", Role::Ministry, "TM").await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        user(&store, "aman", Role::SocialWorker, "TM-A-01").await;
+        let yenme = user(&store, "yenme", Role::Provider, "provider:PR-YENME").await;
+        let provider = store
+            .create_provider(
+                &ministry,
+                NewProvider {
+                    external_id: "PR-YENME".into(),
+                    name: "Ýeňme".into(),
+                    kind: ProviderKind::Ngo,
+                    admin_unit: Some("TM-A-01".parse().unwrap()),
+                },
+            )
+            .await
+            .unwrap();
+        let offer = store
+            .set_offer(
+                &ministry,
+                provider.id,
+                OfferRequest {
+                    service_code: "S01".parse().unwrap(),
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    places: Some(PLACES),
+                    service_point: None,
+                    active: true,
+                    version: None,
+                },
+            )
+            .await
+            .unwrap();
+        let mut referrals = Vec::new();
+        for i in 0..REFERRALS {
+            let (case, person) = case_for(
+                &store,
+                &sup,
+                "aman",
+                &format!("Aýna{i}"),
+                ReferralSource::SelfReferral,
+            )
+            .await;
+            referrals.push(
+                store
+                    .refer(&sup, case, to_offer(person, "S01", offer.id))
+                    .await
+                    .unwrap(),
+            );
+        }
+        let accepts = referrals.iter().map(|r| {
+            let (store, yenme) = (&store, &yenme);
+            async move {
+                store
+                    .provider_act(yenme, r.id, pact(ProviderActionKind::Accept, r.version))
+                    .await
+            }
+        });
+        let outcomes = futures::future::join_all(accepts).await;
+        let mut accepted = 0;
+        for outcome in outcomes {
+            match outcome.unwrap().status {
+                ReferralStatus::Accepted => accepted += 1,
+                ReferralStatus::Waiting => {}
+                other => panic!("{b}: unexpected {other:?}"),
+            }
+        }
+        assert_eq!(accepted, PLACES, "{b}: exactly the places are taken");
+        let now = store.offer(&ministry, offer.id).await.unwrap();
+        assert_eq!(now.free_places, Some(0), "{b}");
+        assert_eq!(now.waiting, (REFERRALS - PLACES as usize) as i64, "{b}");
+    }
+}
