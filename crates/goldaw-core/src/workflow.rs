@@ -174,6 +174,8 @@ pub fn next_status(
         (S::HolisticAssessment, A::CompleteHolistic) => Ok(S::SupportPlan),
         (S::SupportPlan, A::ApprovePlan) if facts.plan_ready_for_approval => Ok(S::Active),
         (S::SupportPlan, A::ApprovePlan) => Err(Refusal::PlanNotReady),
+        // A revised plan while support runs: approving it replaces the plan, the status stays.
+        (S::Active | S::Monitoring, A::ApprovePlan) if facts.plan_ready_for_approval => Ok(status),
         (S::Active, A::ToMonitoring) => Ok(S::Monitoring),
         (S::Monitoring, A::ToActive) => Ok(S::Active),
         (S::Closed, A::Reopen) => Ok(S::HolisticAssessment),
@@ -339,6 +341,27 @@ mod tests {
         );
         assert!(A::ApprovePlan.needs_supervisor());
         assert!(!A::RequestClosure.needs_supervisor());
+    }
+
+    #[test]
+    fn a_revised_plan_is_approved_while_support_runs_and_the_status_stays() {
+        let ready = CaseFacts {
+            plan_ready_for_approval: true,
+            had_plan: true,
+            ..CaseFacts::default()
+        };
+        for s in [S::Active, S::Monitoring] {
+            assert_eq!(next_status(s, A::ApprovePlan, &ready), Ok(s));
+            assert!(available_actions(s, &ready).contains(&A::ApprovePlan));
+            // Nothing submitted: not offered, refused as out of order.
+            let none = CaseFacts {
+                had_plan: true,
+                ..CaseFacts::default()
+            };
+            assert!(!available_actions(s, &none).contains(&A::ApprovePlan));
+            assert!(next_status(s, A::ApprovePlan, &none).is_err());
+        }
+        assert!(next_status(S::Closed, A::ApprovePlan, &ready).is_err());
     }
 
     #[test]

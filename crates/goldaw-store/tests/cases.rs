@@ -1092,3 +1092,160 @@ async fn the_case_file_shows_what_the_separate_reads_show_for_one_audit_event() 
         store.close().await;
     }
 }
+
+/// While support runs the plan is revised with the person: a new numbered draft, agreement,
+/// submission and the supervisor's approval; the earlier plan stays in force until then and is
+/// kept as superseded; the case keeps its status; reviews then rate the revised plan's goals.
+#[tokio::test]
+async fn a_plan_is_revised_while_support_runs_and_the_case_keeps_its_status() {
+    use goldaw_store::cases::{
+        GoalInput, GoalRating, GoalReviewInput, PlanInput, PlanRecord, ReviewInput, ReviewKind,
+    };
+    fn goals(texts: &[&str]) -> PlanInput {
+        PlanInput {
+            goals: texts
+                .iter()
+                .map(|t| GoalInput {
+                    text: (*t).into(),
+                    domain: None,
+                })
+                .collect(),
+            actions: vec![],
+        }
+    }
+    async fn agreed_and_submitted(store: &Store, who: &Principal, plan: PlanRecord) -> PlanRecord {
+        let plan = store
+            .record_plan_agreement(who, plan.id, plan.version, true, None)
+            .await
+            .unwrap();
+        store.submit_plan(who, plan.id, plan.version).await.unwrap()
+    }
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
+        let who = person(&store, &sup, "Aýna", "TM-A-01", "").await;
+        let case = to_support_plan(&store, &sup, &aman, who, Priority::Support).await;
+        let first = store
+            .save_plan_draft(&aman, case.id, None, goals(&["I want a job"]))
+            .await
+            .unwrap();
+        let first = agreed_and_submitted(&store, &aman, first).await;
+        let case = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApprovePlan, case.version))
+            .await
+            .unwrap();
+        let case = store
+            .act_on_case(&aman, case.id, act(CaseAction::ToMonitoring, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::Monitoring, "{b}");
+
+        // The revision: a second draft; the first plan stays in force meanwhile.
+        let revised = store
+            .save_plan_draft(
+                &aman,
+                case.id,
+                None,
+                goals(&["I want a job", "I want my son in school"]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (revised.number, revised.status.as_str()),
+            (2, "draft"),
+            "{b}"
+        );
+        assert_eq!(
+            store.plan(&aman, first.id).await.unwrap().status,
+            "approved"
+        );
+        // Approving before submission is refused, and the worker may not approve.
+        let r = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApprovePlan, case.version))
+            .await;
+        assert!(r.is_err(), "{b}: nothing submitted yet: {r:?}");
+        let revised = agreed_and_submitted(&store, &aman, revised).await;
+        assert!(store
+            .tasks(&sup)
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.case_id == case.id && t.kind == TaskKind::ApprovePlan));
+        let case = store.case(&sup, case.id).await.unwrap();
+        assert!(matches!(
+            store
+                .act_on_case(&aman, case.id, act(CaseAction::ApprovePlan, case.version))
+                .await,
+            Err(StoreError::Forbidden(_))
+        ));
+        let case = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApprovePlan, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::Monitoring, "{b}: the status stays");
+        let plans = store.case_plans(&sup, case.id).await.unwrap();
+        let status_of = |id| {
+            plans
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.status.clone())
+                .unwrap()
+        };
+        assert_eq!(status_of(first.id), "superseded", "{b}");
+        assert_eq!(status_of(revised.id), "approved", "{b}");
+
+        // Reviews rate the revised plan's goals, not the old plan's.
+        let rate = |plan: &PlanRecord| ReviewInput {
+            kind: Some(ReviewKind::PlanReview),
+            goals: plan
+                .goals
+                .iter()
+                .map(|g| GoalReviewInput {
+                    goal: g.id,
+                    rating: GoalRating::Partly,
+                    person_view: None,
+                })
+                .collect(),
+            ..ReviewInput::default()
+        };
+        assert!(matches!(
+            store.record_review(&aman, case.id, rate(&first)).await,
+            Err(StoreError::Invalid { .. })
+        ));
+        let review = store
+            .record_review(&aman, case.id, rate(&revised))
+            .await
+            .unwrap();
+        assert_eq!(review.goals.len(), 2, "{b}");
+
+        // A closed case's plan is not revised.
+        let case = store.case(&aman, case.id).await.unwrap();
+        let case = store
+            .act_on_case(
+                &aman,
+                case.id,
+                ActionRequest {
+                    reason: Some(ClosureReason::GoalsAchieved),
+                    ..act(CaseAction::RequestClosure, case.version)
+                },
+            )
+            .await
+            .unwrap();
+        let closing = ReviewInput {
+            kind: Some(ReviewKind::Closing),
+            ..rate(&revised)
+        };
+        store.record_review(&aman, case.id, closing).await.unwrap();
+        let case = store
+            .act_on_case(&sup, case.id, act(CaseAction::ApproveClosure, case.version))
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::Closed);
+        let r = store
+            .save_plan_draft(&aman, case.id, None, goals(&["again"]))
+            .await;
+        assert!(matches!(r, Err(StoreError::Invalid { .. })), "{b} {r:?}");
+    }
+}

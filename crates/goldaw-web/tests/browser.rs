@@ -427,6 +427,8 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
         browser.text_becomes("#case-status", "Active support").await,
         "Active support"
     );
+    // While support runs the plan can be revised: the form says that saving starts a revision.
+    assert!(browser.exists("#plan-revision-note").await);
     browser.sign_out().await;
 
     // The worker refers her to the psychologists and her son to a school place.

@@ -1390,7 +1390,8 @@ impl Store {
         let submitted: HashSet<Uuid> = if supervisor {
             let rows: Vec<(Uuid,)> = with_db!(self.db(), pool => {
                 sqlx::query_as("SELECT DISTINCT p.case_id FROM support_plans p JOIN cases c ON c.id = p.case_id
-                                WHERE c.admin_unit >= $1 AND c.admin_unit < $2 AND c.status = 'support_plan'
+                                WHERE c.admin_unit >= $1 AND c.admin_unit < $2
+                                  AND c.status IN ('support_plan', 'active', 'monitoring')
                                   AND p.status = 'submitted' AND p.person_agrees IS NOT NULL")
                     .bind(&lo)
                     .bind(&hi)
@@ -1434,7 +1435,7 @@ impl Store {
                 if row.closure_requested_reason.is_some() {
                     tasks.push(task(TaskKind::ApproveClosure, None));
                 }
-                if status == CaseStatus::SupportPlan && submitted.contains(&row.id) {
+                if submitted.contains(&row.id) {
                     tasks.push(task(TaskKind::ApprovePlan, None));
                 }
             }

@@ -1,7 +1,9 @@
 //! Individual support plans, made with the person: goals in their own words, actions (who, what,
 //! by when, which service), the person's agreement or their views when they disagree, submission
 //! and — through the case action `approve_plan` — the supervisor's approval. Each revision is a
-//! new numbered plan; earlier ones are kept.
+//! new numbered plan; earlier ones are kept (`superseded`). A case that is active or monitored
+//! can have its plan revised: the revision goes through the same draft, agreement, submission
+//! and approval, and the case keeps its status.
 
 use super::{clean_text, corrupt, Store};
 use crate::audit::{append_audit, AuditEvent};
@@ -143,11 +145,15 @@ impl Store {
         let row = self.load_case_row(principal, case_id).await?;
         self.may_act(principal, &row, CaseAction::CompleteHolistic)?;
         let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
-        if !matches!(status, CaseStatus::SupportPlan) {
+        // The first plan after the holistic assessment; a revision while support runs.
+        if !matches!(
+            status,
+            CaseStatus::SupportPlan | CaseStatus::Active | CaseStatus::Monitoring
+        ) {
             return Err(StoreError::invalid(
                 "plan",
                 format!(
-                    "a support plan is made after the holistic assessment; the case is '{status}'"
+                    "a support plan is made after the holistic assessment and revised while support runs; the case is '{status}'"
                 ),
             ));
         }

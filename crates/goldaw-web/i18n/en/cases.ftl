@@ -147,6 +147,7 @@ plan-submit = Submit for approval
 plan-goals = Goals
 plan-actions = Actions
 plan-goals-help = Goals, in the person's own words: one per line
+plan-revision-note = Saving starts a revision of the plan in force. The plan in force stays until the supervisor approves the revision with the person's agreement or views.
 plan-actions-help = Actions, one per line: who | what | by when (YYYY-MM-DD, optional) | service code (optional)
 plan-save = Save the draft plan
 plan-action-line-bad = Action line { $number } could not be read: write “who | what”, then optionally “| YYYY-MM-DD | service code”.

@@ -144,6 +144,7 @@ plan-submit = Tassyklamaga tabşyrmak
 plan-goals = Maksatlar
 plan-actions = Hereketler
 plan-goals-help = Maksatlar, adamyň öz sözleri bilen: her setirde biri
+plan-revision-note = Ýatda saklamak güýjündäki meýilnamanyň täzeden seredilmegini başlaýar. Ýolbaşçy täzeden seredilen meýilnamany adamyň razylygy ýa-da pikiri bilen tassyklaýança, güýjündäki meýilnama galýar.
 plan-actions-help = Hereketler, her setirde biri: kim | näme | möhleti (ÝÝÝÝ-AA-GG, hökman däl) | hyzmatyň kody (hökman däl)
 plan-save = Meýilnamanyň garalamasyny saklamak
 plan-action-line-bad = { $number }-nji hereket setirini okap bolmady: «kim | näme», soňra islege görä «| ÝÝÝÝ-AA-GG | hyzmatyň kody» ýazyň.

@@ -582,6 +582,8 @@ struct CasePage {
     pending: Option<String>,
     plan: Option<PlanView>,
     may_edit_plan: bool,
+    /// No draft, a plan in force: saving starts a revision.
+    revising: bool,
     status_closed: bool,
     plan_goals_text: String,
     plan_actions_text: String,
@@ -756,7 +758,12 @@ async fn case_page(
             })
             .collect(),
     });
+    // The form starts from the draft, or — for a revision while support runs — from the plan in
+    // force, so the worker changes what changed instead of typing it all again.
     let draft = plans.iter().find(|pl| pl.status == "draft");
+    let in_force = plans.iter().find(|pl| pl.status == "approved");
+    let revising = draft.is_none() && in_force.is_some();
+    let draft = draft.or(in_force);
     let plan_goals_text = draft
         .map(|pl| {
             pl.goals
@@ -975,10 +982,13 @@ async fn case_page(
         pending,
         status_closed: case.status == CaseStatus::Closed
             && (p.may(Permission::ApproveCases) || case.worker_user_id == p.user_id),
-        may_edit_plan: case.status == CaseStatus::SupportPlan
-            && !case.restricted
+        may_edit_plan: matches!(
+            case.status,
+            CaseStatus::SupportPlan | CaseStatus::Active | CaseStatus::Monitoring
+        ) && !case.restricted
             && (p.may(Permission::ApproveCases) || case.worker_user_id == p.user_id),
         plan,
+        revising,
         plan_goals_text,
         plan_actions_text,
         review_kinds: choices(
