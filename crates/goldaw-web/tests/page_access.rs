@@ -67,6 +67,13 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/planning/velayat/{velayat}"),
     ("get", "/planning/velayat/{velayat}/print"),
     ("get", "/planning/velayat/{velayat}/plan.xlsx"),
+    // The register of providers
+    ("get", "/providers"),
+    ("post", "/providers"),
+    ("get", "/providers/{id}"),
+    ("post", "/providers/{id}"),
+    ("post", "/providers/{id}/points"),
+    ("post", "/providers/{id}/offers"),
 ];
 
 /// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
@@ -151,6 +158,10 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         // Without a record chosen: how to start a merge (supervisors only).
         ("get", "/people/merge") => allowed(role == Role::Supervisor),
         ("get", "/provider") => allowed(role == Role::Provider),
+        // The register: the ministry and admins; no such provider here.
+        ("get", "/providers") => allowed(matches!(role, Role::Ministry | Role::Admin)),
+        ("get", "/providers/{id}") if matches!(role, Role::Ministry | Role::Admin) => S::NOT_FOUND,
+        ("get", "/providers/{id}") => S::FORBIDDEN,
         // Planners, the ministry and admins; the users here have scope TM-A, so its plan is theirs.
         ("get", p) if p.starts_with("/planning") => {
             allowed(matches!(role, Role::Planner | Role::Ministry | Role::Admin))

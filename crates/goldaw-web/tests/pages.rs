@@ -12,6 +12,8 @@ use common::{client, cookies, csrf_of, enrol, sign_in, sign_in_full, value_of};
 mod attachments;
 #[path = "pages/merges.rs"]
 mod merges;
+#[path = "pages/providers.rs"]
+mod providers;
 
 const PASSWORD: &str = "Amyderýa 1437 km";
 

@@ -156,6 +156,9 @@ mod tests {
                 ("optimised", FluentValue::from("x")),
                 ("baseline", FluentValue::from("x")),
                 ("extra", FluentValue::from("x")),
+                // providers.ftl
+                ("places", FluentValue::from(2)),
+                ("free", FluentValue::from(2)),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");

@@ -13,6 +13,7 @@ pub(crate) mod extract;
 pub(crate) mod i18n;
 mod merges;
 mod planning;
+mod providers;
 mod referrals;
 mod settings;
 
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(attachments::router())
         .merge(merges::router())
         .merge(planning::router())
+        .merge(providers::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
