@@ -406,18 +406,8 @@ impl Store {
                 _ => vec![count_figure(count)],
             }
         };
-        let rows: Vec<TableRow> = tallies
-            .iter()
-            .map(|(key, t)| {
-                let k: Vec<Option<&str>> = key.iter().map(|v| Some(v.as_str())).collect();
-                TableRow {
-                    values: key.clone(),
-                    figures: figures(&k, Some(t)),
-                }
-            })
-            .collect();
         let leaf_places = leaf_places(dims, tallies.keys());
-        let mut totals: Vec<TableRow> = counts
+        let (leaf_cells, total_cells): (Vec<_>, Vec<_>) = counts
             .cells()
             .into_iter()
             .filter(|(key, _)| !timeliness || key.last() == Some(&None))
@@ -427,18 +417,42 @@ impl Store {
                 }
                 key
             })
-            .filter(|key| is_total(dims, key, &leaf_places))
-            .map(|key| {
-                let k: Vec<Option<&str>> = key.iter().map(Option::as_deref).collect();
-                TableRow {
-                    values: key
-                        .iter()
-                        .map(|v| v.clone().unwrap_or_else(|| TOTAL.to_owned()))
-                        .collect(),
-                    figures: figures(&k, None),
-                }
-            })
-            .collect();
+            .partition(|key| !is_total(dims, key, &leaf_places));
+        let row_of = |key: &[Option<String>], t: Option<&goldaw_core::indicators::Tally>| {
+            let k: Vec<Option<&str>> = key.iter().map(Option::as_deref).collect();
+            TableRow {
+                values: key
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_else(|| TOTAL.to_owned()))
+                    .collect(),
+                figures: figures(&k, t),
+            }
+        };
+        let rule = if counts.hides_zeros() {
+            rule.hiding_zeros()
+        } else {
+            rule
+        };
+        let mut rows: Vec<TableRow> = if rule.hides_zeros() {
+            // Every leaf, the empty ones too: hidden like the small ones.
+            leaf_cells
+                .iter()
+                .map(|key| {
+                    let values: Vec<String> = key.iter().flatten().cloned().collect();
+                    row_of(key, tallies.get(&values))
+                })
+                .collect()
+        } else {
+            tallies
+                .iter()
+                .map(|(key, t)| {
+                    let key: Vec<Option<String>> = key.iter().cloned().map(Some).collect();
+                    row_of(&key, Some(t))
+                })
+                .collect()
+        };
+        rows.sort_by(|a, b| a.values.cmp(&b.values));
+        let mut totals: Vec<TableRow> = total_cells.iter().map(|key| row_of(key, None)).collect();
         totals.sort_by(|a, b| a.values.cmp(&b.values));
         Ok(Built {
             rows,
@@ -502,32 +516,40 @@ impl Store {
                 ratio_figure(users, pop, 100.0),
             ]
         };
-        let rows: Vec<TableRow> = counts
-            .iter()
-            .map(|(values, _)| {
-                let k: Vec<Option<&str>> = values.iter().map(|v| Some(v.as_str())).collect();
-                TableRow {
-                    values: values.clone(),
-                    figures: figures(&k),
-                }
-            })
-            .collect();
         let leaf_places = leaf_places(dims, counts.iter().map(|(k, _)| k));
-        let mut totals: Vec<TableRow> = published
+        let (leaf_cells, total_cells): (Vec<_>, Vec<_>) = published
             .cells()
             .into_iter()
-            .filter(|(key, _)| is_total(dims, key, &leaf_places))
-            .map(|(key, _)| {
-                let k: Vec<Option<&str>> = key.iter().map(Option::as_deref).collect();
-                TableRow {
-                    values: key
-                        .iter()
-                        .map(|v| v.clone().unwrap_or_else(|| TOTAL.to_owned()))
-                        .collect(),
-                    figures: figures(&k),
-                }
-            })
-            .collect();
+            .map(|(key, _)| key)
+            .partition(|key| !is_total(dims, key, &leaf_places));
+        let rule = if published.hides_zeros() {
+            rule.hiding_zeros()
+        } else {
+            rule
+        };
+        let mut row_of = |key: &[Option<String>]| {
+            let k: Vec<Option<&str>> = key.iter().map(Option::as_deref).collect();
+            TableRow {
+                values: key
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_else(|| TOTAL.to_owned()))
+                    .collect(),
+                figures: figures(&k),
+            }
+        };
+        let mut rows: Vec<TableRow> = if rule.hides_zeros() {
+            leaf_cells.iter().map(|key| row_of(key)).collect()
+        } else {
+            counts
+                .iter()
+                .map(|(values, _)| {
+                    let key: Vec<Option<String>> = values.iter().cloned().map(Some).collect();
+                    row_of(&key)
+                })
+                .collect()
+        };
+        rows.sort_by(|a, b| a.values.cmp(&b.values));
+        let mut totals: Vec<TableRow> = total_cells.iter().map(|key| row_of(key)).collect();
         totals.sort_by(|a, b| a.values.cmp(&b.values));
         let mut notes = Vec::new();
         if let Some(year) = denominators.year {

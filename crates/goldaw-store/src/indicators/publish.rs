@@ -70,6 +70,15 @@ impl Counts {
         }
     }
 
+    /// Whether suppression had to hide zeros in some part (the standard rule falls back to it
+    /// when a table cannot be protected with zeros shown): then every leaf must be listed, or a
+    /// missing row would say "nobody here".
+    pub(crate) fn hides_zeros(&self) -> bool {
+        self.parts
+            .values()
+            .any(|p| matches!(p, Part::Suppressed(t) if t.rule().hides_zeros()))
+    }
+
     /// Every published cell, totals included: `(key, count)`, the separate axis's value in its
     /// place.
     pub(crate) fn cells(&self) -> Vec<(Vec<Option<String>>, Published<u64>)> {

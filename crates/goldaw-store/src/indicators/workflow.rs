@@ -198,6 +198,10 @@ impl Store {
             .persons_by_id(&cases.values().map(|c| c.person_id).collect::<Vec<_>>())
             .await?;
         let deadlines = self.deadlines();
+        // A case that reached a step twice in the period (after a reopening) counts once, with
+        // its latest time: the records are read newest first and the first one counts.
+        let mut events = events;
+        events.sort_by(|a, b| b.at.cmp(&a.at));
         let mut records = Vec::new();
         for e in &events {
             let (Some(case), Some((_, step))) = (
