@@ -1898,3 +1898,170 @@ fn unknown_indicators_and_backward_periods_are_refused_with_the_reason() {
         .to_string();
     assert!(e.contains("after it ends"), "{e}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Through the workflow itself: the history the indicators read is the one the workflow writes
+
+#[tokio::test]
+async fn a_case_taken_through_the_workflow_counts_at_each_step_it_reached() {
+    use goldaw_core::codes::{Priority, ReferralSource};
+    use goldaw_core::people::PersonData;
+    use goldaw_core::workflow::CaseAction;
+    use goldaw_store::cases::{ActionRequest, NewReferral};
+    use goldaw_store::testing::assess;
+    use goldaw_store::users::NewUser;
+
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let mut accounts = Vec::new();
+        for (name, role) in [("sona", Role::Supervisor), ("aman", Role::SocialWorker)] {
+            let rec = store
+                .add_user(
+                    &Principal::system("test"),
+                    NewUser {
+                        username: name.into(),
+                        role,
+                        scope: "TM-A-01".parse().unwrap(),
+                        sensitive: false,
+                        unsuppressed: false,
+                        password: "Köpetdag dagy 2942 m".into(),
+                    },
+                )
+                .await
+                .unwrap();
+            accounts.push(Principal::user(
+                rec.id,
+                name,
+                role,
+                Scope::Unit("TM-A-01".parse().unwrap()),
+                false,
+            ));
+        }
+        let (sup, worker) = (&accounts[0], &accounts[1]);
+        let data: PersonData = serde_json::from_value(serde_json::json!({
+            "given_name": "Maral", "family_name": "Annaýewa", "sex": "F", "birth_date": "1990-04-02",
+            "admin_unit": "TM-A-01", "target_groups": ["large_family"]
+        }))
+        .unwrap();
+        let person = store.create_person(sup, None, data).await.unwrap().id;
+        let case = store
+            .register_referral(
+                sup,
+                NewReferral {
+                    person,
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    referral_source: ReferralSource::School,
+                    referrer: None,
+                    concern: None,
+                    provisional_priority: None,
+                    sensitive: false,
+                    household_case: false,
+                },
+            )
+            .await
+            .unwrap();
+        let mut case = store
+            .allocate_case(sup, case.id, case.version, "aman")
+            .await
+            .unwrap();
+        for (action, priority, instrument) in [
+            (CaseAction::StartInitial, None, None),
+            (
+                CaseAction::CompleteInitial,
+                Some(Priority::Support),
+                Some("initial"),
+            ),
+            (CaseAction::CompleteHolistic, None, Some("holistic_adult")),
+        ] {
+            if let Some(code) = instrument {
+                assess(&store, worker, case.id, code).await.unwrap();
+            }
+            case = store
+                .act_on_case(
+                    worker,
+                    case.id,
+                    ActionRequest {
+                        action,
+                        version: case.version,
+                        priority,
+                        reason: None,
+                        transfer_to: None,
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let today = local(Utc::now());
+        let period = Period::new(today - Duration::days(1), today + Duration::days(1)).unwrap();
+        let read = |ind: Indicator, dims: Vec<Dimension>| {
+            let store = store.clone();
+            async move {
+                store
+                    .indicator(&operator(), ind, period, &dims, OFF)
+                    .await
+                    .unwrap()
+            }
+        };
+        let t = read(Indicator::Funnel, vec![Dimension::AdminUnit]).await;
+        let want: BTreeMap<Vec<String>, u64> =
+            ["referral", "initial_assessment", "holistic_assessment"]
+                .iter()
+                .map(|s| (vec!["TM-A-01".to_owned(), s.to_string()], 1))
+                .collect();
+        assert_eq!(counts_of(&t), want, "{b}");
+        assert!(t.notes.is_empty(), "{b}: no imported case");
+        let t = read(Indicator::Priority, vec![]).await;
+        assert_eq!(
+            counts_of(&t),
+            BTreeMap::from([(vec!["support".to_owned()], 1)]),
+            "{b}"
+        );
+        let t = read(Indicator::ReferralSources, vec![Dimension::TargetGroup]).await;
+        assert_eq!(
+            counts_of(&t),
+            BTreeMap::from([(vec!["large_family".to_owned(), "school".to_owned()], 1)]),
+            "{b}"
+        );
+        // Done within seconds: every step within its deadline.
+        let t = read(Indicator::Timeliness, vec![]).await;
+        let steps: Vec<Vec<String>> = t.rows.iter().map(|r| r.values.clone()).collect();
+        assert_eq!(
+            steps,
+            [
+                ["first_contact", "support"],
+                ["holistic_assessment", "support"],
+                ["initial_assessment", "support"]
+            ]
+            .map(|r| r.map(str::to_owned).to_vec()),
+            "{b}"
+        );
+        for r in &t.rows {
+            assert_eq!(
+                (count(&r.figures[0]), count(&r.figures[2])),
+                (Some(1), Some(1)),
+                "{b} {r:?}"
+            );
+            assert!(number(&r.figures[1]).unwrap() < 0.01, "{b}: {r:?}");
+        }
+        // The etrap social work episode screening started.
+        let t = read(Indicator::Episodes, vec![Dimension::Service]).await;
+        assert_eq!(
+            counts_of(&t),
+            BTreeMap::from([(vec!["ETRAP_SW".to_owned(), "none".to_owned()], 1)]),
+            "{b}"
+        );
+        // Aman holds it, at the planning step.
+        let t = store
+            .indicator(sup, Indicator::Caseload, period, &[], Suppression::Standard)
+            .await
+            .unwrap();
+        assert_eq!(t.rows.len(), 1, "{b}");
+        assert_eq!(t.rows[0].values, ["aman"]);
+        assert_eq!(
+            t.rows[0].figures[..4].iter().map(count).collect::<Vec<_>>(),
+            [Some(1), Some(1), Some(0), Some(0)]
+        );
+        store.close().await;
+    }
+}
