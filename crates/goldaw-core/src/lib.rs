@@ -13,6 +13,7 @@ pub mod codes;
 pub mod deadlines;
 pub mod disclosure;
 pub mod ids;
+pub mod indicators;
 pub mod instruments;
 pub mod interchange;
 pub mod merges;

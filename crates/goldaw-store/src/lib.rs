@@ -25,6 +25,7 @@ pub mod crypto;
 mod db;
 pub mod error;
 pub mod households;
+pub mod indicators;
 pub mod instruments;
 pub mod interchange;
 pub mod merges;
