@@ -77,6 +77,8 @@ pub enum Permission {
     ReadUnsuppressed,
     /// Planning and costing: workforce, costs, needs against supply.
     Planning,
+    /// Export published statistics to DHIS2 (the ministry's reporting line).
+    Dhis2Export,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -161,6 +163,7 @@ impl Principal {
             ReadUnsuppressed => matches!(role, Planner | Ministry) && self.unsuppressed,
             // Admins too: the planning pages hold model figures and aggregate counts, no personal data.
             Planning => matches!(role, Planner | Ministry | Admin),
+            Dhis2Export => matches!(role, Planner | Ministry),
         }
     }
 

@@ -15,6 +15,7 @@ mod merges;
 mod planning;
 mod referrals;
 mod settings;
+mod statistics;
 
 use crate::AppState;
 use askama::Template;
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .merge(attachments::router())
         .merge(merges::router())
         .merge(planning::router())
+        .merge(statistics::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
@@ -187,7 +189,7 @@ impl UserView {
             supervises: may(Permission::AllocateCases),
             provider: may(Permission::ProviderWork),
             manages_providers: may(Permission::ManageProviders),
-            reports: may(Permission::ReadReports),
+            reports: may(Permission::ReadReports) && p.unit_scope().is_some(),
             planning: may(Permission::Planning),
             settings: may(Permission::ManageSettings),
             is_admin: may(Permission::ManageUsers),

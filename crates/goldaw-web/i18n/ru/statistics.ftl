@@ -1,0 +1,77 @@
+# Статистика: отчёты, выгрузки и панель управления (pages/statistics.rs, statistics_export.rs).
+# Термины по shared/data/GLOSSARY.csv.
+stat-title = Отчёты
+stat-home-link = Статистика: панель управления и отчёты
+stat-to-dashboard = Панель управления вашей территории
+stat-to-report = Составить отчёт
+stat-no-area = Статистика публикуется по территориям, а у вашей учётной записи нет территории.
+stat-param-indicator = Показатель
+stat-param-period = Период
+stat-param-from = С
+stat-param-to = По
+stat-param-by = Разбивка
+stat-param-min_cell = Скрывать числа меньше
+stat-param-step = Шаг графика по времени
+stat-param-query = Параметры
+stat-presets = Быстрый выбор периода
+stat-preset-this-year = Этот год ({ $period })
+stat-preset-last-year = Прошлый год ({ $period })
+stat-preset-this-quarter = Этот квартал ({ $period })
+stat-preset-last-quarter = Прошлый квартал ({ $period })
+stat-preset-this-month = Этот месяц ({ $period })
+stat-preset-last-month = Прошлый месяц ({ $period })
+stat-by-help = Отметьте измерения для разбивки таблицы. Числа задают порядок: 1 — первое.
+stat-order-of = Порядок:
+stat-min-cell-help = Числа от 1 до этого значения минус один скрываются. Стандарт — 5; 0 показывает все числа (у вашей учётной записи есть такое право).
+stat-show = Показать
+stat-download-csv = Скачать CSV
+stat-download-xlsx = Скачать XLSX
+stat-col-count = Число
+stat-col-hidden = Скрыто
+stat-hidden = скрыто
+stat-hidden-count = { $count ->
+    [one] Скрыто { $count } число.
+    [few] Скрыто { $count } числа.
+   *[other] Скрыто { $count } чисел.
+}
+stat-hidden-explained = Скрытое число — это малое число людей (или число, по которому малое можно вычислить из итогов); оно не публикуется, чтобы никого нельзя было узнать.
+stat-reason-primary = Скрыто: малое значение
+stat-reason-secondary = Скрыто: раскрыло бы малое значение
+stat-rule = Числа от 1 до { $limit } не публикуются, и некоторые большие числа скрыты, чтобы малые нельзя было вычислить из итогов. Ноль показывается.
+stat-rule-zeros = Числа от 0 до { $limit } не публикуются (строгое правило для таблиц о насилии и защите детей), и некоторые большие числа скрыты, чтобы малые нельзя было вычислить.
+stat-rule-off = Без скрытия: показаны все числа. Не передавайте эту таблицу дальше.
+stat-table-title = { $indicator }, с { $from } по { $to }
+stat-xlsx-note = Скрытое число — пустая ячейка, причина указана в последнем столбце. Итогов на листе нет: складывайте только там, где ничего не скрыто.
+stat-bad-param = { $field }: { $detail }
+stat-min-cell-forbidden = Порог ниже 5 (или без скрытия) требует права видеть статистику без скрытия.
+stat-chart-place = { $indicator } по измерению «{ $dimension }»
+stat-chart-months = { $indicator } по месяцам
+stat-chart-quarters = { $indicator } по кварталам
+stat-indicator-service_users = Получатели социальных услуг
+stat-dim-admin_unit = Этрап или город
+stat-dim-velayat = Велаят
+stat-dim-sex = Пол
+stat-dim-age_band = Возрастная группа
+stat-dim-disability = Инвалидность
+stat-dim-target_group = Целевая группа
+stat-dim-service = Услуга
+stat-dim-settlement = Городской или сельский
+stat-value-unknown = Не указано
+stat-value-none = Без целевой группы
+stat-disability-true = С инвалидностью
+stat-disability-false = Без инвалидности
+stat-settlement-urban = Городской
+stat-settlement-rural = Сельский
+stat-dhis2-title = Выгрузка в DHIS2
+stat-dhis2-help = Набор значений DHIS2 (JSON) за год (2025), квартал (2025Q1) или месяц (202501). Скрытые числа не выгружаются.
+stat-dhis2-download = Скачать для DHIS2
+stat-dhis2-mapping-broken = Сопоставление DHIS2 не подходит: { $detail }
+stat-dashboard-title = Панель управления: { $area }
+stat-dashboard-note = Показатели вашей территории; малые числа скрыты (•). Получатели услуг — люди, получавшие в периоде специализированную услугу или социальную работу этрапа.
+stat-users-this-year = Получатели услуг в { $year } году
+stat-users-last-year = Получатели услуг в { $year } году
+stat-period-note = с { $from } по { $to }
+stat-coverage = Охват в этом году
+stat-coverage-value = { $rate } на 100 000 ({ $percent }%)
+stat-population = Население { $count }
+stat-cases-open = Открытые случаи сейчас
