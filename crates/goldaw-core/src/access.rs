@@ -75,6 +75,8 @@ pub enum Permission {
     ReadReports,
     /// Read statistics without suppression: needs the role and the account's own grant.
     ReadUnsuppressed,
+    /// Read the caseload per social worker: an internal supervision figure, unsuppressed.
+    ReadCaseload,
     /// Planning and costing: workforce, costs, needs against supply.
     Planning,
     /// Export published statistics to DHIS2 (the ministry's reporting line).
@@ -161,6 +163,8 @@ impl Principal {
                 SocialWorker | Supervisor | Provider | Planner | Ministry
             ),
             ReadUnsuppressed => matches!(role, Planner | Ministry) && self.unsuppressed,
+            // Those who allocate work and set staffing (docs/statistics.md, "Caseload").
+            ReadCaseload => matches!(role, Supervisor | Ministry),
             // Admins too: the planning pages hold model figures and aggregate counts, no personal data.
             Planning => matches!(role, Planner | Ministry | Admin),
             Dhis2Export => matches!(role, Planner | Ministry),

@@ -7,6 +7,7 @@
 //! "withheld" value, and a zero or a guess would be a false figure.
 
 use crate::disclosure::Published;
+use crate::indicators::{Indicator, Measure, MeasureKind};
 use crate::periods::CalendarPeriod;
 use crate::statistics::Dimension;
 use crate::ParseError;
@@ -100,16 +101,19 @@ impl FromStr for Place {
     }
 }
 
-/// One data element: which indicator, split how, reported at which place.
+/// One data element: which count of which indicator, split how, reported at which place.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElementMapping {
-    /// The indicator's name as the statistics pages and API call it (`service_users`, ...).
-    pub indicator: String,
+    pub indicator: Indicator,
+    /// The count exported (a count: DHIS2 derives its own rates); by default the indicator's
+    /// first.
+    pub measure: Measure,
     pub place: Place,
     /// The disaggregation, in the order of the combo keys.
     pub by: Vec<Dimension>,
     pub data_element: Uid,
-    /// Category option combo per tuple of `by` values; the empty tuple when `by` is empty.
+    /// Category option combo per tuple of values: the `by` values, then the values of the
+    /// indicator's own columns (the funnel's step, ...); the empty tuple when there are none.
     pub combos: BTreeMap<Vec<String>, Uid>,
 }
 
@@ -149,6 +153,7 @@ struct RawMapping {
 #[serde(deny_unknown_fields)]
 struct RawElement {
     indicator: String,
+    measure: Option<String>,
     place: String,
     #[serde(default)]
     by: Vec<String>,
@@ -215,14 +220,32 @@ impl Mapping {
 }
 
 fn element(e: RawElement) -> Result<ElementMapping, ParseError> {
-    if e.indicator.trim().is_empty() {
-        return Err(ParseError::new("indicator is empty"));
+    let indicator: Indicator = e.indicator.parse()?;
+    let measure = match e.measure {
+        Some(m) => m.parse::<Measure>()?,
+        None => indicator
+            .measures()
+            .iter()
+            .copied()
+            .find(|m| m.kind() == MeasureKind::Count)
+            .ok_or_else(|| ParseError::new(format!("{indicator} has no count to export")))?,
+    };
+    if !indicator.measures().contains(&measure) || measure.kind() != MeasureKind::Count {
+        return Err(ParseError::new(format!(
+            "measure '{measure}' is not a count of {indicator}: DHIS2 gets counts and derives its own rates"
+        )));
     }
     let place: Place = e.place.parse()?;
     let by = Dimension::parse_list(&e.by.join(","))?;
     if by.len() != e.by.len() {
         return Err(ParseError::new("by has an empty name"));
     }
+    indicator.check_dimensions(&by)?;
+    if let Some(d) = place.dimension() {
+        indicator.check_dimensions(&[d])?;
+    }
+    let columns = indicator.columns().iter().map(|c| c.as_str());
+    let key_names: Vec<&str> = by.iter().map(|d| d.as_str()).chain(columns).collect();
     if let Some(d) = by
         .iter()
         .find(|d| matches!(d, Dimension::AdminUnit | Dimension::Velayat))
@@ -232,17 +255,21 @@ fn element(e: RawElement) -> Result<ElementMapping, ParseError> {
         )));
     }
     let data_element: Uid = e.data_element.parse()?;
-    let combos = match (by.is_empty(), e.category_option_combo, e.category_option_combos) {
+    let combos = match (
+        key_names.is_empty(),
+        e.category_option_combo,
+        e.category_option_combos,
+    ) {
         (true, Some(one), None) => BTreeMap::from([(Vec::new(), one.parse()?)]),
         (false, None, Some(table)) => {
             let mut combos = BTreeMap::new();
             for (key, uid) in table {
                 let values: Vec<String> = key.split(',').map(|v| v.trim().to_owned()).collect();
-                if values.len() != by.len() || values.iter().any(String::is_empty) {
+                if values.len() != key_names.len() || values.iter().any(String::is_empty) {
                     return Err(ParseError::new(format!(
                         "category option combo \"{key}\" must have {} comma-separated values, one per {}",
-                        by.len(),
-                        by.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                        key_names.len(),
+                        key_names.join(", ")
                     )));
                 }
                 let uid: Uid = uid.parse()?;
@@ -254,17 +281,19 @@ fn element(e: RawElement) -> Result<ElementMapping, ParseError> {
         }
         (true, _, _) => {
             return Err(ParseError::new(
-                "without by, give one category_option_combo (DHIS2's default is HllvX50cXC0)",
+                "without by (and without own columns), give one category_option_combo (DHIS2's default is HllvX50cXC0)",
             ))
         }
         (false, _, _) => {
-            return Err(ParseError::new(
-                "with by, give a [category_option_combos] table (\"value,value\" = uid), not category_option_combo",
-            ))
+            return Err(ParseError::new(format!(
+                "give a [category_option_combos] table (\"value,value\" = uid, one value per {}), not category_option_combo",
+                key_names.join(", ")
+            )))
         }
     };
     Ok(ElementMapping {
-        indicator: e.indicator,
+        indicator,
+        measure,
         place,
         by,
         data_element,
@@ -294,8 +323,9 @@ pub struct DataValue {
     pub value: String,
 }
 
-/// The data values of one data element for `period`, from its report's rows (values in the
-/// order of [`ElementMapping::dimensions`]). `scope_unit` is the caller's area, the org unit of
+/// The data values of one data element for `period`, from its table's rows (values in the
+/// order of [`ElementMapping::dimensions`], then the indicator's own columns; the count of
+/// [`ElementMapping::measure`]). `scope_unit` is the caller's area, the org unit of
 /// a [`Place::Total`] element. Suppressed cells are left out; a place or combination of values
 /// the mapping does not cover is an error that names it, so that nothing is dropped silently.
 pub fn data_values<'a>(
@@ -306,14 +336,14 @@ pub fn data_values<'a>(
     rows: impl IntoIterator<Item = (&'a [String], Published<u64>)>,
 ) -> Result<Vec<DataValue>, ParseError> {
     let places = usize::from(element.place.dimension().is_some());
+    let width = places + element.by.len() + element.indicator.columns().len();
     let mut out = Vec::new();
     for (values, count) in rows {
-        if values.len() != places + element.by.len() {
+        if values.len() != width {
             return Err(ParseError::new(format!(
-                "a row of {} has {} values, the mapping expects {}",
+                "a row of {} has {} values, the mapping expects {width}",
                 element.indicator,
                 values.len(),
-                places + element.by.len()
             )));
         }
         let Some(value) = count.value() else {
@@ -326,17 +356,18 @@ pub fn data_values<'a>(
         };
         let key = &values[places..];
         let combo = element.combos.get(key).ok_or_else(|| {
+            let names: Vec<&str> = element
+                .by
+                .iter()
+                .map(|d| d.as_str())
+                .chain(element.indicator.columns().iter().map(|c| c.as_str()))
+                .collect();
             ParseError::new(format!(
                 "the mapping of {} ({}) has no category option combo for \"{}\" ({}): add it",
                 element.indicator,
                 element.data_element,
                 key.join(","),
-                element
-                    .by
-                    .iter()
-                    .map(|d| d.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")
+                names.join(",")
             ))
         })?;
         out.push(DataValue {
@@ -380,6 +411,9 @@ data_element = "deSvcUsers2"
 category_option_combo = "HllvX50cXC0"
 "#;
 
+    /// The indicator line of the mapping's second (total) element, to swap in tests.
+    const TOTAL_IS: &str = "indicator = \"service_users\"\nplace = \"total\"\n";
+
     fn row(values: &[&str]) -> Vec<String> {
         values.iter().map(|v| v.to_string()).collect()
     }
@@ -409,6 +443,24 @@ category_option_combo = "HllvX50cXC0"
             [Dimension::AdminUnit, Dimension::Sex, Dimension::AgeBand]
         );
         assert_eq!(m.elements[1].dimensions(), []);
+        assert_eq!(m.elements[0].measure, Measure::Users);
+        // An indicator with its own column: the step is part of the key.
+        let funnel = MAPPING.replace(
+            "indicator = \"service_users\"\nplace = \"total\"\ndata_element = \"deSvcUsers2\"\ncategory_option_combo = \"HllvX50cXC0\"",
+            "indicator = \"funnel\"\nplace = \"total\"\nby = [\"sex\"]\ndata_element = \"deSvcUsers2\"\n[data_element.category_option_combos]\n\"F,referral\" = \"cocFrefxxxx\"",
+        );
+        let m2 = Mapping::from_toml(&funnel, "f.toml").unwrap();
+        assert_eq!(m2.elements[1].measure, Measure::Cases);
+        let rows = [(row(&["F", "referral"]), Published::Shown { value: 9 })];
+        let values = data_values(
+            &m2,
+            &m2.elements[1],
+            CalendarPeriod::Year(2025),
+            "TM",
+            rows.iter().map(|(v, c)| (v.as_slice(), *c)),
+        )
+        .unwrap();
+        assert_eq!(values[0].category_option_combo.as_str(), "cocFrefxxxx");
         let shipped = Mapping::shipped().unwrap();
         assert!(shipped.org_units.contains_key("TM"));
         assert!(shipped.org_units.contains_key("TM-A-09-02"));
@@ -442,6 +494,21 @@ category_option_combo = "HllvX50cXC0"
             (
                 MAPPING.replace("deSvcUsers2", "deSvcUsers"),
                 "data_element 2",
+            ),
+            (
+                MAPPING.replace(TOTAL_IS, "indicator = \"users\"\nplace = \"total\"\n"),
+                "'users'",
+            ),
+            (
+                MAPPING.replace(
+                    TOTAL_IS,
+                    "indicator = \"coverage\"\nmeasure = \"per_100000\"\nplace = \"total\"\n",
+                ),
+                "not a count",
+            ),
+            (
+                MAPPING.replace(TOTAL_IS, "indicator = \"funnel\"\nplace = \"total\"\n"),
+                "one value per step",
             ),
         ];
         for (text, needle) in cases {

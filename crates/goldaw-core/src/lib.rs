@@ -14,6 +14,7 @@ pub mod deadlines;
 pub mod dhis2;
 pub mod disclosure;
 pub mod ids;
+pub mod indicators;
 pub mod instruments;
 pub mod interchange;
 pub mod merges;

@@ -26,6 +26,7 @@ pub mod dashboard;
 mod db;
 pub mod error;
 pub mod households;
+pub mod indicators;
 pub mod instruments;
 pub mod interchange;
 pub mod merges;

@@ -11,49 +11,25 @@ use goldaw_core::statistics::{Dimension, Period};
 use goldaw_store::statistics::Suppression;
 use goldaw_store::{Store, StoreError};
 use std::fmt;
-use std::str::FromStr;
 
-/// The indicators the outputs offer, by the names the API, the pages and the DHIS2 mapping use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Indicator {
-    /// Distinct persons with an episode of a counted service overlapping the period
-    /// (INTERCHANGE.md, "Report semantics").
-    ServiceUsers,
+pub use goldaw_core::indicators::{Figure, Indicator, Measure, MeasureKind};
+pub use goldaw_store::indicators::{Table, TableRow};
+
+/// The indicators a principal may ask for: the internal caseload only for those who manage it.
+pub fn offered(principal: &Principal) -> Vec<Indicator> {
+    Indicator::ALL
+        .iter()
+        .copied()
+        .filter(|i| !i.is_internal() || principal.may(Permission::ReadCaseload))
+        .collect()
 }
 
-impl Indicator {
-    pub const ALL: [Indicator; 1] = [Indicator::ServiceUsers];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Indicator::ServiceUsers => "service_users",
-        }
-    }
-
-    /// The dimensions a table of this indicator may be split by.
-    pub fn dimensions(self) -> &'static [Dimension] {
-        match self {
-            Indicator::ServiceUsers => &Dimension::ALL,
-        }
-    }
-}
-
-impl fmt::Display for Indicator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Indicator {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Indicator::ALL
-            .into_iter()
-            .find(|i| i.as_str() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Indicator::ALL.iter().map(|i| i.as_str()).collect();
-                format!("unknown indicator '{s}': use {}", names.join(", "))
-            })
+/// The figure a chart draws for an indicator: its rate for coverage, else its first figure.
+pub fn chart_measure(indicator: Indicator) -> Measure {
+    if indicator.measures().contains(&Measure::Per100000) {
+        Measure::Per100000
+    } else {
+        indicator.measures()[0]
     }
 }
 
@@ -160,12 +136,9 @@ pub fn parse_dims(params: &RawParams, indicator: Indicator) -> Result<Vec<Dimens
         .collect();
     let mut dims =
         Dimension::parse_list(&list.join(",")).map_err(|e| ParamError::new("by", e.to_string()))?;
-    if let Some(d) = dims.iter().find(|d| !indicator.dimensions().contains(d)) {
-        return Err(ParamError::new(
-            "by",
-            format!("{indicator} cannot be split by {d}"),
-        ));
-    }
+    indicator
+        .check_dimensions(&dims)
+        .map_err(|e| ParamError::new("by", e.to_string()))?;
     let mut order = Vec::with_capacity(dims.len());
     for d in &dims {
         let key = format!("order_{}", d.as_str());
@@ -233,29 +206,27 @@ pub fn parse_query(
 pub fn parse_indicator(params: &RawParams, default: Indicator) -> Result<Indicator, ParamError> {
     match first(params, "indicator") {
         None => Ok(default),
-        Some(v) => v.parse().map_err(|e| ParamError::new("indicator", e)),
+        Some(v) => v
+            .parse()
+            .map_err(|e: goldaw_core::ParseError| ParamError::new("indicator", e.to_string())),
     }
 }
 
-/// A published table, as the store gave it.
+/// A published table, as the store gave it, with the question it answers.
 #[derive(Debug, Clone)]
 pub struct StatTable {
     pub query: StatQuery,
-    pub rows: Vec<StatRow>,
-    /// The rule applied; publish it with the table.
-    pub rule: Rule,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct StatRow {
-    /// One value per dimension of the query, in its order.
-    pub values: Vec<String>,
-    pub count: Published<u64>,
+    pub table: Table,
 }
 
 impl StatTable {
-    pub fn hidden_cells(&self) -> usize {
-        self.rows.iter().filter(|r| r.count.is_suppressed()).count()
+    /// Rows with at least one figure withheld.
+    pub fn hidden_rows(&self) -> usize {
+        self.table
+            .rows
+            .iter()
+            .filter(|r| r.figures.iter().any(Figure::is_suppressed))
+            .count()
     }
 }
 
@@ -291,35 +262,30 @@ pub async fn run(
     let suppression = query
         .min_cell
         .map_or(Suppression::Standard, Suppression::MinCell);
-    match query.indicator {
-        Indicator::ServiceUsers => {
-            let report = store
-                .service_users(principal, query.period, &query.dims, suppression)
-                .await?;
-            Ok(StatTable {
-                query: query.clone(),
-                rows: report
-                    .rows
-                    .into_iter()
-                    .map(|r| StatRow {
-                        values: r.values,
-                        count: r.count,
-                    })
-                    .collect(),
-                rule: report.rule,
-            })
-        }
-    }
+    let table = store
+        .indicator(
+            principal,
+            query.indicator,
+            query.period,
+            &query.dims,
+            suppression,
+        )
+        .await?;
+    Ok(StatTable {
+        query: query.clone(),
+        table,
+    })
 }
 
-/// The same question over each bucket of the period (months or quarters), each total published
-/// as the store publishes it. The queries run side by side: their audit events commit together.
+/// The same question over each bucket of the period (months or quarters): the chart figure of
+/// each bucket's total, as the store publishes it. Only for indicators without own columns
+/// (one row per total). The queries run side by side: their audit events commit together.
 pub async fn over_time(
     store: &Store,
     principal: &Principal,
     indicator: Indicator,
     buckets: &[(CalendarPeriod, Period)],
-) -> Result<Vec<(CalendarPeriod, Published<u64>)>, StoreError> {
+) -> Result<Vec<(CalendarPeriod, Figure)>, StoreError> {
     let mut tasks = tokio::task::JoinSet::new();
     for (i, (_, period)) in buckets.iter().enumerate() {
         let (store, principal) = (store.clone(), principal.clone());
@@ -331,26 +297,35 @@ pub async fn over_time(
         };
         tasks.spawn(async move { (i, run(&store, &principal, &query).await) });
     }
-    let mut out: Vec<Option<Published<u64>>> = vec![None; buckets.len()];
+    let mut out: Vec<Option<Figure>> = vec![None; buckets.len()];
     while let Some(done) = tasks.join_next().await {
         let (i, table) =
             done.map_err(|e| StoreError::Config(format!("a report task failed: {e}")))?;
-        out[i] = Some(total_of(&table?));
+        out[i] = Some(total_of(&table?, chart_measure(indicator)));
     }
     Ok(buckets
         .iter()
         .zip(out)
-        .map(|((label, _), count)| (*label, count.unwrap_or(Published::Shown { value: 0 })))
+        .map(|((label, _), figure)| (*label, figure.unwrap_or(Figure::None)))
         .collect())
 }
 
-/// The single figure of a table without dimensions (zero when nobody counts: no row).
-pub fn total_of(table: &StatTable) -> Published<u64> {
-    table
-        .rows
-        .iter()
-        .find(|r| r.values.is_empty())
-        .map_or(Published::Shown { value: 0 }, |r| r.count)
+/// The figure of `measure` in the total row of a table without dimensions or own columns; no
+/// row means nobody counted: a count of zero.
+pub fn total_of(table: &StatTable, measure: Measure) -> Figure {
+    match table.table.rows.iter().find(|r| r.values.is_empty()) {
+        Some(row) => table.table.figure(row, measure).unwrap_or(Figure::None),
+        None if measure.kind() == MeasureKind::Count => Figure::count(0),
+        None => Figure::None,
+    }
+}
+
+/// A count figure as a published count (`None` for a number or an undefined figure).
+pub fn as_count(figure: Figure) -> Option<Published<u64>> {
+    match figure {
+        Figure::Count { value } => Some(value),
+        _ => None,
+    }
 }
 
 /// This calendar year up to `today`.
@@ -433,6 +408,8 @@ mod tests {
             parse_dims(&q, Indicator::ServiceUsers).unwrap(),
             [Dimension::Velayat, Dimension::Sex]
         );
+        let e = parse_dims(&params(&[("by", "disability")]), Indicator::Coverage).unwrap_err();
+        assert!(e.message.contains("'disability'"), "{e}");
         let e = parse_dims(&params(&[("by", "gender")]), Indicator::ServiceUsers).unwrap_err();
         assert_eq!(e.param, "by");
         assert!(e.message.contains("gender"));

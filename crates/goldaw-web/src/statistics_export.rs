@@ -5,31 +5,37 @@
 
 use crate::pages::i18n::Translator;
 use crate::planning_export::{service_name, unit_name};
-use crate::statistics::{self, Indicator, StatQuery, StatRow, StatTable};
+use crate::statistics::{self, Figure, Indicator, Measure, StatQuery, StatTable};
 use goldaw_core::access::Principal;
 use goldaw_core::dhis2::{self, DataValueSet, Mapping};
 use goldaw_core::disclosure::{Published, Reason, Rule};
+use goldaw_core::indicators::{Column, Note};
 use goldaw_core::periods::CalendarPeriod;
 use goldaw_core::statistics::Dimension;
 use goldaw_store::catalogue::Catalogue;
 use goldaw_store::{Store, StoreError};
 use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 
-/// The table as CSV: the dimensions in the order asked, then `count`; one row per cell as the
-/// store returned it; a hidden count is an empty cell (`goldaw report service-users` prints the
-/// same).
-pub fn csv(dimensions: &[Dimension], rows: &[StatRow]) -> Result<String, csv::Error> {
+/// The table as CSV, as `goldaw report` prints it: the dimensions in the order asked, the
+/// indicator's own columns, then its figures; a hidden or undefined figure is an empty cell.
+/// The service-users table keeps the CLI's contract of issue #5: its one figure is `count`.
+pub fn csv(table: &StatTable) -> Result<String, csv::Error> {
+    let t = &table.table;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<&str> = dimensions.iter().map(|d| d.as_str()).collect();
-    header.push("count");
+    let mut header = t.header();
+    if t.indicator == Indicator::ServiceUsers {
+        if let Some(last) = header.last_mut() {
+            *last = "count";
+        }
+    }
     w.write_record(&header)?;
-    for row in rows {
-        let count = row.count.value().map(|n| n.to_string()).unwrap_or_default();
+    for row in &t.rows {
+        let figures: Vec<String> = row.figures.iter().map(Figure::csv).collect();
         w.write_record(
             row.values
                 .iter()
                 .map(String::as_str)
-                .chain([count.as_str()]),
+                .chain(figures.iter().map(String::as_str)),
         )?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
@@ -54,14 +60,53 @@ pub fn value_label(catalogue: &Catalogue, t: &Translator, dim: Dimension, value:
     }
 }
 
+/// A value of an indicator's own column as people read it.
+pub fn column_value_label(
+    catalogue: &Catalogue,
+    t: &Translator,
+    column: Column,
+    value: &str,
+) -> String {
+    // The message, if there is one for this value; else the value as stored.
+    let message = |key: String| {
+        let text = t.t(&key);
+        if text == key {
+            value.to_owned()
+        } else {
+            text
+        }
+    };
+    match column {
+        Column::Step => message(format!("stat-step-{value}")),
+        Column::Priority => message(format!("priority-{value}")),
+        Column::Rating => message(format!("rating-{value}")),
+        Column::Source => catalogue
+            .term("referral_source", value)
+            .map_or_else(|| value.to_owned(), |term| term.name(t.lang()).to_owned()),
+        Column::Provider if value == "none" => t.t("stat-provider-none"),
+        Column::Worker if value == "unassigned" => t.t("stat-worker-unassigned"),
+        Column::Provider | Column::Worker => value.to_owned(),
+    }
+}
+
 /// The name of a dimension, in the page's language.
 pub fn dimension_label(t: &Translator, dim: Dimension) -> String {
     t.t(&format!("stat-dim-{}", dim.as_str()))
 }
 
+pub fn column_label(t: &Translator, column: Column) -> String {
+    t.t(&format!("stat-column-{}", column.as_str()))
+}
+
+pub fn measure_label(t: &Translator, measure: Measure) -> String {
+    t.t(&format!("stat-measure-{}", measure.as_str()))
+}
+
 /// What the rule hides, as a sentence for the table's note.
-pub fn rule_note(t: &Translator, rule: Rule) -> String {
-    if rule.is_off() {
+pub fn rule_note(t: &Translator, rule: Rule, indicator: Indicator) -> String {
+    if indicator.is_internal() {
+        t.t("stat-rule-internal")
+    } else if rule.is_off() {
         t.t("stat-rule-off")
     } else if rule.hides_zeros() {
         t.t_with(
@@ -73,7 +118,34 @@ pub fn rule_note(t: &Translator, rule: Rule) -> String {
     }
 }
 
-/// Why one cell is hidden.
+/// A note published with a table, in the page's language.
+pub fn note_text(t: &Translator, note: &Note) -> String {
+    match note {
+        Note::PopulationYear { year } => {
+            t.t_with("stat-note-population_year", &[("year", (*year).into())])
+        }
+        Note::PopulationNotAvailable { units } => t.t_with(
+            "stat-note-population_not_available",
+            &[("unit", units.join(", ").into())],
+        ),
+        other => t.t(&format!("stat-note-{}", other.code())),
+    }
+}
+
+/// Why a figure is hidden, if it is.
+pub fn figure_reason(f: Figure) -> Option<Reason> {
+    match f {
+        Figure::Count {
+            value: Published::Suppressed { reason },
+        }
+        | Figure::Number {
+            value: Published::Suppressed { reason },
+        } => Some(reason),
+        _ => None,
+    }
+}
+
+/// Why one figure is hidden, for people.
 pub fn reason_label(t: &Translator, reason: Reason) -> String {
     t.t(match reason {
         Reason::Primary => "stat-reason-primary",
@@ -101,79 +173,95 @@ pub fn indicator_key(indicator: Indicator) -> String {
 pub const XLSX_HEADER_ROW: u32 = 4;
 
 /// The table as a workbook: a title with the period, the suppression note, a header, then one
-/// row per cell: the codes of its values, their names, and the count as a number (empty when
-/// hidden, with the reason in the last column).
+/// row per cell: the codes of its values and their names, the figures as numbers (a hidden or
+/// undefined figure is an empty cell), and, where something is hidden, why.
 pub fn xlsx(table: &StatTable, catalogue: &Catalogue, lang: &str) -> Result<Vec<u8>, XlsxError> {
     let t = Translator::new(Some(lang));
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    let name: String = table
-        .query
-        .indicator
-        .as_str()
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .take(31)
-        .collect();
-    sheet.set_name(name)?;
+    sheet.set_name(table.query.indicator.as_str())?;
     let bold = Format::new().set_bold().set_font_size(14);
     let header = Format::new()
         .set_bold()
         .set_text_wrap()
         .set_border_bottom(FormatBorder::Thin);
     let count = Format::new().set_num_format("#,##0");
+    let number = Format::new().set_num_format("#,##0.0##");
     let hidden = Format::new().set_font_color("#A4161A");
 
     sheet.write_string_with_format(0, 0, title(&t, &table.query), &bold)?;
-    sheet.write_string(1, 0, rule_note(&t, table.rule))?;
-    sheet.write_string(2, 0, t.t("stat-xlsx-note"))?;
+    sheet.write_string(1, 0, rule_note(&t, table.table.rule, table.query.indicator))?;
+    let mut notes = vec![t.t("stat-xlsx-note")];
+    notes.extend(table.table.notes.iter().map(|n| note_text(&t, n)));
+    sheet.write_string(2, 0, notes.join(" "))?;
     let dims = &table.query.dims;
+    let columns = table.query.indicator.columns();
+    let measures = &table.table.measures;
     let mut col: u16 = 0;
-    for d in dims {
-        sheet.write_string_with_format(XLSX_HEADER_ROW, col, d.as_str(), &header)?;
-        sheet.write_string_with_format(
-            XLSX_HEADER_ROW,
-            col + 1,
-            dimension_label(&t, *d),
-            &header,
-        )?;
+    for name in dims
+        .iter()
+        .map(|d| (d.as_str(), dimension_label(&t, *d)))
+        .chain(columns.iter().map(|c| (c.as_str(), column_label(&t, *c))))
+    {
+        sheet.write_string_with_format(XLSX_HEADER_ROW, col, name.0, &header)?;
+        sheet.write_string_with_format(XLSX_HEADER_ROW, col + 1, name.1, &header)?;
         col += 2;
     }
-    let count_col = col;
-    sheet.write_string_with_format(XLSX_HEADER_ROW, count_col, t.t("stat-col-count"), &header)?;
-    sheet.write_string_with_format(
-        XLSX_HEADER_ROW,
-        count_col + 1,
-        t.t("stat-col-hidden"),
-        &header,
-    )?;
-    for (i, row) in table.rows.iter().enumerate() {
+    let first_figure = col;
+    for m in measures {
+        sheet.write_string_with_format(XLSX_HEADER_ROW, col, measure_label(&t, *m), &header)?;
+        col += 1;
+    }
+    let why_col = col;
+    sheet.write_string_with_format(XLSX_HEADER_ROW, why_col, t.t("stat-col-hidden"), &header)?;
+    for (i, row) in table.table.rows.iter().enumerate() {
         let r = XLSX_HEADER_ROW + 1 + i as u32;
-        for (j, (d, v)) in dims.iter().zip(&row.values).enumerate() {
+        for (j, v) in row.values.iter().enumerate() {
             let c = 2 * j as u16;
+            let label = match dims.get(j) {
+                Some(d) => value_label(catalogue, &t, *d, v),
+                None => columns
+                    .get(j - dims.len())
+                    .map_or_else(|| v.clone(), |k| column_value_label(catalogue, &t, *k, v)),
+            };
             sheet.write_string(r, c, v)?;
-            sheet.write_string(r, c + 1, value_label(catalogue, &t, *d, v))?;
+            sheet.write_string(r, c + 1, label)?;
         }
-        match row.count {
-            Published::Shown { value } => {
-                sheet.write_number_with_format(r, count_col, value as f64, &count)?;
+        let mut reasons = Vec::new();
+        for (k, f) in row.figures.iter().enumerate() {
+            let c = first_figure + k as u16;
+            match f {
+                Figure::Count {
+                    value: Published::Shown { value },
+                } => {
+                    sheet.write_number_with_format(r, c, *value as f64, &count)?;
+                }
+                Figure::Number {
+                    value: Published::Shown { value },
+                } => {
+                    sheet.write_number_with_format(r, c, *value, &number)?;
+                }
+                _ => {}
             }
-            Published::Suppressed { reason } => {
-                sheet.write_string_with_format(
-                    r,
-                    count_col + 1,
-                    reason_label(&t, reason),
-                    &hidden,
-                )?;
+            if let Some(reason) = figure_reason(*f) {
+                let text = reason_label(&t, reason);
+                if !reasons.contains(&text) {
+                    reasons.push(text);
+                }
             }
+        }
+        if !reasons.is_empty() {
+            sheet.write_string_with_format(r, why_col, reasons.join("; "), &hidden)?;
         }
     }
     sheet.set_freeze_panes(XLSX_HEADER_ROW + 1, 0)?;
-    for c in 0..count_col {
+    for c in 0..first_figure {
         sheet.set_column_width(c, if c % 2 == 0 { 12.0 } else { 28.0 })?;
     }
-    sheet.set_column_width(count_col, 12.0)?;
-    sheet.set_column_width(count_col + 1, 40.0)?;
+    for c in first_figure..why_col {
+        sheet.set_column_width(c, 12.0)?;
+    }
+    sheet.set_column_width(why_col, 40.0)?;
     workbook.save_to_buffer()
 }
 
@@ -195,15 +283,15 @@ pub fn mapping_from_file(path: &std::path::Path) -> Result<Mapping, String> {
 /// Why a DHIS2 export could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum Dhis2Error {
-    /// The mapping does not fit the data or names an indicator goldaw does not have.
+    /// The mapping does not fit the data.
     #[error("{0}")]
     Mapping(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// The data value set of `period` for the principal's area: one report per data element of the
-/// mapping, suppressed with the standard rule, its hidden cells left out.
+/// The data value set of `period` for the principal's area: one published table per data
+/// element of the mapping (the standard rule), its hidden counts left out.
 pub async fn dhis2(
     store: &Store,
     principal: &Principal,
@@ -219,58 +307,28 @@ pub async fn dhis2(
         .to_owned();
     let mut data_values = Vec::new();
     for element in &mapping.elements {
-        let indicator: Indicator = element.indicator.parse().map_err(|e| {
-            Dhis2Error::Mapping(format!("data element {}: {e}", element.data_element))
-        })?;
         let query = StatQuery {
-            indicator,
+            indicator: element.indicator,
             period: period.period(),
             dims: element.dimensions(),
             min_cell: None,
         };
         let table = statistics::run(store, principal, &query).await?;
-        let values = dhis2::data_values(
-            mapping,
-            element,
-            period,
-            &scope,
-            table.rows.iter().map(|r| (r.values.as_slice(), r.count)),
-        )
-        .map_err(|e| Dhis2Error::Mapping(e.to_string()))?;
+        let counts: Vec<(&[String], Published<u64>)> = table
+            .table
+            .rows
+            .iter()
+            .filter_map(|r| {
+                let count = statistics::as_count(table.table.figure(r, element.measure)?)?;
+                Some((r.values.as_slice(), count))
+            })
+            .collect();
+        let values = dhis2::data_values(mapping, element, period, &scope, counts)
+            .map_err(|e| Dhis2Error::Mapping(e.to_string()))?;
         data_values.extend(values);
     }
     Ok(DataValueSet {
         data_set: mapping.data_set.clone(),
         data_values,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_writes_hidden_counts_as_empty_cells() {
-        let rows = vec![
-            StatRow {
-                values: vec!["F".into(), "0-17".into()],
-                count: Published::Shown { value: 12 },
-            },
-            StatRow {
-                values: vec!["M".into(), "60+".into()],
-                count: Published::Suppressed {
-                    reason: Reason::Primary,
-                },
-            },
-        ];
-        assert_eq!(
-            csv(&[Dimension::Sex, Dimension::AgeBand], &rows).unwrap(),
-            "sex,age_band,count\nF,0-17,12\nM,60+,\n"
-        );
-        let total = vec![StatRow {
-            values: vec![],
-            count: Published::Shown { value: 3 },
-        }];
-        assert_eq!(csv(&[], &total).unwrap(), "count\n3\n");
-    }
 }

@@ -4,7 +4,9 @@
 
 use crate::error::{ApiError, ErrorBody};
 use crate::principal::Caller;
-use crate::statistics::{self, parse_query, Indicator, ParamError, RawParams, StatTable};
+use crate::statistics::{
+    self, offered, parse_query, Figure, Indicator, ParamError, RawParams, StatTable,
+};
 use crate::statistics_export::{self, Dhis2Error};
 use crate::AppState;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -50,10 +52,15 @@ pub struct IndicatorInfo {
     pub name: String,
     /// The dimensions it may be split by.
     pub dimensions: Vec<String>,
+    /// Its own columns, in every table after the dimensions asked for.
+    pub columns: Vec<String>,
+    /// Its figures, in the order of every row's `figures`.
+    pub measures: Vec<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Indicators {
+    /// The indicators you may read.
     pub indicators: Vec<IndicatorInfo>,
 }
 
@@ -65,52 +72,109 @@ pub struct StatisticsTable {
     pub from: String,
     /// Last day of the period, included.
     pub to: String,
-    /// The dimensions, in the order of every row's `values`.
+    /// The dimensions asked for, in order: with `columns`, the names of every row's `values`.
     pub dimensions: Vec<String>,
+    /// The indicator's own columns, after the dimensions.
+    pub columns: Vec<String>,
+    /// The names of every row's `figures`.
+    pub measures: Vec<String>,
     /// The rule applied: counts below `min_cell` are hidden (0 when nothing is).
     pub min_cell: u64,
     /// Whether zeros below the threshold are hidden too (the rule for sensitive tables).
     pub zeros_hidden: bool,
+    /// What a reader must know to read the table right.
+    pub notes: Vec<NoteJson>,
     /// One row per non-empty cell; a cell with no row is zero.
     pub rows: Vec<StatisticsRow>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+pub struct NoteJson {
+    /// `population_year`, `population_not_available`, `internal`, ...
+    pub code: String,
+    /// The note in English.
+    pub text: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StatisticsRow {
     pub values: Vec<String>,
-    /// The count; `null` when hidden.
-    pub count: Option<u64>,
+    pub figures: Vec<FigureJson>,
+}
+
+/// One figure: a count or a number; `null` with `suppressed: true` when hidden, `null` with
+/// `suppressed: false` when not defined for the cell (no population, no case).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FigureJson {
+    pub value: Option<FigureValue>,
     pub suppressed: bool,
     /// Why it is hidden: `primary` (a small count) or `secondary` (it would reveal one).
     pub reason: Option<String>,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum FigureValue {
+    Count(u64),
+    Number(f64),
+}
+
+fn published<T: Copy>(p: Published<T>, wrap: fn(T) -> FigureValue) -> FigureJson {
+    FigureJson {
+        value: p.value().map(wrap),
+        suppressed: p.is_suppressed(),
+        reason: match p {
+            Published::Suppressed { reason } => Some(
+                match reason {
+                    Reason::Primary => "primary",
+                    Reason::Secondary => "secondary",
+                }
+                .to_owned(),
+            ),
+            Published::Shown { .. } => None,
+        },
+    }
+}
+
+fn figure_json(f: Figure) -> FigureJson {
+    match f {
+        Figure::Count { value } => published(value, FigureValue::Count),
+        Figure::Number { value } => published(value, FigureValue::Number),
+        Figure::None => FigureJson {
+            value: None,
+            suppressed: false,
+            reason: None,
+        },
+    }
+}
+
 impl From<StatTable> for StatisticsTable {
     fn from(t: StatTable) -> Self {
+        let table = t.table;
+        let names = |v: Vec<&str>| v.into_iter().map(str::to_owned).collect();
         StatisticsTable {
-            indicator: t.query.indicator.as_str().to_owned(),
-            from: t.query.period.from().to_string(),
-            to: t.query.period.to().to_string(),
-            dimensions: t.query.dims.iter().map(|d| d.as_str().to_owned()).collect(),
-            min_cell: t.rule.threshold(),
-            zeros_hidden: t.rule.hides_zeros(),
-            rows: t
+            indicator: table.indicator.as_str().to_owned(),
+            from: table.period.from().to_string(),
+            to: table.period.to().to_string(),
+            dimensions: names(table.dimensions.iter().map(|d| d.as_str()).collect()),
+            columns: names(table.columns.iter().map(|c| c.as_str()).collect()),
+            measures: names(table.measures.iter().map(|m| m.as_str()).collect()),
+            min_cell: table.rule.threshold(),
+            zeros_hidden: table.rule.hides_zeros(),
+            notes: table
+                .notes
+                .iter()
+                .map(|n| NoteJson {
+                    code: n.code().to_owned(),
+                    text: n.to_string(),
+                })
+                .collect(),
+            rows: table
                 .rows
                 .into_iter()
                 .map(|r| StatisticsRow {
                     values: r.values,
-                    count: r.count.value(),
-                    suppressed: r.count.is_suppressed(),
-                    reason: match r.count {
-                        Published::Suppressed { reason } => Some(
-                            match reason {
-                                Reason::Primary => "primary",
-                                Reason::Secondary => "secondary",
-                            }
-                            .to_owned(),
-                        ),
-                        Published::Shown { .. } => None,
-                    },
+                    figures: r.figures.into_iter().map(figure_json).collect(),
                 })
                 .collect(),
         }
@@ -149,8 +213,8 @@ fn require_reader(principal: &goldaw_core::access::Principal) -> Result<(), ApiE
 pub async fn indicators(Caller(principal): Caller) -> Result<Json<Indicators>, ApiError> {
     require_reader(&principal)?;
     Ok(Json(Indicators {
-        indicators: Indicator::ALL
-            .iter()
+        indicators: offered(&principal)
+            .into_iter()
             .map(|i| IndicatorInfo {
                 name: i.as_str().to_owned(),
                 dimensions: i
@@ -158,6 +222,8 @@ pub async fn indicators(Caller(principal): Caller) -> Result<Json<Indicators>, A
                     .iter()
                     .map(|d| d.as_str().to_owned())
                     .collect(),
+                columns: i.columns().iter().map(|c| c.as_str().to_owned()).collect(),
+                measures: i.measures().iter().map(|m| m.as_str().to_owned()).collect(),
             })
             .collect(),
     }))
@@ -165,7 +231,7 @@ pub async fn indicators(Caller(principal): Caller) -> Result<Json<Indicators>, A
 
 /// An indicator over a period, split by dimensions, in your area, small counts suppressed.
 #[utoipa::path(get, path = "/api/v1/statistics/{indicator}", tag = "statistics",
-    params(("indicator" = String, Path, description = "service_users"), TableParams),
+    params(("indicator" = String, Path, description = "service_users, coverage, funnel, priority, referral_sources, episodes, caseload, timeliness, outcomes (GET /api/v1/statistics lists yours)"), TableParams),
     responses((status = 200, body = StatisticsTable), (status = 400, body = ErrorBody),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn table(
@@ -182,9 +248,9 @@ pub async fn table(
             "no such indicator",
         ));
     };
-    let indicator: Indicator = name
-        .parse()
-        .map_err(|e: String| ApiError::new(StatusCode::NOT_FOUND, "not_found", e))?;
+    let indicator: Indicator = name.parse().map_err(|e: goldaw_core::ParseError| {
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+    })?;
     let Query(params) = params?;
     let query = parse_query(&params, indicator, None, &[]).map_err(bad)?;
     let table = statistics::run(&state.store, &principal, &query)

@@ -156,6 +156,15 @@ mod tests {
                 ("optimised", FluentValue::from("x")),
                 ("baseline", FluentValue::from("x")),
                 ("extra", FluentValue::from("x")),
+                // statistics.ftl
+                ("indicator", FluentValue::from("x")),
+                ("dimension", FluentValue::from("x")),
+                ("period", FluentValue::from("x")),
+                ("from", FluentValue::from("x")),
+                ("to", FluentValue::from("x")),
+                ("rate", FluentValue::from("x")),
+                ("percent", FluentValue::from("x")),
+                ("area", FluentValue::from("x")),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");

@@ -13,16 +13,17 @@
 //! The table is the source of truth: every chart has a title and a description, and shows only
 //! what the table publishes (a hidden bar is drawn as a mark, never as a height).
 
-use super::extract::Signed;
+use super::extract::{message_page, Signed};
 use super::i18n::Translator;
 use super::planning::{count, xml};
 use super::{render, server_error, UserView};
 use crate::statistics::{
-    self, coverage, over_time, parse_indicator, parse_query, today, year_to_date, Indicator,
-    ParamError, RawParams, StatQuery, StatTable,
+    self, chart_measure, offered, over_time, parse_indicator, parse_query, today, year_to_date,
+    Figure, Indicator, Measure, ParamError, RawParams, StatQuery, StatTable,
 };
 use crate::statistics_export::{
-    self, dimension_label, indicator_key, reason_label, rule_note, value_label,
+    self, column_label, column_value_label, dimension_label, figure_reason, indicator_key,
+    measure_label, note_text, rule_note, value_label,
 };
 use crate::AppState;
 use askama::Template;
@@ -47,30 +48,30 @@ pub fn router() -> Router<AppState> {
         .route("/statistics/dhis2.json", get(dhis2_download))
 }
 
-/// The mark a hidden cell shows instead of its count (explained under the table).
+/// The mark a hidden figure shows instead of its value (explained under the table).
 const HIDDEN_MARK: &str = "•";
 
 /// The refusal page, unless the caller reads statistics (the permission and an area).
 fn deny(signed: &Signed) -> Option<Response> {
     if statistics::may_read(signed.principal()) {
-        None
-    } else {
-        // The permission check gives the page; an account without an area gets the same page.
-        Some(
-            signed
-                .deny_unless(Permission::ReadReports)
-                .unwrap_or_else(|| {
-                    super::extract::message_page(
-                        &signed.t,
-                        signed.user(),
-                        StatusCode::FORBIDDEN,
-                        "access-denied",
-                        "stat-no-area",
-                    )
-                }),
-        )
+        return None;
     }
+    Some(
+        signed
+            .deny_unless(Permission::ReadReports)
+            .unwrap_or_else(|| {
+                message_page(
+                    &signed.t,
+                    signed.user(),
+                    StatusCode::FORBIDDEN,
+                    "access-denied",
+                    "stat-no-area",
+                )
+            }),
+    )
 }
+
+// ----- numbers for people ----------------------------------------------------------------------
 
 /// A decimal number with the page's separator: `10.5` in English, `10,5` in Russian and Turkmen.
 fn decimal(x: f64, places: usize, lang: &str) -> String {
@@ -82,11 +83,32 @@ fn decimal(x: f64, places: usize, lang: &str) -> String {
     }
 }
 
-/// A published count for people: grouped digits, or the hidden mark.
-fn figure(p: Published<u64>, lang: &str) -> String {
-    match p {
-        Published::Shown { value } => count(value, lang),
-        Published::Suppressed { .. } => HIDDEN_MARK.to_owned(),
+/// A published figure for people: grouped digits for a count, one decimal for a rate or a
+/// median (three for a percentage of the population, which is small), the hidden mark, or a
+/// dash where the figure is not defined.
+fn figure(f: Figure, measure: Measure, lang: &str) -> String {
+    match f {
+        Figure::Count {
+            value: Published::Shown { value },
+        } => count(value, lang),
+        Figure::Number {
+            value: Published::Shown { value },
+        } => decimal(value, if measure == Measure::Percent { 3 } else { 1 }, lang),
+        Figure::Count { .. } | Figure::Number { .. } => HIDDEN_MARK.to_owned(),
+        Figure::None => "–".to_owned(),
+    }
+}
+
+/// The length of a bar: `None` when there is nothing to draw (hidden or undefined).
+fn bar_value(f: Figure) -> Option<f64> {
+    match f {
+        Figure::Count {
+            value: Published::Shown { value },
+        } => Some(value as f64),
+        Figure::Number {
+            value: Published::Shown { value },
+        } => Some(value),
+        _ => None,
     }
 }
 
@@ -99,7 +121,8 @@ fn area_name(state: &AppState, principal: &Principal, t: &Translator) -> String 
     crate::planning_export::unit_name(&state.store.catalogue(), &code, t.lang())
 }
 
-/// By velayat for the nation, by unit below it otherwise (an etrap's own figure, a velayat's etraps).
+/// By velayat for the nation, by unit below it otherwise (a velayat's etraps, an etrap's own
+/// figure or its boroughs).
 fn place_dimension(principal: &Principal) -> Dimension {
     match principal.unit_scope() {
         Some(code) if code.as_str() == "TM" => Dimension::Velayat,
@@ -109,39 +132,77 @@ fn place_dimension(principal: &Principal) -> Dimension {
 
 // ----- charts ----------------------------------------------------------------------------------
 
-/// One bar: its label, the published figure, and the text of its tooltip.
+/// One bar: its label and the published figure (a count or a rate).
 struct Bar {
     label: String,
-    value: Published<u64>,
+    value: Figure,
+    measure: Measure,
 }
 
-/// Round steps for an axis (1, 2, 2.5 or 5 × a power of ten), at most five of them.
-fn axis(max: u64) -> (f64, usize) {
-    let top = (max.max(1)) as f64;
-    let raw = (top / 5.0).max(1.0);
+/// Round steps for an axis (1, 2, 2.5 or 5 × a power of ten), at most about five of them.
+fn axis(max: f64) -> (f64, usize) {
+    let top = if max > 0.0 { max } else { 1.0 };
+    let raw = top / 5.0;
     let magnitude = 10f64.powf(raw.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(raw);
+    // Counts have whole steps.
+    let step = if max >= 5.0 || max == 0.0 {
+        step.max(1.0)
+    } else {
+        step
+    };
     let steps = (top / step).ceil().max(1.0) as usize;
     (step, steps)
 }
 
-/// The figures of a chart as a sentence for its description: the table's figures in words.
+/// An axis label: whole numbers grouped, small steps with one decimal.
+fn tick(v: f64, step: f64, lang: &str) -> String {
+    if step >= 1.0 {
+        count(v.round() as u64, lang)
+    } else {
+        decimal(v, 1, lang)
+    }
+}
+
+fn bars_max(bars: &[Bar]) -> f64 {
+    bars.iter()
+        .filter_map(|b| bar_value(b.value))
+        .fold(0.0, f64::max)
+}
+
+/// The chart's figures as a sentence for its description: the table's figures in words.
 fn chart_desc(t: &Translator, bars: &[Bar]) -> String {
     let parts: Vec<String> = bars
         .iter()
-        .map(|b| match b.value {
-            Published::Shown { value } => format!("{}: {}", b.label, count(value, t.lang())),
-            Published::Suppressed { .. } => format!("{}: {}", b.label, t.t("stat-hidden")),
+        .map(|b| {
+            let text = if b.value.is_suppressed() {
+                t.t("stat-hidden")
+            } else {
+                figure(b.value, b.measure, t.lang())
+            };
+            format!("{}: {text}", b.label)
         })
         .collect();
-    parts.join("; ")
+    if parts.is_empty() {
+        t.t("no-data")
+    } else {
+        parts.join("; ")
+    }
 }
 
-/// Horizontal bars, one per row (places: long names read best along the bar).
+fn svg_open(id: &str, w: f64, h: f64, title: &str, desc: &str) -> String {
+    format!(
+        r#"<svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        xml(title),
+        xml(desc)
+    )
+}
+
+/// Horizontal bars, one per row (places: long names read best beside the bar).
 fn horizontal_bars(id: &str, title: &str, bars: &[Bar], t: &Translator) -> String {
     let lang = t.lang();
     let row_h = 28.0_f64;
@@ -149,22 +210,10 @@ fn horizontal_bars(id: &str, title: &str, bars: &[Bar], t: &Translator) -> Strin
     let w = 720.0_f64;
     let h = top + bottom + row_h * bars.len().max(1) as f64;
     let plot_w = w - left - right;
-    let max = bars
-        .iter()
-        .filter_map(|b| b.value.value())
-        .max()
-        .unwrap_or(0);
-    let (step, steps) = axis(max);
+    let (step, steps) = axis(bars_max(bars));
     let x_max = step * steps as f64;
     let x = |v: f64| left + plot_w * v / x_max;
-    let mut s = format!(
-        r#"<svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc">"#
-    );
-    s.push_str(&format!(
-        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
-        xml(title),
-        xml(&chart_desc(t, bars))
-    ));
+    let mut s = svg_open(id, w, h, title, &chart_desc(t, bars));
     for k in 0..=steps {
         let v = step * k as f64;
         s.push_str(&format!(
@@ -172,40 +221,37 @@ fn horizontal_bars(id: &str, title: &str, bars: &[Bar], t: &Translator) -> Strin
             x(v),
             h - bottom,
             h - bottom + 16.0,
-            count(v as u64, lang)
+            tick(v, step, lang)
         ));
     }
     for (i, b) in bars.iter().enumerate() {
         let y = top + row_h * i as f64;
+        let mid = y + row_h / 2.0 + 4.0;
         let label: String = b.label.chars().take(28).collect();
         s.push_str(&format!(
-            r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="#1b1f24">{}</text>"##,
+            r##"<text x="{:.1}" y="{mid:.1}" font-size="12" text-anchor="end" fill="#1b1f24">{}</text>"##,
             left - 6.0,
-            y + row_h / 2.0 + 4.0,
             xml(&label)
         ));
-        match b.value {
-            Published::Shown { value } => {
-                let bw = x(value as f64) - left;
-                s.push_str(&format!(
-                    r##"<rect class="bar" x="{left}" y="{:.1}" width="{bw:.1}" height="{:.1}" fill="#0b5cad"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="12" fill="#1b1f24">{}</text>"##,
-                    y + 4.0,
-                    row_h - 8.0,
-                    xml(&b.label),
-                    count(value, lang),
-                    left + bw + 4.0,
-                    y + row_h / 2.0 + 4.0,
-                    count(value, lang)
-                ));
-            }
-            Published::Suppressed { .. } => {
-                s.push_str(&format!(
-                    r##"<text class="hidden-bar" x="{:.1}" y="{:.1}" font-size="12" fill="#a4161a">{HIDDEN_MARK} {}</text>"##,
-                    left + 4.0,
-                    y + row_h / 2.0 + 4.0,
-                    xml(&t.t("stat-hidden"))
-                ));
-            }
+        let text = figure(b.value, b.measure, lang);
+        match bar_value(b.value) {
+            Some(value) => s.push_str(&format!(
+                r##"<rect class="bar" x="{left}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#0b5cad"><title>{}: {text}</title></rect><text x="{:.1}" y="{mid:.1}" font-size="12" fill="#1b1f24">{text}</text>"##,
+                y + 4.0,
+                x(value) - left,
+                row_h - 8.0,
+                xml(&b.label),
+                x(value) + 4.0,
+            )),
+            None if b.value.is_suppressed() => s.push_str(&format!(
+                r##"<text class="hidden-bar" x="{:.1}" y="{mid:.1}" font-size="12" fill="#a4161a">{HIDDEN_MARK} {}</text>"##,
+                left + 4.0,
+                xml(&t.t("stat-hidden"))
+            )),
+            None => s.push_str(&format!(
+                r##"<text x="{:.1}" y="{mid:.1}" font-size="12" fill="#4a5561">{text}</text>"##,
+                left + 4.0
+            )),
         }
     }
     s.push_str("</svg>");
@@ -219,25 +265,12 @@ fn vertical_bars(id: &str, title: &str, bars: &[Bar], t: &Translator) -> String 
     let (left, right, top, bottom) = (56.0_f64, 12.0_f64, 16.0_f64, 44.0_f64);
     let plot_w = w - left - right;
     let plot_h = h - top - bottom;
-    let max = bars
-        .iter()
-        .filter_map(|b| b.value.value())
-        .max()
-        .unwrap_or(0);
-    let (step, steps) = axis(max);
+    let (step, steps) = axis(bars_max(bars));
     let y_max = step * steps as f64;
     let y = |v: f64| top + plot_h * (1.0 - v / y_max);
-    let n = bars.len().max(1) as f64;
-    let slot = plot_w / n;
+    let slot = plot_w / bars.len().max(1) as f64;
     let bw = (slot * 0.7).min(48.0);
-    let mut s = format!(
-        r#"<svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc">"#
-    );
-    s.push_str(&format!(
-        r#"<title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
-        xml(title),
-        xml(&chart_desc(t, bars))
-    ));
+    let mut s = svg_open(id, w, h, title, &chart_desc(t, bars));
     for k in 0..=steps {
         let v = step * k as f64;
         s.push_str(&format!(
@@ -246,7 +279,7 @@ fn vertical_bars(id: &str, title: &str, bars: &[Bar], t: &Translator) -> String 
             left + plot_w,
             left - 6.0,
             y(v) + 4.0,
-            count(v as u64, lang)
+            tick(v, step, lang)
         ));
     }
     // Every label while they fit, else every other (or more).
@@ -260,25 +293,22 @@ fn vertical_bars(id: &str, title: &str, bars: &[Bar], t: &Translator) -> String 
                 xml(&b.label)
             ));
         }
-        match b.value {
-            Published::Shown { value } => {
-                let top_y = y(value as f64);
-                s.push_str(&format!(
-                    r##"<rect class="bar" x="{:.1}" y="{top_y:.1}" width="{bw:.1}" height="{:.1}" fill="#0b5cad"><title>{}: {}</title></rect>"##,
-                    cx - bw / 2.0,
-                    top + plot_h - top_y,
-                    xml(&b.label),
-                    count(value, lang)
-                ));
-            }
-            Published::Suppressed { .. } => {
-                s.push_str(&format!(
-                    r##"<text class="hidden-bar" x="{cx:.1}" y="{:.1}" font-size="14" text-anchor="middle" fill="#a4161a">{HIDDEN_MARK}<title>{}: {}</title></text>"##,
-                    top + plot_h - 6.0,
-                    xml(&b.label),
-                    xml(&t.t("stat-hidden"))
-                ));
-            }
+        match bar_value(b.value) {
+            Some(value) => s.push_str(&format!(
+                r##"<rect class="bar" x="{:.1}" y="{:.1}" width="{bw:.1}" height="{:.1}" fill="#0b5cad"><title>{}: {}</title></rect>"##,
+                cx - bw / 2.0,
+                y(value),
+                top + plot_h - y(value),
+                xml(&b.label),
+                figure(b.value, b.measure, lang)
+            )),
+            None if b.value.is_suppressed() => s.push_str(&format!(
+                r##"<text class="hidden-bar" x="{cx:.1}" y="{:.1}" font-size="14" text-anchor="middle" fill="#a4161a">{HIDDEN_MARK}<title>{}: {}</title></text>"##,
+                top + plot_h - 6.0,
+                xml(&b.label),
+                xml(&t.t("stat-hidden"))
+            )),
+            None => {}
         }
     }
     s.push_str("</svg>");
@@ -294,53 +324,108 @@ fn bucket_label(p: CalendarPeriod) -> String {
     }
 }
 
-/// Bars by place for `period`: one published report by velayat or unit.
-async fn place_bars(
+/// The bars of a table: one per row, labelled by its values (dimensions, then own columns).
+fn table_bars(state: &AppState, t: &Translator, table: &StatTable) -> Vec<Bar> {
+    let catalogue = state.store.catalogue();
+    let measure = chart_measure(table.query.indicator);
+    let dims = &table.query.dims;
+    let columns = table.query.indicator.columns();
+    table
+        .table
+        .rows
+        .iter()
+        .map(|r| {
+            let labels: Vec<String> = r
+                .values
+                .iter()
+                .enumerate()
+                .map(
+                    |(i, v)| match (dims.get(i), columns.get(i - dims.len().min(i))) {
+                        (Some(d), _) => value_label(&catalogue, t, *d, v),
+                        (None, Some(c)) => column_value_label(&catalogue, t, *c, v),
+                        (None, None) => v.clone(),
+                    },
+                )
+                .collect();
+            Bar {
+                label: labels.join(", "),
+                value: table.table.figure(r, measure).unwrap_or(Figure::None),
+                measure,
+            }
+        })
+        .collect()
+}
+
+/// Bars by place for `period` (one published table by velayat or unit), or, for an indicator
+/// with its own columns, by those columns for the whole area (the funnel's steps).
+async fn place_or_column_bars(
     state: &AppState,
     principal: &Principal,
     t: &Translator,
     indicator: Indicator,
     period: Period,
-) -> Result<Vec<Bar>, StoreError> {
-    let dim = place_dimension(principal);
+) -> Result<(String, Vec<Bar>), StoreError> {
+    let by_column = !indicator.columns().is_empty();
+    let dims = if by_column {
+        Vec::new()
+    } else {
+        vec![place_dimension(principal)]
+    };
     let query = StatQuery {
         indicator,
         period,
-        dims: vec![dim],
+        dims,
         min_cell: None,
     };
     let table = statistics::run(&state.store, principal, &query).await?;
-    let catalogue = state.store.catalogue();
-    Ok(table
-        .rows
-        .iter()
-        .map(|r| Bar {
-            label: r
-                .values
-                .first()
-                .map(|v| value_label(&catalogue, t, dim, v))
-                .unwrap_or_default(),
-            value: r.count,
-        })
-        .collect())
+    let name = t.t(&indicator_key(indicator));
+    let split = if by_column {
+        indicator
+            .columns()
+            .iter()
+            .map(|c| column_label(t, *c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        dimension_label(t, place_dimension(principal))
+    };
+    let title = t.t_with(
+        "stat-chart-place",
+        &[("indicator", name.into()), ("dimension", split.into())],
+    );
+    Ok((title, table_bars(state, t, &table)))
 }
 
+/// Bars over the months or quarters of the period; none for an indicator with own columns
+/// (its table has several rows for each).
 async fn time_bars(
     state: &AppState,
     principal: &Principal,
+    t: &Translator,
     indicator: Indicator,
     period: &Period,
     step: Step,
-) -> Result<Vec<Bar>, StoreError> {
+) -> Result<Option<(String, Vec<Bar>)>, StoreError> {
+    if !indicator.columns().is_empty() {
+        return Ok(None);
+    }
     let cut = buckets(period, step).map_err(|e| StoreError::invalid("step", e.to_string()))?;
-    Ok(over_time(&state.store, principal, indicator, &cut)
+    let measure = chart_measure(indicator);
+    let bars = over_time(&state.store, principal, indicator, &cut)
         .await?
         .into_iter()
         .map(|(p, value)| Bar {
             label: bucket_label(p),
             value,
+            measure,
         })
-        .collect())
+        .collect();
+    let key = match step {
+        Step::Month => "stat-chart-months",
+        Step::Quarter => "stat-chart-quarters",
+    };
+    let title = t.t_with(key, &[("indicator", t.t(&indicator_key(indicator)).into())]);
+    Ok(Some((title, bars)))
 }
 
 // ----- the report page -------------------------------------------------------------------------
@@ -358,19 +443,26 @@ struct Preset {
     href: String,
 }
 
-struct RowView {
-    cells: Vec<String>,
-    count: String,
-    /// Why the count is hidden, if it is.
+struct CellView {
+    text: String,
+    /// Why the figure is hidden, if it is.
     hidden: Option<String>,
+}
+
+struct RowView {
+    labels: Vec<String>,
+    figures: Vec<CellView>,
 }
 
 struct ResultView {
     title: String,
     rule_note: String,
-    header: Vec<String>,
+    notes: Vec<String>,
+    /// Dimension and own-column headers, then figure headers.
+    label_header: Vec<String>,
+    figure_header: Vec<String>,
     rows: Vec<RowView>,
-    hidden_count: usize,
+    hidden_rows: usize,
     hidden_text: String,
     query_string: String,
     place_chart: String,
@@ -402,7 +494,7 @@ fn raw<'a>(params: &'a RawParams, name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// The query as asked, or the page's default (this year so far, no split).
+/// The query as asked, or the page's default (service users this year so far, no split).
 fn page_query(params: &RawParams) -> Result<StatQuery, ParamError> {
     let indicator = parse_indicator(params, Indicator::ServiceUsers)?;
     parse_query(params, indicator, Some(year_to_date(today())), &["step"])
@@ -422,18 +514,16 @@ fn param_message(t: &Translator, e: &ParamError) -> String {
 /// A store refusal as a sentence, or the response to send instead.
 fn store_refusal(signed: &Signed, e: StoreError) -> Result<String, Response> {
     match e {
-        StoreError::Invalid { field, message } => Ok(param_message(
-            &signed.t,
-            &ParamError {
-                param: if field == "min_cell" {
-                    "min_cell"
-                } else {
-                    "by"
-                },
-                message,
-            },
-        )),
-        StoreError::Forbidden(_) => Ok(signed.t.t("stat-min-cell-forbidden")),
+        StoreError::Invalid { field, message } => {
+            let param = match field.as_str() {
+                "min_cell" => "min_cell",
+                "indicator" => "indicator",
+                "step" => "step",
+                _ => "by",
+            };
+            Ok(param_message(&signed.t, &ParamError { param, message }))
+        }
+        StoreError::Forbidden(_) => Ok(signed.t.t("stat-forbidden")),
         StoreError::NotFound => Err(signed.not_found()),
         other => Err(server_error(other)),
     }
@@ -456,6 +546,9 @@ async fn report_page(
     let mut result = None;
     match &parsed {
         Err(e) => errors.push(param_message(t, e)),
+        Ok(query) if !offered(principal).contains(&query.indicator) => {
+            errors.push(t.t("stat-forbidden"))
+        }
         Ok(query) => match build_result(&state, &signed, query, &params).await {
             Ok(Ok(view)) => result = Some(view),
             Ok(Err(message)) => errors.push(message),
@@ -512,8 +605,8 @@ async fn report_page(
         .flat_map(|(_, v)| v.split(','))
         .map(str::trim)
         .collect();
-    let dims = chosen
-        .dimensions()
+    // Every dimension any indicator takes, so that a choice survives a change of indicator.
+    let dims = Dimension::ALL
         .iter()
         .enumerate()
         .map(|(i, d)| {
@@ -536,9 +629,9 @@ async fn report_page(
     };
     let mut response = render(ReportPage {
         user: signed.user(),
-        indicators: Indicator::ALL
-            .iter()
-            .map(|i| (i.as_str(), t.t(&indicator_key(*i)), *i == chosen))
+        indicators: offered(principal)
+            .into_iter()
+            .map(|i| (i.as_str(), t.t(&indicator_key(i)), i == chosen))
             .collect(),
         from,
         to,
@@ -564,20 +657,17 @@ async fn build_result(
     params: &RawParams,
 ) -> Result<Result<ResultView, String>, Response> {
     let t = &signed.t;
-    let lang = t.lang();
     let principal = signed.principal();
     let step = match raw(params, "step") {
         "" => Step::for_period(&query.period),
         s => match s.parse::<Step>() {
             Ok(step) => step,
             Err(e) => {
-                return Ok(Err(param_message(
-                    t,
-                    &ParamError {
-                        param: "step",
-                        message: e.to_string(),
-                    },
-                )))
+                let e = ParamError {
+                    param: "step",
+                    message: e.to_string(),
+                };
+                return Ok(Err(param_message(t, &e)));
             }
         },
     };
@@ -585,49 +675,19 @@ async fn build_result(
         Ok(table) => table,
         Err(e) => return store_refusal(signed, e).map(Err),
     };
-    let place = place_bars(state, principal, t, query.indicator, query.period).await;
-    let time = time_bars(state, principal, query.indicator, &query.period, step).await;
+    let (place, time) = tokio::join!(
+        place_or_column_bars(state, principal, t, query.indicator, query.period),
+        time_bars(state, principal, t, query.indicator, &query.period, step),
+    );
     let (place, time) = match (place, time) {
         (Ok(p), Ok(t)) => (p, t),
         (Err(e), _) | (_, Err(e)) => return store_refusal(signed, e).map(Err),
     };
-    let indicator_name = t.t(&indicator_key(query.indicator));
-    let place_chart = horizontal_bars(
-        "place-chart",
-        &t.t_with(
-            "stat-chart-place",
-            &[
-                ("indicator", indicator_name.clone().into()),
-                (
-                    "dimension",
-                    dimension_label(t, place_dimension(principal)).into(),
-                ),
-            ],
-        ),
-        &place,
-        t,
-    );
-    let time_chart = vertical_bars(
-        "time-chart",
-        &t.t_with(
-            if step == Step::Month {
-                "stat-chart-months"
-            } else {
-                "stat-chart-quarters"
-            },
-            &[("indicator", indicator_name.into())],
-        ),
-        &time,
-        t,
-    );
-    Ok(Ok(result_view(
-        state,
-        t,
-        &table,
-        place_chart,
-        time_chart,
-        lang,
-    )))
+    let place_chart = horizontal_bars("place-chart", &place.0, &place.1, t);
+    let time_chart = time
+        .map(|(title, bars)| vertical_bars("time-chart", &title, &bars, t))
+        .unwrap_or_default();
+    Ok(Ok(result_view(state, t, &table, place_chart, time_chart)))
 }
 
 fn result_view(
@@ -636,34 +696,54 @@ fn result_view(
     table: &StatTable,
     place_chart: String,
     time_chart: String,
-    lang: &str,
 ) -> ResultView {
+    let lang = t.lang();
     let catalogue = state.store.catalogue();
     let dims = &table.query.dims;
+    let columns = table.query.indicator.columns();
+    let measures = &table.table.measures;
     let rows = table
+        .table
         .rows
         .iter()
         .map(|r| RowView {
-            cells: dims
+            labels: r
+                .values
                 .iter()
-                .zip(&r.values)
-                .map(|(d, v)| value_label(&catalogue, t, *d, v))
+                .enumerate()
+                .map(|(i, v)| match dims.get(i) {
+                    Some(d) => value_label(&catalogue, t, *d, v),
+                    None => columns
+                        .get(i - dims.len())
+                        .map_or_else(|| v.clone(), |c| column_value_label(&catalogue, t, *c, v)),
+                })
                 .collect(),
-            count: figure(r.count, lang),
-            hidden: match r.count {
-                Published::Suppressed { reason } => Some(reason_label(t, reason)),
-                Published::Shown { .. } => None,
-            },
+            figures: r
+                .figures
+                .iter()
+                .zip(measures)
+                .map(|(f, m)| CellView {
+                    text: figure(*f, *m, lang),
+                    hidden: figure_reason(*f)
+                        .map(|reason| statistics_export::reason_label(t, reason)),
+                })
+                .collect(),
         })
         .collect();
-    let hidden_count = table.hidden_cells();
+    let hidden_rows = table.hidden_rows();
     ResultView {
         title: statistics_export::title(t, &table.query),
-        rule_note: rule_note(t, table.rule),
-        header: dims.iter().map(|d| dimension_label(t, *d)).collect(),
+        rule_note: rule_note(t, table.table.rule, table.query.indicator),
+        notes: table.table.notes.iter().map(|n| note_text(t, n)).collect(),
+        label_header: dims
+            .iter()
+            .map(|d| dimension_label(t, *d))
+            .chain(columns.iter().map(|c| column_label(t, *c)))
+            .collect(),
+        figure_header: measures.iter().map(|m| measure_label(t, *m)).collect(),
         rows,
-        hidden_count,
-        hidden_text: t.t_with("stat-hidden-count", &[("count", hidden_count.into())]),
+        hidden_rows,
+        hidden_text: t.t_with("stat-hidden-count", &[("count", hidden_rows.into())]),
         query_string: table.query.to_query_string(),
         place_chart,
         time_chart,
@@ -714,6 +794,11 @@ fn file_stem(q: &StatQuery) -> String {
     format!("{}-{}-{}", q.indicator, q.period.from(), q.period.to())
 }
 
+fn internal(what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "{what} failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
 async fn report_csv(
     State(state): State<AppState>,
     signed: Signed,
@@ -723,16 +808,13 @@ async fn report_csv(
         Ok(t) => t,
         Err(r) => return r,
     };
-    match statistics_export::csv(&table.query.dims, &table.rows) {
+    match statistics_export::csv(&table) {
         Ok(text) => attachment(
             text.into_bytes(),
             "text/csv; charset=utf-8",
             &format!("{}.csv", file_stem(&table.query)),
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "the statistics CSV failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
+        Err(e) => internal("the statistics CSV", e),
     }
 }
 
@@ -751,10 +833,7 @@ async fn report_xlsx(
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             &format!("{}.xlsx", file_stem(&table.query)),
         ),
-        Err(e) => {
-            tracing::error!(error = %e, "the statistics workbook failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
+        Err(e) => internal("the statistics workbook", e),
     }
 }
 
@@ -803,10 +882,7 @@ async fn dhis2_download(
                 "application/json",
                 &format!("dhis2-dataValueSets-{period}.json"),
             ),
-            Err(e) => {
-                tracing::error!(error = %e, "the DHIS2 document failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-            }
+            Err(e) => internal("the DHIS2 document", e),
         },
         Err(statistics_export::Dhis2Error::Mapping(detail)) => signed.refuse(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -835,8 +911,7 @@ struct DashboardPage {
     user: Option<UserView>,
     title: String,
     headlines: Vec<Headline>,
-    time_chart: String,
-    place_chart: String,
+    charts: Vec<String>,
     report_href: String,
 }
 
@@ -853,58 +928,84 @@ async fn dashboard(State(state): State<AppState>, signed: Signed) -> Response {
     }
 }
 
+/// An indicator the store does not compute yet answers `Invalid { field: "indicator" }`: the
+/// dashboard shows a dash for it rather than failing.
+fn unless_unbuilt<T>(r: Result<T, StoreError>) -> Result<Option<T>, StoreError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(StoreError::Invalid { field, .. }) if field == "indicator" => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 async fn dashboard_page(state: &AppState, signed: &Signed) -> Result<DashboardPage, StoreError> {
     let t = &signed.t;
     let lang = t.lang();
     let principal = signed.principal();
     let now = today();
     let this_year = year_to_date(now);
-    let last_year = CalendarPeriod::year_of(now).previous();
-    let total = |period: Period| StatQuery {
-        indicator: Indicator::ServiceUsers,
+    let last_year = CalendarPeriod::year_of(now).previous().period();
+    let total = |indicator, period| StatQuery {
+        indicator,
         period,
         dims: Vec::new(),
         min_cell: None,
     };
-    let (this_query, last_query) = (total(this_year), total(last_year.period()));
-    let (current, previous, open, place, time) = tokio::join!(
-        statistics::run(&state.store, principal, &this_query),
-        statistics::run(&state.store, principal, &last_query),
+    let (users_now, users_before, cover) = (
+        total(Indicator::ServiceUsers, this_year),
+        total(Indicator::ServiceUsers, last_year),
+        total(Indicator::Coverage, this_year),
+    );
+    let (current, previous, coverage, open, place, time, funnel) = tokio::join!(
+        statistics::run(&state.store, principal, &users_now),
+        statistics::run(&state.store, principal, &users_before),
+        statistics::run(&state.store, principal, &cover),
         state.store.open_cases(principal),
-        place_bars(state, principal, t, Indicator::ServiceUsers, this_year),
+        place_or_column_bars(state, principal, t, Indicator::ServiceUsers, this_year),
         time_bars(
             state,
             principal,
+            t,
             Indicator::ServiceUsers,
             &this_year,
             Step::Month
         ),
+        place_or_column_bars(state, principal, t, Indicator::Funnel, this_year),
     );
-    let current = statistics::total_of(&current?);
-    let previous = statistics::total_of(&previous?);
-    let population = principal.unit_scope().and_then(|c| {
-        state
-            .store
-            .catalogue()
-            .admin_unit(c)
-            .and_then(|u| u.population)
-    });
-    let coverage_text = match coverage(current, population) {
-        Some((per_100k, pct)) => t.t_with(
-            "stat-coverage-value",
-            &[
-                ("rate", decimal(per_100k, 1, lang).into()),
-                ("percent", decimal(pct, 3, lang).into()),
-            ],
-        ),
-        None => HIDDEN_MARK.to_owned(),
+    let users = |table: &StatTable| {
+        figure(
+            statistics::total_of(table, Measure::Users),
+            Measure::Users,
+            lang,
+        )
     };
+    let coverage = unless_unbuilt(coverage)?;
+    let coverage_text = coverage.as_ref().map_or_else(
+        || "–".to_owned(),
+        |c| {
+            let per = statistics::total_of(c, Measure::Per100000);
+            let pct = statistics::total_of(c, Measure::Percent);
+            if per.is_suppressed() || pct.is_suppressed() {
+                HIDDEN_MARK.to_owned()
+            } else if matches!(per, Figure::None) {
+                "–".to_owned()
+            } else {
+                t.t_with(
+                    "stat-coverage-value",
+                    &[
+                        ("rate", figure(per, Measure::Per100000, lang).into()),
+                        ("percent", figure(pct, Measure::Percent, lang).into()),
+                    ],
+                )
+            }
+        },
+    );
     let year = |p: &Period| p.from().format("%Y").to_string();
     let headlines = vec![
         Headline {
             id: "users-this-year",
             label: t.t_with("stat-users-this-year", &[("year", year(&this_year).into())]),
-            value: figure(current, lang),
+            value: users(&current?),
             note: t.t_with(
                 "stat-period-note",
                 &[
@@ -915,70 +1016,50 @@ async fn dashboard_page(state: &AppState, signed: &Signed) -> Result<DashboardPa
         },
         Headline {
             id: "users-last-year",
-            label: t.t_with(
-                "stat-users-last-year",
-                &[("year", year(&last_year.period()).into())],
-            ),
-            value: figure(previous, lang),
+            label: t.t_with("stat-users-last-year", &[("year", year(&last_year).into())]),
+            value: users(&previous?),
             note: String::new(),
         },
         Headline {
             id: "coverage",
             label: t.t("stat-coverage"),
             value: coverage_text,
-            note: match population {
-                Some(p) => t.t_with(
-                    "stat-population",
-                    &[("count", count(p.max(0) as u64, lang).into())],
-                ),
-                None => String::new(),
-            },
+            note: coverage
+                .as_ref()
+                .map(|c| statistics::total_of(c, Measure::Population))
+                .and_then(statistics::as_count)
+                .and_then(|p| p.value())
+                .map(|p| t.t_with("stat-population", &[("count", count(p, lang).into())]))
+                .unwrap_or_default(),
         },
         Headline {
             id: "cases-open",
             label: t.t("stat-cases-open"),
-            value: figure(open?, lang),
+            value: figure(Figure::Count { value: open? }, Measure::Cases, lang),
             note: String::new(),
         },
     ];
-    let indicator_name = t.t(&indicator_key(Indicator::ServiceUsers));
-    let time_chart = vertical_bars(
-        "time-chart",
-        &t.t_with(
-            "stat-chart-months",
-            &[("indicator", indicator_name.clone().into())],
-        ),
-        &time?,
-        t,
-    );
-    let place_chart = horizontal_bars(
-        "place-chart",
-        &t.t_with(
-            "stat-chart-place",
-            &[
-                ("indicator", indicator_name.into()),
-                (
-                    "dimension",
-                    dimension_label(t, place_dimension(principal)).into(),
-                ),
-            ],
-        ),
-        &place?,
-        t,
-    );
+    let mut charts = Vec::new();
+    if let Some((title, bars)) = time? {
+        charts.push(vertical_bars("time-chart", &title, &bars, t));
+    }
+    let (title, bars) = place?;
+    charts.push(horizontal_bars("place-chart", &title, &bars, t));
+    if let Some((title, bars)) = unless_unbuilt(funnel)? {
+        charts.push(horizontal_bars("funnel-chart", &title, &bars, t));
+    }
     Ok(DashboardPage {
         title: t.t_with(
             "stat-dashboard-title",
             &[("area", area_name(state, principal, t).into())],
         ),
         headlines,
-        time_chart,
-        place_chart,
+        charts,
         report_href: format!(
             "/statistics?{}",
             StatQuery {
                 dims: vec![place_dimension(principal)],
-                ..total(this_year)
+                ..total(Indicator::ServiceUsers, this_year)
             }
             .to_query_string()
         ),
@@ -998,13 +1079,17 @@ mod tests {
         let bars = vec![
             Bar {
                 label: "Ahal".into(),
-                value: Published::Shown { value: 1_240 },
+                value: Figure::count(1_240),
+                measure: Measure::Users,
             },
             Bar {
                 label: "Balkan".into(),
-                value: Published::Suppressed {
-                    reason: Reason::Primary,
+                value: Figure::Count {
+                    value: Published::Suppressed {
+                        reason: Reason::Primary,
+                    },
                 },
+                measure: Measure::Users,
             },
         ];
         for svg in [
@@ -1017,9 +1102,15 @@ mod tests {
             assert!(svg.contains("Ahal: 1,240; Balkan: hidden"), "{svg}");
             assert!(svg.contains(r#"role="img""#));
         }
-        assert_eq!(axis(1_240), (250.0, 5));
-        assert_eq!(axis(0), (1.0, 1));
+        assert_eq!(axis(1_240.0), (250.0, 5));
+        assert_eq!(axis(0.0), (1.0, 1));
+        assert_eq!(axis(2.0), (0.5, 4), "a small rate gets steps below one");
         assert_eq!(decimal(10.04, 1, "ru"), "10,0");
+        assert_eq!(
+            figure(Figure::number(0.0123), Measure::Percent, "en"),
+            "0.012"
+        );
+        assert_eq!(figure(Figure::None, Measure::Share, "en"), "–");
         assert_eq!(bucket_label(CalendarPeriod::Quarter(2025, 2)), "2025 Q2");
     }
 }

@@ -1,6 +1,7 @@
 //! The command line: one subcommand per operator task.
 
 mod import_export;
+mod indicators;
 mod plan;
 mod report;
 mod users;

@@ -10,6 +10,9 @@ use goldaw_store::Store;
 use goldaw_web::statistics_export;
 use std::io::Write;
 
+pub use super::indicators::IndicatorArgs;
+use goldaw_core::indicators::Indicator;
+
 #[derive(Subcommand)]
 pub enum ReportCommand {
     /// Service users in a period: distinct persons with an episode of a specialized service
@@ -19,6 +22,7 @@ pub enum ReportCommand {
     /// cell, sorted by its values. `disability` is `true` or `false`; `age_band` is `0-17`, `18-59`
     /// or `60+` (age on --to), `unknown` without a birth date; `target_group` is `none` for a person
     /// in none. A count hidden by small-cell suppression is an empty cell.
+    #[command(alias = "service_users")]
     ServiceUsers {
         /// First day of the period (YYYY-MM-DD).
         #[arg(long)]
@@ -40,6 +44,26 @@ pub enum ReportCommand {
         #[arg(long)]
         timing: bool,
     },
+    /// Coverage: service users per 100,000 and as a percentage of the population of the same
+    /// cell (by place, sex and age band only: the dimensions population figures exist for).
+    Coverage(IndicatorArgs),
+    /// The assessment funnel: cases reaching each step in the period (referral, initial
+    /// assessment, holistic assessment, approved support plan).
+    Funnel(IndicatorArgs),
+    /// Priority mix: cases screened in the period by the priority set (critical, support, none).
+    Priority(IndicatorArgs),
+    /// Cases referred in the period by referral source.
+    #[command(name = "referral_sources", alias = "referral-sources")]
+    ReferralSources(IndicatorArgs),
+    /// Service episodes overlapping the period and units delivered in it, by provider.
+    Episodes(IndicatorArgs),
+    /// Cases per social worker against the norm (25 intensive + 25 monitored; 75 a year).
+    /// Internal: not suppressed.
+    Caseload(IndicatorArgs),
+    /// Time from referral to each step against the deadlines in force.
+    Timeliness(IndicatorArgs),
+    /// Goals rated at reviews held in the period: achieved, partly, not achieved.
+    Outcomes(IndicatorArgs),
     /// A DHIS2 dataValueSets JSON document of one period, by a mapping of indicators and
     /// disaggregations to data elements, category option combos and org units (docs/dhis2.md).
     /// Counts hidden by small-cell suppression are left out.
@@ -57,9 +81,10 @@ pub enum ReportCommand {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Csv,
+    Json,
 }
 
 pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
@@ -68,13 +93,27 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
             from,
             to,
             by,
-            format: Format::Csv,
+            format,
             min_cell,
             timing,
         } => {
             let period = Period::new(*from, *to).context("--from/--to")?;
             let dims = Dimension::parse_list(by).context("--by")?;
             let suppression = min_cell.map_or(Suppression::Standard, Suppression::MinCell);
+            if *format == Format::Json {
+                return super::indicators::run(
+                    store,
+                    Indicator::ServiceUsers,
+                    &IndicatorArgs {
+                        from: *from,
+                        to: *to,
+                        by: by.clone(),
+                        format: *format,
+                        min_cell: *min_cell,
+                    },
+                )
+                .await;
+            }
             let started = std::time::Instant::now();
             let report = store
                 .service_users(&crate::cli::operator("report"), period, &dims, suppression)
@@ -91,6 +130,28 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
             out.write_all(render_csv(&report)?.as_bytes())?;
             out.flush()?;
             Ok(())
+        }
+        ReportCommand::Coverage(args) => {
+            super::indicators::run(store, Indicator::Coverage, args).await
+        }
+        ReportCommand::Funnel(args) => super::indicators::run(store, Indicator::Funnel, args).await,
+        ReportCommand::Priority(args) => {
+            super::indicators::run(store, Indicator::Priority, args).await
+        }
+        ReportCommand::ReferralSources(args) => {
+            super::indicators::run(store, Indicator::ReferralSources, args).await
+        }
+        ReportCommand::Episodes(args) => {
+            super::indicators::run(store, Indicator::Episodes, args).await
+        }
+        ReportCommand::Caseload(args) => {
+            super::indicators::run(store, Indicator::Caseload, args).await
+        }
+        ReportCommand::Timeliness(args) => {
+            super::indicators::run(store, Indicator::Timeliness, args).await
+        }
+        ReportCommand::Outcomes(args) => {
+            super::indicators::run(store, Indicator::Outcomes, args).await
         }
         ReportCommand::Dhis2 {
             mapping,
