@@ -262,7 +262,7 @@ pub async fn run(
     let suppression = query
         .min_cell
         .map_or(Suppression::Standard, Suppression::MinCell);
-    let table = store
+    let table = match store
         .indicator(
             principal,
             query.indicator,
@@ -270,11 +270,34 @@ pub async fn run(
             &query.dims,
             suppression,
         )
-        .await?;
+        .await
+    {
+        // Nobody counted: the store cannot build a split of no values and says so as a bad
+        // split; the published answer is the empty table.
+        Err(StoreError::Invalid { field, message })
+            if field == "by" && message.ends_with("has no values") =>
+        {
+            empty_table(query)
+        }
+        other => other?,
+    };
     Ok(StatTable {
         query: query.clone(),
         table,
     })
+}
+
+fn empty_table(query: &StatQuery) -> Table {
+    Table {
+        indicator: query.indicator,
+        period: query.period,
+        dimensions: query.dims.clone(),
+        columns: query.indicator.columns().to_vec(),
+        measures: query.indicator.measures().to_vec(),
+        rows: Vec::new(),
+        rule: Rule::STANDARD,
+        notes: Vec::new(),
+    }
 }
 
 /// The same question over each bucket of the period (months or quarters): the chart figure of
