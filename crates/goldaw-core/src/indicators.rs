@@ -11,11 +11,13 @@
 //! 3. its figures ([`Measure`]): counts, and numbers (rates, medians, shares) that are hidden
 //!    whenever a count they are made of is hidden.
 
-use crate::codes::code_enum;
+use crate::codes::{code_enum, TargetGroup};
 use crate::disclosure::Published;
-use crate::statistics::Dimension;
+use crate::statistics::{Dimension, Period, ServiceUse};
 use crate::ParseError;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use uuid::Uuid;
 
 code_enum!(
     /// A published indicator. The codes are stable ids: the CLI (`goldaw report ID`), the API and
@@ -274,15 +276,22 @@ impl Figure {
         }
     }
 
-    /// The figure as a CSV cell: counts as integers, numbers with up to two decimals, an empty
-    /// cell when withheld or not defined.
+    /// The figure as a CSV cell: counts as integers, numbers with up to two decimals (three
+    /// significant digits below 1), an empty cell when withheld or not defined.
     pub fn csv(&self) -> String {
         match self {
             Figure::Count { value } => value.value().map(|n| n.to_string()).unwrap_or_default(),
             Figure::Number { value } => value
                 .value()
                 .map(|x| {
-                    let s = format!("{x:.2}");
+                    // Two decimals, or three significant digits below 1: coverage is
+                    // hundredths of a per cent.
+                    let decimals = if x != 0.0 && x.abs() < 1.0 {
+                        ((-x.abs().log10().floor()) as usize + 2).min(12)
+                    } else {
+                        2
+                    };
+                    let s = format!("{x:.decimals$}");
                     s.trim_end_matches('0').trim_end_matches('.').to_owned()
                 })
                 .unwrap_or_default(),
@@ -304,9 +313,10 @@ pub enum Note {
     /// The figures are internal and not suppressed (the caseload: counts of a worker's cases,
     /// with nothing about the people in them).
     Internal,
-    /// Cases imported from another system carry no dates for the steps after referral; they
-    /// count at referral only.
-    ImportedCasesAtReferralOnly,
+    /// Cases imported from another system carry no dates for their steps: they count on their
+    /// opening day at the steps their status shows they reached, and have no times for the
+    /// timeliness.
+    ImportedCasesDatedAtOpening,
 }
 
 impl Note {
@@ -316,7 +326,7 @@ impl Note {
             Note::PopulationYear { .. } => "population_year",
             Note::PopulationNotAvailable { .. } => "population_not_available",
             Note::Internal => "internal",
-            Note::ImportedCasesAtReferralOnly => "imported_cases_at_referral_only",
+            Note::ImportedCasesDatedAtOpening => "imported_cases_dated_at_opening",
         }
     }
 }
@@ -332,11 +342,125 @@ impl std::fmt::Display for Note {
                 units.join(", ")
             ),
             Note::Internal => f.write_str("internal figures for supervision, not suppressed"),
-            Note::ImportedCasesAtReferralOnly => f.write_str(
-                "imported cases have no dates for the steps after referral and count at referral only",
+            Note::ImportedCasesDatedAtOpening => f.write_str(
+                "imported cases have no dates for their steps: they count on their opening day, at the steps their status shows they reached",
             ),
         }
     }
+}
+
+/// The caseload norm per etrap social worker (DOMAIN.md, "Workforce"): 25 cases supported
+/// intensively, 25 monitored, 75 cases a year (the planning module's `CaseloadNorm::SEEDS`).
+pub const NORM_INTENSIVE: u64 = 25;
+pub const NORM_MONITORED: u64 = 25;
+pub const NORM_CASES_A_YEAR: u64 = 75;
+
+/// Whether a value of a dimension marks a cell about gender-based violence or child protection:
+/// the services for survivors of violence (S10 support, S11 crisis shelter), the target groups of
+/// women at risk (`woman_*`) and the sensitive groups of child protection. A table that shows
+/// such a cell is published under the strict rule.
+pub fn is_gbv_value(dim: Dimension, value: &str) -> bool {
+    match dim {
+        Dimension::Service => GBV_SERVICES.contains(&value),
+        Dimension::TargetGroup => {
+            value.starts_with("woman_")
+                || value
+                    .parse::<TargetGroup>()
+                    .is_ok_and(TargetGroup::is_sensitive)
+        }
+        _ => false,
+    }
+}
+
+/// The services whose users are survivors of gender-based violence.
+pub const GBV_SERVICES: [&str; 2] = ["S10", "S11"];
+
+/// One thing an indicator counts (a case at a step, an episode, a rated goal), with the person
+/// and place it is about and its values of the indicator's own columns.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// What is counted once per cell: the case, the episode, the goal.
+    pub id: Uuid,
+    /// The person and place the dimensions are taken from (the service only for episodes).
+    pub facts: ServiceUse,
+    /// Values of the indicator's own columns, in order.
+    pub own: Vec<String>,
+    /// Units of service delivered in the period (episodes).
+    pub units: u64,
+    /// Days from the clock's start to the step (timeliness).
+    pub days: Option<f64>,
+    /// Whether the step was reached by its deadline; `None` when no deadline applies.
+    pub within: Option<bool>,
+}
+
+impl Record {
+    /// A record counted once, with nothing else to add up.
+    pub fn new(id: Uuid, facts: ServiceUse, own: Vec<String>) -> Record {
+        Record {
+            id,
+            facts,
+            own,
+            units: 0,
+            days: None,
+            within: None,
+        }
+    }
+}
+
+/// What the records of one cell add up to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Tally {
+    /// Distinct records.
+    pub count: u64,
+    pub units: u64,
+    /// The days of each distinct record that has them.
+    pub days: Vec<f64>,
+    /// Records reached within / after their deadline.
+    pub within: u64,
+    pub late: u64,
+}
+
+impl Tally {
+    /// The median of [`Tally::days`]; `None` when there are none.
+    pub fn median_days(&self) -> Option<f64> {
+        let mut d = self.days.clone();
+        d.sort_by(f64::total_cmp);
+        match d.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(d[n / 2]),
+            n => Some((d[n / 2 - 1] + d[n / 2]) / 2.0),
+        }
+    }
+}
+
+/// Adds the records up per cell: the values of `dims` (in order; a person in several target
+/// groups is in several cells), then the record's own columns. A record counts once per cell
+/// however often it is listed.
+pub fn tally(
+    records: &[Record],
+    dims: &[Dimension],
+    period: &Period,
+) -> BTreeMap<Vec<String>, Tally> {
+    let mut seen: BTreeSet<(Vec<String>, Uuid)> = BTreeSet::new();
+    let mut out: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
+    for r in records {
+        for mut cell in r.facts.cells(dims, period) {
+            cell.extend(r.own.iter().cloned());
+            let t = out.entry(cell.clone()).or_default();
+            t.units += r.units;
+            if !seen.insert((cell, r.id)) {
+                continue;
+            }
+            t.count += 1;
+            t.days.extend(r.days);
+            match r.within {
+                Some(true) => t.within += 1,
+                Some(false) => t.late += 1,
+                None => {}
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -377,11 +501,109 @@ mod tests {
             .is_err());
     }
 
+    fn facts(person: u128, unit: &str, groups: &[&str]) -> ServiceUse {
+        ServiceUse {
+            person: Uuid::from_u128(person),
+            service: String::new(),
+            admin_unit: unit.into(),
+            velayat: unit[..4].into(),
+            sex: crate::codes::Sex::Female,
+            birth_date: None,
+            disability: false,
+            target_groups: groups.iter().map(|g| g.to_string()).collect(),
+            settlement: None,
+        }
+    }
+
+    #[test]
+    fn a_record_counts_once_per_cell_and_its_times_give_the_median() {
+        let period =
+            Period::new("2025-01-01".parse().unwrap(), "2025-12-31".parse().unwrap()).unwrap();
+        let rec =
+            |id: u128, unit: &str, groups: &[&str], step: &str, days: f64, within: bool| Record {
+                days: Some(days),
+                within: Some(within),
+                units: 2,
+                ..Record::new(
+                    Uuid::from_u128(id),
+                    facts(id, unit, groups),
+                    vec![step.into()],
+                )
+            };
+        let records = vec![
+            rec(
+                1,
+                "TM-A-01",
+                &["woman_gbv", "large_family"],
+                "initial",
+                1.0,
+                true,
+            ),
+            // Listed twice: still one case.
+            rec(
+                1,
+                "TM-A-01",
+                &["woman_gbv", "large_family"],
+                "initial",
+                1.0,
+                true,
+            ),
+            rec(2, "TM-A-02", &[], "initial", 4.0, false),
+            rec(3, "TM-A-02", &["large_family"], "initial", 2.0, true),
+            rec(3, "TM-A-02", &["large_family"], "holistic", 30.0, true),
+        ];
+        let t = tally(&records, &[], &period);
+        let initial = &t[&vec!["initial".to_owned()]];
+        assert_eq!((initial.count, initial.within, initial.late), (3, 2, 1));
+        assert_eq!(initial.median_days(), Some(2.0));
+        // Units add up per listing (an episode is listed once by the store).
+        assert_eq!(initial.units, 8);
+        let by_group = tally(&records, &[Dimension::TargetGroup], &period);
+        assert_eq!(
+            by_group[&vec!["large_family".to_owned(), "initial".to_owned()]].count,
+            2
+        );
+        assert_eq!(
+            by_group[&vec!["woman_gbv".to_owned(), "initial".to_owned()]].count,
+            1
+        );
+        assert_eq!(
+            by_group[&vec!["none".to_owned(), "initial".to_owned()]].count,
+            1
+        );
+        let two = Tally {
+            days: vec![3.0, 1.0],
+            ..Tally::default()
+        };
+        assert_eq!(two.median_days(), Some(2.0));
+        assert_eq!(Tally::default().median_days(), None);
+    }
+
+    #[test]
+    fn gbv_cells_are_recognised_by_service_and_target_group() {
+        assert!(is_gbv_value(Dimension::Service, "S10"));
+        assert!(is_gbv_value(Dimension::Service, "S11"));
+        assert!(!is_gbv_value(Dimension::Service, "S12"));
+        assert!(is_gbv_value(
+            Dimension::TargetGroup,
+            "woman_unintended_pregnancy"
+        ));
+        assert!(is_gbv_value(
+            Dimension::TargetGroup,
+            "child_no_parental_care"
+        ));
+        assert!(!is_gbv_value(Dimension::TargetGroup, "large_family"));
+        assert!(!is_gbv_value(Dimension::Sex, "F"));
+    }
+
     #[test]
     fn figures_print_as_csv_cells() {
         assert_eq!(Figure::count(12).csv(), "12");
         assert_eq!(Figure::number(12.5).csv(), "12.5");
-        assert_eq!(Figure::number(1.0 / 3.0).csv(), "0.33");
+        assert_eq!(Figure::number(1.0 / 3.0).csv(), "0.333");
+        assert_eq!(Figure::number(0.000_552_7).csv(), "0.000553");
+        assert_eq!(Figure::number(0.0).csv(), "0");
+        assert_eq!(Figure::number(123.456).csv(), "123.46");
         assert_eq!(Figure::number(40.0).csv(), "40");
         assert_eq!(Figure::None.csv(), "");
         let hidden = Figure::Count {

@@ -3,14 +3,26 @@
 //! caseload `ReadCaseload`), scoped to the principal's units, suppressed, and audited (counts
 //! only, never a person).
 
+mod caseload;
+mod coverage;
+mod episodes;
+mod gather;
+mod publish;
+mod workflow;
+
+use crate::audit::AuditEvent;
 use crate::error::{StoreError, StoreResult};
+use crate::people::require;
+use crate::scope::unit_range;
 use crate::statistics::Suppression;
 use crate::Store;
-use goldaw_core::access::Principal;
-use goldaw_core::disclosure::Rule;
-use goldaw_core::indicators::{Column, Figure, Indicator, Measure, Note};
-use goldaw_core::statistics::{Dimension, Period};
+use goldaw_core::access::{Permission, Principal};
+use goldaw_core::disclosure::{Published, Rule};
+use goldaw_core::indicators::{is_gbv_value, tally, Column, Figure, Indicator, Measure, Note};
+use goldaw_core::statistics::{count_service_users, Dimension, Period};
+use publish::{count_figure, ratio_figure, Axis, Layout};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// A published indicator table: the dimensions in the order asked, then the indicator's own
 /// columns, then its figures; one row per non-empty cell, sorted by its values.
@@ -24,6 +36,12 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub measures: Vec<Measure>,
     pub rows: Vec<TableRow>,
+    /// Every total of the table as published with the same suppression: rows whose value is
+    /// `total` where a column is summed over, and whose `admin_unit` is a velayat where etraps
+    /// are rolled up. The sum of cells, so a person in two target groups counts in both. Empty
+    /// for the service users (whose report has its own path) and the caseload (unsuppressed, by
+    /// worker); timeliness totals carry no median.
+    pub totals: Vec<TableRow>,
     /// The rule applied to the counts (threshold 0 when unsuppressed); publish it with the table
     /// so that readers know what a hidden cell can hold.
     pub rule: Rule,
@@ -57,10 +75,19 @@ impl Table {
     /// The table as CSV: [`Table::header`], then the rows; a withheld or undefined figure is an
     /// empty cell.
     pub fn to_csv(&self) -> StoreResult<String> {
+        self.csv_of(&self.rows)
+    }
+
+    /// As [`Table::to_csv`], then the totals.
+    pub fn to_csv_with_totals(&self) -> StoreResult<String> {
+        self.csv_of(self.rows.iter().chain(&self.totals))
+    }
+
+    fn csv_of<'a>(&self, rows: impl IntoIterator<Item = &'a TableRow>) -> StoreResult<String> {
         let io = |e: csv::Error| StoreError::Io(std::io::Error::other(e));
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(self.header()).map_err(io)?;
-        for row in &self.rows {
+        for row in rows {
             let figures: Vec<String> = row.figures.iter().map(Figure::csv).collect();
             w.write_record(
                 row.values
@@ -103,33 +130,528 @@ impl Store {
         indicator
             .check_dimensions(dims)
             .map_err(|e| StoreError::invalid("by", e.to_string()))?;
-        match indicator {
-            Indicator::ServiceUsers => {
-                let report = self
-                    .service_users(principal, period, dims, suppression)
-                    .await?;
-                Ok(Table {
-                    indicator,
-                    period,
-                    dimensions: report.dimensions,
-                    columns: Vec::new(),
-                    measures: indicator.measures().to_vec(),
-                    rows: report
-                        .rows
-                        .into_iter()
-                        .map(|r| TableRow {
-                            values: r.values,
-                            figures: vec![Figure::Count { value: r.count }],
-                        })
-                        .collect(),
-                    rule: report.rule,
-                    notes: Vec::new(),
-                })
-            }
-            other => Err(StoreError::invalid(
-                "indicator",
-                format!("the {other} indicator is not built yet"),
-            )),
+        if indicator == Indicator::ServiceUsers {
+            // The service-users report as it is (its CSV and its audit event are relied on).
+            let report = self
+                .service_users(principal, period, dims, suppression)
+                .await?;
+            return Ok(Table {
+                indicator,
+                period,
+                dimensions: report.dimensions,
+                columns: Vec::new(),
+                measures: indicator.measures().to_vec(),
+                rows: report
+                    .rows
+                    .into_iter()
+                    .map(|r| TableRow {
+                        values: r.values,
+                        figures: vec![Figure::Count { value: r.count }],
+                    })
+                    .collect(),
+                totals: Vec::new(),
+                rule: report.rule,
+                notes: Vec::new(),
+            });
         }
+        require(principal, Permission::ReadReports)?;
+        if indicator.is_internal() {
+            require(principal, Permission::ReadCaseload)?;
+        }
+        let range = unit_range(principal).ok_or(StoreError::NotFound)?;
+        let built = match indicator {
+            Indicator::ServiceUsers => unreachable!("answered above"),
+            Indicator::Coverage => {
+                self.coverage(principal, &range, &period, dims, suppression)
+                    .await?
+            }
+            Indicator::Caseload => Built {
+                totals: Vec::new(),
+                rows: self
+                    .caseload_rows(&range, &period, dims)
+                    .await?
+                    .into_iter()
+                    .map(|(values, figures)| TableRow { values, figures })
+                    .collect(),
+                rule: Rule::OFF,
+                notes: vec![Note::Internal],
+            },
+            Indicator::Funnel => {
+                let g = self.funnel_records(&range, &period).await?;
+                self.counted(
+                    principal,
+                    indicator,
+                    g,
+                    &period,
+                    dims,
+                    suppression,
+                    &BTreeSet::new(),
+                )?
+            }
+            Indicator::Priority => {
+                let g = self.priority_records(&range, &period).await?;
+                self.counted(
+                    principal,
+                    indicator,
+                    g,
+                    &period,
+                    dims,
+                    suppression,
+                    &BTreeSet::new(),
+                )?
+            }
+            Indicator::ReferralSources => {
+                let g = self.source_records(&range, &period).await?;
+                self.counted(
+                    principal,
+                    indicator,
+                    g,
+                    &period,
+                    dims,
+                    suppression,
+                    &BTreeSet::new(),
+                )?
+            }
+            Indicator::Episodes => {
+                let e = self.episode_records(&range, &period).await?;
+                self.counted(
+                    principal,
+                    indicator,
+                    e.gathered,
+                    &period,
+                    dims,
+                    suppression,
+                    &e.gbv_providers,
+                )?
+            }
+            Indicator::Timeliness => {
+                let g = self.timeliness_records(&range, &period).await?;
+                self.counted(
+                    principal,
+                    indicator,
+                    g,
+                    &period,
+                    dims,
+                    suppression,
+                    &BTreeSet::new(),
+                )?
+            }
+            Indicator::Outcomes => {
+                let g = self.outcome_records(&range, &period).await?;
+                self.counted(
+                    principal,
+                    indicator,
+                    g,
+                    &period,
+                    dims,
+                    suppression,
+                    &BTreeSet::new(),
+                )?
+            }
+        };
+        self.audit(
+            principal,
+            AuditEvent::plain(audit_action(indicator)).with_detail(format!(
+                "{}..{} by [{}], {} rows, k={}",
+                period.from(),
+                period.to(),
+                dims.iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                built.rows.len(),
+                built.rule.threshold()
+            )),
+        )
+        .await?;
+        Ok(Table {
+            indicator,
+            period,
+            dimensions: dims.to_vec(),
+            columns: indicator.columns().to_vec(),
+            measures: indicator.measures().to_vec(),
+            rows: built.rows,
+            totals: built.totals,
+            rule: built.rule,
+            notes: built.notes,
+        })
+    }
+
+    /// An indicator that counts records (cases, episodes, goals): tallied per cell, suppressed
+    /// on the full table, then each row's figures.
+    #[allow(clippy::too_many_arguments)]
+    fn counted(
+        &self,
+        principal: &Principal,
+        indicator: Indicator,
+        gathered: workflow::Gathered,
+        period: &Period,
+        dims: &[Dimension],
+        suppression: Suppression,
+        gbv_providers: &BTreeSet<String>,
+    ) -> StoreResult<Built> {
+        let tallies = tally(&gathered.records, dims, period);
+        let columns = indicator.columns();
+        let timeliness = indicator == Indicator::Timeliness;
+        let mut axes: Vec<Axis> = dims.iter().map(|d| Axis::of(*d)).collect();
+        axes.extend(columns.iter().map(|c| Axis::Flat(c.as_str())));
+        if timeliness {
+            // Within the deadline or not: suppressed with the table, so that neither part of a
+            // shown count of cases can be worked out from the other.
+            axes.push(Axis::Flat(SPLIT));
+        }
+        // The funnel's steps are not parts of a whole (a case is at several): each step is a
+        // table of its own. The same for timeliness.
+        let separate =
+            matches!(indicator, Indicator::Funnel | Indicator::Timeliness).then_some(dims.len());
+        let mut leaves: Vec<(Vec<String>, u64)> = Vec::new();
+        for (key, t) in &tallies {
+            if timeliness {
+                let unknown = t.count - t.within - t.late;
+                for (split, n) in [(WITHIN, t.within), (LATE, t.late), (NO_DEADLINE, unknown)] {
+                    if n > 0 {
+                        let mut k = key.clone();
+                        k.push(split.to_owned());
+                        leaves.push((k, n));
+                    }
+                }
+            } else {
+                leaves.push((key.clone(), t.count));
+            }
+        }
+        let provider_at = columns
+            .iter()
+            .position(|c| *c == Column::Provider)
+            .map(|i| dims.len() + i);
+        let gbv = tallies.keys().any(|key| {
+            dims.iter().zip(key).any(|(d, v)| is_gbv_value(*d, v))
+                || provider_at.is_some_and(|i| gbv_providers.contains(&key[i]))
+        });
+        let rule = self.indicator_rule(principal, suppression, gbv)?;
+        let layout = Layout { axes, separate };
+        let counts = self.publish_counts(&layout, &leaves, rule)?;
+        // Units add up like counts; their totals are those of the same cells.
+        let units = if indicator == Indicator::Episodes {
+            let units: Vec<(Vec<String>, u64)> =
+                tallies.iter().map(|(k, t)| (k.clone(), t.units)).collect();
+            Some(self.publish_counts(&layout, &units, Rule::OFF)?)
+        } else {
+            None
+        };
+        // The figures of the cell at `k` (one entry per dimension and own column; `None` = the
+        // total), with its tally when it is a leaf (medians are given for leaves only).
+        let figures = |k: &[Option<&str>], t: Option<&goldaw_core::indicators::Tally>| {
+            let mut k = k.to_vec();
+            if timeliness {
+                k.push(None);
+            }
+            let count = counts.get(&k);
+            match indicator {
+                Indicator::Priority | Indicator::ReferralSources | Indicator::Outcomes => {
+                    // The share of the row among all values of the own column.
+                    let mut whole = k.clone();
+                    whole[dims.len()] = None;
+                    vec![
+                        count_figure(count),
+                        ratio_figure(count, counts.get(&whole), 100.0),
+                    ]
+                }
+                Indicator::Episodes => {
+                    let delivered = units.as_ref().and_then(|u| u.get(&k));
+                    vec![
+                        count_figure(count),
+                        match (count, delivered) {
+                            (Some(Published::Shown { .. }), Some(d)) => count_figure(Some(d)),
+                            (Some(Published::Suppressed { reason }), _) => Figure::Count {
+                                value: Published::Suppressed { reason },
+                            },
+                            _ => Figure::None,
+                        },
+                    ]
+                }
+                Indicator::Timeliness => {
+                    let median = match (count, t.and_then(|t| t.median_days())) {
+                        (Some(Published::Shown { .. }), Some(m)) => Figure::number(m),
+                        (Some(Published::Suppressed { reason }), Some(_)) => Figure::Number {
+                            value: Published::Suppressed { reason },
+                        },
+                        _ => Figure::None,
+                    };
+                    let with_split = |split: &'static str| {
+                        let mut key = k.clone();
+                        if let Some(last) = key.last_mut() {
+                            *last = Some(split);
+                        }
+                        counts.get(&key)
+                    };
+                    // A value of the split that no case of the table took is a zero.
+                    let zero = Published::Shown { value: 0 };
+                    let within = with_split(WITHIN).unwrap_or(zero);
+                    let late = with_split(LATE).unwrap_or(zero);
+                    let undated = with_split(NO_DEADLINE).unwrap_or(zero);
+                    let (within, share) = match (t, within, late, undated) {
+                        // No deadline applied to any case of the cell: nothing to be within.
+                        (Some(t), ..) if t.within + t.late == 0 => (Figure::None, Figure::None),
+                        (None, Published::Shown { value: 0 }, Published::Shown { value: 0 }, _) => {
+                            (Figure::None, Figure::None)
+                        }
+                        // A share is of the cases a deadline applied to: all of them, or unknown.
+                        (_, w, _, Published::Shown { value: 0 }) => {
+                            (count_figure(Some(w)), ratio_figure(Some(w), count, 100.0))
+                        }
+                        (_, w, ..) => (count_figure(Some(w)), Figure::None),
+                    };
+                    vec![count_figure(count), median, within, share]
+                }
+                _ => vec![count_figure(count)],
+            }
+        };
+        let leaf_places = leaf_places(dims, tallies.keys());
+        let (leaf_cells, total_cells): (Vec<_>, Vec<_>) = counts
+            .cells()
+            .into_iter()
+            .filter(|(key, _)| !timeliness || key.last() == Some(&None))
+            .map(|(mut key, _)| {
+                if timeliness {
+                    key.pop();
+                }
+                key
+            })
+            .partition(|key| !is_total(dims, key, &leaf_places));
+        let row_of = |key: &[Option<String>], t: Option<&goldaw_core::indicators::Tally>| {
+            let k: Vec<Option<&str>> = key.iter().map(Option::as_deref).collect();
+            TableRow {
+                values: key
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_else(|| TOTAL.to_owned()))
+                    .collect(),
+                figures: figures(&k, t),
+            }
+        };
+        let rule = if counts.hides_zeros() {
+            rule.hiding_zeros()
+        } else {
+            rule
+        };
+        let mut rows: Vec<TableRow> = if rule.hides_zeros() {
+            // Every leaf, the empty ones too: hidden like the small ones.
+            leaf_cells
+                .iter()
+                .map(|key| {
+                    let values: Vec<String> = key.iter().flatten().cloned().collect();
+                    row_of(key, tallies.get(&values))
+                })
+                .collect()
+        } else {
+            tallies
+                .iter()
+                .map(|(key, t)| {
+                    let key: Vec<Option<String>> = key.iter().cloned().map(Some).collect();
+                    row_of(&key, Some(t))
+                })
+                .collect()
+        };
+        rows.sort_by(|a, b| a.values.cmp(&b.values));
+        let mut totals: Vec<TableRow> = total_cells.iter().map(|key| row_of(key, None)).collect();
+        totals.sort_by(|a, b| a.values.cmp(&b.values));
+        Ok(Built {
+            rows,
+            totals,
+            rule,
+            notes: if gathered.imported {
+                vec![Note::ImportedCasesDatedAtOpening]
+            } else {
+                Vec::new()
+            },
+        })
+    }
+
+    /// Service users against the population of the same cell.
+    async fn coverage(
+        &self,
+        principal: &Principal,
+        range: &(String, String),
+        period: &Period,
+        dims: &[Dimension],
+        suppression: Suppression,
+    ) -> StoreResult<Built> {
+        let uses = self.service_user_uses(range, period).await?;
+        let counts = count_service_users(&uses, dims, period);
+        let rule = self.indicator_rule(principal, suppression, false)?;
+        let axes = dims.iter().map(|d| Axis::of(*d)).collect();
+        let published = self.publish_counts(
+            &Layout {
+                axes,
+                separate: None,
+            },
+            &counts,
+            rule,
+        )?;
+        let denominators = self.denominators(period).await?;
+        let scope = range.0.clone();
+        let mut missing: BTreeSet<String> = BTreeSet::new();
+        let mut figures = |k: &[Option<&str>]| {
+            let value_of = |dim: Dimension| dims.iter().position(|d| *d == dim).and_then(|i| k[i]);
+            let place = value_of(Dimension::AdminUnit)
+                .or(value_of(Dimension::Velayat))
+                .unwrap_or(&scope);
+            let population = if value_of(Dimension::AgeBand) == Some("unknown") {
+                None
+            } else {
+                denominators.of(
+                    place,
+                    value_of(Dimension::Sex),
+                    value_of(Dimension::AgeBand),
+                )
+            };
+            if population.is_none() {
+                missing.insert(place.to_owned());
+            }
+            let users = published.get(k);
+            let pop = population.map(|value| Published::Shown { value });
+            vec![
+                count_figure(users),
+                count_figure(pop),
+                ratio_figure(users, pop, 100_000.0),
+                ratio_figure(users, pop, 100.0),
+            ]
+        };
+        let leaf_places = leaf_places(dims, counts.iter().map(|(k, _)| k));
+        let (leaf_cells, total_cells): (Vec<_>, Vec<_>) = published
+            .cells()
+            .into_iter()
+            .map(|(key, _)| key)
+            .partition(|key| !is_total(dims, key, &leaf_places));
+        let rule = if published.hides_zeros() {
+            rule.hiding_zeros()
+        } else {
+            rule
+        };
+        let mut row_of = |key: &[Option<String>]| {
+            let k: Vec<Option<&str>> = key.iter().map(Option::as_deref).collect();
+            TableRow {
+                values: key
+                    .iter()
+                    .map(|v| v.clone().unwrap_or_else(|| TOTAL.to_owned()))
+                    .collect(),
+                figures: figures(&k),
+            }
+        };
+        let mut rows: Vec<TableRow> = if rule.hides_zeros() {
+            leaf_cells.iter().map(|key| row_of(key)).collect()
+        } else {
+            counts
+                .iter()
+                .map(|(values, _)| {
+                    let key: Vec<Option<String>> = values.iter().cloned().map(Some).collect();
+                    row_of(&key)
+                })
+                .collect()
+        };
+        rows.sort_by(|a, b| a.values.cmp(&b.values));
+        let mut totals: Vec<TableRow> = total_cells.iter().map(|key| row_of(key)).collect();
+        totals.sort_by(|a, b| a.values.cmp(&b.values));
+        let mut notes = Vec::new();
+        if let Some(year) = denominators.year {
+            notes.push(Note::PopulationYear { year });
+        }
+        if !missing.is_empty() {
+            notes.push(Note::PopulationNotAvailable {
+                units: missing.into_iter().collect(),
+            });
+        }
+        Ok(Built {
+            rows,
+            totals,
+            rule,
+            notes,
+        })
+    }
+
+    /// The rule for an indicator's table: the standard one, the strict one for a table that
+    /// shows cells about gender-based violence or child protection (`gbv`), or none for those
+    /// with the unsuppressed grant who ask for none.
+    fn indicator_rule(
+        &self,
+        principal: &Principal,
+        suppression: Suppression,
+        gbv: bool,
+    ) -> StoreResult<Rule> {
+        match suppression {
+            Suppression::MinCell(k) if k <= 1 => {
+                if !principal.may(Permission::ReadUnsuppressed) {
+                    return Err(StoreError::Forbidden(
+                        "statistics without small-cell suppression need the unsuppressed grant"
+                            .into(),
+                    ));
+                }
+                Ok(Rule::OFF)
+            }
+            // A higher threshold than the strict rule's is kept, with its protection.
+            Suppression::MinCell(k) if gbv && k > Rule::SENSITIVE.threshold() => {
+                Rule::new(k, Rule::SENSITIVE.protection())
+                    .map(Rule::hiding_zeros)
+                    .map_err(|e| StoreError::invalid("min_cell", e.to_string()))
+            }
+            _ if gbv => Ok(Rule::SENSITIVE),
+            Suppression::Standard => Ok(Rule::STANDARD),
+            Suppression::MinCell(k) => {
+                Rule::new(k, 1).map_err(|e| StoreError::invalid("min_cell", e.to_string()))
+            }
+        }
+    }
+}
+
+/// What an indicator's own part yields.
+struct Built {
+    rows: Vec<TableRow>,
+    totals: Vec<TableRow>,
+    rule: Rule,
+    notes: Vec<Note>,
+}
+
+/// The value of a column in a total row, for "all values".
+pub const TOTAL: &str = "total";
+
+/// The place values of the leaves (the admin_unit column), to tell them from the velayats they
+/// roll up to.
+fn leaf_places<'a>(
+    dims: &[Dimension],
+    keys: impl Iterator<Item = &'a Vec<String>>,
+) -> BTreeSet<String> {
+    match dims.iter().position(|d| *d == Dimension::AdminUnit) {
+        Some(i) => keys.map(|k| k[i].clone()).collect(),
+        None => BTreeSet::new(),
+    }
+}
+
+/// Whether a cell of the full table is a total: some column summed over, or a place that is
+/// not a leaf (a velayat the etraps roll up to).
+fn is_total(dims: &[Dimension], key: &[Option<String>], leaf_places: &BTreeSet<String>) -> bool {
+    key.iter().any(Option::is_none)
+        || dims
+            .iter()
+            .position(|d| *d == Dimension::AdminUnit)
+            .is_some_and(|i| key[i].as_ref().is_some_and(|v| !leaf_places.contains(v)))
+}
+
+/// The hidden axis of timeliness and its values.
+const SPLIT: &str = "deadline";
+const WITHIN: &str = "within";
+const LATE: &str = "late";
+const NO_DEADLINE: &str = "no_deadline";
+
+/// The audit action of a report read.
+fn audit_action(indicator: Indicator) -> &'static str {
+    match indicator {
+        Indicator::ServiceUsers => "report.service_users",
+        Indicator::Coverage => "report.coverage",
+        Indicator::Funnel => "report.funnel",
+        Indicator::Priority => "report.priority",
+        Indicator::ReferralSources => "report.referral_sources",
+        Indicator::Episodes => "report.episodes",
+        Indicator::Caseload => "report.caseload",
+        Indicator::Timeliness => "report.timeliness",
+        Indicator::Outcomes => "report.outcomes",
     }
 }

@@ -33,6 +33,10 @@ pub struct IndicatorArgs {
     /// protection use 10). 0 turns suppression off.
     #[arg(long)]
     pub min_cell: Option<u64>,
+    /// CSV: after the cells, every total of the table as published (`total` where a column is
+    /// summed over; velayats where etraps roll up).
+    #[arg(long)]
+    pub totals: bool,
 }
 
 pub async fn run(store: &Store, indicator: Indicator, args: &IndicatorArgs) -> anyhow::Result<()> {
@@ -51,7 +55,11 @@ pub async fn run(store: &Store, indicator: Indicator, args: &IndicatorArgs) -> a
             for note in &table.notes {
                 eprintln!("note: {note}");
             }
-            table.to_csv()?
+            if args.totals {
+                table.to_csv_with_totals()?
+            } else {
+                table.to_csv()?
+            }
         }
         Format::Json => serde_json::to_string_pretty(&table)? + "\n",
     };

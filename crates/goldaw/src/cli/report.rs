@@ -110,6 +110,7 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
                         by: by.clone(),
                         format: *format,
                         min_cell: *min_cell,
+                        totals: false,
                     },
                 )
                 .await;

@@ -1,0 +1,45 @@
+# Statistics indicators (goldaw_core::indicators; docs/statistics.md): names of the indicators, their
+# own columns, their figures and the notes published with a table. Keys: indicator-<id>,
+# indicator-column-<id>, indicator-measure-<id>, indicator-note-<code>, indicator-value-<value>.
+indicator-service_users = Service users
+indicator-coverage = Coverage
+indicator-funnel = Assessment funnel
+indicator-priority = Priority at screening
+indicator-referral_sources = Referral sources
+indicator-episodes = Service episodes and units
+indicator-caseload = Caseload per social worker
+indicator-timeliness = Time to each step against the deadlines
+indicator-outcomes = Outcomes at review
+indicator-column-step = Step
+indicator-column-priority = Priority
+indicator-column-source = Referral source
+indicator-column-provider = Service provider
+indicator-column-worker = Social worker
+indicator-column-rating = Goal rating
+indicator-measure-users = Service users
+indicator-measure-population = Population
+indicator-measure-per_100000 = Per 100,000 people
+indicator-measure-percent = % of the population
+indicator-measure-cases = Cases
+indicator-measure-share = Share, %
+indicator-measure-episodes = Service episodes
+indicator-measure-units = Units of service
+indicator-measure-assessment = In assessment or planning
+indicator-measure-intensive = Intensive support
+indicator-measure-monitored = Monitoring
+indicator-measure-intensive_of_norm = Intensive, % of the norm (25)
+indicator-measure-monitored_of_norm = Monitored, % of the norm (25)
+indicator-measure-year_of_norm = Cases in the period, % of the norm (75 a year)
+indicator-measure-median_days = Median days
+indicator-measure-within_deadline = Within the deadline
+indicator-measure-within_deadline_share = Within the deadline, %
+indicator-measure-goals = Goals
+indicator-note-population_year = Population figures of { $year }.
+indicator-note-population_not_available = No population figure for { $unit }: only velayat and national figures are known, so these rows have no coverage.
+indicator-note-internal = Internal figures for supervision, not suppressed.
+indicator-note-imported_cases_dated_at_opening = Imported cases have no dates for their steps: they count on their opening day, at the steps their status shows they reached.
+indicator-step-referral = Referral
+indicator-value-total = Total
+indicator-value-none = None
+indicator-value-unassigned = Not allocated
+indicator-value-unknown = Unknown
