@@ -295,6 +295,7 @@ fn empty_table(query: &StatQuery) -> Table {
         columns: query.indicator.columns().to_vec(),
         measures: query.indicator.measures().to_vec(),
         rows: Vec::new(),
+        totals: Vec::new(),
         rule: Rule::STANDARD,
         notes: Vec::new(),
     }

@@ -46,6 +46,7 @@ pub fn csv(table: &StatTable) -> Result<String, csv::Error> {
 pub fn value_label(catalogue: &Catalogue, t: &Translator, dim: Dimension, value: &str) -> String {
     match (dim, value) {
         (_, "unknown") => t.t("stat-value-unknown"),
+        (_, "total") => t.t("indicator-value-total"),
         (Dimension::TargetGroup, "none") => t.t("stat-value-none"),
         (Dimension::AdminUnit | Dimension::Velayat, code) => unit_name(catalogue, code, t.lang()),
         (Dimension::Sex, s) => t.t(&format!("sex-{s}")),
@@ -76,6 +77,9 @@ pub fn column_value_label(
             text
         }
     };
+    if value == "total" {
+        return t.t("indicator-value-total");
+    }
     match column {
         Column::Step => message(format!("stat-step-{value}")),
         Column::Priority => message(format!("priority-{value}")),
@@ -95,11 +99,11 @@ pub fn dimension_label(t: &Translator, dim: Dimension) -> String {
 }
 
 pub fn column_label(t: &Translator, column: Column) -> String {
-    t.t(&format!("stat-column-{}", column.as_str()))
+    t.t(&format!("indicator-column-{}", column.as_str()))
 }
 
 pub fn measure_label(t: &Translator, measure: Measure) -> String {
-    t.t(&format!("stat-measure-{}", measure.as_str()))
+    t.t(&format!("indicator-measure-{}", measure.as_str()))
 }
 
 /// What the rule hides, as a sentence for the table's note.
@@ -121,14 +125,15 @@ pub fn rule_note(t: &Translator, rule: Rule, indicator: Indicator) -> String {
 /// A note published with a table, in the page's language.
 pub fn note_text(t: &Translator, note: &Note) -> String {
     match note {
-        Note::PopulationYear { year } => {
-            t.t_with("stat-note-population_year", &[("year", (*year).into())])
-        }
+        Note::PopulationYear { year } => t.t_with(
+            "indicator-note-population_year",
+            &[("year", (*year).into())],
+        ),
         Note::PopulationNotAvailable { units } => t.t_with(
-            "stat-note-population_not_available",
+            "indicator-note-population_not_available",
             &[("unit", units.join(", ").into())],
         ),
-        other => t.t(&format!("stat-note-{}", other.code())),
+        other => t.t(&format!("indicator-note-{}", other.code())),
     }
 }
 
@@ -166,7 +171,7 @@ pub fn title(t: &Translator, query: &StatQuery) -> String {
 }
 
 pub fn indicator_key(indicator: Indicator) -> String {
-    format!("stat-indicator-{}", indicator.as_str())
+    format!("indicator-{}", indicator.as_str())
 }
 
 /// The row of the header (0-based) in the workbook, after the title and the notes.

@@ -504,3 +504,84 @@ async fn a_velayat_planner_sees_its_etraps_and_a_provider_no_statistics() {
     );
     let _ = Principal::system("unused");
 }
+
+/// Indicators with their own columns and rates: the funnel's steps and the coverage of the
+/// nation are shown with the figures the store publishes, the DHIS2 form only to the ministry.
+#[tokio::test]
+async fn other_indicators_show_their_columns_and_rates() {
+    for db in databases().await {
+        let store = db.open().await;
+        load(&store).await;
+        let ministry = account(&store, "ministry", Role::Ministry, "TM").await;
+        let base = serve(&store).await;
+        let cookie = session(&base, "ministry").await;
+        let r = get(&base, &cookie, "/statistics?indicator=funnel&period=2025").await;
+        assert_eq!(r.status(), StatusCode::OK, "{}", db.backend);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("<th scope=\"col\">Step</th>"), "{page}");
+        let funnel = store
+            .indicator(
+                &ministry,
+                Indicator::Funnel,
+                year_2025(),
+                &[],
+                Suppression::Standard,
+            )
+            .await
+            .unwrap();
+        let referral = funnel
+            .rows
+            .iter()
+            .find(|r| r.values == ["referral"])
+            .unwrap();
+        let n = count(&referral.figures[0]).value().unwrap();
+        assert!(n >= 200, "every imported case was referred in 2025");
+        assert!(
+            page.contains(&format!(
+                "<td>Referral</td><td class=\"num\">{}</td>",
+                group(n)
+            )),
+            "{page}"
+        );
+        assert!(
+            !page.contains(r#"<svg id="time-chart""#),
+            "no chart over time for own columns"
+        );
+        assert!(page.contains(r#"<svg id="place-chart""#));
+
+        let page = get(
+            &base,
+            &cookie,
+            "/statistics?indicator=coverage&period=2025&by=velayat",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+        assert!(page.contains("Per 100,000"), "{page}");
+        assert!(page.contains("id=\"dhis2-form\""));
+        let page = get(&base, &cookie, "/statistics/dashboard")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(r#"<svg id="funnel-chart""#), "{page}");
+        assert!(
+            page.contains("per 100,000"),
+            "national coverage on the dashboard: {page}"
+        );
+    }
+}
+
+/// `1,234` as the English pages write it.
+fn group(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -86,6 +86,9 @@ pub struct StatisticsTable {
     pub notes: Vec<NoteJson>,
     /// One row per non-empty cell; a cell with no row is zero.
     pub rows: Vec<StatisticsRow>,
+    /// The table's totals, published with the same suppression: `total` where a dimension or
+    /// column is summed over, a velayat where its etraps are rolled up (not for every indicator).
+    pub totals: Vec<StatisticsRow>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -171,6 +174,14 @@ impl From<StatTable> for StatisticsTable {
                 .collect(),
             rows: table
                 .rows
+                .into_iter()
+                .map(|r| StatisticsRow {
+                    values: r.values,
+                    figures: r.figures.into_iter().map(figure_json).collect(),
+                })
+                .collect(),
+            totals: table
+                .totals
                 .into_iter()
                 .map(|r| StatisticsRow {
                     values: r.values,

@@ -452,6 +452,8 @@ struct CellView {
 struct RowView {
     labels: Vec<String>,
     figures: Vec<CellView>,
+    /// A total published with the table (rolled up, or summed over a column).
+    total: bool,
 }
 
 struct ResultView {
@@ -706,7 +708,10 @@ fn result_view(
         .table
         .rows
         .iter()
-        .map(|r| RowView {
+        .map(|r| (r, false))
+        .chain(table.table.totals.iter().map(|r| (r, true)))
+        .map(|(r, total)| RowView {
+            total,
             labels: r
                 .values
                 .iter()
