@@ -44,10 +44,10 @@ fn write_data(dir: &Path) -> Vec<Person> {
     let mut episodes = String::from(
         "episode_id,case_id,person_id,service_code,provider_id,started_on,ended_on,units\n",
     );
-    let mut i = 0;
+    let mut i = 0usize;
     for (unit, n) in UNITS {
         for _ in 0..n {
-            let sex = if i % 3 == 0 { "M" } else { "F" };
+            let sex = if i.is_multiple_of(3) { "M" } else { "F" };
             // Born in the first half of the year: the age on 2025-12-31 is 2025 − year.
             let (year, band) = match i % 5 {
                 _ if i == 1 || i == 2 => (0, "unknown"),
@@ -95,14 +95,12 @@ fn write_data(dir: &Path) -> Vec<Person> {
     people
 }
 
+/// Users per (unit, sex, age band).
+type Cells = BTreeMap<(String, String, String), u64>;
+
 /// The true count of each (unit, sex, age band), and of each unit.
-fn true_counts(
-    people: &[Person],
-) -> (
-    BTreeMap<(String, String, String), u64>,
-    BTreeMap<String, u64>,
-) {
-    let mut cells = BTreeMap::new();
+fn true_counts(people: &[Person]) -> (Cells, BTreeMap<String, u64>) {
+    let mut cells = Cells::new();
     let mut units = BTreeMap::new();
     for p in people.iter().filter(|p| p.counted) {
         *cells

@@ -514,6 +514,8 @@ fn param_message(t: &Translator, e: &ParamError) -> String {
 }
 
 /// A store refusal as a sentence, or the response to send instead.
+// The error is the page to send (a `Response`, large): built once per request, never copied.
+#[allow(clippy::result_large_err)]
 fn store_refusal(signed: &Signed, e: StoreError) -> Result<String, Response> {
     match e {
         StoreError::Invalid { field, message } => {

@@ -35,15 +35,19 @@ pub async fn load(store: &Store) {
     let mut i = 0usize;
     for (unit, n) in UNITS {
         for _ in 0..n {
-            let sex = if i % 3 == 0 { "M" } else { "F" };
+            let sex = if i.is_multiple_of(3) { "M" } else { "F" };
             let born = 1940 + (i * 7) % 80;
-            let walking = if i % 5 == 0 { 3 } else { 1 };
+            let walking = if i.is_multiple_of(5) { 3 } else { 1 };
             let group = match i % 4 {
                 0 => "older_alone",
                 1 => "large_family",
                 _ => "",
             };
-            let settlement = if i % 2 == 0 { "urban" } else { "rural" };
+            let settlement = if i.is_multiple_of(2) {
+                "urban"
+            } else {
+                "rural"
+            };
             writeln!(households, "H{i:04},{unit},{settlement},").unwrap();
             writeln!(
                 persons,
@@ -67,7 +71,11 @@ pub async fn load(store: &Store) {
                 k if k % 2 == 0 => "S04",
                 _ => "ETRAP_SW",
             };
-            let ended = if i % 2 == 0 { "2025-12-15" } else { "" };
+            let ended = if i.is_multiple_of(2) {
+                "2025-12-15"
+            } else {
+                ""
+            };
             writeln!(
                 episodes,
                 "E{i:04},C{i:04},P{i:04},{service},,2025-{:02}-05,{ended},4",
