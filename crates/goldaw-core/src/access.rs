@@ -258,6 +258,7 @@ mod tests {
         assert_eq!(who(Permission::ApproveCases), [Supervisor]);
         assert_eq!(who(Permission::ProviderWork), [Provider]);
         assert_eq!(who(Permission::Planning), [Planner, Ministry, Admin]);
+        assert_eq!(who(Permission::ReadCaseload), [Supervisor, Ministry]);
         assert!(
             who(Permission::ReadUnsuppressed).is_empty(),
             "needs the grant"

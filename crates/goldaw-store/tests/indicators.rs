@@ -34,8 +34,8 @@ impl Rng {
     fn chance(&mut self, percent: u64) -> bool {
         self.next(100) < percent
     }
-    fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
-        &from[self.next(from.len() as u64) as usize]
+    fn pick<T: Copy>(&mut self, from: &[T]) -> T {
+        from[self.next(from.len() as u64) as usize]
     }
 }
 
@@ -171,7 +171,7 @@ fn world() -> World {
         }
         persons.push(Person {
             id: format!("P{i:04}"),
-            unit: *rng.pick(&UNITS),
+            unit: rng.pick(&UNITS),
             sex: if rng.chance(50) { "F" } else { "M" },
             born: NaiveDate::from_ymd_opt(
                 1940 + rng.next(80) as i32,
@@ -187,21 +187,21 @@ fn world() -> World {
     let mut imported = Vec::new();
     for person in 0..260 {
         let opened = d("2024-07-01") + Duration::days(rng.next(730) as i64);
-        let status = *rng.pick(&STATUSES);
+        let status = rng.pick(&STATUSES);
         let priority = match status {
             "referred" | "initial_assessment" => None,
-            "closed" => *rng.pick(&[None, Some("none"), Some("support"), Some("critical")]),
-            _ => Some(*rng.pick(&["critical", "support", "support"])),
+            "closed" => rng.pick(&[None, Some("none"), Some("support"), Some("critical")]),
+            _ => Some(rng.pick(&["critical", "support", "support"])),
         };
         imported.push(Imported {
             id: format!("C{person:04}"),
             person,
             opened,
-            source: *rng.pick(&SOURCES),
+            source: rng.pick(&SOURCES),
             status,
             priority,
             closed: (status == "closed").then(|| opened + Duration::days(rng.next(200) as i64)),
-            worker: rng.chance(85).then(|| *rng.pick(&WORKERS)),
+            worker: rng.chance(85).then(|| rng.pick(&WORKERS)),
         });
     }
     // Cases registered in goldaw for the other persons.
@@ -222,14 +222,14 @@ fn world() -> World {
                 action: "allocate",
                 at: referred + Duration::hours(1),
                 to: None,
-                detail: Some((*rng.pick(&WORKERS)).to_owned()),
+                detail: Some((rng.pick(&WORKERS)).to_owned()),
                 fast: None,
             },
         ];
         let mut flow = Flow {
             id: format!("F{person:04}"),
             person,
-            source: *rng.pick(&SOURCES),
+            source: rng.pick(&SOURCES),
             referred,
             events: Vec::new(),
             goals: Vec::new(),
@@ -262,7 +262,7 @@ fn world() -> World {
             } else {
                 referred + Duration::days(10)
             };
-            let priority = *rng.pick(&["critical", "support", "support", "none"]);
+            let priority = rng.pick(&["critical", "support", "support", "none"]);
             let closes = priority == "none";
             events.push(Ev {
                 action: "complete_initial",
@@ -318,7 +318,7 @@ fn world() -> World {
                         let mut day = local(plan);
                         for _ in 0..rng.next(4) {
                             day += Duration::days(1 + rng.next(90) as i64);
-                            ratings.push((day, *rng.pick(&["achieved", "partly", "not_achieved"])));
+                            ratings.push((day, rng.pick(&["achieved", "partly", "not_achieved"])));
                         }
                         flow.goals.push(ratings);
                     }
@@ -339,7 +339,7 @@ fn world() -> World {
                         action: "allocate",
                         at: last + Duration::hours(3),
                         to: None,
-                        detail: Some((*rng.pick(&WORKERS)).to_owned()),
+                        detail: Some((rng.pick(&WORKERS)).to_owned()),
                         fast: None,
                     });
                 }
@@ -391,8 +391,8 @@ fn world() -> World {
             episodes.push(Episode {
                 id: format!("E{:05}", episodes.len()),
                 person: p,
-                service: *rng.pick(&SERVICES),
-                provider: *rng.pick(&PROVIDERS),
+                service: rng.pick(&SERVICES),
+                provider: rng.pick(&PROVIDERS),
                 started,
                 ended,
                 units: 1 + rng.next(40),
@@ -993,8 +993,7 @@ fn expected_caseload(w: &World) -> BTreeMap<String, (u64, u64, u64, u64)> {
         let before: Vec<&Ev> = f.events.iter().filter(|e| e.at < period_end()).collect();
         let worker = before
             .iter()
-            .filter(|e| e.action == "allocate")
-            .next_back()
+            .rfind(|e| e.action == "allocate")
             .and_then(|e| e.detail.clone());
         let status = before.iter().filter_map(|e| e.to).next_back();
         add(worker, status);

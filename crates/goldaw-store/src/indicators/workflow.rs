@@ -201,7 +201,7 @@ impl Store {
         // A case that reached a step twice in the period (after a reopening) counts once, with
         // its latest time: the records are read newest first and the first one counts.
         let mut events = events;
-        events.sort_by(|a, b| b.at.cmp(&a.at));
+        events.sort_by_key(|e| std::cmp::Reverse(e.at));
         let mut records = Vec::new();
         for e in &events {
             let (Some(case), Some((_, step))) = (
@@ -260,8 +260,7 @@ impl Timing {
         let before = |action: &str| {
             history
                 .iter()
-                .filter(|h| h.action == action && h.at <= event.at)
-                .next_back()
+                .rfind(|h| h.action == action && h.at <= event.at)
         };
         let parse = |p: Option<&String>| p.and_then(|p| p.parse::<Priority>().ok());
         let reopened = before("reopen").map(|h| h.at).filter(|at| *at < event.at);
