@@ -79,6 +79,8 @@ pub enum Permission {
     ReadCaseload,
     /// Planning and costing: workforce, costs, needs against supply.
     Planning,
+    /// Export published statistics to DHIS2 (the ministry's reporting line).
+    Dhis2Export,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +167,7 @@ impl Principal {
             ReadCaseload => matches!(role, Supervisor | Ministry),
             // Admins too: the planning pages hold model figures and aggregate counts, no personal data.
             Planning => matches!(role, Planner | Ministry | Admin),
+            Dhis2Export => matches!(role, Planner | Ministry),
         }
     }
 

@@ -22,6 +22,7 @@ mod audit_writer;
 pub mod cases;
 pub mod catalogue;
 pub mod crypto;
+pub mod dashboard;
 mod db;
 pub mod error;
 pub mod households;

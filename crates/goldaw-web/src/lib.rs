@@ -8,6 +8,8 @@ mod files;
 pub mod pages;
 pub mod planning_export;
 mod principal;
+pub mod statistics;
+pub mod statistics_export;
 
 use axum::Router;
 use goldaw_store::Store;

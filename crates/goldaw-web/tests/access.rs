@@ -14,6 +14,8 @@ use std::collections::BTreeSet;
 mod attachments;
 #[path = "access/merges.rs"]
 mod merges;
+#[path = "access/statistics.rs"]
+mod statistics;
 
 /// The routes with a rule in `matrix`, as (method, OpenAPI path).
 const RULED: [(&str, &str); 10] = [
@@ -200,6 +202,7 @@ async fn every_route_has_a_rule() {
         .chain(ASSESSMENT_RULED.iter())
         .chain(attachments::RULED.iter())
         .chain(merges::RULED.iter())
+        .chain(statistics::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(

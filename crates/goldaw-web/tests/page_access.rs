@@ -74,6 +74,12 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/providers/{id}"),
     ("post", "/providers/{id}/points"),
     ("post", "/providers/{id}/offers"),
+    // Statistics
+    ("get", "/statistics"),
+    ("get", "/statistics.csv"),
+    ("get", "/statistics.xlsx"),
+    ("get", "/statistics/dashboard"),
+    ("get", "/statistics/dhis2.json"),
 ];
 
 /// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
@@ -166,6 +172,17 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         ("get", p) if p.starts_with("/planning") => {
             allowed(matches!(role, Role::Planner | Role::Ministry | Role::Admin))
         }
+        // Reports: the roles that read them and have an area (users here have TM-A); the
+        // DHIS2 download (no period given: refused as a bad parameter) for planners and the
+        // ministry.
+        ("get", "/statistics/dhis2.json") => match role {
+            Role::Planner | Role::Ministry => S::BAD_REQUEST,
+            _ => S::FORBIDDEN,
+        },
+        ("get", p) if p.starts_with("/statistics") => allowed(matches!(
+            role,
+            Role::SocialWorker | Role::Supervisor | Role::Planner | Role::Ministry
+        )),
         ("get", "/") | ("get", "/login") | ("get", "/account/password") => S::OK,
         ("get", "/people") => {
             if reads {

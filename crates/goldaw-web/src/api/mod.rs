@@ -7,6 +7,7 @@ mod households;
 mod merges;
 mod persons;
 mod referrals;
+mod statistics;
 
 use crate::error::ErrorBody;
 use crate::AppState;
@@ -40,6 +41,7 @@ use utoipa::OpenApi;
         assessments::complete, assessments::instruments, assessments::instrument,
         attachments::list, attachments::upload, attachments::download,
         merges::merge,
+        statistics::indicators, statistics::table, statistics::dhis2,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
@@ -47,7 +49,8 @@ use utoipa::OpenApi;
     tags((name = "people", description = "People and households"),
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
          (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
-         (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"))
+         (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"),
+         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"))
 )]
 pub struct ApiDoc;
 
@@ -77,7 +80,8 @@ pub fn router() -> Router<AppState> {
                 .merge(cases::router())
                 .merge(referrals::router())
                 .merge(assessments::router())
-                .merge(merges::router()),
+                .merge(merges::router())
+                .merge(statistics::router()),
         )
         .fallback(not_found)
 }

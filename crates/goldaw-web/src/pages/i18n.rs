@@ -159,6 +159,15 @@ mod tests {
                 // providers.ftl
                 ("places", FluentValue::from(2)),
                 ("free", FluentValue::from(2)),
+                // statistics.ftl
+                ("indicator", FluentValue::from("x")),
+                ("dimension", FluentValue::from("x")),
+                ("period", FluentValue::from("x")),
+                ("from", FluentValue::from("x")),
+                ("to", FluentValue::from("x")),
+                ("rate", FluentValue::from("x")),
+                ("percent", FluentValue::from("x")),
+                ("area", FluentValue::from("x")),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");

@@ -16,6 +16,7 @@ mod planning;
 mod providers;
 mod referrals;
 mod settings;
+mod statistics;
 
 use crate::AppState;
 use askama::Template;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(merges::router())
         .merge(planning::router())
         .merge(providers::router())
+        .merge(statistics::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
@@ -189,7 +191,7 @@ impl UserView {
             supervises: may(Permission::AllocateCases),
             provider: may(Permission::ProviderWork),
             manages_providers: may(Permission::ManageProviders),
-            reports: may(Permission::ReadReports),
+            reports: may(Permission::ReadReports) && p.unit_scope().is_some(),
             planning: may(Permission::Planning),
             settings: may(Permission::ManageSettings),
             is_admin: may(Permission::ManageUsers),

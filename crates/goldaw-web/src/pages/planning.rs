@@ -42,7 +42,7 @@ pub fn router() -> Router<AppState> {
 // ----- numbers for people ----------------------------------------------------------------------
 
 /// A whole number with thousands grouped: `1,241` in English, `1 241` (no-break space) in Russian and Turkmen.
-fn count(n: u64, lang: &str) -> String {
+pub(super) fn count(n: u64, lang: &str) -> String {
     let digits = n.to_string();
     let sep = if lang == "en" { "," } else { "\u{a0}" };
     // The first group has 1 to 3 digits, every other group 3 (the digits are ASCII: byte indices are safe).
@@ -71,7 +71,7 @@ fn money_tiyn(tiyn: u64, lang: &str) -> String {
 }
 
 /// Text for an SVG: `<`, `>`, `&` and quotes escaped.
-fn xml(text: &str) -> String {
+pub(super) fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

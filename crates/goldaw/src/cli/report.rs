@@ -7,6 +7,7 @@ use clap::{Subcommand, ValueEnum};
 use goldaw_core::statistics::{Dimension, Period};
 use goldaw_store::statistics::{Report, Suppression};
 use goldaw_store::Store;
+use goldaw_web::statistics_export;
 use std::io::Write;
 
 pub use super::indicators::IndicatorArgs;
@@ -63,6 +64,21 @@ pub enum ReportCommand {
     Timeliness(IndicatorArgs),
     /// Goals rated at reviews held in the period: achieved, partly, not achieved.
     Outcomes(IndicatorArgs),
+    /// A DHIS2 dataValueSets JSON document of one period, by a mapping of indicators and
+    /// disaggregations to data elements, category option combos and org units (docs/dhis2.md).
+    /// Counts hidden by small-cell suppression are left out.
+    Dhis2 {
+        /// The mapping (TOML). Default: GOLDAW_DHIS2_MAPPING, else reference/dhis2_mapping.toml
+        /// as shipped (placeholder identifiers).
+        #[arg(long)]
+        mapping: Option<std::path::PathBuf>,
+        /// DHIS2's period: a year (2025), a quarter (2025Q1) or a month (202501).
+        #[arg(long)]
+        period: goldaw_core::periods::CalendarPeriod,
+        /// Write the document here instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -137,6 +153,27 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
         }
         ReportCommand::Outcomes(args) => {
             super::indicators::run(store, Indicator::Outcomes, args).await
+        }
+        ReportCommand::Dhis2 {
+            mapping,
+            period,
+            output,
+        } => {
+            let mapping = match mapping {
+                Some(path) => statistics_export::mapping_from_file(path),
+                None => statistics_export::configured_mapping(),
+            }
+            .map_err(anyhow::Error::msg)?;
+            let set =
+                statistics_export::dhis2(store, &crate::cli::operator("report"), &mapping, *period)
+                    .await?;
+            let json = serde_json::to_string_pretty(&set)?;
+            match output {
+                Some(path) => std::fs::write(path, json + "\n")
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{json}"),
+            }
+            Ok(())
         }
     }
 }
