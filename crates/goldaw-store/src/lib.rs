@@ -33,6 +33,7 @@ pub mod planning;
 mod reference;
 pub mod referrals;
 mod scope;
+mod session_cache;
 pub mod sessions;
 pub mod settings;
 pub mod statistics;
@@ -69,6 +70,8 @@ struct Inner {
     instruments: RwLock<Arc<instruments::Instruments>>,
     /// Commits the audit events of reads in groups (see `audit_writer`).
     audit_writer: audit_writer::AuditWriter,
+    /// Sessions looked up lately (see `session_cache` for how stale one may be).
+    sessions: session_cache::SessionCache,
 }
 
 impl Store {
@@ -93,6 +96,7 @@ impl Store {
                 catalogue: RwLock::new(Arc::new(Catalogue::default())),
                 deadlines: RwLock::new(Arc::new(Deadlines::default())),
                 instruments: RwLock::new(Arc::new(instruments::Instruments::default())),
+                sessions: session_cache::SessionCache::default(),
             }),
         };
         store.migrate().await?;
