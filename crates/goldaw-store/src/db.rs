@@ -1,7 +1,7 @@
 //! Which database, and the one macro that runs the same code on either.
 
 use crate::error::{StoreError, StoreResult};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -94,9 +94,14 @@ pub(crate) enum Db {
 }
 
 /// SQLite options every connection gets: WAL so readers never wait for the writer, foreign keys
-/// enforced, and a busy timeout so a second writer waits instead of failing at once. Reads of a
-/// national database go through memory-mapped pages and a 16 MiB page cache per connection:
-/// profiling the case page showed page reads by `read()` calls in the hot path.
+/// enforced, and a busy timeout so a second writer waits instead of failing at once; a 16 MiB page
+/// cache per connection.
+///
+/// No memory-mapped I/O: in WAL mode a connection drops its page cache and, with mmap, unmaps and
+/// remaps the file whenever another connection wrote since its last read, and the audit events of
+/// reads are written all the time. Measured under the load benchmark (bench/README.md), the munmap
+/// and the page faults after it cost more than reading the pages again with `pread`: 12% of the
+/// case page's CPU time and a third of the task list's.
 pub(crate) fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
         .filename(path)
@@ -105,7 +110,6 @@ pub(crate) fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
-        .pragma("mmap_size", "1073741824")
         .pragma("cache_size", "-16384")
 }
 
@@ -129,10 +133,16 @@ impl Db {
                 Ok(Db::Sqlite(pool))
             }
             DatabaseUrl::Postgres(u) => {
+                let options = PgConnectOptions::from_str(u)
+                    .map_err(|e| StoreError::Config(format!("cannot use {}: {e}", url)))?
+                    // No JIT compilation: goldaw's queries are short lookups by key, yet a plan
+                    // whose estimate passes jit_above_cost (the case file's merged-people query
+                    // over 7 million persons) was compiled on every run: 10-100 ms each.
+                    .options([("jit", "off")]);
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
-                    .connect(u)
+                    .connect_with(options)
                     .await
                     .map_err(|e| StoreError::Config(format!("cannot connect to {}: {e}", url)))?;
                 Ok(Db::Postgres(pool))

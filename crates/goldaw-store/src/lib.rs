@@ -35,6 +35,7 @@ pub mod planning;
 mod reference;
 pub mod referrals;
 mod scope;
+mod session_cache;
 pub mod sessions;
 pub mod settings;
 pub mod statistics;
@@ -71,6 +72,8 @@ struct Inner {
     instruments: RwLock<Arc<instruments::Instruments>>,
     /// Commits the audit events of reads in groups (see `audit_writer`).
     audit_writer: audit_writer::AuditWriter,
+    /// Sessions looked up lately (see `session_cache` for how stale one may be).
+    sessions: session_cache::SessionCache,
 }
 
 impl Store {
@@ -95,6 +98,7 @@ impl Store {
                 catalogue: RwLock::new(Arc::new(Catalogue::default())),
                 deadlines: RwLock::new(Arc::new(Deadlines::default())),
                 instruments: RwLock::new(Arc::new(instruments::Instruments::default())),
+                sessions: session_cache::SessionCache::default(),
             }),
         };
         store.migrate().await?;

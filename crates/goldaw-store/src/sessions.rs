@@ -3,6 +3,8 @@
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
+use crate::session_cache::CachedSession;
+pub use crate::session_cache::SESSION_CACHE_TTL;
 use crate::users::token_hash;
 use crate::Store;
 use chrono::{DateTime, Duration, Utc};
@@ -96,36 +98,68 @@ impl Store {
     }
 
     /// The live session behind a cookie token, refreshed; `None` if unknown, ended or timed out.
+    ///
+    /// A session read in the last [`SESSION_CACHE_TTL`] is answered from memory (see
+    /// `session_cache` for the staleness bound); the timeouts are checked on every call.
     pub async fn session(&self, token: &str, source: &str) -> StoreResult<Option<Session>> {
         if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Ok(None);
         }
         let hash = token_hash(token);
+        let cache = &self.inner.sessions;
+        let cached = match cache.get(&hash) {
+            Some(c) => c,
+            None => {
+                let generation = cache.generation();
+                let Some(read) = self.read_session(&hash).await? else {
+                    return Ok(None);
+                };
+                cache.insert(hash.clone(), read.clone(), generation);
+                read
+            }
+        };
+        let now = Utc::now();
+        if now - cached.last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES)
+            || now - cached.created_at > Duration::hours(ABSOLUTE_TIMEOUT_HOURS)
+        {
+            self.end_session(token).await?;
+            return Ok(None);
+        }
+        // Refresh at most once a minute: a page view should not always be a write.
+        if now - cached.last_seen_at > Duration::minutes(1) {
+            with_db!(self.db(), pool => {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                    .bind(now).bind(&hash).execute(pool).await?;
+            });
+            cache.touch(&hash, now);
+        }
+        let CachedSession {
+            mut principal,
+            csrf,
+            stage,
+            ..
+        } = cached;
+        principal.source = source.to_owned();
+        Ok(Some(Session {
+            principal,
+            csrf,
+            stage,
+        }))
+    }
+
+    /// The session under a token hash as stored, if it has not ended and its account is enabled.
+    async fn read_session(&self, hash: &[u8]) -> StoreResult<Option<CachedSession>> {
         let row: Option<SessionRow> = with_db!(self.db(), pool => {
             sqlx::query_as(
                 "SELECT s.csrf, s.stage, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.role, u.scope, u.sensitive, u.unsuppressed
                  FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.token_hash = $1 AND s.ended_at IS NULL AND NOT u.disabled",
             )
-            .bind(&hash)
+            .bind(hash)
             .fetch_optional(pool)
             .await?
         });
         let Some(row) = row else { return Ok(None) };
-        let now = Utc::now();
-        if now - row.last_seen_at > Duration::minutes(IDLE_TIMEOUT_MINUTES)
-            || now - row.created_at > Duration::hours(ABSOLUTE_TIMEOUT_HOURS)
-        {
-            self.end_session(token).await?;
-            return Ok(None);
-        }
-        // Refresh at most once a minute: a page view should not always be a write.
-        if now - row.last_seen_at > Duration::minutes(1) {
-            with_db!(self.db(), pool => {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-                    .bind(now).bind(&hash).execute(pool).await?;
-            });
-        }
         let role: Role = row
             .role
             .parse()
@@ -134,31 +168,43 @@ impl Store {
             .scope
             .parse()
             .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
-        let mut principal = Principal::user(row.user_id, &row.username, role, scope, row.sensitive)
+        let principal = Principal::user(row.user_id, &row.username, role, scope, row.sensitive)
             .with_unsuppressed(row.unsuppressed);
-        principal.source = source.to_owned();
-        Ok(Some(Session {
+        Ok(Some(CachedSession {
             principal,
             csrf: row.csrf,
             stage: Stage::parse(&row.stage),
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
         }))
+    }
+
+    /// Forgets the sessions kept in memory, as if [`SESSION_CACHE_TTL`] had passed: for tests
+    /// that change the stored sessions behind the store's back.
+    #[cfg(feature = "testing")]
+    pub fn forget_cached_sessions(&self) {
+        self.inner.sessions.clear();
     }
 
     /// Moves a session on once its second factor is done.
     pub(crate) async fn advance_session(&self, token: &str, stage: Stage) -> StoreResult<()> {
+        let hash = token_hash(token);
         with_db!(self.db(), pool => {
             sqlx::query("UPDATE sessions SET stage = $1 WHERE token_hash = $2 AND ended_at IS NULL")
-                .bind(stage.as_str()).bind(token_hash(token)).execute(pool).await?;
+                .bind(stage.as_str()).bind(&hash).execute(pool).await?;
         });
+        self.inner.sessions.forget(&hash);
         Ok(())
     }
 
     /// Signs out: the token stops working at once.
     pub async fn end_session(&self, token: &str) -> StoreResult<()> {
+        let hash = token_hash(token);
         with_db!(self.db(), pool => {
             sqlx::query("UPDATE sessions SET ended_at = $1 WHERE token_hash = $2 AND ended_at IS NULL")
-                .bind(Utc::now()).bind(token_hash(token)).execute(pool).await?;
+                .bind(Utc::now()).bind(&hash).execute(pool).await?;
         });
+        self.inner.sessions.forget(&hash);
         Ok(())
     }
 }

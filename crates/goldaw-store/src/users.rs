@@ -4,6 +4,10 @@
 //! API tokens: 32 random bytes shown once as `gdw_` + hex; only their SHA-256 is stored, so a
 //! copy of the database gives no usable token. Five wrong passwords in a row lock the account for
 //! 15 minutes; every sign-in and failed sign-in is audited.
+//!
+//! Signed-in sessions are kept in memory for a few seconds (`session_cache`): a change to what a
+//! session stands for (disabling, a new password, and any future change of role, scope or the
+//! sensitive permission) must call `self.inner.sessions.forget_user` once it is committed.
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
@@ -287,6 +291,8 @@ impl Store {
                 .bind(now).bind(user.id).execute(&mut *tx).await?;
             tx.commit().await?;
         });
+        // Its sessions stop at once in this process (they read `disabled` again).
+        self.inner.sessions.forget_user(user.id);
         Ok(())
     }
 
@@ -439,6 +445,7 @@ impl Store {
                 .bind(&hash).bind(Utc::now()).bind(user_id).execute(&mut *tx).await?;
             tx.commit().await?;
         });
+        self.inner.sessions.forget_user(user_id);
         Ok(())
     }
 }

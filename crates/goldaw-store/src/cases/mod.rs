@@ -39,7 +39,7 @@ use goldaw_core::workflow::{
     Refusal,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// The longest free text kept in one field (a note, a concern): about ten pages.
@@ -370,14 +370,97 @@ struct NoteRow {
     created_at: DateTime<Utc>,
 }
 
-const SELECT_CASE: &str = "SELECT c.id, c.external_id, c.version, c.person_id, p.given_name,
+/// The columns of [`CaseRow`], from [`CASE_FROM`].
+const CASE_COLUMNS: &str = "c.id, c.external_id, c.version, c.person_id, p.given_name,
         p.family_name, p.birth_date, p.sex, c.admin_unit, c.status, c.priority, c.sensitive,
         c.household_case, c.referral_source, c.referrer_sealed, c.concern_sealed,
         c.worker_user_id, u.username AS worker, c.opened_on, c.referred_at,
         c.first_contact_at, c.initial_done_at, c.holistic_done_at, c.plan_approved_at,
         c.last_review_at, c.reopened_at, c.closed_at, c.closure_reason,
-        c.closure_requested_reason, c.transfer_to
-    FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.worker_user_id";
+        c.closure_requested_reason, c.transfer_to";
+
+const CASE_FROM: &str =
+    "FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.worker_user_id";
+
+/// Whether the short and the long outcome follow-up were held since the case was closed: the
+/// columns of [`TaskRow`] and [`CaseFileRow`] beside the case's own.
+const FOLLOW_UP_COLUMNS: &str = "
+    EXISTS (SELECT 1 FROM reviews r WHERE r.case_id = c.id AND r.kind = 'follow_up_short' AND r.created_at >= c.closed_at) AS follow_up_short_done,
+    EXISTS (SELECT 1 FROM reviews r WHERE r.case_id = c.id AND r.kind = 'follow_up_long' AND r.created_at >= c.closed_at) AS follow_up_long_done";
+
+/// The rest of [`CaseFileRow`]: what the workflow rules need from the case's plans, reviews and
+/// assessments (since the case was referred or last reopened), and which sections of the case
+/// file have anything in them. Each is one probe of an index on `case_id`.
+const CASE_FILE_COLUMNS: &str = "
+    EXISTS (SELECT 1 FROM support_plans s WHERE s.case_id = c.id AND s.status = 'submitted' AND s.person_agrees IS NOT NULL) AS plan_ready_for_approval,
+    EXISTS (SELECT 1 FROM support_plans s WHERE s.case_id = c.id AND s.status IN ('approved', 'superseded')) AS had_plan,
+    EXISTS (SELECT 1 FROM reviews r WHERE r.case_id = c.id AND r.kind = 'closing'
+            AND (COALESCE(c.reopened_at, c.referred_at) IS NULL OR r.created_at >= COALESCE(c.reopened_at, c.referred_at))) AS closing_review_done,
+    EXISTS (SELECT 1 FROM assessments a WHERE a.case_id = c.id AND a.kind = 'initial' AND a.status = 'completed') AS initial_assessment_done,
+    EXISTS (SELECT 1 FROM assessments a WHERE a.case_id = c.id AND a.kind = 'holistic' AND a.status = 'completed'
+            AND (COALESCE(c.reopened_at, c.referred_at) IS NULL OR a.completed_at >= COALESCE(c.reopened_at, c.referred_at))) AS holistic_assessment_done,
+    EXISTS (SELECT 1 FROM case_notes n WHERE n.case_id = c.id) AS has_notes,
+    EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id) AS has_events,
+    EXISTS (SELECT 1 FROM support_plans s WHERE s.case_id = c.id) AS has_plans,
+    EXISTS (SELECT 1 FROM reviews r WHERE r.case_id = c.id) AS has_reviews,
+    EXISTS (SELECT 1 FROM service_referrals f WHERE f.case_id = c.id) AS has_referrals,
+    EXISTS (SELECT 1 FROM assessments a WHERE a.case_id = c.id) AS has_assessments,
+    EXISTS (SELECT 1 FROM attachments t WHERE t.case_id = c.id) AS has_attachments";
+
+/// A case with the follow-ups its deadlines need (the task list).
+#[derive(sqlx::FromRow)]
+struct TaskRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    follow_up_short_done: bool,
+    follow_up_long_done: bool,
+}
+
+/// A case with everything its record and its page need to know besides the sections' content:
+/// read in one statement, so that the case page makes no query for an empty section.
+#[derive(sqlx::FromRow)]
+struct CaseFileRow {
+    #[sqlx(flatten)]
+    case: CaseRow,
+    follow_up_short_done: bool,
+    follow_up_long_done: bool,
+    plan_ready_for_approval: bool,
+    had_plan: bool,
+    closing_review_done: bool,
+    initial_assessment_done: bool,
+    holistic_assessment_done: bool,
+    has_notes: bool,
+    has_events: bool,
+    has_plans: bool,
+    has_reviews: bool,
+    has_referrals: bool,
+    has_assessments: bool,
+    has_attachments: bool,
+}
+
+impl CaseFileRow {
+    /// The facts the workflow rules need.
+    fn facts(&self) -> StoreResult<CaseFacts> {
+        let row = &self.case;
+        Ok(CaseFacts {
+            priority: parse_opt("priority", row.priority.as_deref())?,
+            plan_ready_for_approval: self.plan_ready_for_approval,
+            had_plan: self.had_plan,
+            closing_review_done: self.closing_review_done,
+            closure_requested: parse_opt(
+                "closure reason",
+                row.closure_requested_reason.as_deref(),
+            )?,
+            transfer_pending: row.transfer_to.is_some(),
+            initial_assessment_done: self.initial_assessment_done,
+            holistic_assessment_done: self.holistic_assessment_done,
+        })
+    }
+
+    fn follow_ups(&self) -> (bool, bool) {
+        (self.follow_up_short_done, self.follow_up_long_done)
+    }
+}
 
 /// The scope condition on `c`: $1/$2 the unit range, $3 the user id. The hotline sees the
 /// calls it registered; others the cases placed in their scope or being transferred into it.
@@ -638,7 +721,10 @@ impl Store {
     async fn load_case_row(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRow> {
         require(principal, Permission::ReadCases)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let sql = format!("{SELECT_CASE} WHERE {} AND c.id = $4", scoped(principal));
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE {} AND c.id = $4",
+            scoped(principal)
+        );
         let row: Option<CaseRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql)
                 .bind(&lo)
@@ -651,27 +737,36 @@ impl Store {
         row.ok_or(StoreError::NotFound)
     }
 
-    async fn case_unaudited(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRecord> {
-        let row = self.load_case_row(principal, id).await?;
-        let facts = self.case_facts(&row).await?;
-        let follow_ups = self.follow_ups_done(&row).await?;
-        self.case_record(principal, row, &facts, follow_ups)
-    }
-
-    /// Whether the short and the long outcome follow-up were held since the case was closed.
-    async fn follow_ups_done(&self, row: &CaseRow) -> StoreResult<(bool, bool)> {
-        let Some(closed) = row.closed_at else {
-            return Ok((false, false));
-        };
-        let kinds: Vec<(String,)> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT kind FROM reviews WHERE case_id = $1 AND created_at >= $2 AND kind IN ('follow_up_short', 'follow_up_long')")
-                .bind(row.id)
-                .bind(closed)
-                .fetch_all(pool)
+    /// The case with the facts of its workflow and which of its sections have content, in one
+    /// statement; `NotFound` outside the principal's scope.
+    async fn load_case_file_row(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> StoreResult<CaseFileRow> {
+        require(principal, Permission::ReadCases)?;
+        let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        let sql = format!(
+            "SELECT {CASE_COLUMNS}, {FOLLOW_UP_COLUMNS}, {CASE_FILE_COLUMNS} {CASE_FROM} WHERE {} AND c.id = $4",
+            scoped(principal)
+        );
+        let row: Option<CaseFileRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&sql)
+                .bind(&lo)
+                .bind(&hi)
+                .bind(principal.user_id)
+                .bind(id)
+                .fetch_optional(pool)
                 .await?
         });
-        let done = |k: &str| kinds.iter().any(|(kind,)| kind == k);
-        Ok((done("follow_up_short"), done("follow_up_long")))
+        row.ok_or(StoreError::NotFound)
+    }
+
+    async fn case_unaudited(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRecord> {
+        let file = self.load_case_file_row(principal, id).await?;
+        let facts = file.facts()?;
+        let follow_ups = file.follow_ups();
+        self.case_record(principal, file.case, &facts, follow_ups)
     }
 
     fn case_record(
@@ -754,39 +849,6 @@ impl Store {
         })
     }
 
-    /// The facts the workflow rules need, from the plans and reviews of the case.
-    async fn case_facts(&self, row: &CaseRow) -> StoreResult<CaseFacts> {
-        let since = row.reopened_at.or(row.referred_at);
-        type Counts = (i64, i64, i64, i64, i64);
-        let (ready, had_plan, closing, initial, holistic): Counts = with_db!(self.db(), pool => {
-            sqlx::query_as(
-                "SELECT
-                   (SELECT COUNT(*) FROM support_plans WHERE case_id = $1 AND status = 'submitted' AND person_agrees IS NOT NULL),
-                   (SELECT COUNT(*) FROM support_plans WHERE case_id = $1 AND status IN ('approved', 'superseded')),
-                   (SELECT COUNT(*) FROM reviews WHERE case_id = $1 AND kind = 'closing' AND ($2 IS NULL OR created_at >= $2)),
-                   (SELECT COUNT(*) FROM assessments WHERE case_id = $1 AND kind = 'initial' AND status = 'completed'),
-                   (SELECT COUNT(*) FROM assessments WHERE case_id = $1 AND kind = 'holistic' AND status = 'completed' AND ($2 IS NULL OR completed_at >= $2))",
-            )
-            .bind(row.id)
-            .bind(since)
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(CaseFacts {
-            priority: parse_opt("priority", row.priority.as_deref())?,
-            plan_ready_for_approval: ready > 0,
-            had_plan: had_plan > 0,
-            closing_review_done: closing > 0,
-            closure_requested: parse_opt(
-                "closure reason",
-                row.closure_requested_reason.as_deref(),
-            )?,
-            transfer_pending: row.transfer_to.is_some(),
-            initial_assessment_done: initial > 0,
-            holistic_assessment_done: holistic > 0,
-        })
-    }
-
     /// Whether the principal may take `action` on this case (the workflow aside).
     fn may_act(&self, principal: &Principal, row: &CaseRow, action: CaseAction) -> StoreResult<()> {
         let restricted = row.sensitive && !principal.sensitive;
@@ -840,7 +902,9 @@ impl Store {
         id: Uuid,
         request: ActionRequest,
     ) -> StoreResult<CaseRecord> {
-        let row = self.load_case_row(principal, id).await?;
+        let file = self.load_case_file_row(principal, id).await?;
+        let mut facts = file.facts()?;
+        let row = file.case;
         self.may_act(principal, &row, request.action)?;
         if row.version != request.version {
             return Err(StoreError::Conflict {
@@ -848,7 +912,6 @@ impl Store {
                 actual: row.version,
             });
         }
-        let mut facts = self.case_facts(&row).await?;
         let from: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
         match request.action {
             // The worker's choice, or else what the completed initial assessment proposes.
@@ -1103,7 +1166,10 @@ impl Store {
         let Some((lo, hi)) = unit_range(principal) else {
             return Ok(Vec::new());
         };
-        let mut sql = format!("{SELECT_CASE} WHERE {}", scoped(principal));
+        let mut sql = format!(
+            "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE {}",
+            scoped(principal)
+        );
         let mut next = 4;
         if query.status.is_some() {
             sql.push_str(&format!(" AND c.status = ${next}"));
@@ -1297,34 +1363,58 @@ impl Store {
     /// Everything the case page shows, behind one scope check and recorded as one audit event:
     /// the case, its history, plans, reviews and referrals, and its notes for those who work on
     /// cases. The page is read many times a day per case; one event says all of it was shown.
+    ///
+    /// The case row says which sections have content; an empty one costs no query.
     pub async fn case_file(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseFile> {
-        let row = self.load_case_row(principal, id).await?;
+        let file = self.load_case_file_row(principal, id).await?;
+        let row = &file.case;
         let restricted = row.sensitive && !principal.sensitive;
-        let notes = if principal.may(Permission::WorkCases) {
+        let notes = if file.has_notes && principal.may(Permission::WorkCases) {
             self.notes_of(id, restricted).await?
         } else {
             Vec::new()
         };
-        let events = self.events_of(id).await?;
-        let plans = self.plans_of(id, restricted).await?;
-        let reviews = self.reviews_of(id, restricted).await?;
-        let referrals = self.referrals_of(principal, id).await?;
+        let events = if file.has_events {
+            self.events_of(id).await?
+        } else {
+            Vec::new()
+        };
+        let plans = if file.has_plans {
+            self.plans_of(id, restricted).await?
+        } else {
+            Vec::new()
+        };
+        let reviews = if file.has_reviews {
+            self.reviews_of(id, restricted).await?
+        } else {
+            Vec::new()
+        };
+        let referrals = if file.has_referrals {
+            self.referrals_of(principal, id).await?
+        } else {
+            Vec::new()
+        };
         let (assessments, assessable_persons) = if principal.may(Permission::ReadPeople) {
             (
-                self.assessments_of(&row, restricted).await?,
-                self.assessable_of(principal, &row).await?,
+                if file.has_assessments {
+                    self.assessments_of(row, restricted).await?
+                } else {
+                    Vec::new()
+                },
+                self.assessable_of(principal, row).await?,
             )
         } else {
             (Vec::new(), Vec::new())
         };
-        let attachments = if principal.may(Permission::WorkCases) && !restricted {
-            self.attachments_of(id).await?
-        } else {
-            Vec::new()
-        };
-        let facts = self.case_facts(&row).await?;
-        let follow_ups = self.follow_ups_done(&row).await?;
-        let case = self.case_record(principal, row, &facts, follow_ups)?;
+        let attachments =
+            if file.has_attachments && principal.may(Permission::WorkCases) && !restricted {
+                self.attachments_of(id).await?
+            } else {
+                Vec::new()
+            };
+        let facts = file.facts()?;
+        let follow_ups = file.follow_ups();
+        let case = self.case_record(principal, file.case, &facts, follow_ups)?;
         self.audit(
             principal,
             AuditEvent::on("case.read", "case", id).with_detail(format!(
@@ -1360,33 +1450,21 @@ impl Store {
             return Ok(Vec::new());
         };
         let supervisor = principal.may(Permission::ApproveCases);
-        let mut sql = format!("{SELECT_CASE} WHERE {}", scoped(principal));
+        let mut sql = format!(
+            "SELECT {CASE_COLUMNS}, {FOLLOW_UP_COLUMNS} {CASE_FROM} WHERE {}",
+            scoped(principal)
+        );
         if !supervisor {
             sql.push_str(" AND c.worker_user_id = $3");
         }
         // Closed cases owe follow-ups for a year; older ones are done.
         sql.push_str(" AND (c.status <> 'closed' OR c.closed_at >= $4) LIMIT 5000");
         let year_ago = Utc::now() - TimeDelta::days(400);
-        let rows: Vec<CaseRow> = with_db!(self.db(), pool => {
+        // Each case's follow-ups come with it (two probes of the reviews index per case).
+        let rows: Vec<TaskRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.user_id).bind(year_ago).fetch_all(pool).await?
         });
-        // Both side queries are limited to the scope's cases (by the admin_unit index), not the nation's.
-        let follow_ups: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT r.case_id, r.kind FROM reviews r JOIN cases c ON c.id = r.case_id
-                            WHERE c.admin_unit >= $1 AND c.admin_unit < $2 AND c.status = 'closed' AND c.closed_at >= $3
-                              AND r.kind IN ('follow_up_short', 'follow_up_long') AND r.created_at >= c.closed_at")
-                .bind(&lo)
-                .bind(&hi)
-                .bind(year_ago)
-                .fetch_all(pool)
-                .await?
-        });
-        let mut follow_ups_done: HashMap<Uuid, (bool, bool)> = HashMap::new();
-        for (case_id, kind) in follow_ups {
-            let done = follow_ups_done.entry(case_id).or_default();
-            done.0 |= kind == "follow_up_short";
-            done.1 |= kind == "follow_up_long";
-        }
+        // Limited to the scope's cases (by the admin_unit index), not the nation's.
         let submitted: HashSet<Uuid> = if supervisor {
             let rows: Vec<(Uuid,)> = with_db!(self.db(), pool => {
                 sqlx::query_as("SELECT DISTINCT p.case_id FROM support_plans p JOIN cases c ON c.id = p.case_id
@@ -1405,7 +1483,12 @@ impl Store {
         let now = Utc::now();
         let deadlines = self.deadlines();
         let mut tasks = Vec::new();
-        for row in rows {
+        for TaskRow {
+            case: row,
+            follow_up_short_done,
+            follow_up_long_done,
+        } in rows
+        {
             let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
             let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
             let restricted = row.sensitive && !principal.sensitive;
@@ -1439,11 +1522,11 @@ impl Store {
                     tasks.push(task(TaskKind::ApprovePlan, None));
                 }
             }
-            let mut clocks = clocks_of(&row, status, priority);
-            if let Some((short, long)) = follow_ups_done.get(&row.id) {
-                clocks.follow_up_short_done = *short;
-                clocks.follow_up_long_done = *long;
-            }
+            let clocks = CaseClocks {
+                follow_up_short_done,
+                follow_up_long_done,
+                ..clocks_of(&row, status, priority)
+            };
             for due in deadlines.pending(&clocks, now) {
                 tasks.push(task(TaskKind::Deadline, Some(due)));
             }

@@ -110,6 +110,7 @@ struct PlanRow {
 #[derive(sqlx::FromRow)]
 struct GoalRow {
     id: Uuid,
+    plan_id: Uuid,
     position: i32,
     domain: Option<String>,
     goal_sealed: Vec<u8>,
@@ -118,6 +119,7 @@ struct GoalRow {
 #[derive(sqlx::FromRow)]
 struct ActionRow {
     id: Uuid,
+    plan_id: Uuid,
     goal_id: Option<Uuid>,
     who_sealed: Vec<u8>,
     what_sealed: Vec<u8>,
@@ -420,22 +422,55 @@ impl Store {
         let rows: Vec<PlanRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&format!("{SELECT_PLAN} WHERE case_id = $1 ORDER BY number DESC")).bind(case_id).fetch_all(pool).await?
         });
-        let mut plans = Vec::with_capacity(rows.len());
-        for row in rows {
-            plans.push(self.plan_record(row, restricted).await?);
+        if rows.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(plans)
+        // The goals and actions of all the case's plans at once: three queries for any number
+        // of plan versions.
+        let (goals, actions): (Vec<GoalRow>, Vec<ActionRow>) = with_db!(self.db(), pool => {
+            (
+                sqlx::query_as("SELECT g.id, g.plan_id, g.position, g.domain, g.goal_sealed FROM plan_goals g
+                                JOIN support_plans s ON s.id = g.plan_id WHERE s.case_id = $1 ORDER BY g.position")
+                    .bind(case_id).fetch_all(pool).await?,
+                sqlx::query_as("SELECT a.id, a.plan_id, a.goal_id, a.who_sealed, a.what_sealed, a.due_on, a.service_code FROM plan_actions a
+                                JOIN support_plans s ON s.id = a.plan_id WHERE s.case_id = $1 ORDER BY a.position")
+                    .bind(case_id).fetch_all(pool).await?,
+            )
+        });
+        rows.into_iter()
+            .map(|row| {
+                let id = row.id;
+                self.plan_from_rows(
+                    row,
+                    goals.iter().filter(|g| g.plan_id == id),
+                    actions.iter().filter(|a| a.plan_id == id),
+                    restricted,
+                )
+            })
+            .collect()
     }
 
     async fn plan_record(&self, row: PlanRow, restricted: bool) -> StoreResult<PlanRecord> {
         let (goals, actions): (Vec<GoalRow>, Vec<ActionRow>) = with_db!(self.db(), pool => {
             (
-                sqlx::query_as("SELECT id, position, domain, goal_sealed FROM plan_goals WHERE plan_id = $1 ORDER BY position")
+                sqlx::query_as("SELECT id, plan_id, position, domain, goal_sealed FROM plan_goals WHERE plan_id = $1 ORDER BY position")
                     .bind(row.id).fetch_all(pool).await?,
-                sqlx::query_as("SELECT id, goal_id, who_sealed, what_sealed, due_on, service_code FROM plan_actions WHERE plan_id = $1 ORDER BY position")
+                sqlx::query_as("SELECT id, plan_id, goal_id, who_sealed, what_sealed, due_on, service_code FROM plan_actions WHERE plan_id = $1 ORDER BY position")
                     .bind(row.id).fetch_all(pool).await?,
             )
         });
+        self.plan_from_rows(row, goals.iter(), actions.iter(), restricted)
+    }
+
+    /// A plan from its row and its goals and actions (in position order), text opened unless
+    /// `restricted`.
+    fn plan_from_rows<'a>(
+        &self,
+        row: PlanRow,
+        goals: impl Iterator<Item = &'a GoalRow>,
+        actions: impl Iterator<Item = &'a ActionRow>,
+        restricted: bool,
+    ) -> StoreResult<PlanRecord> {
         let open = |sealed: &[u8], context: String| -> StoreResult<Option<String>> {
             if restricted {
                 Ok(None)
@@ -445,18 +480,16 @@ impl Store {
         };
         Ok(PlanRecord {
             goals: goals
-                .into_iter()
                 .map(|g| {
                     Ok(Goal {
                         id: g.id,
                         position: g.position,
-                        domain: g.domain,
+                        domain: g.domain.clone(),
                         text: open(&g.goal_sealed, format!("plan_goals.goal:{}", g.id))?,
                     })
                 })
                 .collect::<StoreResult<_>>()?,
             actions: actions
-                .into_iter()
                 .map(|a| {
                     Ok(PlanAction {
                         id: a.id,
@@ -464,7 +497,7 @@ impl Store {
                         who: open(&a.who_sealed, format!("plan_actions.who:{}", a.id))?,
                         what: open(&a.what_sealed, format!("plan_actions.what:{}", a.id))?,
                         due_on: a.due_on,
-                        service_code: a.service_code,
+                        service_code: a.service_code.clone(),
                     })
                 })
                 .collect::<StoreResult<_>>()?,
