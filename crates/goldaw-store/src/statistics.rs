@@ -1,25 +1,26 @@
 //! Statistics reports (issue #5): counts gathered with the indexes, split in Rust, suppressed
 //! before anyone sees them.
 //!
-//! Service users come from `service_episodes` by the `(service_code, started_on, ended_on)`
-//! index: about 15,000 of 7 million people used a service in a year, so a report reads those
-//! episodes and their persons by primary key, never the nation's persons table.
+//! Service users come from `report_service_uses` (migration 0008): one narrow row per episode of
+//! a counted service with the person's attributes beside it, kept by triggers on
+//! `service_episodes` and `persons`. About 15,000 of 7 million people used a service in a year,
+//! so a report is one range scan of that table's period index, grouped and counted in the
+//! database, never a read of the nation's persons table.
 
 use crate::audit::AuditEvent;
 use crate::error::{StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use crate::Store;
-use chrono::NaiveDate;
 use goldaw_core::access::{Permission, Principal};
-use goldaw_core::codes::{Sex, TargetGroup};
+use goldaw_core::codes::TargetGroup;
 use goldaw_core::disclosure::{self, Published, Rule};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::statistics::{
-    count_service_users, Dimension, Period, ServiceUse, SERVICE_USER_SERVICES,
+    attributes, born_by, cells_from_groups, AgeBand, Attribute, Dimension, Period,
 };
+use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
-use uuid::Uuid;
 
 /// A published report: the dimensions in the order asked, then one row per non-empty cell.
 #[derive(Debug, Clone)]
@@ -46,17 +47,6 @@ pub enum Suppression {
     MinCell(u64),
 }
 
-#[derive(sqlx::FromRow)]
-struct PersonRow {
-    person_id: Uuid,
-    admin_unit: String,
-    sex: String,
-    birth_date: Option<NaiveDate>,
-    disability: bool,
-    target_groups: String,
-    settlement: Option<String>,
-}
-
 impl Store {
     /// Service users in `period` (INTERCHANGE.md "Report semantics") by `dims`, within the
     /// principal's scope, suppressed by `suppression`. Audited as a report read (counts only).
@@ -69,8 +59,7 @@ impl Store {
     ) -> StoreResult<Report> {
         require(principal, Permission::ReadReports)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let uses = self.service_uses(&lo, &hi, &period).await?;
-        let counts = count_service_users(&uses, dims, &period);
+        let counts = self.service_user_counts(&lo, &hi, &period, dims).await?;
         let rule = self.report_rule(principal, dims, &counts, suppression)?;
         let rows = if rule.is_off() {
             counts
@@ -105,97 +94,81 @@ impl Store {
         })
     }
 
-    /// Every (person, service) with a service-user episode overlapping the period, persons in
-    /// the unit range `lo..hi`.
-    async fn service_uses(
+    /// Service users in the period per cell of `dims`, persons in the unit range `lo..hi`.
+    ///
+    /// One query on `report_service_uses` (migration 0008), by its period index: it groups the
+    /// uses that overlap the period by the attributes the dimensions read and counts, for each
+    /// person, only the first of their uses in the period (per service when the table is split
+    /// by service), so the database returns a few hundred groups instead of the rows of 15,000
+    /// people. Core turns the groups into cells.
+    async fn service_user_counts(
         &self,
         lo: &str,
         hi: &str,
         period: &Period,
-    ) -> StoreResult<Vec<ServiceUse>> {
-        let services = SERVICE_USER_SERVICES
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // The service list is a constant of the contract, not input: safe to write into the SQL.
-        // Two steps, so that neither planner can choose to drive the join from the nation's
-        // persons (measured: 0.4-0.6 s that way): the episodes by their period index, then
-        // their persons by primary key.
-        let episodes_sql = format!(
-            "SELECT DISTINCT person_id, service_code FROM service_episodes
-             WHERE service_code IN ({services}) AND started_on <= $1
-               AND (ended_on IS NULL OR ended_on >= $2)"
-        );
-        let uses: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
-            sqlx::query_as(&episodes_sql)
-                .bind(period.to())
-                .bind(period.from())
-                .fetch_all(pool)
-                .await?
-        });
-        let mut ids: Vec<Uuid> = uses.iter().map(|(id, _)| *id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        const PERSON_COLUMNS: &str = "SELECT id AS person_id, admin_unit, sex, birth_date, disability, target_groups, settlement FROM persons";
-        let mut persons: HashMap<Uuid, PersonRow> = HashMap::with_capacity(ids.len());
-        match self.db() {
-            crate::db::Db::Sqlite(pool) => {
-                for chunk in ids.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::new(PERSON_COLUMNS);
-                    q.push(" WHERE id IN (");
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
-                    for row in q.build_query_as::<PersonRow>().fetch_all(pool).await? {
-                        persons.insert(row.person_id, row);
-                    }
-                }
-            }
-            crate::db::Db::Postgres(pool) => {
-                for chunk in ids.chunks(10_000) {
-                    let rows: Vec<PersonRow> =
-                        sqlx::query_as(&format!("{PERSON_COLUMNS} WHERE id = ANY($1)"))
-                            .bind(chunk)
-                            .fetch_all(pool)
-                            .await?;
-                    for row in rows {
-                        persons.insert(row.person_id, row);
-                    }
-                }
-            }
+        dims: &[Dimension],
+    ) -> StoreResult<Vec<(Vec<String>, u64)>> {
+        let attrs = attributes(dims);
+        let columns: Vec<&str> = attrs.iter().map(|a| attribute_sql(*a)).collect();
+        // A person's first use in the period is the one that nothing earlier of theirs reaches into it.
+        let earlier = if attrs.contains(&Attribute::Service) {
+            "earlier_until_service"
+        } else {
+            "earlier_until"
+        };
+        let mut sql = String::from("SELECT ");
+        for c in &columns {
+            sql.push_str(c);
+            sql.push_str(", ");
         }
-        // The scope is applied here, not in the SQL: a range on admin_unit there tempts SQLite's
-        // planner to walk the admin_unit index over the whole range instead of the primary key.
-        persons.retain(|_, p| p.admin_unit.as_str() >= lo && p.admin_unit.as_str() < hi);
-        // Persons outside the scope are gone: their uses drop out here.
-        let catalogue = self.catalogue();
-        uses.into_iter()
-            .filter_map(|(id, service)| persons.get(&id).map(|p| (id, service, p)))
-            .map(|(person, service, p)| {
-                Ok(ServiceUse {
-                    person,
-                    service,
-                    velayat: velayat_of(&catalogue, &p.admin_unit),
-                    admin_unit: p.admin_unit.clone(),
-                    sex: p
-                        .sex
-                        .parse::<Sex>()
-                        .map_err(|e| StoreError::Corrupt(format!("sex: {e}")))?,
-                    birth_date: p.birth_date,
-                    disability: p.disability,
-                    target_groups: p
-                        .target_groups
-                        .split(';')
-                        .filter(|g| !g.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                    settlement: p.settlement.clone(),
+        sql.push_str(&format!(
+            "COUNT(*) FROM report_service_uses
+             WHERE until_on >= $1 AND started_on <= $2 AND ({earlier} IS NULL OR {earlier} < $1)
+               AND admin_unit >= $3 AND admin_unit < $4"
+        ));
+        if !columns.is_empty() {
+            let positions: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+            sql.push_str(" GROUP BY ");
+            sql.push_str(&positions.join(", "));
+        }
+        // Age bands by comparing birth dates with the latest birth date of each band's first age.
+        let limits = if attrs.contains(&Attribute::AgeBand) {
+            let limit = |band: AgeBand| {
+                born_by(period.to(), band.start()).ok_or_else(|| {
+                    StoreError::invalid("to", "the period ends too early to band ages")
                 })
-            })
-            .collect()
+            };
+            Some((limit(AgeBand::Adult)?, limit(AgeBand::Older)?))
+        } else {
+            None
+        };
+        let rows: Vec<(Vec<String>, i64)> = with_db!(self.db(), pool => {
+            let mut query = sqlx::query(&sql)
+                .bind(period.from())
+                .bind(period.to())
+                .bind(lo)
+                .bind(hi);
+            if let Some((adult, older)) = limits {
+                query = query.bind(adult).bind(older);
+            }
+            let rows = query.fetch_all(pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let mut values = Vec::with_capacity(columns.len());
+                for i in 0..columns.len() {
+                    values.push(row.try_get::<String, _>(i)?);
+                }
+                out.push((values, row.try_get::<i64, _>(columns.len())?));
+            }
+            out
+        });
+        let catalogue = self.catalogue();
+        Ok(cells_from_groups(
+            dims,
+            rows.into_iter()
+                .map(|(v, n)| (v, u64::try_from(n).unwrap_or(0))),
+            |unit| velayat_of(&catalogue, unit),
+        ))
     }
 
     fn report_rule(
@@ -301,6 +274,24 @@ impl Store {
                 ReportRow { values, count }
             })
             .collect())
+    }
+}
+
+/// The SQL of an attribute's value as text (see `goldaw_core::statistics::Attribute`); the age
+/// band compares the birth date with `$2` (the period's last day), `$5` and `$6` (the latest
+/// birth dates of an adult and of an older person on that day).
+fn attribute_sql(a: Attribute) -> &'static str {
+    match a {
+        Attribute::AdminUnit => "admin_unit",
+        Attribute::Sex => "sex",
+        Attribute::AgeBand => {
+            "CASE WHEN birth_date IS NULL OR birth_date > $2 THEN 'unknown'
+                  WHEN birth_date > $5 THEN '0-17' WHEN birth_date > $6 THEN '18-59' ELSE '60+' END"
+        }
+        Attribute::Disability => "CASE WHEN disability THEN 'true' ELSE 'false' END",
+        Attribute::TargetGroups => "target_groups",
+        Attribute::Service => "service_code",
+        Attribute::Settlement => "COALESCE(settlement, 'unknown')",
     }
 }
 
