@@ -22,6 +22,15 @@ use goldaw_core::statistics::{
 use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
 
+/// Fills `report_service_uses` from the base tables, as migration 0008 did: for a bulk import,
+/// which leaves the per-row triggers out while it loads episodes into an empty table.
+pub(crate) const REFILL_REPORT_SERVICE_USES: &str = "DELETE FROM report_service_uses;
+    INSERT INTO report_service_uses (person_id, episode_id, service_code, started_on, until_on,
+        earlier_until, earlier_until_service, admin_unit, sex, birth_date, disability, settlement, target_groups)
+    SELECT person_id, episode_id, service_code, started_on, until_on, earlier_until, earlier_until_service,
+           admin_unit, sex, birth_date, disability, settlement, target_groups
+    FROM report_service_uses_source;";
+
 /// A published report: the dimensions in the order asked, then one row per non-empty cell.
 #[derive(Debug, Clone)]
 pub struct Report {
