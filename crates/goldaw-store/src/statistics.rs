@@ -8,10 +8,11 @@
 //! database, never a read of the nation's persons table.
 
 use crate::audit::AuditEvent;
+use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
-use crate::Store;
+use crate::{DatabaseUrl, Store};
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::TargetGroup;
 use goldaw_core::disclosure::{self, Published, Rule};
@@ -105,11 +106,10 @@ impl Store {
 
     /// Service users in the period per cell of `dims`, persons in the unit range `lo..hi`.
     ///
-    /// One query on `report_service_uses` (migration 0008), by its period index: it groups the
-    /// uses that overlap the period by the attributes the dimensions read and counts, for each
-    /// person, only the first of their uses in the period (per service when the table is split
-    /// by service), so the database returns a few hundred groups instead of the rows of 15,000
-    /// people. Core turns the groups into cells.
+    /// One range scan of `report_service_uses` (migration 0008) by its period index, counting
+    /// for each person only the first of their uses in the period (per service when the table
+    /// is split by service): one row per service user. They are counted per group of the
+    /// attributes the dimensions read, and core turns the groups into cells.
     async fn service_user_counts(
         &self,
         lo: &str,
@@ -118,66 +118,37 @@ impl Store {
         dims: &[Dimension],
     ) -> StoreResult<Vec<(Vec<String>, u64)>> {
         let attrs = attributes(dims);
-        let columns: Vec<&str> = attrs.iter().map(|a| attribute_sql(*a)).collect();
-        // A person's first use in the period is the one that nothing earlier of theirs reaches into it.
-        let earlier = if attrs.contains(&Attribute::Service) {
-            "earlier_until_service"
-        } else {
-            "earlier_until"
+        let scan = Scan {
+            period: *period,
+            lo: lo.to_owned(),
+            hi: hi.to_owned(),
+            // The first use in the period is the one that nothing earlier of theirs reaches into.
+            earlier: if attrs.contains(&Attribute::Service) {
+                "earlier_until_service"
+            } else {
+                "earlier_until"
+            },
+            attrs,
         };
-        let mut sql = String::from("SELECT ");
-        for c in &columns {
-            sql.push_str(c);
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!(
-            "COUNT(*) FROM report_service_uses
-             WHERE until_on >= $1 AND started_on <= $2 AND ({earlier} IS NULL OR {earlier} < $1)
-               AND admin_unit >= $3 AND admin_unit < $4"
-        ));
-        if !columns.is_empty() {
-            let positions: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
-            sql.push_str(" GROUP BY ");
-            sql.push_str(&positions.join(", "));
-        }
-        // Age bands by comparing birth dates with the latest birth date of each band's first age.
-        let limits = if attrs.contains(&Attribute::AgeBand) {
-            let limit = |band: AgeBand| {
-                born_by(period.to(), band.start()).ok_or_else(|| {
-                    StoreError::invalid("to", "the period ends too early to band ages")
-                })
-            };
-            Some((limit(AgeBand::Adult)?, limit(AgeBand::Older)?))
-        } else {
-            None
+        let groups = match self.db() {
+            Db::Sqlite(_) => {
+                let DatabaseUrl::Sqlite(path) = self.url() else {
+                    return Err(StoreError::Config(
+                        "SQLite pool without a SQLite URL".into(),
+                    ));
+                };
+                let path = path.clone();
+                // rusqlite is synchronous: run it where it cannot stall the async workers.
+                tokio::task::spawn_blocking(move || scan.sqlite(&path))
+                    .await
+                    .map_err(|e| StoreError::Config(format!("the report stopped: {e}")))??
+            }
+            Db::Postgres(pool) => scan.postgres(pool).await?,
         };
-        let rows: Vec<(Vec<String>, i64)> = with_db!(self.db(), pool => {
-            let mut query = sqlx::query(&sql)
-                .bind(period.from())
-                .bind(period.to())
-                .bind(lo)
-                .bind(hi);
-            if let Some((adult, older)) = limits {
-                query = query.bind(adult).bind(older);
-            }
-            let rows = query.fetch_all(pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                let mut values = Vec::with_capacity(columns.len());
-                for i in 0..columns.len() {
-                    values.push(row.try_get::<String, _>(i)?);
-                }
-                out.push((values, row.try_get::<i64, _>(columns.len())?));
-            }
-            out
-        });
         let catalogue = self.catalogue();
-        Ok(cells_from_groups(
-            dims,
-            rows.into_iter()
-                .map(|(v, n)| (v, u64::try_from(n).unwrap_or(0))),
-            |unit| velayat_of(&catalogue, unit),
-        ))
+        Ok(cells_from_groups(dims, groups, |unit| {
+            velayat_of(&catalogue, unit)
+        }))
     }
 
     fn report_rule(
@@ -286,21 +257,153 @@ impl Store {
     }
 }
 
-/// The SQL of an attribute's value as text (see `goldaw_core::statistics::Attribute`); the age
-/// band compares the birth date with `$2` (the period's last day), `$5` and `$6` (the latest
-/// birth dates of an adult and of an older person on that day).
-fn attribute_sql(a: Attribute) -> &'static str {
-    match a {
-        Attribute::AdminUnit => "admin_unit",
-        Attribute::Sex => "sex",
-        Attribute::AgeBand => {
-            "CASE WHEN birth_date IS NULL OR birth_date > $2 THEN 'unknown'
-                  WHEN birth_date > $5 THEN '0-17' WHEN birth_date > $6 THEN '18-59' ELSE '60+' END"
+/// The uses that count for one report: one row per service user in the period, within the
+/// scope, with the attributes to group by.
+struct Scan {
+    period: Period,
+    lo: String,
+    hi: String,
+    /// `earlier_until` or `earlier_until_service`: which earlier uses make a row not the first.
+    earlier: &'static str,
+    attrs: Vec<Attribute>,
+}
+
+impl Scan {
+    /// `SELECT select FROM report_service_uses WHERE <the period, first uses, the scope>` with
+    /// the period's first and last day as `$1` and `$2`, the scope's range as `$3` and `$4`.
+    fn sql(&self, select: &str) -> String {
+        let earlier = self.earlier;
+        format!(
+            "SELECT {select} FROM report_service_uses
+             WHERE until_on >= $1 AND started_on <= $2 AND ({earlier} IS NULL OR {earlier} < $1)
+               AND admin_unit >= $3 AND admin_unit < $4"
+        )
+    }
+
+    /// SQLite: the rows are read with rusqlite and counted in a hash map. On the national set
+    /// that took a third of the time of the same rows grouped by SQLite (which sorts them) and
+    /// read through sqlx (whose worker thread adds a hand-off per statement and row): see
+    /// bench/README.md, "Report benchmark".
+    fn sqlite(&self, path: &std::path::Path) -> StoreResult<Vec<(Vec<String>, u64)>> {
+        use rusqlite::{params, types::ValueRef, OpenFlags};
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let columns: Vec<&str> = self
+            .attrs
+            .iter()
+            .map(|a| match a {
+                Attribute::AdminUnit => "admin_unit",
+                Attribute::Sex => "sex",
+                Attribute::AgeBand => "birth_date",
+                Attribute::Disability => "disability",
+                Attribute::TargetGroups => "target_groups",
+                Attribute::Service => "service_code",
+                Attribute::Settlement => "settlement",
+            })
+            .collect();
+        let select = if columns.is_empty() {
+            "1".to_owned()
+        } else {
+            columns.join(", ")
+        };
+        // Numbered parameters: ?N binds by number wherever it first appears.
+        let mut stmt = conn.prepare(&self.sql(&select).replace('$', "?"))?;
+        let (from, to) = (self.period.from(), self.period.to());
+        let mut rows = stmt.query(params![from.to_string(), to.to_string(), self.lo, self.hi])?;
+        let text = |v: ValueRef<'_>| -> StoreResult<Option<String>> {
+            match v {
+                ValueRef::Null => Ok(None),
+                ValueRef::Text(t) => Ok(Some(String::from_utf8_lossy(t).into_owned())),
+                other => Err(StoreError::Corrupt(format!(
+                    "report_service_uses holds {other:?} where text belongs"
+                ))),
+            }
+        };
+        let mut groups: HashMap<Vec<String>, u64> = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let mut key = Vec::with_capacity(self.attrs.len());
+            for (i, attr) in self.attrs.iter().enumerate() {
+                let value = row.get_ref(i)?;
+                key.push(match attr {
+                    Attribute::AgeBand => text(value)?
+                        .and_then(|b| goldaw_core::people::parse_date(&b).ok())
+                        .and_then(|b| AgeBand::of(b, to))
+                        .map_or("unknown", AgeBand::as_str)
+                        .to_owned(),
+                    Attribute::Disability => match value {
+                        ValueRef::Integer(d) => (d != 0).to_string(),
+                        other => {
+                            return Err(StoreError::Corrupt(format!(
+                                "report_service_uses holds {other:?} where a flag belongs"
+                            )))
+                        }
+                    },
+                    Attribute::Settlement => text(value)?.unwrap_or_else(|| "unknown".into()),
+                    _ => text(value)?.unwrap_or_default(),
+                });
+            }
+            *groups.entry(key).or_insert(0) += 1;
         }
-        Attribute::Disability => "CASE WHEN disability THEN 'true' ELSE 'false' END",
-        Attribute::TargetGroups => "target_groups",
-        Attribute::Service => "service_code",
-        Attribute::Settlement => "COALESCE(settlement, 'unknown')",
+        Ok(groups.into_iter().collect())
+    }
+
+    /// PostgreSQL: grouped and counted on the server (a hash aggregate), so a few hundred rows
+    /// cross the network instead of one per service user. The age band compares the birth date
+    /// with the latest birth dates of an adult and of an older person on the period's last day.
+    async fn postgres(&self, pool: &sqlx::PgPool) -> StoreResult<Vec<(Vec<String>, u64)>> {
+        let columns: Vec<&str> = self
+            .attrs
+            .iter()
+            .map(|a| match a {
+                Attribute::AdminUnit => "admin_unit",
+                Attribute::Sex => "sex",
+                Attribute::AgeBand => {
+                    "CASE WHEN birth_date IS NULL OR birth_date > $2 THEN 'unknown'
+                          WHEN birth_date > $5 THEN '0-17' WHEN birth_date > $6 THEN '18-59'
+                          ELSE '60+' END"
+                }
+                Attribute::Disability => "CASE WHEN disability THEN 'true' ELSE 'false' END",
+                Attribute::TargetGroups => "target_groups",
+                Attribute::Service => "service_code",
+                Attribute::Settlement => "COALESCE(settlement, 'unknown')",
+            })
+            .collect();
+        let mut select: Vec<&str> = columns.clone();
+        select.push("COUNT(*)");
+        let mut sql = self.sql(&select.join(", "));
+        if !columns.is_empty() {
+            let positions: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+            sql.push_str(&format!(" GROUP BY {}", positions.join(", ")));
+        }
+        let mut query = sqlx::query(&sql)
+            .bind(self.period.from())
+            .bind(self.period.to())
+            .bind(&self.lo)
+            .bind(&self.hi);
+        if self.attrs.contains(&Attribute::AgeBand) {
+            let limit = |band: AgeBand| {
+                born_by(self.period.to(), band.start()).ok_or_else(|| {
+                    StoreError::invalid("to", "the period ends too early to band ages")
+                })
+            };
+            query = query
+                .bind(limit(AgeBand::Adult)?)
+                .bind(limit(AgeBand::Older)?);
+        }
+        let rows = query.fetch_all(pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                values.push(row.try_get::<String, _>(i)?);
+            }
+            let n: i64 = row.try_get(columns.len())?;
+            out.push((values, u64::try_from(n).unwrap_or(0)));
+        }
+        Ok(out)
     }
 }
 
