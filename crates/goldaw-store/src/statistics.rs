@@ -1,25 +1,36 @@
 //! Statistics reports (issue #5): counts gathered with the indexes, split in Rust, suppressed
 //! before anyone sees them.
 //!
-//! Service users come from `service_episodes` by the `(service_code, started_on, ended_on)`
-//! index: about 15,000 of 7 million people used a service in a year, so a report reads those
-//! episodes and their persons by primary key, never the nation's persons table.
+//! Service users come from `report_service_uses` (migration 0008): one narrow row per episode of
+//! a counted service with the person's attributes beside it, kept by triggers on
+//! `service_episodes` and `persons`. About 15,000 of 7 million people used a service in a year,
+//! so a report is one range scan of that table's period index, grouped and counted in the
+//! database, never a read of the nation's persons table.
 
 use crate::audit::AuditEvent;
+use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
-use crate::Store;
-use chrono::NaiveDate;
+use crate::{DatabaseUrl, Store};
 use goldaw_core::access::{Permission, Principal};
-use goldaw_core::codes::{Sex, TargetGroup};
+use goldaw_core::codes::TargetGroup;
 use goldaw_core::disclosure::{self, Published, Rule};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::statistics::{
-    count_service_users, Dimension, Period, ServiceUse, SERVICE_USER_SERVICES,
+    attributes, born_by, cells_from_groups, AgeBand, Attribute, Dimension, Period,
 };
+use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
-use uuid::Uuid;
+
+/// Fills `report_service_uses` from the base tables, as migration 0008 did: for a bulk import,
+/// which leaves the per-row triggers out while it loads episodes into an empty table.
+pub(crate) const REFILL_REPORT_SERVICE_USES: &str = "DELETE FROM report_service_uses;
+    INSERT INTO report_service_uses (person_id, episode_id, service_code, started_on, until_on,
+        earlier_until, earlier_until_service, admin_unit, sex, birth_date, disability, settlement, target_groups)
+    SELECT person_id, episode_id, service_code, started_on, until_on, earlier_until, earlier_until_service,
+           admin_unit, sex, birth_date, disability, settlement, target_groups
+    FROM report_service_uses_source;";
 
 /// A published report: the dimensions in the order asked, then one row per non-empty cell.
 #[derive(Debug, Clone)]
@@ -46,17 +57,6 @@ pub enum Suppression {
     MinCell(u64),
 }
 
-#[derive(sqlx::FromRow)]
-struct PersonRow {
-    person_id: Uuid,
-    admin_unit: String,
-    sex: String,
-    birth_date: Option<NaiveDate>,
-    disability: bool,
-    target_groups: String,
-    settlement: Option<String>,
-}
-
 impl Store {
     /// Service users in `period` (INTERCHANGE.md "Report semantics") by `dims`, within the
     /// principal's scope, suppressed by `suppression`. Audited as a report read (counts only).
@@ -69,8 +69,7 @@ impl Store {
     ) -> StoreResult<Report> {
         require(principal, Permission::ReadReports)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let uses = self.service_uses(&lo, &hi, &period).await?;
-        let counts = count_service_users(&uses, dims, &period);
+        let counts = self.service_user_counts(&lo, &hi, &period, dims).await?;
         let rule = self.report_rule(principal, dims, &counts, suppression)?;
         let rows = if rule.is_off() {
             counts
@@ -105,97 +104,51 @@ impl Store {
         })
     }
 
-    /// Every (person, service) with a service-user episode overlapping the period, persons in
-    /// the unit range `lo..hi`.
-    async fn service_uses(
+    /// Service users in the period per cell of `dims`, persons in the unit range `lo..hi`.
+    ///
+    /// One range scan of `report_service_uses` (migration 0008) by its period index, counting
+    /// for each person only the first of their uses in the period (per service when the table
+    /// is split by service): one row per service user. They are counted per group of the
+    /// attributes the dimensions read, and core turns the groups into cells.
+    async fn service_user_counts(
         &self,
         lo: &str,
         hi: &str,
         period: &Period,
-    ) -> StoreResult<Vec<ServiceUse>> {
-        let services = SERVICE_USER_SERVICES
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // The service list is a constant of the contract, not input: safe to write into the SQL.
-        // Two steps, so that neither planner can choose to drive the join from the nation's
-        // persons (measured: 0.4-0.6 s that way): the episodes by their period index, then
-        // their persons by primary key.
-        let episodes_sql = format!(
-            "SELECT DISTINCT person_id, service_code FROM service_episodes
-             WHERE service_code IN ({services}) AND started_on <= $1
-               AND (ended_on IS NULL OR ended_on >= $2)"
-        );
-        let uses: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
-            sqlx::query_as(&episodes_sql)
-                .bind(period.to())
-                .bind(period.from())
-                .fetch_all(pool)
-                .await?
-        });
-        let mut ids: Vec<Uuid> = uses.iter().map(|(id, _)| *id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        const PERSON_COLUMNS: &str = "SELECT id AS person_id, admin_unit, sex, birth_date, disability, target_groups, settlement FROM persons";
-        let mut persons: HashMap<Uuid, PersonRow> = HashMap::with_capacity(ids.len());
-        match self.db() {
-            crate::db::Db::Sqlite(pool) => {
-                for chunk in ids.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::new(PERSON_COLUMNS);
-                    q.push(" WHERE id IN (");
-                    let mut list = q.separated(", ");
-                    for id in chunk {
-                        list.push_bind(*id);
-                    }
-                    q.push(")");
-                    for row in q.build_query_as::<PersonRow>().fetch_all(pool).await? {
-                        persons.insert(row.person_id, row);
-                    }
-                }
+        dims: &[Dimension],
+    ) -> StoreResult<Vec<(Vec<String>, u64)>> {
+        let attrs = attributes(dims);
+        let scan = Scan {
+            period: *period,
+            lo: lo.to_owned(),
+            hi: hi.to_owned(),
+            // The first use in the period is the one that nothing earlier of theirs reaches into.
+            earlier: if attrs.contains(&Attribute::Service) {
+                "earlier_until_service"
+            } else {
+                "earlier_until"
+            },
+            attrs,
+        };
+        let groups = match self.db() {
+            Db::Sqlite(_) => {
+                let DatabaseUrl::Sqlite(path) = self.url() else {
+                    return Err(StoreError::Config(
+                        "SQLite pool without a SQLite URL".into(),
+                    ));
+                };
+                let path = path.clone();
+                // rusqlite is synchronous: run it where it cannot stall the async workers.
+                tokio::task::spawn_blocking(move || scan.sqlite(&path))
+                    .await
+                    .map_err(|e| StoreError::Config(format!("the report stopped: {e}")))??
             }
-            crate::db::Db::Postgres(pool) => {
-                for chunk in ids.chunks(10_000) {
-                    let rows: Vec<PersonRow> =
-                        sqlx::query_as(&format!("{PERSON_COLUMNS} WHERE id = ANY($1)"))
-                            .bind(chunk)
-                            .fetch_all(pool)
-                            .await?;
-                    for row in rows {
-                        persons.insert(row.person_id, row);
-                    }
-                }
-            }
-        }
-        // The scope is applied here, not in the SQL: a range on admin_unit there tempts SQLite's
-        // planner to walk the admin_unit index over the whole range instead of the primary key.
-        persons.retain(|_, p| p.admin_unit.as_str() >= lo && p.admin_unit.as_str() < hi);
-        // Persons outside the scope are gone: their uses drop out here.
+            Db::Postgres(pool) => scan.postgres(pool).await?,
+        };
         let catalogue = self.catalogue();
-        uses.into_iter()
-            .filter_map(|(id, service)| persons.get(&id).map(|p| (id, service, p)))
-            .map(|(person, service, p)| {
-                Ok(ServiceUse {
-                    person,
-                    service,
-                    velayat: velayat_of(&catalogue, &p.admin_unit),
-                    admin_unit: p.admin_unit.clone(),
-                    sex: p
-                        .sex
-                        .parse::<Sex>()
-                        .map_err(|e| StoreError::Corrupt(format!("sex: {e}")))?,
-                    birth_date: p.birth_date,
-                    disability: p.disability,
-                    target_groups: p
-                        .target_groups
-                        .split(';')
-                        .filter(|g| !g.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                    settlement: p.settlement.clone(),
-                })
-            })
-            .collect()
+        Ok(cells_from_groups(dims, groups, |unit| {
+            velayat_of(&catalogue, unit)
+        }))
     }
 
     fn report_rule(
@@ -301,6 +254,156 @@ impl Store {
                 ReportRow { values, count }
             })
             .collect())
+    }
+}
+
+/// The uses that count for one report: one row per service user in the period, within the
+/// scope, with the attributes to group by.
+struct Scan {
+    period: Period,
+    lo: String,
+    hi: String,
+    /// `earlier_until` or `earlier_until_service`: which earlier uses make a row not the first.
+    earlier: &'static str,
+    attrs: Vec<Attribute>,
+}
+
+impl Scan {
+    /// `SELECT select FROM report_service_uses WHERE <the period, first uses, the scope>` with
+    /// the period's first and last day as `$1` and `$2`, the scope's range as `$3` and `$4`.
+    fn sql(&self, select: &str) -> String {
+        let earlier = self.earlier;
+        format!(
+            "SELECT {select} FROM report_service_uses
+             WHERE until_on >= $1 AND started_on <= $2 AND ({earlier} IS NULL OR {earlier} < $1)
+               AND admin_unit >= $3 AND admin_unit < $4"
+        )
+    }
+
+    /// SQLite: the rows are read with rusqlite and counted in a hash map. On the national set
+    /// that took a third of the time of the same rows grouped by SQLite (which sorts them) and
+    /// read through sqlx (whose worker thread adds a hand-off per statement and row): see
+    /// bench/README.md, "Report benchmark".
+    fn sqlite(&self, path: &std::path::Path) -> StoreResult<Vec<(Vec<String>, u64)>> {
+        use rusqlite::{params, types::ValueRef, OpenFlags};
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let columns: Vec<&str> = self
+            .attrs
+            .iter()
+            .map(|a| match a {
+                Attribute::AdminUnit => "admin_unit",
+                Attribute::Sex => "sex",
+                Attribute::AgeBand => "birth_date",
+                Attribute::Disability => "disability",
+                Attribute::TargetGroups => "target_groups",
+                Attribute::Service => "service_code",
+                Attribute::Settlement => "settlement",
+            })
+            .collect();
+        let select = if columns.is_empty() {
+            "1".to_owned()
+        } else {
+            columns.join(", ")
+        };
+        // Numbered parameters: ?N binds by number wherever it first appears.
+        let mut stmt = conn.prepare(&self.sql(&select).replace('$', "?"))?;
+        let (from, to) = (self.period.from(), self.period.to());
+        let mut rows = stmt.query(params![from.to_string(), to.to_string(), self.lo, self.hi])?;
+        let text = |v: ValueRef<'_>| -> StoreResult<Option<String>> {
+            match v {
+                ValueRef::Null => Ok(None),
+                ValueRef::Text(t) => Ok(Some(String::from_utf8_lossy(t).into_owned())),
+                other => Err(StoreError::Corrupt(format!(
+                    "report_service_uses holds {other:?} where text belongs"
+                ))),
+            }
+        };
+        let mut groups: HashMap<Vec<String>, u64> = HashMap::new();
+        while let Some(row) = rows.next()? {
+            let mut key = Vec::with_capacity(self.attrs.len());
+            for (i, attr) in self.attrs.iter().enumerate() {
+                let value = row.get_ref(i)?;
+                key.push(match attr {
+                    Attribute::AgeBand => text(value)?
+                        .and_then(|b| goldaw_core::people::parse_date(&b).ok())
+                        .and_then(|b| AgeBand::of(b, to))
+                        .map_or("unknown", AgeBand::as_str)
+                        .to_owned(),
+                    Attribute::Disability => match value {
+                        ValueRef::Integer(d) => (d != 0).to_string(),
+                        other => {
+                            return Err(StoreError::Corrupt(format!(
+                                "report_service_uses holds {other:?} where a flag belongs"
+                            )))
+                        }
+                    },
+                    Attribute::Settlement => text(value)?.unwrap_or_else(|| "unknown".into()),
+                    _ => text(value)?.unwrap_or_default(),
+                });
+            }
+            *groups.entry(key).or_insert(0) += 1;
+        }
+        Ok(groups.into_iter().collect())
+    }
+
+    /// PostgreSQL: grouped and counted on the server (a hash aggregate), so a few hundred rows
+    /// cross the network instead of one per service user. The age band compares the birth date
+    /// with the latest birth dates of an adult and of an older person on the period's last day.
+    async fn postgres(&self, pool: &sqlx::PgPool) -> StoreResult<Vec<(Vec<String>, u64)>> {
+        let columns: Vec<&str> = self
+            .attrs
+            .iter()
+            .map(|a| match a {
+                Attribute::AdminUnit => "admin_unit",
+                Attribute::Sex => "sex",
+                Attribute::AgeBand => {
+                    "CASE WHEN birth_date IS NULL OR birth_date > $2 THEN 'unknown'
+                          WHEN birth_date > $5 THEN '0-17' WHEN birth_date > $6 THEN '18-59'
+                          ELSE '60+' END"
+                }
+                Attribute::Disability => "CASE WHEN disability THEN 'true' ELSE 'false' END",
+                Attribute::TargetGroups => "target_groups",
+                Attribute::Service => "service_code",
+                Attribute::Settlement => "COALESCE(settlement, 'unknown')",
+            })
+            .collect();
+        let mut select: Vec<&str> = columns.clone();
+        select.push("COUNT(*)");
+        let mut sql = self.sql(&select.join(", "));
+        if !columns.is_empty() {
+            let positions: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+            sql.push_str(&format!(" GROUP BY {}", positions.join(", ")));
+        }
+        let mut query = sqlx::query(&sql)
+            .bind(self.period.from())
+            .bind(self.period.to())
+            .bind(&self.lo)
+            .bind(&self.hi);
+        if self.attrs.contains(&Attribute::AgeBand) {
+            let limit = |band: AgeBand| {
+                born_by(self.period.to(), band.start()).ok_or_else(|| {
+                    StoreError::invalid("to", "the period ends too early to band ages")
+                })
+            };
+            query = query
+                .bind(limit(AgeBand::Adult)?)
+                .bind(limit(AgeBand::Older)?);
+        }
+        let rows = query.fetch_all(pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut values = Vec::with_capacity(columns.len());
+            for i in 0..columns.len() {
+                values.push(row.try_get::<String, _>(i)?);
+            }
+            let n: i64 = row.try_get(columns.len())?;
+            out.push((values, u64::try_from(n).unwrap_or(0)));
+        }
+        Ok(out)
     }
 }
 

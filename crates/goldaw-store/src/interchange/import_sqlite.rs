@@ -140,6 +140,7 @@ pub(crate) fn import(
                 .insert(code, level.parse().unwrap_or(ServiceLevel::Secondary));
         }
     }
+    let deferred_triggers = defer_report_triggers(&tx)?;
     let mut summary = ImportSummary::default();
     let steps: [(&FileSpec, Step); 6] = [
         (&ADMIN_UNITS, import_admin_units),
@@ -152,6 +153,12 @@ pub(crate) fn import(
     for (spec, step) in steps {
         if let Some(rows) = step(&tx, &mut ctx, dir, progress)? {
             summary.files.push((spec.file.to_owned(), rows));
+        }
+    }
+    if let Some(triggers) = deferred_triggers {
+        tx.execute_batch(crate::statistics::REFILL_REPORT_SERVICE_USES)?;
+        for sql in triggers {
+            tx.execute_batch(&sql)?;
         }
     }
     tx.commit()?;
@@ -328,6 +335,32 @@ fn defer_secondary_indexes(
         tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
     }
     Ok(indexes.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// Loading episodes into an empty table, the triggers that keep `report_service_uses` (migration
+/// 0008) would recompute each person's rows once per episode; one fill from the base tables at
+/// the end does the same work once. Drops the triggers and returns their definitions, to run
+/// again after the fill, in the import's transaction (a refused import keeps them). `None` when
+/// there are episodes already: then the triggers keep the table as the rows go in.
+fn defer_report_triggers(tx: &rusqlite::Transaction) -> Result<Option<Vec<String>>, Failure> {
+    let empty: bool = tx.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM service_episodes)",
+        [],
+        |r| r.get(0),
+    )?;
+    if !empty {
+        return Ok(None);
+    }
+    let mut stmt = tx.prepare(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB 'report_service_uses_*'",
+    )?;
+    let triggers: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (name, _) in &triggers {
+        tx.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+    }
+    Ok(Some(triggers.into_iter().map(|(_, sql)| sql).collect()))
 }
 
 fn import_persons(
