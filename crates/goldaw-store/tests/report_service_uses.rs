@@ -900,8 +900,8 @@ async fn the_counted_services_are_the_contract_s() {
             .map(str::to_owned)
             .collect();
         assert!(services.len() > SERVICE_USER_SERVICES.len(), "{b}");
-        let mut persons = format!("{PERSONS_HEADER}");
-        let mut episodes = format!("{EPISODES_HEADER}");
+        let mut persons = PERSONS_HEADER.to_owned();
+        let mut episodes = EPISODES_HEADER.to_owned();
         let mut cases = String::from("case_id,person_id,admin_unit,opened_on,referral_source,priority,status,closed_on,worker_id\n");
         for (i, code) in services.iter().enumerate() {
             persons.push_str(&format!("P{i},,Aýna,,F,1990-01-01,TM-A-01,,,,,,,,,\n"));
