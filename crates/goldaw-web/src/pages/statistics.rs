@@ -324,34 +324,39 @@ fn bucket_label(p: CalendarPeriod) -> String {
     }
 }
 
-/// The bars of a table: one per row, labelled by its values (dimensions, then own columns).
-fn table_bars(state: &AppState, t: &Translator, table: &StatTable) -> Vec<Bar> {
+/// The values of a row as people read them: the dimensions', then the own columns'.
+fn row_labels(
+    state: &AppState,
+    t: &Translator,
+    table: &StatTable,
+    values: &[String],
+) -> Vec<String> {
     let catalogue = state.store.catalogue();
-    let measure = chart_measure(table.query.indicator);
     let dims = &table.query.dims;
     let columns = table.query.indicator.columns();
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match dims.get(i) {
+            Some(d) => value_label(&catalogue, t, *d, v),
+            None => columns
+                .get(i - dims.len())
+                .map_or_else(|| v.clone(), |c| column_value_label(&catalogue, t, *c, v)),
+        })
+        .collect()
+}
+
+/// The bars of a table: one per row, labelled by its values.
+fn table_bars(state: &AppState, t: &Translator, table: &StatTable) -> Vec<Bar> {
+    let measure = chart_measure(table.query.indicator);
     table
         .table
         .rows
         .iter()
-        .map(|r| {
-            let labels: Vec<String> = r
-                .values
-                .iter()
-                .enumerate()
-                .map(
-                    |(i, v)| match (dims.get(i), columns.get(i - dims.len().min(i))) {
-                        (Some(d), _) => value_label(&catalogue, t, *d, v),
-                        (None, Some(c)) => column_value_label(&catalogue, t, *c, v),
-                        (None, None) => v.clone(),
-                    },
-                )
-                .collect();
-            Bar {
-                label: labels.join(", "),
-                value: table.table.figure(r, measure).unwrap_or(Figure::None),
-                measure,
-            }
+        .map(|r| Bar {
+            label: row_labels(state, t, table, &r.values).join(", "),
+            value: table.table.figure(r, measure).unwrap_or(Figure::None),
+            measure,
         })
         .collect()
 }
@@ -702,7 +707,6 @@ fn result_view(
     time_chart: String,
 ) -> ResultView {
     let lang = t.lang();
-    let catalogue = state.store.catalogue();
     let dims = &table.query.dims;
     let columns = table.query.indicator.columns();
     let measures = &table.table.measures;
@@ -714,17 +718,7 @@ fn result_view(
         .chain(table.table.totals.iter().map(|r| (r, true)))
         .map(|(r, total)| RowView {
             total,
-            labels: r
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match dims.get(i) {
-                    Some(d) => value_label(&catalogue, t, *d, v),
-                    None => columns
-                        .get(i - dims.len())
-                        .map_or_else(|| v.clone(), |c| column_value_label(&catalogue, t, *c, v)),
-                })
-                .collect(),
+            labels: row_labels(state, t, table, &r.values),
             figures: r
                 .figures
                 .iter()
