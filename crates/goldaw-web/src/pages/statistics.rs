@@ -965,14 +965,10 @@ const DASHBOARD_FRESH: std::time::Duration = std::time::Duration::from_secs(600)
 /// a dashboard is some fifteen published tables (seconds on a loaded machine; docs/
 /// statistics-outputs.md, "Speed"), served from here in milliseconds.
 type DashboardKey = (String, String, chrono::NaiveDate);
-static DASHBOARDS: std::sync::LazyLock<
-    std::sync::Mutex<
-        std::collections::HashMap<
-            DashboardKey,
-            (std::time::Instant, std::sync::Arc<DashboardData>),
-        >,
-    >,
-> = std::sync::LazyLock::new(Default::default);
+type Dashboards =
+    std::collections::HashMap<DashboardKey, (std::time::Instant, std::sync::Arc<DashboardData>)>;
+static DASHBOARDS: std::sync::LazyLock<std::sync::Mutex<Dashboards>> =
+    std::sync::LazyLock::new(Default::default);
 
 async fn dashboard_data(
     state: &AppState,
