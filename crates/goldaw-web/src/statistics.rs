@@ -363,14 +363,6 @@ pub fn today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(5)).date_naive()
 }
 
-/// Coverage per 100,000 and as a percentage of `population`, only for a count that is shown
-/// (a rate of a hidden count would give the count back) and a known population.
-pub fn coverage(count: Published<u64>, population: Option<i64>) -> Option<(f64, f64)> {
-    let n = count.value()? as f64;
-    let pop = population.filter(|p| *p > 0)? as f64;
-    Some((n / pop * 100_000.0, n / pop * 100.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,17 +475,8 @@ mod tests {
     }
 
     #[test]
-    fn coverage_is_hidden_with_its_count() {
-        use goldaw_core::disclosure::Reason;
-        let (per_100k, pct) = coverage(Published::Shown { value: 706 }, Some(7_057_841)).unwrap();
-        assert!((per_100k - 10.003).abs() < 0.001, "{per_100k}");
-        assert!((pct - 0.010003).abs() < 0.000001);
-        let hidden = Published::Suppressed {
-            reason: Reason::Primary,
-        };
-        assert_eq!(coverage(hidden, Some(1000)), None);
-        assert_eq!(coverage(Published::Shown { value: 5 }, None), None);
-        assert_eq!(coverage(Published::Shown { value: 5 }, Some(0)), None);
-        assert_eq!(year_to_date(d("2025-03-05")).from(), d("2025-01-01"));
+    fn the_year_so_far_starts_on_the_first_of_january() {
+        let p = year_to_date(d("2025-03-05"));
+        assert_eq!((p.from(), p.to()), (d("2025-01-01"), d("2025-03-05")));
     }
 }

@@ -324,34 +324,39 @@ fn bucket_label(p: CalendarPeriod) -> String {
     }
 }
 
-/// The bars of a table: one per row, labelled by its values (dimensions, then own columns).
-fn table_bars(state: &AppState, t: &Translator, table: &StatTable) -> Vec<Bar> {
+/// The values of a row as people read them: the dimensions', then the own columns'.
+fn row_labels(
+    state: &AppState,
+    t: &Translator,
+    table: &StatTable,
+    values: &[String],
+) -> Vec<String> {
     let catalogue = state.store.catalogue();
-    let measure = chart_measure(table.query.indicator);
     let dims = &table.query.dims;
     let columns = table.query.indicator.columns();
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match dims.get(i) {
+            Some(d) => value_label(&catalogue, t, *d, v),
+            None => columns
+                .get(i - dims.len())
+                .map_or_else(|| v.clone(), |c| column_value_label(&catalogue, t, *c, v)),
+        })
+        .collect()
+}
+
+/// The bars of a table: one per row, labelled by its values.
+fn table_bars(state: &AppState, t: &Translator, table: &StatTable) -> Vec<Bar> {
+    let measure = chart_measure(table.query.indicator);
     table
         .table
         .rows
         .iter()
-        .map(|r| {
-            let labels: Vec<String> = r
-                .values
-                .iter()
-                .enumerate()
-                .map(
-                    |(i, v)| match (dims.get(i), columns.get(i - dims.len().min(i))) {
-                        (Some(d), _) => value_label(&catalogue, t, *d, v),
-                        (None, Some(c)) => column_value_label(&catalogue, t, *c, v),
-                        (None, None) => v.clone(),
-                    },
-                )
-                .collect();
-            Bar {
-                label: labels.join(", "),
-                value: table.table.figure(r, measure).unwrap_or(Figure::None),
-                measure,
-            }
+        .map(|r| Bar {
+            label: row_labels(state, t, table, &r.values).join(", "),
+            value: table.table.figure(r, measure).unwrap_or(Figure::None),
+            measure,
         })
         .collect()
 }
@@ -702,7 +707,6 @@ fn result_view(
     time_chart: String,
 ) -> ResultView {
     let lang = t.lang();
-    let catalogue = state.store.catalogue();
     let dims = &table.query.dims;
     let columns = table.query.indicator.columns();
     let measures = &table.table.measures;
@@ -714,17 +718,7 @@ fn result_view(
         .chain(table.table.totals.iter().map(|r| (r, true)))
         .map(|(r, total)| RowView {
             total,
-            labels: r
-                .values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| match dims.get(i) {
-                    Some(d) => value_label(&catalogue, t, *d, v),
-                    None => columns
-                        .get(i - dims.len())
-                        .map_or_else(|| v.clone(), |c| column_value_label(&catalogue, t, *c, v)),
-                })
-                .collect(),
+            labels: row_labels(state, t, table, &r.values),
             figures: r
                 .figures
                 .iter()
@@ -926,13 +920,16 @@ async fn dashboard(State(state): State<AppState>, signed: Signed) -> Response {
     if let Some(r) = deny(&signed) {
         return r;
     }
-    match dashboard_page(&state, &signed).await {
-        Ok(page) => render(page),
-        Err(e) => match store_refusal(&signed, e) {
-            Ok(message) => signed.refuse(StatusCode::BAD_REQUEST, message),
-            Err(response) => response,
-        },
-    }
+    let data = match dashboard_data(&state, signed.principal()).await {
+        Ok(d) => d,
+        Err(e) => {
+            return match store_refusal(&signed, e) {
+                Ok(message) => signed.refuse(StatusCode::BAD_REQUEST, message),
+                Err(response) => response,
+            }
+        }
+    };
+    render(dashboard_page(&state, &signed, &data))
 }
 
 /// An indicator the store does not compute yet answers `Invalid { field: "indicator" }`: the
@@ -945,11 +942,74 @@ fn unless_unbuilt<T>(r: Result<T, StoreError>) -> Result<Option<T>, StoreError> 
     }
 }
 
-async fn dashboard_page(state: &AppState, signed: &Signed) -> Result<DashboardPage, StoreError> {
-    let t = &signed.t;
-    let lang = t.lang();
-    let principal = signed.principal();
+/// The published tables a dashboard shows, before they are put into words.
+struct DashboardData {
+    this_year: Period,
+    last_year: Period,
+    current: StatTable,
+    previous: StatTable,
+    coverage: Option<StatTable>,
+    open: Published<u64>,
+    place: StatTable,
+    time: Vec<(CalendarPeriod, Figure)>,
+    funnel: Option<StatTable>,
+}
+
+/// How long a dashboard is served from memory: new episodes show within this time.
+const DASHBOARD_FRESH: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Dashboards by (database, area, day in Ashgabat), with when they were made. A dashboard is
+/// the same for everyone who reads reports in an area (the standard rule, no caseload), so the
+/// area is the key; the day in the key ends every entry at midnight, when "this year so far"
+/// moves; the freshness limit bounds how old a figure can be within the day. At national scale
+/// a dashboard is some fifteen published tables (seconds on a loaded machine; docs/
+/// statistics-outputs.md, "Speed"), served from here in milliseconds.
+type DashboardKey = (String, String, chrono::NaiveDate);
+type Dashboards =
+    std::collections::HashMap<DashboardKey, (std::time::Instant, std::sync::Arc<DashboardData>)>;
+static DASHBOARDS: std::sync::LazyLock<std::sync::Mutex<Dashboards>> =
+    std::sync::LazyLock::new(Default::default);
+
+async fn dashboard_data(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<std::sync::Arc<DashboardData>, StoreError> {
     let now = today();
+    let area = principal
+        .unit_scope()
+        .map(|c| c.as_str().to_owned())
+        .unwrap_or_default();
+    let key: DashboardKey = (state.store.url().to_string(), area.clone(), now);
+    let cached = DASHBOARDS.lock().ok().and_then(|map| {
+        map.get(&key)
+            .filter(|(made, _)| made.elapsed() < DASHBOARD_FRESH)
+            .map(|(_, data)| data.clone())
+    });
+    if let Some(data) = cached {
+        // Served from memory, the view is still on the record.
+        state
+            .store
+            .audit(
+                principal,
+                goldaw_store::audit::AuditEvent::plain("report.dashboard")
+                    .with_detail(format!("{area}, cached")),
+            )
+            .await?;
+        return Ok(data);
+    }
+    let data = std::sync::Arc::new(build_dashboard(state, principal, now).await?);
+    if let Ok(mut map) = DASHBOARDS.lock() {
+        map.retain(|(_, _, day), (made, _)| *day == now && made.elapsed() < DASHBOARD_FRESH);
+        map.insert(key, (std::time::Instant::now(), data.clone()));
+    }
+    Ok(data)
+}
+
+async fn build_dashboard(
+    state: &AppState,
+    principal: &Principal,
+    now: chrono::NaiveDate,
+) -> Result<DashboardData, StoreError> {
     let this_year = year_to_date(now);
     let last_year = CalendarPeriod::year_of(now).previous().period();
     let total = |indicator, period| StatQuery {
@@ -958,27 +1018,44 @@ async fn dashboard_page(state: &AppState, signed: &Signed) -> Result<DashboardPa
         dims: Vec::new(),
         min_cell: None,
     };
-    let (users_now, users_before, cover) = (
+    let (users_now, users_before, cover, funnel) = (
         total(Indicator::ServiceUsers, this_year),
         total(Indicator::ServiceUsers, last_year),
         total(Indicator::Coverage, this_year),
+        total(Indicator::Funnel, this_year),
     );
+    let place_query = StatQuery {
+        dims: vec![place_dimension(principal)],
+        ..total(Indicator::ServiceUsers, this_year)
+    };
+    let cut =
+        buckets(&this_year, Step::Month).map_err(|e| StoreError::invalid("step", e.to_string()))?;
     let (current, previous, coverage, open, place, time, funnel) = tokio::join!(
         statistics::run(&state.store, principal, &users_now),
         statistics::run(&state.store, principal, &users_before),
         statistics::run(&state.store, principal, &cover),
         state.store.open_cases(principal),
-        place_or_column_bars(state, principal, t, Indicator::ServiceUsers, this_year),
-        time_bars(
-            state,
-            principal,
-            t,
-            Indicator::ServiceUsers,
-            &this_year,
-            Step::Month
-        ),
-        place_or_column_bars(state, principal, t, Indicator::Funnel, this_year),
+        statistics::run(&state.store, principal, &place_query),
+        over_time(&state.store, principal, Indicator::ServiceUsers, &cut),
+        statistics::run(&state.store, principal, &funnel),
     );
+    Ok(DashboardData {
+        this_year,
+        last_year,
+        current: current?,
+        previous: previous?,
+        coverage: unless_unbuilt(coverage)?,
+        open: open?,
+        place: place?,
+        time: time?,
+        funnel: unless_unbuilt(funnel)?,
+    })
+}
+
+fn dashboard_page(state: &AppState, signed: &Signed, data: &DashboardData) -> DashboardPage {
+    let t = &signed.t;
+    let lang = t.lang();
+    let principal = signed.principal();
     let users = |table: &StatTable| {
         figure(
             statistics::total_of(table, Measure::Users),
@@ -986,8 +1063,7 @@ async fn dashboard_page(state: &AppState, signed: &Signed) -> Result<DashboardPa
             lang,
         )
     };
-    let coverage = unless_unbuilt(coverage)?;
-    let coverage_text = coverage.as_ref().map_or_else(
+    let coverage_text = data.coverage.as_ref().map_or_else(
         || "–".to_owned(),
         |c| {
             let per = statistics::total_of(c, Measure::Per100000);
@@ -1011,27 +1087,34 @@ async fn dashboard_page(state: &AppState, signed: &Signed) -> Result<DashboardPa
     let headlines = vec![
         Headline {
             id: "users-this-year",
-            label: t.t_with("stat-users-this-year", &[("year", year(&this_year).into())]),
-            value: users(&current?),
+            label: t.t_with(
+                "stat-users-this-year",
+                &[("year", year(&data.this_year).into())],
+            ),
+            value: users(&data.current),
             note: t.t_with(
                 "stat-period-note",
                 &[
-                    ("from", this_year.from().to_string().into()),
-                    ("to", this_year.to().to_string().into()),
+                    ("from", data.this_year.from().to_string().into()),
+                    ("to", data.this_year.to().to_string().into()),
                 ],
             ),
         },
         Headline {
             id: "users-last-year",
-            label: t.t_with("stat-users-last-year", &[("year", year(&last_year).into())]),
-            value: users(&previous?),
+            label: t.t_with(
+                "stat-users-last-year",
+                &[("year", year(&data.last_year).into())],
+            ),
+            value: users(&data.previous),
             note: String::new(),
         },
         Headline {
             id: "coverage",
             label: t.t("stat-coverage"),
             value: coverage_text,
-            note: coverage
+            note: data
+                .coverage
                 .as_ref()
                 .map(|c| statistics::total_of(c, Measure::Population))
                 .and_then(statistics::as_count)
@@ -1042,37 +1125,73 @@ async fn dashboard_page(state: &AppState, signed: &Signed) -> Result<DashboardPa
         Headline {
             id: "cases-open",
             label: t.t("stat-cases-open"),
-            value: figure(Figure::Count { value: open? }, Measure::Cases, lang),
+            value: figure(Figure::Count { value: data.open }, Measure::Cases, lang),
             note: String::new(),
         },
     ];
-    let mut charts = Vec::new();
-    if let Some((title, bars)) = time? {
-        charts.push(vertical_bars("time-chart", &title, &bars, t));
+    let name = t.t(&indicator_key(Indicator::ServiceUsers));
+    let time: Vec<Bar> = data
+        .time
+        .iter()
+        .map(|(p, value)| Bar {
+            label: bucket_label(*p),
+            value: *value,
+            measure: Measure::Users,
+        })
+        .collect();
+    let mut charts = vec![
+        vertical_bars(
+            "time-chart",
+            &t.t_with("stat-chart-months", &[("indicator", name.clone().into())]),
+            &time,
+            t,
+        ),
+        horizontal_bars(
+            "place-chart",
+            &t.t_with(
+                "stat-chart-place",
+                &[
+                    ("indicator", name.into()),
+                    (
+                        "dimension",
+                        dimension_label(t, place_dimension(principal)).into(),
+                    ),
+                ],
+            ),
+            &table_bars(state, t, &data.place),
+            t,
+        ),
+    ];
+    if let Some(funnel) = &data.funnel {
+        let split: Vec<String> = Indicator::Funnel
+            .columns()
+            .iter()
+            .map(|c| column_label(t, *c))
+            .collect();
+        charts.push(horizontal_bars(
+            "funnel-chart",
+            &t.t_with(
+                "stat-chart-place",
+                &[
+                    ("indicator", t.t(&indicator_key(Indicator::Funnel)).into()),
+                    ("dimension", split.join(", ").into()),
+                ],
+            ),
+            &table_bars(state, t, funnel),
+            t,
+        ));
     }
-    let (title, bars) = place?;
-    charts.push(horizontal_bars("place-chart", &title, &bars, t));
-    if let Some((title, bars)) = unless_unbuilt(funnel)? {
-        charts.push(horizontal_bars("funnel-chart", &title, &bars, t));
-    }
-    Ok(DashboardPage {
+    DashboardPage {
         title: t.t_with(
             "stat-dashboard-title",
             &[("area", area_name(state, principal, t).into())],
         ),
         headlines,
         charts,
-        report_href: format!(
-            "/statistics?{}",
-            StatQuery {
-                dims: vec![place_dimension(principal)],
-                ..total(Indicator::ServiceUsers, this_year)
-            }
-            .to_query_string()
-        ),
+        report_href: format!("/statistics?{}", data.place.query.to_query_string()),
         user: signed.user(),
         t: Translator::new(Some(lang)),
-    })
+    }
 }
 
 #[cfg(test)]
