@@ -131,6 +131,9 @@ prepare() {
 
 PORT=""
 SERVER_PID=""
+CLOCK_TICKS=$(getconf CLK_TCK)
+# server_cpu: the CPU time goldaw serve has used so far, in clock ticks (0 if unknown).
+server_cpu() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat" 2>/dev/null || echo 0; }
 stop_server() {
     if [[ -n "$SERVER_PID" ]]; then
         kill "$SERVER_PID" 2>/dev/null || true
@@ -241,10 +244,19 @@ run_backend() {
         BENCH_PAGE=$page wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s "$script" "http://127.0.0.1:$PORT" >/dev/null
         local before after out result
         before=$(sql "$url" "SELECT seq FROM audit_head WHERE id = 1")
+        local cpu_before
+        cpu_before=$(server_cpu)
         say "$label: $page pages, $CONNECTIONS connections, ${SECONDS_PER_RUN}s"
         out=$(BENCH_PAGE=$page wrk -t "$THREADS" -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" --latency -s "$script" "http://127.0.0.1:$PORT")
         after=$(sql "$url" "SELECT seq FROM audit_head WHERE id = 1")
+        local cpu_after
+        cpu_after=$(server_cpu)
         result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; die "wrk printed no result"; }
+        local requests_done cpu_us
+        requests_done=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$result")
+        # goldaw's own CPU time per page (user + system), steadier than the rate on shared cores.
+        cpu_us=$(((cpu_after - cpu_before) * 1000000 / CLOCK_TICKS / (requests_done > 0 ? requests_done : 1)))
+        result="$result server_cpu_us=$cpu_us"
         echo "   $result audit_events=$((after - before))" >&2
         local requests non200 errors
         requests=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$result")
