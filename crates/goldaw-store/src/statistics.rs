@@ -313,41 +313,65 @@ impl Scan {
         let mut stmt = conn.prepare(&self.sql(&select).replace('$', "?"))?;
         let (from, to) = (self.period.from(), self.period.to());
         let mut rows = stmt.query(params![from.to_string(), to.to_string(), self.lo, self.hi])?;
-        let text = |v: ValueRef<'_>| -> StoreResult<Option<String>> {
+        fn text(v: ValueRef<'_>) -> StoreResult<Option<&str>> {
             match v {
                 ValueRef::Null => Ok(None),
-                ValueRef::Text(t) => Ok(Some(String::from_utf8_lossy(t).into_owned())),
+                ValueRef::Text(t) => std::str::from_utf8(t)
+                    .map(Some)
+                    .map_err(|e| StoreError::Corrupt(format!("report_service_uses: {e}"))),
                 other => Err(StoreError::Corrupt(format!(
                     "report_service_uses holds {other:?} where text belongs"
                 ))),
             }
-        };
-        let mut groups: HashMap<Vec<String>, u64> = HashMap::new();
+        }
+        // A group's values joined by a separator no code or date contains, built in one reused
+        // buffer: a row allocates nothing unless it opens a new group.
+        const SEPARATOR: char = '\u{1f}';
+        let mut key = String::new();
+        let mut groups: HashMap<String, u64> = HashMap::new();
         while let Some(row) = rows.next()? {
-            let mut key = Vec::with_capacity(self.attrs.len());
+            key.clear();
             for (i, attr) in self.attrs.iter().enumerate() {
+                if i > 0 {
+                    key.push(SEPARATOR);
+                }
                 let value = row.get_ref(i)?;
-                key.push(match attr {
+                key.push_str(match attr {
                     Attribute::AgeBand => text(value)?
-                        .and_then(|b| goldaw_core::people::parse_date(&b).ok())
+                        .and_then(|b| goldaw_core::people::parse_date(b).ok())
                         .and_then(|b| AgeBand::of(b, to))
-                        .map_or("unknown", AgeBand::as_str)
-                        .to_owned(),
+                        .map_or("unknown", AgeBand::as_str),
                     Attribute::Disability => match value {
-                        ValueRef::Integer(d) => (d != 0).to_string(),
+                        ValueRef::Integer(0) => "false",
+                        ValueRef::Integer(_) => "true",
                         other => {
                             return Err(StoreError::Corrupt(format!(
                                 "report_service_uses holds {other:?} where a flag belongs"
                             )))
                         }
                     },
-                    Attribute::Settlement => text(value)?.unwrap_or_else(|| "unknown".into()),
+                    Attribute::Settlement => text(value)?.unwrap_or("unknown"),
                     _ => text(value)?.unwrap_or_default(),
                 });
             }
-            *groups.entry(key).or_insert(0) += 1;
+            match groups.get_mut(key.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    groups.insert(key.clone(), 1);
+                }
+            }
         }
-        Ok(groups.into_iter().collect())
+        Ok(groups
+            .into_iter()
+            .map(|(key, n)| {
+                let values = if self.attrs.is_empty() {
+                    Vec::new()
+                } else {
+                    key.split(SEPARATOR).map(str::to_owned).collect()
+                };
+                (values, n)
+            })
+            .collect())
     }
 
     /// PostgreSQL: grouped and counted on the server (a hash aggregate), so a few hundred rows
