@@ -14,8 +14,8 @@ use crate::people::require;
 use crate::scope::unit_range;
 use crate::{DatabaseUrl, Store};
 use goldaw_core::access::{Permission, Principal};
-use goldaw_core::codes::TargetGroup;
 use goldaw_core::disclosure::{self, Published, Rule};
+use goldaw_core::indicators::is_gbv_value;
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::statistics::{
     attributes, born_by, cells_from_groups, AgeBand, Attribute, Dimension, Period,
@@ -71,14 +71,15 @@ impl Store {
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
         let counts = self.service_user_counts(&lo, &hi, &period, dims).await?;
         let rule = self.report_rule(principal, dims, &counts, suppression)?;
-        let rows = if rule.is_off() {
-            counts
+        let (rows, rule) = if rule.is_off() {
+            let rows = counts
                 .into_iter()
                 .map(|(values, n)| ReportRow {
                     values,
                     count: Published::Shown { value: n },
                 })
-                .collect()
+                .collect();
+            (rows, rule)
         } else {
             self.suppressed_rows(dims, counts, rule)?
         };
@@ -151,6 +152,9 @@ impl Store {
         }))
     }
 
+    /// The rule for the report: as for every indicator (`indicator_rule`), strict when a cell
+    /// shows survivors of gender-based violence or children at risk (a sensitive target group,
+    /// the GBV services S10 and S11).
     fn report_rule(
         &self,
         principal: &Principal,
@@ -158,45 +162,30 @@ impl Store {
         counts: &[(Vec<String>, u64)],
         suppression: Suppression,
     ) -> StoreResult<Rule> {
-        // A table that shows survivors of violence or children at risk gets the strict rule.
-        let sensitive = || {
-            let Some(i) = dims.iter().position(|d| *d == Dimension::TargetGroup) else {
-                return false;
-            };
-            let groups = counts
-                .iter()
-                .filter_map(|(values, _)| values[i].parse::<TargetGroup>().ok());
-            Rule::for_groups(groups) == Rule::SENSITIVE
-        };
-        match suppression {
-            Suppression::MinCell(k) if k <= 1 => {
-                if !principal.may(Permission::ReadUnsuppressed) {
-                    return Err(StoreError::Forbidden(
-                        "statistics without small-cell suppression need the unsuppressed grant"
-                            .into(),
-                    ));
-                }
-                Ok(Rule::OFF)
-            }
-            _ if sensitive() => Ok(Rule::SENSITIVE),
-            Suppression::Standard => Ok(Rule::STANDARD),
-            Suppression::MinCell(k) => {
-                Rule::new(k, 1).map_err(|e| StoreError::invalid("min_cell", e.to_string()))
-            }
-        }
+        let gbv = counts.iter().any(|(values, _)| {
+            dims.iter()
+                .zip(values)
+                .any(|(dim, value)| is_gbv_value(*dim, value))
+        });
+        self.indicator_rule(principal, suppression, gbv)
     }
 
     /// Builds the full table (every total of every dimension, place rolled up through the
-    /// hierarchy), suppresses it, and returns the rows of the cells asked for.
+    /// hierarchy), suppresses it, and returns the rows of the cells asked for with the rule
+    /// that was applied (which hides zeros when the table could not be protected otherwise).
     fn suppressed_rows(
         &self,
         dims: &[Dimension],
         counts: Vec<(Vec<String>, u64)>,
         rule: Rule,
-    ) -> StoreResult<Vec<ReportRow>> {
+    ) -> StoreResult<(Vec<ReportRow>, Rule)> {
+        if counts.is_empty() {
+            // Nobody counted: nothing to split and nothing to hide.
+            return Ok((Vec::new(), rule));
+        }
         if dims.is_empty() {
             // The single total: a count, suppressed if small.
-            return Ok(counts
+            let rows = counts
                 .into_iter()
                 .map(|(values, n)| ReportRow {
                     values,
@@ -208,16 +197,20 @@ impl Store {
                         Published::Shown { value: n }
                     },
                 })
-                .collect());
+                .collect();
+            return Ok((rows, rule));
         }
         let catalogue = self.catalogue();
+        // Each dimension's values, in order: the leaves of the table.
+        let leaves: Vec<BTreeSet<&str>> = (0..dims.len())
+            .map(|i| counts.iter().map(|(v, _)| v[i].as_str()).collect())
+            .collect();
         let mut tables_dims = Vec::with_capacity(dims.len());
-        for (i, dim) in dims.iter().enumerate() {
-            let values: BTreeSet<&str> = counts.iter().map(|(v, _)| v[i].as_str()).collect();
+        for (dim, values) in dims.iter().zip(&leaves) {
             let built = if *dim == Dimension::AdminUnit {
                 // Leaves under their velayat: a velayat total is published too.
                 let mut pairs: HashMap<String, Option<String>> = HashMap::new();
-                for v in &values {
+                for v in values {
                     let mut code = v.to_string();
                     while let Some(parent) = parent_of(&catalogue, &code) {
                         if parent == "TM" {
@@ -246,14 +239,43 @@ impl Store {
                 "this breakdown is too fine to publish safely even with suppression: use fewer dimensions or a longer period",
             )
         })?;
-        Ok(counts
+        let rule = published.rule();
+        let row_of = |values: Vec<String>, n: u64| {
+            let key: Vec<Option<&str>> = values.iter().map(|v| Some(v.as_str())).collect();
+            let count = published.get(&key).unwrap_or(Published::Shown { value: n });
+            ReportRow { values, count }
+        };
+        if !rule.hides_zeros() {
+            return Ok((
+                counts.into_iter().map(|(v, n)| row_of(v, n)).collect(),
+                rule,
+            ));
+        }
+        // Zeros are hidden like small counts, so every leaf is listed, the empty ones too: a
+        // missing row would say "nobody here".
+        let found: HashMap<&[String], u64> =
+            counts.iter().map(|(v, n)| (v.as_slice(), *n)).collect();
+        let mut keys: Vec<Vec<String>> = vec![Vec::with_capacity(dims.len())];
+        for values in &leaves {
+            keys = keys
+                .into_iter()
+                .flat_map(|key| {
+                    values.iter().map(move |v| {
+                        let mut k = key.clone();
+                        k.push((*v).to_owned());
+                        k
+                    })
+                })
+                .collect();
+        }
+        let rows = keys
             .into_iter()
-            .map(|(values, n)| {
-                let key: Vec<Option<&str>> = values.iter().map(|v| Some(v.as_str())).collect();
-                let count = published.get(&key).unwrap_or(Published::Shown { value: n });
-                ReportRow { values, count }
+            .map(|key| {
+                let n = found.get(key.as_slice()).copied().unwrap_or(0);
+                row_of(key, n)
             })
-            .collect())
+            .collect();
+        Ok((rows, rule))
     }
 }
 

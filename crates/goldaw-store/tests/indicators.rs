@@ -1673,6 +1673,104 @@ async fn hidden_cells_cannot_be_recovered_from_totals_and_neighbours() {
         .await;
         assert_eq!(t.rule, Rule::SENSITIVE, "{b}");
 
+        // Service users by place, service and age band: S10 is a GBV service, so the same
+        // strict rule, every leaf listed, zeros hidden.
+        let dims = [Dimension::AdminUnit, Dimension::Service, Dimension::AgeBand];
+        let t = table(
+            &store,
+            &ministry,
+            Indicator::ServiceUsers,
+            &dims,
+            Suppression::Standard,
+        )
+        .await;
+        assert_eq!(t.rule, Rule::SENSITIVE, "{b}: service users by service");
+        let counted = ["S01", "S04", "S05", "S10", "ETRAP_SW"];
+        // Distinct persons per (place, service).
+        let users: BTreeSet<(Vec<String>, &str)> = w
+            .episodes
+            .iter()
+            .filter(|e| {
+                e.started <= d(TO)
+                    && e.ended.is_none_or(|x| x >= d(FROM))
+                    && counted.contains(&e.service)
+            })
+            .map(|e| {
+                let p = &w.persons[e.person];
+                let key = vec![p.unit.to_owned(), e.service.to_owned(), band(p).to_owned()];
+                (key, p.id.as_str())
+            })
+            .collect();
+        let mut truth: BTreeMap<Vec<String>, u64> = BTreeMap::new();
+        for (key, _) in users {
+            *truth.entry(key).or_default() += 1;
+        }
+        assert!(truth.keys().any(|k| k[1] == "S10"), "the world has S10 users");
+        check_suppressed(&t, &truth, "service users by service");
+        let seen = |i: usize| truth.keys().map(|k| &k[i]).collect::<BTreeSet<_>>().len();
+        assert_eq!(
+            t.rows.len(),
+            seen(0) * seen(1) * seen(2),
+            "{b}: every leaf listed"
+        );
+        for r in &t.rows {
+            let n = truth.get(&r.values).copied().unwrap_or(0);
+            assert!(
+                n >= Rule::SENSITIVE.threshold() || r.figures[0].is_suppressed(),
+                "{b}: {:?} = {n} is shown",
+                r.values
+            );
+        }
+        assert!(
+            t.rows.iter().any(|r| !truth.contains_key(&r.values)),
+            "{b}: some leaf is empty, and listed"
+        );
+        // The same question by sex alone shows no GBV cell: the standard rule.
+        let t = table(
+            &store,
+            &ministry,
+            Indicator::ServiceUsers,
+            &[Dimension::Sex],
+            Suppression::Standard,
+        )
+        .await;
+        assert_eq!(t.rule, Rule::STANDARD, "{b}");
+        // Nobody in the period: an empty table, not a refusal.
+        let empty = store
+            .indicator(
+                &ministry,
+                Indicator::ServiceUsers,
+                Period::new(d("1990-01-01"), d("1990-12-31")).unwrap(),
+                &[Dimension::AdminUnit, Dimension::Sex],
+                Suppression::Standard,
+            )
+            .await
+            .unwrap();
+        assert!(empty.rows.is_empty(), "{b}: {:?}", empty.rows);
+        // A threshold below the standard one needs the grant, as turning it off does.
+        for ind in [Indicator::ServiceUsers, Indicator::Funnel] {
+            let e = store
+                .indicator(
+                    &ministry,
+                    ind,
+                    period(),
+                    &[Dimension::Sex],
+                    Suppression::MinCell(3),
+                )
+                .await
+                .unwrap_err();
+            assert!(matches!(e, StoreError::Forbidden(_)), "{b} {ind:?}: {e}");
+            let t = table(
+                &store,
+                &ministry.clone().with_unsuppressed(true),
+                ind,
+                &[Dimension::Sex],
+                Suppression::MinCell(3),
+            )
+            .await;
+            assert_eq!(t.rule.threshold(), 3, "{b} {ind:?}");
+        }
+
         // Unsuppressed figures need the grant.
         let e = store
             .indicator(&ministry, Indicator::Funnel, period(), &[], OFF)

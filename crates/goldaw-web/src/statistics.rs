@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, NaiveDate};
 use goldaw_core::access::{Permission, Principal};
-use goldaw_core::disclosure::{Published, Rule};
+use goldaw_core::disclosure::Published;
 use goldaw_core::periods::CalendarPeriod;
 use goldaw_core::statistics::{Dimension, Period};
 use goldaw_store::statistics::Suppression;
@@ -247,22 +247,11 @@ pub async fn run(
             "statistics are by place; this account has no area".into(),
         ));
     }
-    // The store lets any reader set k; below the standard k that weakens the protection, so the
-    // outputs ask for the grant that turning suppression off needs.
-    if query
-        .min_cell
-        .is_some_and(|k| k < Rule::STANDARD.threshold())
-        && !principal.may(Permission::ReadUnsuppressed)
-    {
-        return Err(StoreError::Forbidden(format!(
-            "a threshold below {} needs the grant to see unsuppressed statistics",
-            Rule::STANDARD.threshold()
-        )));
-    }
     let suppression = query
         .min_cell
         .map_or(Suppression::Standard, Suppression::MinCell);
-    let table = match store
+    // The store refuses a threshold below the standard one without the unsuppressed grant.
+    let table = store
         .indicator(
             principal,
             query.indicator,
@@ -270,35 +259,11 @@ pub async fn run(
             &query.dims,
             suppression,
         )
-        .await
-    {
-        // Nobody counted: the store cannot build a split of no values and says so as a bad
-        // split; the published answer is the empty table.
-        Err(StoreError::Invalid { field, message })
-            if field == "by" && message.ends_with("has no values") =>
-        {
-            empty_table(query)
-        }
-        other => other?,
-    };
+        .await?;
     Ok(StatTable {
         query: query.clone(),
         table,
     })
-}
-
-fn empty_table(query: &StatQuery) -> Table {
-    Table {
-        indicator: query.indicator,
-        period: query.period,
-        dimensions: query.dims.clone(),
-        columns: query.indicator.columns().to_vec(),
-        measures: query.indicator.measures().to_vec(),
-        rows: Vec::new(),
-        totals: Vec::new(),
-        rule: Rule::STANDARD,
-        notes: Vec::new(),
-    }
 }
 
 /// The same question over each bucket of the period (months or quarters): the chart figure of

@@ -571,7 +571,7 @@ impl Store {
     /// The rule for an indicator's table: the standard one, the strict one for a table that
     /// shows cells about gender-based violence or child protection (`gbv`), or none for those
     /// with the unsuppressed grant who ask for none.
-    fn indicator_rule(
+    pub(crate) fn indicator_rule(
         &self,
         principal: &Principal,
         suppression: Suppression,
@@ -586,6 +586,16 @@ impl Store {
                     ));
                 }
                 Ok(Rule::OFF)
+            }
+            // A threshold below the standard one weakens the protection: the same grant.
+            Suppression::MinCell(k)
+                if k < Rule::STANDARD.threshold()
+                    && !principal.may(Permission::ReadUnsuppressed) =>
+            {
+                Err(StoreError::Forbidden(format!(
+                    "a threshold below {} needs the grant to see unsuppressed statistics",
+                    Rule::STANDARD.threshold()
+                )))
             }
             // A higher threshold than the strict rule's is kept, with its protection.
             Suppression::MinCell(k) if gbv && k > Rule::SENSITIVE.threshold() => {
