@@ -167,6 +167,21 @@ pub struct NewServicePoint {
     pub address: Option<String>,
 }
 
+/// A change to a service point: its details, or its end (`active: false`). The points are part
+/// of the provider's record, so the version is the provider's, and a change bumps it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePointChange {
+    /// The provider's version read (no lost updates).
+    pub version: i32,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub admin_unit: AdminUnitCode,
+    #[serde(default)]
+    pub address: Option<String>,
+    pub active: bool,
+}
+
 /// A provider's offer of one service to the people of one unit (an etrap, or a whole velayat).
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -704,6 +719,78 @@ impl Store {
         self.provider_unaudited(provider).await
     }
 
+    /// Changes a service point, or ends it (`active: false`), if nobody changed the provider
+    /// since `version`. A point that active offers are delivered at cannot end: those offers
+    /// would send people to a closed door. End or move them first.
+    pub async fn update_service_point(
+        &self,
+        principal: &Principal,
+        provider: Uuid,
+        point: Uuid,
+        change: ServicePointChange,
+    ) -> StoreResult<Provider> {
+        require(principal, Permission::ManageProviders)?;
+        let name = required_text("name", &change.name, MAX_NAME)?;
+        let address = clean_text("address", change.address.as_deref())?;
+        self.check_place(&change.admin_unit)?;
+        let current = self.provider_unaudited(provider).await?;
+        if !current.service_points.iter().any(|p| p.id == point) {
+            return Err(StoreError::NotFound);
+        }
+        if current.version != change.version {
+            return Err(StoreError::Conflict {
+                expected: change.version,
+                actual: current.version,
+            });
+        }
+        if !change.active {
+            let open = current
+                .offers
+                .iter()
+                .filter(|o| o.active && o.service_point_id == Some(point))
+                .map(|o| format!("{} in {}", o.service_code, o.admin_unit))
+                .collect::<Vec<_>>();
+            if !open.is_empty() {
+                return Err(StoreError::invalid(
+                    "active",
+                    format!(
+                        "active offers are delivered at this service point ({}): end them or move them to another point first",
+                        open.join(", ")
+                    ),
+                ));
+            }
+        }
+        let now = Utc::now();
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("provider.update_point", "provider", provider)
+                .with_detail(format!("{point} active={}", change.active)));
+            // The provider's version first: two changes from the same reading conflict here.
+            let bumped = sqlx::query("UPDATE providers SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
+                .bind(now)
+                .bind(provider)
+                .bind(change.version)
+                .execute(&mut *tx)
+                .await?;
+            if bumped.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: change.version, actual: change.version + 1 });
+            }
+            sqlx::query("UPDATE service_points SET name = $1, admin_unit = $2, address = $3, active = $4, updated_at = $5
+                         WHERE id = $6 AND provider_id = $7")
+                .bind(&name)
+                .bind(change.admin_unit.as_str())
+                .bind(address.as_deref())
+                .bind(change.active)
+                .bind(now)
+                .bind(point)
+                .bind(provider)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.provider_unaudited(provider).await
+    }
+
     /// Sets what the provider offers for one service in one unit: creates the offer, or changes
     /// it if nobody changed it since `version`.
     pub async fn set_offer(
@@ -732,18 +819,27 @@ impl Store {
         }
         self.provider_unaudited(provider).await?;
         if let Some(point) = req.service_point {
-            let found: Option<(Uuid,)> = with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT id FROM service_points WHERE id = $1 AND provider_id = $2")
+            let found: Option<(bool,)> = with_db!(self.db(), pool => {
+                sqlx::query_as("SELECT active FROM service_points WHERE id = $1 AND provider_id = $2")
                     .bind(point)
                     .bind(provider)
                     .fetch_optional(pool)
                     .await?
             });
-            if found.is_none() {
-                return Err(StoreError::invalid(
-                    "service_point",
-                    "no such service point of this provider",
-                ));
+            match found {
+                None => {
+                    return Err(StoreError::invalid(
+                        "service_point",
+                        "no such service point of this provider",
+                    ))
+                }
+                Some((false,)) if req.active => {
+                    return Err(StoreError::invalid(
+                        "service_point",
+                        "this service point has ended: choose an open one, or reopen it first",
+                    ))
+                }
+                Some(_) => {}
             }
         }
         let existing: Option<(Uuid, i32)> = with_db!(self.db(), pool => {

@@ -15,8 +15,8 @@ use crate::scope::unit_range;
 use crate::{DatabaseUrl, Store};
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::disclosure::{self, Published, Rule};
-use goldaw_core::indicators::is_gbv_value;
 use goldaw_core::ids::AdminUnitCode;
+use goldaw_core::indicators::is_gbv_value;
 use goldaw_core::statistics::{
     attributes, born_by, cells_from_groups, AgeBand, Attribute, Dimension, Period,
 };

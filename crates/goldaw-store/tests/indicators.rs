@@ -1705,7 +1705,10 @@ async fn hidden_cells_cannot_be_recovered_from_totals_and_neighbours() {
         for (key, _) in users {
             *truth.entry(key).or_default() += 1;
         }
-        assert!(truth.keys().any(|k| k[1] == "S10"), "the world has S10 users");
+        assert!(
+            truth.keys().any(|k| k[1] == "S10"),
+            "the world has S10 users"
+        );
         check_suppressed(&t, &truth, "service users by service");
         let seen = |i: usize| truth.keys().map(|k| &k[i]).collect::<BTreeSet<_>>().len();
         assert_eq!(

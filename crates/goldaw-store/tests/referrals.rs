@@ -8,8 +8,9 @@ use goldaw_core::people::PersonData;
 use goldaw_core::workflow::{CaseAction, Refusal};
 use goldaw_store::cases::{ActionRequest, NewReferral};
 use goldaw_store::referrals::{
-    DeclineReason, Delivery, LegalBasisKind, NewLegalBasis, NewProvider, NewServiceReferral,
-    OfferRequest, ProviderAction, ProviderActionKind, ProviderChange, ProviderKind, ReferralStatus,
+    DeclineReason, Delivery, LegalBasisKind, NewLegalBasis, NewProvider, NewServicePoint,
+    NewServiceReferral, OfferRequest, ProviderAction, ProviderActionKind, ProviderChange,
+    ProviderKind, ReferralStatus, ServicePointChange,
 };
 use goldaw_store::testing::databases;
 use goldaw_store::users::NewUser;
@@ -607,5 +608,192 @@ async fn concurrent_accepts_never_take_more_places_than_there_are() {
         let now = store.offer(&ministry, offer.id).await.unwrap();
         assert_eq!(now.free_places, Some(0), "{b}");
         assert_eq!(now.waiting, (REFERRALS - PLACES as usize) as i64, "{b}");
+    }
+}
+
+#[tokio::test]
+async fn a_service_point_is_changed_and_ends_only_when_no_active_offer_is_delivered_there() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let ministry = user(&store, "min", Role::Ministry, "TM").await;
+        let worker = user(&store, "aman", Role::SocialWorker, "TM-A-01").await;
+        let provider = store
+            .create_provider(
+                &ministry,
+                NewProvider {
+                    external_id: "PR-NUR".into(),
+                    name: "Nur".into(),
+                    kind: ProviderKind::Ngo,
+                    admin_unit: Some("TM-A-01".parse().unwrap()),
+                },
+            )
+            .await
+            .unwrap();
+        let provider = store
+            .add_service_point(
+                &ministry,
+                provider.id,
+                NewServicePoint {
+                    name: "Day centre".into(),
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    address: Some("Magtymguly köçesi 12".into()),
+                },
+            )
+            .await
+            .unwrap();
+        let point = provider.service_points[0].id;
+        let offer = store
+            .set_offer(
+                &ministry,
+                provider.id,
+                OfferRequest {
+                    service_code: "S01".parse().unwrap(),
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    places: Some(4),
+                    service_point: Some(point),
+                    active: true,
+                    version: None,
+                },
+            )
+            .await
+            .unwrap();
+        let change = |version: i32, active: bool| ServicePointChange {
+            version,
+            name: "Day centre Nur".into(),
+            admin_unit: "TM-A-02".parse().unwrap(),
+            address: Some("Bitarap Türkmenistan şaýoly 5".into()),
+            active,
+        };
+
+        // Moved and renamed: the provider's version moves on, so a second change from the
+        // same reading is a conflict, not a silent overwrite.
+        let changed = store
+            .update_service_point(
+                &ministry,
+                provider.id,
+                point,
+                change(provider.version, true),
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed.version, provider.version + 1, "{b}");
+        let p = &changed.service_points[0];
+        assert_eq!(
+            (
+                p.name.as_str(),
+                p.admin_unit.as_str(),
+                p.address.as_deref(),
+                p.active
+            ),
+            (
+                "Day centre Nur",
+                "TM-A-02",
+                Some("Bitarap Türkmenistan şaýoly 5"),
+                true
+            ),
+            "{b}"
+        );
+        let stale = store
+            .update_service_point(
+                &ministry,
+                provider.id,
+                point,
+                change(provider.version, true),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(stale, StoreError::Conflict { .. }), "{b}: {stale}");
+
+        // It cannot end while an active offer is delivered there; the refusal names the offer.
+        let refused = store
+            .update_service_point(
+                &ministry,
+                provider.id,
+                point,
+                change(changed.version, false),
+            )
+            .await
+            .unwrap_err();
+        match &refused {
+            StoreError::Invalid { field, message } => {
+                assert_eq!(field, "active", "{b}");
+                assert!(message.contains("S01 in TM-A-01"), "{b}: {message}");
+            }
+            other => panic!("{b}: {other}"),
+        }
+        assert!(
+            store
+                .provider(&ministry, provider.id)
+                .await
+                .unwrap()
+                .service_points[0]
+                .active,
+            "{b}: unchanged after the refusal"
+        );
+
+        // The offer ends, then the point can; an ended point takes no new active offer.
+        store
+            .set_offer(
+                &ministry,
+                provider.id,
+                OfferRequest {
+                    service_code: "S01".parse().unwrap(),
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    places: Some(4),
+                    service_point: Some(point),
+                    active: false,
+                    version: Some(offer.version),
+                },
+            )
+            .await
+            .unwrap();
+        let ended = store
+            .update_service_point(
+                &ministry,
+                provider.id,
+                point,
+                change(changed.version, false),
+            )
+            .await
+            .unwrap();
+        assert!(!ended.service_points[0].active, "{b}");
+        let reopened_offer = store
+            .set_offer(
+                &ministry,
+                provider.id,
+                OfferRequest {
+                    service_code: "S02".parse().unwrap(),
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    places: None,
+                    service_point: Some(point),
+                    active: true,
+                    version: None,
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&reopened_offer, StoreError::Invalid { field, .. } if field == "service_point"),
+            "{b}: {reopened_offer}"
+        );
+
+        // Only those who keep the register; a point of another provider is not found.
+        let e = store
+            .update_service_point(&worker, provider.id, point, change(ended.version, true))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::Forbidden(_)), "{b}: {e}");
+        let e = store
+            .update_service_point(
+                &ministry,
+                provider.id,
+                Uuid::now_v7(),
+                change(ended.version, true),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(e, StoreError::NotFound), "{b}: {e}");
+        store.close().await;
     }
 }

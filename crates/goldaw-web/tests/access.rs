@@ -583,12 +583,13 @@ async fn the_case_routes_follow_the_workflow_table_for_every_role() {
 }
 
 /// The provider and referral routes, with a rule in `expected_for_referrals`.
-const REFERRAL_RULED: [(&str, &str); 15] = [
+const REFERRAL_RULED: [(&str, &str); 16] = [
     ("get", "/api/v1/providers"),
     ("post", "/api/v1/providers"),
     ("get", "/api/v1/providers/{id}"),
     ("put", "/api/v1/providers/{id}"),
     ("post", "/api/v1/providers/{id}/points"),
+    ("put", "/api/v1/providers/{id}/points/{point}"),
     ("put", "/api/v1/providers/{id}/offers"),
     ("get", "/api/v1/offers"),
     ("get", "/api/v1/cases/{id}/referrals"),
@@ -648,9 +649,12 @@ async fn the_provider_and_referral_routes_deny_every_role_without_the_permission
         let mut failures = Vec::new();
         for (i, (who, role, auth)) in callers.iter().enumerate() {
             for (method, route) in REFERRAL_RULED.iter() {
-                let path = route.replace("{id}", nobody);
+                let path = route.replace("{id}", nobody).replace("{point}", nobody);
                 let url = format!("{}{path}", w.base);
                 let body = match *route {
+                    "/api/v1/providers/{id}/points/{point}" => {
+                        json!({"version": 1, "name": "Merkez", "admin_unit": "TM-A-01", "active": true})
+                    }
                     "/api/v1/providers" => {
                         json!({"external_id": format!("PRX{i}"), "name": "Ýol", "kind": "ngo"})
                     }

@@ -73,6 +73,7 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/providers/{id}"),
     ("post", "/providers/{id}"),
     ("post", "/providers/{id}/points"),
+    ("post", "/providers/{id}/points/{point}"),
     ("post", "/providers/{id}/offers"),
     // Statistics
     ("get", "/statistics"),
@@ -264,7 +265,8 @@ async fn the_page_matrix_holds_for_anonymous_callers_and_every_role() {
             let path = route
                 .replace("{code}", "ru")
                 .replace("{velayat}", "TM-A")
-                .replace("{id}", "0190a0b0-0000-7000-8000-000000000001");
+                .replace("{id}", "0190a0b0-0000-7000-8000-000000000001")
+                .replace("{point}", "0190a0b0-0000-7000-8000-000000000002");
             let mut req = match *method {
                 "get" => c.get(format!("{base}{path}")),
                 _ => c.post(format!("{base}{path}")).form(&[

@@ -34,7 +34,7 @@ use utoipa::OpenApi;
         cases::add_note, cases::events, cases::tasks, cases::caseload, cases::plans,
         cases::save_draft, cases::agreement, cases::submit, cases::reviews, cases::add_review,
         referrals::list_providers, referrals::create_provider, referrals::read_provider,
-        referrals::update_provider, referrals::add_point, referrals::set_offer, referrals::offers,
+        referrals::update_provider, referrals::add_point, referrals::update_point, referrals::set_offer, referrals::offers,
         referrals::case_referrals, referrals::refer, referrals::legal_basis, referrals::cancel,
         referrals::inbox, referrals::provider_read, referrals::provider_act, referrals::deliver,
         assessments::list, assessments::start, assessments::read, assessments::save,

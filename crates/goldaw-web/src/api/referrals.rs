@@ -14,7 +14,7 @@ use goldaw_core::ids::AdminUnitCode;
 use goldaw_store::referrals::{
     Delivery, LegalBasis, NewLegalBasis, NewProvider, NewServicePoint, NewServiceReferral, Offer,
     OfferRequest, Provider, ProviderAction, ProviderChange, ProviderReferral, ReferralRecord,
-    ReferralStatus,
+    ReferralStatus, ServicePointChange,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/providers", get(list_providers).post(create_provider))
         .route("/providers/{id}", get(read_provider).put(update_provider))
         .route("/providers/{id}/points", post(add_point))
+        .route("/providers/{id}/points/{point}", put(update_point))
         .route("/providers/{id}/offers", put(set_offer))
         .route("/offers", get(offers))
         .route("/cases/{id}/referrals", get(case_referrals).post(refer))
@@ -100,6 +101,28 @@ pub async fn add_point(
     let Json(body) = body?;
     let p = state.store.add_service_point(&principal, id, body).await?;
     Ok((StatusCode::CREATED, Json(p)))
+}
+
+/// Change a service point, or end it (`active: false`; refused while an active offer is
+/// delivered there). `version` is the provider's.
+#[utoipa::path(put, path = "/api/v1/providers/{id}/points/{point}", tag = "providers",
+    params(("id" = Uuid, Path), ("point" = Uuid, Path)), request_body = ServicePointChange,
+    responses((status = 200, body = Provider), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_point(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    ids: Result<Path<(Uuid, Uuid)>, PathRejection>,
+    body: Result<Json<ServicePointChange>, JsonRejection>,
+) -> Result<Json<Provider>, ApiError> {
+    let Path((id, point)) = ids?;
+    let Json(body) = body?;
+    Ok(Json(
+        state
+            .store
+            .update_service_point(&principal, id, point, body)
+            .await?,
+    ))
 }
 
 /// Set the provider's offer of a service in a unit, with its places (absent = not limited).

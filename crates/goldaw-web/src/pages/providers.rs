@@ -21,6 +21,7 @@ use goldaw_core::ids::AdminUnitCode;
 use goldaw_store::catalogue::Catalogue;
 use goldaw_store::referrals::{
     NewProvider, NewServicePoint, OfferRequest, Provider, ProviderChange, ProviderKind,
+    ServicePointChange,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/providers", get(list).post(create))
         .route("/providers/{id}", get(show).post(update))
         .route("/providers/{id}/points", post(add_point))
+        .route("/providers/{id}/points/{point}", post(update_point))
         .route("/providers/{id}/offers", post(set_offer))
 }
 
@@ -231,9 +233,13 @@ async fn create(State(state): State<AppState>, posted: Posted<CreateForm>) -> Re
 }
 
 struct PointLine {
+    id: Uuid,
     name: String,
+    /// The unit's code, to preselect it in the change form.
+    admin_unit: String,
     place: String,
     address: String,
+    active: bool,
 }
 
 struct OfferLine {
@@ -332,14 +338,19 @@ fn provider_page(state: &AppState, signed: Signed, p: Provider) -> Response {
             .service_points
             .iter()
             .map(|sp| PointLine {
+                id: sp.id,
                 name: sp.name.clone(),
+                admin_unit: sp.admin_unit.clone(),
                 place: place_label(&catalogue, t, Some(&sp.admin_unit)),
                 address: sp.address.clone().unwrap_or_default(),
+                active: sp.active,
             })
             .collect(),
+        // New offers go to open points only.
         point_choices: p
             .service_points
             .iter()
+            .filter(|sp| sp.active)
             .map(|sp| Choice {
                 code: sp.id.to_string(),
                 label: sp.name.clone(),
@@ -439,6 +450,51 @@ async fn add_point(
     match state
         .store
         .add_service_point(signed.principal(), id, new)
+        .await
+    {
+        Ok(_) => see_other(&format!("/providers/{id}#points")),
+        Err(e) => refusal(&signed, e),
+    }
+}
+
+#[derive(Deserialize)]
+struct PointChangeForm {
+    /// The provider's version read.
+    version: i32,
+    name: String,
+    admin_unit: String,
+    #[serde(default)]
+    address: String,
+    /// A checkbox: present while the point is open.
+    #[serde(default)]
+    active: Option<String>,
+}
+
+/// Changes a service point, or ends it (the box unticked).
+async fn update_point(
+    State(state): State<AppState>,
+    Path((id, point)): Path<(Uuid, Uuid)>,
+    posted: Posted<PointChangeForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
+        return r;
+    }
+    let admin_unit = match optional_unit(&form.admin_unit) {
+        Ok(Some(u)) => u,
+        Ok(None) => return *invalid(&signed, "admin_unit", &signed.t.t("providers-unit-needed")),
+        Err(e) => return *invalid(&signed, "admin_unit", &e),
+    };
+    let change = ServicePointChange {
+        version: form.version,
+        name: form.name,
+        admin_unit,
+        address: Some(form.address).filter(|a| !a.trim().is_empty()),
+        active: form.active.is_some(),
+    };
+    match state
+        .store
+        .update_service_point(signed.principal(), id, point, change)
         .await
     {
         Ok(_) => see_other(&format!("/providers/{id}#points")),

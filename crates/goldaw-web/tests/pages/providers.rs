@@ -250,6 +250,79 @@ async fn the_ministry_keeps_the_register_of_providers_through_the_pages() {
         assert!(page.contains("3 places, 3 free"), "{page}");
         assert!(!page.contains("Lost"));
 
+        // The service point: renamed through its form; ending it is refused while the offer
+        // is delivered there (the page says which), then allowed once the offer has ended.
+        let point_form = |name: &str, open: bool, version: i32| {
+            let mut f = vec![
+                ("csrf", csrf.clone()),
+                ("version", version.to_string()),
+                ("name", name.to_string()),
+                ("admin_unit", "TM-A-02".to_string()),
+                ("address", "Bitarap Türkmenistan şaýoly 5".to_string()),
+            ];
+            if open {
+                f.push(("active", "true".to_string()));
+            }
+            f
+        };
+        let point_path = format!("{provider_path}/points/{point}");
+        let (status, _, _) = post(
+            min.clone(),
+            point_path.clone(),
+            point_form(
+                "Day centre Ýeňme",
+                true,
+                store.provider(&op, id).await.unwrap().version,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{b}");
+        let (status, _, page) = post(
+            min.clone(),
+            point_path.clone(),
+            point_form(
+                "Day centre Ýeňme",
+                false,
+                store.provider(&op, id).await.unwrap().version,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+        assert!(page.contains("S01 in TM-A-01"), "{page}");
+        let offer = store.provider(&op, id).await.unwrap().offers[0].clone();
+        let mut ended_offer = offer_form("3", Some(offer.version));
+        ended_offer.retain(|(k, _)| *k != "active");
+        let (status, _, _) =
+            post(min.clone(), format!("{provider_path}/offers"), ended_offer).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{b}");
+        let (status, _, _) = post(
+            min.clone(),
+            point_path.clone(),
+            point_form(
+                "Day centre Ýeňme",
+                false,
+                store.provider(&op, id).await.unwrap().version,
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{b}");
+        let sp = store.provider(&op, id).await.unwrap().service_points[0].clone();
+        assert_eq!(
+            (sp.name.as_str(), sp.admin_unit.as_str(), sp.active),
+            ("Day centre Ýeňme", "TM-A-02", false),
+            "{b}"
+        );
+        let (_, page) = get(min.clone(), provider_path.clone()).await;
+        assert!(
+            page.contains("Day centre Ýeňme") && page.contains("ended"),
+            "{page}"
+        );
+        // Ended points are not offered for new offers.
+        assert!(
+            !page.contains(&format!("<option value=\"{point}\">")),
+            "{b}: an ended point is offered"
+        );
+
         // A worker's forms are refused, and an unknown provider is not found.
         let (status, _, _) = post(
             aman.clone(),
