@@ -6,8 +6,8 @@
 //! 15 minutes; every sign-in and failed sign-in is audited.
 //!
 //! Signed-in sessions are kept in memory for a few seconds (`session_cache`): a change to what a
-//! session stands for (disabling, a new password, and any future change of role, scope or the
-//! sensitive permission) must call `self.inner.sessions.forget_user` once it is committed.
+//! session stands for (disabling, a new password, a change of role, scope or permissions in
+//! `change_user`) must call `self.inner.sessions.forget_user` once it is committed.
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
@@ -51,6 +51,23 @@ pub struct UserRecord {
     pub disabled: bool,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// Sent back with a change (no lost updates).
+    pub version: i32,
+}
+
+/// What an admin may change of an account: what it may do and see, and whether it may sign in.
+/// The username and the password stay (the password is the account holder's).
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    /// The version read.
+    pub version: i32,
+    pub role: Role,
+    pub scope: Scope,
+    pub sensitive: bool,
+    pub unsuppressed: bool,
+    /// `false` disables the account (its tokens are revoked); `true` enables it again and lifts
+    /// a lockout.
+    pub enabled: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -66,6 +83,7 @@ struct UserRow {
     failed_logins: i32,
     locked_until: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    version: i32,
 }
 
 impl UserRow {
@@ -98,13 +116,14 @@ impl UserRow {
             disabled: self.disabled,
             locked_until: self.locked_until,
             created_at: self.created_at,
+            version: self.version,
         })
     }
 }
 
 const SELECT_USER: &str =
     "SELECT u.id, u.username, u.role, u.scope, u.sensitive, u.unsuppressed, u.password_hash, u.disabled,
-    u.failed_logins, u.locked_until, u.created_at FROM users u";
+    u.failed_logins, u.locked_until, u.created_at, u.version FROM users u";
 
 /// Why a sign-in failed. The message never says whether the username exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,33 +210,7 @@ impl Store {
         check_username(&new.username).map_err(|m| StoreError::invalid("username", m))?;
         check_password(&new.username, &new.password)
             .map_err(|m| StoreError::invalid("password", m))?;
-        match &new.scope {
-            Scope::Unit(unit) if !self.catalogue().has_admin_unit(unit.as_str()) => {
-                return Err(StoreError::invalid(
-                    "scope",
-                    crate::catalogue::Catalogue::unknown_unit_message(unit.as_str()),
-                ))
-            }
-            Scope::Provider(_) if new.role != Role::Provider => {
-                return Err(StoreError::invalid(
-                    "scope",
-                    "only provider staff have a provider scope",
-                ))
-            }
-            Scope::Unit(_) if new.role == Role::Provider => {
-                return Err(StoreError::invalid(
-                    "scope",
-                    "provider staff need a provider scope: provider:ID",
-                ))
-            }
-            _ => {}
-        }
-        if new.unsuppressed && !matches!(new.role, Role::Planner | Role::Ministry) {
-            return Err(StoreError::invalid(
-                "unsuppressed",
-                "only planners and the ministry may be granted unsuppressed statistics",
-            ));
-        }
+        self.check_access(new.role, &new.scope, new.unsuppressed)?;
         let hash = hash_password(&new.password)?;
         let id = Uuid::now_v7();
         let now = Utc::now();
@@ -268,6 +261,121 @@ impl Store {
         let rows: Vec<UserRow> =
             with_db!(self.db(), pool => sqlx::query_as(&sql).fetch_all(pool).await?);
         rows.iter().map(UserRow::record).collect()
+    }
+
+    /// Whether a role, a scope and the unsuppressed grant go together (new and changed accounts).
+    fn check_access(&self, role: Role, scope: &Scope, unsuppressed: bool) -> StoreResult<()> {
+        match scope {
+            Scope::Unit(unit) if !self.catalogue().has_admin_unit(unit.as_str()) => {
+                return Err(StoreError::invalid(
+                    "scope",
+                    crate::catalogue::Catalogue::unknown_unit_message(unit.as_str()),
+                ))
+            }
+            Scope::Provider(_) if role != Role::Provider => {
+                return Err(StoreError::invalid(
+                    "scope",
+                    "only provider staff have a provider scope",
+                ))
+            }
+            Scope::Unit(_) if role == Role::Provider => {
+                return Err(StoreError::invalid(
+                    "scope",
+                    "provider staff need a provider scope: provider:ID",
+                ))
+            }
+            _ => {}
+        }
+        if unsuppressed && !matches!(role, Role::Planner | Role::Ministry) {
+            return Err(StoreError::invalid(
+                "unsuppressed",
+                "only planners and the ministry may be granted unsuppressed statistics",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Changes what an account may do and see (role, scope, the sensitive permission, the
+    /// unsuppressed grant) or whether it may sign in, if nobody changed it since `version`.
+    /// Its sessions see the change at once in this process. An admin cannot take the admin
+    /// role from, or disable, their own account: another admin must, so that nobody locks the
+    /// last admin out by mistake.
+    pub async fn change_user(
+        &self,
+        principal: &Principal,
+        username: &str,
+        change: UserChange,
+    ) -> StoreResult<UserRecord> {
+        if !principal.may(Permission::ManageUsers) {
+            return Err(StoreError::Forbidden(
+                "managing users needs the admin role".into(),
+            ));
+        }
+        let user = self
+            .user_by_name(username)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if user.version != change.version {
+            return Err(StoreError::Conflict {
+                expected: change.version,
+                actual: user.version,
+            });
+        }
+        if principal.user_id == Some(user.id) && (change.role != Role::Admin || !change.enabled) {
+            return Err(StoreError::invalid(
+                "role",
+                "you cannot take the admin role from your own account or disable it: ask another admin",
+            ));
+        }
+        self.check_access(change.role, &change.scope, change.unsuppressed)?;
+        let before = format!(
+            "{} {} sensitive={} unsuppressed={} enabled={}",
+            user.role, user.scope, user.sensitive, user.unsuppressed, !user.disabled
+        );
+        let after = format!(
+            "{} {} sensitive={} unsuppressed={} enabled={}",
+            change.role,
+            change.scope.to_stored(),
+            change.sensitive,
+            change.unsuppressed,
+            change.enabled
+        );
+        let now = Utc::now();
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, AuditEvent::on("user.change", "user", user.id).with_detail(format!("{before} -> {after}")));
+            let updated = sqlx::query(
+                "UPDATE users SET role = $1, scope = $2, sensitive = $3, unsuppressed = $4, disabled = $5,
+                    failed_logins = CASE WHEN $5 THEN failed_logins ELSE 0 END,
+                    locked_until = CASE WHEN $5 THEN locked_until ELSE NULL END,
+                    version = version + 1, updated_at = $6
+                 WHERE id = $7 AND version = $8",
+            )
+            .bind(change.role.as_str())
+            .bind(change.scope.to_stored())
+            .bind(change.sensitive)
+            .bind(change.unsuppressed)
+            .bind(!change.enabled)
+            .bind(now)
+            .bind(user.id)
+            .bind(change.version)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: change.version, actual: change.version + 1 });
+            }
+            if !change.enabled {
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                    .bind(now).bind(user.id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        // What its sessions stand for changed: they read the account again.
+        self.inner.sessions.forget_user(user.id);
+        self.user_by_name(username)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .record()
     }
 
     /// Disables an account and revokes its tokens; the account and its history stay.

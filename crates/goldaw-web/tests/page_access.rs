@@ -28,6 +28,7 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/admin/users"),
     ("post", "/admin/users"),
     ("post", "/admin/users/disable"),
+    ("post", "/admin/users/change"),
     ("get", "/admin/audit"),
     ("get", "/admin/audit.csv"),
     // Case management

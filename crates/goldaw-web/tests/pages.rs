@@ -542,6 +542,39 @@ async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
             .is_err(),
         "disabled"
     );
+    // Her access changed through the page: enabled again as a social worker of Lebap with the
+    // sensitive permission; the same form sent again is stale.
+    let maysa = store
+        .list_users(&Principal::system("test"))
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|u| u.username == "maysa")
+        .unwrap();
+    let version = maysa.version.to_string();
+    let change = || {
+        c.post(format!("{base}/admin/users/change"))
+            .header(header::COOKIE, &admin)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", "maysa"),
+                ("version", version.as_str()),
+                ("role", "social_worker"),
+                ("scope", "TM-L"),
+                ("sensitive", "true"),
+                ("enabled", "true"),
+            ])
+            .send()
+    };
+    assert_eq!(change().await.unwrap().status(), StatusCode::OK);
+    let signed = store
+        .sign_in("maysa", PASSWORD, "t")
+        .await
+        .unwrap()
+        .expect("enabled again");
+    assert_eq!(signed.role, Some(Role::SocialWorker));
+    assert!(signed.sensitive);
+    assert_eq!(change().await.unwrap().status(), StatusCode::CONFLICT);
 
     let audit = c
         .get(format!("{base}/admin/audit?actor=root"))
@@ -552,7 +585,9 @@ async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
     assert_eq!(audit.status(), StatusCode::OK);
     let audit = audit.text().await.unwrap();
     assert!(
-        audit.contains("user.disable") && audit.contains("user.create"),
+        audit.contains("user.disable")
+            && audit.contains("user.create")
+            && audit.contains("user.change"),
         "{audit}"
     );
     assert!(

@@ -263,10 +263,34 @@ fn users_tokens_and_audit_from_the_command_line() {
     assert!(text(&goldaw(dir.path(), &["user", "list"]).stdout).contains("disabled"));
     let out = goldaw(dir.path(), &["user", "token", "maysa"]);
     assert!(!out.status.success(), "a disabled account gets no token");
+    // Enabled again as a planner of the nation; what is not given stays.
+    let out = goldaw(
+        dir.path(),
+        &[
+            "user", "change", "maysa", "--enable", "--role", "planner", "--scope", "TM",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&goldaw(dir.path(), &["user", "list"]).stdout)
+            .contains("maysa\tplanner\tTM\tfalse\tfalse\tactive"),
+        "enabled as a planner"
+    );
+    // A refused change names the reason and changes nothing.
+    let out = goldaw(
+        dir.path(),
+        &["user", "change", "maysa", "--scope", "provider:PR1"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("provider scope"),
+        "{}",
+        text(&out.stderr)
+    );
     let out = goldaw(dir.path(), &["audit", "verify"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("audit log intact: 3 events"),
+        text(&out.stdout).contains("audit log intact: 4 events"),
         "{}",
         text(&out.stdout)
     );

@@ -15,7 +15,7 @@ use goldaw_core::access::{Permission, Scope};
 use goldaw_core::codes::Role;
 use goldaw_store::audit::{AuditCheck, AuditQuery};
 use goldaw_store::sessions::Session;
-use goldaw_store::users::NewUser;
+use goldaw_store::users::{NewUser, UserChange};
 use goldaw_store::StoreError;
 use serde::Deserialize;
 
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/users", get(users).post(add_user))
         .route("/admin/users/disable", post(disable_user))
+        .route("/admin/users/change", post(change_user))
         .route("/admin/audit", get(audit))
         .route("/admin/audit.csv", get(audit_csv))
 }
@@ -91,9 +92,14 @@ async fn change_password(
 pub struct UserLine {
     username: String,
     role: String,
+    /// The role's code, to preselect it in the change form.
+    role_code: String,
     scope: String,
     status: String,
     disabled: bool,
+    sensitive: bool,
+    unsuppressed: bool,
+    version: i32,
 }
 
 #[derive(Template)]
@@ -132,6 +138,10 @@ async fn users_page(
                 "status-active"
             }),
             disabled: u.disabled,
+            role_code: u.role.as_str().to_owned(),
+            sensitive: u.sensitive,
+            unsuppressed: u.unsuppressed,
+            version: u.version,
             scope: u.scope,
             username: u.username,
         })
@@ -243,6 +253,73 @@ async fn add_user(
         }
         Err(Err(e)) => server_error(e),
     }
+}
+
+#[derive(Deserialize)]
+struct ChangeUserForm {
+    username: String,
+    version: i32,
+    role: String,
+    scope: String,
+    sensitive: Option<String>,
+    unsuppressed: Option<String>,
+    /// A checkbox: present while the account may sign in.
+    enabled: Option<String>,
+}
+
+/// Changes an account's role, scope, permissions, or whether it may sign in.
+async fn change_user(
+    State(state): State<AppState>,
+    Posted { signed, form }: Posted<ChangeUserForm>,
+) -> Response {
+    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
+        return r;
+    }
+    let Signed { session, t } = signed;
+    let parsed = form
+        .role
+        .parse::<Role>()
+        .map_err(|e| e.to_string())
+        .and_then(|role| {
+            form.scope
+                .trim()
+                .parse::<Scope>()
+                .map(|scope| (role, scope))
+                .map_err(|e| e.to_string())
+        });
+    let result = match parsed {
+        Ok((role, scope)) => {
+            state
+                .store
+                .change_user(
+                    &session.principal,
+                    &form.username,
+                    UserChange {
+                        version: form.version,
+                        role,
+                        scope,
+                        sensitive: form.sensitive.is_some(),
+                        unsuppressed: form.unsuppressed.is_some(),
+                        enabled: form.enabled.is_some(),
+                    },
+                )
+                .await
+        }
+        Err(message) => Err(StoreError::invalid("scope", message)),
+    };
+    let (message, ok, status) = match result {
+        Ok(_) => (t.t("user-changed"), true, StatusCode::OK),
+        // Validation messages from the store are in English for now (see the issue note).
+        Err(StoreError::Invalid { message, .. }) => {
+            (message, false, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(StoreError::Conflict { .. }) => {
+            (t.t("user-changed-meanwhile"), false, StatusCode::CONFLICT)
+        }
+        Err(StoreError::NotFound) => (t.t("not-found"), false, StatusCode::NOT_FOUND),
+        Err(e) => return server_error(e),
+    };
+    users_page(&state, &session, t.clone_lang(), Some(message), ok, status).await
 }
 
 #[derive(Deserialize)]

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use goldaw_core::access::Scope;
 use goldaw_core::codes::Role;
 use goldaw_store::audit::AuditCheck;
-use goldaw_store::users::NewUser;
+use goldaw_store::users::{NewUser, UserChange};
 use goldaw_store::Store;
 use std::io::BufRead;
 
@@ -34,6 +34,27 @@ pub enum UserCommand {
     List,
     /// Disable an account and revoke its tokens.
     Disable { username: String },
+    /// Change an account's role, scope or permissions, or enable it again (which also lifts a
+    /// lockout): what is not given stays as it is. The way back in for a locked-out admin.
+    Change {
+        username: String,
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        scope: Option<String>,
+        /// true or false.
+        #[arg(long)]
+        sensitive: Option<bool>,
+        /// true or false (planner and ministry only).
+        #[arg(long)]
+        unsuppressed: Option<bool>,
+        /// Enable the account (and lift a lockout).
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        /// Disable the account and revoke its tokens.
+        #[arg(long)]
+        disable: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -111,6 +132,56 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot disable '{username}'"))?;
             println!("disabled {username}; its tokens are revoked");
+        }
+        UserCommand::Change {
+            username,
+            role,
+            scope,
+            sensitive,
+            unsuppressed,
+            enable,
+            disable,
+        } => {
+            let current = store
+                .list_users(&operator)
+                .await?
+                .into_iter()
+                .find(|u| &u.username == username)
+                .with_context(|| format!("no account '{username}'"))?;
+            let change = UserChange {
+                version: current.version,
+                role: match role {
+                    Some(r) => r.parse().context("--role")?,
+                    None => current.role,
+                },
+                scope: scope
+                    .as_deref()
+                    .unwrap_or(&current.scope)
+                    .parse()
+                    .context("--scope")?,
+                sensitive: sensitive.unwrap_or(current.sensitive),
+                unsuppressed: unsuppressed.unwrap_or(current.unsuppressed),
+                enabled: if *enable {
+                    true
+                } else if *disable {
+                    false
+                } else {
+                    !current.disabled
+                },
+            };
+            let user = store
+                .change_user(&operator, username, change)
+                .await
+                .with_context(|| format!("cannot change '{username}'"))?;
+            println!(
+                "changed {} ({}, scope {}, sensitive {}, unsuppressed {}, {})",
+                user.username,
+                user.role,
+                user.scope,
+                user.sensitive,
+                user.unsuppressed,
+                if user.disabled { "disabled" } else { "active" }
+            );
         }
     }
     Ok(())
