@@ -62,10 +62,9 @@ done
 if [[ -n "${BENCH_GOLDAW_BIN:-}" ]]; then
     GOLDAW="$BENCH_GOLDAW_BIN"
     [[ -x "$GOLDAW" ]] || die "BENCH_GOLDAW_BIN=$GOLDAW is not an executable"
-    cargo build --release -p goldaw-datagen
 else
     say "building goldaw and goldaw-datagen (release)"
-    cargo build --release -p goldaw -p goldaw-datagen
+    cargo build --release -p goldaw
     GOLDAW="$TARGET/release/goldaw"
 fi
 DATAGEN="$TARGET/release/goldaw-datagen"
@@ -74,6 +73,7 @@ if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" && -f "$DATA/persons.csv
     say "reusing $DATA"
 else
     say "generating $DATA ($PERSONS persons, seed $SEED)"
+    [[ -x "$DATAGEN" ]] || cargo build --release -p goldaw-datagen
     rm -rf "$DATA.tmp" "$STAMP"
     "$DATAGEN" --out "$DATA.tmp" --persons "$PERSONS" --seed "$SEED" --admin-units reference/admin_units.csv
     rm -rf "$DATA"
