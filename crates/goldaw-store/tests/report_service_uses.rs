@@ -9,6 +9,8 @@
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
 use goldaw_core::access::Scope;
 use goldaw_core::codes::{Priority, ReferralSource, Role};
+use goldaw_core::disclosure::Published;
+use goldaw_core::indicators::{Figure, Indicator};
 use goldaw_core::instruments::AnswerKind;
 use goldaw_core::people::PersonData;
 use goldaw_core::statistics::{Dimension, Period, SERVICE_USER_SERVICES};
@@ -227,8 +229,9 @@ fn periods() -> Vec<(NaiveDate, NaiveDate)> {
     ]
 }
 
-const TABLES: [&[&str]; 5] = [
+const TABLES: [&[&str]; 6] = [
     &["admin_unit", "sex", "age_band", "disability"],
+    &["admin_unit", "sex", "age_band"],
     &["velayat", "service", "target_group"],
     &["settlement", "age_band"],
     &["service"],
@@ -241,6 +244,32 @@ async fn check(store: &Store, planner: &Principal, what: &str) -> u64 {
     let rows = base(store).await;
     let op = Principal::system("test");
     let mut total = 0;
+    // The totals of all periods from one scan: each equals the test's own count.
+    let all: Vec<Period> = periods()
+        .into_iter()
+        .map(|(from, to)| Period::new(from, to).unwrap())
+        .collect();
+    for (who, within) in [(&op, "TM"), (planner, "TM-A")] {
+        let reports = store
+            .service_user_totals(who, &all, Suppression::MinCell(0))
+            .await
+            .unwrap();
+        assert_eq!(reports.len(), all.len());
+        for (period, report) in periods().into_iter().zip(reports) {
+            let got: Vec<(Vec<String>, u64)> = report
+                .rows
+                .iter()
+                .map(|r| (r.values.clone(), r.count.value().unwrap()))
+                .collect();
+            assert_eq!(
+                got,
+                expected(&rows, period, &[], within),
+                "totals after {what}: {}..{} within {within}",
+                period.0,
+                period.1
+            );
+        }
+    }
     for period in periods() {
         let p = Period::new(period.0, period.1).unwrap();
         for dims in TABLES {
@@ -261,6 +290,34 @@ async fn check(store: &Store, planner: &Principal, what: &str) -> u64 {
                     "after {what}: {}..{} by {dims:?} within {within}",
                     period.0, period.1
                 );
+                // Coverage counts its users from the same table: the same cells and counts.
+                if Indicator::Coverage.check_dimensions(&parsed).is_ok() {
+                    let coverage = store
+                        .indicator(
+                            who,
+                            Indicator::Coverage,
+                            p,
+                            &parsed,
+                            Suppression::MinCell(0),
+                        )
+                        .await
+                        .unwrap();
+                    let users: Vec<(Vec<String>, u64)> = coverage
+                        .rows
+                        .iter()
+                        .map(|r| match r.figures[0] {
+                            Figure::Count {
+                                value: Published::Shown { value },
+                            } => (r.values.clone(), value),
+                            other => panic!("coverage users {other:?} in {r:?}"),
+                        })
+                        .collect();
+                    assert_eq!(
+                        users, want,
+                        "coverage after {what}: {}..{} by {dims:?} within {within}",
+                        period.0, period.1
+                    );
+                }
                 if dims.is_empty() && within == "TM" && period.0.year() == 2000 {
                     total = want.first().map_or(0, |(_, n)| *n);
                 }
@@ -554,6 +611,48 @@ async fn the_report_follows_every_writer() {
         assess(&store, &aman, case_a, vec![], &[]).await;
         screen(&store, &aman, case_a).await;
         assert_eq!(check(&store, &planner, "a screening").await, 1, "{b}");
+
+        // The totals of one scan are published like the report: one user is a small count,
+        // hidden under the standard rule; without the grant, no switching suppression off; a
+        // provider has no area to count in.
+        let days = [
+            Period::new(today(), today()).unwrap(),
+            Period::new(
+                today() - TimeDelta::days(400),
+                today() - TimeDelta::days(300),
+            )
+            .unwrap(),
+        ];
+        let totals = store
+            .service_user_totals(&planner, &days, Suppression::Standard)
+            .await
+            .unwrap();
+        for (period, total) in days.iter().zip(&totals) {
+            let alone = store
+                .service_users(&planner, *period, &[], Suppression::Standard)
+                .await
+                .unwrap();
+            assert_eq!(total.rows, alone.rows, "{b} {period:?}");
+            assert_eq!(total.rule, alone.rule, "{b} {period:?}");
+        }
+        assert!(
+            totals[0].rows[0].count.value().is_none(),
+            "{b}: 1 is hidden"
+        );
+        assert!(totals[1].rows.is_empty(), "{b}: nobody then");
+        assert!(
+            matches!(
+                store
+                    .service_user_totals(&aman, &days, Suppression::MinCell(0))
+                    .await,
+                Err(StoreError::Forbidden(_))
+            ),
+            "{b}"
+        );
+        assert!(store
+            .service_user_totals(&yenme, &days, Suppression::Standard)
+            .await
+            .is_err());
 
         // Her record changes, one column at a time.
         for (what, change) in [

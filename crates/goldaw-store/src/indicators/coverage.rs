@@ -3,13 +3,11 @@
 //! the administrative units (the shipped reference data has them for the nation and the velayats
 //! only). A cell whose place has no figure gets none: no etrap figure is invented.
 
-use super::gather::in_range;
 use crate::error::StoreResult;
 use crate::Store;
 use chrono::Datelike;
-use goldaw_core::statistics::{Period, ServiceUse, SERVICE_USER_SERVICES};
+use goldaw_core::statistics::Period;
 use std::collections::{BTreeSet, HashMap};
-use uuid::Uuid;
 
 /// Population figures of one year.
 pub(crate) struct Denominators {
@@ -125,45 +123,5 @@ impl Store {
             totals,
             children,
         })
-    }
-
-    /// Every (person, service) with a service-user episode overlapping the period, persons in the
-    /// unit range (INTERCHANGE.md, "Report semantics").
-    pub(crate) async fn service_user_uses(
-        &self,
-        range: &(String, String),
-        period: &Period,
-    ) -> StoreResult<Vec<ServiceUse>> {
-        let services = SERVICE_USER_SERVICES
-            .iter()
-            .map(|s| format!("'{s}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        // The list is a constant of the contract, not input.
-        let sql = format!(
-            "SELECT DISTINCT person_id, service_code FROM service_episodes
-             WHERE service_code IN ({services}) AND started_on <= $1
-               AND (ended_on IS NULL OR ended_on >= $2)"
-        );
-        let uses: Vec<(Uuid, String)> = with_db!(self.db(), pool => {
-            sqlx::query_as(&sql)
-                .bind(period.to())
-                .bind(period.from())
-                .fetch_all(pool)
-                .await?
-        });
-        let persons = self
-            .persons_by_id(&uses.iter().map(|(p, _)| *p).collect::<Vec<_>>())
-            .await?;
-        let mut out = Vec::with_capacity(uses.len());
-        for (person, service) in uses {
-            let Some(p) = persons.get(&person) else {
-                continue;
-            };
-            if in_range(&p.admin_unit, range) {
-                out.push(p.facts(self, &p.admin_unit, &service)?);
-            }
-        }
-        Ok(out)
     }
 }

@@ -19,7 +19,7 @@ use crate::Store;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::disclosure::{Published, Rule};
 use goldaw_core::indicators::{is_gbv_value, tally, Column, Figure, Indicator, Measure, Note};
-use goldaw_core::statistics::{count_service_users, Dimension, Period};
+use goldaw_core::statistics::{Dimension, Period};
 use publish::{count_figure, ratio_figure, Axis, Layout};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -475,8 +475,10 @@ impl Store {
         dims: &[Dimension],
         suppression: Suppression,
     ) -> StoreResult<Built> {
-        let uses = self.service_user_uses(range, period).await?;
-        let counts = count_service_users(&uses, dims, period);
+        // The same counts as the service-users report: one scan of the narrow table.
+        let counts = self
+            .service_user_counts(&range.0, &range.1, period, dims)
+            .await?;
         let rule = self.indicator_rule(principal, suppression, false)?;
         let axes = dims.iter().map(|d| Axis::of(*d)).collect();
         let published = self.publish_counts(

@@ -955,8 +955,41 @@ struct DashboardData {
     funnel: Option<StatTable>,
 }
 
-/// How long a dashboard is served from memory: new episodes show within this time.
+/// How long a dashboard is served from memory by default: new episodes show within this time.
 const DASHBOARD_FRESH: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How long a dashboard is served from memory: `GOLDAW_DASHBOARD_CACHE_SECONDS` if set to a
+/// whole number (0 makes every view from the store: for measuring, or for an operator who wants
+/// fresh figures), else [`DASHBOARD_FRESH`]. Read once, at the first dashboard.
+fn dashboard_fresh() -> std::time::Duration {
+    static FRESH: std::sync::LazyLock<std::time::Duration> = std::sync::LazyLock::new(|| {
+        match std::env::var("GOLDAW_DASHBOARD_CACHE_SECONDS") {
+            Ok(v) => match v.trim().parse::<u64>() {
+                Ok(s) => std::time::Duration::from_secs(s),
+                Err(_) => {
+                    tracing::warn!(value = %v, "GOLDAW_DASHBOARD_CACHE_SECONDS is not a whole number of seconds; using 600");
+                    DASHBOARD_FRESH
+                }
+            },
+            Err(_) => DASHBOARD_FRESH,
+        }
+    });
+    *FRESH
+}
+
+/// Awaits one of the dashboard's tables and logs how long it took (debug level, target
+/// `goldaw_web::pages::statistics`): the tables run side by side, so this is the time until
+/// the table was ready, which shows the one the page waits for.
+async fn timed<T>(table: &'static str, work: impl std::future::Future<Output = T>) -> T {
+    let started = std::time::Instant::now();
+    let out = work.await;
+    tracing::debug!(
+        table,
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "dashboard table"
+    );
+    out
+}
 
 /// Dashboards by (database, area, day in Ashgabat), with when they were made. A dashboard is
 /// the same for everyone who reads reports in an area (the standard rule, no caseload), so the
@@ -982,7 +1015,7 @@ async fn dashboard_data(
     let key: DashboardKey = (state.store.url().to_string(), area.clone(), now);
     let cached = DASHBOARDS.lock().ok().and_then(|map| {
         map.get(&key)
-            .filter(|(made, _)| made.elapsed() < DASHBOARD_FRESH)
+            .filter(|(made, _)| made.elapsed() < dashboard_fresh())
             .map(|(_, data)| data.clone())
     });
     if let Some(data) = cached {
@@ -997,10 +1030,18 @@ async fn dashboard_data(
             .await?;
         return Ok(data);
     }
+    let started = std::time::Instant::now();
     let data = std::sync::Arc::new(build_dashboard(state, principal, now).await?);
+    tracing::debug!(
+        area = %area,
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "dashboard made from the store"
+    );
     if let Ok(mut map) = DASHBOARDS.lock() {
-        map.retain(|(_, _, day), (made, _)| *day == now && made.elapsed() < DASHBOARD_FRESH);
-        map.insert(key, (std::time::Instant::now(), data.clone()));
+        map.retain(|(_, _, day), (made, _)| *day == now && made.elapsed() < dashboard_fresh());
+        if !dashboard_fresh().is_zero() {
+            map.insert(key, (std::time::Instant::now(), data.clone()));
+        }
     }
     Ok(data)
 }
@@ -1031,13 +1072,25 @@ async fn build_dashboard(
     let cut =
         buckets(&this_year, Step::Month).map_err(|e| StoreError::invalid("step", e.to_string()))?;
     let (current, previous, coverage, open, place, time, funnel) = tokio::join!(
-        statistics::run(&state.store, principal, &users_now),
-        statistics::run(&state.store, principal, &users_before),
-        statistics::run(&state.store, principal, &cover),
-        state.store.open_cases(principal),
-        statistics::run(&state.store, principal, &place_query),
-        over_time(&state.store, principal, Indicator::ServiceUsers, &cut),
-        statistics::run(&state.store, principal, &funnel),
+        timed(
+            "users this year",
+            statistics::run(&state.store, principal, &users_now)
+        ),
+        timed(
+            "users last year",
+            statistics::run(&state.store, principal, &users_before)
+        ),
+        timed("coverage", statistics::run(&state.store, principal, &cover)),
+        timed("open cases", state.store.open_cases(principal)),
+        timed(
+            "users by place",
+            statistics::run(&state.store, principal, &place_query)
+        ),
+        timed(
+            "users by month",
+            over_time(&state.store, principal, Indicator::ServiceUsers, &cut)
+        ),
+        timed("funnel", statistics::run(&state.store, principal, &funnel)),
     );
     Ok(DashboardData {
         this_year,
