@@ -150,14 +150,15 @@ impl Store {
                 vec![(Vec::new(), n)]
             };
             let rule = self.report_rule(principal, &[], &counts, suppression)?;
-            let rows = if rule.is_off() {
-                counts
+            let (rows, rule) = if rule.is_off() {
+                let rows = counts
                     .into_iter()
                     .map(|(values, n)| ReportRow {
                         values,
                         count: Published::Shown { value: n },
                     })
-                    .collect()
+                    .collect();
+                (rows, rule)
             } else {
                 self.suppressed_rows(&[], counts, rule)?
             };

@@ -303,12 +303,13 @@ pub async fn over_time(
                             })
                             .collect(),
                         rule: report.rule,
-                        ..empty_table(&StatQuery {
-                            indicator,
-                            period: *period,
-                            dims: Vec::new(),
-                            min_cell: None,
-                        })
+                        indicator,
+                        period: *period,
+                        dimensions: Vec::new(),
+                        columns: indicator.columns().to_vec(),
+                        measures: indicator.measures().to_vec(),
+                        totals: Vec::new(),
+                        notes: Vec::new(),
                     },
                 };
                 (*label, total_of(&table, chart_measure(indicator)))
