@@ -6,12 +6,6 @@ mod demo;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// mimalloc instead of glibc malloc: the server allocates per request (parsing, the case row,
-/// rendering) on many threads, where glibc's arenas cost about 15% of a case page under load
-/// (bench/README.md, "Load benchmark").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     goldaw_store::configure_sqlite_process();
