@@ -26,6 +26,9 @@
 #   BENCH_FRESH=1                 re-import even if the stamp matches
 #   GOLDAW_BENCH_POSTGRES_URL     postgres://user@host:port/db — a role that may CREATE DATABASE
 #   GOLDAW_BENCH_POSTGRES_DB      scratch database, dropped and created (default goldaw_load)
+#   BENCH_GOLDAW_BIN=PATH         run this goldaw binary instead of building one (to compare builds
+#                                 side by side)
+#   BENCH_SQLITE=0                skip the SQLite run (PostgreSQL only)
 #   CARGO_TARGET_DIR              honoured (default ./target)
 set -euo pipefail
 
@@ -69,16 +72,23 @@ if ((${#missing[@]})); then
 fi
 
 # --- 1. build and data ------------------------------------------------------------------------------
-say "building goldaw and goldaw-datagen (release)"
-cargo build --release -p goldaw -p goldaw-datagen
-GOLDAW="$TARGET/release/goldaw"
 DATAGEN="$TARGET/release/goldaw-datagen"
+if [[ -n "${BENCH_GOLDAW_BIN:-}" ]]; then
+    GOLDAW="$(realpath "$BENCH_GOLDAW_BIN")"
+    [[ -x "$GOLDAW" ]] || die "BENCH_GOLDAW_BIN=$BENCH_GOLDAW_BIN is not an executable"
+    say "using $GOLDAW"
+else
+    say "building goldaw and goldaw-datagen (release)"
+    cargo build --release -p goldaw -p goldaw-datagen
+    GOLDAW="$TARGET/release/goldaw"
+fi
 want_stamp="persons=$PERSONS seed=$SEED generator=$(cat bench/datagen/src/main.rs reference/admin_units.csv | sha256sum | cut -c1-16)"
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$want_stamp" && -f "$DATA/persons.csv" ]]; then
     say "reusing $DATA ($want_stamp)"
 else
     say "generating $DATA ($PERSONS persons, seed $SEED)"
     rm -rf "$DATA.tmp" "$STAMP"
+    [[ -x "$DATAGEN" ]] || cargo build --release -p goldaw-datagen
     "$DATAGEN" --out "$DATA.tmp" --persons "$PERSONS" --seed "$SEED" --admin-units reference/admin_units.csv
     rm -rf "$DATA"
     mv "$DATA.tmp" "$DATA"
@@ -142,6 +152,21 @@ stop_server() {
     fi
 }
 trap stop_server EXIT
+
+# db_cpu URL: CPU ticks used so far by the PostgreSQL backends serving URL's database, when the
+# server runs on this machine (0 for SQLite or a remote server). Backends that end during a run
+# are not counted; goldaw's pool keeps its connections open, so these are the ones serving it.
+db_cpu() {
+    case "$1" in
+        sqlite://*) echo 0; return ;;
+    esac
+    local db="${1##*/}" total=0 pid t
+    db="${db%%\?*}"
+    for pid in $(pgrep -f "^postgres: [^ ]+ $db " 2>/dev/null); do
+        t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) && total=$((total + t))
+    done
+    echo "$total"
+}
 
 start_server() {
     local url="$1"
@@ -244,19 +269,28 @@ run_backend() {
         BENCH_PAGE=$page wrk -t "$THREADS" -c "$CONNECTIONS" -d 5s -s "$script" "http://127.0.0.1:$PORT" >/dev/null
         local before after out result
         before=$(sql "$url" "SELECT seq FROM audit_head WHERE id = 1")
-        local cpu_before
+        local cpu_before db_before
         cpu_before=$(server_cpu)
+        db_before=$(db_cpu "$url")
         say "$label: $page pages, $CONNECTIONS connections, ${SECONDS_PER_RUN}s"
-        out=$(BENCH_PAGE=$page wrk -t "$THREADS" -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" --latency -s "$script" "http://127.0.0.1:$PORT")
+        # wrk's own CPU time too: it runs on the same cores, so it bounds the rate as well.
+        out=$(BENCH_PAGE=$page /usr/bin/time -f 'WRKCPU %U %S' wrk -t "$THREADS" -c "$CONNECTIONS" -d "${SECONDS_PER_RUN}s" --latency -s "$script" "http://127.0.0.1:$PORT" 2>&1)
         after=$(sql "$url" "SELECT seq FROM audit_head WHERE id = 1")
-        local cpu_after
+        local cpu_after db_after
         cpu_after=$(server_cpu)
+        db_after=$(db_cpu "$url")
         result=$(grep '^RESULT ' <<<"$out") || { echo "$out" >&2; die "wrk printed no result"; }
         local requests_done cpu_us
         requests_done=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$result")
         # goldaw's own CPU time per page (user + system), steadier than the rate on shared cores.
         cpu_us=$(((cpu_after - cpu_before) * 1000000 / CLOCK_TICKS / (requests_done > 0 ? requests_done : 1)))
         result="$result server_cpu_us=$cpu_us"
+        if [[ "$url" != sqlite://* ]]; then
+            result="$result db_cpu_us=$(((db_after - db_before) * 1000000 / CLOCK_TICKS / (requests_done > 0 ? requests_done : 1)))"
+        fi
+        local wrk_us
+        wrk_us=$(awk -v n="$requests_done" '$1 == "WRKCPU" && n > 0 { printf "%d", ($2 + $3) * 1e6 / n }' <<<"$out")
+        result="$result wrk_cpu_us=${wrk_us:-0}"
         echo "   $result audit_events=$((after - before))" >&2
         local requests non200 errors
         requests=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$result")
@@ -274,7 +308,9 @@ run_backend() {
 
 # --- 2-4. SQLite --------------------------------------------------------------------------------------
 LOAD_DB="$OUT/load.db"
-if [[ "${BENCH_FRESH:-0}" != 1 && -f "$LOAD_DB" && -f "$LOAD_DB.stamp" && "$(cat "$LOAD_DB.stamp")" == "$want_stamp" ]]; then
+if [[ "${BENCH_SQLITE:-1}" == 0 ]]; then
+    say "skipping SQLite (BENCH_SQLITE=0)"
+elif [[ "${BENCH_FRESH:-0}" != 1 && -f "$LOAD_DB" && -f "$LOAD_DB.stamp" && "$(cat "$LOAD_DB.stamp")" == "$want_stamp" ]]; then
     say "reusing $LOAD_DB (BENCH_FRESH=1 re-imports)"
 else
     say "importing $DATA into $LOAD_DB"
@@ -282,7 +318,7 @@ else
     "$GOLDAW" --database-url "sqlite://$LOAD_DB" import "$DATA"
     printf '%s\n' "$want_stamp" >"$LOAD_DB.stamp"
 fi
-run_backend SQLite "sqlite://$ROOT/$LOAD_DB"
+[[ "${BENCH_SQLITE:-1}" == 0 ]] || run_backend SQLite "sqlite://$ROOT/$LOAD_DB"
 
 # --- 5. PostgreSQL ----------------------------------------------------------------------------------
 if [[ -n "${GOLDAW_BENCH_POSTGRES_URL:-}" ]]; then

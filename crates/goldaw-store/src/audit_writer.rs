@@ -62,8 +62,14 @@ impl AuditWriter {
 
 async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // PostgreSQL only: the chain's head as this writer last left it (see `write_batch_pg`).
+    let mut head: Option<Head> = None;
     while incoming.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let outcome = write_batch(&db, &batch).await.map_err(|e| {
+        let written = match &db {
+            Db::Postgres(pool) => write_batch_pg(pool, &batch, &mut head).await,
+            Db::Sqlite(_) => write_batch(&db, &batch).await.map(|_| ()),
+        };
+        let outcome = written.map_err(|e| {
             tracing::error!(error = %e, events = batch.len(), "audit batch failed");
             e.to_string()
         });
@@ -72,6 +78,13 @@ async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Pending>) {
             let _ = pending.done.send(outcome.clone());
         }
     }
+}
+
+/// The last sequence number and hash of the chain.
+#[derive(Clone)]
+struct Head {
+    seq: i64,
+    hash: Vec<u8>,
 }
 
 /// One row as it is inserted, chained to the one before.
@@ -85,34 +98,17 @@ struct Row<'a> {
 
 /// Reserves `batch.len()` sequence numbers on `audit_head` (taking the write lock first, as
 /// `append_audit!` does), chains the rows in order, inserts them, and moves the head.
-async fn write_batch(db: &Db, batch: &[Pending]) -> StoreResult<()> {
+/// Returns the chain's new head.
+async fn write_batch(db: &Db, batch: &[Pending]) -> StoreResult<Head> {
     let n = batch.len() as i64;
-    with_db!(db, pool => {
+    let head = with_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let (last, mut prev): (i64, Vec<u8>) =
+        let (last, prev): (i64, Vec<u8>) =
             sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
                 .bind(n)
                 .fetch_one(&mut *tx)
                 .await?;
-        let at = audit_now();
-        let mut rows = Vec::with_capacity(batch.len());
-        for (i, pending) in batch.iter().enumerate() {
-            let seq = last - n + 1 + i as i64;
-            let hash = chain_hash(
-                &prev,
-                &ChainFields {
-                    seq,
-                    at,
-                    actor: &pending.actor,
-                    source: &pending.source,
-                    action: pending.event.action,
-                    entity: pending.event.entity,
-                    entity_id: pending.event.entity_id.as_deref(),
-                    detail: pending.event.detail.as_deref(),
-                },
-            );
-            rows.push(Row { seq, at, pending, prev: std::mem::replace(&mut prev, hash.clone()), hash });
-        }
+        let (rows, prev) = chain(batch, last - n, prev);
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO audit_events (seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash) ",
@@ -137,6 +133,138 @@ async fn write_batch(db: &Db, batch: &[Pending]) -> StoreResult<()> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Head { seq: last, hash: prev }
     });
-    Ok(())
+    Ok(head)
+}
+
+/// Chains `batch` after the event `after` whose hash is `prev`; returns the rows and the last hash.
+fn chain(batch: &[Pending], after: i64, mut prev: Vec<u8>) -> (Vec<Row<'_>>, Vec<u8>) {
+    let at = audit_now();
+    let mut rows = Vec::with_capacity(batch.len());
+    for (i, pending) in batch.iter().enumerate() {
+        let seq = after + 1 + i as i64;
+        let hash = chain_hash(
+            &prev,
+            &ChainFields {
+                seq,
+                at,
+                actor: &pending.actor,
+                source: &pending.source,
+                action: pending.event.action,
+                entity: pending.event.entity,
+                entity_id: pending.event.entity_id.as_deref(),
+                detail: pending.event.detail.as_deref(),
+            },
+        );
+        rows.push(Row {
+            seq,
+            at,
+            pending,
+            prev: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    (rows, prev)
+}
+
+/// PostgreSQL: the whole batch in one statement, so one round trip instead of five (begin, take
+/// the head, insert, move the head, commit).
+///
+/// The writer chains the batch after the head it last wrote (`head`, read once at start), and the
+/// statement moves `audit_head` only if it still holds that seq and hash; the rows are inserted
+/// only if it moved, all in the statement's own transaction. Changes append their events in their
+/// own transactions (`append_audit!`), so the head may have moved since: then nothing is written
+/// and the batch goes the long way (`write_batch`, which takes the row lock first). A statement
+/// that failed leaves the head unknown; it is read again.
+async fn write_batch_pg(
+    pool: &sqlx::PgPool,
+    batch: &[Pending],
+    head: &mut Option<Head>,
+) -> StoreResult<()> {
+    let known = match head.take() {
+        Some(h) => h,
+        None => {
+            let (seq, hash): (i64, Vec<u8>) =
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(pool)
+                    .await?;
+            Head { seq, hash }
+        }
+    };
+    let (rows, last_hash) = chain(batch, known.seq, known.hash.clone());
+    let new_seq = known.seq + batch.len() as i64;
+    let inserted = sqlx::query(
+        "WITH head AS (
+             UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4
+             RETURNING seq
+         )
+         INSERT INTO audit_events
+             (seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash)
+         SELECT r.* FROM unnest($5::BIGINT[], $6::TIMESTAMPTZ[], $7::TEXT[], $8::TEXT[],
+                                $9::TEXT[], $10::TEXT[], $11::TEXT[], $12::TEXT[],
+                                $13::BYTEA[], $14::BYTEA[])
+             AS r(seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash)
+         WHERE EXISTS (SELECT 1 FROM head)",
+    )
+    .bind(new_seq)
+    .bind(&last_hash)
+    .bind(known.seq)
+    .bind(&known.hash)
+    .bind(rows.iter().map(|r| r.seq).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.at).collect::<Vec<_>>())
+    .bind(
+        rows.iter()
+            .map(|r| r.pending.actor.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|r| r.pending.source.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|r| r.pending.event.action)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|r| r.pending.event.entity)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|r| r.pending.event.entity_id.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        rows.iter()
+            .map(|r| r.pending.event.detail.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(rows.iter().map(|r| r.prev.as_slice()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+    .execute(pool)
+    .await?
+    .rows_affected();
+    match inserted {
+        n if n == rows.len() as u64 => {
+            *head = Some(Head {
+                seq: new_seq,
+                hash: last_hash,
+            });
+            Ok(())
+        }
+        // Nothing was written: someone else appended meanwhile.
+        0 => {
+            *head = Some(write_batch(&Db::Postgres(pool.clone()), batch).await?);
+            Ok(())
+        }
+        // Cannot happen (the condition holds for every row or none); the head is read again.
+        n => Err(StoreError::Config(format!(
+            "the audit batch wrote {n} of {} events",
+            rows.len()
+        ))),
+    }
 }
