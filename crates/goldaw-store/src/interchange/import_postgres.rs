@@ -609,8 +609,9 @@ struct Deferred {
 /// hold no reference to an empty table, so re-adding them checks nothing but NULLs). Everything
 /// happens in the import's transaction, so a refused import keeps them all. Nothing relies on
 /// the dropped unique keys meanwhile: the staged files were checked for duplicates first, and
-/// the joins to these tables become hash joins. The tables stay locked until the import
-/// commits, which for empty tables blocks nobody.
+/// the joins to these tables become hash joins. These tables and the ones pointing at them
+/// (cases, episodes, assessments, referrals, merges) stay locked until the import commits: with
+/// no persons yet, those hold nothing for anyone to wait for.
 async fn take_apart(conn: &mut PgConnection, tables: &[&str]) -> StoreResult<Deferred> {
     let mut deferred = Deferred::default();
     if tables.is_empty() {
