@@ -106,7 +106,7 @@ COLUMNS_SQL="${COLUMNS_SQL%, }"
 
 # --- measuring --------------------------------------------------------------------------------------
 # measure LABEL ROWS COMMAND... : runs COMMAND under /usr/bin/time -v, records wall seconds and peak RSS.
-LABELS=() ROWS=() SECS=() RSS=()
+LABELS=() ROWS=() SECS=() RSS=() CPU=()
 measure() {
     local label="$1" rows="$2"
     shift 2
@@ -124,9 +124,11 @@ measure() {
     secs=$(awk '/Elapsed \(wall clock\)/ { sub(/.*: /, ""); n = split($0, p, ":");
                 s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$tf")
     kb=$(awk '/Maximum resident set size/ { sub(/.*: /, ""); print }' "$tf")
+    # CPU time of the process (user + system): moves less than wall time on a shared machine.
+    cpu=$(awk '/User time \(seconds\)|System time \(seconds\)/ { sub(/.*: /, ""); s += $0 } END { printf "%.2f", s }' "$tf")
     rm -f "$tf"
     [[ -n "$secs" && -n "$kb" ]] || die "could not read /usr/bin/time output for $label"
-    LABELS+=("$label") ROWS+=("$rows") SECS+=("$secs") RSS+=("$kb")
+    LABELS+=("$label") ROWS+=("$rows") SECS+=("$secs") RSS+=("$kb") CPU+=("$cpu")
     printf '   %s rows in %s s, peak RSS %s MB\n' "$rows" "$secs" "$(awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }')" >&2
 }
 
@@ -183,18 +185,19 @@ fi
 {
     printf '\nImport benchmark: %s (%s persons, seed %s), %s, %s\n' "$DATA" "$PERSON_ROWS" "$SEED" \
         "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc) cores"
-    printf '%-30s %10s %9s %12s %13s %8s %11s\n' "run" "rows" "seconds" "rows/second" "peak RSS MB" "x time" "x per row"
+    printf '%-30s %10s %9s %12s %13s %8s %11s %8s\n' "run" "rows" "seconds" "rows/second" "peak RSS MB" "x time" "x per row" "cpu s"
     for i in "${!LABELS[@]}"; do
         base=$BASE_SQLITE
         [[ "${LABELS[$i]}" == *PostgreSQL* || "${LABELS[$i]}" == psql* ]] && base=$BASE_PG
-        awk -v l="${LABELS[$i]}" -v r="${ROWS[$i]}" -v s="${SECS[$i]}" -v k="${RSS[$i]}" \
+        awk -v l="${LABELS[$i]}" -v r="${ROWS[$i]}" -v s="${SECS[$i]}" -v k="${RSS[$i]}" -v c="${CPU[$i]}" \
             -v br="${ROWS[$base]}" -v bs="${SECS[$base]}" 'BEGIN {
             s1 = (s > 0 ? s : 0.01); b1 = (bs > 0 ? bs : 0.01)
-            printf "%-30s %10d %9.2f %12.0f %13.1f %8.2f %11.2f\n", l, r, s, r / s1, k / 1024, s1 / b1, (s1 / r) / (b1 / br)
+            printf "%-30s %10d %9.2f %12.0f %13.1f %8.2f %11.2f %8.2f\n", l, r, s, r / s1, k / 1024, s1 / b1, (s1 / r) / (b1 / br), c
         }'
     done
     echo "x time = seconds / the same database's baseline seconds; x per row = the same per row (goldaw loads"
     echo "all four files, $ALL_ROWS rows, with validation; the baselines load persons.csv only, as text)."
+    echo "cpu s = the process's user + system CPU seconds (for psql and goldaw -> PostgreSQL: the client's only)."
     [[ -n "$BASE_PG" ]] && echo "psql's RSS is the client's; the server's memory is not measured."
     true
 } | tee "$RESULTS_FILE"

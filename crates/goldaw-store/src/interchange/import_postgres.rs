@@ -113,6 +113,23 @@ struct Job {
     progress: Arc<dyn ImportProgress>,
     batch: i64,
     now: DateTime<Utc>,
+    empty: EmptyAtStart,
+}
+
+/// Which tables had no rows when the import began. Into those, rows are inserted without
+/// `ON CONFLICT` and their foreign keys are checked once at the end.
+#[derive(Clone, Copy)]
+struct EmptyAtStart {
+    households: bool,
+    persons: bool,
+}
+
+async fn is_empty(conn: &mut PgConnection, table: &str) -> StoreResult<bool> {
+    Ok(
+        sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"))
+            .fetch_one(&mut *conn)
+            .await?,
+    )
 }
 
 /// Creates `table` from `columns`, streams every row of the file into it, and indexes it by
@@ -277,19 +294,35 @@ pub(crate) async fn import(
             .collect(),
     });
 
+    let empty = EmptyAtStart {
+        households: is_empty(&mut tx, "households").await?,
+        persons: is_empty(&mut tx, "persons").await?,
+    };
     let job = Job {
         dir: dir.to_owned(),
         ctx,
         progress,
         batch,
         now,
+        empty,
     };
+    // Empty tables are loaded bare and their keys and indexes rebuilt once persons.csv (which
+    // adds implicit households) is in. A table with rows keeps them: its rows are upserted.
+    let mut bare = Vec::new();
+    if empty.households {
+        bare.push("households");
+    }
+    if empty.persons {
+        bare.extend(["persons", "person_target_groups"]);
+    }
+    let deferred = take_apart(&mut tx, &bare).await?;
     if let Some(rows) = import_households(&mut tx, &job).await? {
         summary.files.push((HOUSEHOLDS.file.to_owned(), rows));
     }
     if let Some(rows) = import_persons(&mut tx, &job).await? {
         summary.files.push((PERSONS.file.to_owned(), rows));
     }
+    restore(&mut tx, deferred).await?;
     if let Some(rows) = import_cases(&mut tx, &job).await? {
         summary.files.push((CASES.file.to_owned(), rows));
     }
@@ -453,13 +486,19 @@ async fn import_households(conn: &mut PgConnection, job: &Job) -> StoreResult<Op
         )],
     )
     .await?;
-    sqlx::query(
-        "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
-         SELECT id, external_id, admin_unit, settlement, address, FALSE, 1, $1, $2, $2 FROM stage_households
-         ON CONFLICT (external_id) DO UPDATE SET admin_unit = excluded.admin_unit, settlement = excluded.settlement,
+    // Into an empty table there is nothing to conflict with (the staged ids are unique): a plain
+    // INSERT spares the speculative insertion and its extra index probe per row.
+    let conflict = if job.empty.households {
+        ""
+    } else {
+        " ON CONFLICT (external_id) DO UPDATE SET admin_unit = excluded.admin_unit, settlement = excluded.settlement,
             address = excluded.address, version = households.version + 1, import_batch = excluded.import_batch,
-            updated_at = excluded.updated_at",
-    )
+            updated_at = excluded.updated_at"
+    };
+    sqlx::query(&format!(
+        "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
+         SELECT id, external_id, admin_unit, settlement, address, FALSE, 1, $1, $2, $2 FROM stage_households{conflict}"
+    ))
     .bind(batch)
     .bind(now)
     .execute(&mut *conn)
@@ -502,65 +541,103 @@ async fn import_persons(conn: &mut PgConnection, job: &Job) -> StoreResult<Optio
           ORDER BY s.line LIMIT 1",
          &|h, _, _| ("household_id", super::say::unknown("household", &h.unwrap_or_default(), HOUSEHOLDS.file))),
     ]).await?;
-    let deferred = defer_checks_and_indexes(conn, &["persons", "person_target_groups"]).await?;
+    // Implicit households are '~' || the person's id, which no household file can use (an id
+    // cannot start with '~'), so they conflict only with earlier imports' implicit households.
+    let households_conflict = if job.empty.households {
+        ""
+    } else {
+        " ON CONFLICT (external_id) DO UPDATE SET admin_unit = excluded.admin_unit, settlement = excluded.settlement,
+            import_batch = excluded.import_batch"
+    };
+    let persons_conflict = if job.empty.persons {
+        ""
+    } else {
+        PERSONS_CONFLICT
+    };
     for sql in [
-        "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
+        format!("INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit, version, import_batch, created_at, updated_at)
          SELECT implicit_household, '~' || external_id, admin_unit, settlement, NULL, TRUE, 1, $1, $2, $2
-         FROM stage_persons WHERE household_ext IS NULL
-         ON CONFLICT (external_id) DO UPDATE SET admin_unit = excluded.admin_unit, settlement = excluded.settlement,
-            import_batch = excluded.import_batch",
-        UPSERT_PERSONS,
+         FROM stage_persons WHERE household_ext IS NULL{households_conflict}"),
+        format!("{INSERT_PERSONS}{persons_conflict}"),
     ] {
-        sqlx::query(sql).bind(batch).bind(now).execute(&mut *conn).await?;
+        sqlx::query(&sql).bind(batch).bind(now).execute(&mut *conn).await?;
     }
-    // People updated by this import lose their old target groups before the new ones go in.
-    sqlx::query(
-        "DELETE FROM person_target_groups g USING persons p
-         WHERE g.person_id = p.id AND p.import_batch = $1 AND p.version > 1",
-    )
-    .bind(batch)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO person_target_groups (person_id, target_group)
-         SELECT p.id, g.code FROM stage_persons s JOIN persons p ON p.external_id = s.external_id
-         CROSS JOIN LATERAL unnest(string_to_array(s.target_groups, ';')) AS g(code)
-         WHERE s.target_groups <> ''",
-    )
-    .execute(&mut *conn)
-    .await?;
-    restore(conn, deferred).await?;
+    if job.empty.persons {
+        // Every person is new and kept the id staged for it: no join back to persons.
+        sqlx::query(
+            "INSERT INTO person_target_groups (person_id, target_group)
+             SELECT s.id, g.code FROM stage_persons s
+             CROSS JOIN LATERAL unnest(string_to_array(s.target_groups, ';')) AS g(code)
+             WHERE s.target_groups <> ''",
+        )
+        .execute(&mut *conn)
+        .await?;
+    } else {
+        // People updated by this import lose their old target groups before the new ones go in.
+        sqlx::query(
+            "DELETE FROM person_target_groups g USING persons p
+             WHERE g.person_id = p.id AND p.import_batch = $1 AND p.version > 1",
+        )
+        .bind(batch)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "INSERT INTO person_target_groups (person_id, target_group)
+             SELECT p.id, g.code FROM stage_persons s JOIN persons p ON p.external_id = s.external_id
+             CROSS JOIN LATERAL unnest(string_to_array(s.target_groups, ';')) AS g(code)
+             WHERE s.target_groups <> ''",
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(rows)
 }
 
+/// What [`take_apart`] removed, to put back in this order: unique keys first (the foreign keys
+/// need them), then the other indexes, then the foreign keys, each checking every row once.
+#[derive(Default)]
+struct Deferred {
+    keys: Vec<String>,
+    indexes: Vec<String>,
+    foreign_keys: Vec<String>,
+}
+
 /// Loading into empty tables, per-row foreign-key triggers and index updates cost most of the
-/// time; one set-wise check and one index build at the end cost a fraction. For each of `tables`
-/// that is empty, drops its foreign keys and non-unique indexes and returns the statements that
-/// put them back (run by [`restore`] in the same transaction, so a refused import keeps them, and
-/// re-adding a foreign key checks every row). Unique indexes stay: the upserts need them.
-/// The tables stay locked until the import commits, which for an empty table blocks nobody.
-async fn defer_checks_and_indexes(
-    conn: &mut PgConnection,
-    tables: &[&str],
-) -> StoreResult<Vec<String>> {
-    let mut restore = Vec::new();
-    for table in tables {
-        let empty: bool = sqlx::query_scalar(&format!("SELECT NOT EXISTS (SELECT 1 FROM {table})"))
-            .fetch_one(&mut *conn)
+/// time; index builds (a sort each) and one set-wise check per foreign key at the end cost a
+/// fraction. Drops every index, primary and unique key and foreign key of `tables` (which must be
+/// empty: the caller checked), and the foreign keys that point at them from other tables (those
+/// hold no reference to an empty table, so re-adding them checks nothing but NULLs). Everything
+/// happens in the import's transaction, so a refused import keeps them all. Nothing relies on
+/// the dropped unique keys meanwhile: the staged files were checked for duplicates first, and
+/// the joins to these tables become hash joins. These tables and the ones pointing at them
+/// (cases, episodes, assessments, referrals, merges) stay locked until the import commits: with
+/// no persons yet, those hold nothing for anyone to wait for.
+async fn take_apart(conn: &mut PgConnection, tables: &[&str]) -> StoreResult<Deferred> {
+    let mut deferred = Deferred::default();
+    if tables.is_empty() {
+        return Ok(deferred);
+    }
+    let names: Vec<String> = tables.iter().map(|t| (*t).to_owned()).collect();
+    // Foreign keys first: a primary key cannot go while a foreign key leans on it.
+    let foreign: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT DISTINCT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+         WHERE contype = 'f' AND (conrelid::regclass::text = ANY($1) OR confrelid::regclass::text = ANY($1))",
+    )
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (table, name, definition) in foreign {
+        sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))
+            .execute(&mut *conn)
             .await?;
-        if !empty {
-            continue;
-        }
+        deferred.foreign_keys.push(format!(
+            "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"
+        ));
+    }
+    for table in tables {
         let keys: Vec<(String, String)> = sqlx::query_as(
             "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint
-             WHERE conrelid = $1::regclass AND contype = 'f'",
-        )
-        .bind(*table)
-        .fetch_all(&mut *conn)
-        .await?;
-        let indexes: Vec<(String, String)> = sqlx::query_as(
-            "SELECT indexname::text, indexdef FROM pg_indexes
-             WHERE schemaname = current_schema() AND tablename = $1 AND indexdef NOT LIKE 'CREATE UNIQUE%'",
+             WHERE conrelid = $1::regclass AND contype IN ('p', 'u')",
         )
         .bind(*table)
         .fetch_all(&mut *conn)
@@ -569,22 +646,34 @@ async fn defer_checks_and_indexes(
             sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT \"{name}\""))
                 .execute(&mut *conn)
                 .await?;
-            restore.push(format!(
+            deferred.keys.push(format!(
                 "ALTER TABLE {table} ADD CONSTRAINT \"{name}\" {definition}"
             ));
         }
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT indexname::text, indexdef FROM pg_indexes
+             WHERE schemaname = current_schema() AND tablename = $1",
+        )
+        .bind(*table)
+        .fetch_all(&mut *conn)
+        .await?;
         for (name, definition) in indexes {
             sqlx::query(&format!("DROP INDEX \"{name}\""))
                 .execute(&mut *conn)
                 .await?;
-            restore.push(definition);
+            deferred.indexes.push(definition);
         }
     }
-    Ok(restore)
+    Ok(deferred)
 }
 
-async fn restore(conn: &mut PgConnection, statements: Vec<String>) -> StoreResult<()> {
-    for sql in statements {
+async fn restore(conn: &mut PgConnection, deferred: Deferred) -> StoreResult<()> {
+    for sql in deferred
+        .keys
+        .into_iter()
+        .chain(deferred.indexes)
+        .chain(deferred.foreign_keys)
+    {
         sqlx::query(&sql).execute(&mut *conn).await?;
     }
     Ok(())
@@ -691,13 +780,16 @@ async fn import_episodes(conn: &mut PgConnection, job: &Job) -> StoreResult<Opti
     Ok(rows)
 }
 
-const UPSERT_PERSONS: &str = "INSERT INTO persons (id, external_id, household_id, relationship, given_name, family_name, name_key, sex,
+const INSERT_PERSONS: &str = "INSERT INTO persons (id, external_id, household_id, relationship, given_name, family_name, name_key, sex,
     birth_date, admin_unit, settlement, receives_benefits, wg_seeing, wg_hearing, wg_walking, wg_cognition,
     wg_selfcare, wg_communication, disability, target_groups, sensitive, version, import_batch, created_at, updated_at)
  SELECT s.id, s.external_id, h.id, s.relationship, s.given_name, s.family_name, s.name_key, s.sex, s.birth_date,
     s.admin_unit, s.settlement, s.receives_benefits, s.wg_seeing, s.wg_hearing, s.wg_walking, s.wg_cognition,
     s.wg_selfcare, s.wg_communication, s.disability, s.target_groups, s.sensitive, 1, $1, $2, $2
- FROM stage_persons s JOIN households h ON h.external_id = COALESCE(s.household_ext, '~' || s.external_id)
+ FROM stage_persons s JOIN households h ON h.external_id = COALESCE(s.household_ext, '~' || s.external_id)";
+
+/// What makes [`INSERT_PERSONS`] an upsert when the table had people before the import.
+const PERSONS_CONFLICT: &str = "
  ON CONFLICT (external_id) DO UPDATE SET household_id = excluded.household_id,
     relationship = excluded.relationship, given_name = excluded.given_name, family_name = excluded.family_name,
     name_key = excluded.name_key, sex = excluded.sex, birth_date = excluded.birth_date,
