@@ -743,23 +743,6 @@ impl Store {
                 actual: current.version,
             });
         }
-        if !change.active {
-            let open = current
-                .offers
-                .iter()
-                .filter(|o| o.active && o.service_point_id == Some(point))
-                .map(|o| format!("{} in {}", o.service_code, o.admin_unit))
-                .collect::<Vec<_>>();
-            if !open.is_empty() {
-                return Err(StoreError::invalid(
-                    "active",
-                    format!(
-                        "active offers are delivered at this service point ({}): end them or move them to another point first",
-                        open.join(", ")
-                    ),
-                ));
-            }
-        }
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
@@ -774,6 +757,27 @@ impl Store {
                 .await?;
             if bumped.rows_affected() != 1 {
                 return Err(StoreError::Conflict { expected: change.version, actual: change.version + 1 });
+            }
+            if !change.active {
+                // Read inside the transaction (on SQLite, where writers take turns, no offer can
+                // come between; on PostgreSQL an offer set at this very moment could, and would
+                // show on the register as an active offer at an ended point).
+                let open: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT service_code, admin_unit FROM provider_services
+                     WHERE service_point_id = $1 AND active ORDER BY service_code, admin_unit")
+                    .bind(point)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if !open.is_empty() {
+                    let open: Vec<String> = open.iter().map(|(s, u)| format!("{s} in {u}")).collect();
+                    return Err(StoreError::invalid(
+                        "active",
+                        format!(
+                            "active offers are delivered at this service point ({}): end them or move them to another point first",
+                            open.join(", ")
+                        ),
+                    ));
+                }
             }
             sqlx::query("UPDATE service_points SET name = $1, admin_unit = $2, address = $3, active = $4, updated_at = $5
                          WHERE id = $6 AND provider_id = $7")
