@@ -173,6 +173,19 @@ fn optional_unit(text: &str) -> Result<Option<AdminUnitCode>, String> {
     text.trim().parse().map(Some).map_err(|e| format!("{e}"))
 }
 
+/// The unit a service point or an offer must name, or the refusal naming the field.
+fn required_unit(signed: &Signed, text: &str) -> Result<AdminUnitCode, Box<Response>> {
+    match optional_unit(text) {
+        Ok(Some(u)) => Ok(u),
+        Ok(None) => Err(invalid(
+            signed,
+            "admin_unit",
+            &signed.t.t("providers-unit-needed"),
+        )),
+        Err(e) => Err(invalid(signed, "admin_unit", &e)),
+    }
+}
+
 fn invalid(signed: &Signed, field: &str, detail: &str) -> Box<Response> {
     Box::new(signed.refuse(
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -437,10 +450,9 @@ async fn add_point(
     if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
         return r;
     }
-    let admin_unit = match optional_unit(&form.admin_unit) {
-        Ok(Some(u)) => u,
-        Ok(None) => return *invalid(&signed, "admin_unit", &signed.t.t("providers-unit-needed")),
-        Err(e) => return *invalid(&signed, "admin_unit", &e),
+    let admin_unit = match required_unit(&signed, &form.admin_unit) {
+        Ok(u) => u,
+        Err(r) => return *r,
     };
     let new = NewServicePoint {
         name: form.name,
@@ -480,10 +492,9 @@ async fn update_point(
     if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
         return r;
     }
-    let admin_unit = match optional_unit(&form.admin_unit) {
-        Ok(Some(u)) => u,
-        Ok(None) => return *invalid(&signed, "admin_unit", &signed.t.t("providers-unit-needed")),
-        Err(e) => return *invalid(&signed, "admin_unit", &e),
+    let admin_unit = match required_unit(&signed, &form.admin_unit) {
+        Ok(u) => u,
+        Err(r) => return *r,
     };
     let change = ServicePointChange {
         version: form.version,
@@ -531,10 +542,9 @@ async fn set_offer(
         Ok(c) => c,
         Err(e) => return *invalid(&signed, "service_code", &format!("{e}")),
     };
-    let admin_unit = match optional_unit(&form.admin_unit) {
-        Ok(Some(u)) => u,
-        Ok(None) => return *invalid(&signed, "admin_unit", &signed.t.t("providers-unit-needed")),
-        Err(e) => return *invalid(&signed, "admin_unit", &e),
+    let admin_unit = match required_unit(&signed, &form.admin_unit) {
+        Ok(u) => u,
+        Err(r) => return *r,
     };
     let places = match form.places.trim() {
         "" => None,
