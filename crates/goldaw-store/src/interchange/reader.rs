@@ -114,6 +114,91 @@ where
     Ok(Some(rows))
 }
 
+/// Rows per hand-over from the parsing thread, and hand-overs that may wait: with both bounded,
+/// at most `PARSED_BATCH * (PARSED_IN_FLIGHT + 2)` parsed rows exist at once, whatever the file size.
+const PARSED_BATCH: usize = 1024;
+const PARSED_IN_FLIGHT: usize = 4;
+
+/// What the parsing thread hands over: rows in file order, or the refusal that stopped it.
+enum Parsed<T> {
+    Rows(Vec<(T, u64)>),
+    Refused(ImportError),
+}
+
+/// Why the parsing thread stopped early.
+enum ReaderStop {
+    Input(ImportError),
+    /// The writer stopped (it refused a row or the database failed): nobody is listening.
+    WriterGone,
+}
+
+impl From<ImportError> for ReaderStop {
+    fn from(e: ImportError) -> Self {
+        ReaderStop::Input(e)
+    }
+}
+
+/// As [`for_each_row`], with the reading and `parse` on a second thread, so that a large file is
+/// parsed and validated on one core while `each` writes the rows before it on another. Rows reach
+/// `each` in file order through a bounded channel, so memory stays flat. The first refusal wins as
+/// it would without the thread: rows before a row `parse` refuses are all given to `each` first
+/// (which may refuse an earlier one), then the parse refusal is returned.
+pub(crate) fn for_each_parsed<T, E>(
+    dir: &Path,
+    spec: &'static FileSpec,
+    progress: &dyn ImportProgress,
+    parse: impl Fn(&Row, u64) -> Result<T, ImportError> + Send,
+    mut each: impl FnMut(T, u64) -> Result<(), E>,
+) -> Result<Option<u64>, E>
+where
+    T: Send,
+    E: From<ImportError>,
+{
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Parsed<T>>(PARSED_IN_FLIGHT);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(PARSED_BATCH);
+            let read = for_each_row(dir, spec, progress, |row, line| {
+                batch.push((parse(row, line)?, line));
+                if batch.len() == PARSED_BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(PARSED_BATCH));
+                    sender
+                        .send(Parsed::Rows(full))
+                        .map_err(|_| ReaderStop::WriterGone)?;
+                }
+                Ok::<(), ReaderStop>(())
+            });
+            // A failed send means the writer has stopped: it has its own error to give.
+            match read {
+                Ok(rows) => {
+                    let _ = sender.send(Parsed::Rows(batch));
+                    rows
+                }
+                Err(ReaderStop::Input(e)) => {
+                    let _ = sender.send(Parsed::Rows(batch));
+                    let _ = sender.send(Parsed::Refused(e));
+                    None
+                }
+                Err(ReaderStop::WriterGone) => None,
+            }
+        });
+        // Returning early drops the receiver, which stops the reader at its next hand-over.
+        for parsed in receiver {
+            match parsed {
+                Parsed::Rows(rows) => {
+                    for (row, line) in rows {
+                        each(row, line)?;
+                    }
+                }
+                Parsed::Refused(e) => return Err(e.into()),
+            }
+        }
+        reader
+            .join()
+            .map_err(|_| file_error(spec, 0, None, "reading the file stopped unexpectedly").into())
+    })
+}
+
 fn csv_error(spec: &FileSpec, e: csv::Error) -> ImportError {
     let line = e.position().map_or(0, |p| p.line());
     let message = match e.kind() {
