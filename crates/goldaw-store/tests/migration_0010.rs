@@ -194,7 +194,10 @@ async fn sqlite_persons_and_households_are_rebuilt_without_rowid_with_their_data
          VALUES (x'0190000000007000800000000000000a', 'H9', 'TM', 't', 't')",
         [],
     );
-    assert!(twice.is_err(), "a second household with the same id was accepted");
+    assert!(
+        twice.is_err(),
+        "a second household with the same id was accepted"
+    );
     // And the store reads them: an export has every row.
     let store = db.open().await;
     let dir = tempfile::tempdir().unwrap();
@@ -227,7 +230,10 @@ async fn sqlite_rebuild_that_loses_a_referenced_row_is_rolled_back() {
     let tx = conn.transaction().unwrap();
     tx.execute_batch(&sql).unwrap();
     let refused = tx.commit();
-    assert!(refused.is_err(), "the commit should fail: P1's case lost its person");
+    assert!(
+        refused.is_err(),
+        "the commit should fail: P1's case lost its person"
+    );
     drop(conn);
     let conn = open(path);
     assert_eq!(rows(&conn, DUMP), before);
