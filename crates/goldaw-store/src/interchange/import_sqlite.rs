@@ -8,7 +8,7 @@
 //! A duplicate id within one file is caught by the `import_batch` mark: a row already written by
 //! this import cannot be written again.
 
-use super::reader::{field_error, file_error, for_each_parsed, for_each_row};
+use super::reader::{field_error, file_error, for_each_row};
 use super::{ImportError, ImportProgress, ImportSummary};
 use crate::catalogue::Catalogue;
 use crate::error::{StoreError, StoreResult};
@@ -17,7 +17,7 @@ use chrono::{NaiveDate, Utc};
 use goldaw_core::codes::ServiceLevel;
 use goldaw_core::ids::ExternalId;
 use goldaw_core::interchange::{
-    AdminUnitRow, CaseRow, EpisodeRow, FileSpec, HouseholdRow, PersonRow, PopulationRow, Row,
+    AdminUnitRow, CaseRow, EpisodeRow, FileSpec, HouseholdRow, PersonRow, PopulationRow,
     ADMIN_UNITS, CASES, HOUSEHOLDS, PERSONS, POPULATION, SERVICE_EPISODES,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -315,15 +315,9 @@ fn import_households(
     );
     let plain = ctx.empty_households;
     let mut upsert = tx.prepare_cached(if plain { INSERT } else { &upsert_sql })?;
-    let units = &ctx.units;
-    let parse = |row: &Row, line| {
+    for_each_row(dir, &HOUSEHOLDS, progress, |row, line| {
         let h = HouseholdRow::parse(row).map_err(|e| field_error(&HOUSEHOLDS, line, e))?;
-        match Catalogue::place_problem(h.data.admin_unit.as_str(), |c| units.contains(c)) {
-            Some(problem) => Err(file_error(&HOUSEHOLDS, line, Some("admin_unit"), problem)),
-            None => Ok(h),
-        }
-    };
-    for_each_parsed(dir, &HOUSEHOLDS, progress, parse, |h, line| {
+        ctx.check_place(&HOUSEHOLDS, line, "admin_unit", h.data.admin_unit.as_str())?;
         let written = match upsert.execute(params![
             uuid_bytes(&Uuid::now_v7()),
             h.household_id.as_str(),
@@ -472,18 +466,10 @@ fn load_persons(
     // Members of a household usually come one after another: the last household found is
     // looked up again for free.
     let mut last_household: Option<(String, Vec<u8>)> = None;
-    let today = ctx.today;
-    let units = &ctx.units;
-    let parse = |row: &Row, line| PersonInput::parse(row, line, today, units);
-    for_each_parsed(dir, &PERSONS, progress, parse, |input, line| {
-        let PersonInput {
-            row: p,
-            name_key,
-            birth_date,
-            wg,
-            groups,
-        } = input;
+    for_each_row(dir, &PERSONS, progress, |row, line| {
+        let p = PersonRow::parse(row, ctx.today).map_err(|e| field_error(&PERSONS, line, e))?;
         let d = &p.data;
+        ctx.check_place(&PERSONS, line, "admin_unit", d.admin_unit.as_str())?;
         let household: Vec<u8> = match &d.household_id {
             Some(h) => match &last_household {
                 Some((ext, id)) if ext == h.as_str() => id.clone(),
@@ -533,6 +519,7 @@ fn load_persons(
                 |r| r.get(0),
             )?,
         };
+        let wg = crate::people::wg_columns(d);
         let new_id = Uuid::now_v7();
         let values = params![
             uuid_bytes(&new_id),
@@ -541,9 +528,9 @@ fn load_persons(
             d.relationship.map(|r| r.as_str()),
             d.given_name.as_str(),
             d.family_name.as_ref().map(|f| f.as_str()),
-            name_key,
+            name_key_of(d),
             d.sex.as_str(),
-            birth_date,
+            d.birth_date.map(date),
             d.admin_unit.as_str(),
             d.settlement.map(|s| s.as_str()),
             d.receives_benefits,
@@ -554,7 +541,7 @@ fn load_persons(
             wg[4],
             wg[5],
             d.has_disability(),
-            groups,
+            d.target_groups.to_field(),
             d.target_groups.is_sensitive(),
             ctx.batch,
             ctx.now
@@ -579,42 +566,8 @@ fn load_persons(
         for group in d.target_groups.iter() {
             add_group.execute(params![id, group.as_str()])?;
         }
-        Ok::<(), Failure>(())
+        Ok(())
     })
-}
-
-/// A person row parsed, checked against the reference data and turned into the values its
-/// statements take, on the parsing thread (see [`for_each_parsed`]).
-struct PersonInput {
-    row: PersonRow,
-    name_key: String,
-    birth_date: Option<String>,
-    wg: [Option<i16>; 6],
-    groups: String,
-}
-
-impl PersonInput {
-    fn parse(
-        row: &Row,
-        line: u64,
-        today: NaiveDate,
-        units: &HashSet<String>,
-    ) -> Result<PersonInput, ImportError> {
-        let p = PersonRow::parse(row, today).map_err(|e| field_error(&PERSONS, line, e))?;
-        let d = &p.data;
-        if let Some(problem) =
-            Catalogue::place_problem(d.admin_unit.as_str(), |c| units.contains(c))
-        {
-            return Err(file_error(&PERSONS, line, Some("admin_unit"), problem));
-        }
-        Ok(PersonInput {
-            name_key: name_key_of(d),
-            birth_date: d.birth_date.map(date),
-            wg: crate::people::wg_columns(d),
-            groups: d.target_groups.to_field(),
-            row: p,
-        })
-    }
 }
 
 /// A person's goldaw id and birth date, by external id.
