@@ -759,9 +759,8 @@ impl Store {
                 return Err(StoreError::Conflict { expected: change.version, actual: change.version + 1 });
             }
             if !change.active {
-                // Read inside the transaction (on SQLite, where writers take turns, no offer can
-                // come between; on PostgreSQL an offer set at this very moment could, and would
-                // show on the register as an active offer at an ended point).
+                // Read inside the transaction, after the provider's row is taken above: `set_offer`
+                // takes that row first too, so no offer can become active here meanwhile.
                 let open: Vec<(String, String)> = sqlx::query_as(
                     "SELECT service_code, admin_unit FROM provider_services
                      WHERE service_point_id = $1 AND active ORDER BY service_code, admin_unit")
@@ -822,46 +821,54 @@ impl Store {
             return Err(StoreError::invalid("places", "cannot be negative"));
         }
         self.provider_unaudited(provider).await?;
-        if let Some(point) = req.service_point {
-            let found: Option<(bool,)> = with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT active FROM service_points WHERE id = $1 AND provider_id = $2")
-                    .bind(point)
-                    .bind(provider)
-                    .fetch_optional(pool)
-                    .await?
-            });
-            match found {
-                None => {
-                    return Err(StoreError::invalid(
-                        "service_point",
-                        "no such service point of this provider",
-                    ))
+        let now = Utc::now();
+        let id = with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            // The audit event first, as every change does (the same order of locks everywhere:
+            // the audit head, then the rows); a refusal below rolls it back with the rest.
+            append_audit!(tx, principal, AuditEvent::on("provider.offer", "provider", provider)
+                .with_detail(format!("{} {} places {:?}", req.service_code, req.admin_unit, req.places)));
+            // Then the provider's row: `update_service_point` takes the same row before it looks
+            // for active offers at a point, so the two take turns and an offer cannot become
+            // active at a point that is ending at the same moment (their checks both passed when
+            // this one looked at the point outside its transaction).
+            sqlx::query("UPDATE providers SET updated_at = updated_at WHERE id = $1")
+                .bind(provider)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(point) = req.service_point {
+                let found: Option<(bool,)> =
+                    sqlx::query_as("SELECT active FROM service_points WHERE id = $1 AND provider_id = $2")
+                        .bind(point)
+                        .bind(provider)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match found {
+                    None => {
+                        return Err(StoreError::invalid(
+                            "service_point",
+                            "no such service point of this provider",
+                        ))
+                    }
+                    Some((false,)) if req.active => {
+                        return Err(StoreError::invalid(
+                            "service_point",
+                            "this service point has ended: choose an open one, or reopen it first",
+                        ))
+                    }
+                    Some(_) => {}
                 }
-                Some((false,)) if req.active => {
-                    return Err(StoreError::invalid(
-                        "service_point",
-                        "this service point has ended: choose an open one, or reopen it first",
-                    ))
-                }
-                Some(_) => {}
             }
-        }
-        let existing: Option<(Uuid, i32)> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT id, version FROM provider_services WHERE provider_id = $1 AND service_code = $2 AND admin_unit = $3")
+            let existing: Option<(Uuid, i32)> = sqlx::query_as(
+                "SELECT id, version FROM provider_services WHERE provider_id = $1 AND service_code = $2 AND admin_unit = $3")
                 .bind(provider)
                 .bind(req.service_code.as_str())
                 .bind(req.admin_unit.as_str())
-                .fetch_optional(pool)
-                .await?
-        });
-        let now = Utc::now();
-        let id = match existing {
-            None => {
-                let id = Uuid::now_v7();
-                with_db!(self.db(), pool => {
-                    let mut tx = pool.begin().await?;
-                    append_audit!(tx, principal, AuditEvent::on("provider.offer", "provider", provider)
-                        .with_detail(format!("{} {} places {:?}", req.service_code, req.admin_unit, req.places)));
+                .fetch_optional(&mut *tx)
+                .await?;
+            let id = match existing {
+                None => {
+                    let id = Uuid::now_v7();
                     sqlx::query("INSERT INTO provider_services (id, provider_id, service_point_id, service_code, admin_unit, places, active, version, created_at, updated_at)
                                  VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)")
                         .bind(id)
@@ -874,27 +881,21 @@ impl Store {
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
-                    tx.commit().await?;
-                });
-                id
-            }
-            Some((id, version)) => {
-                let Some(expected) = req.version else {
-                    return Err(StoreError::invalid(
-                        "version",
-                        "this offer exists: send the version you read to change it",
-                    ));
-                };
-                if expected != version {
-                    return Err(StoreError::Conflict {
-                        expected,
-                        actual: version,
-                    });
+                    id
                 }
-                with_db!(self.db(), pool => {
-                    let mut tx = pool.begin().await?;
-                    append_audit!(tx, principal, AuditEvent::on("provider.offer", "provider", provider)
-                        .with_detail(format!("{} {} places {:?}", req.service_code, req.admin_unit, req.places)));
+                Some((id, version)) => {
+                    let Some(expected) = req.version else {
+                        return Err(StoreError::invalid(
+                            "version",
+                            "this offer exists: send the version you read to change it",
+                        ));
+                    };
+                    if expected != version {
+                        return Err(StoreError::Conflict {
+                            expected,
+                            actual: version,
+                        });
+                    }
                     let updated = sqlx::query("UPDATE provider_services SET service_point_id = $1, places = $2, active = $3,
                                                  version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6")
                         .bind(req.service_point)
@@ -908,11 +909,12 @@ impl Store {
                     if updated.rows_affected() != 1 {
                         return Err(StoreError::Conflict { expected, actual: expected + 1 });
                     }
-                    tx.commit().await?;
-                });
-                id
-            }
-        };
+                    id
+                }
+            };
+            tx.commit().await?;
+            id
+        });
         self.offer_unaudited(id).await
     }
 
