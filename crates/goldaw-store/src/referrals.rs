@@ -14,7 +14,7 @@
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::clean_text;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use crate::Store;
@@ -775,7 +775,7 @@ impl Store {
                             "active offers are delivered at this service point ({}): end them or move them to another point first",
                             open.join(", ")
                         ),
-                    ));
+                    ).saying("store-point-has-offers", vec![("detail", SayArg::Text(open.join(", ")))]));
                 }
             }
             sqlx::query("UPDATE service_points SET name = $1, admin_unit = $2, address = $3, active = $4, updated_at = $5
@@ -854,7 +854,7 @@ impl Store {
                         return Err(StoreError::invalid(
                             "service_point",
                             "this service point has ended: choose an open one, or reopen it first",
-                        ))
+                        ).saying("store-point-ended", vec![]))
                     }
                     Some(_) => {}
                 }
@@ -1053,7 +1053,8 @@ impl Store {
         let reference = required_text("reference", &new.reference, MAX_NAME)?;
         let issued_by = required_text("issued_by", &new.issued_by, MAX_NAME)?;
         if new.issued_on > local_date(Utc::now()) {
-            return Err(StoreError::invalid("issued_on", "lies in the future"));
+            return Err(StoreError::invalid("issued_on", "lies in the future")
+                .saying("store-legal-basis-future", vec![]));
         }
         let id = Uuid::now_v7();
         let now = Utc::now();
@@ -1124,7 +1125,7 @@ impl Store {
             return Err(StoreError::invalid(
                 "service_code",
                 "the etrap social work service and the hotline are not referred to: they are the case's own work",
-            ));
+            ).saying("store-refer-own-work", vec![]));
         }
         // The person: the case's or a member of the same household.
         let person_ok: Option<(Uuid,)> = with_db!(self.db(), pool => {
@@ -1139,7 +1140,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "person",
                 "refer the case's person or a member of their household",
-            ));
+            )
+            .saying("store-refer-not-household", vec![]));
         }
         let info = clean_text("info", new.info.as_deref())?;
         let recipient = clean_text("recipient", new.recipient.as_deref())?;
@@ -1148,13 +1150,14 @@ impl Store {
                 return Err(StoreError::invalid(
                     "provider_service",
                     "universal services are referred to by naming the recipient, not a provider's offer",
-                ));
+                ).saying("store-refer-universal-offer", vec![]));
             }
             let Some(r) = recipient else {
                 return Err(StoreError::invalid(
                     "recipient",
                     "name the school, clinic or office the person is referred to",
-                ));
+                )
+                .saying("store-refer-recipient-missing", vec![]));
             };
             (None, Some(r))
         } else {
@@ -1162,11 +1165,13 @@ impl Store {
                 return Err(StoreError::invalid(
                     "provider_service",
                     "choose the provider's offer to refer to",
-                ));
+                )
+                .saying("store-refer-offer-missing", vec![]));
             };
             let offer = self.offer_unaudited(offer_id).await.map_err(|e| match e {
                 StoreError::NotFound => {
                     StoreError::invalid("provider_service", "no such offer of a provider")
+                        .saying("store-refer-offer-unknown", vec![])
                 }
                 e => e,
             })?;
@@ -1522,7 +1527,8 @@ impl Store {
         let today = local_date(now);
         let on = act.on.unwrap_or(today);
         if on > today {
-            return Err(StoreError::invalid("on", "lies in the future"));
+            return Err(StoreError::invalid("on", "lies in the future")
+                .saying("store-provider-act-future", vec![]));
         }
         use ProviderActionKind as A;
         use ReferralStatus as S;
@@ -1549,7 +1555,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "reason",
                 "say why: no_capacity, not_eligible, person_declined or other",
-            ));
+            )
+            .saying("store-decline-reason-missing", vec![]));
         }
         if act.action != A::Decline && (act.reason.is_some() || act.note.is_some()) {
             return Err(StoreError::invalid(
@@ -1695,7 +1702,8 @@ impl Store {
         let now = Utc::now();
         let on = delivery.delivered_on.unwrap_or(local_date(now));
         if on > local_date(now) {
-            return Err(StoreError::invalid("delivered_on", "lies in the future"));
+            return Err(StoreError::invalid("delivered_on", "lies in the future")
+                .saying("store-delivery-future", vec![]));
         }
         if row.started_on.is_some_and(|s| on < s) {
             return Err(StoreError::invalid(

@@ -716,7 +716,7 @@ async fn a_service_point_is_changed_and_ends_only_when_no_active_offer_is_delive
             .await
             .unwrap_err();
         match &refused {
-            StoreError::Invalid { field, message } => {
+            StoreError::Invalid { field, message, .. } => {
                 assert_eq!(field, "active", "{b}");
                 assert!(message.contains("S01 in TM-A-01"), "{b}: {message}");
             }
