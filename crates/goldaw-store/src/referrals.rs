@@ -532,7 +532,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "external_id",
                 "letters, digits and punctuation only, no spaces",
-            ));
+            )
+            .saying("store-provider-id-form", vec![]));
         }
         let name = required_text("name", &new.name, MAX_NAME)?;
         if let Some(unit) = &new.admin_unit {
@@ -548,6 +549,10 @@ impl Store {
             return Err(StoreError::invalid(
                 "external_id",
                 format!("a provider with id '{external_id}' is already registered"),
+            )
+            .saying(
+                "store-provider-exists",
+                vec![("name", SayArg::Text(external_id.to_string()))],
             ));
         }
         let id = Uuid::now_v7();
@@ -815,10 +820,11 @@ impl Store {
             return Err(StoreError::invalid(
                 "service_code",
                 "universal services belong to other sectors: refer to them by naming the recipient, without an offer",
-            ));
+            ).saying("store-offer-universal", vec![]));
         }
         if matches!(req.places, Some(p) if p < 0) {
-            return Err(StoreError::invalid("places", "cannot be negative"));
+            return Err(StoreError::invalid("places", "cannot be negative")
+                .saying("store-places-negative", vec![]));
         }
         self.provider_unaudited(provider).await?;
         let now = Utc::now();
@@ -848,7 +854,7 @@ impl Store {
                         return Err(StoreError::invalid(
                             "service_point",
                             "no such service point of this provider",
-                        ))
+                        ).saying("store-point-unknown", vec![]))
                     }
                     Some((false,)) if req.active => {
                         return Err(StoreError::invalid(
@@ -888,7 +894,7 @@ impl Store {
                         return Err(StoreError::invalid(
                             "version",
                             "this offer exists: send the version you read to change it",
-                        ));
+                        ).saying("store-offer-exists", vec![]));
                     };
                     if expected != version {
                         return Err(StoreError::Conflict {

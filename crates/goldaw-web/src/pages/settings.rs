@@ -95,6 +95,7 @@ fn store_refusal(signed: &Signed, e: StoreError) -> Response {
             .deny_unless(Permission::ManageSettings)
             .unwrap_or_else(|| server_error(StoreError::Forbidden(String::new()))),
         StoreError::NotFound => signed.not_found(),
+        StoreError::Invalid { say: Some(say), .. } => refused(signed, signed.t.say(&say)),
         StoreError::Invalid { field, message, .. } => refused(
             signed,
             signed.t.t_with(
