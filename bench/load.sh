@@ -154,17 +154,24 @@ stop_server() {
 trap stop_server EXIT
 
 # db_cpu URL: CPU ticks used so far by the PostgreSQL backends serving URL's database, when the
-# server runs on this machine (0 for SQLite or a remote server). Backends that end during a run
-# are not counted; goldaw's pool keeps its connections open, so these are the ones serving it.
+# server runs on this machine (0 for SQLite or a remote server): the live backends of that
+# database, plus what the postmaster has collected from backends that ended. goldaw's pool closes
+# a connection whose query was cancelled (wrk drops its requests in flight at the end of a run),
+# and without the second part such a backend's CPU would drop out of the difference. Backends of
+# other databases that end during a run are counted too: run nothing else on the server meanwhile.
 db_cpu() {
     case "$1" in
         sqlite://*) echo 0; return ;;
     esac
-    local db="${1##*/}" total=0 pid t
+    local db="${1##*/}" total=0 pid t postmaster=""
     db="${db%%\?*}"
     for pid in $(pgrep -f "^postgres: [^ ]+ $db " 2>/dev/null); do
         t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) && total=$((total + t))
+        [[ -n "$postmaster" ]] || postmaster=$(awk '{ print $4 }' "/proc/$pid/stat" 2>/dev/null)
     done
+    if [[ -n "$postmaster" ]]; then
+        t=$(awk '{ print $16 + $17 }' "/proc/$postmaster/stat" 2>/dev/null) && total=$((total + t))
+    fi
     echo "$total"
 }
 

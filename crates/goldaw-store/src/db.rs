@@ -113,8 +113,27 @@ pub(crate) fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
         .pragma("cache_size", "-16384")
 }
 
+/// How many connections a process keeps to its database: `GOLDAW_DATABASE_POOL`, else `default`
+/// (8 for SQLite, 16 for PostgreSQL). An operator sizes it to the database server: PostgreSQL
+/// serves best with a few busy connections per core (on the 2-core benchmark machine 4 did at
+/// least as well as 16: bench/README.md), and several goldaw processes on one server must stay
+/// under its `max_connections` together.
+fn pool_size(default: u32) -> StoreResult<u32> {
+    match std::env::var("GOLDAW_DATABASE_POOL") {
+        Err(_) => Ok(default),
+        Ok(v) => match v.trim().parse::<u32>() {
+            Ok(n) if (2..=500).contains(&n) => Ok(n),
+            _ => Err(StoreError::Config(format!(
+                "GOLDAW_DATABASE_POOL is '{v}': it must be a whole number of connections from 2 to 500"
+            ))),
+        },
+    }
+}
+
 impl Db {
     pub(crate) async fn connect(url: &DatabaseUrl) -> StoreResult<Db> {
+        // Read first: a refused setting must not leave a new database file behind.
+        let connections = pool_size(if url.is_sqlite() { 8 } else { 16 })?;
         match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -126,7 +145,7 @@ impl Db {
                     })?;
                 }
                 let pool = SqlitePoolOptions::new()
-                    .max_connections(8)
+                    .max_connections(connections)
                     .connect_with(sqlite_options(path))
                     .await
                     .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", url)))?;
@@ -140,7 +159,7 @@ impl Db {
                     // over 7 million persons) was compiled on every run: 10-100 ms each.
                     .options([("jit", "off")]);
                 let pool = PgPoolOptions::new()
-                    .max_connections(16)
+                    .max_connections(connections)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await

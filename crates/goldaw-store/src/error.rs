@@ -17,9 +17,15 @@ pub enum StoreError {
     /// The case workflow does not allow this now; the refusal says why.
     #[error("{0}")]
     Refused(goldaw_core::workflow::Refusal),
-    /// The input is well-formed but contradicts what the database holds.
+    /// The input is well-formed but contradicts what the database holds. `message` is English
+    /// (the API, the command line, logs); `say`, when set, is the same in words the pages
+    /// translate into the reader's language.
     #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    Invalid {
+        field: String,
+        message: String,
+        say: Option<Say>,
+    },
     #[error("{0}")]
     Import(#[from] ImportError),
     /// A stored value no longer parses: the database was changed outside goldaw.
@@ -47,8 +53,40 @@ impl StoreError {
         StoreError::Invalid {
             field: field.to_owned(),
             message: message.into(),
+            say: None,
         }
     }
+
+    /// Gives a refusal of input the key of its message in the web's translation files
+    /// (`crates/goldaw-web/i18n/*/store.ftl`, which a test holds to every key used here) and its
+    /// arguments. Other errors are returned as they are.
+    pub fn saying(self, key: &'static str, args: Vec<(&'static str, SayArg)>) -> StoreError {
+        match self {
+            StoreError::Invalid { field, message, .. } => StoreError::Invalid {
+                field,
+                message,
+                say: Some(Say { key, args }),
+            },
+            other => other,
+        }
+    }
+}
+
+/// A refusal's message as a translation key and its arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Say {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, SayArg)>,
+}
+
+/// One argument of a [`Say`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SayArg {
+    /// Shown as it is (a name, a code, a date).
+    Text(String),
+    Number(i64),
+    /// Itself a translation key, resolved in the reader's language first (a status, a kind).
+    Term(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,7 +1,7 @@
 //! Households: people who live together, with each member's relationship to the head.
 
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use crate::Store;
@@ -86,6 +86,10 @@ macro_rules! household_for_write {
                 return Err($crate::error::StoreError::invalid(
                     "household_id",
                     format!("unknown household '{}'", $external),
+                )
+                .saying(
+                    "store-household-unknown",
+                    vec![("name", $crate::error::SayArg::Text($external.to_string()))],
                 ))
             }
         }
@@ -245,7 +249,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Err(StoreError::invalid("household_id", format!("a household with id '{external_id}' already exists")));
+                return Err(StoreError::invalid("household_id", format!("a household with id '{external_id}' already exists")).saying("store-household-exists", vec![("name", SayArg::Text(external_id.to_string()))]));
             }
             tx.commit().await?;
         });

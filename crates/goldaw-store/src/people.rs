@@ -1,7 +1,7 @@
 //! People: read, search, create and update, each scoped to the principal.
 
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::households::household_for_write;
 use crate::scope::unit_range;
 use crate::Store;
@@ -317,7 +317,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_some() {
-                return Err(StoreError::invalid("person_id", format!("a person with id '{external_id}' already exists")));
+                return Err(StoreError::invalid("person_id", format!("a person with id '{external_id}' already exists")).saying("store-person-exists", vec![("name", SayArg::Text(external_id.to_string()))]));
             }
             let household = match &data.household_id {
                 Some(h) => household_for_write!(tx, principal, external h),

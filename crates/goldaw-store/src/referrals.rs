@@ -14,7 +14,7 @@
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::clean_text;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use crate::Store;
@@ -532,7 +532,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "external_id",
                 "letters, digits and punctuation only, no spaces",
-            ));
+            )
+            .saying("store-provider-id-form", vec![]));
         }
         let name = required_text("name", &new.name, MAX_NAME)?;
         if let Some(unit) = &new.admin_unit {
@@ -548,6 +549,10 @@ impl Store {
             return Err(StoreError::invalid(
                 "external_id",
                 format!("a provider with id '{external_id}' is already registered"),
+            )
+            .saying(
+                "store-provider-exists",
+                vec![("name", SayArg::Text(external_id.to_string()))],
             ));
         }
         let id = Uuid::now_v7();
@@ -759,9 +764,8 @@ impl Store {
                 return Err(StoreError::Conflict { expected: change.version, actual: change.version + 1 });
             }
             if !change.active {
-                // Read inside the transaction (on SQLite, where writers take turns, no offer can
-                // come between; on PostgreSQL an offer set at this very moment could, and would
-                // show on the register as an active offer at an ended point).
+                // Read inside the transaction, after the provider's row is taken above: `set_offer`
+                // takes that row first too, so no offer can become active here meanwhile.
                 let open: Vec<(String, String)> = sqlx::query_as(
                     "SELECT service_code, admin_unit FROM provider_services
                      WHERE service_point_id = $1 AND active ORDER BY service_code, admin_unit")
@@ -776,7 +780,7 @@ impl Store {
                             "active offers are delivered at this service point ({}): end them or move them to another point first",
                             open.join(", ")
                         ),
-                    ));
+                    ).saying("store-point-has-offers", vec![("detail", SayArg::Text(open.join(", ")))]));
                 }
             }
             sqlx::query("UPDATE service_points SET name = $1, admin_unit = $2, address = $3, active = $4, updated_at = $5
@@ -816,52 +820,61 @@ impl Store {
             return Err(StoreError::invalid(
                 "service_code",
                 "universal services belong to other sectors: refer to them by naming the recipient, without an offer",
-            ));
+            ).saying("store-offer-universal", vec![]));
         }
         if matches!(req.places, Some(p) if p < 0) {
-            return Err(StoreError::invalid("places", "cannot be negative"));
+            return Err(StoreError::invalid("places", "cannot be negative")
+                .saying("store-places-negative", vec![]));
         }
         self.provider_unaudited(provider).await?;
-        if let Some(point) = req.service_point {
-            let found: Option<(bool,)> = with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT active FROM service_points WHERE id = $1 AND provider_id = $2")
-                    .bind(point)
-                    .bind(provider)
-                    .fetch_optional(pool)
-                    .await?
-            });
-            match found {
-                None => {
-                    return Err(StoreError::invalid(
-                        "service_point",
-                        "no such service point of this provider",
-                    ))
+        let now = Utc::now();
+        let id = with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            // The audit event first, as every change does (the same order of locks everywhere:
+            // the audit head, then the rows); a refusal below rolls it back with the rest.
+            append_audit!(tx, principal, AuditEvent::on("provider.offer", "provider", provider)
+                .with_detail(format!("{} {} places {:?}", req.service_code, req.admin_unit, req.places)));
+            // Then the provider's row: `update_service_point` takes the same row before it looks
+            // for active offers at a point, so the two take turns and an offer cannot become
+            // active at a point that is ending at the same moment (their checks both passed when
+            // this one looked at the point outside its transaction).
+            sqlx::query("UPDATE providers SET updated_at = updated_at WHERE id = $1")
+                .bind(provider)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(point) = req.service_point {
+                let found: Option<(bool,)> =
+                    sqlx::query_as("SELECT active FROM service_points WHERE id = $1 AND provider_id = $2")
+                        .bind(point)
+                        .bind(provider)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match found {
+                    None => {
+                        return Err(StoreError::invalid(
+                            "service_point",
+                            "no such service point of this provider",
+                        ).saying("store-point-unknown", vec![]))
+                    }
+                    Some((false,)) if req.active => {
+                        return Err(StoreError::invalid(
+                            "service_point",
+                            "this service point has ended: choose an open one, or reopen it first",
+                        ).saying("store-point-ended", vec![]))
+                    }
+                    Some(_) => {}
                 }
-                Some((false,)) if req.active => {
-                    return Err(StoreError::invalid(
-                        "service_point",
-                        "this service point has ended: choose an open one, or reopen it first",
-                    ))
-                }
-                Some(_) => {}
             }
-        }
-        let existing: Option<(Uuid, i32)> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT id, version FROM provider_services WHERE provider_id = $1 AND service_code = $2 AND admin_unit = $3")
+            let existing: Option<(Uuid, i32)> = sqlx::query_as(
+                "SELECT id, version FROM provider_services WHERE provider_id = $1 AND service_code = $2 AND admin_unit = $3")
                 .bind(provider)
                 .bind(req.service_code.as_str())
                 .bind(req.admin_unit.as_str())
-                .fetch_optional(pool)
-                .await?
-        });
-        let now = Utc::now();
-        let id = match existing {
-            None => {
-                let id = Uuid::now_v7();
-                with_db!(self.db(), pool => {
-                    let mut tx = pool.begin().await?;
-                    append_audit!(tx, principal, AuditEvent::on("provider.offer", "provider", provider)
-                        .with_detail(format!("{} {} places {:?}", req.service_code, req.admin_unit, req.places)));
+                .fetch_optional(&mut *tx)
+                .await?;
+            let id = match existing {
+                None => {
+                    let id = Uuid::now_v7();
                     sqlx::query("INSERT INTO provider_services (id, provider_id, service_point_id, service_code, admin_unit, places, active, version, created_at, updated_at)
                                  VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)")
                         .bind(id)
@@ -874,27 +887,21 @@ impl Store {
                         .bind(now)
                         .execute(&mut *tx)
                         .await?;
-                    tx.commit().await?;
-                });
-                id
-            }
-            Some((id, version)) => {
-                let Some(expected) = req.version else {
-                    return Err(StoreError::invalid(
-                        "version",
-                        "this offer exists: send the version you read to change it",
-                    ));
-                };
-                if expected != version {
-                    return Err(StoreError::Conflict {
-                        expected,
-                        actual: version,
-                    });
+                    id
                 }
-                with_db!(self.db(), pool => {
-                    let mut tx = pool.begin().await?;
-                    append_audit!(tx, principal, AuditEvent::on("provider.offer", "provider", provider)
-                        .with_detail(format!("{} {} places {:?}", req.service_code, req.admin_unit, req.places)));
+                Some((id, version)) => {
+                    let Some(expected) = req.version else {
+                        return Err(StoreError::invalid(
+                            "version",
+                            "this offer exists: send the version you read to change it",
+                        ).saying("store-offer-exists", vec![]));
+                    };
+                    if expected != version {
+                        return Err(StoreError::Conflict {
+                            expected,
+                            actual: version,
+                        });
+                    }
                     let updated = sqlx::query("UPDATE provider_services SET service_point_id = $1, places = $2, active = $3,
                                                  version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6")
                         .bind(req.service_point)
@@ -908,11 +915,12 @@ impl Store {
                     if updated.rows_affected() != 1 {
                         return Err(StoreError::Conflict { expected, actual: expected + 1 });
                     }
-                    tx.commit().await?;
-                });
-                id
-            }
-        };
+                    id
+                }
+            };
+            tx.commit().await?;
+            id
+        });
         self.offer_unaudited(id).await
     }
 
@@ -1051,7 +1059,8 @@ impl Store {
         let reference = required_text("reference", &new.reference, MAX_NAME)?;
         let issued_by = required_text("issued_by", &new.issued_by, MAX_NAME)?;
         if new.issued_on > local_date(Utc::now()) {
-            return Err(StoreError::invalid("issued_on", "lies in the future"));
+            return Err(StoreError::invalid("issued_on", "lies in the future")
+                .saying("store-legal-basis-future", vec![]));
         }
         let id = Uuid::now_v7();
         let now = Utc::now();
@@ -1122,7 +1131,7 @@ impl Store {
             return Err(StoreError::invalid(
                 "service_code",
                 "the etrap social work service and the hotline are not referred to: they are the case's own work",
-            ));
+            ).saying("store-refer-own-work", vec![]));
         }
         // The person: the case's or a member of the same household.
         let person_ok: Option<(Uuid,)> = with_db!(self.db(), pool => {
@@ -1137,7 +1146,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "person",
                 "refer the case's person or a member of their household",
-            ));
+            )
+            .saying("store-refer-not-household", vec![]));
         }
         let info = clean_text("info", new.info.as_deref())?;
         let recipient = clean_text("recipient", new.recipient.as_deref())?;
@@ -1146,13 +1156,14 @@ impl Store {
                 return Err(StoreError::invalid(
                     "provider_service",
                     "universal services are referred to by naming the recipient, not a provider's offer",
-                ));
+                ).saying("store-refer-universal-offer", vec![]));
             }
             let Some(r) = recipient else {
                 return Err(StoreError::invalid(
                     "recipient",
                     "name the school, clinic or office the person is referred to",
-                ));
+                )
+                .saying("store-refer-recipient-missing", vec![]));
             };
             (None, Some(r))
         } else {
@@ -1160,11 +1171,13 @@ impl Store {
                 return Err(StoreError::invalid(
                     "provider_service",
                     "choose the provider's offer to refer to",
-                ));
+                )
+                .saying("store-refer-offer-missing", vec![]));
             };
             let offer = self.offer_unaudited(offer_id).await.map_err(|e| match e {
                 StoreError::NotFound => {
                     StoreError::invalid("provider_service", "no such offer of a provider")
+                        .saying("store-refer-offer-unknown", vec![])
                 }
                 e => e,
             })?;
@@ -1520,7 +1533,8 @@ impl Store {
         let today = local_date(now);
         let on = act.on.unwrap_or(today);
         if on > today {
-            return Err(StoreError::invalid("on", "lies in the future"));
+            return Err(StoreError::invalid("on", "lies in the future")
+                .saying("store-provider-act-future", vec![]));
         }
         use ProviderActionKind as A;
         use ReferralStatus as S;
@@ -1547,7 +1561,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "reason",
                 "say why: no_capacity, not_eligible, person_declined or other",
-            ));
+            )
+            .saying("store-decline-reason-missing", vec![]));
         }
         if act.action != A::Decline && (act.reason.is_some() || act.note.is_some()) {
             return Err(StoreError::invalid(
@@ -1693,7 +1708,8 @@ impl Store {
         let now = Utc::now();
         let on = delivery.delivered_on.unwrap_or(local_date(now));
         if on > local_date(now) {
-            return Err(StoreError::invalid("delivered_on", "lies in the future"));
+            return Err(StoreError::invalid("delivered_on", "lies in the future")
+                .saying("store-delivery-future", vec![]));
         }
         if row.started_on.is_some_and(|s| on < s) {
             return Err(StoreError::invalid(

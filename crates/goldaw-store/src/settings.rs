@@ -126,7 +126,8 @@ impl Store {
                 return Err(StoreError::invalid(
                     field,
                     "a holiday needs its name in all three languages",
-                ));
+                )
+                .saying("store-holiday-names", vec![]));
             }
         }
         with_db!(self.db(), pool => {

@@ -10,7 +10,7 @@
 //! `change_user`) must call `self.inner.sessions.forget_user` once it is committed.
 
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::Store;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -133,35 +133,57 @@ pub enum SignInRefusal {
 }
 
 /// Usernames: 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
-pub fn check_username(u: &str) -> Result<(), String> {
+pub fn check_username(u: &str) -> StoreResult<()> {
     if (3..=64).contains(&u.len())
         && u.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
     {
         Ok(())
     } else {
-        Err(format!(
-            "'{u}' is not a username: use 3 to 64 lower-case letters, digits, '.', '_' or '-'"
+        Err(StoreError::invalid(
+            "username",
+            format!(
+                "'{u}' is not a username: use 3 to 64 lower-case letters, digits, '.', '_' or '-'"
+            ),
+        )
+        .saying(
+            "store-username-form",
+            vec![("user", SayArg::Text(u.to_owned()))],
         ))
     }
 }
 
 /// The minimum password policy: long enough, not the username, not one repeated character.
-pub fn check_password(username: &str, password: &str) -> Result<(), String> {
+/// `field` names the form's field in the refusal.
+pub fn check_password(field: &str, username: &str, password: &str) -> StoreResult<()> {
     let chars: Vec<char> = password.chars().collect();
     if chars.len() < MIN_PASSWORD_LEN {
-        return Err(format!(
-            "the password must have at least {MIN_PASSWORD_LEN} characters"
+        return Err(StoreError::invalid(
+            field,
+            format!("the password must have at least {MIN_PASSWORD_LEN} characters"),
+        )
+        .saying(
+            "store-password-short",
+            vec![("limit", SayArg::Number(MIN_PASSWORD_LEN as i64))],
         ));
     }
     if chars.len() > 1024 {
-        return Err("the password is longer than 1024 characters".into());
+        return Err(
+            StoreError::invalid(field, "the password is longer than 1024 characters")
+                .saying("store-password-long", vec![("limit", SayArg::Number(1024))]),
+        );
     }
     if password.to_lowercase().contains(username) {
-        return Err("the password must not contain the username".into());
+        return Err(
+            StoreError::invalid(field, "the password must not contain the username")
+                .saying("store-password-username", vec![]),
+        );
     }
     if chars.iter().all(|c| *c == chars[0]) {
-        return Err("the password must not be one character repeated".into());
+        return Err(
+            StoreError::invalid(field, "the password must not be one character repeated")
+                .saying("store-password-repeated", vec![]),
+        );
     }
     Ok(())
 }
@@ -207,9 +229,8 @@ impl Store {
                 "managing users needs the admin role".into(),
             ));
         }
-        check_username(&new.username).map_err(|m| StoreError::invalid("username", m))?;
-        check_password(&new.username, &new.password)
-            .map_err(|m| StoreError::invalid("password", m))?;
+        check_username(&new.username)?;
+        check_password("password", &new.username, &new.password)?;
         self.check_access(new.role, &new.scope, new.unsuppressed)?;
         let hash = hash_password(&new.password)?;
         let id = Uuid::now_v7();
@@ -234,7 +255,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Err(StoreError::invalid("username", format!("the username '{}' is taken", new.username)));
+                return Err(StoreError::invalid("username", format!("the username '{}' is taken", new.username)).saying("store-username-taken", vec![("user", SayArg::Text(new.username.clone()))]));
             }
             tx.commit().await?;
         });
@@ -270,19 +291,25 @@ impl Store {
                 return Err(StoreError::invalid(
                     "scope",
                     crate::catalogue::Catalogue::unknown_unit_message(unit.as_str()),
+                )
+                .saying(
+                    "store-scope-unit-unknown",
+                    vec![("unit", SayArg::Text(unit.as_str().to_owned()))],
                 ))
             }
             Scope::Provider(_) if role != Role::Provider => {
                 return Err(StoreError::invalid(
                     "scope",
                     "only provider staff have a provider scope",
-                ))
+                )
+                .saying("store-scope-provider-only", vec![]))
             }
             Scope::Unit(_) if role == Role::Provider => {
                 return Err(StoreError::invalid(
                     "scope",
                     "provider staff need a provider scope: provider:ID",
-                ))
+                )
+                .saying("store-scope-provider-needed", vec![]))
             }
             _ => {}
         }
@@ -290,7 +317,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "unsuppressed",
                 "only planners and the ministry may be granted unsuppressed statistics",
-            ));
+            )
+            .saying("store-unsuppressed-not-allowed", vec![]));
         }
         Ok(())
     }
@@ -325,7 +353,7 @@ impl Store {
             return Err(StoreError::invalid(
                 "role",
                 "you cannot take the admin role from your own account or disable it: ask another admin",
-            ));
+            ).saying("store-self-demotion", vec![]));
         }
         self.check_access(change.role, &change.scope, change.unsuppressed)?;
         let before = format!(
@@ -419,6 +447,10 @@ impl Store {
             return Err(StoreError::invalid(
                 "username",
                 format!("the account '{username}' is disabled"),
+            )
+            .saying(
+                "store-account-disabled",
+                vec![("user", SayArg::Text(username.to_owned()))],
             ));
         }
         let token = new_token()?;
@@ -533,17 +565,18 @@ impl Store {
                 AuditEvent::on("password.change.failed", "user", user_id),
             )
             .await?;
-            return Err(StoreError::invalid(
-                "current_password",
-                "the current password is wrong",
-            ));
+            return Err(
+                StoreError::invalid("current_password", "the current password is wrong")
+                    .saying("store-password-wrong", vec![]),
+            );
         }
-        check_password(&user.username, new).map_err(|m| StoreError::invalid("new_password", m))?;
+        check_password("new_password", &user.username, new)?;
         if new == current {
             return Err(StoreError::invalid(
                 "new_password",
                 "the new password must differ from the current one",
-            ));
+            )
+            .saying("store-password-same", vec![]));
         }
         let hash = hash_password(new)?;
         with_db!(self.db(), pool => {
@@ -564,10 +597,10 @@ mod tests {
 
     #[test]
     fn passwords_follow_the_minimum_policy() {
-        assert!(check_password("aman", "correct horse battery").is_ok());
-        assert!(check_password("aman", "short").is_err());
-        assert!(check_password("aman", "aaaaaaaaaaaaaaaa").is_err());
-        assert!(check_password("aman", "my name is Aman, ok").is_err());
+        assert!(check_password("password", "aman", "correct horse battery").is_ok());
+        assert!(check_password("password", "aman", "short").is_err());
+        assert!(check_password("password", "aman", "aaaaaaaaaaaaaaaa").is_err());
+        assert!(check_password("password", "aman", "my name is Aman, ok").is_err());
         assert!(check_username("aman.orazow").is_ok());
         assert!(check_username("Aman").is_err());
         assert!(check_username("a b").is_err());

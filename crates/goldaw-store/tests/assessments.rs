@@ -145,7 +145,7 @@ fn save(version: i32, answers: Vec<AnswerInput>) -> AssessmentSave {
 
 fn invalid(r: &Result<impl std::fmt::Debug, StoreError>) -> String {
     match r {
-        Err(StoreError::Invalid { field, message }) => format!("{field}: {message}"),
+        Err(StoreError::Invalid { field, message, .. }) => format!("{field}: {message}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

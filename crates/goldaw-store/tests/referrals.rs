@@ -716,7 +716,7 @@ async fn a_service_point_is_changed_and_ends_only_when_no_active_offer_is_delive
             .await
             .unwrap_err();
         match &refused {
-            StoreError::Invalid { field, message } => {
+            StoreError::Invalid { field, message, .. } => {
                 assert_eq!(field, "active", "{b}");
                 assert!(message.contains("S01 in TM-A-01"), "{b}: {message}");
             }
@@ -794,6 +794,97 @@ async fn a_service_point_is_changed_and_ends_only_when_no_active_offer_is_delive
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::NotFound), "{b}: {e}");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_offer_set_while_its_point_ends_never_leaves_an_active_offer_at_an_ended_point() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let ministry = user(&store, "min", Role::Ministry, "TM").await;
+        let mut provider = store
+            .create_provider(
+                &ministry,
+                NewProvider {
+                    external_id: "PR-RACE".into(),
+                    name: "Bagtyýar".into(),
+                    kind: ProviderKind::Ngo,
+                    admin_unit: Some("TM-A-01".parse().unwrap()),
+                },
+            )
+            .await
+            .unwrap();
+        // One round per service: a new point, then ending it and offering there at once.
+        for (round, service) in [
+            "S01", "S02", "S03", "S04", "S05", "S06", "S07", "S08", "S09",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            provider = store
+                .add_service_point(
+                    &ministry,
+                    provider.id,
+                    NewServicePoint {
+                        name: format!("Point {round}"),
+                        admin_unit: "TM-A-01".parse().unwrap(),
+                        address: None,
+                    },
+                )
+                .await
+                .unwrap();
+            let point = provider.service_points.last().unwrap();
+            let (point_id, version) = (point.id, provider.version);
+            let end = store.update_service_point(
+                &ministry,
+                provider.id,
+                point_id,
+                ServicePointChange {
+                    version,
+                    name: format!("Point {round}"),
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    address: None,
+                    active: false,
+                },
+            );
+            let offer = store.set_offer(
+                &ministry,
+                provider.id,
+                OfferRequest {
+                    service_code: service.parse().unwrap(),
+                    admin_unit: "TM-A-01".parse().unwrap(),
+                    places: Some(3),
+                    service_point: Some(point_id),
+                    active: true,
+                    version: None,
+                },
+            );
+            let (ended, offered) = tokio::join!(end, offer);
+            // Whichever went first, the other is refused with its reason; never both.
+            match (&ended, &offered) {
+                (Ok(_), Err(StoreError::Invalid { field, .. })) => {
+                    assert_eq!(field, "service_point", "{b} round {round}")
+                }
+                (Err(StoreError::Invalid { field, .. }), Ok(_)) => {
+                    assert_eq!(field, "active", "{b} round {round}")
+                }
+                other => panic!("{b} round {round}: {other:?}"),
+            }
+            provider = store.provider(&ministry, provider.id).await.unwrap();
+            let point_active = provider
+                .service_points
+                .iter()
+                .find(|p| p.id == point_id)
+                .unwrap()
+                .active;
+            let active_offer_there = offered.as_ref().is_ok_and(|o| o.active);
+            assert!(
+                point_active || !active_offer_there,
+                "{b} round {round}: an active offer at an ended point"
+            );
+        }
         store.close().await;
     }
 }

@@ -133,6 +133,39 @@ fn a_bad_database_url_is_refused_with_what_to_write() {
 }
 
 #[test]
+fn the_pool_size_is_read_from_the_environment_and_a_bad_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |pool: &str| {
+        Command::new(env!("CARGO_BIN_EXE_goldaw"))
+            .current_dir(dir.path())
+            .env_remove("GOLDAW_DATABASE_URL")
+            .env("GOLDAW_DATABASE_POOL", pool)
+            .args(["--database-url", "sqlite://pool.db", "migrate"])
+            .output()
+            .expect("goldaw runs")
+    };
+    for bad in ["0", "1", "many", "501", "-4"] {
+        let out = run(bad);
+        assert!(
+            !out.status.success(),
+            "GOLDAW_DATABASE_POOL={bad} was taken"
+        );
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("GOLDAW_DATABASE_POOL") && err.contains("from 2 to 500"),
+            "{bad}: {err}"
+        );
+        assert!(
+            !dir.path().join("pool.db").exists(),
+            "{bad}: a refused setting must not create the database"
+        );
+    }
+    let out = run(" 4 ");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(dir.path().join("pool.db").exists());
+}
+
+#[test]
 fn serve_demo_on_a_fresh_folder_serves_demo_data() {
     let dir = tempfile::tempdir().unwrap();
     let port = {

@@ -13,7 +13,7 @@
 
 use super::{corrupt, full_name, insert_event, parse_opt, refused, CaseRow, Store};
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -508,7 +508,7 @@ impl Store {
             return Err(StoreError::invalid(
                 "persons",
                 "the initial assessment includes the case's person, who answers the questions about the household",
-            ));
+            ).saying("store-assessment-person-missing", vec![]));
         }
         chosen.sort_by_key(|p| p.person_id != case.person_id);
         Ok(chosen)
@@ -563,6 +563,10 @@ impl Store {
                     "a draft '{}' assessment of this case exists: continue it",
                     instrument.code
                 ),
+            )
+            .saying(
+                "store-assessment-draft-exists",
+                vec![("name", SayArg::Text(instrument.code.to_string()))],
             ));
         }
         let persons = self
@@ -990,7 +994,7 @@ impl Store {
             return Err(StoreError::invalid(
                 "assessment",
                 "the assessment is completed: it is kept as it was; start a new one to assess again",
-            ));
+            ).saying("store-assessment-completed", vec![]));
         }
         check_step(kind_of(&loaded.row)?, &loaded.case)?;
         Ok(loaded)

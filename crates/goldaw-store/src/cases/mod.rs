@@ -24,7 +24,7 @@ pub use reviews::{
 };
 
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use crate::Store;
@@ -487,6 +487,10 @@ pub fn clean_text(field: &str, text: Option<&str>) -> StoreResult<Option<String>
         return Err(StoreError::invalid(
             field,
             format!("is longer than {MAX_TEXT} characters: shorten it or attach a document"),
+        )
+        .saying(
+            "store-text-too-long",
+            vec![("limit", SayArg::Number(MAX_TEXT as i64))],
         ));
     }
     Ok(Some(t.to_owned()))
@@ -513,6 +517,10 @@ impl Store {
                     "{} is a {unit}: a case belongs to an etrap's (or a city's) team",
                     new.admin_unit
                 ),
+            )
+            .saying(
+                "store-case-unit-not-etrap",
+                vec![("unit", SayArg::Text(new.admin_unit.to_string()))],
             ));
         }
         if principal.role != Some(Role::Hotline) && !principal.can_see_unit(&new.admin_unit) {
@@ -623,6 +631,7 @@ impl Store {
                 "person",
                 "no such person in your scope: find or register the person first",
             )
+            .saying("store-person-not-in-scope", vec![])
         })
     }
 
@@ -929,10 +938,10 @@ impl Store {
         let to = next_status(from, request.action, &facts).map_err(refused)?;
         let transfer_to = match (request.action, &request.transfer_to) {
             (CaseAction::RequestTransfer, None) => {
-                return Err(StoreError::invalid(
-                    "transfer_to",
-                    "name the etrap the case moves to",
-                ))
+                return Err(
+                    StoreError::invalid("transfer_to", "name the etrap the case moves to")
+                        .saying("store-transfer-unit-missing", vec![]),
+                )
             }
             (CaseAction::RequestTransfer, Some(unit)) => {
                 self.check_place(unit)?;
@@ -940,7 +949,8 @@ impl Store {
                     return Err(StoreError::invalid(
                         "transfer_to",
                         "the case is already in this etrap",
-                    ));
+                    )
+                    .saying("store-transfer-same-unit", vec![]));
                 }
                 Some(unit.as_str().to_owned())
             }
@@ -1088,7 +1098,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "worker",
                 "a closed case is not allocated: reopen it first",
-            ));
+            )
+            .saying("store-allocate-closed", vec![]));
         }
         let candidates = self
             .assignable_workers(principal, &unit, row.sensitive)
@@ -1104,6 +1115,14 @@ impl Store {
                         ""
                     }
                 ),
+            )
+            .saying(
+                "store-worker-not-assignable",
+                vec![
+                    ("user", SayArg::Text(worker.to_owned())),
+                    ("unit", SayArg::Text(unit.to_string())),
+                    ("sensitive", SayArg::Number(row.sensitive as i64)),
+                ],
             ));
         };
         let now = Utc::now();
@@ -1250,14 +1269,16 @@ impl Store {
         // Notes are case work: the same rule as the worker's actions.
         self.may_act(principal, &row, CaseAction::ToActive)?;
         let Some(text) = clean_text("text", Some(text))? else {
-            return Err(StoreError::invalid("text", "a note needs some text"));
+            return Err(StoreError::invalid("text", "a note needs some text")
+                .saying("store-note-empty", vec![]));
         };
         let now = Utc::now();
         if happened_at > now + TimeDelta::minutes(5) {
             return Err(StoreError::invalid(
                 "happened_at",
                 "a note records what happened: the time is in the future",
-            ));
+            )
+            .saying("store-note-future", vec![]));
         }
         let id = Uuid::now_v7();
         let sealed = self.seal_text("case text", Some(&text), &format!("case_notes.text:{id}"))?;

@@ -7,7 +7,7 @@
 
 use super::{clean_text, corrupt, Store};
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::codes::CaseStatus;
@@ -157,19 +157,25 @@ impl Store {
                 format!(
                     "a support plan is made after the holistic assessment and revised while support runs; the case is '{status}'"
                 ),
-            ));
+            ).saying("store-plan-not-now", vec![("status", SayArg::Term(format!("case-status-{status}")))]));
         }
         if input.goals.is_empty() || input.goals.len() > MAX_GOALS {
             return Err(StoreError::invalid(
                 "goals",
                 format!("a plan needs 1 to {MAX_GOALS} goals"),
+            )
+            .saying(
+                "store-plan-goal-count",
+                vec![("limit", SayArg::Number(MAX_GOALS as i64))],
             ));
         }
         if input.actions.len() > MAX_ACTIONS {
-            return Err(StoreError::invalid(
-                "actions",
-                format!("at most {MAX_ACTIONS} actions"),
-            ));
+            return Err(
+                StoreError::invalid("actions", format!("at most {MAX_ACTIONS} actions")).saying(
+                    "store-plan-action-count",
+                    vec![("limit", SayArg::Number(MAX_ACTIONS as i64))],
+                ),
+            );
         }
         let catalogue = self.catalogue();
         let mut goals = Vec::with_capacity(input.goals.len());
@@ -299,7 +305,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "person_views",
                 "when the person disagrees, write their views in their words",
-            ));
+            )
+            .saying("store-plan-views-missing", vec![]));
         }
         let sealed = self.seal_text(
             "case text",
@@ -337,7 +344,8 @@ impl Store {
             return Err(StoreError::invalid(
                 "person_agrees",
                 "record whether the person agrees with the plan before submitting it",
-            ));
+            )
+            .saying("store-plan-agreement-missing", vec![]));
         }
         let now = Utc::now();
         with_db!(self.db(), pool => {
@@ -376,6 +384,16 @@ impl Store {
             return Err(StoreError::invalid(
                 "plan",
                 format!("the plan is {}, not {status}", plan.status),
+            )
+            .saying(
+                "store-plan-status",
+                vec![
+                    (
+                        "status",
+                        SayArg::Term(format!("plan-status-{}", plan.status)),
+                    ),
+                    ("expected", SayArg::Term(format!("plan-status-{status}"))),
+                ],
             ));
         }
         Ok(plan)

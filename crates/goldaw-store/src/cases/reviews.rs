@@ -4,7 +4,7 @@
 
 use super::{clean_text, corrupt, Store};
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::codes::CaseStatus;
@@ -165,7 +165,8 @@ impl Store {
         let row = self.load_case_row(principal, case_id).await?;
         let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
         let Some(kind) = input.kind else {
-            return Err(StoreError::invalid("kind", "choose the kind of review"));
+            return Err(StoreError::invalid("kind", "choose the kind of review")
+                .saying("store-review-kind-missing", vec![]));
         };
         // Follow-ups are case work on a closed case; other reviews on an open one.
         let as_action = if status == CaseStatus::Closed {
@@ -180,14 +181,16 @@ impl Store {
             return Err(StoreError::invalid(
                 "held_on",
                 "a review is recorded once held: the date is in the future",
-            ));
+            )
+            .saying("store-review-future", vec![]));
         }
         for (field, v) in [
             ("feels_safe", input.feels_safe),
             ("satisfaction", input.satisfaction),
         ] {
             if v.is_some_and(|v| v > 10) {
-                return Err(StoreError::invalid(field, "is rated from 0 to 10"));
+                return Err(StoreError::invalid(field, "is rated from 0 to 10")
+                    .saying("store-review-rating-range", vec![]));
             }
         }
         let plan: Option<(Uuid,)> = with_db!(self.db(), pool => {
@@ -202,13 +205,15 @@ impl Store {
                 return Err(StoreError::invalid(
                     "kind",
                     "a plan review is held while support runs (active or monitoring)",
-                ))
+                )
+                .saying("store-review-plan-not-now", vec![]))
             }
             ReviewKind::Closing if status == CaseStatus::Closed => {
                 return Err(StoreError::invalid(
                     "kind",
                     "the closing review is held before the case is closed",
-                ))
+                )
+                .saying("store-review-closing-closed", vec![]))
             }
             ReviewKind::FollowUpShort | ReviewKind::FollowUpLong
                 if status != CaseStatus::Closed =>
@@ -216,7 +221,8 @@ impl Store {
                 return Err(StoreError::invalid(
                     "kind",
                     "outcome follow-ups are held after the case is closed",
-                ))
+                )
+                .saying("store-review-follow-up-open", vec![]))
             }
             _ => {}
         }
@@ -237,7 +243,8 @@ impl Store {
                 return Err(StoreError::invalid(
                     &format!("goals[{i}].goal"),
                     "is not a goal of the approved plan, or is rated twice",
-                ));
+                )
+                .saying("store-review-goal-unknown", vec![]));
             }
             ratings.push((
                 g.goal,
@@ -253,6 +260,13 @@ impl Store {
                     ratings.len(),
                     goal_ids.len()
                 ),
+            )
+            .saying(
+                "store-review-goals-unrated",
+                vec![
+                    ("rated", SayArg::Number(ratings.len() as i64)),
+                    ("count", SayArg::Number(goal_ids.len() as i64)),
+                ],
             ));
         }
         let id = Uuid::now_v7();

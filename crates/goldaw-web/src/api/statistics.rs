@@ -199,7 +199,7 @@ fn bad(e: ParamError) -> ApiError {
 /// The store's refusals of a question: a bad split or threshold is the caller's parameter.
 fn refusal(e: StoreError) -> ApiError {
     match e {
-        StoreError::Invalid { field, message } => {
+        StoreError::Invalid { field, message, .. } => {
             ApiError::bad_request(format!("{field}: {message}"))
         }
         other => other.into(),

@@ -222,6 +222,7 @@ async fn add_user(
             )
             .await
             .map_err(|e| match e {
+                StoreError::Invalid { say: Some(say), .. } => Ok(t.say(&say)),
                 StoreError::Invalid { message, .. } => Ok(message),
                 other => Err(other),
             }),
@@ -239,7 +240,8 @@ async fn add_user(
             )
             .await
         }
-        // Validation messages from the store are in English for now (see the issue note).
+        // The store's refusals come translated when they carry a key (all of add_user's do);
+        // a role or scope that does not parse is named in English by goldaw-core.
         Err(Ok(message)) => {
             users_page(
                 &state,
@@ -309,7 +311,10 @@ async fn change_user(
     };
     let (message, ok, status) = match result {
         Ok(_) => (t.t("user-changed"), true, StatusCode::OK),
-        // Validation messages from the store are in English for now (see the issue note).
+        Err(StoreError::Invalid { say: Some(say), .. }) => {
+            (t.say(&say), false, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        // A role or scope that does not parse is named in English by goldaw-core.
         Err(StoreError::Invalid { message, .. }) => {
             (message, false, StatusCode::UNPROCESSABLE_ENTITY)
         }

@@ -99,7 +99,10 @@ pub(super) fn refusal(signed: &Signed, e: StoreError) -> Response {
                 ],
             ),
         ),
-        StoreError::Invalid { field, message } => (
+        StoreError::Invalid { say: Some(say), .. } => {
+            (StatusCode::UNPROCESSABLE_ENTITY, t.say(&say))
+        }
+        StoreError::Invalid { field, message, .. } => (
             StatusCode::UNPROCESSABLE_ENTITY,
             t.t_with(
                 "invalid-field",

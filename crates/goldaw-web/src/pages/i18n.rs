@@ -83,6 +83,24 @@ impl Translator {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// A store refusal's message ([`goldaw_store::error::Say`]) in this language.
+    pub fn say(&self, say: &goldaw_store::error::Say) -> String {
+        use goldaw_store::error::SayArg;
+        let args: Vec<(&'static str, FluentValue<'static>)> = say
+            .args
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    SayArg::Text(text) => FluentValue::from(text.clone()),
+                    SayArg::Number(n) => FluentValue::from(*n),
+                    SayArg::Term(key) => FluentValue::from(self.t(key)),
+                };
+                (*name, value)
+            })
+            .collect();
+        self.t_with(say.key, &args)
+    }
+
     pub fn t_with(&self, key: &str, args: &[(&'static str, FluentValue<'static>)]) -> String {
         let args: HashMap<std::borrow::Cow<'static, str>, FluentValue> = args
             .iter()
@@ -136,6 +154,41 @@ mod tests {
             }
         }
         keys
+    }
+
+    /// Every key the store gives its refusals (`StoreError::saying`) is in the translation files,
+    /// so a page never shows a bare key.
+    #[test]
+    fn every_store_refusal_key_is_translated() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let store = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../goldaw-store/src");
+        let mut files = Vec::new();
+        sources(&store, &mut files);
+        let en = keys("en");
+        let mut used = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (at, _) in text.match_indices(".saying(\"") {
+                let rest = &text[at + ".saying(\"".len()..];
+                let key = &rest[..rest.find('"').unwrap()];
+                assert!(
+                    en.contains_key(key),
+                    "{}: '{key}' is not in the translation files",
+                    file.display()
+                );
+                used += 1;
+            }
+        }
+        assert!(used >= 30, "the scan found only {used} keys");
     }
 
     /// Resolved messages are kept per language: asking again, or in another language, gives what
@@ -206,6 +259,10 @@ mod tests {
                 ("rate", FluentValue::from("x")),
                 ("percent", FluentValue::from("x")),
                 ("area", FluentValue::from("x")),
+                // store.ftl
+                ("sensitive", FluentValue::from(1)),
+                ("rated", FluentValue::from(2)),
+                ("expected", FluentValue::from("x")),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");

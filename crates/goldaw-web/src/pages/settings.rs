@@ -95,7 +95,8 @@ fn store_refusal(signed: &Signed, e: StoreError) -> Response {
             .deny_unless(Permission::ManageSettings)
             .unwrap_or_else(|| server_error(StoreError::Forbidden(String::new()))),
         StoreError::NotFound => signed.not_found(),
-        StoreError::Invalid { field, message } => refused(
+        StoreError::Invalid { say: Some(say), .. } => refused(signed, signed.t.say(&say)),
+        StoreError::Invalid { field, message, .. } => refused(
             signed,
             signed.t.t_with(
                 "invalid-field",

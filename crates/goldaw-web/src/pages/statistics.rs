@@ -523,7 +523,7 @@ fn param_message(t: &Translator, e: &ParamError) -> String {
 #[allow(clippy::result_large_err)]
 fn store_refusal(signed: &Signed, e: StoreError) -> Result<String, Response> {
     match e {
-        StoreError::Invalid { field, message } => {
+        StoreError::Invalid { field, message, .. } => {
             let param = match field.as_str() {
                 "min_cell" => "min_cell",
                 "indicator" => "indicator",

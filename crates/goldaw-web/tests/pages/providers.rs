@@ -111,7 +111,7 @@ async fn the_ministry_keeps_the_register_of_providers_through_the_pages() {
             .unwrap()
             .parse()
             .unwrap();
-        // The same id again: refused, naming the field.
+        // The same id again: refused, naming the id.
         let (status, _, page) = post(
             min.clone(),
             "/providers".into(),
@@ -126,7 +126,7 @@ async fn the_ministry_keeps_the_register_of_providers_through_the_pages() {
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert!(
-            page.contains("external_id") && page.contains("already registered"),
+            page.contains("PR-YENME") && page.contains("already registered"),
             "{page}"
         );
 
