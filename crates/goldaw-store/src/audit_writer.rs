@@ -13,7 +13,7 @@
 //!
 //! SQLite: the writer has a connection of its own, outside the pool, so a batch never waits for a
 //! pool slot behind the readers it is answering, and that connection does not checkpoint the WAL
-//! when it commits (`wal_autocheckpoint=0`); see [`checkpointer`] for who does.
+//! when it commits unless the WAL passed 4,096 pages; see [`checkpointer`] for who does.
 
 use crate::audit::{audit_now, chain_hash, AuditEvent, ChainFields};
 use crate::db::Db;
@@ -30,6 +30,8 @@ const MAX_BATCH: usize = 512;
 const ROWS_PER_INSERT: usize = 64;
 /// SQLite: the WAL is checkpointed at most this often, and only after the writer committed.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// SQLite: the audit writer's own connection checkpoints only past this many WAL pages.
+const WRITER_AUTOCHECKPOINT_PAGES: &str = "4096";
 
 /// Chains `$batch` after event `$last - len` whose hash is `$prev`, inserts the rows in `$tx` and
 /// moves the head's hash; evaluates to the new last hash. (A macro: `$tx` is either backend's.)
@@ -177,7 +179,12 @@ impl Own {
     /// either cannot be opened.
     async fn open(pool: &SqlitePool) -> Option<Own> {
         let options = pool.connect_options();
-        let writer = (*options).clone().pragma("wal_autocheckpoint", "0");
+        // The bound: a checkpoint in the writer itself once the WAL passes 4,096 pages (16 MiB).
+        // A PASSIVE checkpoint from another connection never ends with every frame copied while
+        // the writer keeps committing, so without this the WAL would grow without end.
+        let writer = (*options)
+            .clone()
+            .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES);
         let conn = SqliteConnection::connect_with(&writer).await;
         let checkpoints = SqliteConnection::connect_with(&options).await;
         match (conn, checkpoints) {
@@ -222,9 +229,9 @@ impl Own {
 /// Checkpoints the WAL from a connection of its own, at most every [`CHECKPOINT_EVERY`] and only
 /// after the writer committed, so that neither the audit writer nor a reader's request pays for
 /// it. `PASSIVE` never waits for readers or blocks the writer; it copies every frame no reader
-/// still needs, and once all are copied the next commit starts the WAL over from its beginning,
-/// so the WAL stays about one interval's writes long. Changes made through the pool keep SQLite's
-/// own automatic checkpoint (after 1000 pages of WAL), a second bound.
+/// still needs, and once all are copied the next commit starts the WAL over from its beginning.
+/// While the writer commits without pause a checkpoint from here never catches up (new frames
+/// arrive while it copies); then the writer's own checkpoint past 4,096 pages bounds the WAL.
 async fn checkpointer(mut conn: SqliteConnection, mut committed: watch::Receiver<u64>) {
     while committed.changed().await.is_ok() {
         tokio::time::sleep(CHECKPOINT_EVERY).await;
