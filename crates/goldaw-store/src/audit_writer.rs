@@ -10,17 +10,68 @@
 //!
 //! Changes do not come here: they append their event inside their own transaction
 //! (`append_audit!`), so the change and its record commit or fail together.
+//!
+//! SQLite: the writer has a connection of its own, outside the pool, so a batch never waits for a
+//! pool slot behind the readers it is answering, and that connection does not checkpoint the WAL
+//! when it commits unless the WAL passed 4,096 pages; see [`checkpointer`] for who does.
 
 use crate::audit::{audit_now, chain_hash, AuditEvent, ChainFields};
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use goldaw_core::access::Principal;
-use tokio::sync::{mpsc, oneshot};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Connection, SqlitePool};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// At most this many events per transaction: bounds a transaction's time and size.
 const MAX_BATCH: usize = 512;
 /// Rows per INSERT statement (10 parameters each, well under both databases' limits).
 const ROWS_PER_INSERT: usize = 64;
+/// SQLite: the WAL is checkpointed at most this often, and only after the writer committed.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// SQLite: the audit writer's own connection checkpoints only past this many WAL pages.
+const WRITER_AUTOCHECKPOINT_PAGES: &str = "4096";
+
+/// Chains `$batch` after event `$last - len` whose hash is `$prev`, inserts the rows in `$tx` and
+/// moves the head's hash; evaluates to the new last hash. (A macro: `$tx` is either backend's.)
+macro_rules! insert_rows {
+    ($tx:ident, $batch:expr, $last:expr, $prev:expr) => {{
+        let batch: &[Pending] = $batch;
+        let (rows, prev) = chain(batch, $last - batch.len() as i64, $prev);
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO audit_events (seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash) ",
+            );
+            insert.push_values(chunk, |mut values, row| {
+                values
+                    .push_bind(row.seq)
+                    .push_bind(row.at)
+                    .push_bind(&row.pending.actor)
+                    .push_bind(&row.pending.source)
+                    .push_bind(row.pending.event.action)
+                    .push_bind(row.pending.event.entity)
+                    .push_bind(row.pending.event.entity_id.as_deref())
+                    .push_bind(row.pending.event.detail.as_deref())
+                    .push_bind(&row.prev)
+                    .push_bind(&row.hash);
+            });
+            insert.build().execute(&mut *$tx).await?;
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&prev)
+            .execute(&mut *$tx)
+            .await?;
+        prev
+    }};
+}
+
+/// What the writer is asked to do.
+enum Msg {
+    Append(Pending),
+    /// Close the writer's own connections (the store is closing); answered once they are.
+    Close(oneshot::Sender<()>),
+}
 
 struct Pending {
     actor: String,
@@ -31,7 +82,7 @@ struct Pending {
 
 /// The handle readers use; the writer task ends when the last handle (the store) is dropped.
 pub(crate) struct AuditWriter {
-    queue: mpsc::UnboundedSender<Pending>,
+    queue: mpsc::UnboundedSender<Msg>,
 }
 
 impl AuditWriter {
@@ -52,32 +103,150 @@ impl AuditWriter {
             done,
         };
         let stopped = || StoreError::Config("the audit writer has stopped".into());
-        self.queue.send(pending).map_err(|_| stopped())?;
+        self.queue
+            .send(Msg::Append(pending))
+            .map_err(|_| stopped())?;
         committed
             .await
             .map_err(|_| stopped())?
             .map_err(StoreError::AuditWrite)
     }
+
+    /// Closes the writer's own connections (SQLite); later events go through the pool.
+    pub(crate) async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.queue.send(Msg::Close(done)).is_ok() {
+            let _ = closed.await;
+        }
+    }
 }
 
-async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Pending>) {
+async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Msg>) {
+    let mut messages = Vec::with_capacity(MAX_BATCH);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // PostgreSQL only: the chain's head as this writer last left it (see `write_batch_pg`).
     let mut head: Option<Head> = None;
-    while incoming.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let written = match &db {
-            Db::Postgres(pool) => write_batch_pg(pool, &batch, &mut head).await,
-            Db::Sqlite(_) => write_batch(&db, &batch).await.map(|_| ()),
-        };
-        let outcome = written.map_err(|e| {
-            tracing::error!(error = %e, events = batch.len(), "audit batch failed");
-            e.to_string()
-        });
-        for pending in batch.drain(..) {
-            // A reader that went away (its request was cancelled) needs no answer.
-            let _ = pending.done.send(outcome.clone());
+    // SQLite only: the writer's own connection and the checkpointer it wakes.
+    let mut own = match &db {
+        Db::Sqlite(pool) => Own::open(pool).await,
+        Db::Postgres(_) => None,
+    };
+    while incoming.recv_many(&mut messages, MAX_BATCH).await > 0 {
+        let mut close = None;
+        for msg in messages.drain(..) {
+            match msg {
+                Msg::Append(p) => batch.push(p),
+                Msg::Close(done) => close = Some(done),
+            }
+        }
+        if !batch.is_empty() {
+            let written = match (&db, own.as_mut()) {
+                (Db::Postgres(pool), _) => write_batch_pg(pool, &batch, &mut head).await,
+                (Db::Sqlite(_), Some(own)) => own.write(&batch).await,
+                (Db::Sqlite(_), None) => write_batch(&db, &batch).await.map(|_| ()),
+            };
+            let outcome = written.map_err(|e| {
+                tracing::error!(error = %e, events = batch.len(), "audit batch failed");
+                e.to_string()
+            });
+            for pending in batch.drain(..) {
+                // A reader that went away (its request was cancelled) needs no answer.
+                let _ = pending.done.send(outcome.clone());
+            }
+        }
+        if let Some(done) = close {
+            if let Some(own) = own.take() {
+                own.close().await;
+            }
+            let _ = done.send(());
         }
     }
+    if let Some(own) = own {
+        own.close().await;
+    }
+}
+
+/// SQLite: the audit writer's own connection, and the background checkpointer.
+struct Own {
+    conn: SqliteConnection,
+    /// Moves after every commit; the checkpointer waits on it, and ends when it is dropped.
+    committed: watch::Sender<u64>,
+    checkpointer: tokio::task::JoinHandle<()>,
+}
+
+impl Own {
+    /// Opens the connections; `None` (and the pool is used, checkpointing as it commits) if
+    /// either cannot be opened.
+    async fn open(pool: &SqlitePool) -> Option<Own> {
+        let options = pool.connect_options();
+        // The bound: a checkpoint in the writer itself once the WAL passes 4,096 pages (16 MiB).
+        // A PASSIVE checkpoint from another connection never ends with every frame copied while
+        // the writer keeps committing, so without this the WAL would grow without end.
+        let writer = (*options)
+            .clone()
+            .pragma("wal_autocheckpoint", WRITER_AUTOCHECKPOINT_PAGES);
+        let conn = SqliteConnection::connect_with(&writer).await;
+        let checkpoints = SqliteConnection::connect_with(&options).await;
+        match (conn, checkpoints) {
+            (Ok(conn), Ok(checkpoints)) => {
+                let (committed, wake) = watch::channel(0);
+                Some(Own {
+                    conn,
+                    committed,
+                    checkpointer: tokio::spawn(checkpointer(checkpoints, wake)),
+                })
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "the audit writer uses the pool: its own connection did not open");
+                None
+            }
+        }
+    }
+
+    async fn write(&mut self, batch: &[Pending]) -> StoreResult<()> {
+        let n = batch.len() as i64;
+        let mut tx = self.conn.begin().await?;
+        let (last, prev): (i64, Vec<u8>) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(n)
+                .fetch_one(&mut *tx)
+                .await?;
+        let _ = insert_rows!(tx, batch, last, prev);
+        tx.commit().await?;
+        self.committed.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
+    }
+
+    async fn close(self) {
+        drop(self.committed);
+        let _ = self.checkpointer.await;
+        if let Err(e) = self.conn.close().await {
+            tracing::warn!(error = %e, "closing the audit writer's connection");
+        }
+    }
+}
+
+/// Checkpoints the WAL from a connection of its own, at most every [`CHECKPOINT_EVERY`] and only
+/// after the writer committed, so that neither the audit writer nor a reader's request pays for
+/// it. `PASSIVE` never waits for readers or blocks the writer; it copies every frame no reader
+/// still needs, and once all are copied the next commit starts the WAL over from its beginning.
+/// While the writer commits without pause a checkpoint from here never catches up (new frames
+/// arrive while it copies); then the writer's own checkpoint past 4,096 pages bounds the WAL.
+async fn checkpointer(mut conn: SqliteConnection, mut committed: watch::Receiver<u64>) {
+    while committed.changed().await.is_ok() {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&mut conn)
+            .await
+        {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+    // The last one, so that a closing store leaves the WAL copied.
+    let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(&mut conn)
+        .await;
+    let _ = conn.close().await;
 }
 
 /// The last sequence number and hash of the chain.
@@ -108,30 +277,7 @@ async fn write_batch(db: &Db, batch: &[Pending]) -> StoreResult<Head> {
                 .bind(n)
                 .fetch_one(&mut *tx)
                 .await?;
-        let (rows, prev) = chain(batch, last - n, prev);
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO audit_events (seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash) ",
-            );
-            insert.push_values(chunk, |mut values, row| {
-                values
-                    .push_bind(row.seq)
-                    .push_bind(row.at)
-                    .push_bind(&row.pending.actor)
-                    .push_bind(&row.pending.source)
-                    .push_bind(row.pending.event.action)
-                    .push_bind(row.pending.event.entity)
-                    .push_bind(row.pending.event.entity_id.as_deref())
-                    .push_bind(row.pending.event.detail.as_deref())
-                    .push_bind(&row.prev)
-                    .push_bind(&row.hash);
-            });
-            insert.build().execute(&mut *tx).await?;
-        }
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(&prev)
-            .execute(&mut *tx)
-            .await?;
+        let prev = insert_rows!(tx, batch, last, prev);
         tx.commit().await?;
         Head { seq: last, hash: prev }
     });

@@ -207,6 +207,7 @@ impl Store {
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
+        self.inner.audit_writer.close().await;
         self.inner.db.close().await
     }
 }
