@@ -2,16 +2,12 @@
 //! and no form to one who may not (the choices are built only in the first case); on every
 //! backend.
 
-use goldaw_core::codes::{ReferralSource, Role};
-use goldaw_store::cases::NewReferral;
+use goldaw_core::codes::Role;
 use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
-use goldaw_store::Principal;
 use reqwest::{header, StatusCode};
-use serde_json::json;
 
 mod common;
-use common::{client, sign_in};
+use common::{add_account, allocated_case, client, sign_in};
 
 const PASSWORD: &str = "Garagum 350000 km2";
 
@@ -22,57 +18,14 @@ async fn the_transfer_choices_are_shown_to_those_who_may_ask_for_a_transfer() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(goldaw_web::serve(store.clone(), listener));
-        let op = Principal::system("test");
         for (name, role) in [
             ("sup", Role::Supervisor),
             ("aman", Role::SocialWorker),
             ("maral", Role::SocialWorker),
         ] {
-            store
-                .add_user(
-                    &op,
-                    NewUser {
-                        username: name.into(),
-                        role,
-                        scope: "TM-A-05".parse().unwrap(),
-                        sensitive: false,
-                        unsuppressed: false,
-                        password: PASSWORD.into(),
-                    },
-                )
-                .await
-                .unwrap();
+            add_account(&store, name, role, "TM-A-05", PASSWORD).await;
         }
-        let person = store
-            .create_person(
-                &op,
-                None,
-                serde_json::from_value(json!({"given_name": "Aýna", "family_name": "Saparowa",
-                    "sex": "F", "birth_date": "1991-09-09", "admin_unit": "TM-A-05"}))
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-        let case = store
-            .register_referral(
-                &op,
-                NewReferral {
-                    person: person.id,
-                    admin_unit: "TM-A-05".parse().unwrap(),
-                    referral_source: ReferralSource::Health,
-                    referrer: None,
-                    concern: None,
-                    provisional_priority: None,
-                    sensitive: false,
-                    household_case: false,
-                },
-            )
-            .await
-            .unwrap();
-        store
-            .allocate_case(&op, case.id, case.version, "aman")
-            .await
-            .unwrap();
+        let case = allocated_case(&store, "TM-A-05", "aman").await;
         let c = client();
         let page = |who: &'static str| {
             let (c, base, id) = (c.clone(), base.clone(), case.id);

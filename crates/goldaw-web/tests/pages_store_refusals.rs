@@ -1,16 +1,13 @@
 //! A refusal of input by the store reaches the page in the reader's language, not in the store's
 //! English (`StoreError::saying`, `i18n/*/store.ftl`); on every backend.
 
-use goldaw_core::codes::{ReferralSource, Role};
-use goldaw_store::cases::NewReferral;
+use goldaw_core::codes::Role;
 use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
 use goldaw_store::Principal;
 use reqwest::{header, StatusCode};
-use serde_json::json;
 
 mod common;
-use common::{client, csrf_of, sign_in};
+use common::{add_account, allocated_case, client, csrf_of, sign_in};
 
 const PASSWORD: &str = "Garagum 350000 km2";
 
@@ -23,50 +20,8 @@ async fn an_empty_note_is_refused_in_the_readers_language_and_nothing_is_written
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(goldaw_web::serve(store.clone(), listener));
         let op = Principal::system("test");
-        store
-            .add_user(
-                &op,
-                NewUser {
-                    username: "aman".into(),
-                    role: Role::SocialWorker,
-                    scope: "TM-A-05".parse().unwrap(),
-                    sensitive: false,
-                    unsuppressed: false,
-                    password: PASSWORD.into(),
-                },
-            )
-            .await
-            .unwrap();
-        let person = store
-            .create_person(
-                &op,
-                None,
-                serde_json::from_value(json!({"given_name": "Aýna", "family_name": "Saparowa",
-                    "sex": "F", "birth_date": "1991-09-09", "admin_unit": "TM-A-05"}))
-                .unwrap(),
-            )
-            .await
-            .unwrap();
-        let case = store
-            .register_referral(
-                &op,
-                NewReferral {
-                    person: person.id,
-                    admin_unit: "TM-A-05".parse().unwrap(),
-                    referral_source: ReferralSource::Health,
-                    referrer: None,
-                    concern: None,
-                    provisional_priority: None,
-                    sensitive: false,
-                    household_case: false,
-                },
-            )
-            .await
-            .unwrap();
-        store
-            .allocate_case(&op, case.id, case.version, "aman")
-            .await
-            .unwrap();
+        add_account(&store, "aman", Role::SocialWorker, "TM-A-05", PASSWORD).await;
+        let case = allocated_case(&store, "TM-A-05", "aman").await;
         let c = client();
         let session = sign_in(&base, "aman", PASSWORD).await.1.unwrap();
         for (lang, expected, english) in [

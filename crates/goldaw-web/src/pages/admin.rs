@@ -187,6 +187,13 @@ struct AddUserForm {
     password: String,
 }
 
+/// The role and scope of an account form, or what is wrong with them (goldaw-core's words).
+fn role_and_scope(role: &str, scope: &str) -> Result<(Role, Scope), String> {
+    let role = role.parse::<Role>().map_err(|e| e.to_string())?;
+    let scope = scope.trim().parse::<Scope>().map_err(|e| e.to_string())?;
+    Ok((role, scope))
+}
+
 async fn add_user(
     State(state): State<AppState>,
     Posted { signed, form }: Posted<AddUserForm>,
@@ -195,17 +202,7 @@ async fn add_user(
         return r;
     }
     let Signed { session, t } = signed;
-    let parsed = form
-        .role
-        .parse::<Role>()
-        .map_err(|e| e.to_string())
-        .and_then(|role| {
-            form.scope
-                .trim()
-                .parse::<Scope>()
-                .map(|scope| (role, scope))
-                .map_err(|e| e.to_string())
-        });
+    let parsed = role_and_scope(&form.role, &form.scope);
     let result = match parsed {
         Ok((role, scope)) => state
             .store
@@ -278,17 +275,7 @@ async fn change_user(
         return r;
     }
     let Signed { session, t } = signed;
-    let parsed = form
-        .role
-        .parse::<Role>()
-        .map_err(|e| e.to_string())
-        .and_then(|role| {
-            form.scope
-                .trim()
-                .parse::<Scope>()
-                .map(|scope| (role, scope))
-                .map_err(|e| e.to_string())
-        });
+    let parsed = role_and_scope(&form.role, &form.scope);
     let result = match parsed {
         Ok((role, scope)) => {
             state

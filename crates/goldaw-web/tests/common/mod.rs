@@ -259,3 +259,67 @@ pub async fn assess_via_api(
     assert_eq!(done["status"], "completed");
     done
 }
+
+/// Adds an account with `password` (by the system, as an operator would from the command line).
+pub async fn add_account(
+    store: &Store,
+    username: &str,
+    role: goldaw_core::codes::Role,
+    scope: &str,
+    password: &str,
+) {
+    store
+        .add_user(
+            &goldaw_store::Principal::system("test"),
+            goldaw_store::users::NewUser {
+                username: username.into(),
+                role,
+                scope: scope.parse().unwrap(),
+                sensitive: false,
+                unsuppressed: false,
+                password: password.into(),
+            },
+        )
+        .await
+        .unwrap();
+}
+
+/// A health referral of Aýna Saparowa (born 1991) in `unit`, allocated to `worker`.
+pub async fn allocated_case(
+    store: &Store,
+    unit: &str,
+    worker: &str,
+) -> goldaw_store::cases::CaseRecord {
+    let op = goldaw_store::Principal::system("test");
+    let person = store
+        .create_person(
+            &op,
+            None,
+            serde_json::from_value(serde_json::json!({"given_name": "Aýna",
+                "family_name": "Saparowa", "sex": "F", "birth_date": "1991-09-09",
+                "admin_unit": unit}))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let case = store
+        .register_referral(
+            &op,
+            goldaw_store::cases::NewReferral {
+                person: person.id,
+                admin_unit: unit.parse().unwrap(),
+                referral_source: goldaw_core::codes::ReferralSource::Health,
+                referrer: None,
+                concern: None,
+                provisional_priority: None,
+                sensitive: false,
+                household_case: false,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .allocate_case(&op, case.id, case.version, worker)
+        .await
+        .unwrap()
+}
