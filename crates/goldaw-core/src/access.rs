@@ -165,8 +165,9 @@ impl Principal {
             ReadUnsuppressed => matches!(role, Planner | Ministry) && self.unsuppressed,
             // Those who allocate work and set staffing (docs/statistics.md, "Caseload").
             ReadCaseload => matches!(role, Supervisor | Ministry),
-            // Admins too: the planning pages hold model figures and aggregate counts, no personal data.
-            Planning => matches!(role, Planner | Ministry | Admin),
+            // WORKFLOW.md: planners (their scope) and the ministry. Not admins, who run the system but
+            // read no statistics: the plan's need per etrap and service is an unsuppressed count.
+            Planning => matches!(role, Planner | Ministry),
             Dhis2Export => matches!(role, Planner | Ministry),
         }
     }
@@ -257,7 +258,7 @@ mod tests {
         assert_eq!(who(Permission::AllocateCases), [Supervisor]);
         assert_eq!(who(Permission::ApproveCases), [Supervisor]);
         assert_eq!(who(Permission::ProviderWork), [Provider]);
-        assert_eq!(who(Permission::Planning), [Planner, Ministry, Admin]);
+        assert_eq!(who(Permission::Planning), [Planner, Ministry]);
         assert_eq!(who(Permission::ReadCaseload), [Supervisor, Ministry]);
         assert!(
             who(Permission::ReadUnsuppressed).is_empty(),

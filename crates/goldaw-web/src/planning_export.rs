@@ -107,8 +107,9 @@ pub fn velayat_plan_xlsx(
         &title,
     )?;
     sheet.write_string_with_format(1, 0, t.t("planning-composed-warning"), &warning)?;
+    sheet.write_string_with_format(2, 0, t.t("planning-unsuppressed-warning"), &warning)?;
     sheet.write_string(
-        2,
+        3,
         0,
         t.t_with(
             "planning-currency-note",

@@ -170,9 +170,10 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         ("get", "/providers") => allowed(matches!(role, Role::Ministry | Role::Admin)),
         ("get", "/providers/{id}") if matches!(role, Role::Ministry | Role::Admin) => S::NOT_FOUND,
         ("get", "/providers/{id}") => S::FORBIDDEN,
-        // Planners, the ministry and admins; the users here have scope TM-A, so its plan is theirs.
+        // Planners and the ministry (not admins: WORKFLOW.md); the users here have scope TM-A, so
+        // its plan is theirs.
         ("get", p) if p.starts_with("/planning") => {
-            allowed(matches!(role, Role::Planner | Role::Ministry | Role::Admin))
+            allowed(matches!(role, Role::Planner | Role::Ministry))
         }
         // Reports: the roles that read them and have an area (users here have TM-A); the
         // DHIS2 download (no period given: refused as a bad parameter) for planners and the

@@ -37,6 +37,7 @@ planning-velayats-title = Service development plans by velayat
 planning-velayats-text = Choose a velayat to see its costed draft plan: need, places, the gap and what opening the missing places costs.
 planning-plan-title = Costed draft service development plan: { $name } ({ $unit })
 planning-composed-warning = Every amount comes from the cost model (reference/costing.toml), whose figures are composed placeholders to revise, not estimates to quote.
+planning-unsuppressed-warning = Internal working figures: the counts are not suppressed, so a small number can point to a person. Do not publish them as they are; published figures come from the statistics pages, which suppress small counts.
 planning-currency-note = Amounts in { $currency } at { $year } prices a year; a place is one person served for a year.
 planning-sheet = plan
 planning-col-etrap-code = Etrap code

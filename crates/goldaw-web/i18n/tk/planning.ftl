@@ -37,6 +37,7 @@ planning-velayats-title = Welaýatlar boýunça hyzmatlary ösdürmek meýilnama
 planning-velayats-text = Çykdajylary hasaplanan taslama meýilnamany görmek üçin welaýaty saýlaň: zerurlyklar, orunlaryň sany, ýetmezçilik we ýetmeýän orunlary açmagyň çykdajysy.
 planning-plan-title = Hyzmatlary ösdürmegiň çykdajylary hasaplanan taslama meýilnamasy: { $name } ({ $unit })
 planning-composed-warning = Ähli mukdarlar çykdajy modelinden (reference/costing.toml) alynýar; onuň sanlary gaýtadan seredilmeli şertli bahalardyr, salgylanmak üçin çaklamalar däldir.
+planning-unsuppressed-warning = Içerki iş sanlary: kiçi sanlar gizlenmedik, şonuň üçin kiçi san bir adamy görkezip biler. Olary şu görnüşde çap etmäň; çap edilýän sanlar kiçi sanlary gizleýän statistika sahypalaryndan alynýar.
 planning-currency-note = Mukdarlar { $currency }-da, { $year } ýylyň bahalarynda, ýyl üçin; bir orun — bir ýylyň dowamynda hyzmat edilýän bir adam.
 planning-sheet = meýilnama
 planning-col-etrap-code = Etrabyň kody
