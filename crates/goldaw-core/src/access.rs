@@ -52,6 +52,9 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit log.
     ReadAudit,
+    /// Read who opened or changed a case and its person (the audit log of one case): supervisors,
+    /// for the cases in their scope (WORKFLOW.md: "own team's access to own cases").
+    ReadCaseAccess,
     /// Bulk import and export of personal data.
     BulkData,
     /// Register a referral: a new case in an etrap (the hotline: in any etrap).
@@ -150,6 +153,7 @@ impl Principal {
             WritePeople => matches!(role, SocialWorker | Supervisor | Hotline),
             ManageUsers => role == Admin,
             ReadAudit => role == Admin,
+            ReadCaseAccess => role == Supervisor,
             BulkData => false,
             RegisterReferral => matches!(role, SocialWorker | Supervisor | Hotline),
             ReadCases => matches!(role, SocialWorker | Supervisor | Hotline),
@@ -260,6 +264,7 @@ mod tests {
         assert_eq!(who(Permission::ProviderWork), [Provider]);
         assert_eq!(who(Permission::Planning), [Planner, Ministry]);
         assert_eq!(who(Permission::ReadCaseload), [Supervisor, Ministry]);
+        assert_eq!(who(Permission::ReadCaseAccess), [Supervisor]);
         assert!(
             who(Permission::ReadUnsuppressed).is_empty(),
             "needs the grant"

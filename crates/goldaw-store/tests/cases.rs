@@ -1249,3 +1249,86 @@ async fn a_plan_is_revised_while_support_runs_and_the_case_keeps_its_status() {
         assert!(matches!(r, Err(StoreError::Invalid { .. })), "{b} {r:?}");
     }
 }
+
+/// WORKFLOW.md, "audit log: own team's access to own cases": a supervisor sees who opened a case
+/// in their scope and its person, newest first; a worker may not ask, another etrap's supervisor
+/// finds no such case, and asking is recorded too.
+#[tokio::test]
+async fn a_supervisor_sees_who_opened_a_case_in_scope() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let sup = user(&store, "sona", Role::Supervisor, "TM-A-01", false).await;
+        let worker = user(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;
+        let elsewhere = user(&store, "merdan", Role::Supervisor, "TM-B-01", false).await;
+        let who = person(&store, &sup, "Ogulgerek", "TM-A-01", "").await;
+        let case = store
+            .register_referral(&sup, referral(who, "TM-A-01"))
+            .await
+            .unwrap();
+        store
+            .allocate_case(&sup, case.id, case.version, "aman")
+            .await
+            .unwrap();
+        // Another case's reads must not appear.
+        let other_person = person(&store, &sup, "Jeren", "TM-A-01", "").await;
+        let other = store
+            .register_referral(&sup, referral(other_person, "TM-A-01"))
+            .await
+            .unwrap();
+        store.case_file(&sup, other.id).await.unwrap();
+
+        store.case_file(&worker, case.id).await.unwrap();
+        store.person(&worker, who).await.unwrap();
+
+        let log = store.case_access(&sup, case.id, 200).await.unwrap();
+        assert_eq!(
+            (log[0].actor.as_str(), log[0].action.as_str()),
+            ("aman", "person.read"),
+            "{b}: newest first: {log:?}"
+        );
+        assert_eq!(
+            (log[1].actor.as_str(), log[1].action.as_str()),
+            ("aman", "case.read"),
+            "{b}"
+        );
+        assert!(log.windows(2).all(|w| w[0].seq > w[1].seq), "{b}");
+        let case_id = case.id.to_string();
+        let person_id = who.to_string();
+        assert!(
+            log.iter()
+                .all(|e| e.entity_id.as_deref() == Some(case_id.as_str())
+                    || e.entity_id.as_deref() == Some(person_id.as_str())),
+            "{b}: only this case and its person: {log:?}"
+        );
+        assert!(
+            log.iter()
+                .any(|e| e.action.starts_with("case.") && e.actor == "sona"),
+            "{b}: the supervisor's own changes (registration, allocation) are listed too"
+        );
+        assert_eq!(store.case_access(&sup, case.id, 1).await.unwrap().len(), 1);
+
+        // Asking is recorded: the next list starts with the previous reading of it.
+        let again = store.case_access(&sup, case.id, 200).await.unwrap();
+        assert_eq!(
+            (again[0].actor.as_str(), again[0].action.as_str()),
+            ("sona", "case.access.read"),
+            "{b}"
+        );
+
+        assert!(
+            matches!(
+                store.case_access(&worker, case.id, 200).await,
+                Err(StoreError::Forbidden(_))
+            ),
+            "{b}: a social worker may not read the log"
+        );
+        assert!(
+            matches!(
+                store.case_access(&elsewhere, case.id, 200).await,
+                Err(StoreError::NotFound)
+            ),
+            "{b}: outside the supervisor's scope the case is not found"
+        );
+    }
+}

@@ -385,7 +385,7 @@ fn admin() -> Principal {
 }
 
 /// The case routes, with a rule in `expected_for_cases`.
-const CASE_RULED: [(&str, &str); 16] = [
+const CASE_RULED: [(&str, &str); 17] = [
     ("get", "/api/v1/cases"),
     ("post", "/api/v1/cases"),
     ("get", "/api/v1/cases/{id}"),
@@ -394,6 +394,7 @@ const CASE_RULED: [(&str, &str); 16] = [
     ("get", "/api/v1/cases/{id}/notes"),
     ("post", "/api/v1/cases/{id}/notes"),
     ("get", "/api/v1/cases/{id}/events"),
+    ("get", "/api/v1/cases/{id}/access"),
     ("get", "/api/v1/cases/{id}/plans"),
     ("put", "/api/v1/cases/{id}/plans/draft"),
     ("post", "/api/v1/plans/{id}/agreement"),
@@ -447,6 +448,12 @@ fn expected_for_cases(role: Option<Role>, method: &str, path: &str, inside: bool
                 S::FORBIDDEN
             }
         }
+        // Who opened the case: supervisors, in their scope.
+        ("get", "/api/v1/cases/{id}/access") => match (supervisor, inside) {
+            (true, true) => S::OK,
+            (true, false) => S::NOT_FOUND,
+            _ => S::FORBIDDEN,
+        },
         ("get", _) if path.starts_with("/api/v1/cases/{id}") => item(S::OK),
         // approve_closure with nothing requested: the supervisor is refused by the workflow.
         ("post", "/api/v1/cases/{id}/actions") => item(if supervisor {

@@ -36,6 +36,7 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/cases/new"),
     ("post", "/cases/new"),
     ("get", "/cases/{id}"),
+    ("get", "/cases/{id}/access"),
     ("post", "/cases/{id}/action"),
     ("post", "/cases/{id}/allocate"),
     ("post", "/cases/{id}/notes"),
@@ -156,6 +157,9 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         // No such case: the same answer as a case outside scope.
         ("get", "/cases/{id}") if case_staff => S::NOT_FOUND,
         ("get", "/cases/{id}") => S::FORBIDDEN,
+        // Who opened a case: supervisors; no such case here.
+        ("get", "/cases/{id}/access") if role == Role::Supervisor => S::NOT_FOUND,
+        ("get", "/cases/{id}/access") => S::FORBIDDEN,
         // Assessments are for those who read people; no such one here.
         ("get", "/assessments/{id}") if reads => S::NOT_FOUND,
         ("get", "/assessments/{id}") => S::FORBIDDEN,

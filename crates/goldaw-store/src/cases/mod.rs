@@ -23,7 +23,7 @@ pub use reviews::{
     GoalRating, GoalReview, GoalReviewInput, IncomeChange, ReviewInput, ReviewKind, ReviewRecord,
 };
 
-use crate::audit::{append_audit, AuditEvent};
+use crate::audit::{append_audit, AuditEvent, AuditRow};
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
@@ -1338,6 +1338,41 @@ impl Store {
     ) -> StoreResult<Vec<CaseEvent>> {
         self.load_case_row(principal, case_id).await?;
         self.events_of(case_id).await
+    }
+
+    /// Who opened or changed the case or its person, newest first, at most `limit` events (1 to
+    /// 1,000): for supervisors, on the cases in their scope (WORKFLOW.md, "own team's access to
+    /// own cases"); `NotFound` outside it. Reads of the case's plans, assessments or attachments
+    /// are recorded on those records and are not listed here. Reading the list is recorded too.
+    pub async fn case_access(
+        &self,
+        principal: &Principal,
+        case_id: Uuid,
+        limit: i64,
+    ) -> StoreResult<Vec<AuditRow>> {
+        require(principal, Permission::ReadCaseAccess)?;
+        let case = self.load_case_row(principal, case_id).await?;
+        // The events' ids are stored as text (`AuditEvent::on`), the case's and the person's
+        // the same way, so the entity index finds both.
+        let sql = format!(
+            "SELECT seq, at, actor, source, action, entity, entity_id, detail FROM audit_events
+              WHERE entity_id = $1 OR entity_id = $2 ORDER BY seq DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        );
+        let rows: Vec<AuditRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&sql)
+                .bind(case_id.to_string())
+                .bind(case.person_id.to_string())
+                .fetch_all(pool)
+                .await?
+        });
+        self.audit(
+            principal,
+            AuditEvent::on("case.access.read", "case", case_id)
+                .with_detail(format!("{} events", rows.len())),
+        )
+        .await?;
+        Ok(rows)
     }
 
     async fn events_of(&self, case_id: Uuid) -> StoreResult<Vec<CaseEvent>> {

@@ -214,3 +214,11 @@ inbox-decline-reason = Why declined
 inbox-start = Start the service
 inbox-deliver = Record units delivered
 inbox-complete = Complete
+
+# Who opened a case (pages/case_access.rs)
+case-access-link = Who opened this case
+case-access-title = Who opened this case
+case-access-text = Every reading and change of this case and of its person, newest first (the last 200). Readings of its plans, assessments and attachments are recorded on those records. Opening this page is recorded too.
+case-access-back = Back to the case
+case-access-the-case = the case
+case-access-the-person = the person

@@ -215,3 +215,11 @@ inbox-decline-reason = Причина отказа
 inbox-start = Начать услугу
 inbox-deliver = Записать оказанные единицы
 inbox-complete = Завершить
+
+# Who opened a case (pages/case_access.rs)
+case-access-link = Кто открывал этот случай
+case-access-title = Кто открывал этот случай
+case-access-text = Каждый просмотр и каждое изменение этого случая и его лица, сначала новые (последние 200). Просмотры его планов, оценок и вложений записываются при этих записях. Открытие этой страницы тоже записывается.
+case-access-back = Назад к случаю
+case-access-the-case = случай
+case-access-the-person = лицо

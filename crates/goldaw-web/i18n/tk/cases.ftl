@@ -211,3 +211,11 @@ inbox-decline-reason = Ret etmegiň sebäbi
 inbox-start = Hyzmaty başlamak
 inbox-deliver = Berlen birlikleri ýazmak
 inbox-complete = Tamamlamak
+
+# Who opened a case (pages/case_access.rs)
+case-access-link = Bu işi kim açdy
+case-access-title = Bu işi kim açdy
+case-access-text = Bu işiň we onuň şahsynyň her okalyşy we her üýtgedilişi, täzeleri ilki (soňky 200). Onuň meýilnamalarynyň, bahalandyrmalarynyň we goşundylarynyň okalyşy şol ýazgylarda bellenýär. Bu sahypanyň açylyşy hem bellenýär.
+case-access-back = Işe gaýdyp barmak
+case-access-the-case = iş
+case-access-the-person = şahs

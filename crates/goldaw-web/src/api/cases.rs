@@ -11,6 +11,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use goldaw_core::codes::CaseStatus;
+use goldaw_store::audit::AuditRow;
 use goldaw_store::cases::{
     ActionRequest, CaseEvent, CaseNote, CaseQuery, CaseRecord, CaseSummary, NewReferral, NoteKind,
     PlanInput, PlanRecord, ReviewInput, ReviewRecord, Task, WorkerLoad,
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}/allocation", put(allocate))
         .route("/cases/{id}/notes", get(notes).post(add_note))
         .route("/cases/{id}/events", get(events))
+        .route("/cases/{id}/access", get(access))
         .route("/cases/{id}/plans", get(plans))
         .route("/cases/{id}/plans/draft", put(save_draft))
         .route("/plans/{id}/agreement", post(agreement))
@@ -201,6 +203,29 @@ pub async fn events(
 ) -> Result<Json<Vec<CaseEvent>>, ApiError> {
     let Path(id) = id?;
     Ok(Json(state.store.case_events(&principal, id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AccessParams {
+    /// At most this many events, newest first (1 to 1,000; default 200).
+    pub limit: Option<u32>,
+}
+
+/// Who opened or changed the case or its person, newest first: supervisors, on the cases in their
+/// scope. Reading it is recorded in the audit log too.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/access", tag = "cases", params(("id" = Uuid, Path), AccessParams),
+    responses((status = 200, body = Vec<AuditRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn access(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    params: Result<Query<AccessParams>, QueryRejection>,
+) -> Result<Json<Vec<AuditRow>>, ApiError> {
+    let Path(id) = id?;
+    let Query(p) = params?;
+    let limit = i64::from(p.limit.unwrap_or(200));
+    Ok(Json(state.store.case_access(&principal, id, limit).await?))
 }
 
 /// What you have to do: deadlines due and overdue, and (supervisors) decisions waiting.

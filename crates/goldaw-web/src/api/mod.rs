@@ -31,7 +31,7 @@ use utoipa::OpenApi;
         persons::search, persons::read, persons::create, persons::update,
         households::search, households::read, households::create, households::update,
         cases::list, cases::register, cases::read, cases::act, cases::allocate, cases::notes,
-        cases::add_note, cases::events, cases::tasks, cases::caseload, cases::plans,
+        cases::add_note, cases::events, cases::access, cases::tasks, cases::caseload, cases::plans,
         cases::save_draft, cases::agreement, cases::submit, cases::reviews, cases::add_review,
         referrals::list_providers, referrals::create_provider, referrals::read_provider,
         referrals::update_provider, referrals::add_point, referrals::update_point, referrals::set_offer, referrals::offers,

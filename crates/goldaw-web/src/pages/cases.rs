@@ -597,6 +597,8 @@ struct CasePage {
     service_referrals: Vec<ReferralLine>,
     refer_targets: Vec<Choice>,
     may_refer: bool,
+    /// A supervisor's link to who opened the case (`case_access`).
+    may_read_access: bool,
     /// `case_assessments.html`: the assessments, their start forms, the screening's proposal.
     assessments: super::assessments::CaseAssessments,
     attachments: super::attachments::AttachmentsSection,
@@ -1033,6 +1035,7 @@ async fn case_page(
             .collect(),
         refer_targets,
         may_refer,
+        may_read_access: p.may(Permission::ReadCaseAccess),
         assessments,
         attachments,
         t: t.clone_lang(),

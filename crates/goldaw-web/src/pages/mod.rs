@@ -8,6 +8,7 @@
 mod admin;
 mod assessments;
 mod attachments;
+mod case_access;
 mod cases;
 pub(crate) mod extract;
 pub(crate) mod i18n;
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/people", get(people))
         .merge(admin::router())
         .merge(cases::router())
+        .merge(case_access::router())
         .merge(settings::router())
         .merge(referrals::router())
         .merge(assessments::router())
