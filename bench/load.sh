@@ -298,6 +298,11 @@ run_backend() {
         local wrk_us
         wrk_us=$(awk -v n="$requests_done" '$1 == "WRKCPU" && n > 0 { printf "%d", ($2 + $3) * 1e6 / n }' <<<"$out")
         result="$result wrk_cpu_us=${wrk_us:-0}"
+        # The server's CPU (with PostgreSQL's backends) per unit of wrk's: wrk does the same work
+        # for every page, so this ratio takes out how fast the shared machine ran at the time.
+        local db_us
+        db_us=$(sed -n 's/.* db_cpu_us=\([0-9]*\).*/\1/p' <<<"$result")
+        result="$result cpu_per_wrk=$(awk -v s="$cpu_us" -v d="${db_us:-0}" -v w="${wrk_us:-0}" 'BEGIN { if (w > 0) printf "%.2f", (s + d) / w; else print "n/a" }')"
         echo "   $result audit_events=$((after - before))" >&2
         local requests non200 errors
         requests=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"$result")
