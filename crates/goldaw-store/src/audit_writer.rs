@@ -143,10 +143,9 @@ async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Msg>) {
             }
         }
         if !batch.is_empty() {
-            let written = match (&db, own.as_mut()) {
-                (Db::Postgres(pool), _) => write_batch_pg(pool, &batch, &mut head).await,
-                (Db::Sqlite(_), Some(own)) => own.write(&batch).await,
-                (Db::Sqlite(_), None) => write_batch(&db, &batch).await.map(|_| ()),
+            let written = match &db {
+                Db::Postgres(pool) => write_batch_pg(pool, &batch, &mut head).await,
+                Db::Sqlite(pool) => write_sqlite(pool, &mut own, &batch).await,
             };
             let outcome = written.map_err(|e| {
                 tracing::error!(error = %e, events = batch.len(), "audit batch failed");
@@ -167,6 +166,28 @@ async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Msg>) {
     if let Some(own) = own {
         own.close().await;
     }
+}
+
+/// SQLite: writes a batch on the writer's own connection, or through the pool if it has none.
+/// A batch that fails on the own connection is refused (its readers get an error: no read is
+/// answered unrecorded) and the connection is replaced before the next batch, in case it was the
+/// connection that broke; if a new one cannot be opened, later batches go through the pool.
+async fn write_sqlite(
+    pool: &SqlitePool,
+    own: &mut Option<Own>,
+    batch: &[Pending],
+) -> StoreResult<()> {
+    let Some(conn) = own.as_mut() else {
+        return write_batch_sqlite(pool, batch).await;
+    };
+    let written = conn.write(batch).await;
+    if written.is_err() {
+        if let Some(broken) = own.take() {
+            broken.close().await;
+        }
+        *own = Own::open(pool).await;
+    }
+    written
 }
 
 /// SQLite: the audit writer's own connection, and the background checkpointer.
@@ -268,23 +289,39 @@ struct Row<'a> {
     hash: Vec<u8>,
 }
 
-/// Reserves `batch.len()` sequence numbers on `audit_head` (taking the write lock first, as
-/// `append_audit!` does), chains the rows in order, inserts them, and moves the head.
+/// PostgreSQL, the way every change appends: reserves `batch.len()` sequence numbers on
+/// `audit_head` (its row lock first), chains the rows in order, inserts them, and moves the head.
 /// Returns the chain's new head.
-async fn write_batch(db: &Db, batch: &[Pending]) -> StoreResult<Head> {
+async fn write_batch_pg_locking(pool: &sqlx::PgPool, batch: &[Pending]) -> StoreResult<Head> {
     let n = batch.len() as i64;
-    let head = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let (last, prev): (i64, Vec<u8>) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-                .bind(n)
-                .fetch_one(&mut *tx)
-                .await?;
-        let prev = insert_rows!(tx, batch, last, prev);
-        tx.commit().await?;
-        Head { seq: last, hash: prev }
-    });
-    Ok(head)
+    let mut tx = pool.begin().await?;
+    let (last, prev): (i64, Vec<u8>) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(n)
+            .fetch_one(&mut *tx)
+            .await?;
+    let prev = insert_rows!(tx, batch, last, prev);
+    tx.commit().await?;
+    Ok(Head {
+        seq: last,
+        hash: prev,
+    })
+}
+
+/// SQLite through the pool: reserves `batch.len()` sequence numbers on `audit_head` (taking the
+/// write lock first, as `append_audit!` does), chains the rows in order, inserts them, and moves
+/// the head.
+async fn write_batch_sqlite(pool: &SqlitePool, batch: &[Pending]) -> StoreResult<()> {
+    let n = batch.len() as i64;
+    let mut tx = pool.begin().await?;
+    let (last, prev): (i64, Vec<u8>) =
+        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+            .bind(n)
+            .fetch_one(&mut *tx)
+            .await?;
+    let _ = insert_rows!(tx, batch, last, prev);
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Chains `batch` after the event `after` whose hash is `prev`; returns the rows and the last hash.
@@ -407,7 +444,7 @@ async fn write_batch_pg(
         }
         // Nothing was written: someone else appended meanwhile.
         0 => {
-            *head = Some(write_batch(&Db::Postgres(pool.clone()), batch).await?);
+            *head = Some(write_batch_pg_locking(pool, batch).await?);
             Ok(())
         }
         // Cannot happen (the condition holds for every row or none); the head is read again.
@@ -415,5 +452,64 @@ async fn write_batch_pg(
             "the audit batch wrote {n} of {} events",
             rows.len()
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditCheck;
+
+    fn batch(n: usize) -> Vec<Pending> {
+        (0..n)
+            .map(|i| Pending {
+                actor: format!("reader-{i}"),
+                source: "127.0.0.1".into(),
+                event: AuditEvent::plain("test.read"),
+                // Nobody waits for these: `write_sqlite` does not answer the readers.
+                done: oneshot::channel().0,
+            })
+            .collect()
+    }
+
+    async fn last_seq(pool: &SqlitePool) -> i64 {
+        sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+
+    /// The writer's own connection fails (here it is made read-only, as a connection in a bad
+    /// state would be): that batch is refused, nothing of it is written, and the next batch is
+    /// written on a new connection, the chain intact.
+    #[tokio::test]
+    async fn a_failing_own_connection_is_replaced_before_the_next_batch() {
+        let db = crate::testing::sqlite().await;
+        let store = db.open().await;
+        let Db::Sqlite(pool) = store.db().clone() else {
+            unreachable!("testing::sqlite gives a SQLite database")
+        };
+        let mut own = Own::open(&pool).await;
+        let conn = own.as_mut().expect("the writer's own connection opens");
+        sqlx::query("PRAGMA query_only = ON")
+            .execute(&mut conn.conn)
+            .await
+            .unwrap();
+
+        let start = last_seq(&pool).await;
+        assert!(write_sqlite(&pool, &mut own, &batch(3)).await.is_err());
+        assert_eq!(last_seq(&pool).await, start, "nothing of the refused batch");
+        assert!(own.is_some(), "a new own connection was opened");
+
+        write_sqlite(&pool, &mut own, &batch(2)).await.unwrap();
+        assert_eq!(last_seq(&pool).await, start + 2);
+        assert!(matches!(
+            store.verify_audit().await.unwrap(),
+            AuditCheck::Intact { .. }
+        ));
+        if let Some(own) = own.take() {
+            own.close().await;
+        }
+        store.close().await;
     }
 }
