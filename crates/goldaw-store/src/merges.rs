@@ -75,6 +75,43 @@ pub struct MergeRecord {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub moved: Moved,
+    /// When the merge was undone, and by whom (`undo_merge`).
+    pub undone_at: Option<DateTime<Utc>>,
+    pub undone_by: Option<String>,
+}
+
+/// Undoing a merge asked for: the kept record's version as read (no lost updates).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UndoRequest {
+    pub kept_version: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct MergeRow {
+    id: Uuid,
+    kept_id: Uuid,
+    merged_id: Uuid,
+    at: DateTime<Utc>,
+    actor: String,
+    moved: String,
+    undone_at: Option<DateTime<Utc>>,
+    undone_by: Option<String>,
+}
+
+impl MergeRow {
+    fn record(self) -> StoreResult<MergeRecord> {
+        Ok(MergeRecord {
+            id: self.id,
+            kept: self.kept_id,
+            merged: self.merged_id,
+            at: self.at,
+            actor: self.actor,
+            moved: serde_json::from_str(&self.moved).map_err(|e| corrupt("merge", e))?,
+            undone_at: self.undone_at,
+            undone_by: self.undone_by,
+        })
+    }
 }
 
 /// Both records side by side, before a merge is confirmed.
@@ -367,6 +404,176 @@ impl Store {
             at: now,
             actor: principal.actor.clone(),
             moved,
+            undone_at: None,
+            undone_by: None,
+        })
+    }
+
+    /// A merge as recorded, for those who may merge and can see both records; `NotFound`
+    /// otherwise. Audited as a read of the kept record.
+    pub async fn merge_record(&self, principal: &Principal, id: Uuid) -> StoreResult<MergeRecord> {
+        Store::may_merge(principal)?;
+        let record = self.load_merge(principal, id).await?;
+        self.audit(
+            principal,
+            AuditEvent::on("person.merge_read", "person", record.kept)
+                .with_detail(format!("merge {id}")),
+        )
+        .await?;
+        Ok(record)
+    }
+
+    async fn load_merge(&self, principal: &Principal, id: Uuid) -> StoreResult<MergeRecord> {
+        let row: Option<MergeRow> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT id, kept_id, merged_id, at, actor, moved, undone_at, undone_by FROM person_merges WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        let record = row.ok_or(StoreError::NotFound)?.record()?;
+        // Both records must be in the principal's scope (the same answer as no such merge).
+        self.merge_side(principal, record.kept).await?;
+        self.merge_side(principal, record.merged).await?;
+        Ok(record)
+    }
+
+    /// Undoes a merge: the duplicate record is separate again and takes back exactly what moved
+    /// (cases, service episodes, referrals to services, assessment answers); the kept record gives
+    /// back the household, birth date and target groups it took. Refused while a later merge into
+    /// the kept record stands (undo that first), when the kept record was itself merged since,
+    /// or when the merge was already undone; a stale `kept_version` is a conflict. Records that
+    /// were added to the kept record after the merge stay with it: nothing tells whose they were.
+    pub async fn undo_merge(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+        request: UndoRequest,
+    ) -> StoreResult<MergeRecord> {
+        Store::may_merge(principal)?;
+        let record = self.load_merge(principal, id).await?;
+        if record.undone_at.is_some() {
+            return Err(
+                StoreError::invalid("merge", "this merge was already undone")
+                    .saying("store-merge-already-undone", vec![]),
+            );
+        }
+        let k = self.merge_side(principal, record.kept).await?;
+        let m = self.merge_side(principal, record.merged).await?;
+        if k.merged_into.is_some() || m.merged_into != Some(record.kept) {
+            return Err(StoreError::invalid(
+                "merge",
+                "one of the two records was merged again since: undo that merge first",
+            )
+            .saying("store-merge-merged-since", vec![]));
+        }
+        let (later,): (i64,) = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM person_merges WHERE kept_id = $1 AND at > $2 AND undone_at IS NULL")
+                .bind(record.kept)
+                .bind(record.at)
+                .fetch_one(pool)
+                .await?
+        });
+        if later > 0 {
+            return Err(StoreError::invalid(
+                "merge",
+                "another record was merged into the kept one later: undo that merge first",
+            )
+            .saying("store-merge-later-merge", vec![]));
+        }
+        if k.version != request.kept_version {
+            return Err(StoreError::Conflict {
+                expected: request.kept_version,
+                actual: k.version,
+            });
+        }
+        let moved = &record.moved;
+        let mut groups = k
+            .target_groups
+            .parse::<TargetGroups>()
+            .map_err(|e| corrupt("target groups", e))?;
+        groups
+            .0
+            .retain(|g| !moved.target_groups_added.iter().any(|a| a == g.as_str()));
+        // The household and the birth date go back only if they are still what the merge set.
+        let household = moved.household.as_ref().filter(|h| h.to == k.household_id);
+        let birth_date = match moved.birth_date_filled {
+            Some(filled) if k.birth_date == Some(filled) => None,
+            _ => k.birth_date,
+        };
+        let now = Utc::now();
+        let (kept, merged) = (record.kept, record.merged);
+        let event = AuditEvent::on("person.merge_undo", "person", kept)
+            .with_detail(format!("separated {merged} again (merge {id})"));
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(tx, principal, event);
+            let done = sqlx::query("UPDATE person_merges SET undone_at = $1, undone_by = $2 WHERE id = $3 AND undone_at IS NULL")
+                .bind(now).bind(&principal.actor).bind(id)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::invalid("merge", "this merge was already undone")
+                    .saying("store-merge-already-undone", vec![]));
+            }
+            let done = sqlx::query("UPDATE persons SET merged_into = NULL, version = version + 1, updated_at = $1
+                                    WHERE id = $2 AND merged_into = $3")
+                .bind(now).bind(merged).bind(kept)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: m.version, actual: m.version + 1 });
+            }
+            let done = sqlx::query(
+                "UPDATE persons SET birth_date = $1, household_id = $2, relationship = $3, target_groups = $4,
+                    sensitive = $5, version = version + 1, updated_at = $6
+                 WHERE id = $7 AND version = $8 AND merged_into IS NULL",
+            )
+            .bind(birth_date)
+            .bind(household.map_or(k.household_id, |h| h.from))
+            .bind(match household { Some(h) => h.relationship_before.as_deref(), None => k.relationship.as_deref() })
+            .bind(groups.to_field())
+            .bind(groups.is_sensitive())
+            .bind(now)
+            .bind(kept)
+            .bind(request.kept_version)
+            .execute(&mut *tx).await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: request.kept_version, actual: request.kept_version + 1 });
+            }
+            for group in &moved.target_groups_added {
+                sqlx::query("DELETE FROM person_target_groups WHERE person_id = $1 AND target_group = $2")
+                    .bind(kept).bind(group).execute(&mut *tx).await?;
+            }
+            // Each moved record goes back only if it is still the kept record's.
+            for case in &moved.cases {
+                sqlx::query("UPDATE cases SET person_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND person_id = $4")
+                    .bind(merged).bind(now).bind(case).bind(kept)
+                    .execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO case_events (id, case_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, 'person_merge_undone', $5)",
+                )
+                .bind(Uuid::now_v7()).bind(case).bind(now).bind(&principal.actor).bind(format!("merge {id}"))
+                .execute(&mut *tx).await?;
+            }
+            for episode in &moved.service_episodes {
+                sqlx::query("UPDATE service_episodes SET person_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND person_id = $4")
+                    .bind(merged).bind(now).bind(episode).bind(kept)
+                    .execute(&mut *tx).await?;
+            }
+            for referral in &moved.referrals {
+                sqlx::query("UPDATE service_referrals SET person_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND person_id = $4")
+                    .bind(merged).bind(now).bind(referral).bind(kept)
+                    .execute(&mut *tx).await?;
+            }
+            for item in &moved.assessment_items {
+                sqlx::query("UPDATE assessment_items SET person_id = $1 WHERE assessment_id = $2 AND item = $3 AND person_id = $4")
+                    .bind(merged).bind(item.assessment).bind(&item.item).bind(kept)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(MergeRecord {
+            undone_at: Some(now),
+            undone_by: Some(principal.actor.clone()),
+            ..record
         })
     }
 }

@@ -63,6 +63,8 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/attachments/{id}"),
     ("get", "/people/merge"),
     ("post", "/people/merge"),
+    ("get", "/people/merge/{id}"),
+    ("post", "/people/merge/{id}/undo"),
     // Planning
     ("get", "/planning"),
     ("get", "/planning/velayat"),
@@ -169,6 +171,9 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         ("get", "/attachments/{id}") => S::FORBIDDEN,
         // Without a record chosen: how to start a merge (supervisors only).
         ("get", "/people/merge") => allowed(role == Role::Supervisor),
+        // A merge as recorded: supervisors; no such merge here.
+        ("get", "/people/merge/{id}") if role == Role::Supervisor => S::NOT_FOUND,
+        ("get", "/people/merge/{id}") => S::FORBIDDEN,
         ("get", "/provider") => allowed(role == Role::Provider),
         // The register: the ministry and admins; no such provider here.
         ("get", "/providers") => allowed(matches!(role, Role::Ministry | Role::Admin)),

@@ -66,3 +66,6 @@ store-offer-universal = Universal services belong to other sectors: refer to the
 store-point-unknown = This provider has no such service point.
 store-offer-exists = This offer exists already: open the page again to change it.
 store-holiday-names = A holiday needs its name in all three languages.
+store-merge-already-undone = This merge was already undone.
+store-merge-merged-since = One of the two records was merged again since. Undo that merge first.
+store-merge-later-merge = Another record was merged into the kept one later. Undo that merge first.

@@ -64,3 +64,6 @@ store-offer-universal = Umumy hyzmatlar beýleki pudaklara degişli: olara tekli
 store-point-unknown = Bu üpjün edijiniň beýle hyzmat nokady ýok.
 store-offer-exists = Bu teklip eýýäm bar: ony üýtgetmek üçin sahypany täzeden açyň.
 store-holiday-names = Baýramyň ady üç dilde hem bolmaly.
+store-merge-already-undone = Bu birleşdirme eýýäm ýatyryldy.
+store-merge-merged-since = Iki ýazgynyň biri şondan soň ýene birleşdirildi. Ilki şol birleşdirmäni ýatyryň.
+store-merge-later-merge = Soňra saklanan ýazga başga bir ýazgy birleşdirildi. Ilki şol birleşdirmäni ýatyryň.

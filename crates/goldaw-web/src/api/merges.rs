@@ -1,17 +1,21 @@
-//! `/api/v1/persons/{id}/merge`: merging a duplicate record of a person into the kept one.
+//! `/api/v1/persons/{id}/merge`: merging a duplicate record of a person into the kept one;
+//! `/api/v1/merges/{id}`: a merge as recorded, and undoing it.
 
 use crate::error::{ApiError, ErrorBody};
 use crate::principal::Caller;
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use goldaw_store::merges::{MergeRecord, MergeRequest};
+use goldaw_store::merges::{MergeRecord, MergeRequest, UndoRequest};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/persons/{id}/merge", post(merge))
+    Router::new()
+        .route("/persons/{id}/merge", post(merge))
+        .route("/merges/{id}", get(read))
+        .route("/merges/{id}/undo", post(undo))
 }
 
 /// Merge the duplicate `merged` into this person (supervisors, both records and every case of
@@ -33,4 +37,35 @@ pub async fn merge(
     let Path(id) = id?;
     let Json(body) = body?;
     Ok(Json(state.store.merge_persons(&principal, id, body).await?))
+}
+
+/// A merge as recorded: who, when, and exactly what moved (supervisors who can see both records).
+#[utoipa::path(get, path = "/api/v1/merges/{id}", tag = "people", params(("id" = Uuid, Path)),
+    responses((status = 200, body = MergeRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn read(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<MergeRecord>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.merge_record(&principal, id).await?))
+}
+
+/// Undo a merge: the duplicate is a record of its own again and takes back what moved; the kept
+/// record gives back the household, birth date and target groups it took. Refused with 422 when
+/// the merge was already undone or a later merge of either record stands (undo that first); a
+/// stale `kept_version` is 409 `conflict`.
+#[utoipa::path(post, path = "/api/v1/merges/{id}/undo", tag = "people", params(("id" = Uuid, Path)),
+    request_body = UndoRequest,
+    responses((status = 200, body = MergeRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn undo(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<UndoRequest>, JsonRejection>,
+) -> Result<Json<MergeRecord>, ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    Ok(Json(state.store.undo_merge(&principal, id, body).await?))
 }

@@ -40,7 +40,7 @@ use utoipa::OpenApi;
         assessments::list, assessments::start, assessments::read, assessments::save,
         assessments::complete, assessments::instruments, assessments::instrument,
         attachments::list, attachments::upload, attachments::download,
-        merges::merge,
+        merges::merge, merges::read, merges::undo,
         statistics::indicators, statistics::table, statistics::dhis2,
     ),
     components(schemas(ErrorBody, Health)),

@@ -21,7 +21,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/people/merge", get(merge_page).post(merge))
+    Router::new()
+        .route("/people/merge", get(merge_page).post(merge))
+        .route("/people/merge/{id}", get(merge_record_page))
+        .route("/people/merge/{id}/undo", axum::routing::post(undo))
 }
 
 /// One record as the comparison shows it.
@@ -214,7 +217,128 @@ async fn merge(State(state): State<AppState>, posted: Posted<MergeForm>) -> Resp
         .merge_persons(signed.principal(), form.kept, request)
         .await
     {
-        Ok(_) => see_other("/people/merge?done=true"),
+        Ok(record) => see_other(&format!("/people/merge/{}?done=true", record.id)),
+        Err(e) => refusal(&signed, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "merge_record.html")]
+struct MergeRecordPage {
+    t: Translator,
+    user: Option<UserView>,
+    id: Uuid,
+    /// "The records were merged" or "the merge was undone", just after either.
+    message: Option<String>,
+    made: String,
+    undone: Option<String>,
+    /// The kept record (a merged record read by id answers as the kept one, so only this side
+    /// is shown), and its version for the undo form.
+    kept: Side,
+    /// What moved: cases, service episodes, referrals, assessment answers.
+    moved: [usize; 4],
+}
+
+#[derive(Deserialize)]
+struct RecordQuery {
+    #[serde(default)]
+    done: bool,
+    #[serde(default)]
+    undone: bool,
+}
+
+/// A merge as recorded (who, when, what moved), with the form to undo it while it stands.
+async fn merge_record_page(
+    State(state): State<AppState>,
+    signed: Signed,
+    id: Result<axum::extract::Path<Uuid>, axum::extract::rejection::PathRejection>,
+    query: Result<Query<RecordQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let Some(r) = signed.deny_unless(Permission::ApproveCases) {
+        return r;
+    }
+    let Ok(axum::extract::Path(id)) = id else {
+        return signed.not_found();
+    };
+    let query = query.map(|Query(q)| q).unwrap_or(RecordQuery {
+        done: false,
+        undone: false,
+    });
+    let p = signed.principal();
+    let record = match state.store.merge_record(p, id).await {
+        Ok(r) => r,
+        Err(e) => return refusal(&signed, e),
+    };
+    let t = &signed.t;
+    let kept = match state.store.person(p, record.kept).await {
+        Ok(k) => k,
+        Err(e) => return refusal(&signed, e),
+    };
+    let when = |at: chrono::DateTime<chrono::Utc>| super::cases::local_time(at);
+    let message = if query.undone {
+        Some(t.t("merge-undone"))
+    } else if query.done {
+        Some(t.t("merge-done"))
+    } else {
+        None
+    };
+    render(MergeRecordPage {
+        user: signed.user(),
+        id,
+        message,
+        made: t.t_with(
+            "merge-made-at",
+            &[
+                ("at", when(record.at).into()),
+                ("who", record.actor.clone().into()),
+            ],
+        ),
+        undone: record.undone_at.map(|at| {
+            t.t_with(
+                "merge-undone-at",
+                &[
+                    ("at", when(at).into()),
+                    ("who", record.undone_by.clone().unwrap_or_default().into()),
+                ],
+            )
+        }),
+        kept: side(&state, t, &kept, 0),
+        moved: [
+            record.moved.cases.len(),
+            record.moved.service_episodes.len(),
+            record.moved.referrals.len(),
+            record.moved.assessment_items.len(),
+        ],
+        t: t.clone_lang(),
+    })
+}
+
+#[derive(Deserialize)]
+struct UndoForm {
+    kept_version: i32,
+}
+
+async fn undo(
+    State(state): State<AppState>,
+    id: Result<axum::extract::Path<Uuid>, axum::extract::rejection::PathRejection>,
+    posted: Posted<UndoForm>,
+) -> Response {
+    let Posted { signed, form } = posted;
+    if let Some(r) = signed.deny_unless(Permission::ApproveCases) {
+        return r;
+    }
+    let Ok(axum::extract::Path(id)) = id else {
+        return signed.not_found();
+    };
+    let request = goldaw_store::merges::UndoRequest {
+        kept_version: form.kept_version,
+    };
+    match state
+        .store
+        .undo_merge(signed.principal(), id, request)
+        .await
+    {
+        Ok(_) => see_other(&format!("/people/merge/{id}?undone=true")),
         Err(e) => refusal(&signed, e),
     }
 }
