@@ -178,7 +178,9 @@ async fn write_sqlite(
     batch: &[Pending],
 ) -> StoreResult<()> {
     let Some(conn) = own.as_mut() else {
-        return write_batch_sqlite(pool, batch).await;
+        return write_batch(&Db::Sqlite(pool.clone()), batch)
+            .await
+            .map(|_| ());
     };
     let written = conn.write(batch).await;
     if written.is_err() {
@@ -289,39 +291,23 @@ struct Row<'a> {
     hash: Vec<u8>,
 }
 
-/// PostgreSQL, the way every change appends: reserves `batch.len()` sequence numbers on
-/// `audit_head` (its row lock first), chains the rows in order, inserts them, and moves the head.
-/// Returns the chain's new head.
-async fn write_batch_pg_locking(pool: &sqlx::PgPool, batch: &[Pending]) -> StoreResult<Head> {
+/// The way every change appends: reserves `batch.len()` sequence numbers on `audit_head` (taking
+/// the write lock or the row lock first, as `append_audit!` does), chains the rows in order,
+/// inserts them, and moves the head. Returns the chain's new head.
+async fn write_batch(db: &Db, batch: &[Pending]) -> StoreResult<Head> {
     let n = batch.len() as i64;
-    let mut tx = pool.begin().await?;
-    let (last, prev): (i64, Vec<u8>) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-            .bind(n)
-            .fetch_one(&mut *tx)
-            .await?;
-    let prev = insert_rows!(tx, batch, last, prev);
-    tx.commit().await?;
-    Ok(Head {
-        seq: last,
-        hash: prev,
-    })
-}
-
-/// SQLite through the pool: reserves `batch.len()` sequence numbers on `audit_head` (taking the
-/// write lock first, as `append_audit!` does), chains the rows in order, inserts them, and moves
-/// the head.
-async fn write_batch_sqlite(pool: &SqlitePool, batch: &[Pending]) -> StoreResult<()> {
-    let n = batch.len() as i64;
-    let mut tx = pool.begin().await?;
-    let (last, prev): (i64, Vec<u8>) =
-        sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-            .bind(n)
-            .fetch_one(&mut *tx)
-            .await?;
-    let _ = insert_rows!(tx, batch, last, prev);
-    tx.commit().await?;
-    Ok(())
+    let head = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let (last, prev): (i64, Vec<u8>) =
+            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(n)
+                .fetch_one(&mut *tx)
+                .await?;
+        let prev = insert_rows!(tx, batch, last, prev);
+        tx.commit().await?;
+        Head { seq: last, hash: prev }
+    });
+    Ok(head)
 }
 
 /// Chains `batch` after the event `after` whose hash is `prev`; returns the rows and the last hash.
@@ -444,7 +430,7 @@ async fn write_batch_pg(
         }
         // Nothing was written: someone else appended meanwhile.
         0 => {
-            *head = Some(write_batch_pg_locking(pool, batch).await?);
+            *head = Some(write_batch(&Db::Postgres(pool.clone()), batch).await?);
             Ok(())
         }
         // Cannot happen (the condition holds for every row or none); the head is read again.

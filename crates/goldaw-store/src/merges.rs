@@ -138,6 +138,12 @@ struct SideRow {
     target_groups: String,
 }
 
+/// The kept record's fields a merge sets and its undo sets back, guarded by its version.
+const SET_KEPT_FIELDS: &str =
+    "UPDATE persons SET birth_date = $1, household_id = $2, relationship = $3,
+    target_groups = $4, sensitive = $5, version = version + 1, updated_at = $6
+    WHERE id = $7 AND version = $8 AND merged_into IS NULL";
+
 /// How many `merged_into` links are followed when a merged record is read (a merged record's
 /// kept one may itself be merged later).
 const MAX_HOPS: usize = 8;
@@ -320,11 +326,7 @@ impl Store {
             if done.rows_affected() != 1 {
                 return Err(StoreError::Conflict { expected: request.merged_version, actual: request.merged_version + 1 });
             }
-            let done = sqlx::query(
-                "UPDATE persons SET birth_date = $1, household_id = $2, relationship = $3, target_groups = $4,
-                    sensitive = $5, version = version + 1, updated_at = $6
-                 WHERE id = $7 AND version = $8 AND merged_into IS NULL",
-            )
+            let done = sqlx::query(SET_KEPT_FIELDS)
             .bind(k.birth_date.or(changes.birth_date))
             .bind(changes.household.unwrap_or(k.household_id))
             .bind(if changes.household.is_some() { m.relationship.as_deref() } else { k.relationship.as_deref() })
@@ -521,11 +523,7 @@ impl Store {
             if done.rows_affected() != 1 {
                 return Err(StoreError::Conflict { expected: m.version, actual: m.version + 1 });
             }
-            let done = sqlx::query(
-                "UPDATE persons SET birth_date = $1, household_id = $2, relationship = $3, target_groups = $4,
-                    sensitive = $5, version = version + 1, updated_at = $6
-                 WHERE id = $7 AND version = $8 AND merged_into IS NULL",
-            )
+            let done = sqlx::query(SET_KEPT_FIELDS)
             .bind(birth_date)
             .bind(household.map_or(k.household_id, |h| h.from))
             .bind(match household { Some(h) => h.relationship_before.as_deref(), None => k.relationship.as_deref() })
