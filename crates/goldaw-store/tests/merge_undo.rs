@@ -67,6 +67,19 @@ async fn merge(store: &Store, who: &Principal, kept: Uuid, merged: Uuid) -> Uuid
         .id
 }
 
+/// Undoes `merge` with the kept record's current version.
+async fn undo_now(
+    store: &Store,
+    who: &Principal,
+    merge: Uuid,
+    kept: Uuid,
+) -> Result<goldaw_store::merges::MergeRecord, StoreError> {
+    let kept_version = version(store, kept).await;
+    store
+        .undo_merge(who, merge, UndoRequest { kept_version })
+        .await
+}
+
 fn say_key(e: &StoreError) -> Option<&'static str> {
     match e {
         StoreError::Invalid { say, .. } => say.as_ref().map(|s| s.key),
@@ -212,16 +225,7 @@ async fn an_undone_merge_gives_each_record_back_what_it_had() {
         );
 
         // Twice: refused with the reason.
-        let again = store
-            .undo_merge(
-                &sup,
-                m,
-                UndoRequest {
-                    kept_version: version(&store, kept).await,
-                },
-            )
-            .await
-            .unwrap_err();
+        let again = undo_now(&store, &sup, m, kept).await.unwrap_err();
         assert_eq!(
             say_key(&again),
             Some("store-merge-already-undone"),
@@ -233,41 +237,14 @@ async fn an_undone_merge_gives_each_record_back_what_it_had() {
         let other = person(&store, json!({"given_name": "Aýna", "family_name": "Orazowa", "sex": "F", "admin_unit": "TM-A-01"})).await;
         let first = merge(&store, &sup, kept, dup).await;
         let second = merge(&store, &sup, kept, other).await;
-        let refused = store
-            .undo_merge(
-                &sup,
-                first,
-                UndoRequest {
-                    kept_version: version(&store, kept).await,
-                },
-            )
-            .await
-            .unwrap_err();
+        let refused = undo_now(&store, &sup, first, kept).await.unwrap_err();
         assert_eq!(
             say_key(&refused),
             Some("store-merge-later-merge"),
             "{b}: {refused}"
         );
-        store
-            .undo_merge(
-                &sup,
-                second,
-                UndoRequest {
-                    kept_version: version(&store, kept).await,
-                },
-            )
-            .await
-            .unwrap();
-        store
-            .undo_merge(
-                &sup,
-                first,
-                UndoRequest {
-                    kept_version: version(&store, kept).await,
-                },
-            )
-            .await
-            .unwrap();
+        undo_now(&store, &sup, second, kept).await.unwrap();
+        undo_now(&store, &sup, first, kept).await.unwrap();
         assert_eq!(store.person(&sup, other).await.unwrap().id, other, "{b}");
         assert_eq!(store.case(&op, case).await.unwrap().person_id, dup, "{b}");
         assert!(

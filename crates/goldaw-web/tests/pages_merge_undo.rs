@@ -94,20 +94,20 @@ async fn a_supervisor_undoes_a_merge_from_its_page() {
             "{b}: merged"
         );
 
-        // Undo it there.
-        let r = c
-            .post(format!("{base}/people/merge/{merge_id}/undo"))
-            .header(header::COOKIE, &cookies)
-            .form(&[
-                ("csrf", csrf_of(&page).as_str()),
-                (
-                    "kept_version",
-                    value_after(&page, "name=\"kept_version\" value=\""),
-                ),
-            ])
-            .send()
-            .await
-            .unwrap();
+        // Undo it there (the form as the page has it).
+        let undo_form = || {
+            c.post(format!("{base}/people/merge/{merge_id}/undo"))
+                .header(header::COOKIE, &cookies)
+                .form(&[
+                    ("csrf", csrf_of(&page)),
+                    (
+                        "kept_version",
+                        value_after(&page, "name=\"kept_version\" value=\"").to_owned(),
+                    ),
+                ])
+                .send()
+        };
+        let r = undo_form().await.unwrap();
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{b}");
         let (status, done) = get(format!("/people/merge/{merge_id}?undone=true")).await;
         assert_eq!(status, StatusCode::OK, "{b}");
@@ -124,19 +124,7 @@ async fn a_supervisor_undoes_a_merge_from_its_page() {
         );
 
         // Undoing twice (an old form sent again) is refused with the reason, in Turkmen.
-        let r = c
-            .post(format!("{base}/people/merge/{merge_id}/undo"))
-            .header(header::COOKIE, &cookies)
-            .form(&[
-                ("csrf", csrf_of(&page).as_str()),
-                (
-                    "kept_version",
-                    value_after(&page, "name=\"kept_version\" value=\""),
-                ),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = undo_form().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b}");
         assert!(
             r.text()
