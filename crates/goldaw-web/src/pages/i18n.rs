@@ -263,6 +263,9 @@ mod tests {
                 ("sensitive", FluentValue::from(1)),
                 ("rated", FluentValue::from(2)),
                 ("expected", FluentValue::from("x")),
+                // merges.ftl
+                ("at", FluentValue::from("x")),
+                ("who", FluentValue::from("x")),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");
