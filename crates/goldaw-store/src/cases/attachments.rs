@@ -230,7 +230,7 @@ impl Store {
     ) -> StoreResult<CaseRow> {
         require(principal, Permission::WorkCases)?;
         let row = self.load_case_row(principal, case_id).await?;
-        if row.sensitive && !principal.sensitive {
+        if row.restricted_for(principal) {
             return Err(StoreError::Forbidden(
                 "this is a sensitive case: its documents need the sensitive permission".into(),
             ));
