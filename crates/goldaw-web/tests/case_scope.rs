@@ -638,10 +638,11 @@ async fn every_route_of_a_case_answers_a_reader_outside_it_as_for_no_case_and_sh
             }
             let (status, body) =
                 api(&base, who, "get", &format!("/api/v1/cases/{}", t.case), t).await;
-            let seen: Value = serde_json::from_str(&body).unwrap();
-            assert_eq!(status, StatusCode::OK, "{}: {body}", db.backend);
-            assert_eq!(seen["restricted"], true, "{}: {body}", db.backend);
-            assert_eq!(seen["person_id"], Value::Null, "{}: {body}", db.backend);
+            let seen: Value = serde_json::from_str(&body).unwrap_or_default();
+            let code_only = seen["restricted"] == true && seen["person_id"] == Value::Null;
+            if status != StatusCode::OK || !code_only {
+                failures.push(format!("{}: not the code only: {status} {body}", who.name));
+            }
         }
 
         // Where it may be read, the data looked for is there: the walk would see a leak.
