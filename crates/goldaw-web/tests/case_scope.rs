@@ -481,58 +481,85 @@ fn leaks<'a>(body: &str, t: &'a Target) -> Vec<&'a str> {
         .collect()
 }
 
-#[tokio::test]
-async fn every_route_of_a_case_answers_a_reader_outside_it_as_for_no_case_and_shows_nothing() {
-    for db in goldaw_store::testing::databases().await {
-        let key = goldaw_store::crypto::Secrets::from_key([9u8; 32]);
-        let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
-        let op = Principal::system("test");
-        for (ext, name) in [("PR1", "Ýeňme Merkezi"), ("PR2", "Gyzyl Ýarymaý")] {
-            store
-                .create_provider(
-                    &op,
-                    NewProvider {
-                        external_id: ext.into(),
-                        name: name.into(),
-                        kind: ProviderKind::Ngo,
-                        admin_unit: None,
-                    },
-                )
-                .await
-                .unwrap();
-        }
-        let providers = store.list_providers(&op).await.unwrap();
-        let pr1 = providers.iter().find(|p| p.external_id == "PR1").unwrap();
-        let offer = store
-            .set_offer(
+/// A server over a fresh database with two providers (an offer of PR1's in TM-A-01), the
+/// etrap's supervisor with the permission, and two cases he works: a plain one and a sensitive
+/// one of a whole household.
+struct World {
+    base: String,
+    store: Store,
+    lead: Caller,
+    plain: Target,
+    sensitive: Target,
+}
+
+async fn world(db: &goldaw_store::testing::TestDb) -> World {
+    let key = goldaw_store::crypto::Secrets::from_key([9u8; 32]);
+    let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let op = Principal::system("test");
+    for (ext, name) in [("PR1", "Ýeňme Merkezi"), ("PR2", "Gyzyl Ýarymaý")] {
+        store
+            .create_provider(
                 &op,
-                pr1.id,
-                OfferRequest {
-                    service_code: "S01".parse().unwrap(),
-                    admin_unit: "TM-A-01".parse().unwrap(),
-                    places: None,
-                    service_point: None,
-                    active: true,
-                    version: None,
+                NewProvider {
+                    external_id: ext.into(),
+                    name: name.into(),
+                    kind: ProviderKind::Ngo,
+                    admin_unit: None,
                 },
             )
             .await
             .unwrap();
-        // The etrap's supervisor with the permission registers and works both cases.
-        let lead_caller = caller(&store, &base, "lead", Role::Supervisor, "TM-A", true).await;
-        let lead = Principal::user(
-            lead_caller.id,
-            "lead",
-            Role::Supervisor,
-            "TM-A".parse().unwrap(),
-            true,
-        );
-        let plain = target(&store, &lead, offer.id, false).await;
-        let sensitive = target(&store, &lead, offer.id, true).await;
+    }
+    let providers = store.list_providers(&op).await.unwrap();
+    let pr1 = providers.iter().find(|p| p.external_id == "PR1").unwrap();
+    let offer = store
+        .set_offer(
+            &op,
+            pr1.id,
+            OfferRequest {
+                service_code: "S01".parse().unwrap(),
+                admin_unit: "TM-A-01".parse().unwrap(),
+                places: None,
+                service_point: None,
+                active: true,
+                version: None,
+            },
+        )
+        .await
+        .unwrap();
+    // The etrap's supervisor with the permission registers and works both cases.
+    let lead_caller = caller(&store, &base, "lead", Role::Supervisor, "TM-A", true).await;
+    let lead = Principal::user(
+        lead_caller.id,
+        "lead",
+        Role::Supervisor,
+        "TM-A".parse().unwrap(),
+        true,
+    );
+    let plain = target(&store, &lead, offer.id, false).await;
+    let sensitive = target(&store, &lead, offer.id, true).await;
+    World {
+        base,
+        store,
+        lead: lead_caller,
+        plain,
+        sensitive,
+    }
+}
 
+#[tokio::test]
+async fn every_route_of_a_case_answers_a_reader_outside_it_as_for_no_case_and_shows_nothing() {
+    for db in goldaw_store::testing::databases().await {
+        let World {
+            base,
+            store,
+            lead: lead_caller,
+            plain,
+            sensitive,
+        } = world(&db).await;
         // Everyone who may not read the cases, each with the sensitive permission so that scope
         // alone is what keeps them out.
         let mut outsiders = Vec::new();
@@ -675,5 +702,78 @@ async fn every_route_of_a_case_answers_a_reader_outside_it_as_for_no_case_and_sh
             db.backend,
             failures.join("\n")
         );
+    }
+}
+
+/// Item 8 in the API and the provider's inbox page: staff of the provider referred to, without
+/// the sensitive permission, see the sensitive referral by its code (no name, no note) and the
+/// ordinary one in full; once the worker cancels it, only that it was cancelled.
+#[tokio::test]
+async fn a_provider_sees_a_sensitive_referral_by_its_code_and_a_cancelled_one_as_cancelled() {
+    for db in goldaw_store::testing::databases().await {
+        let w = world(&db).await;
+        let b = db.backend;
+        let staff = caller(
+            &w.store,
+            &w.base,
+            "ngo-staff",
+            Role::Provider,
+            "provider:PR1",
+            false,
+        )
+        .await;
+        let inbox = || async {
+            let c = common::client();
+            let page = c
+                .get(format!("{}/provider", w.base))
+                .header(header::COOKIE, &staff.session)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            let api = c
+                .get(format!("{}/api/v1/provider/referrals", w.base))
+                .bearer_auth(&staff.token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(api.status(), StatusCode::OK);
+            format!(
+                "{}{}",
+                page.text().await.unwrap(),
+                api.text().await.unwrap()
+            )
+        };
+        let seen = inbox().await;
+        let sensitive_leaks: Vec<&str> = ["Gülnar", "INFO-S for the shelter"]
+            .into_iter()
+            .filter(|s| seen.contains(s))
+            .collect();
+        assert!(sensitive_leaks.is_empty(), "{b}: {sensitive_leaks:?}");
+        assert!(
+            seen.contains("Oraz") && seen.contains("INFO-P for the shelter"),
+            "{b}"
+        );
+        // The page says why the name is missing, in the reader's language (Turkmen by default).
+        assert!(seen.contains("duýgur ugrukdyrma"), "{b}");
+
+        // The worker cancels the ordinary referral.
+        let lead = Principal::user(
+            w.lead.id,
+            "lead",
+            Role::Supervisor,
+            "TM-A".parse().unwrap(),
+            true,
+        );
+        let current = w.store.case_referrals(&lead, w.plain.case).await.unwrap();
+        w.store
+            .cancel_referral(&lead, w.plain.referral, current[0].version)
+            .await
+            .unwrap();
+        let seen = inbox().await;
+        for gone in ["Oraz", "INFO-P for the shelter"] {
+            assert!(!seen.contains(gone), "{b}: {gone} still shown");
+        }
+        assert!(seen.contains("ýatyryldy"), "{b}: cancelled");
     }
 }
