@@ -745,3 +745,35 @@ async fn providers_see_a_sensitive_referral_by_its_code_and_a_cancelled_one_as_c
         }
     }
 }
+
+#[tokio::test]
+async fn no_role_downloads_the_bulk_export_that_holds_hidden_people() {
+    for db in databases().await {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let dir = tempfile::tempdir().unwrap();
+        // National scope and the sensitive permission, as the ministry may have: still not.
+        for role in Role::ALL {
+            let scope = if *role == Role::Provider {
+                "provider:PR1"
+            } else {
+                "TM"
+            };
+            let who = Principal::user(Uuid::now_v7(), "x", *role, scope.parse().unwrap(), true);
+            let r = store.export_dir(&who, dir.path()).await;
+            assert!(
+                matches!(r, Err(StoreError::Forbidden(_))),
+                "{b}: {role}: {r:?}"
+            );
+        }
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+            "{b}"
+        );
+        // The operator on the server may.
+        assert!(store
+            .export_dir(&Principal::system("export"), dir.path())
+            .await
+            .is_ok());
+    }
+}
