@@ -3,7 +3,7 @@
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
-use crate::scope::unit_range;
+use crate::scope::{household_visible, person_visible, unit_range};
 use crate::Store;
 use chrono::{DateTime, Utc};
 use goldaw_core::access::{Permission, Principal};
@@ -70,11 +70,15 @@ const SELECT_HOUSEHOLD: &str = "SELECT h.id, h.external_id, h.admin_unit, h.sett
 /// A macro rather than a function because it runs in either backend's transaction type.
 macro_rules! household_for_write {
     ($tx:ident, $principal:expr, external $external:expr) => {{
-        let found: Option<(uuid::Uuid, String)> =
-            sqlx::query_as("SELECT id, admin_unit FROM households WHERE external_id = $1")
-                .bind($external.as_str())
-                .fetch_optional(&mut *$tx)
-                .await?;
+        // A household holding a hidden person is unknown to a writer who may not see them.
+        let found: Option<(uuid::Uuid, String)> = sqlx::query_as(&format!(
+            "SELECT h.id, h.admin_unit FROM households h WHERE h.external_id = $1 AND {}",
+            $crate::scope::household_visible!("h", "$2")
+        ))
+        .bind($external.as_str())
+        .bind($principal.sensitive)
+        .fetch_optional(&mut *$tx)
+        .await?;
         match found {
             Some((id, unit))
                 if $principal
@@ -164,17 +168,20 @@ impl Store {
             return Err(StoreError::NotFound);
         };
         let sql = format!(
-            "{SELECT_HOUSEHOLD} WHERE h.admin_unit >= $1 AND h.admin_unit < $2 AND h.id = $3"
+            "{SELECT_HOUSEHOLD} WHERE h.admin_unit >= $1 AND h.admin_unit < $2 AND h.id = $3 AND {}",
+            household_visible!("h", "$4")
+        );
+        let members_sql = format!(
+            "SELECT p.id, p.external_id AS person_id, p.given_name, p.family_name, p.relationship
+             FROM persons p
+             WHERE p.household_id = $1 AND p.admin_unit >= $2 AND p.admin_unit < $3
+               AND {} AND p.merged_into IS NULL
+             ORDER BY p.relationship = 'head' DESC, p.external_id",
+            person_visible!("p", "$4")
         );
         let (row, members): (Option<HouseholdRow>, Vec<Member>) = with_db!(self.db(), pool => {
-            let row = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(id).fetch_optional(pool).await?;
-            let members = sqlx::query_as(
-                "SELECT p.id, p.external_id AS person_id, p.given_name, p.family_name, p.relationship
-                 FROM persons p
-                 WHERE p.household_id = $1 AND p.admin_unit >= $2 AND p.admin_unit < $3
-                   AND (NOT p.sensitive OR $4) AND p.merged_into IS NULL
-                 ORDER BY p.relationship = 'head' DESC, p.external_id",
-            )
+            let row = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(id).bind(principal.sensitive).fetch_optional(pool).await?;
+            let members = sqlx::query_as(&members_sql)
             .bind(id)
             .bind(&lo)
             .bind(&hi)
@@ -203,14 +210,17 @@ impl Store {
             lo = unit.as_str().to_owned();
             hi = format!("{}.", unit.as_str());
         }
-        let mut sql = format!("{SELECT_HOUSEHOLD} WHERE h.admin_unit >= $1 AND h.admin_unit < $2");
+        let mut sql = format!(
+            "{SELECT_HOUSEHOLD} WHERE h.admin_unit >= $1 AND h.admin_unit < $2 AND {}",
+            household_visible!("h", "$3")
+        );
         if query.external_id.is_some() {
-            sql.push_str(" AND h.external_id = $5");
+            sql.push_str(" AND h.external_id = $6");
         }
-        sql.push_str(" ORDER BY h.external_id LIMIT $3 OFFSET $4");
+        sql.push_str(" ORDER BY h.external_id LIMIT $4 OFFSET $5");
         let limit = i64::from(query.limit.clamp(1, crate::people::MAX_PAGE));
         let rows: Vec<HouseholdRow> = with_db!(self.db(), pool => {
-            let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(limit).bind(i64::from(query.offset));
+            let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.sensitive).bind(limit).bind(i64::from(query.offset));
             if let Some(e) = &query.external_id {
                 q = q.bind(e);
             }

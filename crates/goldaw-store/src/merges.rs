@@ -14,7 +14,7 @@
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
 use crate::people::{require, PersonRecord};
-use crate::scope::unit_range;
+use crate::scope::{person_visible, unit_range, MARK_NAMED_IN_HOUSEHOLD};
 use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::{Permission, Principal};
@@ -176,10 +176,14 @@ impl Store {
         id: Uuid,
     ) -> StoreResult<Uuid> {
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        let sql = format!(
+            "SELECT merged_into FROM persons p WHERE p.admin_unit >= $1 AND p.admin_unit < $2 AND {} AND p.id = $4",
+            person_visible!("p", "$3")
+        );
         let mut current = id;
         for _ in 0..MAX_HOPS {
             let found: Option<(Option<Uuid>,)> = with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT merged_into FROM persons p WHERE p.admin_unit >= $1 AND p.admin_unit < $2 AND (NOT p.sensitive OR $3) AND p.id = $4")
+                sqlx::query_as(&sql)
                     .bind(&lo)
                     .bind(&hi)
                     .bind(principal.sensitive)
@@ -201,13 +205,15 @@ impl Store {
 
     async fn merge_side(&self, principal: &Principal, id: Uuid) -> StoreResult<SideRow> {
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        let sql = format!(
+            "SELECT p.id, p.sex, p.birth_date, p.household_id, h.implicit, p.merged_into, p.version,
+                    p.relationship, p.target_groups
+             FROM persons p JOIN households h ON h.id = p.household_id
+             WHERE p.admin_unit >= $1 AND p.admin_unit < $2 AND {} AND p.id = $4",
+            person_visible!("p", "$3")
+        );
         let row: Option<SideRow> = with_db!(self.db(), pool => {
-            sqlx::query_as(
-                "SELECT p.id, p.sex, p.birth_date, p.household_id, h.implicit, p.merged_into, p.version,
-                        p.relationship, p.target_groups
-                 FROM persons p JOIN households h ON h.id = p.household_id
-                 WHERE p.admin_unit >= $1 AND p.admin_unit < $2 AND (NOT p.sensitive OR $3) AND p.id = $4",
-            )
+            sqlx::query_as(&sql)
             .bind(&lo)
             .bind(&hi)
             .bind(principal.sensitive)
@@ -393,6 +399,8 @@ impl Store {
                 .bind(Uuid::now_v7()).bind(case).bind(now).bind(&principal.actor).bind(format!("merge {id}"))
                 .execute(&mut *tx).await?;
             }
+            // The kept record now carries what named the merged one in a sensitive case.
+            sqlx::query(MARK_NAMED_IN_HOUSEHOLD).bind(kept).execute(&mut *tx).await?;
             let json = serde_json::to_string(&moved).map_err(|e| corrupt("merge", e))?;
             sqlx::query("INSERT INTO person_merges (id, kept_id, merged_id, at, actor, moved) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id).bind(kept).bind(merged).bind(now).bind(&principal.actor).bind(json)

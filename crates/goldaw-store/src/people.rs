@@ -3,7 +3,7 @@
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::households::household_for_write;
-use crate::scope::unit_range;
+use crate::scope::{person_visible, unit_range, MARK_NAMED_IN_HOUSEHOLD};
 use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::{Permission, Principal};
@@ -80,9 +80,12 @@ const SELECT_PERSON: &str = "SELECT p.id, p.external_id, h.external_id AS househ
         p.target_groups, p.version, p.created_at, p.updated_at
     FROM persons p JOIN households h ON h.id = p.household_id";
 
-/// The scope condition on `p`: inside the unit range, and not sensitive unless permitted.
+/// The scope condition on `p`: inside the unit range, and not hidden unless permitted.
 /// Takes parameters $1 (low), $2 (high), $3 (may see sensitive records).
-const SCOPED: &str = "p.admin_unit >= $1 AND p.admin_unit < $2 AND (NOT p.sensitive OR $3)";
+const SCOPED: &str = concat!(
+    "p.admin_unit >= $1 AND p.admin_unit < $2 AND ",
+    person_visible!("p", "$3")
+);
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -352,6 +355,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             replace_target_groups!(tx, id, &data.target_groups);
+            // A household a sensitive household case is about names its new member.
+            sqlx::query(MARK_NAMED_IN_HOUSEHOLD).bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         self.person_written(principal, id).await
@@ -413,6 +418,7 @@ impl Store {
                 return Err(StoreError::Conflict { expected: expected_version, actual: current.version });
             }
             replace_target_groups!(tx, id, &data.target_groups);
+            sqlx::query(MARK_NAMED_IN_HOUSEHOLD).bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         self.person_written(principal, id).await

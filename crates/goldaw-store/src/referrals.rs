@@ -13,18 +13,19 @@
 //! `NotFound`, as for any record outside scope.
 
 use crate::audit::{append_audit, AuditEvent};
-use crate::cases::clean_text;
+use crate::cases::{clean_text, CaseRow};
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
-use crate::scope::unit_range;
+use crate::scope::{person_hidden, person_visible, MARK_NAMED_IN_CASE};
 use crate::Store;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use goldaw_core::access::{Permission, Principal, Scope};
 use goldaw_core::cases::ServiceCode;
-use goldaw_core::codes::{CaseStatus, ReferralSource, Role, ServiceLevel, Sex};
+use goldaw_core::codes::{CaseStatus, ReferralSource, ServiceLevel, Sex};
 use goldaw_core::deadlines::local_date;
 use goldaw_core::ids::AdminUnitCode;
-use goldaw_core::workflow::Refusal;
+use goldaw_core::privacy::{self, provider_referral_sight, ReferralSight};
+use goldaw_core::workflow::{CaseAction, Refusal};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -297,12 +298,15 @@ pub struct LegalBasis {
     pub recorded_at: DateTime<Utc>,
 }
 
-/// A referral as the case's worker and supervisor see it.
+/// A referral as the case's worker and supervisor see it. On a sensitive case (or a referral of a
+/// hidden person) a reader without the sensitive permission sees its code only: the service,
+/// the status, the dates and units; not whom, to which provider or recipient, nor the note.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReferralRecord {
     pub id: Uuid,
     pub case_id: Uuid,
-    pub person_id: Uuid,
+    /// `None` when withheld (see `restricted`).
+    pub person_id: Option<Uuid>,
     pub service_code: String,
     pub provider_service_id: Option<Uuid>,
     pub provider_external_id: Option<String>,
@@ -313,6 +317,8 @@ pub struct ReferralRecord {
     /// `None` when withheld (a sensitive case, a reader without the permission).
     pub info: Option<String>,
     pub legal_basis_id: Option<Uuid>,
+    /// The person, provider, recipient, legal basis and note are withheld from this reader.
+    pub restricted: bool,
     pub sent_at: DateTime<Utc>,
     pub sent_by: String,
     pub decided_at: Option<DateTime<Utc>>,
@@ -325,21 +331,25 @@ pub struct ReferralRecord {
 }
 
 /// A referral as the provider sees it: the least needed to serve the person, nothing else of
-/// the case.
+/// the case (`goldaw_core::privacy::provider_referral_sight`). A sensitive referral shows staff
+/// without the sensitive permission its service code, status, dates and units, no name and no
+/// note; a cancelled referral shows only that it was cancelled (its id, status and version).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderReferral {
     pub id: Uuid,
     pub status: ReferralStatus,
     pub version: i32,
-    pub service_code: String,
+    /// Something is withheld: a sensitive referral without the permission, or a cancelled one.
+    pub restricted: bool,
+    pub service_code: Option<String>,
     pub admin_unit_of_offer: Option<String>,
-    pub given_name: String,
+    pub given_name: Option<String>,
     pub sex: Option<Sex>,
     pub birth_year: Option<i32>,
     pub info: Option<String>,
     /// The etrap whose social work service referred.
-    pub referring_unit: String,
-    pub sent_at: DateTime<Utc>,
+    pub referring_unit: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_reason: Option<DeclineReason>,
     pub started_on: Option<NaiveDate>,
@@ -434,37 +444,33 @@ struct ReferralRow {
     birth_date: Option<NaiveDate>,
     case_unit: String,
     case_number: String,
-    case_sensitive: bool,
+    /// The case is sensitive or about a hidden person, or the person referred is hidden.
+    sensitive: bool,
     episode_id: Option<Uuid>,
     started_on: Option<NaiveDate>,
     ended_on: Option<NaiveDate>,
     units: Option<i32>,
 }
 
-const SELECT_REFERRAL: &str = "SELECT r.id, r.case_id, r.person_id, r.service_code,
+const SELECT_REFERRAL: &str = concat!(
+    "SELECT r.id, r.case_id, r.person_id, r.service_code,
         r.provider_service_id, pr.external_id AS provider_external_id, pr.name AS provider_name,
         o.admin_unit AS offer_unit, r.recipient, r.status, r.info_sealed, r.decision_reason,
         r.legal_basis_id, r.sent_at, r.sent_by, r.decided_at, r.decided_by, r.version,
         p.given_name, p.sex, p.birth_date, c.admin_unit AS case_unit, c.external_id AS case_number,
-        c.sensitive AS case_sensitive, e.id AS episode_id, e.started_on, e.ended_on, e.units
+        (c.sensitive OR ",
+    person_hidden!("cp"),
+    " OR ",
+    person_hidden!("p"),
+    ") AS sensitive, e.id AS episode_id, e.started_on, e.ended_on, e.units
     FROM service_referrals r
     JOIN cases c ON c.id = r.case_id
+    JOIN persons cp ON cp.id = c.person_id
     JOIN persons p ON p.id = r.person_id
     LEFT JOIN providers pr ON pr.id = r.provider_id
     LEFT JOIN provider_services o ON o.id = r.provider_service_id
-    LEFT JOIN service_episodes e ON e.referral_id = r.id";
-
-/// The case facts a referral needs, read within the principal's scope.
-#[derive(sqlx::FromRow)]
-struct CaseFacts {
-    admin_unit: String,
-    status: String,
-    worker_user_id: Option<Uuid>,
-    sensitive: bool,
-    referral_source: String,
-    person_id: Uuid,
-    household_id: Uuid,
-}
+    LEFT JOIN service_episodes e ON e.referral_id = r.id"
+);
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
@@ -1011,38 +1017,15 @@ impl Store {
 
     // ----- the worker's side ------------------------------------------------------------------
 
-    /// The case, read within the principal's scope (not audited: callers audit).
-    async fn referral_case(&self, principal: &Principal, case: Uuid) -> StoreResult<CaseFacts> {
-        require(principal, Permission::ReadCases)?;
-        let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let row: Option<CaseFacts> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT c.admin_unit, c.status, c.worker_user_id, c.sensitive,
-                                   c.referral_source, c.person_id, p.household_id
-                            FROM cases c JOIN persons p ON p.id = c.person_id
-                            WHERE c.admin_unit >= $1 AND c.admin_unit < $2 AND c.id = $3")
-                .bind(&lo)
-                .bind(&hi)
-                .bind(case)
-                .fetch_optional(pool)
-                .await?
-        });
-        row.ok_or(StoreError::NotFound)
+    /// The case, through the one scoped read every case route uses (not audited: callers audit).
+    async fn referral_case(&self, principal: &Principal, case: Uuid) -> StoreResult<CaseRow> {
+        self.load_case_row(principal, case).await
     }
 
-    /// The assigned worker or a supervisor in scope may work on the case.
-    fn may_work(principal: &Principal, case: &CaseFacts) -> StoreResult<()> {
-        require(principal, Permission::WorkCases)?;
-        if case.sensitive && !principal.sensitive {
-            return Err(StoreError::Forbidden(
-                "this is a sensitive case: working on it needs the sensitive permission".into(),
-            ));
-        }
-        if principal.role == Some(Role::SocialWorker) && case.worker_user_id != principal.user_id {
-            return Err(StoreError::Forbidden(
-                "only the assigned social worker or a supervisor refers from this case".into(),
-            ));
-        }
-        Ok(())
+    /// The assigned worker or a supervisor of the case's etrap may work on the case, with the
+    /// sensitive permission for a sensitive one: the rule of all case work.
+    fn may_work(&self, principal: &Principal, case: &CaseRow) -> StoreResult<()> {
+        self.may_act(principal, case, CaseAction::ToActive)
     }
 
     /// Records a court order or a ministry referral on the case (a supervisor in scope): the
@@ -1055,7 +1038,7 @@ impl Store {
     ) -> StoreResult<LegalBasis> {
         require(principal, Permission::ApproveCases)?;
         let facts = self.referral_case(principal, case).await?;
-        Self::may_work(principal, &facts)?;
+        self.may_work(principal, &facts)?;
         let reference = required_text("reference", &new.reference, MAX_NAME)?;
         let issued_by = required_text("issued_by", &new.issued_by, MAX_NAME)?;
         if new.issued_on > local_date(Utc::now()) {
@@ -1102,7 +1085,7 @@ impl Store {
         new: NewServiceReferral,
     ) -> StoreResult<ReferralRecord> {
         let facts = self.referral_case(principal, case).await?;
-        Self::may_work(principal, &facts)?;
+        self.may_work(principal, &facts)?;
         let status: CaseStatus = facts
             .status
             .parse()
@@ -1135,10 +1118,12 @@ impl Store {
         }
         // The person: the case's or a member of the same household.
         let person_ok: Option<(Uuid,)> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT id FROM persons WHERE id = $1 AND (id = $2 OR household_id = $3) AND merged_into IS NULL")
+            sqlx::query_as(concat!("SELECT p.id FROM persons p WHERE p.id = $1 AND (p.id = $2 OR p.household_id = $3)
+                                    AND p.merged_into IS NULL AND ", person_visible!("p", "$4")))
                 .bind(new.person)
                 .bind(facts.person_id)
-                .bind(facts.household_id)
+                .bind(facts.person_household_id)
+                .bind(principal.sensitive)
                 .fetch_optional(pool)
                 .await?
         });
@@ -1285,6 +1270,8 @@ impl Store {
                 .bind(&principal.actor)
                 .execute(&mut *tx)
                 .await?;
+            // A sensitive case names the person it refers.
+            sqlx::query(MARK_NAMED_IN_CASE).bind(case).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         let row = self.referral_row(id).await?;
@@ -1304,7 +1291,7 @@ impl Store {
         principal: &Principal,
         row: ReferralRow,
     ) -> StoreResult<ReferralRecord> {
-        let restricted = row.case_sensitive && !principal.sensitive;
+        let restricted = privacy::restricted(principal, row.sensitive);
         let info = if restricted {
             None
         } else {
@@ -1314,14 +1301,19 @@ impl Store {
                 &format!("service_referrals.info:{}", row.id),
             )?
         };
+        let shown = |v| if restricted { None } else { v };
         Ok(ReferralRecord {
             id: row.id,
             case_id: row.case_id,
-            person_id: row.person_id,
+            person_id: shown(Some(row.person_id)),
             service_code: row.service_code,
-            provider_service_id: row.provider_service_id,
-            provider_external_id: row.provider_external_id,
-            provider_name: row.provider_name,
+            provider_service_id: shown(row.provider_service_id),
+            provider_external_id: if restricted {
+                None
+            } else {
+                row.provider_external_id
+            },
+            provider_name: if restricted { None } else { row.provider_name },
             recipient: if restricted { None } else { row.recipient },
             status: ReferralStatus::parse_stored(&row.status)?,
             decision_reason: row
@@ -1330,7 +1322,8 @@ impl Store {
                 .map(DeclineReason::parse_stored)
                 .transpose()?,
             info,
-            legal_basis_id: row.legal_basis_id,
+            legal_basis_id: shown(row.legal_basis_id),
+            restricted,
             sent_at: row.sent_at,
             sent_by: row.sent_by,
             decided_at: row.decided_at,
@@ -1384,7 +1377,7 @@ impl Store {
         let row = self.referral_row(id).await?;
         // Scope: the case must be the principal's to read, else the referral does not exist.
         let facts = self.referral_case(principal, row.case_id).await?;
-        Self::may_work(principal, &facts)?;
+        self.may_work(principal, &facts)?;
         if row.version != version {
             return Err(StoreError::Conflict {
                 expected: version,
@@ -1437,24 +1430,66 @@ impl Store {
         row.ok_or(StoreError::NotFound)
     }
 
-    fn provider_view(&self, row: ReferralRow) -> StoreResult<ProviderReferral> {
-        let info = self.open_text(
-            "referral text",
-            row.info_sealed.as_deref(),
-            &format!("service_referrals.info:{}", row.id),
-        )?;
+    /// What the provider's staff see of a referral: `goldaw_core::privacy::provider_referral_sight`.
+    fn provider_view(
+        &self,
+        principal: &Principal,
+        row: ReferralRow,
+    ) -> StoreResult<ProviderReferral> {
+        let status = ReferralStatus::parse_stored(&row.status)?;
+        let sight = provider_referral_sight(
+            principal,
+            status == ReferralStatus::Cancelled,
+            row.sensitive,
+        );
+        if sight == ReferralSight::Cancelled {
+            return Ok(ProviderReferral {
+                id: row.id,
+                status,
+                version: row.version,
+                restricted: true,
+                service_code: None,
+                admin_unit_of_offer: None,
+                given_name: None,
+                sex: None,
+                birth_year: None,
+                info: None,
+                referring_unit: None,
+                sent_at: None,
+                decided_at: None,
+                decision_reason: None,
+                started_on: None,
+                ended_on: None,
+                units: None,
+            });
+        }
+        let full = sight == ReferralSight::Full;
+        let info = if full {
+            self.open_text(
+                "referral text",
+                row.info_sealed.as_deref(),
+                &format!("service_referrals.info:{}", row.id),
+            )?
+        } else {
+            None
+        };
         Ok(ProviderReferral {
             id: row.id,
-            status: ReferralStatus::parse_stored(&row.status)?,
+            status,
             version: row.version,
-            service_code: row.service_code,
+            restricted: !full,
+            service_code: Some(row.service_code),
             admin_unit_of_offer: row.offer_unit,
-            given_name: row.given_name,
-            sex: row.sex.parse().ok(),
-            birth_year: row.birth_date.map(|d| d.year()),
+            given_name: full.then_some(row.given_name),
+            sex: if full { row.sex.parse().ok() } else { None },
+            birth_year: if full {
+                row.birth_date.map(|d| d.year())
+            } else {
+                None
+            },
             info,
-            referring_unit: row.case_unit,
-            sent_at: row.sent_at,
+            referring_unit: Some(row.case_unit),
+            sent_at: Some(row.sent_at),
             decided_at: row.decided_at,
             decision_reason: row
                 .decision_reason
@@ -1490,7 +1525,7 @@ impl Store {
         });
         let out = rows
             .into_iter()
-            .map(|r| self.provider_view(r))
+            .map(|r| self.provider_view(principal, r))
             .collect::<StoreResult<Vec<_>>>()?;
         self.audit(
             principal,
@@ -1507,7 +1542,7 @@ impl Store {
         id: Uuid,
     ) -> StoreResult<ProviderReferral> {
         let row = self.provider_row(principal, id).await?;
-        let view = self.provider_view(row)?;
+        let view = self.provider_view(principal, row)?;
         self.audit(principal, AuditEvent::on("referral.read", "referral", id))
             .await?;
         Ok(view)
@@ -1677,7 +1712,7 @@ impl Store {
             tx.commit().await?;
         });
         let row = self.provider_row(principal, id).await?;
-        self.provider_view(row)
+        self.provider_view(principal, row)
     }
 
     /// Records units delivered on a started referral: a delivery row, and the episode's units.
@@ -1739,6 +1774,6 @@ impl Store {
             tx.commit().await?;
         });
         let row = self.provider_row(principal, id).await?;
-        self.provider_view(row)
+        self.provider_view(principal, row)
     }
 }

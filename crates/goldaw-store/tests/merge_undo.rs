@@ -135,7 +135,11 @@ async fn an_undone_merge_gives_each_record_back_what_it_had() {
             "chronic_illness",
             "{b}"
         );
-        assert_eq!(store.case(&op, case).await.unwrap().person_id, kept, "{b}");
+        assert_eq!(
+            store.case(&op, case).await.unwrap().person_id,
+            Some(kept),
+            "{b}"
+        );
 
         // Refused: a worker may not; another etrap's supervisor finds no such merge; a stale
         // version of the kept record is a conflict. Nothing changes.
@@ -186,7 +190,7 @@ async fn an_undone_merge_gives_each_record_back_what_it_had() {
         );
         assert_eq!(
             store.case(&op, case).await.unwrap().person_id,
-            kept,
+            Some(kept),
             "{b}: unchanged"
         );
 
@@ -210,7 +214,11 @@ async fn an_undone_merge_gives_each_record_back_what_it_had() {
             "chronic_illness",
             "{b}"
         );
-        assert_eq!(store.case(&op, case).await.unwrap().person_id, dup, "{b}");
+        assert_eq!(
+            store.case(&op, case).await.unwrap().person_id,
+            Some(dup),
+            "{b}"
+        );
         let kept_now = store.person(&sup, kept).await.unwrap().data;
         assert_eq!(kept_now.birth_date, before.birth_date, "{b}");
         assert_eq!(kept_now.household_id, before.household_id, "{b}");
@@ -246,7 +254,11 @@ async fn an_undone_merge_gives_each_record_back_what_it_had() {
         undo_now(&store, &sup, second, kept).await.unwrap();
         undo_now(&store, &sup, first, kept).await.unwrap();
         assert_eq!(store.person(&sup, other).await.unwrap().id, other, "{b}");
-        assert_eq!(store.case(&op, case).await.unwrap().person_id, dup, "{b}");
+        assert_eq!(
+            store.case(&op, case).await.unwrap().person_id,
+            Some(dup),
+            "{b}"
+        );
         assert!(
             matches!(
                 store.verify_audit().await.unwrap(),

@@ -212,7 +212,7 @@ async fn a_duplicate_moves_into_the_kept_record_with_its_history() {
         assert_eq!(now.data.household_id.as_ref().unwrap().as_str(), "H-ORAZ");
         assert_eq!(now.data.target_groups.to_field(), "chronic_illness");
         // The case, its episode and its referral are hers under the kept record.
-        assert_eq!(store.case(&sup, case).await.unwrap().person_id, kept);
+        assert_eq!(store.case(&sup, case).await.unwrap().person_id, Some(kept));
         let (owner,): (Uuid,) = raw(
             &store,
             "SELECT person_id FROM service_referrals WHERE id = $1",

@@ -185,7 +185,9 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
                 username: "psy".into(),
                 role: Role::Provider,
                 scope: "provider:PR-PSY".parse().unwrap(),
-                sensitive: false,
+                // Counselling after violence at home: staff without the permission would see
+                // the referral by its code only (docs/privacy.md).
+                sensitive: true,
                 unsuppressed: false,
                 password: password.into(),
             },

@@ -87,40 +87,9 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/statistics/dhis2.json"),
 ];
 
-/// The routes declared in the pages' source: `.route("PATH", get(..).post(..))`.
+/// The routes declared in the pages' source.
 fn declared_routes() -> BTreeSet<(String, String)> {
-    // Every module of src/pages, so a new module's routes are scanned too.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
-    let sources: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect();
-    let mut routes = BTreeSet::new();
-    for source in &sources {
-        for chunk in source.split(".route(").skip(1) {
-            let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
-                continue;
-            };
-            let Some((path, rest)) = chunk.split_once('"') else {
-                continue;
-            };
-            // The handlers of this route: up to where the next builder call or item starts.
-            let end = [".route(", ".merge(", "\n}"]
-                .iter()
-                .filter_map(|m| rest.find(m))
-                .min()
-                .unwrap_or(rest.len());
-            let call = &rest[..end];
-            for method in ["get", "post", "put", "delete", "patch"] {
-                if call.contains(&format!("{method}(")) {
-                    routes.insert((method.to_owned(), path.to_owned()));
-                }
-            }
-        }
-    }
-    routes
+    common::declared_routes("src/pages")
 }
 
 #[test]

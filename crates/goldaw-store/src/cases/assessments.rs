@@ -15,7 +15,7 @@ use super::{corrupt, full_name, insert_event, parse_opt, refused, CaseRow, Store
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
-use crate::scope::unit_range;
+use crate::scope::{person_visible, unit_range, MARK_NAMED_IN_CASE};
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::assessments::{self as rules, PersonAnswers, Subject};
@@ -174,7 +174,8 @@ pub struct AssessmentRecord {
     pub started_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
-    /// Names and answers are withheld from this reader (a sensitive case).
+    /// Names, answers and the people (even their ids) are withheld from this reader (a sensitive
+    /// case).
     pub restricted: bool,
     pub persons: Vec<AssessedPerson>,
     pub answers: Vec<AnswerRecord>,
@@ -202,7 +203,7 @@ pub struct AssessmentSummary {
     pub completed_at: Option<DateTime<Utc>>,
     /// The priority a completed initial assessment proposed.
     pub proposed_priority: Option<Priority>,
-    /// The people assessed (names withheld on a sensitive case without the permission).
+    /// The people assessed (none listed on a sensitive case without the permission).
     pub persons: Vec<AssessedPerson>,
     /// A completed assessment: the items answered "yes" that propose `critical`.
     pub critical_reasons: Vec<String>,
@@ -437,14 +438,16 @@ impl Store {
         case: &CaseRow,
     ) -> StoreResult<Vec<PersonRow>> {
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        let sql = format!(
+            "SELECT p.id AS person_id, p.given_name, p.family_name, p.birth_date FROM persons p
+             WHERE p.merged_into IS NULL AND (p.id = $1 OR (
+               p.household_id = (SELECT household_id FROM persons WHERE id = $1)
+               AND p.admin_unit >= $2 AND p.admin_unit < $3 AND {}))
+             LIMIT 200",
+            person_visible!("p", "$4")
+        );
         let mut people: Vec<PersonRow> = with_db!(self.db(), pool => {
-            sqlx::query_as(
-                "SELECT p.id AS person_id, p.given_name, p.family_name, p.birth_date FROM persons p
-                 WHERE p.merged_into IS NULL AND (p.id = $1 OR (
-                   p.household_id = (SELECT household_id FROM persons WHERE id = $1)
-                   AND p.admin_unit >= $2 AND p.admin_unit < $3 AND (NOT p.sensitive OR $4)))
-                 LIMIT 200",
-            )
+            sqlx::query_as(&sql)
             .bind(case.person_id)
             .bind(&lo)
             .bind(&hi)
@@ -608,6 +611,8 @@ impl Store {
                     .await?;
             }
             insert_event!(tx, case_id, principal, "assessment_started", None::<CaseStatus>, None::<CaseStatus>, None::<&str>, None::<&str>, Some(instrument.code.as_str()), now);
+            // A sensitive case names the people it assesses.
+            sqlx::query(MARK_NAMED_IN_CASE).bind(case_id).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         let loaded = self.load_assessment(principal, id).await?;
@@ -626,7 +631,7 @@ impl Store {
         });
         let row = row.ok_or(StoreError::NotFound)?;
         let case = self.load_case_row(principal, row.case_id).await?;
-        let restricted = case.sensitive && !principal.sensitive;
+        let restricted = case.restricted_for(principal);
         let version = version_of(&row)?;
         let instrument = self
             .instruments()
@@ -784,10 +789,12 @@ impl Store {
             updated_at: l.row.updated_at,
             completed_at: l.row.completed_at,
             restricted: l.restricted,
+            // A restricted reader learns no one's id either: the code of the case only.
             persons: l
                 .persons
                 .iter()
                 .zip(&l.subjects)
+                .filter(|_| !l.restricted)
                 .map(|(p, s)| AssessedPerson {
                     id: p.person_id,
                     name: (!l.restricted).then(|| p.name()),
@@ -829,7 +836,7 @@ impl Store {
     ) -> StoreResult<Vec<AssessmentSummary>> {
         require(principal, Permission::ReadPeople)?;
         let case = self.load_case_row(principal, case_id).await?;
-        let restricted = case.sensitive && !principal.sensitive;
+        let restricted = case.restricted_for(principal);
         let list = self.assessments_of(&case, restricted).await?;
         self.audit(
             principal,
@@ -876,7 +883,10 @@ impl Store {
             let status = status_of(r)?;
             let started = local_date(r.started_at);
             let mut people: Vec<AssessedPerson> = Vec::new();
-            for p in persons.iter().filter(|p| p.assessment_id == Some(r.id)) {
+            let assessed = persons
+                .iter()
+                .filter(|p| !restricted && p.assessment_id == Some(r.id));
+            for p in assessed {
                 if people.iter().any(|x| x.id == p.person_id) {
                     continue;
                 }
@@ -1160,6 +1170,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                sqlx::query(MARK_NAMED_IN_CASE).bind(case_id).execute(&mut *tx).await?;
                 // The answers of people no longer assessed go with them.
                 let kept: Vec<Uuid> = persons.iter().map(|p| p.person_id).collect();
                 let recorded: Vec<(Uuid,)> = sqlx::query_as("SELECT DISTINCT person_id FROM assessment_items WHERE assessment_id = $1")

@@ -183,6 +183,9 @@ impl Store {
         principal: &Principal,
         id: Uuid,
     ) -> StoreResult<AttachmentContent> {
+        // Deny by default before looking anything up: a role that never reads documents learns
+        // nothing of which ids exist.
+        require(principal, Permission::WorkCases)?;
         let found: Option<ContentRow> = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT id, case_id, kind, filename_sealed, content_type, size, sha256, author, created_at, content_sealed
                             FROM attachments WHERE id = $1")
@@ -230,7 +233,7 @@ impl Store {
     ) -> StoreResult<CaseRow> {
         require(principal, Permission::WorkCases)?;
         let row = self.load_case_row(principal, case_id).await?;
-        if row.sensitive && !principal.sensitive {
+        if row.restricted_for(principal) {
             return Err(StoreError::Forbidden(
                 "this is a sensitive case: its documents need the sensitive permission".into(),
             ));

@@ -26,7 +26,7 @@ pub use reviews::{
 use crate::audit::{append_audit, AuditEvent, AuditRow};
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
-use crate::scope::unit_range;
+use crate::scope::{person_hidden, person_visible, unit_range, MARK_NAMED_IN_CASE};
 use crate::Store;
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
 use goldaw_core::access::{Permission, Principal};
@@ -34,6 +34,7 @@ use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role, Sex};
 use goldaw_core::deadlines::{local_date, CaseClocks, Due};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::names::fold_name;
+use goldaw_core::privacy::{case_sight, CaseScopeFacts, CaseSight, Unseen};
 use goldaw_core::workflow::{
     available_actions, counts_as_intensive, next_status, CaseAction, CaseFacts, ClosureReason,
     Refusal,
@@ -103,7 +104,9 @@ pub struct CaseRecord {
     pub number: String,
     /// Send it back with every change (no lost updates).
     pub version: i32,
-    pub person_id: Uuid,
+    /// `None`, like the name, when the case is sensitive (or about a hidden person) and the
+    /// reader lacks the sensitive permission: a restricted case does not say whom it is about.
+    pub person_id: Option<Uuid>,
     /// `None` when the case is sensitive and the reader lacks the sensitive permission.
     pub person_name: Option<String>,
     pub person_birth_date: Option<NaiveDate>,
@@ -111,6 +114,8 @@ pub struct CaseRecord {
     pub admin_unit: String,
     pub status: CaseStatus,
     pub priority: Option<Priority>,
+    /// Marked sensitive, or about a person who is hidden (a sensitive target group, or named in
+    /// another sensitive case): the case is then treated as sensitive everywhere.
     pub sensitive: bool,
     /// Names and text are withheld from this reader.
     pub restricted: bool,
@@ -326,22 +331,26 @@ impl NoteKind {
     }
 }
 
+/// A case row as read through the one scoped read ([`Store::load_case_row`]).
 #[derive(sqlx::FromRow)]
-struct CaseRow {
+pub(crate) struct CaseRow {
     id: Uuid,
     external_id: String,
     version: i32,
-    person_id: Uuid,
+    pub(crate) person_id: Uuid,
+    pub(crate) person_household_id: Uuid,
     given_name: String,
     family_name: Option<String>,
     birth_date: Option<NaiveDate>,
     sex: String,
-    admin_unit: String,
-    status: String,
+    pub(crate) admin_unit: String,
+    pub(crate) status: String,
     priority: Option<String>,
-    sensitive: bool,
+    /// Marked sensitive, or its person hidden (see [`CASE_COLUMNS`]).
+    pub(crate) sensitive: bool,
     household_case: bool,
-    referral_source: String,
+    pub(crate) referral_source: String,
+    registered_by: Option<Uuid>,
     referrer_sealed: Option<Vec<u8>>,
     concern_sealed: Option<Vec<u8>>,
     worker_user_id: Option<Uuid>,
@@ -370,14 +379,20 @@ struct NoteRow {
     created_at: DateTime<Utc>,
 }
 
-/// The columns of [`CaseRow`], from [`CASE_FROM`].
-const CASE_COLUMNS: &str = "c.id, c.external_id, c.version, c.person_id, p.given_name,
-        p.family_name, p.birth_date, p.sex, c.admin_unit, c.status, c.priority, c.sensitive,
-        c.household_case, c.referral_source, c.referrer_sealed, c.concern_sealed,
+/// The columns of [`CaseRow`], from [`CASE_FROM`]. A case about a hidden person is sensitive
+/// whether or not it was marked so (an older case, an imported one).
+const CASE_COLUMNS: &str = concat!(
+    "c.id, c.external_id, c.version, c.person_id, p.household_id AS person_household_id, p.given_name,
+        p.family_name, p.birth_date, p.sex, c.admin_unit, c.status, c.priority,
+        (c.sensitive OR ",
+    person_hidden!("p"),
+    ") AS sensitive,
+        c.household_case, c.referral_source, c.registered_by, c.referrer_sealed, c.concern_sealed,
         c.worker_user_id, u.username AS worker, c.opened_on, c.referred_at,
         c.first_contact_at, c.initial_done_at, c.holistic_done_at, c.plan_approved_at,
         c.last_review_at, c.reopened_at, c.closed_at, c.closure_reason,
-        c.closure_requested_reason, c.transfer_to";
+        c.closure_requested_reason, c.transfer_to"
+);
 
 const CASE_FROM: &str =
     "FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.worker_user_id";
@@ -438,6 +453,34 @@ struct CaseFileRow {
     has_attachments: bool,
 }
 
+impl CaseRow {
+    /// What the scope rule knows of this case.
+    fn scope_facts(&self) -> CaseScopeFacts<'_> {
+        CaseScopeFacts {
+            admin_unit: &self.admin_unit,
+            transfer_to: self.transfer_to.as_deref(),
+            registered_by: self.registered_by,
+            sensitive: self.sensitive,
+        }
+    }
+
+    /// How much of the case the principal sees (the one rule, `goldaw_core::privacy`); `NotFound`
+    /// or `Forbidden` as the rule says, even for a row the SQL condition let through.
+    pub(crate) fn sight(&self, principal: &Principal) -> StoreResult<CaseSight> {
+        case_sight(principal, &self.scope_facts()).map_err(|unseen| match unseen {
+            Unseen::NotFound => StoreError::NotFound,
+            Unseen::Forbidden => {
+                StoreError::Forbidden("your role may not read cases (ReadCases)".into())
+            }
+        })
+    }
+
+    /// Names, text and the person are withheld from the principal (fails closed).
+    pub(crate) fn restricted_for(&self, principal: &Principal) -> bool {
+        !matches!(self.sight(principal), Ok(CaseSight::Full))
+    }
+}
+
 impl CaseFileRow {
     /// The facts the workflow rules need.
     fn facts(&self) -> StoreResult<CaseFacts> {
@@ -463,8 +506,10 @@ impl CaseFileRow {
 }
 
 /// The scope condition on `c`: $1/$2 the unit range, $3 the user id. The hotline sees the
-/// calls it registered; others the cases placed in their scope or being transferred into it.
-/// Both forms mention all three parameters: PostgreSQL must know the type of every one bound.
+/// calls it registered; others the cases placed in their scope or being transferred into it:
+/// `goldaw_core::privacy::case_sight` in SQL, which [`CaseRow::sight`] asks again of every row
+/// read by id. Both forms mention all three parameters: PostgreSQL must know the type of every
+/// one bound.
 fn scoped(principal: &Principal) -> &'static str {
     if principal.role == Some(Role::Hotline) {
         "c.registered_by = $3 AND $1 <= $2"
@@ -593,19 +638,22 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             insert_event!(tx, id, principal, "register", None::<CaseStatus>, Some(CaseStatus::Referred), None::<&str>, Some(new.admin_unit.as_str()), Some(new.referral_source.as_str()), now);
+            // A sensitive case hides whom it names from readers without the permission.
+            sqlx::query(MARK_NAMED_IN_CASE).bind(id).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         self.case_unaudited(principal, id).await
     }
 
     /// The person a referral is about: must be visible to the principal; answers whether the
-    /// person's record is sensitive (the case then is too).
+    /// person is hidden (the case then is sensitive too).
     async fn person_for_case(&self, principal: &Principal, person: Uuid) -> StoreResult<bool> {
         let found: Option<(bool,)> = match principal.role {
             // The hotline registers for any etrap and does not browse people: any person it may
             // see by the sensitive rule.
             Some(Role::Hotline) => with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT sensitive FROM persons WHERE id = $1 AND (NOT sensitive OR $2) AND merged_into IS NULL")
+                sqlx::query_as(concat!("SELECT ", person_hidden!("p"), " FROM persons p WHERE p.id = $1 AND ",
+                        person_visible!("p", "$2"), " AND p.merged_into IS NULL"))
                     .bind(person)
                     .bind(principal.sensitive)
                     .fetch_optional(pool)
@@ -616,7 +664,9 @@ impl Store {
                     return Err(StoreError::NotFound);
                 };
                 with_db!(self.db(), pool => {
-                    sqlx::query_as("SELECT sensitive FROM persons WHERE id = $1 AND admin_unit >= $2 AND admin_unit < $3 AND (NOT sensitive OR $4) AND merged_into IS NULL")
+                    sqlx::query_as(concat!("SELECT ", person_hidden!("p"), " FROM persons p WHERE p.id = $1
+                            AND p.admin_unit >= $2 AND p.admin_unit < $3 AND ", person_visible!("p", "$4"),
+                            " AND p.merged_into IS NULL"))
                         .bind(person)
                         .bind(&lo)
                         .bind(&hi)
@@ -670,12 +720,13 @@ impl Store {
             String,
         );
         let rows: Vec<CandidateRow> = with_db!(self.db(), pool => {
-            sqlx::query_as(
-                "SELECT id, given_name, family_name, birth_date, sex, name_key FROM persons
-                 WHERE admin_unit = $1 AND merged_into IS NULL AND (NOT sensitive OR $2)
-                   AND (birth_date = $3 OR (name_key >= $4 AND name_key < $5))
+            sqlx::query_as(concat!(
+                "SELECT p.id, p.given_name, p.family_name, p.birth_date, p.sex, p.name_key FROM persons p
+                 WHERE p.admin_unit = $1 AND p.merged_into IS NULL AND ",
+                person_visible!("p", "$2"),
+                " AND (p.birth_date = $3 OR (p.name_key >= $4 AND p.name_key < $5))
                  LIMIT 2000",
-            )
+            ))
             .bind(unit.as_str())
             .bind(principal.sensitive)
             .bind(birth_date)
@@ -727,7 +778,14 @@ impl Store {
         Ok(record)
     }
 
-    async fn load_case_row(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRow> {
+    /// The one scoped read of a case: every use case of a `/cases/{id}/...` route (and of a record
+    /// that belongs to a case) starts here. `NotFound` outside the principal's scope, `Forbidden`
+    /// for a role that never reads cases.
+    pub(crate) async fn load_case_row(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> StoreResult<CaseRow> {
         require(principal, Permission::ReadCases)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
         let sql = format!(
@@ -743,7 +801,9 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        row.ok_or(StoreError::NotFound)
+        let row: CaseRow = row.ok_or(StoreError::NotFound)?;
+        row.sight(principal)?;
+        Ok(row)
     }
 
     /// The case with the facts of its workflow and which of its sections have content, in one
@@ -768,7 +828,9 @@ impl Store {
                 .fetch_optional(pool)
                 .await?
         });
-        row.ok_or(StoreError::NotFound)
+        let row: CaseFileRow = row.ok_or(StoreError::NotFound)?;
+        row.case.sight(principal)?;
+        Ok(row)
     }
 
     async fn case_unaudited(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseRecord> {
@@ -785,7 +847,7 @@ impl Store {
         facts: &CaseFacts,
         (follow_up_short_done, follow_up_long_done): (bool, bool),
     ) -> StoreResult<CaseRecord> {
-        let restricted = row.sensitive && !principal.sensitive;
+        let restricted = row.restricted_for(principal);
         let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
         let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
         let clocks = CaseClocks {
@@ -818,7 +880,7 @@ impl Store {
             id: row.id,
             number: row.external_id,
             version: row.version,
-            person_id: row.person_id,
+            person_id: (!restricted).then_some(row.person_id),
             person_name: (!restricted)
                 .then(|| full_name(&row.given_name, row.family_name.as_deref())),
             person_birth_date: if restricted { None } else { row.birth_date },
@@ -859,9 +921,13 @@ impl Store {
     }
 
     /// Whether the principal may take `action` on this case (the workflow aside).
-    fn may_act(&self, principal: &Principal, row: &CaseRow, action: CaseAction) -> StoreResult<()> {
-        let restricted = row.sensitive && !principal.sensitive;
-        if restricted {
+    pub(crate) fn may_act(
+        &self,
+        principal: &Principal,
+        row: &CaseRow,
+        action: CaseAction,
+    ) -> StoreResult<()> {
+        if row.restricted_for(principal) {
             return Err(StoreError::Forbidden(
                 "this is a sensitive case: working on it needs the sensitive permission".into(),
             ));
@@ -1228,7 +1294,7 @@ impl Store {
             let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
             let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
             let clocks = clocks_of(&row, status, priority);
-            let restricted = row.sensitive && !principal.sensitive;
+            let restricted = row.restricted_for(principal);
             out.push(CaseSummary {
                 id: row.id,
                 person_name: (!restricted)
@@ -1319,7 +1385,7 @@ impl Store {
         case_id: Uuid,
     ) -> StoreResult<Vec<CaseNote>> {
         let row = self.load_case_row(principal, case_id).await?;
-        let restricted = row.sensitive && !principal.sensitive;
+        let restricted = row.restricted_for(principal);
         let notes = self.notes_of(case_id, restricted).await?;
         self.audit(
             principal,
@@ -1352,6 +1418,13 @@ impl Store {
     ) -> StoreResult<Vec<AuditRow>> {
         require(principal, Permission::ReadCaseAccess)?;
         let case = self.load_case_row(principal, case_id).await?;
+        // The events name the person (its id, in the entity and in the registration's detail).
+        if case.restricted_for(principal) {
+            return Err(StoreError::Forbidden(
+                "this is a sensitive case: who opened it and its person needs the sensitive permission"
+                    .into(),
+            ));
+        }
         // The events' ids are stored as text (`AuditEvent::on`), the case's and the person's
         // the same way, so the entity index finds both.
         let sql = format!(
@@ -1424,7 +1497,7 @@ impl Store {
     pub async fn case_file(&self, principal: &Principal, id: Uuid) -> StoreResult<CaseFile> {
         let file = self.load_case_file_row(principal, id).await?;
         let row = &file.case;
-        let restricted = row.sensitive && !principal.sensitive;
+        let restricted = row.restricted_for(principal);
         let notes = if file.has_notes && principal.may(Permission::WorkCases) {
             self.notes_of(id, restricted).await?
         } else {
@@ -1547,7 +1620,7 @@ impl Store {
         {
             let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
             let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
-            let restricted = row.sensitive && !principal.sensitive;
+            let restricted = row.restricted_for(principal);
             let name =
                 (!restricted).then(|| full_name(&row.given_name, row.family_name.as_deref()));
             let home = row

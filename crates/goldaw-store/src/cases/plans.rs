@@ -409,7 +409,7 @@ impl Store {
         let row = row.ok_or(StoreError::NotFound)?;
         // Scope: the plan is visible exactly when its case is.
         let case = self.load_case_row(principal, row.case_id).await?;
-        let restricted = case.sensitive && !principal.sensitive;
+        let restricted = case.restricted_for(principal);
         self.plan_record(row, restricted).await
     }
 
@@ -420,7 +420,7 @@ impl Store {
         case_id: Uuid,
     ) -> StoreResult<Vec<PlanRecord>> {
         let case = self.load_case_row(principal, case_id).await?;
-        let restricted = case.sensitive && !principal.sensitive;
+        let restricted = case.restricted_for(principal);
         let plans = self.plans_of(case_id, restricted).await?;
         self.audit(
             principal,

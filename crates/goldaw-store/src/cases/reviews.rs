@@ -331,7 +331,7 @@ impl Store {
         case_id: Uuid,
     ) -> StoreResult<Vec<ReviewRecord>> {
         let case = self.load_case_row(principal, case_id).await?;
-        let restricted = case.sensitive && !principal.sensitive;
+        let restricted = case.restricted_for(principal);
         let out = self.reviews_of(case_id, restricted).await?;
         self.audit(
             principal,

@@ -329,6 +329,9 @@ pub(crate) async fn import(
     if let Some(rows) = import_episodes(&mut tx, &job).await? {
         summary.files.push((SERVICE_EPISODES.file.to_owned(), rows));
     }
+    sqlx::query(crate::scope::MARK_ALL_NAMED)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(summary)
 }

@@ -190,6 +190,7 @@ pub(crate) fn import(
             tx.execute_batch(&sql)?;
         }
     }
+    tx.execute(crate::scope::MARK_ALL_NAMED, [])?;
     tx.commit()?;
     Ok(summary)
 }

@@ -126,6 +126,9 @@ impl Store {
         principal: &Principal,
         dir: &Path,
     ) -> StoreResult<ExportSummary> {
+        // Every person, hidden ones included: the operator's command only (no role has
+        // `BulkData`), and even then with national scope and the sensitive permission.
+        crate::people::require(principal, goldaw_core::access::Permission::BulkData)?;
         if !principal.can_see_unit(&goldaw_core::access::nation()) || !principal.sensitive {
             return Err(crate::StoreError::Forbidden(
                 "bulk export needs national scope and the sensitive permission".into(),

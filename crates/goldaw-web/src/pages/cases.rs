@@ -593,7 +593,8 @@ struct CasePage {
     review_kinds: Vec<Choice>,
     ratings: Vec<Choice>,
     reviews: Vec<ReviewView>,
-    person_id: Uuid,
+    /// The case's person, for the referral form: `None` on a restricted case.
+    person_id: Option<Uuid>,
     service_referrals: Vec<ReferralLine>,
     refer_targets: Vec<Choice>,
     may_refer: bool,

@@ -113,15 +113,21 @@ async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
         .map(|r| InboxLine {
             id: r.id,
             version: r.version,
-            person: format!(
-                "{} · {} · {}",
-                r.given_name,
-                r.sex.map(|s| t.t(&format!("sex-{s}"))).unwrap_or_default(),
-                r.birth_year.map(|y| y.to_string()).unwrap_or_default()
-            ),
-            service: r.service_code.clone(),
+            // What a provider may see (`goldaw_core::privacy::provider_referral_sight`): a
+            // cancelled referral says only that; a sensitive one without the permission its code.
+            person: match (&r.given_name, r.status) {
+                (_, ReferralStatus::Cancelled) => t.t("privacy-referral-cancelled"),
+                (Some(name), _) => format!(
+                    "{} · {} · {}",
+                    name,
+                    r.sex.map(|s| t.t(&format!("sex-{s}"))).unwrap_or_default(),
+                    r.birth_year.map(|y| y.to_string()).unwrap_or_default()
+                ),
+                (None, _) => t.t("privacy-referral-restricted"),
+            },
+            service: r.service_code.clone().unwrap_or_default(),
             info: r.info.clone().unwrap_or_default(),
-            from: r.referring_unit.clone(),
+            from: r.referring_unit.clone().unwrap_or_default(),
             status: t.t(&format!("referral-status-{}", r.status.as_str())),
             units: r.units.unwrap_or(0),
             can_decide: matches!(r.status, ReferralStatus::Sent | ReferralStatus::Waiting),

@@ -323,3 +323,40 @@ pub async fn allocated_case(
         .await
         .unwrap()
 }
+
+/// The routes declared in the source of every module under `dir` (relative to this crate):
+/// `.route("PATH", get(..).post(..))`, as (method, path). Every module is read, so a new
+/// module's routes are found too.
+pub fn declared_routes(dir: &str) -> std::collections::BTreeSet<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let sources: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let mut routes = std::collections::BTreeSet::new();
+    for source in &sources {
+        for chunk in source.split(".route(").skip(1) {
+            let Some(chunk) = chunk.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((path, rest)) = chunk.split_once('"') else {
+                continue;
+            };
+            // The handlers of this route: up to where the next builder call or item starts.
+            let end = [".route(", ".merge(", ".layer(", "\n}"]
+                .iter()
+                .filter_map(|m| rest.find(m))
+                .min()
+                .unwrap_or(rest.len());
+            let call = &rest[..end];
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if call.contains(&format!("{method}(")) {
+                    routes.insert((method.to_owned(), path.to_owned()));
+                }
+            }
+        }
+    }
+    routes
+}
