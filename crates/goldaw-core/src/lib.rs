@@ -22,6 +22,7 @@ pub mod names;
 pub mod people;
 pub mod periods;
 pub mod planning;
+pub mod spreadsheet;
 pub mod statistics;
 pub mod washington_group;
 pub mod workflow;
