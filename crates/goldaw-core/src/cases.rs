@@ -231,7 +231,10 @@ mod tests {
                 assert!(!route.offered_in_register() && !route.referable());
             }
         }
-        assert_eq!(ServiceRoute::of("U_EDU", ServiceLevel::Universal), Recipient);
+        assert_eq!(
+            ServiceRoute::of("U_EDU", ServiceLevel::Universal),
+            Recipient
+        );
         assert!(!Recipient.offered_in_register() && Recipient.referable());
         for (code, level) in [
             ("S01", ServiceLevel::Secondary),

@@ -172,7 +172,10 @@ mod tests {
             "\n=1",
         ] {
             assert!(!is_formula_like(ok), "{ok:?}");
-            assert!(matches!(text_cell(ok), Cow::Borrowed(t) if t == ok), "{ok:?}");
+            assert!(
+                matches!(text_cell(ok), Cow::Borrowed(t) if t == ok),
+                "{ok:?}"
+            );
         }
     }
 

@@ -89,7 +89,11 @@ impl Lines {
     /// ending before it; the rest of that ending and blank lines come between). Rows are asked
     /// about in order; what lies before is forgotten.
     pub(crate) fn line_at(&mut self, position: u64) -> Option<u64> {
-        while self.starts.front().is_some_and(|&(start, _)| start < position) {
+        while self
+            .starts
+            .front()
+            .is_some_and(|&(start, _)| start < position)
+        {
             self.starts.pop_front();
         }
         self.starts.front().map(|&(_, line)| line)
@@ -212,7 +216,11 @@ where
     Ok(Some(rows))
 }
 
-fn csv_error(spec: &FileSpec, e: csv::Error, line_of: &dyn Fn(&csv::Position) -> u64) -> ImportError {
+fn csv_error(
+    spec: &FileSpec,
+    e: csv::Error,
+    line_of: &dyn Fn(&csv::Position) -> u64,
+) -> ImportError {
     let line = e.position().map_or(0, line_of);
     let message = match e.kind() {
         csv::ErrorKind::Utf8 { err, .. } => format!(
@@ -261,13 +269,21 @@ mod tests {
             ("no final break", "h\r\na\r\nb", vec![1, 2, 3]),
             ("mixed", "h\na\r\nb\rc\n", vec![1, 2, 3, 4]),
             ("blank lines LF", "h\n\na\n\n\nb\n", vec![1, 3, 6]),
-            ("blank lines CRLF", "h\r\n\r\na\r\n\r\n\r\nb\r\n", vec![1, 3, 6]),
+            (
+                "blank lines CRLF",
+                "h\r\n\r\na\r\n\r\n\r\nb\r\n",
+                vec![1, 3, 6],
+            ),
             (
                 "quoted line breaks",
                 "h,x\r\n1,\"two\r\nlines\"\r\n2,\"three\nlines\rhere\"\r\n3,z\r\n",
                 vec![1, 2, 4, 7],
             ),
-            ("empty quoted field first", "h\r\n\"\"\r\nb\r\n", vec![1, 2, 3]),
+            (
+                "empty quoted field first",
+                "h\r\n\"\"\r\nb\r\n",
+                vec![1, 2, 3],
+            ),
         ] {
             for chunk in [1, 2, 3, 1 << 20] {
                 assert_eq!(lines_of(text, chunk), expected, "{name}, chunks of {chunk}");
