@@ -1,7 +1,7 @@
 //! Cases and service episodes as plain records. The case workflow (issue: case management)
 //! extends these with assessments, plans and transitions; the interchange fields stay as they are.
 
-use crate::codes::{CaseStatus, Priority, ReferralSource};
+use crate::codes::{CaseStatus, Priority, ReferralSource, ServiceLevel};
 use crate::ids::{AdminUnitCode, ExternalId};
 use crate::ParseError;
 use chrono::NaiveDate;
@@ -131,6 +131,51 @@ impl std::fmt::Display for ServiceCode {
     }
 }
 
+/// The etrap social work service: the case's own work, the episode every case has.
+pub const ETRAP_SOCIAL_WORK: &str = "ETRAP_SW";
+/// The hotline: an entry channel, counted in calls.
+pub const HOTLINE: &str = "HOTLINE";
+
+/// How a case reaches a service of the catalogue. The one rule that the providers' register
+/// (which services may be offered), the referral form (which may be chosen) and the referral
+/// itself follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceRoute {
+    /// The case's own work (etrap social work, the hotline): never referred to, so never
+    /// offered in the register.
+    OwnWork,
+    /// A universal service of another sector: referred to by naming the recipient (a school, a
+    /// clinic), without a provider's offer.
+    Recipient,
+    /// A secondary or tertiary service: providers offer it in the register, and a case is
+    /// referred to an offer.
+    Register,
+}
+
+impl ServiceRoute {
+    /// The route of the service `code` of catalogue level `level`.
+    pub fn of(code: &str, level: ServiceLevel) -> ServiceRoute {
+        if code == ETRAP_SOCIAL_WORK || code == HOTLINE {
+            ServiceRoute::OwnWork
+        } else if level == ServiceLevel::Universal {
+            ServiceRoute::Recipient
+        } else {
+            ServiceRoute::Register
+        }
+    }
+
+    /// Whether a provider may offer the service in the register (and a case be referred to
+    /// that offer).
+    pub fn offered_in_register(self) -> bool {
+        self == ServiceRoute::Register
+    }
+
+    /// Whether a case may be referred to the service at all.
+    pub fn referable(self) -> bool {
+        self != ServiceRoute::OwnWork
+    }
+}
+
 /// One person receiving one service over a period.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpisodeData {
@@ -171,6 +216,36 @@ impl EpisodeData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn own_work_is_never_offered_nor_referred_and_universal_services_have_no_offers() {
+        use ServiceRoute::*;
+        for level in [
+            ServiceLevel::Universal,
+            ServiceLevel::Secondary,
+            ServiceLevel::Tertiary,
+        ] {
+            for code in [ETRAP_SOCIAL_WORK, HOTLINE] {
+                let route = ServiceRoute::of(code, level);
+                assert_eq!(route, OwnWork, "{code} {level:?}");
+                assert!(!route.offered_in_register() && !route.referable());
+            }
+        }
+        assert_eq!(
+            ServiceRoute::of("U_EDU", ServiceLevel::Universal),
+            Recipient
+        );
+        assert!(!Recipient.offered_in_register() && Recipient.referable());
+        for (code, level) in [
+            ("S01", ServiceLevel::Secondary),
+            ("S11", ServiceLevel::Secondary),
+            ("RES_CARE", ServiceLevel::Tertiary),
+        ] {
+            let route = ServiceRoute::of(code, level);
+            assert_eq!(route, Register, "{code}");
+            assert!(route.offered_in_register() && route.referable());
+        }
+    }
 
     fn d(s: &str) -> NaiveDate {
         crate::people::parse_date(s).unwrap()

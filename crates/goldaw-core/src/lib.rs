@@ -23,6 +23,7 @@ pub mod people;
 pub mod periods;
 pub mod planning;
 pub mod privacy;
+pub mod spreadsheet;
 pub mod statistics;
 pub mod washington_group;
 pub mod workflow;

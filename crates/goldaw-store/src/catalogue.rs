@@ -2,7 +2,7 @@
 
 use crate::db::Db;
 use crate::error::StoreResult;
-use goldaw_core::cases::ServiceCode;
+use goldaw_core::cases::{ServiceCode, ServiceRoute};
 use goldaw_core::codes::ServiceLevel;
 use goldaw_core::ids::AdminUnitCode;
 use serde::Serialize;
@@ -26,6 +26,14 @@ pub struct Service {
     pub r#type: Option<String>,
     pub form: Option<String>,
     pub unit: String,
+}
+
+impl Service {
+    /// How a case reaches this service: own work, by naming the recipient, or through a
+    /// provider's offer in the register (`goldaw_core::cases::ServiceRoute`).
+    pub fn route(&self) -> ServiceRoute {
+        ServiceRoute::of(&self.code, self.level)
+    }
 }
 
 /// A named code of a small reference list (target group, referral source, ...).

@@ -822,11 +822,21 @@ impl Store {
                 crate::catalogue::Catalogue::unknown_service_message(req.service_code.as_str()),
             ));
         };
-        if service.level == ServiceLevel::Universal {
-            return Err(StoreError::invalid(
-                "service_code",
-                "universal services belong to other sectors: refer to them by naming the recipient, without an offer",
-            ).saying("store-offer-universal", vec![]));
+        use goldaw_core::cases::ServiceRoute;
+        match service.route() {
+            ServiceRoute::Register => {}
+            ServiceRoute::Recipient => {
+                return Err(StoreError::invalid(
+                    "service_code",
+                    "universal services belong to other sectors: refer to them by naming the recipient, without an offer",
+                ).saying("store-offer-universal", vec![]));
+            }
+            ServiceRoute::OwnWork => {
+                return Err(StoreError::invalid(
+                    "service_code",
+                    format!("{} is the case's own work (the etrap social work service or the hotline): providers do not offer it and cases are not referred to it; offer one of the specialised or residential services", req.service_code),
+                ).saying("store-offer-own-work", vec![("service", SayArg::Text(req.service_code.to_string()))]));
+            }
         }
         if matches!(req.places, Some(p) if p < 0) {
             return Err(StoreError::invalid("places", "cannot be negative")

@@ -8,6 +8,7 @@ mod files;
 pub mod pages;
 pub mod planning_export;
 mod principal;
+pub mod spreadsheet;
 pub mod statistics;
 pub mod statistics_export;
 

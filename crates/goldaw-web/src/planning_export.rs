@@ -6,6 +6,7 @@
 //! are written as numbers (amounts rounded to the tiyn) with number formats, so a spreadsheet adds them up.
 
 use crate::pages::i18n::Translator;
+use crate::spreadsheet::TextCells;
 use goldaw_core::planning::costing::round_money;
 use goldaw_core::planning::gaps::DevelopmentPlan;
 use goldaw_store::catalogue::Catalogue;
@@ -94,7 +95,7 @@ pub fn velayat_plan_xlsx(
     let total_text = Format::new().set_bold().set_border_top(FormatBorder::Thin);
 
     let velayat_name = unit_name(catalogue, velayat, lang);
-    sheet.write_string_with_format(
+    sheet.text_with_format(
         0,
         0,
         t.t_with(
@@ -106,9 +107,9 @@ pub fn velayat_plan_xlsx(
         ),
         &title,
     )?;
-    sheet.write_string_with_format(1, 0, t.t("planning-composed-warning"), &warning)?;
-    sheet.write_string_with_format(2, 0, t.t("planning-unsuppressed-warning"), &warning)?;
-    sheet.write_string(
+    sheet.text_with_format(1, 0, t.t("planning-composed-warning"), &warning)?;
+    sheet.text_with_format(2, 0, t.t("planning-unsuppressed-warning"), &warning)?;
+    sheet.text(
         3,
         0,
         t.t_with(
@@ -120,18 +121,18 @@ pub fn velayat_plan_xlsx(
         ),
     )?;
     for (col, key) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(HEADER_ROW, col as u16, t.t(key), &header)?;
+        sheet.text_with_format(HEADER_ROW, col as u16, t.t(key), &header)?;
     }
 
     let mut row = HEADER_ROW + 1;
     for line in plan.lines().filter(|l| l.velayat == velayat) {
-        sheet.write_string(row, 0, &line.etrap)?;
-        sheet.write_string(row, 1, unit_name(catalogue, &line.etrap, lang))?;
-        sheet.write_string(row, 2, &line.service)?;
-        sheet.write_string(row, 3, service_name(catalogue, &line.service, lang))?;
+        sheet.text(row, 0, &line.etrap)?;
+        sheet.text(row, 1, unit_name(catalogue, &line.etrap, lang))?;
+        sheet.text(row, 2, &line.service)?;
+        sheet.text(row, 3, service_name(catalogue, &line.service, lang))?;
         sheet.write_number_with_format(row, 4, line.population as f64, &count)?;
         sheet.write_number_with_format(row, 5, line.need as f64, &count)?;
-        sheet.write_string(
+        sheet.text(
             row,
             6,
             t.t(&format!("planning-basis-{}", line.basis.as_str())),
@@ -143,7 +144,7 @@ pub fn velayat_plan_xlsx(
         row += 1;
     }
     if let Some(v) = plan.velayats.iter().find(|v| v.velayat == velayat) {
-        sheet.write_string_with_format(
+        sheet.text_with_format(
             row,
             0,
             t.t_with("planning-total-of", &[("unit", velayat.to_owned().into())]),

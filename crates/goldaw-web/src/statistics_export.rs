@@ -5,12 +5,14 @@
 
 use crate::pages::i18n::Translator;
 use crate::planning_export::{service_name, unit_name};
+use crate::spreadsheet::TextCells;
 use crate::statistics::{self, Figure, Indicator, Measure, StatQuery, StatTable};
 use goldaw_core::access::Principal;
 use goldaw_core::dhis2::{self, DataValueSet, Mapping};
 use goldaw_core::disclosure::{Published, Reason, Rule};
 use goldaw_core::indicators::{Column, Note};
 use goldaw_core::periods::CalendarPeriod;
+use goldaw_core::spreadsheet::{Cell, SpreadsheetCsv};
 use goldaw_core::statistics::Dimension;
 use goldaw_store::catalogue::Catalogue;
 use goldaw_store::{Store, StoreError};
@@ -19,27 +21,27 @@ use rust_xlsxwriter::{Format, FormatBorder, Workbook, XlsxError};
 /// The table as CSV, as `goldaw report` prints it: the dimensions in the order asked, the
 /// indicator's own columns, then its figures; a hidden or undefined figure is an empty cell.
 /// The service-users table keeps the CLI's contract of issue #5: its one figure is `count`.
-pub fn csv(table: &StatTable) -> Result<String, csv::Error> {
+/// Written for a spreadsheet: text that could be read as a formula is quoted.
+pub fn csv(table: &StatTable) -> String {
     let t = &table.table;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = SpreadsheetCsv::new();
     let mut header = t.header();
     if t.indicator == Indicator::ServiceUsers {
         if let Some(last) = header.last_mut() {
             *last = "count";
         }
     }
-    w.write_record(&header)?;
+    w.row(header);
     for row in &t.rows {
         let figures: Vec<String> = row.figures.iter().map(Figure::csv).collect();
-        w.write_record(
+        w.row(
             row.values
                 .iter()
-                .map(String::as_str)
-                .chain(figures.iter().map(String::as_str)),
-        )?;
+                .map(|v| Cell::Text(v))
+                .chain(figures.iter().map(|f| Cell::Number(f))),
+        );
     }
-    let bytes = w.into_inner().map_err(|e| e.into_error())?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    w.finish()
 }
 
 /// A value of a dimension as people read it, in the page's language.
@@ -194,11 +196,11 @@ pub fn xlsx(table: &StatTable, catalogue: &Catalogue, lang: &str) -> Result<Vec<
     let number = Format::new().set_num_format("#,##0.0##");
     let hidden = Format::new().set_font_color("#A4161A");
 
-    sheet.write_string_with_format(0, 0, title(&t, &table.query), &bold)?;
-    sheet.write_string(1, 0, rule_note(&t, table.table.rule, table.query.indicator))?;
+    sheet.text_with_format(0, 0, title(&t, &table.query), &bold)?;
+    sheet.text(1, 0, rule_note(&t, table.table.rule, table.query.indicator))?;
     let mut notes = vec![t.t("stat-xlsx-note")];
     notes.extend(table.table.notes.iter().map(|n| note_text(&t, n)));
-    sheet.write_string(2, 0, notes.join(" "))?;
+    sheet.text(2, 0, notes.join(" "))?;
     let dims = &table.query.dims;
     let columns = table.query.indicator.columns();
     let measures = &table.table.measures;
@@ -208,17 +210,17 @@ pub fn xlsx(table: &StatTable, catalogue: &Catalogue, lang: &str) -> Result<Vec<
         .map(|d| (d.as_str(), dimension_label(&t, *d)))
         .chain(columns.iter().map(|c| (c.as_str(), column_label(&t, *c))))
     {
-        sheet.write_string_with_format(XLSX_HEADER_ROW, col, name.0, &header)?;
-        sheet.write_string_with_format(XLSX_HEADER_ROW, col + 1, name.1, &header)?;
+        sheet.text_with_format(XLSX_HEADER_ROW, col, name.0, &header)?;
+        sheet.text_with_format(XLSX_HEADER_ROW, col + 1, name.1, &header)?;
         col += 2;
     }
     let first_figure = col;
     for m in measures {
-        sheet.write_string_with_format(XLSX_HEADER_ROW, col, measure_label(&t, *m), &header)?;
+        sheet.text_with_format(XLSX_HEADER_ROW, col, measure_label(&t, *m), &header)?;
         col += 1;
     }
     let why_col = col;
-    sheet.write_string_with_format(XLSX_HEADER_ROW, why_col, t.t("stat-col-hidden"), &header)?;
+    sheet.text_with_format(XLSX_HEADER_ROW, why_col, t.t("stat-col-hidden"), &header)?;
     for (i, row) in table.table.rows.iter().enumerate() {
         let r = XLSX_HEADER_ROW + 1 + i as u32;
         for (j, v) in row.values.iter().enumerate() {
@@ -229,8 +231,8 @@ pub fn xlsx(table: &StatTable, catalogue: &Catalogue, lang: &str) -> Result<Vec<
                     .get(j - dims.len())
                     .map_or_else(|| v.clone(), |k| column_value_label(catalogue, &t, *k, v)),
             };
-            sheet.write_string(r, c, v)?;
-            sheet.write_string(r, c + 1, label)?;
+            sheet.text(r, c, v)?;
+            sheet.text(r, c + 1, label)?;
         }
         let mut reasons = Vec::new();
         for (k, f) in row.figures.iter().enumerate() {
@@ -256,7 +258,7 @@ pub fn xlsx(table: &StatTable, catalogue: &Catalogue, lang: &str) -> Result<Vec<
             }
         }
         if !reasons.is_empty() {
-            sheet.write_string_with_format(r, why_col, reasons.join("; "), &hidden)?;
+            sheet.text_with_format(r, why_col, reasons.join("; "), &hidden)?;
         }
     }
     sheet.set_freeze_panes(XLSX_HEADER_ROW + 1, 0)?;

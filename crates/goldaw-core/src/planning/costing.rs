@@ -40,6 +40,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::spreadsheet::{Cell, SpreadsheetCsv};
 use serde::Serialize;
 
 /// The shipped cost model, `reference/costing.toml` (every money figure in it is composed: see its header).
@@ -707,31 +708,35 @@ impl fmt::Display for Money {
 }
 
 /// `service,unit,unit_cost`: one row per service in [`CostModel::unit_costs`] order, unit cost rounded to the tiyn.
+/// Written for a spreadsheet ([`SpreadsheetCsv`]): a name from the cost model that could be read
+/// as a formula is quoted.
 pub fn render_unit_costs_csv(model: &CostModel) -> String {
-    let mut out = format!("{UNIT_COSTS_CSV_HEADER}\n");
+    let mut w = SpreadsheetCsv::new();
+    w.row(UNIT_COSTS_CSV_HEADER.split(','));
     for row in model.unit_costs() {
-        out.push_str(&format!(
-            "{},{},{}\n",
-            row.service,
-            row.unit,
-            Money(row.unit_cost)
-        ));
+        let cost = Money(row.unit_cost).to_string();
+        w.row([
+            Cell::Text(&row.service),
+            Cell::Text(&row.unit),
+            Cell::Number(&cost),
+        ]);
     }
-    out
+    w.finish()
 }
 
 /// `year,users,budget`: users whole, budget rounded to the tiyn.
 pub fn render_budget_csv(rows: &[BudgetYear]) -> String {
-    let mut out = format!("{BUDGET_CSV_HEADER}\n");
+    let mut w = SpreadsheetCsv::new();
+    w.row(BUDGET_CSV_HEADER.split(','));
     for row in rows {
-        out.push_str(&format!(
-            "{},{},{}\n",
-            row.year,
-            row.users,
-            Money(row.budget)
-        ));
+        let (year, users, budget) = (
+            row.year.to_string(),
+            row.users.to_string(),
+            Money(row.budget).to_string(),
+        );
+        w.row([year, users, budget].iter().map(|n| Cell::Number(n)));
     }
-    out
+    w.finish()
 }
 
 #[cfg(test)]

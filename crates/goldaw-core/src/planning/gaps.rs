@@ -348,25 +348,38 @@ impl NeedBasis {
 /// is `assessments`, `population_rate` or `waiting_list`; `cost_per_place_year` and `cost` are in the plan's
 /// currency rounded to the tiyn with two decimals, a dot and no thousands separator. No totals line: a tool
 /// adds the columns up.
+///
+/// Written for a spreadsheet ([`SpreadsheetCsv`]): text that could be read as a formula is quoted
+/// (codes never are).
 pub fn render_plan_csv(plan: &DevelopmentPlan) -> String {
     use super::costing::Money;
-    let mut out = format!("{PLAN_CSV_HEADER}\n");
+    use crate::spreadsheet::{Cell, SpreadsheetCsv};
+    let mut w = SpreadsheetCsv::new();
+    w.row(PLAN_CSV_HEADER.split(','));
     for l in plan.lines() {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
-            l.velayat,
-            l.etrap,
-            l.service,
-            l.population,
-            l.need,
-            l.basis.as_str(),
-            l.places,
-            l.gap,
-            Money(l.cost_per_place_year),
-            Money(l.cost)
-        ));
+        let figures = [
+            l.population.to_string(),
+            l.need.to_string(),
+            l.places.to_string(),
+            l.gap.to_string(),
+            Money(l.cost_per_place_year).to_string(),
+            Money(l.cost).to_string(),
+        ];
+        let [population, need, places, gap, cost_per_place, cost] = &figures;
+        w.row([
+            Cell::Text(&l.velayat),
+            Cell::Text(&l.etrap),
+            Cell::Text(&l.service),
+            Cell::Number(population),
+            Cell::Number(need),
+            Cell::Text(l.basis.as_str()),
+            Cell::Number(places),
+            Cell::Number(gap),
+            Cell::Number(cost_per_place),
+            Cell::Number(cost),
+        ]);
     }
-    out
+    w.finish()
 }
 
 #[cfg(test)]

@@ -212,28 +212,33 @@ pub fn tiyn_text(tiyn: u64) -> String {
 /// line per candidate in the candidates' order, each ending in `\n`. `unmet_need` is the candidate's gap;
 /// places and need met are whole numbers; amounts are manat with two decimals (exact: they are whole tiyn).
 /// No totals line: the optimiser's and the baseline's totals are the columns' sums.
+/// Written for a spreadsheet ([`SpreadsheetCsv`]): text that could be read as a formula is quoted.
 pub fn render_comparison_csv(comparison: &Comparison, candidates: &[Candidate]) -> String {
-    let mut out = format!("{COMPARISON_CSV_HEADER}\n");
+    use crate::spreadsheet::{Cell, SpreadsheetCsv};
+    let mut w = SpreadsheetCsv::new();
+    w.row(COMPARISON_CSV_HEADER.split(','));
     for ((c, o), b) in candidates
         .iter()
         .zip(&comparison.optimised.lines)
         .zip(&comparison.baseline.lines)
     {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
-            c.etrap,
-            c.service,
-            c.need,
+        let figures = [
+            c.need.to_string(),
             tiyn_text(c.cost_per_place_tiyn),
-            o.places,
-            o.need_met,
+            o.places.to_string(),
+            o.need_met.to_string(),
             tiyn_text(o.cost_tiyn),
-            b.places,
-            b.need_met,
-            tiyn_text(b.cost_tiyn)
-        ));
+            b.places.to_string(),
+            b.need_met.to_string(),
+            tiyn_text(b.cost_tiyn),
+        ];
+        w.row(
+            [Cell::Text(&c.etrap), Cell::Text(&c.service)]
+                .into_iter()
+                .chain(figures.iter().map(|f| Cell::Number(f))),
+        );
     }
-    out
+    w.finish()
 }
 
 #[cfg(test)]

@@ -363,19 +363,19 @@ fn rounded(x: f64) -> String {
 /// per row with the values rounded half away from zero to whole numbers, each line ending in `\n`; for
 /// example `2022,140,9,176`.
 pub fn render_csv(rows: &[YearRow]) -> String {
-    let mut out = String::with_capacity(CSV_HEADER.len() + 1 + rows.len() * 24);
-    out.push_str(CSV_HEADER);
-    out.push('\n');
+    use crate::spreadsheet::{Cell, SpreadsheetCsv};
+    let mut w = SpreadsheetCsv::new();
+    w.row(CSV_HEADER.split(','));
     for row in rows {
-        out.push_str(&format!(
-            "{},{},{},{}\n",
-            row.year,
+        let figures = [
+            row.year.to_string(),
             rounded(row.inflow),
             rounded(row.leavers),
-            rounded(row.stock)
-        ));
+            rounded(row.stock),
+        ];
+        w.row(figures.iter().map(|f| Cell::Number(f)));
     }
-    out
+    w.finish()
 }
 
 #[cfg(test)]

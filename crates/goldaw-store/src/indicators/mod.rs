@@ -19,6 +19,7 @@ use crate::Store;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::disclosure::{Published, Rule};
 use goldaw_core::indicators::{is_gbv_value, tally, Column, Figure, Indicator, Measure, Note};
+use goldaw_core::spreadsheet::{Cell, SpreadsheetCsv};
 use goldaw_core::statistics::{Dimension, Period};
 use publish::{count_figure, ratio_figure, Axis, Layout};
 use serde::Serialize;
@@ -72,35 +73,30 @@ impl Table {
         row.figures.get(i).copied()
     }
 
-    /// The table as CSV: [`Table::header`], then the rows; a withheld or undefined figure is an
-    /// empty cell.
-    pub fn to_csv(&self) -> StoreResult<String> {
+    /// The table as CSV for a spreadsheet ([`SpreadsheetCsv`]: text that could be a formula is
+    /// quoted): [`Table::header`], then the rows; a withheld or undefined figure is an empty cell.
+    pub fn to_csv(&self) -> String {
         self.csv_of(&self.rows)
     }
 
     /// As [`Table::to_csv`], then the totals.
-    pub fn to_csv_with_totals(&self) -> StoreResult<String> {
+    pub fn to_csv_with_totals(&self) -> String {
         self.csv_of(self.rows.iter().chain(&self.totals))
     }
 
-    fn csv_of<'a>(&self, rows: impl IntoIterator<Item = &'a TableRow>) -> StoreResult<String> {
-        let io = |e: csv::Error| StoreError::Io(std::io::Error::other(e));
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(self.header()).map_err(io)?;
+    fn csv_of<'a>(&self, rows: impl IntoIterator<Item = &'a TableRow>) -> String {
+        let mut w = SpreadsheetCsv::new();
+        w.row(self.header());
         for row in rows {
             let figures: Vec<String> = row.figures.iter().map(Figure::csv).collect();
-            w.write_record(
+            w.row(
                 row.values
                     .iter()
-                    .map(String::as_str)
-                    .chain(figures.iter().map(String::as_str)),
-            )
-            .map_err(io)?;
+                    .map(|v| Cell::Text(v))
+                    .chain(figures.iter().map(|f| Cell::Number(f))),
+            );
         }
-        let bytes = w
-            .into_inner()
-            .map_err(|e| StoreError::Io(std::io::Error::other(e.to_string())))?;
-        String::from_utf8(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
+        w.finish()
     }
 }
 

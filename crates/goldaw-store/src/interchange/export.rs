@@ -14,6 +14,11 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
+/// The interchange files are data exchange, not spreadsheets: every value is written exactly as
+/// stored, so an export imports again identically. They do not go through
+/// `goldaw_core::spreadsheet` (whose quote before `=`, `+`, `-`, `@`, ... would change the data);
+/// see docs/interchange.md on opening them in a spreadsheet.
+#[allow(clippy::disallowed_methods)] // exact on purpose, see above
 fn writer(dir: &Path, spec: &FileSpec) -> StoreResult<csv::Writer<BufWriter<File>>> {
     let file = File::create(dir.join(spec.file))?;
     let mut w = csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file));

@@ -13,6 +13,7 @@ use axum::Router;
 use chrono::{NaiveDate, TimeZone, Utc};
 use goldaw_core::access::{Permission, Scope};
 use goldaw_core::codes::Role;
+use goldaw_core::spreadsheet::{Cell, SpreadsheetCsv};
 use goldaw_store::audit::{AuditCheck, AuditQuery};
 use goldaw_store::sessions::Session;
 use goldaw_store::users::{NewUser, UserChange};
@@ -521,28 +522,34 @@ async fn audit_csv(
         Ok(r) => r,
         Err(e) => return server_error(e),
     };
-    let mut out = String::from("seq,at,actor,source,action,entity,entity_id,detail\n");
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_owned()
-        }
-    };
+    // For a spreadsheet: an actor or a detail someone typed (a failed sign-in's username) that
+    // could be read as a formula is quoted (goldaw_core::spreadsheet).
+    let mut csv = SpreadsheetCsv::new();
+    csv.row([
+        "seq",
+        "at",
+        "actor",
+        "source",
+        "action",
+        "entity",
+        "entity_id",
+        "detail",
+    ]);
     for e in rows {
-        let cells = [
-            e.seq.to_string(),
-            e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            e.actor,
-            e.source,
-            e.action,
-            e.entity.unwrap_or_default(),
-            e.entity_id.unwrap_or_default(),
-            e.detail.unwrap_or_default(),
-        ];
-        out.push_str(&cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        let seq = e.seq.to_string();
+        let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        csv.row([
+            Cell::Number(&seq),
+            Cell::Text(&at),
+            Cell::Text(&e.actor),
+            Cell::Text(&e.source),
+            Cell::Text(&e.action),
+            Cell::Text(e.entity.as_deref().unwrap_or_default()),
+            Cell::Text(e.entity_id.as_deref().unwrap_or_default()),
+            Cell::Text(e.detail.as_deref().unwrap_or_default()),
+        ]);
     }
+    let out = csv.finish();
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -686,11 +686,10 @@ async fn case_page(
                 Err(e) => return refusal(&signed, e),
             };
             let referable = |code: &str| {
-                catalogue.services.iter().any(|s| {
-                    s.code == code
-                        && s.level != goldaw_core::codes::ServiceLevel::Universal
-                        && !matches!(s.code.as_str(), "ETRAP_SW" | "HOTLINE")
-                })
+                catalogue
+                    .services
+                    .iter()
+                    .any(|s| s.code == code && s.route().offered_in_register())
             };
             for o in offers.iter().filter(|o| referable(&o.service_code)) {
                 let free = o.free_places.map_or_else(
@@ -710,7 +709,7 @@ async fn case_page(
             for service in catalogue
                 .services
                 .iter()
-                .filter(|s| s.level == goldaw_core::codes::ServiceLevel::Universal)
+                .filter(|s| s.route() == goldaw_core::cases::ServiceRoute::Recipient)
             {
                 refer_targets.push(Choice {
                     code: format!("service:{}", service.code),

@@ -16,7 +16,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use goldaw_core::access::Permission;
 use goldaw_core::cases::ServiceCode;
-use goldaw_core::codes::ServiceLevel;
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_store::catalogue::Catalogue;
 use goldaw_store::referrals::{
@@ -305,9 +304,7 @@ fn provider_page(state: &AppState, signed: Signed, p: Provider) -> Response {
     let services = catalogue
         .services
         .iter()
-        .filter(|s| {
-            s.level != ServiceLevel::Universal && !matches!(s.code.as_str(), "ETRAP_SW" | "HOTLINE")
-        })
+        .filter(|s| s.route().offered_in_register())
         .map(|s| Choice {
             code: s.code.clone(),
             label: service_label(&s.code),

@@ -56,9 +56,9 @@ pub async fn run(store: &Store, indicator: Indicator, args: &IndicatorArgs) -> a
                 eprintln!("note: {note}");
             }
             if args.totals {
-                table.to_csv_with_totals()?
+                table.to_csv_with_totals()
             } else {
-                table.to_csv()?
+                table.to_csv()
             }
         }
         Format::Json => serde_json::to_string_pretty(&table)? + "\n",

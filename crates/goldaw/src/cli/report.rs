@@ -4,6 +4,7 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Subcommand, ValueEnum};
+use goldaw_core::spreadsheet::{Cell, SpreadsheetCsv};
 use goldaw_core::statistics::{Dimension, Period};
 use goldaw_store::statistics::{Report, Suppression};
 use goldaw_store::Store;
@@ -128,7 +129,7 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
             }
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            out.write_all(render_csv(&report)?.as_bytes())?;
+            out.write_all(render_csv(&report).as_bytes())?;
             out.flush()?;
             Ok(())
         }
@@ -179,19 +180,21 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
 }
 
 /// The report as CSV: dimensions, then `count`; a suppressed count is an empty cell.
-pub fn render_csv(report: &Report) -> anyhow::Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// Written for a spreadsheet: a value that could be read as a formula is quoted
+/// (`goldaw_core::spreadsheet`).
+pub fn render_csv(report: &Report) -> String {
+    let mut w = SpreadsheetCsv::new();
     let mut header: Vec<&str> = report.dimensions.iter().map(|d| d.as_str()).collect();
     header.push("count");
-    w.write_record(&header)?;
+    w.row(header);
     for row in &report.rows {
         let count = row.count.value().map(|n| n.to_string()).unwrap_or_default();
-        w.write_record(
+        w.row(
             row.values
                 .iter()
-                .map(String::as_str)
-                .chain([count.as_str()]),
-        )?;
+                .map(|v| Cell::Text(v))
+                .chain([Cell::Number(&count)]),
+        );
     }
-    Ok(String::from_utf8(w.into_inner()?)?)
+    w.finish()
 }
