@@ -1120,7 +1120,7 @@ impl Store {
         if !open_for {
             return Err(StoreError::Refused(Refusal::ReferralNotNow { status }));
         }
-        if matches!(new.service_code.as_str(), "ETRAP_SW" | "HOTLINE") {
+        if !service.route().referable() {
             return Err(StoreError::invalid(
                 "service_code",
                 "the etrap social work service and the hotline are not referred to: they are the case's own work",
