@@ -326,7 +326,10 @@ mod tests {
                 reject: true
             }
         );
-        assert_eq!(grant_actions(&supervisor, &pending), GrantActions::default());
+        assert_eq!(
+            grant_actions(&supervisor, &pending),
+            GrantActions::default()
+        );
     }
 
     #[test]

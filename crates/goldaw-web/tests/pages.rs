@@ -380,10 +380,19 @@ async fn admins_must_set_up_two_factor_sign_in_and_then_use_it() {
         .await,
         StatusCode::FORBIDDEN
     );
-    let code = store
+    // A code is good once: the one used to set up is refused, a new one signs in.
+    let used = store
         .current_totp_for_tests(admin.id, "root")
         .await
         .unwrap();
+    let code = store.unused_totp_for_tests(admin.id, "root").await.unwrap();
+    if used != code {
+        assert_eq!(
+            post_code("/login/totp", session.clone(), csrf.clone(), used).await,
+            StatusCode::UNAUTHORIZED,
+            "a code already used"
+        );
+    }
     assert_eq!(
         post_code("/login/totp", session.clone(), csrf, code).await,
         StatusCode::SEE_OTHER
