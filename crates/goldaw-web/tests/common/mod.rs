@@ -113,10 +113,12 @@ pub async fn second_factor(base: &str, user: &str, session: &str, path: &str) {
         .header(header::COOKIE, session)
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    if page.status() != StatusCode::OK {
+        // No form to answer (a server without its key, say): the session stays waiting.
+        return;
+    }
+    let page = page.text().await.unwrap();
     let key = (base.to_owned(), user.to_owned());
     if let Some(encoded) = page
         .split("id=\"secret\" readonly value=\"")
@@ -128,13 +130,13 @@ pub async fn second_factor(base: &str, user: &str, session: &str, path: &str) {
             .unwrap();
         AUTHENTICATOR
             .lock()
-            .unwrap()
+            .unwrap_or_else(|e| e.into_inner())
             .insert(key.clone(), (secret, 0));
     }
     let code = loop {
         let (secret, last) = AUTHENTICATOR
             .lock()
-            .unwrap()
+            .unwrap_or_else(|e| e.into_inner())
             .get(&key)
             .cloned()
             .unwrap_or_else(|| {
@@ -151,7 +153,7 @@ pub async fn second_factor(base: &str, user: &str, session: &str, path: &str) {
         if step <= now + 1 {
             AUTHENTICATOR
                 .lock()
-                .unwrap()
+                .unwrap_or_else(|e| e.into_inner())
                 .insert(key.clone(), (secret.clone(), step));
             let totp = totp_rs::TOTP::new(
                 totp_rs::Algorithm::SHA1,
