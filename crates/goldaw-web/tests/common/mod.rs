@@ -99,11 +99,13 @@ pub async fn sign_in(base: &str, user: &str, password: &str) -> (StatusCode, Opt
     (s.status, s.session)
 }
 
-/// The two-factor keys this test process set up, per site and username, with the last time
-/// step whose code it sent (a code is good once).
-static AUTHENTICATOR: std::sync::LazyLock<
-    std::sync::Mutex<std::collections::HashMap<(String, String), (Vec<u8>, u64)>>,
-> = std::sync::LazyLock::new(Default::default);
+/// Per site and username: the two-factor key set up, and the last time step whose code was sent
+/// (a code is good once).
+type Keys = std::collections::HashMap<(String, String), (Vec<u8>, u64)>;
+
+/// The two-factor keys this test process set up: the authenticator app of the tests.
+static AUTHENTICATOR: std::sync::LazyLock<std::sync::Mutex<Keys>> =
+    std::sync::LazyLock::new(Default::default);
 
 /// Answers the second-factor form at `path` (`/login/enrol` or `/login/totp`) for a session.
 pub async fn second_factor(base: &str, user: &str, session: &str, path: &str) {
