@@ -32,8 +32,8 @@ OUT="bench/out"
 mkdir -p "$OUT"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 PROFILE="${BENCH_PROFILE:-dev}"
-READER_PASSWORD="bench-reader-password-2026"
-SIGNER_PASSWORD="bench-signer-password-2026"
+READER_PASSWORD="Köpetdag okaýjy 2026"
+SIGNER_PASSWORD="Garagum giriş 2026"
 
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
