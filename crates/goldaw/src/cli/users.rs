@@ -124,8 +124,10 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
             for u in store.list_users(&operator).await? {
                 let status = if u.disabled {
                     "disabled"
-                } else if !u.approved {
+                } else if !u.approved && u.awaiting_approval {
                     "awaiting-approval"
+                } else if !u.approved {
+                    "not-approved"
                 } else if u.locked_until.is_some_and(|t| t > now) {
                     "locked"
                 } else {
