@@ -6,6 +6,7 @@
 //! What needs the database to check (does this admin unit exist? this household?) is the store's job.
 
 pub mod access;
+pub mod accounts;
 pub mod assessments;
 pub mod attachments;
 pub mod cases;

@@ -25,11 +25,13 @@ pub mod crypto;
 pub mod dashboard;
 mod db;
 pub mod error;
+pub mod grants;
 pub mod households;
 pub mod indicators;
 pub mod instruments;
 pub mod interchange;
 pub mod merges;
+mod passwords;
 pub mod people;
 pub mod planning;
 mod reference;
@@ -74,6 +76,19 @@ struct Inner {
     audit_writer: audit_writer::AuditWriter,
     /// Sessions looked up lately (see `session_cache` for how stale one may be).
     sessions: session_cache::SessionCache,
+    /// Runs argon2 off the async workers, a bounded number at a time.
+    hasher: passwords::Hasher,
+    /// How long a new API token is good for.
+    token_lifetime: users::TokenLifetime,
+}
+
+/// What the operator configures about a store (read by the binary, passed in).
+#[derive(Default)]
+pub struct StoreOptions {
+    /// The key for values encrypted at rest (two-factor secrets, sensitive case text).
+    pub secrets: Option<crypto::Secrets>,
+    /// How long a new API token is good for (default 90 days).
+    pub token_lifetime: users::TokenLifetime,
 }
 
 impl Store {
@@ -88,6 +103,22 @@ impl Store {
         url: &DatabaseUrl,
         secrets: Option<crypto::Secrets>,
     ) -> StoreResult<Store> {
+        Store::open_with_options(
+            url,
+            StoreOptions {
+                secrets,
+                ..StoreOptions::default()
+            },
+        )
+        .await
+    }
+
+    /// As [`Store::open`], with everything the operator configures.
+    pub async fn open_with_options(url: &DatabaseUrl, options: StoreOptions) -> StoreResult<Store> {
+        let StoreOptions {
+            secrets,
+            token_lifetime,
+        } = options;
         let db = Db::connect(url).await?;
         let store = Store {
             inner: Arc::new(Inner {
@@ -99,6 +130,8 @@ impl Store {
                 deadlines: RwLock::new(Arc::new(Deadlines::default())),
                 instruments: RwLock::new(Arc::new(instruments::Instruments::default())),
                 sessions: session_cache::SessionCache::default(),
+                hasher: passwords::Hasher::default(),
+                token_lifetime,
             }),
         };
         store.migrate().await?;

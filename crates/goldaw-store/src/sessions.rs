@@ -51,6 +51,14 @@ pub struct Session {
     pub principal: Principal,
     pub csrf: String,
     pub stage: Stage,
+    /// The SHA-256 of the session's token: which session this is, for the store's own use.
+    hash: Vec<u8>,
+}
+
+impl Session {
+    pub(crate) fn token_hash(&self) -> &[u8] {
+        &self.hash
+    }
 }
 
 /// 32 random bytes as hex, for session tokens and CSRF tokens.
@@ -144,6 +152,7 @@ impl Store {
             principal,
             csrf,
             stage,
+            hash,
         }))
     }
 
@@ -153,7 +162,7 @@ impl Store {
             sqlx::query_as(
                 "SELECT s.csrf, s.stage, s.created_at, s.last_seen_at, u.id AS user_id, u.username, u.role, u.scope, u.sensitive, u.unsuppressed
                  FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = $1 AND s.ended_at IS NULL AND NOT u.disabled",
+                 WHERE s.token_hash = $1 AND s.ended_at IS NULL AND NOT u.disabled AND u.approved",
             )
             .bind(hash)
             .fetch_optional(pool)
@@ -184,17 +193,6 @@ impl Store {
     #[cfg(feature = "testing")]
     pub fn forget_cached_sessions(&self) {
         self.inner.sessions.clear();
-    }
-
-    /// Moves a session on once its second factor is done.
-    pub(crate) async fn advance_session(&self, token: &str, stage: Stage) -> StoreResult<()> {
-        let hash = token_hash(token);
-        with_db!(self.db(), pool => {
-            sqlx::query("UPDATE sessions SET stage = $1 WHERE token_hash = $2 AND ended_at IS NULL")
-                .bind(stage.as_str()).bind(&hash).execute(pool).await?;
-        });
-        self.inner.sessions.forget(&hash);
-        Ok(())
     }
 
     /// Signs out: the token stops working at once.

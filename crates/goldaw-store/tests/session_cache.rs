@@ -111,8 +111,10 @@ async fn a_password_change_reads_the_account_again() {
             "{}: kept",
             db.backend
         );
+        let asking = live(&store, &token).await.unwrap();
+        assert_eq!(asking.principal.user_id, aman.user_id);
         store
-            .change_password(&aman, PASSWORD, "Gyzylgaýa 1978 daglar")
+            .change_password(&asking, PASSWORD, "Gyzylgaýa 1978 daglar")
             .await
             .unwrap();
         assert_eq!(
@@ -136,7 +138,10 @@ async fn the_second_factor_moves_a_kept_session_on_at_once() {
             .current_totp_for_tests(admin.user_id.unwrap(), "admin")
             .await
             .unwrap();
-        assert!(store.check_totp(&admin, &token, &code).await.unwrap());
+        assert_eq!(
+            store.check_totp(&admin, &token, &code).await.unwrap(),
+            goldaw_store::two_factor::CodeCheck::Accepted
+        );
         assert_eq!(
             live(&store, &token).await.unwrap().stage,
             Stage::Active,

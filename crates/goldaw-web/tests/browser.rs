@@ -108,7 +108,7 @@ impl Driver {
         self.type_into("#username", username).await;
         self.type_into("#password", password).await;
         self.click("#sign-in").await;
-        self.find("#home-title").await;
+        self.second_factor(username).await;
     }
 
     async fn sign_out(&self) {

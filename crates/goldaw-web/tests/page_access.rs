@@ -29,6 +29,7 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/admin/users"),
     ("post", "/admin/users/disable"),
     ("post", "/admin/users/change"),
+    ("post", "/admin/users/grants"),
     ("get", "/admin/audit"),
     ("get", "/admin/audit.csv"),
     // Case management

@@ -83,7 +83,7 @@ async fn ashgabat_offers(store: &Store) {
 #[tokio::test]
 async fn the_workforce_page_draws_the_projection_against_the_requirement() {
     let db = goldaw_store::testing::sqlite().await;
-    let store = db.open().await;
+    let store = db.open_with_key().await; // national accounts sign in with two factors
     let (base, cookie) = planner_site(&store).await;
 
     // The seeds' scenario: 1,070 in post in 2030 against 1,241 needed, a gap of 171.
@@ -145,7 +145,7 @@ async fn the_workforce_page_draws_the_projection_against_the_requirement() {
 async fn the_costed_plan_of_a_velayat_as_a_page_a_print_view_and_a_workbook() {
     for db in goldaw_store::testing::databases().await {
         let b = db.backend;
-        let store = db.open().await;
+        let store = db.open_with_key().await; // national accounts sign in with two factors
         ashgabat_offers(&store).await;
         let (base, cookie) = planner_site(&store).await;
 

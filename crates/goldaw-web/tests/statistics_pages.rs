@@ -80,7 +80,7 @@ fn english_name(store: &Store, code: &str) -> String {
 #[tokio::test]
 async fn the_report_page_and_its_downloads_show_the_published_table() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let ministry = account(&store, "ministry", Role::Ministry, "TM").await;
         let base = serve(&store).await;
@@ -247,7 +247,7 @@ async fn the_report_page_and_its_downloads_show_the_published_table() {
 #[tokio::test]
 async fn bad_parameters_are_named_and_the_form_keeps_them() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         account(&store, "worker", Role::SocialWorker, "TM-A-01").await;
         let base = serve(&store).await;
@@ -312,7 +312,7 @@ async fn bad_parameters_are_named_and_the_form_keeps_them() {
 #[tokio::test]
 async fn the_dashboard_shows_the_areas_headline_figures() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let worker = account(&store, "worker", Role::SocialWorker, "TM-A-01").await;
         let base = serve(&store).await;
@@ -366,7 +366,7 @@ async fn the_dashboard_shows_the_areas_headline_figures() {
 #[tokio::test]
 async fn the_dhis2_download_has_dhis2s_shape_and_no_hidden_cell() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let ministry = account(&store, "ministry", Role::Ministry, "TM").await;
         account(&store, "worker", Role::SocialWorker, "TM-A-01").await;
@@ -469,7 +469,7 @@ pub fn check_data_value_set(set: &serde_json::Value, period: &str) {
 #[tokio::test]
 async fn a_velayat_planner_sees_its_etraps_and_a_provider_no_statistics() {
     let db = goldaw_store::testing::sqlite().await;
-    let store = db.open().await;
+    let store = db.open_with_key().await; // national accounts sign in with two factors
     load(&store).await;
     let planner = account(&store, "planner", Role::Planner, "TM-A").await;
     account(&store, "provider", Role::Provider, "provider:PR1").await;
@@ -510,7 +510,7 @@ async fn a_velayat_planner_sees_its_etraps_and_a_provider_no_statistics() {
 #[tokio::test]
 async fn other_indicators_show_their_columns_and_rates() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let ministry = account(&store, "ministry", Role::Ministry, "TM").await;
         let base = serve(&store).await;

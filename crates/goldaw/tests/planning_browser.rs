@@ -42,7 +42,9 @@ async fn the_demo_planner_opens_ahals_costed_plan_and_its_workbook_in_chromium()
         String::from_utf8_lossy(&out.stderr)
     );
     let url = DatabaseUrl::Sqlite(dir.path().join("goldaw-data").join("goldaw.db"));
-    let store = Store::open(&url).await.unwrap();
+    // With a key: the two-factor key is sealed with it.
+    let key = goldaw_store::crypto::Secrets::from_key([3u8; 32]);
+    let store = Store::open_with_secrets(&url, Some(key)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(goldaw_web::serve(store.clone(), listener));
@@ -53,7 +55,8 @@ async fn the_demo_planner_opens_ahals_costed_plan_and_its_workbook_in_chromium()
     browser.replace_text("#username", "demo-planner").await;
     browser.replace_text("#password", "goldaw-demo-2026").await;
     browser.click("#sign-in").await;
-    browser.find("#home-title").await;
+    // A national account signs in with two factors.
+    browser.second_factor("demo-planner").await;
 
     // The navigation leads to the workforce chart, with the gap shaded and labelled.
     browser.click("nav a[href='/planning']").await;

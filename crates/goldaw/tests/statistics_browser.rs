@@ -67,7 +67,9 @@ async fn a_ministry_user_opens_the_dashboard_builds_a_report_and_downloads_it_in
         &format!("{PASSWORD}\n"),
     );
     let url = DatabaseUrl::Sqlite(dir.path().join("goldaw-data").join("goldaw.db"));
-    let store = Store::open(&url).await.unwrap();
+    // With a key: the two-factor key is sealed with it.
+    let key = goldaw_store::crypto::Secrets::from_key([3u8; 32]);
+    let store = Store::open_with_secrets(&url, Some(key)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(goldaw_web::serve(store.clone(), listener));
@@ -78,7 +80,8 @@ async fn a_ministry_user_opens_the_dashboard_builds_a_report_and_downloads_it_in
     browser.replace_text("#username", "nation").await;
     browser.replace_text("#password", PASSWORD).await;
     browser.click("#sign-in").await;
-    browser.find("#home-title").await;
+    // A national account signs in with two factors.
+    browser.second_factor("nation").await;
 
     // The home page leads to the nation's dashboard: headline figures and charts with titles.
     browser.click("#home-statistics").await;

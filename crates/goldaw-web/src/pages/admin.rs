@@ -15,8 +15,9 @@ use goldaw_core::access::{Permission, Scope};
 use goldaw_core::codes::Role;
 use goldaw_core::spreadsheet::{Cell, SpreadsheetCsv};
 use goldaw_store::audit::{AuditCheck, AuditQuery};
+use goldaw_store::grants::Decision;
 use goldaw_store::sessions::Session;
-use goldaw_store::users::{NewUser, UserChange};
+use goldaw_store::users::{NewUser, UserChange, UserRecord};
 use goldaw_store::StoreError;
 use serde::Deserialize;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/users", get(users).post(add_user))
         .route("/admin/users/disable", post(disable_user))
         .route("/admin/users/change", post(change_user))
+        .route("/admin/users/grants", post(decide_grant))
         .route("/admin/audit", get(audit))
         .route("/admin/audit.csv", get(audit_csv))
 }
@@ -64,7 +66,7 @@ async fn change_password(
     let Signed { session, t } = signed;
     let (status, message, ok) = match state
         .store
-        .change_password(&session.principal, &form.current, &form.new)
+        .change_password(&session, &form.current, &form.new)
         .await
     {
         Ok(()) => (StatusCode::OK, t.t("password-changed"), true),
@@ -100,7 +102,21 @@ pub struct UserLine {
     disabled: bool,
     sensitive: bool,
     unsuppressed: bool,
+    /// Its live API tokens, one line each: when each expires and was last used.
+    tokens: Vec<String>,
     version: i32,
+}
+
+/// A grant waiting for a second admin, as the users page lists it.
+pub struct GrantLine {
+    id: String,
+    version: i32,
+    username: String,
+    new_account: bool,
+    access: String,
+    asked_by: String,
+    approve: bool,
+    reject: bool,
 }
 
 #[derive(Template)]
@@ -109,9 +125,76 @@ struct UsersPage {
     t: Translator,
     user: Option<UserView>,
     users: Vec<UserLine>,
+    grants: Vec<GrantLine>,
     roles: Vec<(&'static str, String)>,
     message: Option<String>,
     ok: bool,
+}
+
+/// A time as the pages show it: local, to the minute.
+fn local_minute(at: chrono::DateTime<Utc>) -> String {
+    at.with_timezone(&goldaw_core::deadlines::LOCAL_OFFSET)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// What an account's access reads as: role, scope and the permissions beyond the role.
+fn access_text(
+    t: &Translator,
+    role: Role,
+    scope: &str,
+    sensitive: bool,
+    unsuppressed: bool,
+) -> String {
+    let mut parts = vec![t.t(&format!("role-{role}")), scope.to_owned()];
+    if sensitive {
+        parts.push(t.t("sensitive-permission"));
+    }
+    if unsuppressed {
+        parts.push(t.t("unsuppressed-permission"));
+    }
+    parts.join("; ")
+}
+
+fn user_line(t: &Translator, u: UserRecord, now: chrono::DateTime<Utc>) -> UserLine {
+    let tokens = u
+        .tokens
+        .iter()
+        .map(|token| {
+            let at = token
+                .last_used_at
+                .map_or_else(|| t.t("token-never-used"), local_minute);
+            let date = token.expires_at.map(local_minute).unwrap_or_default();
+            let key = if token.expired(now) {
+                "token-expired-line"
+            } else {
+                "token-line"
+            };
+            t.t_with(key, &[("date", date.into()), ("at", at.into())])
+        })
+        .collect();
+    UserLine {
+        role: t.t(&format!("role-{}", u.role)),
+        status: t.t(if u.disabled {
+            "status-disabled"
+        } else if u.awaiting_approval && !u.approved {
+            "status-awaiting-approval"
+        } else if !u.approved {
+            "status-not-approved"
+        } else if u.locked_until.is_some_and(|l| l > now) {
+            "status-locked"
+        } else {
+            "status-active"
+        }),
+        disabled: u.disabled,
+        role_code: u.role.as_str().to_owned(),
+        sensitive: u.sensitive,
+        unsuppressed: u.unsuppressed,
+        tokens,
+        version: u.version,
+        scope: u.scope,
+        username: u.username,
+    }
 }
 
 async fn users_page(
@@ -126,25 +209,23 @@ async fn users_page(
         Ok(l) => l,
         Err(e) => return server_error(e),
     };
+    let requests = match state.store.grant_requests(&session.principal).await {
+        Ok(r) => r,
+        Err(e) => return server_error(e),
+    };
     let now = Utc::now();
-    let users = list
+    let users = list.into_iter().map(|u| user_line(&t, u, now)).collect();
+    let grants = requests
         .into_iter()
-        .map(|u| UserLine {
-            role: t.t(&format!("role-{}", u.role)),
-            status: t.t(if u.disabled {
-                "status-disabled"
-            } else if u.locked_until.is_some_and(|l| l > now) {
-                "status-locked"
-            } else {
-                "status-active"
-            }),
-            disabled: u.disabled,
-            role_code: u.role.as_str().to_owned(),
-            sensitive: u.sensitive,
-            unsuppressed: u.unsuppressed,
-            version: u.version,
-            scope: u.scope,
-            username: u.username,
+        .map(|g| GrantLine {
+            id: g.id.to_string(),
+            version: g.version,
+            access: access_text(&t, g.role, &g.scope, g.sensitive, g.unsuppressed),
+            asked_by: format!("{}, {}", g.requested_by, local_minute(g.requested_at)),
+            new_account: g.new_account,
+            approve: g.actions.approve,
+            reject: g.actions.reject,
+            username: g.username,
         })
         .collect();
     let roles = Role::ALL
@@ -154,6 +235,7 @@ async fn users_page(
     let mut r = render(UsersPage {
         user: Some(UserView::of(session)),
         users,
+        grants,
         roles,
         message,
         ok,
@@ -227,12 +309,17 @@ async fn add_user(
         Err(message) => Err(Ok(message)),
     };
     match result {
-        Ok(_) => {
+        Ok(record) => {
+            let message = t.t(if record.awaiting_approval {
+                "grant-requested"
+            } else {
+                "user-added"
+            });
             users_page(
                 &state,
                 &session,
                 t.clone_lang(),
-                Some(t.t("user-added")),
+                Some(message),
                 true,
                 StatusCode::OK,
             )
@@ -298,6 +385,7 @@ async fn change_user(
         Err(message) => Err(StoreError::invalid("scope", message)),
     };
     let (message, ok, status) = match result {
+        Ok(record) if record.awaiting_approval => (t.t("grant-requested"), true, StatusCode::OK),
         Ok(_) => (t.t("user-changed"), true, StatusCode::OK),
         Err(StoreError::Invalid { say: Some(say), .. }) => {
             (t.say(&say), false, StatusCode::UNPROCESSABLE_ENTITY)
@@ -310,6 +398,61 @@ async fn change_user(
             (t.t("user-changed-meanwhile"), false, StatusCode::CONFLICT)
         }
         Err(StoreError::NotFound) => (t.t("not-found"), false, StatusCode::NOT_FOUND),
+        Err(e) => return server_error(e),
+    };
+    users_page(&state, &session, t.clone_lang(), Some(message), ok, status).await
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    id: uuid::Uuid,
+    version: i32,
+    /// `approve` or `reject`: the button pressed.
+    decision: String,
+}
+
+/// A second admin approves or rejects a grant waiting on the users page.
+async fn decide_grant(
+    State(state): State<AppState>,
+    Posted { signed, form }: Posted<GrantForm>,
+) -> Response {
+    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
+        return r;
+    }
+    let Signed { session, t } = signed;
+    let decision = match form.decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        _ => {
+            return users_page(
+                &state,
+                &session,
+                t.clone_lang(),
+                Some(t.t("form-unreadable-short")),
+                false,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    };
+    let result = state
+        .store
+        .decide_grant(&session.principal, form.id, form.version, decision)
+        .await;
+    let (message, ok, status) = match result {
+        Ok(()) if decision == Decision::Approve => (t.t("grant-approved"), true, StatusCode::OK),
+        Ok(()) => (t.t("grant-rejected"), true, StatusCode::OK),
+        // The admin who asked, or the account's own admin: core's rule says why.
+        Err(StoreError::Forbidden(_)) => (t.t("grant-not-yours"), false, StatusCode::FORBIDDEN),
+        Err(StoreError::Invalid { say: Some(say), .. }) => {
+            (t.say(&say), false, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(StoreError::Invalid { message, .. }) => {
+            (message, false, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(StoreError::Conflict { .. }) | Err(StoreError::NotFound) => {
+            (t.t("grant-decided-meanwhile"), false, StatusCode::CONFLICT)
+        }
         Err(e) => return server_error(e),
     };
     users_page(&state, &session, t.clone_lang(), Some(message), ok, status).await

@@ -30,7 +30,7 @@ use extract::Signed;
 use goldaw_core::access::{Permission, Scope};
 use goldaw_store::people::PersonQuery;
 use goldaw_store::sessions::{random_token, Session, Stage};
-use goldaw_store::two_factor::Enrolment;
+use goldaw_store::two_factor::{CodeCheck, Enrolment};
 use goldaw_store::users::{SignInRefusal, LOCKOUT_MINUTES};
 use i18n::Translator;
 pub use i18n::LANGUAGES;
@@ -355,11 +355,15 @@ async fn login(
     };
     match result {
         Ok(principal) => {
-            state.limiter.succeeded(addr.ip());
             let stage = match state.store.stage_after_password(&principal).await {
                 Ok(s) => s,
                 Err(e) => return server_error(e),
             };
+            // The address's count starts again only once sign-in is complete: a known password
+            // must not reset it while codes are being guessed.
+            if stage == Stage::Active {
+                state.limiter.succeeded(addr.ip());
+            }
             let token = match state.store.open_session(&principal, stage).await {
                 Ok(t) => t,
                 Err(e) => return server_error(e),
@@ -499,19 +503,47 @@ async fn second_factor(
         let message = t.t("form-expired");
         return second_factor_page(&state, &session, t, Some(message), StatusCode::FORBIDDEN).await;
     }
+    // The same per-address limit as the password form.
+    if state.limiter.blocked(addr.ip()) {
+        let message = t.t_with(
+            "sign-in-locked",
+            &[("minutes", (FAILURE_WINDOW.as_secs() / 60).into())],
+        );
+        return second_factor_page(
+            &state,
+            &session,
+            t,
+            Some(message),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
+    }
     match state
         .store
         .check_totp(&session.principal, token, form.code.trim())
         .await
     {
-        Ok(true) => {
+        Ok(CodeCheck::Accepted) => {
+            state.limiter.succeeded(addr.ip());
             let mut response = Redirect::to("/").into_response();
             *response.status_mut() = StatusCode::SEE_OTHER;
             response
         }
-        Ok(false) => {
+        Ok(CodeCheck::Refused) => {
+            state.limiter.failed(addr.ip());
             let message = t.t("totp-failed");
             second_factor_page(&state, &session, t, Some(message), StatusCode::UNAUTHORIZED).await
+        }
+        Ok(CodeCheck::Locked { .. }) => {
+            // The session has ended: back to the sign-in form, which says the account is locked.
+            state.limiter.failed(addr.ip());
+            let message = t.t_with("sign-in-locked", &[("minutes", LOCKOUT_MINUTES.into())]);
+            let mut response = login_page(&state, t, Some(message), StatusCode::UNAUTHORIZED);
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, SESSION_COOKIE, "", Some(0), true),
+            );
+            response
         }
         Err(goldaw_store::StoreError::Config(detail)) => {
             tracing::error!(%detail, "two-factor check impossible");

@@ -86,25 +86,120 @@ pub async fn sign_in_full(base: &str, user: &str, password: &str) -> SignIn {
     }
 }
 
-/// Signs in; returns the status and the session cookie.
+/// Signs in; returns the status and the session cookie. An account that must use two factors
+/// (admins, wide grants) completes them as a person with an authenticator app would: it sets
+/// them up from the key the page shows, and answers the code form later with a code not used yet.
 pub async fn sign_in(base: &str, user: &str, password: &str) -> (StatusCode, Option<String>) {
     let s = sign_in_full(base, user, password).await;
+    if let (Some(next), Some(session)) = (s.location.as_deref(), s.session.as_deref()) {
+        if next == "/login/enrol" || next == "/login/totp" {
+            second_factor(base, user, session, next).await;
+        }
+    }
     (s.status, s.session)
 }
 
-/// Completes a pending two-factor enrolment with the code an authenticator app would show.
-pub async fn enrol(store: &Store, base: &str, session: &str, user: uuid::Uuid, username: &str) {
+/// Per site and username: the two-factor key set up, and the last time step whose code was sent
+/// (a code is good once).
+type Keys = std::collections::HashMap<(String, String), (Vec<u8>, u64)>;
+
+/// The two-factor keys this test process set up: the authenticator app of the tests.
+static AUTHENTICATOR: std::sync::LazyLock<std::sync::Mutex<Keys>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Answers the second-factor form at `path` (`/login/enrol` or `/login/totp`) for a session.
+pub async fn second_factor(base: &str, user: &str, session: &str, path: &str) {
     let c = client();
     let page = c
+        .get(format!("{base}{path}"))
+        .header(header::COOKIE, session)
+        .send()
+        .await
+        .unwrap();
+    if page.status() != StatusCode::OK {
+        // No form to answer (a server without its key, say): the session stays waiting.
+        return;
+    }
+    let page = page.text().await.unwrap();
+    let key = (base.to_owned(), user.to_owned());
+    if let Some(encoded) = page
+        .split("id=\"secret\" readonly value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+    {
+        let secret = totp_rs::Secret::Encoded(encoded.to_owned())
+            .to_bytes()
+            .unwrap();
+        AUTHENTICATOR
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone(), (secret, 0));
+    }
+    let code = loop {
+        let (secret, last) = AUTHENTICATOR
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| {
+                panic!("no two-factor key known for {user}: sign in with common::sign_in first")
+            });
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            / 30;
+        // The current step's code, or the next one's if that was used (one step of drift is
+        // allowed); else wait for the clock.
+        let step = now.max(last + 1);
+        if step <= now + 1 {
+            AUTHENTICATOR
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.clone(), (secret.clone(), step));
+            let totp = totp_rs::TOTP::new(
+                totp_rs::Algorithm::SHA1,
+                6,
+                0,
+                30,
+                secret,
+                Some("goldaw".into()),
+                user.to_owned(),
+            )
+            .unwrap();
+            break totp.generate(step * 30);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    let r = c
+        .post(format!("{base}{path}"))
+        .header(header::COOKIE, session)
+        .form(&[("csrf", csrf_of(&page)), ("code", code)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "second factor of {user} at {path}"
+    );
+}
+
+/// Completes a pending two-factor enrolment with the code an authenticator app would show;
+/// nothing to do if the session is signed in already ([`sign_in`] sets two factors up).
+pub async fn enrol(store: &Store, base: &str, session: &str, user: uuid::Uuid, username: &str) {
+    let c = client();
+    let r = c
         .get(format!("{base}/login/enrol"))
         .header(header::COOKIE, session)
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
-    let code = store.current_totp_for_tests(user, username).await.unwrap();
+    if r.status() != StatusCode::OK {
+        return;
+    }
+    let page = r.text().await.unwrap();
+    let code = store.unused_totp_for_tests(user, username).await.unwrap();
     let r = c
         .post(format!("{base}/login/enrol"))
         .header(header::COOKIE, session)

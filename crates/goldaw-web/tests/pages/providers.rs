@@ -14,7 +14,8 @@ use reqwest::{header, StatusCode};
 async fn the_ministry_keeps_the_register_of_providers_through_the_pages() {
     for db in databases().await {
         let b = db.backend;
-        let store = db.open().await;
+        // With a key: the ministry's national account signs in with two factors.
+        let store = db.open_with_key().await;
         let op = Principal::system("test");
         for (name, role, scope) in [
             ("min", Role::Ministry, "TM"),

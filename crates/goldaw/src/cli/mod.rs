@@ -29,6 +29,15 @@ pub struct Args {
     )]
     pub database_url: Option<String>,
 
+    /// How many days a new API token is good for (1 to 3650).
+    #[arg(
+        long,
+        global = true,
+        env = "GOLDAW_TOKEN_LIFETIME_DAYS",
+        default_value_t = goldaw_store::users::TokenLifetime::default()
+    )]
+    pub token_lifetime_days: goldaw_store::users::TokenLifetime,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -97,7 +106,11 @@ async fn open_with(
     secrets: Option<goldaw_store::crypto::Secrets>,
 ) -> anyhow::Result<Store> {
     let url = args.database_url()?;
-    Store::open_with_secrets(&url, secrets)
+    let options = goldaw_store::StoreOptions {
+        secrets,
+        token_lifetime: args.token_lifetime_days,
+    };
+    Store::open_with_options(&url, options)
         .await
         .with_context(|| format!("opening the database {url}"))
 }

@@ -5,6 +5,7 @@ use clap::Subcommand;
 use goldaw_core::access::Scope;
 use goldaw_core::codes::Role;
 use goldaw_store::audit::AuditCheck;
+use goldaw_store::grants::Decision;
 use goldaw_store::users::{NewUser, UserChange};
 use goldaw_store::Store;
 use std::io::BufRead;
@@ -28,10 +29,17 @@ pub enum UserCommand {
         #[arg(long)]
         unsuppressed: bool,
     },
-    /// Print a new API token for the user (as the last line). It is shown only once.
+    /// Print a new API token for the user (as the last line). It is shown only once. It expires
+    /// after --token-lifetime-days (default 90).
     Token { username: String },
-    /// List accounts.
+    /// List accounts, with when each live API token expires and was last used.
     List,
+    /// List the grants admins asked for that wait for a second admin.
+    Requests,
+    /// Approve the grant waiting for an account (the operator is the second pair of eyes).
+    Approve { username: String },
+    /// Reject the grant waiting for an account: it keeps what it has.
+    Reject { username: String },
     /// Disable an account and revoke its tokens.
     Disable { username: String },
     /// Change an account's role, scope or permissions, or enable it again (which also lifts a
@@ -111,20 +119,104 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
             println!("{token}");
         }
         UserCommand::List => {
-            println!("username\trole\tscope\tsensitive\tunsuppressed\tstatus");
+            println!("username\trole\tscope\tsensitive\tunsuppressed\tstatus\ttokens");
+            let now = chrono::Utc::now();
             for u in store.list_users(&operator).await? {
                 let status = if u.disabled {
                     "disabled"
-                } else if u.locked_until.is_some_and(|t| t > chrono::Utc::now()) {
+                } else if !u.approved && u.awaiting_approval {
+                    "awaiting-approval"
+                } else if !u.approved {
+                    "not-approved"
+                } else if u.locked_until.is_some_and(|t| t > now) {
                     "locked"
                 } else {
                     "active"
                 };
+                let tokens: Vec<String> = u
+                    .tokens
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{} {}, last used {}",
+                            if t.expired(now) { "expired" } else { "expires" },
+                            t.expires_at.map_or_else(
+                                || "-".to_owned(),
+                                |e| e.format("%Y-%m-%dT%H:%MZ").to_string()
+                            ),
+                            t.last_used_at.map_or_else(
+                                || "never".to_owned(),
+                                |e| e.format("%Y-%m-%dT%H:%MZ").to_string()
+                            )
+                        )
+                    })
+                    .collect();
                 println!(
-                    "{}\t{}\t{}\t{}\t{}\t{status}",
-                    u.username, u.role, u.scope, u.sensitive, u.unsuppressed
+                    "{}\t{}\t{}\t{}\t{}\t{status}{}\t{}",
+                    u.username,
+                    u.role,
+                    u.scope,
+                    u.sensitive,
+                    u.unsuppressed,
+                    if u.awaiting_approval {
+                        " (grant waiting)"
+                    } else {
+                        ""
+                    },
+                    if tokens.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        tokens.join("; ")
+                    }
                 );
             }
+        }
+        UserCommand::Requests => {
+            println!(
+                "username\trole\tscope\tsensitive\tunsuppressed\tnew_account\tasked_by\tasked_at"
+            );
+            for g in store.grant_requests(&operator).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    g.username,
+                    g.role,
+                    g.scope,
+                    g.sensitive,
+                    g.unsuppressed,
+                    g.new_account,
+                    g.requested_by,
+                    g.requested_at.format("%Y-%m-%dT%H:%MZ")
+                );
+            }
+        }
+        UserCommand::Approve { username } | UserCommand::Reject { username } => {
+            let decision = if matches!(cmd, UserCommand::Approve { .. }) {
+                Decision::Approve
+            } else {
+                Decision::Reject
+            };
+            let request = store
+                .grant_requests(&operator)
+                .await?
+                .into_iter()
+                .find(|g| &g.username == username)
+                .with_context(|| {
+                    format!("no grant waits for '{username}' (goldaw user requests lists them)")
+                })?;
+            store
+                .decide_grant(&operator, request.id, request.version, decision)
+                .await
+                .with_context(|| format!("cannot decide on the grant for '{username}'"))?;
+            println!(
+                "{} the grant for {username}: {} {}",
+                if decision == Decision::Approve {
+                    "approved"
+                } else {
+                    "rejected"
+                },
+                request.role,
+                request.scope
+            );
         }
         UserCommand::Disable { username } => {
             store

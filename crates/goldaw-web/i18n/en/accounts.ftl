@@ -1,0 +1,23 @@
+# Accounts: four eyes on wide grants, API tokens, two-factor lockout (issue #16).
+status-awaiting-approval = Awaits a second admin
+status-not-approved = Not approved
+grant-requested = This access needs a second admin's approval: it is waiting on this page, and the account keeps its current access until then.
+grants-title = Access waiting for a second admin
+grants-intro = National scope, the sensitive permission, unsuppressed statistics and the admin role are given only when a second admin approves them (or the operator on the server).
+grants-none = Nothing is waiting.
+grant-account = Account
+grant-access = Access asked for
+grant-asked-by = Asked by
+grant-new-account = new account
+grant-approve = Approve
+grant-reject = Reject
+grant-approved = Approved: the account has the new access now.
+grant-rejected = Rejected: the account keeps its access.
+grant-not-yours = You asked for this access, or it is for your own account: another admin must approve it.
+grant-decided-meanwhile = Someone decided on this request or changed it meanwhile: look at the page again.
+api-tokens = API tokens
+tokens-none = none
+token-line = expires { $date }, last used { $at }
+token-expired-line = expired { $date }, last used { $at }
+token-never-used = never
+store-grant-outdated = The account { $user } changed after this access was asked for: reject the request and ask again.

@@ -1,0 +1,23 @@
+# Accounts: four eyes on wide grants, API tokens, two-factor lockout (issue #16).
+status-awaiting-approval = Ikinji administratory garaşýar
+status-not-approved = Tassyklanmadyk
+grant-requested = Bu rugsat ikinji administratoryň tassyklamagyny talap edýär: haýyş şu sahypada garaşýar, şoňa çenli hasabyň öňki rugsatlary galýar.
+grants-title = Ikinji administratory garaşýan rugsatlar
+grants-intro = Tutuş ýurt boýunça gerim, zorluk we çagalary goramak işlerine rugsat, kiçi sanlary gizlemezden statistika we administrator roly diňe ikinji administrator (ýa-da serwerdäki operator) tassyklanda berilýär.
+grants-none = Hiç zat garaşmaýar.
+grant-account = Hasap
+grant-access = Soralan rugsat
+grant-asked-by = Soran
+grant-new-account = täze hasap
+grant-approve = Tassyklamak
+grant-reject = Ret etmek
+grant-approved = Tassyklandy: hasabyň indi täze rugsatlary bar.
+grant-rejected = Ret edildi: hasabyň öňki rugsatlary galýar.
+grant-not-yours = Bu rugsady siz soradyňyz ýa-da ol öz hasabyňyz üçin: ony başga administrator tassyklamaly.
+grant-decided-meanwhile = Kimdir biri bu haýyş boýunça eýýäm karar berdi ýa-da ony üýtgetdi: sahypa täzeden serediň.
+api-tokens = API tokenleri
+tokens-none = ýok
+token-line = { $date } çenli hereket edýär, soňky ulanylyşy: { $at }
+token-expired-line = { $date } möhleti geçdi, soňky ulanylyşy: { $at }
+token-never-used = ulanylmady
+store-grant-outdated = { $user } hasaby bu rugsat soralandan soň üýtgedi: haýyşy ret ediň we täzeden soraň.
