@@ -9,6 +9,7 @@ pub mod access;
 pub mod assessments;
 pub mod attachments;
 pub mod cases;
+pub mod cell_key;
 pub mod codes;
 pub mod deadlines;
 pub mod dhis2;
