@@ -17,6 +17,7 @@ use crate::scope::unit_range;
 use crate::statistics::Suppression;
 use crate::Store;
 use goldaw_core::access::{Permission, Principal};
+use goldaw_core::cell_key::{Counted, RecordKeys};
 use goldaw_core::disclosure::{Published, Rule};
 use goldaw_core::indicators::{is_gbv_value, tally, Column, Figure, Indicator, Measure, Note};
 use goldaw_core::statistics::{Dimension, Period};
@@ -151,7 +152,11 @@ impl Store {
                     .collect(),
                 totals: Vec::new(),
                 rule: report.rule,
-                notes: Vec::new(),
+                notes: if report.perturbed {
+                    vec![Note::Perturbed]
+                } else {
+                    Vec::new()
+                },
             });
         }
         require(principal, Permission::ReadReports)?;
@@ -159,10 +164,12 @@ impl Store {
             require(principal, Permission::ReadCaseload)?;
         }
         let range = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let built = match indicator {
+        let released = self.released(principal, Some(&period))?;
+        let keys = released.keys.as_ref();
+        let mut built = match indicator {
             Indicator::ServiceUsers => unreachable!("answered above"),
             Indicator::Coverage => {
-                self.coverage(principal, &range, &period, dims, suppression)
+                self.coverage(principal, &range, &period, dims, suppression, keys)
                     .await?
             }
             Indicator::Caseload => Built {
@@ -186,6 +193,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::Priority => {
@@ -198,6 +206,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::ReferralSources => {
@@ -210,6 +219,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::Episodes => {
@@ -222,6 +232,7 @@ impl Store {
                     dims,
                     suppression,
                     &e.gbv_providers,
+                    keys,
                 )?
             }
             Indicator::Timeliness => {
@@ -234,6 +245,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::Outcomes => {
@@ -246,9 +258,13 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
         };
+        if keys.is_some() && !built.rule.is_off() {
+            built.notes.push(Note::Perturbed);
+        }
         self.audit(
             principal,
             AuditEvent::plain(audit_action(indicator)).with_detail(format!(
@@ -289,8 +305,9 @@ impl Store {
         dims: &[Dimension],
         suppression: Suppression,
         gbv_providers: &BTreeSet<String>,
+        keys: Option<&RecordKeys>,
     ) -> StoreResult<Built> {
-        let tallies = tally(&gathered.records, dims, period);
+        let tallies = tally(&gathered.records, dims, period, keys);
         let columns = indicator.columns();
         let timeliness = indicator == Indicator::Timeliness;
         let mut axes: Vec<Axis> = dims.iter().map(|d| Axis::of(*d)).collect();
@@ -304,19 +321,39 @@ impl Store {
         // table of its own. The same for timeliness.
         let separate =
             matches!(indicator, Indicator::Funnel | Indicator::Timeliness).then_some(dims.len());
-        let mut leaves: Vec<(Vec<String>, u64)> = Vec::new();
+        let mut leaves: Vec<(Vec<String>, Counted)> = Vec::new();
         for (key, t) in &tallies {
             if timeliness {
-                let unknown = t.count - t.within - t.late;
-                for (split, n) in [(WITHIN, t.within), (LATE, t.late), (NO_DEADLINE, unknown)] {
-                    if n > 0 {
+                let within = Counted {
+                    n: t.within,
+                    keys: t.within_keys,
+                };
+                let late = Counted {
+                    n: t.late,
+                    keys: t.late_keys,
+                };
+                // The rest of the cell's cases and of its keys (modulo 2³²).
+                let unknown = Counted {
+                    n: t.count - t.within - t.late,
+                    keys: u64::from(goldaw_core::cell_key::cell_key(
+                        t.keys.wrapping_sub(t.within_keys).wrapping_sub(t.late_keys),
+                    )),
+                };
+                for (split, c) in [(WITHIN, within), (LATE, late), (NO_DEADLINE, unknown)] {
+                    if c.n > 0 {
                         let mut k = key.clone();
                         k.push(split.to_owned());
-                        leaves.push((k, n));
+                        leaves.push((k, c));
                     }
                 }
             } else {
-                leaves.push((key.clone(), t.count));
+                leaves.push((
+                    key.clone(),
+                    Counted {
+                        n: t.count,
+                        keys: t.keys,
+                    },
+                ));
             }
         }
         let provider_at = columns
@@ -329,12 +366,21 @@ impl Store {
         });
         let rule = self.indicator_rule(principal, suppression, gbv)?;
         let layout = Layout { axes, separate };
-        let counts = self.publish_counts(&layout, &leaves, rule)?;
-        // Units add up like counts; their totals are those of the same cells.
+        let counts = self.publish_counts(&layout, &leaves, rule, keys.is_some())?;
+        // Units add up like counts; their totals are those of the same cells. They are shown
+        // where the episodes are, as delivered (docs/statistics.md, "Differencing").
         let units = if indicator == Indicator::Episodes {
-            let units: Vec<(Vec<String>, u64)> =
-                tallies.iter().map(|(k, t)| (k.clone(), t.units)).collect();
-            Some(self.publish_counts(&layout, &units, Rule::OFF)?)
+            let units: Vec<(Vec<String>, Counted)> = tallies
+                .iter()
+                .map(|(k, t)| {
+                    let c = Counted {
+                        n: t.units,
+                        keys: 0,
+                    };
+                    (k.clone(), c)
+                })
+                .collect();
+            Some(self.publish_counts(&layout, &units, Rule::OFF, false)?)
         } else {
             None
         };
@@ -474,10 +520,12 @@ impl Store {
         period: &Period,
         dims: &[Dimension],
         suppression: Suppression,
+        keys: Option<&RecordKeys>,
     ) -> StoreResult<Built> {
-        // The same counts as the service-users report: one scan of the narrow table.
+        // The same counts as the service-users report: one scan of the narrow table, and the
+        // same record keys, so that a cell shows the same users in both.
         let counts = self
-            .service_user_counts(&range.0, &range.1, period, dims)
+            .service_user_counts(&range.0, &range.1, period, dims, keys)
             .await?;
         let rule = self.indicator_rule(principal, suppression, false)?;
         let axes = dims.iter().map(|d| Axis::of(*d)).collect();
@@ -488,6 +536,7 @@ impl Store {
             },
             &counts,
             rule,
+            keys.is_some(),
         )?;
         let denominators = self.denominators(period).await?;
         let scope = range.0.clone();
