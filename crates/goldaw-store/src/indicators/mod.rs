@@ -164,8 +164,14 @@ impl Store {
             require(principal, Permission::ReadCaseload)?;
         }
         let range = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let released = self.released(principal, Some(&period))?;
-        let keys = released.keys.as_ref();
+        // The caseload is internal and about the service's workers, not the people served: as
+        // it is not suppressed, it is not perturbed either, and any period may be asked.
+        let released = if indicator.is_internal() {
+            None
+        } else {
+            Some(self.released(principal, Some(&period))?)
+        };
+        let keys = released.as_ref().and_then(|r| r.keys.as_ref());
         let mut built = match indicator {
             Indicator::ServiceUsers => unreachable!("answered above"),
             Indicator::Coverage => {
