@@ -74,6 +74,7 @@ impl Store {
     ) -> StoreResult<Report> {
         require(principal, Permission::ReadReports)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        crate::indicators::may_ask(principal, suppression)?;
         let released = self.released(principal, Some(&period))?;
         let counts = self
             .service_user_counts(&lo, &hi, &period, dims, released.keys.as_ref())
@@ -129,6 +130,7 @@ impl Store {
     ) -> StoreResult<Vec<Report>> {
         require(principal, Permission::ReadReports)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        crate::indicators::may_ask(principal, suppression)?;
         // Every period is checked: a chart's buckets are whole months or quarters when the
         // period asked for is a whole calendar period.
         let mut released = None;

@@ -164,6 +164,7 @@ impl Store {
             require(principal, Permission::ReadCaseload)?;
         }
         let range = unit_range(principal).ok_or(StoreError::NotFound)?;
+        may_ask(principal, suppression)?;
         // The caseload is internal and about the service's workers, not the people served: as
         // it is not suppressed, it is not perturbed either, and any period may be asked.
         let released = if indicator.is_internal() {
@@ -634,26 +635,9 @@ impl Store {
         suppression: Suppression,
         gbv: bool,
     ) -> StoreResult<Rule> {
+        may_ask(principal, suppression)?;
         match suppression {
-            Suppression::MinCell(k) if k <= 1 => {
-                if !principal.may(Permission::ReadUnsuppressed) {
-                    return Err(StoreError::Forbidden(
-                        "statistics without small-cell suppression need the unsuppressed grant"
-                            .into(),
-                    ));
-                }
-                Ok(Rule::OFF)
-            }
-            // A threshold below the standard one weakens the protection: the same grant.
-            Suppression::MinCell(k)
-                if k < Rule::STANDARD.threshold()
-                    && !principal.may(Permission::ReadUnsuppressed) =>
-            {
-                Err(StoreError::Forbidden(format!(
-                    "a threshold below {} needs the grant to see unsuppressed statistics",
-                    Rule::STANDARD.threshold()
-                )))
-            }
+            Suppression::MinCell(k) if k <= 1 => Ok(Rule::OFF),
             // A higher threshold than the strict rule's is kept, with its protection.
             Suppression::MinCell(k) if gbv && k > Rule::SENSITIVE.threshold() => {
                 Rule::new(k, Rule::SENSITIVE.protection())
@@ -666,6 +650,26 @@ impl Store {
                 Rule::new(k, 1).map_err(|e| StoreError::invalid("min_cell", e.to_string()))
             }
         }
+    }
+}
+
+/// Whether the principal may ask for this suppression: none, or a threshold below the standard
+/// one, needs the unsuppressed grant. Checked before anything else (a period, the counts), so
+/// that a reader who never may is told so (403) whatever else the question holds.
+pub(crate) fn may_ask(principal: &Principal, suppression: Suppression) -> StoreResult<()> {
+    match suppression {
+        _ if principal.may(Permission::ReadUnsuppressed) => Ok(()),
+        Suppression::MinCell(k) if k <= 1 => Err(StoreError::Forbidden(
+            "statistics without small-cell suppression need the unsuppressed grant".into(),
+        )),
+        // A threshold below the standard one weakens the protection: the same grant.
+        Suppression::MinCell(k) if k < Rule::STANDARD.threshold() => {
+            Err(StoreError::Forbidden(format!(
+                "a threshold below {} needs the grant to see unsuppressed statistics",
+                Rule::STANDARD.threshold()
+            )))
+        }
+        _ => Ok(()),
     }
 }
 
