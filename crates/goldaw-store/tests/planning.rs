@@ -395,7 +395,11 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
         );
         for (etrap, service) in &withheld {
             let line = input(&p.inputs, etrap, service);
-            assert_eq!((line.assessed, line.waiting), (None, 0), "{b} {etrap} {service}");
+            assert_eq!(
+                (line.assessed, line.waiting),
+                (None, 0),
+                "{b} {etrap} {service}"
+            );
             // Places, population and rate are not about people: as they are.
             let exact = input(i, etrap, service);
             assert_eq!(
@@ -404,7 +408,10 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
             );
         }
         for line in &p.inputs {
-            if !p.withheld.contains(&(line.etrap.clone(), line.service.clone())) {
+            if !p
+                .withheld
+                .contains(&(line.etrap.clone(), line.service.clone()))
+            {
                 assert_eq!(line, input(i, &line.etrap, &line.service), "{b}");
             }
         }
