@@ -59,10 +59,11 @@ impl Store {
 }
 
 /// PostgreSQL: the sum of the record keys (`RecordKeys::of`) of the UUID column `column`, modulo
-/// 2³², as a BIGINT; the secret is bound as parameter `$param` (bytea). `sha256` is built into
-/// PostgreSQL from version 11, so keys are summed where the rows are grouped.
+/// 2³², as a BIGINT (0 over no rows, where `SUM` is NULL); the secret is bound as parameter
+/// `$param` (bytea). `sha256` is built into PostgreSQL from version 11, so keys are summed where
+/// the rows are grouped.
 pub(crate) fn pg_key_sum(column: &str, param: usize) -> String {
     format!(
-        "CAST(MOD(SUM(('x' || encode(substring(sha256(${param}::bytea || uuid_send({column})) from 1 for 4), 'hex'))::bit(32)::bigint), 4294967296) AS BIGINT)"
+        "CAST(COALESCE(MOD(SUM(('x' || encode(substring(sha256(${param}::bytea || uuid_send({column})) from 1 for 4), 'hex'))::bit(32)::bigint), 4294967296), 0) AS BIGINT)"
     )
 }

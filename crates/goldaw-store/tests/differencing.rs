@@ -242,6 +242,31 @@ async fn two_periods_a_day_apart_give_a_survivor_away_only_to_the_grant() {
                 .unwrap_err();
             assert!(matches!(e, StoreError::Forbidden(_)), "{b}: {e:?}");
         }
+        // Nobody in a period: an empty table, split or not (no key to perturb with).
+        let plain = reader(Role::Planner, "TM-A", false);
+        for dims in [vec![], vec![Dimension::AdminUnit]] {
+            for ind in [
+                Indicator::ServiceUsers,
+                Indicator::Coverage,
+                Indicator::Funnel,
+            ] {
+                let t = store
+                    .indicator(
+                        &plain,
+                        ind,
+                        period("1990-01-01", "1990-12-31"),
+                        &dims,
+                        Suppression::Standard,
+                    )
+                    .await
+                    .unwrap();
+                assert!(
+                    t.rows.iter().all(|r| r.figures[0] == Figure::count(0)),
+                    "{b} {ind:?} {dims:?}: {:?}",
+                    t.rows
+                );
+            }
+        }
         // The caseload is internal and unperturbed: any period, as before.
         let sup = reader(Role::Supervisor, "TM-A-01", false);
         store
