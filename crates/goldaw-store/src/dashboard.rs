@@ -36,10 +36,7 @@ impl Store {
                 }
             }
             (Some(keys), Db::Postgres(pool)) => {
-                let sql = format!(
-                    "SELECT COUNT(*), COALESCE({}, 0) {WHERE}",
-                    pg_key_sum("id", 3)
-                );
+                let sql = format!("SELECT COUNT(*), {} {WHERE}", pg_key_sum("id", 3));
                 let (n, sum): (i64, i64) = sqlx::query_as(&sql)
                     .bind(&lo)
                     .bind(&hi)
