@@ -373,6 +373,7 @@ mod tests {
         }
         let total: u32 = by_difference.values().sum();
         let exact = by_difference.get(&1).copied().unwrap_or(0);
+        println!("cell_key: a difference of one person shown as 1 in {exact} of {total} pairs: {by_difference:?}");
         assert!(total > trials as u32 * 9 / 10, "{by_difference:?}");
         assert!(
             f64::from(exact) / f64::from(total) < 0.22,
