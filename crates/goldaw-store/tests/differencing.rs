@@ -73,7 +73,7 @@ async fn load(db: &TestDb) -> Store {
             .unwrap();
             // TM-A-01's year-long users have open cases, past the holistic assessment: their
             // open episodes are assessed need for the plan.
-            let case = if e == 1 && !survivor && (i as u64) < OPEN_IN_FIRST {
+            let case = if e == 1 && !survivor && i < OPEN_IN_FIRST {
                 writeln!(cases, "C{n},P{n},{unit},2024-11-20,school,support,active,,").unwrap();
                 format!("C{n}")
             } else {
