@@ -462,7 +462,8 @@ impl Rule {
         self.threshold <= 1
     }
 
-    fn is_small(&self, count: u64) -> bool {
+    /// Whether the rule hides `count` as small: 1 to threshold − 1, and 0 when it hides zeros.
+    pub fn is_small(&self, count: u64) -> bool {
         !self.is_off() && count < self.threshold && (count >= 1 || self.hide_zeros)
     }
 
@@ -530,6 +531,8 @@ pub struct SuppressedTable {
     table: Table,
     rule: Rule,
     hidden: Vec<Option<Reason>>,
+    /// The shown counts after cell-key perturbation ([`SuppressedTable::perturbed`]), if any.
+    perturbed: Option<Vec<u64>>,
 }
 
 impl SuppressedTable {
@@ -581,11 +584,48 @@ impl SuppressedTable {
             .collect()
     }
 
+    /// Whether the shown counts are perturbed.
+    pub fn is_perturbed(&self) -> bool {
+        self.perturbed.is_some()
+    }
+
+    /// The table as a reader without the unsuppressed grant gets it: every shown count perturbed
+    /// by its cell key (`crate::cell_key`), a total as a cell of its own. `keys` is the same
+    /// table (the same dimensions and values) built from the sums of the record keys of each
+    /// leaf's records instead of their counts ([`crate::cell_key::Counted::keys`]), so that
+    /// every total's entry is the sum of the keys of every record in it. A count the noise takes
+    /// below the threshold is hidden as secondary; hidden cells stay hidden, zeros stay zero.
+    /// The suppression pattern was chosen on the true counts, and the audit's attacker, who was
+    /// given those exactly, is only weaker against perturbed ones.
+    pub fn perturbed(mut self, keys: &Table) -> Result<SuppressedTable, ParseError> {
+        if keys.dimensions != self.table.dimensions {
+            return Err(ParseError::new(
+                "the record keys are not of the same table as the counts",
+            ));
+        }
+        let mut shown = self.table.counts.clone();
+        for (cell, value) in shown.iter_mut().enumerate() {
+            if self.hidden[cell].is_some() {
+                continue;
+            }
+            let key = crate::cell_key::cell_key(keys.counts[cell]);
+            match crate::cell_key::release(*value, Some(key), self.rule) {
+                Published::Shown { value: v } => *value = v,
+                Published::Suppressed { reason } => self.hidden[cell] = Some(reason),
+            }
+        }
+        self.perturbed = Some(shown);
+        Ok(self)
+    }
+
     fn published(&self, cell: usize) -> Published<u64> {
         match self.hidden[cell] {
             Some(reason) => Published::Suppressed { reason },
             None => Published::Shown {
-                value: self.table.counts[cell],
+                value: match &self.perturbed {
+                    Some(shown) => shown[cell],
+                    None => self.table.counts[cell],
+                },
             },
         }
     }
@@ -615,6 +655,7 @@ fn suppress_with(table: &Table, rule: Rule) -> Result<SuppressedTable, Unprotect
             table: table.clone(),
             rule,
             hidden,
+            perturbed: None,
         });
     }
     let seeds: Vec<usize> = (0..table.len()).filter(|&i| hidden[i].is_some()).collect();
@@ -646,6 +687,7 @@ fn suppress_with(table: &Table, rule: Rule) -> Result<SuppressedTable, Unprotect
         table: table.clone(),
         rule,
         hidden,
+        perturbed: None,
     })
 }
 
@@ -1146,6 +1188,7 @@ mod tests {
             table: table.clone(),
             rule,
             hidden: primary(table, rule),
+            perturbed: None,
         }
     }
 
@@ -1774,5 +1817,101 @@ mod tests {
         );
         assert_eq!(relations_with_one_hidden(&s), 0);
         assert!(s.unprotected().is_empty());
+    }
+
+    /// Cell-key perturbation: every shown count moves by at most the noise, hidden cells stay
+    /// hidden, zeros stay zero, a total is perturbed from all its records (not the sum of its
+    /// perturbed parts), and the same records show the same value in two different tables.
+    #[test]
+    fn perturbed_tables_agree_on_every_cell_they_share() {
+        use crate::cell_key::{release, Counted, RecordKeys, MAX_NOISE};
+        let keys = RecordKeys::new([4; 32]);
+        let mut rng = Rng(17);
+        // People: (id, etrap, sex), about 400 of them over 2 velayats of 3 etraps.
+        let people: Vec<(uuid::Uuid, String, &str)> = (0..400u128)
+            .map(|i| {
+                let v = rng.below(2);
+                let e = rng.below(3);
+                let sex = if rng.below(3) == 0 { "M" } else { "F" };
+                (uuid::Uuid::from_u128(i + 1), format!("V{v}-E{e}"), sex)
+            })
+            .collect();
+        let leaves = |by_sex: bool, by_place: bool| {
+            let mut cells: std::collections::BTreeMap<Vec<String>, Counted> = Default::default();
+            for (id, place, sex) in &people {
+                let mut key = Vec::new();
+                if by_place {
+                    key.push(place.clone());
+                }
+                if by_sex {
+                    key.push((*sex).to_owned());
+                }
+                *cells.entry(key).or_default() += Counted::one(keys.of(id));
+            }
+            cells
+        };
+        let build = |by_sex: bool, by_place: bool| {
+            let mut dims = Vec::new();
+            if by_place {
+                dims.push(place(2, 3));
+            }
+            if by_sex {
+                dims.push(sex());
+            }
+            let cells = leaves(by_sex, by_place);
+            let counts =
+                Table::from_leaves(dims.clone(), cells.iter().map(|(k, c)| (k.clone(), c.n)))
+                    .unwrap();
+            let sums =
+                Table::from_leaves(dims, cells.iter().map(|(k, c)| (k.clone(), c.keys))).unwrap();
+            let plain = suppress(&counts, Rule::STANDARD).unwrap();
+            let perturbed = plain.clone().perturbed(&sums).unwrap();
+            (counts, plain, perturbed)
+        };
+        let (counts, plain, both) = build(true, true);
+        assert!(both.is_perturbed() && !plain.is_perturbed());
+        let mut moved = 0;
+        for (cell, (key, n)) in counts.cells().enumerate() {
+            let k: Vec<Option<&str>> = key.iter().map(Option::as_deref).collect();
+            match (plain.published(cell), both.get(&k).unwrap()) {
+                (Published::Suppressed { reason }, got) => {
+                    assert_eq!(got, Published::Suppressed { reason })
+                }
+                (Published::Shown { value }, Published::Shown { value: shown }) => {
+                    assert_eq!(value, n);
+                    assert!(shown.abs_diff(n) <= MAX_NOISE as u64);
+                    assert_eq!(n == 0, shown == 0, "zeros and only zeros stay zero");
+                    moved += usize::from(shown != n);
+                }
+                (Published::Shown { .. }, Published::Suppressed { reason }) => {
+                    // Only when the noise took it below the threshold.
+                    assert_eq!(reason, Reason::Secondary);
+                    assert!(n < Rule::STANDARD.threshold() + MAX_NOISE as u64, "{n}");
+                }
+            }
+        }
+        assert!(moved > counts.len() / 3, "only {moved} cells moved");
+        // The grand total is its own cell: perturbed from all 400 people.
+        let all: Counted = people.iter().fold(Counted::default(), |mut c, (id, ..)| {
+            c += Counted::one(keys.of(id));
+            c
+        });
+        let grand = release(all.n, Some(all.cell_key()), Rule::STANDARD);
+        assert_eq!(both.get(&[None, None]), Some(grand));
+        // The same cells in tables split differently show the same values.
+        let (_, _, by_sex) = build(true, false);
+        let (_, _, by_place) = build(false, true);
+        assert_eq!(by_sex.get(&[None]), Some(grand));
+        assert_eq!(by_place.get(&[None]), Some(grand));
+        for s in ["F", "M"] {
+            assert_eq!(by_sex.get(&[Some(s)]), both.get(&[None, Some(s)]));
+        }
+        for p in ["V0", "V1", "V0-E2", "V1-E0"] {
+            assert_eq!(by_place.get(&[Some(p)]), both.get(&[Some(p), None]));
+        }
+        // Keys of another table are refused.
+        let other = Table::from_leaves(vec![sex()], [(vec!["F"], 1)]).unwrap();
+        let e = plain.perturbed(&other).unwrap_err();
+        assert!(e.to_string().contains("not of the same table"), "{e}");
     }
 }

@@ -11,6 +11,7 @@
 //! 3. its figures ([`Measure`]): counts, and numbers (rates, medians, shares) that are hidden
 //!    whenever a count they are made of is hidden.
 
+use crate::cell_key::{cell_key, RecordKeys};
 use crate::codes::{code_enum, TargetGroup};
 use crate::disclosure::Published;
 use crate::statistics::{Dimension, Period, ServiceUse};
@@ -317,6 +318,9 @@ pub enum Note {
     /// opening day at the steps their status shows they reached, and have no times for the
     /// timeliness.
     ImportedCasesDatedAtOpening,
+    /// The counts are perturbed (`crate::cell_key`): each shown count is off by up to 3, the
+    /// same cell shows the same value in every table, and a total is not the sum of its rows.
+    Perturbed,
 }
 
 impl Note {
@@ -327,6 +331,7 @@ impl Note {
             Note::PopulationNotAvailable { .. } => "population_not_available",
             Note::Internal => "internal",
             Note::ImportedCasesDatedAtOpening => "imported_cases_dated_at_opening",
+            Note::Perturbed => "perturbed",
         }
     }
 }
@@ -344,6 +349,9 @@ impl std::fmt::Display for Note {
             Note::Internal => f.write_str("internal figures for supervision, not suppressed"),
             Note::ImportedCasesDatedAtOpening => f.write_str(
                 "imported cases have no dates for their steps: they count on their opening day, at the steps their status shows they reached",
+            ),
+            Note::Perturbed => f.write_str(
+                "counts are perturbed by up to 3 so that tables cannot be subtracted to reveal a few people: the same cell shows the same value in every table, and a total is not the sum of its rows",
             ),
         }
     }
@@ -418,6 +426,11 @@ pub struct Tally {
     /// Records reached within / after their deadline.
     pub within: u64,
     pub late: u64,
+    /// The sums of the record keys (`crate::cell_key`) of the distinct records, of those within
+    /// and of those late, modulo 2³²; zero when counted without keys.
+    pub keys: u64,
+    pub within_keys: u64,
+    pub late_keys: u64,
 }
 
 impl Tally {
@@ -435,15 +448,19 @@ impl Tally {
 
 /// Adds the records up per cell: the values of `dims` (in order; a person in several target
 /// groups is in several cells), then the record's own columns. A record counts once per cell
-/// however often it is listed.
+/// however often it is listed. With `keys`, each cell also sums its records' keys, for cell-key
+/// perturbation.
 pub fn tally(
     records: &[Record],
     dims: &[Dimension],
     period: &Period,
+    keys: Option<&RecordKeys>,
 ) -> BTreeMap<Vec<String>, Tally> {
     let mut seen: BTreeSet<(Vec<String>, Uuid)> = BTreeSet::new();
     let mut out: BTreeMap<Vec<String>, Tally> = BTreeMap::new();
+    let add = |sum: &mut u64, key: u64| *sum = u64::from(cell_key(sum.wrapping_add(key)));
     for r in records {
+        let key = keys.map_or(0, |k| u64::from(k.of(&r.id)));
         for mut cell in r.facts.cells(dims, period) {
             cell.extend(r.own.iter().cloned());
             let t = out.entry(cell.clone()).or_default();
@@ -452,10 +469,17 @@ pub fn tally(
                 continue;
             }
             t.count += 1;
+            add(&mut t.keys, key);
             t.days.extend(r.days);
             match r.within {
-                Some(true) => t.within += 1,
-                Some(false) => t.late += 1,
+                Some(true) => {
+                    t.within += 1;
+                    add(&mut t.within_keys, key);
+                }
+                Some(false) => {
+                    t.late += 1;
+                    add(&mut t.late_keys, key);
+                }
                 None => {}
             }
         }
@@ -552,13 +576,29 @@ mod tests {
             rec(3, "TM-A-02", &["large_family"], "initial", 2.0, true),
             rec(3, "TM-A-02", &["large_family"], "holistic", 30.0, true),
         ];
-        let t = tally(&records, &[], &period);
+        let t = tally(&records, &[], &period, None);
         let initial = &t[&vec!["initial".to_owned()]];
         assert_eq!((initial.count, initial.within, initial.late), (3, 2, 1));
         assert_eq!(initial.median_days(), Some(2.0));
         // Units add up per listing (an episode is listed once by the store).
         assert_eq!(initial.units, 8);
-        let by_group = tally(&records, &[Dimension::TargetGroup], &period);
+        // With keys: each cell sums the keys of its distinct records (record 3 once).
+        let keys = RecordKeys::new([3; 32]);
+        let keyed = tally(&records, &[], &period, Some(&keys));
+        let initial_keyed = &keyed[&vec!["initial".to_owned()]];
+        let key = |i: u128| u64::from(keys.of(&Uuid::from_u128(i)));
+        assert_eq!(
+            cell_key(initial_keyed.keys),
+            cell_key(key(1) + key(2) + key(3))
+        );
+        assert_eq!(
+            cell_key(initial_keyed.within_keys),
+            cell_key(key(1) + key(3))
+        );
+        assert_eq!(cell_key(initial_keyed.late_keys), cell_key(key(2)));
+        assert_eq!(initial_keyed.count, initial.count);
+        assert_eq!(initial.keys, 0, "no keys asked for");
+        let by_group = tally(&records, &[Dimension::TargetGroup], &period, None);
         assert_eq!(
             by_group[&vec!["large_family".to_owned(), "initial".to_owned()]].count,
             2

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod attachments;
 pub mod cases;
+pub mod cell_key;
 pub mod codes;
 pub mod deadlines;
 pub mod dhis2;

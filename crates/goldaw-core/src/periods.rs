@@ -55,6 +55,19 @@ impl CalendarPeriod {
         CalendarPeriod::Month(day.year(), day.month())
     }
 
+    /// The calendar period that `period` is exactly (its first and last day), if any: the year
+    /// first, then the quarter, then the month.
+    pub fn exactly(period: &Period) -> Option<CalendarPeriod> {
+        let from = period.from();
+        [
+            CalendarPeriod::year_of(from),
+            CalendarPeriod::quarter_of(from),
+            CalendarPeriod::month_of(from),
+        ]
+        .into_iter()
+        .find(|c| c.period() == *period)
+    }
+
     /// The same kind of period just before this one (last year, last quarter, last month).
     pub fn previous(&self) -> CalendarPeriod {
         match *self {
@@ -268,6 +281,28 @@ mod tests {
         ] {
             let e = bad.parse::<CalendarPeriod>().unwrap_err().to_string();
             assert!(e.contains("2025Q1") && e.contains("202501"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_period_is_named_only_when_it_is_a_whole_calendar_period() {
+        let named = |from: &str, to: &str| {
+            CalendarPeriod::exactly(&Period::new(d(from), d(to)).unwrap()).map(|c| c.to_string())
+        };
+        assert_eq!(named("2025-01-01", "2025-12-31").as_deref(), Some("2025"));
+        assert_eq!(named("2025-07-01", "2025-09-30").as_deref(), Some("2025Q3"));
+        assert_eq!(named("2025-01-01", "2025-03-31").as_deref(), Some("2025Q1"));
+        assert_eq!(named("2024-02-01", "2024-02-29").as_deref(), Some("202402"));
+        assert_eq!(named("2025-01-01", "2025-01-31").as_deref(), Some("202501"));
+        for (from, to) in [
+            ("2025-01-01", "2025-12-30"),
+            ("2025-01-02", "2025-12-31"),
+            ("2024-02-01", "2024-02-28"),
+            ("2025-01-01", "2025-02-28"),
+            ("2025-01-15", "2025-01-15"),
+            ("2024-01-01", "2025-12-31"),
+        ] {
+            assert_eq!(named(from, to), None, "{from}..{to}");
         }
     }
 

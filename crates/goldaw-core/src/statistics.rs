@@ -290,19 +290,24 @@ pub fn attributes(dims: &[Dimension]) -> Vec<Attribute> {
 /// using two services is in two groups, as in two cells. A group's list of target groups puts it
 /// in each group's cell once (`none` when empty). `velayat` names the velayat of a unit. Only
 /// cells with someone in them, in the order of their values, as [`count_service_users`] gives them.
-pub fn cells_from_groups(
+/// A group's count is a `u64`, or a [`crate::cell_key::Counted`] that carries the sum of its
+/// persons' record keys along (for cell-key perturbation): either adds up the same way.
+pub fn cells_from_groups<C>(
     dims: &[Dimension],
-    groups: impl IntoIterator<Item = (Vec<String>, u64)>,
+    groups: impl IntoIterator<Item = (Vec<String>, C)>,
     velayat: impl Fn(&str) -> String,
-) -> Vec<(Vec<String>, u64)> {
+) -> Vec<(Vec<String>, C)>
+where
+    C: Copy + Default + PartialEq + std::ops::AddAssign,
+{
     let attrs = attributes(dims);
     // Where each dimension's attribute sits in a group's values (always found: attrs come from dims).
     let position: Vec<usize> = dims
         .iter()
         .map(|d| attrs.iter().position(|a| *a == d.attribute()).unwrap_or(0))
         .collect();
-    let mut cells: std::collections::BTreeMap<Vec<String>, u64> = Default::default();
-    for (values, n) in groups.into_iter().filter(|(_, n)| *n > 0) {
+    let mut cells: std::collections::BTreeMap<Vec<String>, C> = Default::default();
+    for (values, n) in groups.into_iter().filter(|(_, n)| *n != C::default()) {
         let mut keys: Vec<Vec<String>> = vec![Vec::with_capacity(dims.len())];
         for (dim, &i) in dims.iter().zip(&position) {
             let value = values.get(i).map(String::as_str).unwrap_or_default();
@@ -331,7 +336,7 @@ pub fn cells_from_groups(
                 .collect();
         }
         for key in keys {
-            *cells.entry(key).or_insert(0) += n;
+            *cells.entry(key).or_default() += n;
         }
     }
     cells.into_iter().collect()
@@ -592,7 +597,7 @@ mod tests {
             cells_from_groups(&[], groups_of(&uses, &[], &p), velayat),
             vec![(vec![], 300)]
         );
-        assert!(cells_from_groups(&[], [(vec![], 0)], velayat).is_empty());
+        assert!(cells_from_groups(&[], [(vec![], 0u64)], velayat).is_empty());
         // admin_unit and velayat read the same attribute: grouped by once.
         assert_eq!(
             attributes(&[Dimension::Velayat, Dimension::Sex, Dimension::AdminUnit]),

@@ -17,6 +17,8 @@ pub const KEY_ENV: &str = "GOLDAW_ENCRYPTION_KEY";
 
 pub struct Secrets {
     cipher: XChaCha20Poly1305,
+    /// The secret of the statistics' record keys (cell-key perturbation), derived from the key.
+    record_keys: [u8; 32],
 }
 
 impl std::fmt::Debug for Secrets {
@@ -47,9 +49,23 @@ pub fn generate_key_hex() -> StoreResult<String> {
 
 impl Secrets {
     pub fn from_key(key: [u8; 32]) -> Secrets {
+        // A key of its own for the record keys, so that nothing about the encryption key could
+        // be learnt from the statistics' noise: SHA-256 of a label and the key.
+        use sha2::{Digest, Sha256};
+        let record_keys: [u8; 32] = Sha256::new()
+            .chain_update(b"goldaw statistics record keys v1\0")
+            .chain_update(key)
+            .finalize()
+            .into();
         Secrets {
             cipher: XChaCha20Poly1305::new(Key::from_slice(&key)),
+            record_keys,
         }
+    }
+
+    /// The record keys of the statistics' cell-key perturbation (`goldaw_core::cell_key`).
+    pub fn record_keys(&self) -> goldaw_core::cell_key::RecordKeys {
+        goldaw_core::cell_key::RecordKeys::new(self.record_keys)
     }
 
     pub fn from_hex(hex: &str) -> StoreResult<Secrets> {

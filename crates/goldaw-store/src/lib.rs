@@ -36,6 +36,7 @@ pub mod people;
 pub mod planning;
 mod reference;
 pub mod referrals;
+mod release;
 mod scope;
 mod session_cache;
 pub mod sessions;

@@ -1,9 +1,11 @@
 //! Need against supply from the database, per etrap and service: the input of the costed draft service
 //! development plan (`goldaw_core::planning::gaps`; docs/planning.md says where each figure comes from).
 //!
-//! Only aggregate counts leave this module: people are counted in SQL, never listed. The read is audited as a
-//! statistics read (`statistics.read`, the unit asked for and the number of etraps), and limited to the caller's
-//! scope: a unit outside it is `NotFound`, like any record.
+//! Only aggregate counts leave this module: people are counted here by their ids, which never leave it. The read
+//! is audited as a statistics read (`statistics.read`, the unit asked for and the number of etraps), and limited
+//! to the caller's scope: a unit outside it is `NotFound`, like any record. A reader without the unsuppressed grant
+//! gets each line's count of people as any statistic is published (`gaps::protected_input`: perturbed by its cell
+//! key, or withheld when small and replaced by the population estimate).
 //!
 //! - **Places** (supply): the places of the active offers of active providers (`provider_services`). An offer for
 //!   an etrap, or for a unit inside it (a city's borough), counts in that etrap; an offer for a velayat or the
@@ -25,8 +27,9 @@ use crate::error::{StoreError, StoreResult};
 use crate::people::require;
 use crate::{audit::AuditEvent, Store};
 use goldaw_core::access::{Permission, Principal};
+use goldaw_core::cell_key::Counted;
 use goldaw_core::ids::AdminUnitCode;
-use goldaw_core::planning::gaps::NeedInput;
+use goldaw_core::planning::gaps::{self, NeedInput};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,6 +82,12 @@ pub struct NeedsAndSupply {
     pub parents: BTreeMap<String, String>,
     /// Active offers in or over these etraps without a number of places: not counted as places.
     pub unlimited_offers: u64,
+    /// Whether the counts of people are protected (a reader without the unsuppressed grant):
+    /// perturbed, or withheld where small.
+    pub protected: bool,
+    /// The lines (etrap, service) whose count of people was withheld: their need is the
+    /// population estimate.
+    pub withheld: BTreeSet<(String, String)>,
 }
 
 /// The etrap level of the unit tree: units whose parent is a velayat (or Ashgabat), i.e. whose grandparent is
@@ -169,6 +178,7 @@ impl Store {
     ) -> StoreResult<NeedsAndSupply> {
         require(principal, Permission::Planning)?;
         let scope = principal.unit_scope().ok_or(StoreError::NotFound)?;
+        let released = self.released(principal, None)?;
         let catalogue = self.catalogue();
         if catalogue.admin_unit(unit).is_none() {
             return Err(StoreError::NotFound);
@@ -273,22 +283,22 @@ impl Store {
             .collect();
 
         // People waiting, and people with an assessed need who are not waiting, per unit and service.
-        let waiting_rows: Vec<(String, String, i64)> = with_db!(self.db(), pool => {
+        // Listed by id (each person once per unit and service), to be counted and keyed here.
+        let waiting_rows: Vec<(String, String, uuid::Uuid)> = with_db!(self.db(), pool => {
             sqlx::query_as(
-                "SELECT c.admin_unit, r.service_code, COUNT(DISTINCT r.person_id)
+                "SELECT DISTINCT c.admin_unit, r.service_code, r.person_id
                  FROM service_referrals r JOIN cases c ON c.id = r.case_id
                  WHERE r.status = 'waiting' AND c.status <> 'closed'
-                   AND c.admin_unit >= $1 AND c.admin_unit < $2
-                 GROUP BY c.admin_unit, r.service_code",
+                   AND c.admin_unit >= $1 AND c.admin_unit < $2",
             )
             .bind(&lo)
             .bind(&hi)
             .fetch_all(pool)
             .await?
         });
-        let assessed_rows: Vec<(String, String, i64)> = with_db!(self.db(), pool => {
+        let assessed_rows: Vec<(String, String, uuid::Uuid)> = with_db!(self.db(), pool => {
             sqlx::query_as(
-                "SELECT n.unit, n.service, COUNT(DISTINCT n.person) FROM (
+                "SELECT DISTINCT n.unit, n.service, n.person FROM (
                      SELECT c.admin_unit AS unit, a.service_code AS service, c.person_id AS person
                        FROM plan_actions a JOIN support_plans p ON p.id = a.plan_id JOIN cases c ON c.id = p.case_id
                       WHERE a.service_code IS NOT NULL AND p.status <> 'superseded' AND c.status <> 'closed'
@@ -307,19 +317,22 @@ impl Store {
                  WHERE NOT EXISTS (
                      SELECT 1 FROM service_referrals w JOIN cases wc ON wc.id = w.case_id
                       WHERE w.status = 'waiting' AND wc.status <> 'closed'
-                        AND w.person_id = n.person AND w.service_code = n.service)
-                 GROUP BY n.unit, n.service",
+                        AND w.person_id = n.person AND w.service_code = n.service)",
             )
             .bind(&lo)
             .bind(&hi)
             .fetch_all(pool)
             .await?
         });
-        let by_etrap = |rows: Vec<(String, String, i64)>| {
-            let mut out: BTreeMap<(String, String), u64> = BTreeMap::new();
-            for (u, service, n) in rows {
+        // Per etrap and service: the people, and the sum of their record keys when the counts are
+        // to be perturbed.
+        let keys = released.keys.as_ref();
+        let by_etrap = |rows: Vec<(String, String, uuid::Uuid)>| {
+            let mut out: BTreeMap<(String, String), Counted> = BTreeMap::new();
+            for (u, service, person) in rows {
                 if let Some(e) = tree.etrap_of(&u) {
-                    *out.entry((e, service)).or_default() += u64::try_from(n).unwrap_or(0);
+                    *out.entry((e, service)).or_default() +=
+                        Counted::one(keys.map_or(0, |k| k.of(&person)));
                 }
             }
             out
@@ -333,6 +346,8 @@ impl Store {
             inputs: Vec::new(),
             parents: BTreeMap::new(),
             unlimited_offers,
+            protected: released.perturbs(),
+            withheld: BTreeSet::new(),
         };
         for e in &etraps {
             let velayat = tree.parent.get(e).cloned().flatten().unwrap_or_default();
@@ -348,15 +363,31 @@ impl Store {
             });
             for (service, rate) in rates {
                 let key = (e.clone(), service.clone());
-                answer.inputs.push(NeedInput {
+                let assessed_here = assessed.get(&key).copied().unwrap_or_default();
+                let waiting_here = waiting.get(&key).copied().unwrap_or_default();
+                let input = NeedInput {
                     etrap: e.clone(),
                     service: service.clone(),
-                    assessed: is_assessed.then(|| assessed.get(&key).copied().unwrap_or(0)),
-                    waiting: waiting.get(&key).copied().unwrap_or(0),
+                    assessed: is_assessed.then_some(assessed_here.n),
+                    waiting: waiting_here.n,
                     population,
                     rate: *rate,
                     places: places.get(&key).copied().unwrap_or(0),
-                });
+                };
+                if !released.perturbs() {
+                    answer.inputs.push(input);
+                    continue;
+                }
+                // The people the line counts: assessed and waiting, or waiting alone.
+                let mut people = waiting_here;
+                if is_assessed {
+                    people += assessed_here;
+                }
+                let (input, withheld) = gaps::protected_input(&input, people.cell_key());
+                if withheld {
+                    answer.withheld.insert(key);
+                }
+                answer.inputs.push(input);
             }
         }
         self.audit(

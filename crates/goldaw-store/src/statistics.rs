@@ -11,9 +11,11 @@ use crate::audit::AuditEvent;
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use crate::people::require;
+use crate::release::pg_key_sum;
 use crate::scope::unit_range;
 use crate::{DatabaseUrl, Store};
 use goldaw_core::access::{Permission, Principal};
+use goldaw_core::cell_key::{self, Counted, RecordKeys};
 use goldaw_core::disclosure::{self, Published, Rule};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::indicators::is_gbv_value;
@@ -39,6 +41,9 @@ pub struct Report {
     pub rows: Vec<ReportRow>,
     /// The rule applied (its threshold is 0 when unsuppressed).
     pub rule: Rule,
+    /// Whether the shown counts are perturbed (`goldaw_core::cell_key`): for readers without
+    /// the unsuppressed grant.
+    pub perturbed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,19 +74,24 @@ impl Store {
     ) -> StoreResult<Report> {
         require(principal, Permission::ReadReports)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let counts = self.service_user_counts(&lo, &hi, &period, dims).await?;
+        crate::indicators::may_ask(principal, suppression)?;
+        let released = self.released(principal, Some(&period))?;
+        let counts = self
+            .service_user_counts(&lo, &hi, &period, dims, released.keys.as_ref())
+            .await?;
         let rule = self.report_rule(principal, dims, &counts, suppression)?;
+        let perturbed = released.perturbs() && !rule.is_off();
         let (rows, rule) = if rule.is_off() {
             let rows = counts
                 .into_iter()
-                .map(|(values, n)| ReportRow {
+                .map(|(values, c)| ReportRow {
                     values,
-                    count: Published::Shown { value: n },
+                    count: Published::Shown { value: c.n },
                 })
                 .collect();
             (rows, rule)
         } else {
-            self.suppressed_rows(dims, counts, rule)?
+            self.suppressed_rows(dims, counts, rule, perturbed)?
         };
         self.audit(
             principal,
@@ -102,6 +112,7 @@ impl Store {
             dimensions: dims.to_vec(),
             rows,
             rule,
+            perturbed,
         })
     }
 
@@ -119,6 +130,14 @@ impl Store {
     ) -> StoreResult<Vec<Report>> {
         require(principal, Permission::ReadReports)?;
         let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        crate::indicators::may_ask(principal, suppression)?;
+        // Every period is checked: a chart's buckets are whole months or quarters when the
+        // period asked for is a whole calendar period.
+        let mut released = None;
+        for period in periods {
+            released = Some(self.released(principal, Some(period))?);
+        }
+        let keys = released.and_then(|r| r.keys);
         let (Some(from), Some(to)) = (
             periods.iter().map(Period::from).min(),
             periods.iter().map(Period::to).max(),
@@ -143,24 +162,28 @@ impl Store {
                 .filter(|(_, started, until)| *started <= period.to() && *until >= period.from())
                 .map(|(person, ..)| *person)
                 .collect();
-            let n = persons.len() as u64;
-            let counts = if n == 0 {
+            let mut all = Counted::default();
+            for person in &persons {
+                all += Counted::one(keys.as_ref().map_or(0, |k| k.of(person)));
+            }
+            let counts = if all.n == 0 {
                 Vec::new()
             } else {
-                vec![(Vec::new(), n)]
+                vec![(Vec::new(), all)]
             };
             let rule = self.report_rule(principal, &[], &counts, suppression)?;
+            let perturbed = keys.is_some() && !rule.is_off();
             let (rows, rule) = if rule.is_off() {
                 let rows = counts
                     .into_iter()
-                    .map(|(values, n)| ReportRow {
+                    .map(|(values, c)| ReportRow {
                         values,
-                        count: Published::Shown { value: n },
+                        count: Published::Shown { value: c.n },
                     })
                     .collect();
                 (rows, rule)
             } else {
-                self.suppressed_rows(&[], counts, rule)?
+                self.suppressed_rows(&[], counts, rule, perturbed)?
             };
             reports.push((
                 *period,
@@ -168,6 +191,7 @@ impl Store {
                     dimensions: Vec::new(),
                     rows,
                     rule,
+                    perturbed,
                 },
             ));
         }
@@ -195,16 +219,19 @@ impl Store {
     /// for each person only the first of their uses in the period (per service when the table
     /// is split by service): one row per service user. They are counted per group of the
     /// attributes the dimensions read, and core turns the groups into cells. Coverage counts its
-    /// numerators here too.
+    /// numerators here too. With `keys`, each group also sums its persons' record keys (for
+    /// cell-key perturbation): in Rust on SQLite, in SQL on PostgreSQL.
     pub(crate) async fn service_user_counts(
         &self,
         lo: &str,
         hi: &str,
         period: &Period,
         dims: &[Dimension],
-    ) -> StoreResult<Vec<(Vec<String>, u64)>> {
+        keys: Option<&RecordKeys>,
+    ) -> StoreResult<Vec<(Vec<String>, Counted)>> {
         let attrs = attributes(dims);
         let scan = Scan {
+            keys: keys.cloned(),
             period: *period,
             lo: lo.to_owned(),
             hi: hi.to_owned(),
@@ -244,7 +271,7 @@ impl Store {
         &self,
         principal: &Principal,
         dims: &[Dimension],
-        counts: &[(Vec<String>, u64)],
+        counts: &[(Vec<String>, Counted)],
         suppression: Suppression,
     ) -> StoreResult<Rule> {
         let gbv = counts.iter().any(|(values, _)| {
@@ -258,29 +285,26 @@ impl Store {
     /// Builds the full table (every total of every dimension, place rolled up through the
     /// hierarchy), suppresses it, and returns the rows of the cells asked for with the rule
     /// that was applied (which hides zeros when the table could not be protected otherwise).
+    /// With `perturb`, every shown count is perturbed by its cell key, a total from all of its
+    /// persons (`goldaw_core::cell_key`).
     fn suppressed_rows(
         &self,
         dims: &[Dimension],
-        counts: Vec<(Vec<String>, u64)>,
+        counts: Vec<(Vec<String>, Counted)>,
         rule: Rule,
+        perturb: bool,
     ) -> StoreResult<(Vec<ReportRow>, Rule)> {
         if counts.is_empty() {
             // Nobody counted: nothing to split and nothing to hide.
             return Ok((Vec::new(), rule));
         }
         if dims.is_empty() {
-            // The single total: a count, suppressed if small.
+            // The single total: a count, suppressed if small, perturbed if asked.
             let rows = counts
                 .into_iter()
-                .map(|(values, n)| ReportRow {
+                .map(|(values, c)| ReportRow {
                     values,
-                    count: if (1..rule.threshold()).contains(&n) {
-                        Published::Suppressed {
-                            reason: disclosure::Reason::Primary,
-                        }
-                    } else {
-                        Published::Shown { value: n }
-                    },
+                    count: cell_key::release(c.n, perturb.then(|| c.cell_key()), rule),
                 })
                 .collect();
             return Ok((rows, rule));
@@ -314,17 +338,28 @@ impl Store {
             tables_dims.push(built.map_err(|e| StoreError::invalid("by", e.to_string()))?);
         }
         let table = disclosure::Table::from_leaves(
-            tables_dims,
-            counts.iter().map(|(v, n)| (v.clone(), *n)),
+            tables_dims.clone(),
+            counts.iter().map(|(v, c)| (v.clone(), c.n)),
         )
         .map_err(|e| StoreError::invalid("by", e.to_string()))?;
-        let published = disclosure::suppress(&table, rule).map_err(|_| {
+        let mut published = disclosure::suppress(&table, rule).map_err(|_| {
             StoreError::invalid(
                 "by",
                 "this breakdown is too fine to publish safely even with suppression: use fewer dimensions or a longer period",
             )
         })?;
+        if perturb {
+            let keys = disclosure::Table::from_leaves(
+                tables_dims,
+                counts.iter().map(|(v, c)| (v.clone(), c.keys)),
+            )
+            .and_then(|keys| published.perturbed(&keys))
+            .map_err(|e| StoreError::invalid("by", e.to_string()))?;
+            published = keys;
+        }
         let rule = published.rule();
+        let counts: Vec<(Vec<String>, u64)> =
+            counts.iter().map(|(v, c)| (v.clone(), c.n)).collect();
         let row_of = |values: Vec<String>, n: u64| {
             let key: Vec<Option<&str>> = values.iter().map(|v| Some(v.as_str())).collect();
             let count = published.get(&key).unwrap_or(Published::Shown { value: n });
@@ -373,6 +408,8 @@ struct Scan {
     /// `earlier_until` or `earlier_until_service`: which earlier uses make a row not the first.
     earlier: &'static str,
     attrs: Vec<Attribute>,
+    /// When counts are to be perturbed: the record keys, summed per group.
+    keys: Option<RecordKeys>,
 }
 
 impl Scan {
@@ -391,7 +428,7 @@ impl Scan {
     /// that took a third of the time of the same rows grouped by SQLite (which sorts them) and
     /// read through sqlx (whose worker thread adds a hand-off per statement and row): see
     /// bench/README.md, "Report benchmark".
-    fn sqlite(&self, path: &std::path::Path) -> StoreResult<Vec<(Vec<String>, u64)>> {
+    fn sqlite(&self, path: &std::path::Path) -> StoreResult<Vec<(Vec<String>, Counted)>> {
         use rusqlite::{params, types::ValueRef, OpenFlags};
         let conn = rusqlite::Connection::open_with_flags(
             path,
@@ -411,10 +448,15 @@ impl Scan {
                 Attribute::Settlement => "settlement",
             })
             .collect();
-        let select = if columns.is_empty() {
+        let mut select: Vec<&str> = columns.clone();
+        if self.keys.is_some() {
+            // The person, last, for their record key.
+            select.push("person_id");
+        }
+        let select = if select.is_empty() {
             "1".to_owned()
         } else {
-            columns.join(", ")
+            select.join(", ")
         };
         // Numbered parameters: ?N binds by number wherever it first appears.
         let mut stmt = conn.prepare(&self.sql(&select).replace('$', "?"))?;
@@ -435,8 +477,18 @@ impl Scan {
         // buffer: a row allocates nothing unless it opens a new group.
         const SEPARATOR: char = '\u{1f}';
         let mut key = String::new();
-        let mut groups: HashMap<String, u64> = HashMap::new();
+        let mut groups: HashMap<String, Counted> = HashMap::new();
         while let Some(row) = rows.next()? {
+            let record_key = match &self.keys {
+                None => 0,
+                Some(keys) => {
+                    let id: Vec<u8> = row.get(self.attrs.len())?;
+                    let id = uuid::Uuid::from_slice(&id).map_err(|e| {
+                        StoreError::Corrupt(format!("report_service_uses.person_id: {e}"))
+                    })?;
+                    keys.of(&id)
+                }
+            };
             key.clear();
             for (i, attr) in self.attrs.iter().enumerate() {
                 if i > 0 {
@@ -462,9 +514,9 @@ impl Scan {
                 });
             }
             match groups.get_mut(key.as_str()) {
-                Some(n) => *n += 1,
+                Some(n) => *n += Counted::one(record_key),
                 None => {
-                    groups.insert(key.clone(), 1);
+                    groups.insert(key.clone(), Counted::one(record_key));
                 }
             }
         }
@@ -484,7 +536,7 @@ impl Scan {
     /// PostgreSQL: grouped and counted on the server (a hash aggregate), so a few hundred rows
     /// cross the network instead of one per service user. The age band compares the birth date
     /// with the latest birth dates of an adult and of an older person on the period's last day.
-    async fn postgres(&self, pool: &sqlx::PgPool) -> StoreResult<Vec<(Vec<String>, u64)>> {
+    async fn postgres(&self, pool: &sqlx::PgPool) -> StoreResult<Vec<(Vec<String>, Counted)>> {
         let columns: Vec<&str> = self
             .attrs
             .iter()
@@ -502,8 +554,13 @@ impl Scan {
                 Attribute::Settlement => "COALESCE(settlement, 'unknown')",
             })
             .collect();
-        let mut select: Vec<&str> = columns.clone();
-        select.push("COUNT(*)");
+        let ages = self.attrs.contains(&Attribute::AgeBand);
+        let mut select: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        select.push("COUNT(*)".to_owned());
+        if self.keys.is_some() {
+            // The secret follows the age limits, when those are bound.
+            select.push(pg_key_sum("person_id", if ages { 7 } else { 5 }));
+        }
         let mut sql = self.sql(&select.join(", "));
         if !columns.is_empty() {
             let positions: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
@@ -514,7 +571,7 @@ impl Scan {
             .bind(self.period.to())
             .bind(&self.lo)
             .bind(&self.hi);
-        if self.attrs.contains(&Attribute::AgeBand) {
+        if ages {
             let limit = |band: AgeBand| {
                 born_by(self.period.to(), band.start()).ok_or_else(|| {
                     StoreError::invalid("to", "the period ends too early to band ages")
@@ -524,6 +581,9 @@ impl Scan {
                 .bind(limit(AgeBand::Adult)?)
                 .bind(limit(AgeBand::Older)?);
         }
+        if let Some(keys) = &self.keys {
+            query = query.bind(keys.secret().to_vec());
+        }
         let rows = query.fetch_all(pool).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -532,7 +592,18 @@ impl Scan {
                 values.push(row.try_get::<String, _>(i)?);
             }
             let n: i64 = row.try_get(columns.len())?;
-            out.push((values, u64::try_from(n).unwrap_or(0)));
+            let keys: i64 = if self.keys.is_some() {
+                row.try_get(columns.len() + 1)?
+            } else {
+                0
+            };
+            out.push((
+                values,
+                Counted {
+                    n: u64::try_from(n).unwrap_or(0),
+                    keys: u64::try_from(keys).unwrap_or(0),
+                },
+            ));
         }
         Ok(out)
     }

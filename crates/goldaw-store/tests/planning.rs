@@ -161,8 +161,13 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
     for db in databases().await {
         let store = db.open_with_key().await;
         let b = db.backend;
-        let ministry = user(&store, "min", Role::Ministry, "TM").await;
-        let planner = user(&store, "plan", Role::Planner, "TM-A").await;
+        // Exact counts need the grant to see unsuppressed statistics; a planner without it is below.
+        let ministry = user(&store, "min", Role::Ministry, "TM")
+            .await
+            .with_unsuppressed(true);
+        let planner = user(&store, "plan", Role::Planner, "TM-A")
+            .await
+            .with_unsuppressed(true);
         let sup = user(&store, "sup", Role::Supervisor, "TM-A").await;
         let yenme = user(&store, "yenme", Role::Provider, "provider:PR-Y").await;
         user(&store, "aman", Role::SocialWorker, "TM-A").await;
@@ -358,7 +363,9 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
                 .await,
             Err(StoreError::NotFound)
         ));
-        let local = user(&store, "local", Role::Planner, "TM-A-01").await;
+        let local = user(&store, "local", Role::Planner, "TM-A-01")
+            .await
+            .with_unsuppressed(true);
         let mine = store
             .needs_and_supply(&local, &"TM-A".parse().unwrap(), &rates())
             .await
@@ -366,6 +373,49 @@ async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
         assert_eq!(mine.unit, "TM-A-01");
         assert_eq!(mine.etraps.len(), 1);
         assert_eq!(input(&mine.inputs, "TM-A-01", "S01"), s01);
+        // Without the grant (issue #16, item 10): each line's count of people is released like any
+        // statistic. Every line here counts 0 to 2 people: the three with 1 to 4 are withheld and
+        // take the population estimate instead; the empty ones show their 0 (the standard rule).
+        assert!(!answer.protected && answer.withheld.is_empty(), "{b}");
+        let plain = user(&store, "plain", Role::Planner, "TM-A").await;
+        let p = store
+            .needs_and_supply(&plain, &"TM-A".parse().unwrap(), &rates())
+            .await
+            .unwrap();
+        assert!(p.protected, "{b}");
+        let withheld: Vec<(&str, &str)> = p
+            .withheld
+            .iter()
+            .map(|(e, s)| (e.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(
+            withheld,
+            [("TM-A-01", "S01"), ("TM-A-01", "S04"), ("TM-A-02", "S04")],
+            "{b}"
+        );
+        for (etrap, service) in &withheld {
+            let line = input(&p.inputs, etrap, service);
+            assert_eq!(
+                (line.assessed, line.waiting),
+                (None, 0),
+                "{b} {etrap} {service}"
+            );
+            // Places, population and rate are not about people: as they are.
+            let exact = input(i, etrap, service);
+            assert_eq!(
+                (line.places, line.population, line.rate),
+                (exact.places, exact.population, exact.rate)
+            );
+        }
+        for line in &p.inputs {
+            if !p
+                .withheld
+                .contains(&(line.etrap.clone(), line.service.clone()))
+            {
+                assert_eq!(line, input(i, &line.etrap, &line.service), "{b}");
+            }
+        }
+
         // Deny by default: case staff and providers do not plan; an unknown unit is not found.
         assert!(matches!(
             store

@@ -64,11 +64,14 @@ fn sheet_name(t: &Translator, velayat: &str) -> String {
 }
 
 /// The workbook of the plan of `velayat` (its lines: every etrap of the plan in that velayat), in `lang`.
+/// `protected`: the plan's counts of people were protected for a reader without the unsuppressed grant
+/// (`NeedsAndSupply::protected`), which the warning row says instead of "not suppressed".
 pub fn velayat_plan_xlsx(
     plan: &DevelopmentPlan,
     velayat: &str,
     catalogue: &Catalogue,
     lang: &str,
+    protected: bool,
 ) -> Result<Vec<u8>, XlsxError> {
     let t = Translator::new(Some(lang));
     let lang = t.lang();
@@ -108,7 +111,12 @@ pub fn velayat_plan_xlsx(
         &title,
     )?;
     sheet.text_with_format(1, 0, t.t("planning-composed-warning"), &warning)?;
-    sheet.text_with_format(2, 0, t.t("planning-unsuppressed-warning"), &warning)?;
+    let counts_note = if protected {
+        "disclosure-planning-protected"
+    } else {
+        "planning-unsuppressed-warning"
+    };
+    sheet.text_with_format(2, 0, t.t(counts_note), &warning)?;
     sheet.text(
         3,
         0,

@@ -3,7 +3,7 @@
 //! a split) with the same parameters, and show the store's published table exactly as it comes:
 //! a hidden cell stays hidden everywhere, and nothing here works a hidden figure out again.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::disclosure::Published;
 use goldaw_core::periods::CalendarPeriod;
@@ -358,12 +358,6 @@ pub fn as_count(figure: Figure) -> Option<Published<u64>> {
     }
 }
 
-/// This calendar year up to `today`.
-pub fn year_to_date(today: NaiveDate) -> Period {
-    let from = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
-    Period::new(from, today).unwrap_or_else(|_| CalendarPeriod::year_of(today).period())
-}
-
 /// Today in Ashgabat (UTC+5): the day people there see on the calendar.
 pub fn today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(5)).date_naive()
@@ -478,11 +472,5 @@ mod tests {
             q.to_query_string(),
             "indicator=service_users&from=2025-01-01&to=2025-12-31&by=sex&min_cell=10"
         );
-    }
-
-    #[test]
-    fn the_year_so_far_starts_on_the_first_of_january() {
-        let p = year_to_date(d("2025-03-05"));
-        assert_eq!((p.from(), p.to()), (d("2025-01-01"), d("2025-03-05")));
     }
 }

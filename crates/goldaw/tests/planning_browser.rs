@@ -42,8 +42,9 @@ async fn the_demo_planner_opens_ahals_costed_plan_and_its_workbook_in_chromium()
         String::from_utf8_lossy(&out.stderr)
     );
     let url = DatabaseUrl::Sqlite(dir.path().join("goldaw-data").join("goldaw.db"));
-    // With a key: the two-factor key is sealed with it.
-    let key = goldaw_store::crypto::Secrets::from_key([3u8; 32]);
+    // Served as `goldaw serve` does, with the operator's key: the two-factor secrets are sealed
+    // with it, and readers without the unsuppressed grant get counts perturbed with it.
+    let key = goldaw_store::crypto::Secrets::from_key([6u8; 32]);
     let store = Store::open_with_secrets(&url, Some(key)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());

@@ -67,8 +67,9 @@ async fn a_ministry_user_opens_the_dashboard_builds_a_report_and_downloads_it_in
         &format!("{PASSWORD}\n"),
     );
     let url = DatabaseUrl::Sqlite(dir.path().join("goldaw-data").join("goldaw.db"));
-    // With a key: the two-factor key is sealed with it.
-    let key = goldaw_store::crypto::Secrets::from_key([3u8; 32]);
+    // Served as `goldaw serve` does, with the operator's key: the two-factor secrets are sealed
+    // with it, and readers without the unsuppressed grant get counts perturbed with it.
+    let key = goldaw_store::crypto::Secrets::from_key([6u8; 32]);
     let store = Store::open_with_secrets(&url, Some(key)).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let site = format!("http://{}", listener.local_addr().unwrap());

@@ -31,6 +31,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::costing::CostModel;
+use crate::cell_key;
+use crate::disclosure::{Published, Rule};
 
 /// Need and supply for one service in one etrap, as the planner gives them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -109,6 +111,50 @@ pub fn need_estimate(input: &NeedInput) -> Result<(u64, NeedBasis), GapError> {
         Ok((input.waiting, NeedBasis::WaitingList))
     } else {
         Ok((from_rate, NeedBasis::PopulationRate))
+    }
+}
+
+/// A need input as a reader without the grant to see unsuppressed statistics gets it (issue #16,
+/// item 10; docs/planning.md, "Who sees exact counts"). The people counted in the line (assessed
+/// and waiting where the etrap has assessments, else waiting) are released like any statistic
+/// ([`cell_key::release`]: the strict rule for the services for survivors of violence, S10 and
+/// S11, the standard rule otherwise), `key` being the cell key of those people. A count shown is
+/// perturbed and stands for the line's people (as assessed where the etrap has assessments, as
+/// waiting elsewhere). A count withheld (small, or zero under the strict rule) is not used: the
+/// line's need falls back to the population estimate, as for an etrap without assessments, which
+/// says nothing about the people there. Returns the input and whether its count was withheld.
+pub fn protected_input(input: &NeedInput, key: u32) -> (NeedInput, bool) {
+    let rule = if crate::indicators::GBV_SERVICES.contains(&input.service.as_str()) {
+        Rule::SENSITIVE
+    } else {
+        Rule::STANDARD
+    };
+    let people = input
+        .assessed
+        .map_or(input.waiting, |a| a.saturating_add(input.waiting));
+    match cell_key::release(people, Some(key), rule) {
+        Published::Shown { value } => {
+            let published = match input.assessed {
+                Some(_) => NeedInput {
+                    assessed: Some(value),
+                    waiting: 0,
+                    ..input.clone()
+                },
+                None => NeedInput {
+                    waiting: value,
+                    ..input.clone()
+                },
+            };
+            (published, false)
+        }
+        Published::Suppressed { .. } => (
+            NeedInput {
+                assessed: None,
+                waiting: 0,
+                ..input.clone()
+            },
+            true,
+        ),
     }
 }
 
@@ -385,6 +431,51 @@ pub fn render_plan_csv(plan: &DevelopmentPlan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reader_without_the_grant_gets_perturbed_counts_or_the_population_estimate() {
+        let line = |service: &str, assessed: Option<u64>, waiting: u64| NeedInput {
+            etrap: "TM-A-01".into(),
+            service: service.into(),
+            assessed,
+            waiting,
+            population: 60_000,
+            rate: 0.0002,
+            places: 3,
+        };
+        // The noise of these keys: -3 and +3 (goldaw_core::cell_key).
+        let (down, up) = (0, u32::MAX);
+        // Assessed: the people (assessed and waiting) perturbed, as assessed.
+        let (p, withheld) = protected_input(&line("S04", Some(20), 5), up);
+        assert!(!withheld);
+        assert_eq!((p.assessed, p.waiting), (Some(28), 0));
+        assert_eq!(need_estimate(&p).unwrap(), (28, NeedBasis::Assessments));
+        // Not assessed: the waiting list perturbed; the need is still the larger of it and the
+        // estimate (12).
+        let (p, _) = protected_input(&line("S04", None, 30), down);
+        assert_eq!(need_estimate(&p).unwrap(), (27, NeedBasis::WaitingList));
+        let (p, _) = protected_input(&line("S04", None, 9), down);
+        assert_eq!(need_estimate(&p).unwrap(), (12, NeedBasis::PopulationRate));
+        // A small count is withheld: the estimate stands in, whatever the true count.
+        for n in 1..5 {
+            for key in [down, up, 1 << 31] {
+                let (p, withheld) = protected_input(&line("S04", Some(n), 0), key);
+                assert!(withheld);
+                assert_eq!(need_estimate(&p).unwrap(), (12, NeedBasis::PopulationRate));
+            }
+        }
+        // A zero is shown under the standard rule, not for survivors of violence (S10, S11),
+        // where everything below 10 is withheld.
+        let (p, withheld) = protected_input(&line("S04", Some(0), 0), up);
+        assert_eq!((withheld, p.assessed), (false, Some(0)));
+        for n in [0, 1, 9] {
+            let (p, withheld) = protected_input(&line("S10", Some(n), 0), up);
+            assert!(withheld, "S10 {n}");
+            assert_eq!(need_estimate(&p).unwrap().1, NeedBasis::PopulationRate);
+        }
+        let (p, withheld) = protected_input(&line("S11", Some(40), 0), down);
+        assert_eq!((withheld, p.assessed), (false, Some(37)));
+    }
 
     fn model() -> CostModel {
         CostModel::from_toml(

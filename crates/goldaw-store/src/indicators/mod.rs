@@ -17,6 +17,7 @@ use crate::scope::unit_range;
 use crate::statistics::Suppression;
 use crate::Store;
 use goldaw_core::access::{Permission, Principal};
+use goldaw_core::cell_key::{Counted, RecordKeys};
 use goldaw_core::disclosure::{Published, Rule};
 use goldaw_core::indicators::{is_gbv_value, tally, Column, Figure, Indicator, Measure, Note};
 use goldaw_core::spreadsheet::{Cell, SpreadsheetCsv};
@@ -147,7 +148,11 @@ impl Store {
                     .collect(),
                 totals: Vec::new(),
                 rule: report.rule,
-                notes: Vec::new(),
+                notes: if report.perturbed {
+                    vec![Note::Perturbed]
+                } else {
+                    Vec::new()
+                },
             });
         }
         require(principal, Permission::ReadReports)?;
@@ -155,10 +160,19 @@ impl Store {
             require(principal, Permission::ReadCaseload)?;
         }
         let range = unit_range(principal).ok_or(StoreError::NotFound)?;
-        let built = match indicator {
+        may_ask(principal, suppression)?;
+        // The caseload is internal and about the service's workers, not the people served: as
+        // it is not suppressed, it is not perturbed either, and any period may be asked.
+        let released = if indicator.is_internal() {
+            None
+        } else {
+            Some(self.released(principal, Some(&period))?)
+        };
+        let keys = released.as_ref().and_then(|r| r.keys.as_ref());
+        let mut built = match indicator {
             Indicator::ServiceUsers => unreachable!("answered above"),
             Indicator::Coverage => {
-                self.coverage(principal, &range, &period, dims, suppression)
+                self.coverage(principal, &range, &period, dims, suppression, keys)
                     .await?
             }
             Indicator::Caseload => Built {
@@ -182,6 +196,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::Priority => {
@@ -194,6 +209,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::ReferralSources => {
@@ -206,6 +222,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::Episodes => {
@@ -218,6 +235,7 @@ impl Store {
                     dims,
                     suppression,
                     &e.gbv_providers,
+                    keys,
                 )?
             }
             Indicator::Timeliness => {
@@ -230,6 +248,7 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
             Indicator::Outcomes => {
@@ -242,9 +261,13 @@ impl Store {
                     dims,
                     suppression,
                     &BTreeSet::new(),
+                    keys,
                 )?
             }
         };
+        if keys.is_some() && !built.rule.is_off() {
+            built.notes.push(Note::Perturbed);
+        }
         self.audit(
             principal,
             AuditEvent::plain(audit_action(indicator)).with_detail(format!(
@@ -285,8 +308,9 @@ impl Store {
         dims: &[Dimension],
         suppression: Suppression,
         gbv_providers: &BTreeSet<String>,
+        keys: Option<&RecordKeys>,
     ) -> StoreResult<Built> {
-        let tallies = tally(&gathered.records, dims, period);
+        let tallies = tally(&gathered.records, dims, period, keys);
         let columns = indicator.columns();
         let timeliness = indicator == Indicator::Timeliness;
         let mut axes: Vec<Axis> = dims.iter().map(|d| Axis::of(*d)).collect();
@@ -300,19 +324,39 @@ impl Store {
         // table of its own. The same for timeliness.
         let separate =
             matches!(indicator, Indicator::Funnel | Indicator::Timeliness).then_some(dims.len());
-        let mut leaves: Vec<(Vec<String>, u64)> = Vec::new();
+        let mut leaves: Vec<(Vec<String>, Counted)> = Vec::new();
         for (key, t) in &tallies {
             if timeliness {
-                let unknown = t.count - t.within - t.late;
-                for (split, n) in [(WITHIN, t.within), (LATE, t.late), (NO_DEADLINE, unknown)] {
-                    if n > 0 {
+                let within = Counted {
+                    n: t.within,
+                    keys: t.within_keys,
+                };
+                let late = Counted {
+                    n: t.late,
+                    keys: t.late_keys,
+                };
+                // The rest of the cell's cases and of its keys (modulo 2³²).
+                let unknown = Counted {
+                    n: t.count - t.within - t.late,
+                    keys: u64::from(goldaw_core::cell_key::cell_key(
+                        t.keys.wrapping_sub(t.within_keys).wrapping_sub(t.late_keys),
+                    )),
+                };
+                for (split, c) in [(WITHIN, within), (LATE, late), (NO_DEADLINE, unknown)] {
+                    if c.n > 0 {
                         let mut k = key.clone();
                         k.push(split.to_owned());
-                        leaves.push((k, n));
+                        leaves.push((k, c));
                     }
                 }
             } else {
-                leaves.push((key.clone(), t.count));
+                leaves.push((
+                    key.clone(),
+                    Counted {
+                        n: t.count,
+                        keys: t.keys,
+                    },
+                ));
             }
         }
         let provider_at = columns
@@ -325,12 +369,21 @@ impl Store {
         });
         let rule = self.indicator_rule(principal, suppression, gbv)?;
         let layout = Layout { axes, separate };
-        let counts = self.publish_counts(&layout, &leaves, rule)?;
-        // Units add up like counts; their totals are those of the same cells.
+        let counts = self.publish_counts(&layout, &leaves, rule, keys.is_some())?;
+        // Units add up like counts; their totals are those of the same cells. They are shown
+        // where the episodes are, as delivered (docs/statistics.md, "Differencing").
         let units = if indicator == Indicator::Episodes {
-            let units: Vec<(Vec<String>, u64)> =
-                tallies.iter().map(|(k, t)| (k.clone(), t.units)).collect();
-            Some(self.publish_counts(&layout, &units, Rule::OFF)?)
+            let units: Vec<(Vec<String>, Counted)> = tallies
+                .iter()
+                .map(|(k, t)| {
+                    let c = Counted {
+                        n: t.units,
+                        keys: 0,
+                    };
+                    (k.clone(), c)
+                })
+                .collect();
+            Some(self.publish_counts(&layout, &units, Rule::OFF, false)?)
         } else {
             None
         };
@@ -470,10 +523,12 @@ impl Store {
         period: &Period,
         dims: &[Dimension],
         suppression: Suppression,
+        keys: Option<&RecordKeys>,
     ) -> StoreResult<Built> {
-        // The same counts as the service-users report: one scan of the narrow table.
+        // The same counts as the service-users report: one scan of the narrow table, and the
+        // same record keys, so that a cell shows the same users in both.
         let counts = self
-            .service_user_counts(&range.0, &range.1, period, dims)
+            .service_user_counts(&range.0, &range.1, period, dims, keys)
             .await?;
         let rule = self.indicator_rule(principal, suppression, false)?;
         let axes = dims.iter().map(|d| Axis::of(*d)).collect();
@@ -484,6 +539,7 @@ impl Store {
             },
             &counts,
             rule,
+            keys.is_some(),
         )?;
         let denominators = self.denominators(period).await?;
         let scope = range.0.clone();
@@ -575,26 +631,9 @@ impl Store {
         suppression: Suppression,
         gbv: bool,
     ) -> StoreResult<Rule> {
+        may_ask(principal, suppression)?;
         match suppression {
-            Suppression::MinCell(k) if k <= 1 => {
-                if !principal.may(Permission::ReadUnsuppressed) {
-                    return Err(StoreError::Forbidden(
-                        "statistics without small-cell suppression need the unsuppressed grant"
-                            .into(),
-                    ));
-                }
-                Ok(Rule::OFF)
-            }
-            // A threshold below the standard one weakens the protection: the same grant.
-            Suppression::MinCell(k)
-                if k < Rule::STANDARD.threshold()
-                    && !principal.may(Permission::ReadUnsuppressed) =>
-            {
-                Err(StoreError::Forbidden(format!(
-                    "a threshold below {} needs the grant to see unsuppressed statistics",
-                    Rule::STANDARD.threshold()
-                )))
-            }
+            Suppression::MinCell(k) if k <= 1 => Ok(Rule::OFF),
             // A higher threshold than the strict rule's is kept, with its protection.
             Suppression::MinCell(k) if gbv && k > Rule::SENSITIVE.threshold() => {
                 Rule::new(k, Rule::SENSITIVE.protection())
@@ -607,6 +646,26 @@ impl Store {
                 Rule::new(k, 1).map_err(|e| StoreError::invalid("min_cell", e.to_string()))
             }
         }
+    }
+}
+
+/// Whether the principal may ask for this suppression: none, or a threshold below the standard
+/// one, needs the unsuppressed grant. Checked before anything else (a period, the counts), so
+/// that a reader who never may is told so (403) whatever else the question holds.
+pub(crate) fn may_ask(principal: &Principal, suppression: Suppression) -> StoreResult<()> {
+    match suppression {
+        _ if principal.may(Permission::ReadUnsuppressed) => Ok(()),
+        Suppression::MinCell(k) if k <= 1 => Err(StoreError::Forbidden(
+            "statistics without small-cell suppression need the unsuppressed grant".into(),
+        )),
+        // A threshold below the standard one weakens the protection: the same grant.
+        Suppression::MinCell(k) if k < Rule::STANDARD.threshold() => {
+            Err(StoreError::Forbidden(format!(
+                "a threshold below {} needs the grant to see unsuppressed statistics",
+                Rule::STANDARD.threshold()
+            )))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -5,7 +5,8 @@
 
 use crate::error::{StoreError, StoreResult};
 use crate::Store;
-use goldaw_core::disclosure::{self, Published, Reason, Rule, SuppressedTable};
+use goldaw_core::cell_key::{self, Counted};
+use goldaw_core::disclosure::{self, Published, Rule, SuppressedTable};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::statistics::Dimension;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -104,14 +105,17 @@ impl Counts {
 }
 
 impl Store {
-    /// Builds and suppresses the table of `leaves` (finest cells, one value per axis).
+    /// Builds and suppresses the table of `leaves` (finest cells, one value per axis, each with
+    /// the sum of its records' keys); with `perturb`, perturbs every shown count by its cell key
+    /// (`goldaw_core::cell_key`), a total from all of its records.
     pub(crate) fn publish_counts(
         &self,
         layout: &Layout,
-        leaves: &[(Vec<String>, u64)],
+        leaves: &[(Vec<String>, Counted)],
         rule: Rule,
+        perturb: bool,
     ) -> StoreResult<Counts> {
-        let mut groups: BTreeMap<String, Vec<(Vec<String>, u64)>> = BTreeMap::new();
+        let mut groups: BTreeMap<String, Vec<(Vec<String>, Counted)>> = BTreeMap::new();
         for (key, n) in leaves {
             match layout.separate {
                 None => groups
@@ -134,7 +138,7 @@ impl Store {
             .collect();
         let mut parts = HashMap::with_capacity(groups.len());
         for (name, cells) in groups {
-            parts.insert(name, self.publish_part(&axes, cells, rule)?);
+            parts.insert(name, self.publish_part(&axes, cells, rule, perturb)?);
         }
         Ok(Counts {
             separate: layout.separate,
@@ -145,19 +149,20 @@ impl Store {
     fn publish_part(
         &self,
         axes: &[&Axis],
-        cells: Vec<(Vec<String>, u64)>,
+        cells: Vec<(Vec<String>, Counted)>,
         rule: Rule,
+        perturb: bool,
     ) -> StoreResult<Part> {
         if axes.is_empty() {
-            let n: u64 = cells.iter().map(|(_, n)| n).sum();
-            let small = !rule.is_off() && n < rule.threshold() && (n >= 1 || rule.hides_zeros());
-            return Ok(Part::Single(if small {
-                Published::Suppressed {
-                    reason: Reason::Primary,
-                }
-            } else {
-                Published::Shown { value: n }
-            }));
+            let mut all = Counted::default();
+            for (_, c) in &cells {
+                all += *c;
+            }
+            return Ok(Part::Single(cell_key::release(
+                all.n,
+                perturb.then(|| all.cell_key()),
+                rule,
+            )));
         }
         let catalogue = self.catalogue();
         let mut built = Vec::with_capacity(axes.len());
@@ -184,8 +189,9 @@ impl Store {
             };
             built.push(dim.map_err(|e| StoreError::invalid("by", e.to_string()))?);
         }
-        let table = disclosure::Table::from_leaves(built, cells.iter().map(|(v, n)| (v, *n)))
-            .map_err(|e| StoreError::invalid("by", e.to_string()))?;
+        let table =
+            disclosure::Table::from_leaves(built.clone(), cells.iter().map(|(v, c)| (v, c.n)))
+                .map_err(|e| StoreError::invalid("by", e.to_string()))?;
         if rule.is_off() {
             return Ok(Part::Plain(table));
         }
@@ -195,7 +201,13 @@ impl Store {
                 "this breakdown is too fine to publish safely even with suppression: use fewer dimensions or a longer period",
             )
         })?;
-        Ok(Part::Suppressed(published))
+        if !perturb {
+            return Ok(Part::Suppressed(published));
+        }
+        let keys = disclosure::Table::from_leaves(built, cells.iter().map(|(v, c)| (v, c.keys)))
+            .and_then(|keys| published.perturbed(&keys))
+            .map_err(|e| StoreError::invalid("by", e.to_string()))?;
+        Ok(Part::Suppressed(keys))
     }
 }
 

@@ -34,7 +34,8 @@ pub fn router() -> Router<AppState> {
 pub struct TableParams {
     /// A calendar period in DHIS2's form: `2025`, `2025Q1` or `202501`. Instead of from/to.
     period: Option<String>,
-    /// First day (YYYY-MM-DD), with `to`.
+    /// First day (YYYY-MM-DD), with `to`. Without the unsuppressed grant, from/to must span a
+    /// whole calendar month, quarter or year (otherwise 422).
     from: Option<String>,
     /// Last day (YYYY-MM-DD), included.
     to: Option<String>,
@@ -196,9 +197,16 @@ fn bad(e: ParamError) -> ApiError {
     ApiError::bad_request(e.to_string())
 }
 
-/// The store's refusals of a question: a bad split or threshold is the caller's parameter.
+/// The store's refusals of a question: a bad split or threshold is the caller's parameter. A
+/// period that is not a calendar month, quarter or year, asked without the unsuppressed grant,
+/// is well-formed but not answered: 422.
 fn refusal(e: StoreError) -> ApiError {
     match e {
+        StoreError::Invalid { field, message, .. } if field == "period" => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("period: {message}"),
+        ),
         StoreError::Invalid { field, message, .. } => {
             ApiError::bad_request(format!("{field}: {message}"))
         }
@@ -244,7 +252,8 @@ pub async fn indicators(Caller(principal): Caller) -> Result<Json<Indicators>, A
 #[utoipa::path(get, path = "/api/v1/statistics/{indicator}", tag = "statistics",
     params(("indicator" = String, Path, description = "service_users, coverage, funnel, priority, referral_sources, episodes, caseload, timeliness, outcomes (GET /api/v1/statistics lists yours)"), TableParams),
     responses((status = 200, body = StatisticsTable), (status = 400, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "Without the unsuppressed grant: a period that is not a whole calendar month, quarter or year")))]
 pub async fn table(
     State(state): State<AppState>,
     Caller(principal): Caller,

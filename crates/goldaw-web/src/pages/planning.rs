@@ -673,6 +673,9 @@ struct PrintPage {
 struct PlanView {
     code: String,
     title: String,
+    /// The counts of people are protected (a reader without the unsuppressed grant): perturbed,
+    /// or withheld where small.
+    protected: bool,
     population: String,
     basis_text: String,
     unlimited_text: String,
@@ -738,7 +741,14 @@ fn plan_view(
                         service: l.service.clone(),
                         service_name: service_name(&catalogue, &l.service, lang),
                         need: count(l.need, lang),
-                        basis: t.t(&format!("planning-basis-{}", l.basis.as_str())),
+                        basis: if facts
+                            .withheld
+                            .contains(&(l.etrap.clone(), l.service.clone()))
+                        {
+                            t.t("disclosure-planning-withheld")
+                        } else {
+                            t.t(&format!("planning-basis-{}", l.basis.as_str()))
+                        },
                         places: count(l.places, lang),
                         gap: count(l.gap, lang),
                         cost_per_place: money(l.cost_per_place_year, lang),
@@ -845,6 +855,7 @@ fn plan_view(
             "planning-plan-title",
             &[("name", name.into()), ("unit", velayat.to_owned().into())],
         ),
+        protected: facts.protected,
         population: count(v.map_or(0, |v| v.population), lang),
         basis_text,
         unlimited_text,
@@ -915,12 +926,18 @@ async fn velayat_xlsx(
     signed: Signed,
     Path(velayat): Path<String>,
 ) -> Response {
-    let (plan, _, _) = match load_plan(&state, &signed, &velayat).await {
+    let (plan, facts, _) = match load_plan(&state, &signed, &velayat).await {
         Ok(p) => p,
         Err(r) => return r,
     };
     let catalogue = state.store.catalogue();
-    match velayat_plan_xlsx(&plan, &velayat, &catalogue, signed.t.lang()) {
+    match velayat_plan_xlsx(
+        &plan,
+        &velayat,
+        &catalogue,
+        signed.t.lang(),
+        facts.protected,
+    ) {
         Ok(bytes) => {
             let mut response = bytes.into_response();
             let headers = response.headers_mut();

@@ -18,8 +18,8 @@ use super::i18n::Translator;
 use super::planning::{count, xml};
 use super::{render, server_error, UserView};
 use crate::statistics::{
-    self, chart_measure, offered, over_time, parse_indicator, parse_query, today, year_to_date,
-    Figure, Indicator, Measure, ParamError, RawParams, StatQuery, StatTable,
+    self, chart_measure, offered, over_time, parse_indicator, parse_query, today, Figure,
+    Indicator, Measure, ParamError, RawParams, StatQuery, StatTable,
 };
 use crate::statistics_export::{
     self, column_label, column_value_label, dimension_label, figure_reason, indicator_key,
@@ -501,10 +501,16 @@ fn raw<'a>(params: &'a RawParams, name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-/// The query as asked, or the page's default (service users this year so far, no split).
+/// The query as asked, or the page's default (service users this calendar year, no split: a
+/// whole year, which every reader may ask for).
 fn page_query(params: &RawParams) -> Result<StatQuery, ParamError> {
     let indicator = parse_indicator(params, Indicator::ServiceUsers)?;
-    parse_query(params, indicator, Some(year_to_date(today())), &["step"])
+    parse_query(
+        params,
+        indicator,
+        Some(CalendarPeriod::year_of(today()).period()),
+        &["step"],
+    )
 }
 
 /// A parameter error as a sentence in the page's language.
@@ -523,6 +529,9 @@ fn param_message(t: &Translator, e: &ParamError) -> String {
 #[allow(clippy::result_large_err)]
 fn store_refusal(signed: &Signed, e: StoreError) -> Result<String, Response> {
     match e {
+        // A refusal the store words itself (a period that is not a calendar one, without the
+        // unsuppressed grant), in the reader's language.
+        StoreError::Invalid { say: Some(say), .. } => Ok(signed.t.say(&say)),
         StoreError::Invalid { field, message, .. } => {
             let param = match field.as_str() {
                 "min_cell" => "min_cell",
@@ -566,7 +575,7 @@ async fn report_page(
     }
     let base = parsed.clone().unwrap_or_else(|_| StatQuery {
         indicator: Indicator::ServiceUsers,
-        period: year_to_date(today()),
+        period: CalendarPeriod::year_of(today()).period(),
         dims: Vec::new(),
         min_cell: None,
     });
@@ -988,13 +997,20 @@ async fn timed<T>(table: &'static str, work: impl std::future::Future<Output = T
     out
 }
 
-/// Dashboards by (database, area, day in Ashgabat), with when they were made. A dashboard is
-/// the same for everyone who reads reports in an area (the standard rule, no caseload), so the
-/// area is the key; the day in the key ends every entry at midnight, when "this year so far"
-/// moves; the freshness limit bounds how old a figure can be within the day. At national scale
-/// a dashboard is some fifteen published tables (seconds on a loaded machine; docs/
-/// statistics-outputs.md, "Speed"), served from here in milliseconds.
-type DashboardKey = (String, String, chrono::NaiveDate);
+/// Dashboards by (database, area, release, day in Ashgabat), with when they were made. A
+/// dashboard is the same for everyone who reads reports in an area with the same release (the
+/// standard rule, no caseload; exact counts with the unsuppressed grant, perturbed ones without:
+/// `goldaw_core::cell_key::Release`, and the exact ones must never be served to a reader without
+/// the grant), so those are the key; the day in the key ends every entry at midnight, when the
+/// year may change; the freshness limit bounds how old a figure can be within the day. At
+/// national scale a dashboard is some fifteen published tables (seconds on a loaded machine;
+/// docs/statistics-outputs.md, "Speed"), served from here in milliseconds.
+type DashboardKey = (
+    String,
+    String,
+    goldaw_core::cell_key::Release,
+    chrono::NaiveDate,
+);
 type Dashboards =
     std::collections::HashMap<DashboardKey, (std::time::Instant, std::sync::Arc<DashboardData>)>;
 static DASHBOARDS: std::sync::LazyLock<std::sync::Mutex<Dashboards>> =
@@ -1009,7 +1025,8 @@ async fn dashboard_data(
         .unit_scope()
         .map(|c| c.as_str().to_owned())
         .unwrap_or_default();
-    let key: DashboardKey = (state.store.url().to_string(), area.clone(), now);
+    let release = goldaw_core::cell_key::Release::of(principal);
+    let key: DashboardKey = (state.store.url().to_string(), area.clone(), release, now);
     let cached = DASHBOARDS.lock().ok().and_then(|map| {
         map.get(&key)
             .filter(|(made, _)| made.elapsed() < dashboard_fresh())
@@ -1035,7 +1052,7 @@ async fn dashboard_data(
         "dashboard made from the store"
     );
     if let Ok(mut map) = DASHBOARDS.lock() {
-        map.retain(|(_, _, day), (made, _)| *day == now && made.elapsed() < dashboard_fresh());
+        map.retain(|(_, _, _, day), (made, _)| *day == now && made.elapsed() < dashboard_fresh());
         if !dashboard_fresh().is_zero() {
             map.insert(key, (std::time::Instant::now(), data.clone()));
         }
@@ -1048,7 +1065,9 @@ async fn build_dashboard(
     principal: &Principal,
     now: chrono::NaiveDate,
 ) -> Result<DashboardData, StoreError> {
-    let this_year = year_to_date(now);
+    // Whole calendar years, which every reader may ask for (a year so far would move every day,
+    // and two days' figures would tell who started in between).
+    let this_year = CalendarPeriod::year_of(now).period();
     let last_year = CalendarPeriod::year_of(now).previous().period();
     let total = |indicator, period| StatQuery {
         indicator,
@@ -1066,8 +1085,10 @@ async fn build_dashboard(
         dims: vec![place_dimension(principal)],
         ..total(Indicator::ServiceUsers, this_year)
     };
-    let cut =
+    let mut cut =
         buckets(&this_year, Step::Month).map_err(|e| StoreError::invalid("step", e.to_string()))?;
+    // The months begun so far, each a whole month.
+    cut.retain(|(_, month)| month.from() <= now);
     let (current, previous, coverage, open, place, time, funnel) = tokio::join!(
         timed(
             "users this year",

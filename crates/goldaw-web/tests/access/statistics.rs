@@ -39,7 +39,7 @@ fn expected(role: Option<Role>, route: &str) -> StatusCode {
 #[tokio::test]
 async fn statistics_are_read_by_report_roles_and_exported_by_planners_and_the_ministry() {
     for db in databases().await {
-        let w = world(db.open().await).await;
+        let w = world(db.open_with_key().await).await;
         let mut callers: Vec<(String, Option<Role>, Option<String>)> =
             vec![("anonymous".into(), None, None)];
         for (i, role) in Role::ALL.iter().enumerate() {

@@ -232,6 +232,8 @@ pub async fn run(args: &crate::cli::Args, cmd: &PlanCommand) -> anyhow::Result<(
                             code.as_str(),
                             &store.catalogue(),
                             "en",
+                            // The operator reads exact counts (every grant).
+                            false,
                         )?;
                         if let Some(path) = output {
                             std::fs::write(path, bytes)
