@@ -17,6 +17,8 @@ pub const KEY_ENV: &str = "GOLDAW_ENCRYPTION_KEY";
 
 pub struct Secrets {
     cipher: XChaCha20Poly1305,
+    /// The audit chain's key, derived from the same key material (see `audit::AuditKey`).
+    audit: crate::audit::AuditKey,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -49,7 +51,13 @@ impl Secrets {
     pub fn from_key(key: [u8; 32]) -> Secrets {
         Secrets {
             cipher: XChaCha20Poly1305::new(Key::from_slice(&key)),
+            audit: crate::audit::AuditKey::derive(&key),
         }
+    }
+
+    /// The key the audit chain is keyed with.
+    pub(crate) fn audit_key(&self) -> &crate::audit::AuditKey {
+        &self.audit
     }
 
     pub fn from_hex(hex: &str) -> StoreResult<Secrets> {

@@ -80,7 +80,7 @@ impl Store {
                 let sealed = secrets.seal(&raw, &context(user))?;
                 with_db!(self.db(), pool => {
                     let mut tx = pool.begin().await?;
-                    append_audit!(tx, principal, AuditEvent::on("totp.enrol", "user", user));
+                    append_audit!(self, tx, principal, AuditEvent::on("totp.enrol", "user", user));
                     sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = FALSE WHERE id = $2 AND NOT totp_enabled")
                         .bind(&sealed).bind(user).execute(&mut *tx).await?;
                     tx.commit().await?;
@@ -118,11 +118,11 @@ impl Store {
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
             if ok {
-                append_audit!(tx, principal, AuditEvent::on("signin.totp.ok", "user", user));
+                append_audit!(self, tx, principal, AuditEvent::on("signin.totp.ok", "user", user));
                 sqlx::query("UPDATE users SET totp_enabled = TRUE, failed_logins = 0 WHERE id = $1")
                     .bind(user).execute(&mut *tx).await?;
             } else {
-                append_audit!(tx, principal, AuditEvent::on("signin.totp.failed", "user", user));
+                append_audit!(self, tx, principal, AuditEvent::on("signin.totp.failed", "user", user));
                 sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1")
                     .bind(user).execute(&mut *tx).await?;
             }

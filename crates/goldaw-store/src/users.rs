@@ -237,7 +237,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("user.create", "user", id).with_detail(format!("{} {} {}", new.username, new.role, new.scope.to_stored())));
+            append_audit!(self, tx, principal, AuditEvent::on("user.create", "user", id).with_detail(format!("{} {} {}", new.username, new.role, new.scope.to_stored())));
             let done = sqlx::query(
                 "INSERT INTO users (id, username, role, scope, sensitive, unsuppressed, password_hash, disabled,
                     failed_logins, version, created_at, updated_at)
@@ -371,7 +371,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("user.change", "user", user.id).with_detail(format!("{before} -> {after}")));
+            append_audit!(self, tx, principal, AuditEvent::on("user.change", "user", user.id).with_detail(format!("{before} -> {after}")));
             let updated = sqlx::query(
                 "UPDATE users SET role = $1, scope = $2, sensitive = $3, unsuppressed = $4, disabled = $5,
                     failed_logins = CASE WHEN $5 THEN failed_logins ELSE 0 END,
@@ -420,7 +420,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("user.disable", "user", user.id));
+            append_audit!(self, tx, principal, AuditEvent::on("user.disable", "user", user.id));
             sqlx::query("UPDATE users SET disabled = TRUE, version = version + 1, updated_at = $1 WHERE id = $2")
                 .bind(now).bind(user.id).execute(&mut *tx).await?;
             sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
@@ -457,7 +457,7 @@ impl Store {
         let id = Uuid::now_v7();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("token.create", "user", user.id).with_detail(id.to_string()));
+            append_audit!(self, tx, principal, AuditEvent::on("token.create", "user", user.id).with_detail(id.to_string()));
             sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(id).bind(user.id).bind(token_hash(&token)).bind(Utc::now())
                 .execute(&mut *tx).await?;
@@ -520,7 +520,7 @@ impl Store {
         if ok {
             with_db!(self.db(), pool => {
                 let mut tx = pool.begin().await?;
-                append_audit!(tx, &attempt, AuditEvent::on("signin.ok", "user", user.id));
+                append_audit!(self, tx, &attempt, AuditEvent::on("signin.ok", "user", user.id));
                 sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                     .bind(user.id).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -532,7 +532,7 @@ impl Store {
             (failures >= MAX_FAILED_SIGN_INS).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, &attempt, AuditEvent::on("signin.failed", "user", user.id)
+            append_audit!(self, tx, &attempt, AuditEvent::on("signin.failed", "user", user.id)
                 .with_detail(if user.disabled { "disabled".to_owned() } else { format!("wrong password, {failures} in a row") }));
             sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
                 .bind(if lock.is_some() { 0 } else { failures }).bind(lock).bind(user.id).execute(&mut *tx).await?;
@@ -581,7 +581,7 @@ impl Store {
         let hash = hash_password(new)?;
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("password.change", "user", user_id));
+            append_audit!(self, tx, principal, AuditEvent::on("password.change", "user", user_id));
             sqlx::query("UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
                 .bind(&hash).bind(Utc::now()).bind(user_id).execute(&mut *tx).await?;
             tx.commit().await?;
