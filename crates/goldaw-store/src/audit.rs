@@ -645,4 +645,80 @@ mod tests {
         );
         assert_eq!(h, chain_hash(&[0; 32], &base));
     }
+
+    #[test]
+    fn the_audit_key_is_hkdf_expand_of_the_encryption_key_under_its_own_label() {
+        let material = [7u8; 32];
+        let mut expected = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::from_prk(&material)
+            .unwrap()
+            .expand(KEY_LABEL, &mut expected)
+            .unwrap();
+        // The MAC under the derived key, computed with the length-checked constructor.
+        let mut reference = <HmacSha256 as Mac>::new_from_slice(&expected).unwrap();
+        reference.update(KEY_CHECK_TEXT);
+        let key = AuditKey::derive(&material);
+        assert_eq!(key.check(), reference.finalize().into_bytes().as_slice());
+        assert_ne!(key.check(), AuditKey::derive(&[8u8; 32]).check());
+    }
+
+    #[test]
+    fn the_keyed_hash_needs_the_key_and_covers_where_the_keyed_part_begins() {
+        let base = ChainFields {
+            seq: 5,
+            at: audit_now(),
+            actor: "a",
+            source: "s",
+            action: "x",
+            entity: None,
+            entity_id: None,
+            detail: Some("d"),
+        };
+        let key = AuditKey::derive(&[7u8; 32]);
+        let h = keyed_hash(&key, 3, &[0; 32], &base);
+        assert_eq!(h, keyed_hash(&key, 3, &[0; 32], &base));
+        assert_ne!(h, chain_hash(&[0; 32], &base), "not the plain hash");
+        assert_ne!(
+            h,
+            keyed_hash(&AuditKey::derive(&[8u8; 32]), 3, &[0; 32], &base)
+        );
+        assert_ne!(
+            h,
+            keyed_hash(&key, 4, &[0; 32], &base),
+            "the start is covered"
+        );
+        assert_ne!(
+            h,
+            keyed_hash(
+                &key,
+                3,
+                &[0; 32],
+                &ChainFields {
+                    detail: Some("e"),
+                    ..base
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn an_anchor_reads_back_what_it_prints_and_refuses_anything_else() {
+        let a = AuditAnchor {
+            seq: 42,
+            hash: (0..32).collect(),
+        };
+        let text = a.to_string();
+        assert_eq!(text.len(), 3 + 64);
+        assert_eq!(text.parse::<AuditAnchor>().unwrap(), a);
+        for (bad, says) in [
+            ("42", "no colon"),
+            ("x:00", "event number"),
+            ("-1:00", "event number"),
+            ("42:abc", "64 hexadecimal digits"),
+            (&format!("42:{}", "g".repeat(64)), "64 hexadecimal digits"),
+        ] {
+            let e = bad.parse::<AuditAnchor>().unwrap_err().to_string();
+            assert!(e.contains(says) && e.contains("SEQ:HASH"), "{bad}: {e}");
+        }
+    }
 }
