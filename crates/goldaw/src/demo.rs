@@ -418,19 +418,19 @@ pub fn judge(h: &goldaw_store::holdings::Holdings) -> Result<(), String> {
     }
     if !h.marked {
         let mut found = Vec::new();
-        for (n, what) in [
-            (h.people, "people"),
-            (h.households, "households"),
-            (h.cases, "cases"),
-            (h.accounts.len() as i64, "accounts"),
-            (h.providers, "providers"),
+        for (what, n) in [
+            ("people", h.people),
+            ("households", h.households),
+            ("cases", h.cases),
+            ("accounts", h.accounts.len() as i64),
+            ("providers", h.providers),
         ] {
             if n > 0 {
-                found.push(format!("{n} {what}"));
+                found.push(format!("{what} {n}"));
             }
         }
         return Err(format!(
-            "it holds {} that the demo did not load",
+            "it holds data the demo did not load ({})",
             found.join(", ")
         ));
     }
