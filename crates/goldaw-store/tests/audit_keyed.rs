@@ -401,7 +401,10 @@ async fn an_anchor_finds_removed_and_rewritten_events() {
         assert_eq!(anchor.seq, 3, "{}", db.backend);
         let back: AuditAnchor = anchor.to_string().parse().unwrap();
         read(&store, "p3").await;
-        let later = store.verify_audit_with(&[back.clone()]).await.unwrap();
+        let later = store
+            .verify_audit_with(std::slice::from_ref(&back))
+            .await
+            .unwrap();
         assert_eq!(later.check, AuditCheck::Intact { events: 4 });
 
         // The last two events removed and the head moved back to the event before them.
@@ -421,7 +424,7 @@ async fn an_anchor_finds_removed_and_rewritten_events() {
             db.backend
         );
         match store
-            .verify_audit_with(&[back.clone()])
+            .verify_audit_with(std::slice::from_ref(&back))
             .await
             .unwrap()
             .check
@@ -470,7 +473,7 @@ async fn an_anchor_finds_removed_and_rewritten_events() {
             db.backend
         );
         match store
-            .verify_audit_with(&[anchor.clone()])
+            .verify_audit_with(std::slice::from_ref(&anchor))
             .await
             .unwrap()
             .check
