@@ -2,19 +2,37 @@
 //! same transaction as what it records, and hash-chained so that editing or deleting a row is
 //! detectable (`goldaw audit verify`).
 //!
-//! Each row's hash is SHA-256 over the previous row's hash and the row's own fields, each
-//! length-prefixed so that no two different rows can hash alike by moving bytes between fields.
-//! `audit_head` holds the last sequence number and hash: an append updates it first, which takes
-//! the write lock (SQLite) or the row lock (PostgreSQL), so appends are serialised and gapless,
-//! and deleting the last rows is detected too.
+//! Each row's hash covers the previous row's hash and the row's own fields, each length-prefixed
+//! so that no two different rows can hash alike by moving bytes between fields. `audit_head` holds
+//! the last sequence number and hash: an append updates it first, which takes the write lock
+//! (SQLite) or the row lock (PostgreSQL), so appends are serialised and gapless, and deleting the
+//! last rows is detected too.
+//!
+//! **Keyed.** A plain SHA-256 chain can be recomputed by anyone who can write the database. From
+//! the first event a process holding the operator's encryption key appends, each hash is an
+//! HMAC-SHA-256 under a key derived from it ([`AuditKey`]); `audit_head.keyed_from` records that
+//! event and every keyed hash covers it, so the start of the keyed part cannot be moved. Events
+//! before it keep their plain hash (databases older than the keyed chain); changing one of them
+//! breaks the link of the first keyed event, which cannot be recomputed without the key. Once the
+//! chain is keyed, a process without the key may not append to it. `audit_head.key_check` (an HMAC
+//! of a fixed text) tells a wrong key apart from a changed event.
+//!
+//! What the key cannot show: the newest events removed together with the head moved back, or the
+//! whole keyed part replaced by a plain chain (it then looks like a database never written with the
+//! key, which `verify` reports when given the key). An [`AuditAnchor`] kept outside the database
+//! (`goldaw audit anchor`) shows both.
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::Store;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::TryStreamExt;
 use goldaw_core::access::{Permission, Principal};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+
+type HmacSha256 = Hmac<Sha256>;
 
 /// What happened, to which record. Never holds personal data beyond ids.
 #[derive(Debug, Clone)]
@@ -59,6 +77,58 @@ pub(crate) fn audit_now() -> DateTime<Utc> {
     DateTime::from_timestamp_micros(now.timestamp_micros()).unwrap_or(now)
 }
 
+/// The audit chain's key: HKDF-Expand (RFC 5869) of the operator's encryption key with a label of
+/// its own, so the chain's MACs and the sealed values never share a key. The encryption key is
+/// already 32 uniformly random bytes, so the Extract step is skipped (RFC 5869, section 3.3), and
+/// 32 bytes are one block: HMAC-SHA-256(key, label || 0x01). Written out rather than with the
+/// `hkdf` crate because that API returns errors that cannot happen here; a test holds it to `hkdf`.
+#[derive(Clone)]
+pub struct AuditKey {
+    mac: HmacSha256,
+    check: [u8; 32],
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuditKey(…)")
+    }
+}
+
+const KEY_LABEL: &[u8] = b"goldaw audit chain v1";
+const KEY_CHECK_TEXT: &[u8] = b"goldaw audit key check v1";
+/// The first field of every keyed hash (a version, should the format ever change).
+const KEYED_DOMAIN: &[u8] = b"goldaw audit event v1";
+
+/// HMAC-SHA-256 with a 32-byte key. HMAC pads a key shorter than SHA-256's 64-byte block with
+/// zeros (RFC 2104), so the key given padded is the same key, and `KeyInit::new` takes a full
+/// block without the length check of `new_from_slice` (which cannot fail for HMAC either).
+fn hmac_with(key: &[u8; 32]) -> HmacSha256 {
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    <HmacSha256 as KeyInit>::new(&block.into())
+}
+
+impl AuditKey {
+    pub(crate) fn derive(encryption_key: &[u8; 32]) -> AuditKey {
+        let mut expand = hmac_with(encryption_key);
+        expand.update(KEY_LABEL);
+        expand.update(&[1u8]);
+        let key: [u8; 32] = expand.finalize().into_bytes().into();
+        let mac = hmac_with(&key);
+        let mut check = mac.clone();
+        check.update(KEY_CHECK_TEXT);
+        AuditKey {
+            mac,
+            check: check.finalize().into_bytes().into(),
+        }
+    }
+
+    /// What `audit_head.key_check` holds for this key.
+    pub(crate) fn check(&self) -> &[u8] {
+        &self.check
+    }
+}
+
 #[derive(Clone, Copy)]
 pub(crate) struct ChainFields<'a> {
     pub seq: i64,
@@ -71,45 +141,141 @@ pub(crate) struct ChainFields<'a> {
     pub detail: Option<&'a str>,
 }
 
+/// Feeds one field, length-prefixed (`None` and `Some("")` differ).
+fn field(put: &mut dyn FnMut(&[u8]), bytes: Option<&[u8]>) {
+    match bytes {
+        None => put(&[0u8]),
+        Some(b) => {
+            put(&[1u8]);
+            put(&(b.len() as u64).to_le_bytes());
+            put(b);
+        }
+    }
+}
+
+/// The link and the fields of a row, as hashed (plain or keyed alike).
+fn encode(put: &mut dyn FnMut(&[u8]), prev: &[u8], f: &ChainFields) {
+    field(put, Some(prev));
+    field(put, Some(&f.seq.to_le_bytes()));
+    field(
+        put,
+        Some(f.at.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes()),
+    );
+    field(put, Some(f.actor.as_bytes()));
+    field(put, Some(f.source.as_bytes()));
+    field(put, Some(f.action.as_bytes()));
+    field(put, f.entity.map(str::as_bytes));
+    field(put, f.entity_id.map(str::as_bytes));
+    field(put, f.detail.map(str::as_bytes));
+}
+
+/// The plain hash of events before the keyed part: SHA-256.
 pub(crate) fn chain_hash(prev: &[u8], f: &ChainFields) -> Vec<u8> {
     let mut h = Sha256::new();
-    let mut field = |bytes: Option<&[u8]>| match bytes {
-        None => h.update([0u8]),
-        Some(b) => {
-            h.update([1u8]);
-            h.update((b.len() as u64).to_le_bytes());
-            h.update(b);
-        }
-    };
-    field(Some(prev));
-    field(Some(&f.seq.to_le_bytes()));
-    field(Some(
-        f.at.to_rfc3339_opts(SecondsFormat::Micros, true).as_bytes(),
-    ));
-    field(Some(f.actor.as_bytes()));
-    field(Some(f.source.as_bytes()));
-    field(Some(f.action.as_bytes()));
-    field(f.entity.map(str::as_bytes));
-    field(f.entity_id.map(str::as_bytes));
-    field(f.detail.map(str::as_bytes));
+    encode(&mut |b| h.update(b), prev, f);
     h.finalize().to_vec()
 }
 
-/// Appends `$event` by `$principal` inside transaction `$tx` (either backend).
-/// Call it before any other statement of a write transaction: it takes the write lock.
+/// The keyed hash: HMAC-SHA-256 under the audit key, over a version, the first keyed event's
+/// number (so that the keyed part cannot be made to start elsewhere) and what the plain hash covers.
+pub(crate) fn keyed_hash(key: &AuditKey, keyed_from: i64, prev: &[u8], f: &ChainFields) -> Vec<u8> {
+    let mut m = key.mac.clone();
+    let mut put = |b: &[u8]| m.update(b);
+    field(&mut put, Some(KEYED_DOMAIN));
+    field(&mut put, Some(&keyed_from.to_le_bytes()));
+    encode(&mut put, prev, f);
+    m.finalize().into_bytes().to_vec()
+}
+
+/// The row `audit_head`: the last event's number and hash, and where the keyed part begins.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct Head {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+    pub keyed_from: Option<i64>,
+    pub key_check: Option<Vec<u8>>,
+}
+
+/// How the events of one append are hashed: decided from the head and the key this process holds.
+pub(crate) struct Link<'k> {
+    key: Option<&'k AuditKey>,
+    keyed_from: Option<i64>,
+}
+
+impl<'k> Link<'k> {
+    /// For an append whose first event is `first`, after a head that says where the keyed part
+    /// begins (`None`: not yet). With the key, an unkeyed chain becomes keyed at `first`; a keyed
+    /// chain takes events only from a process holding the key it was keyed with.
+    pub(crate) fn for_append(
+        key: Option<&'k AuditKey>,
+        head: &Head,
+        first: i64,
+    ) -> StoreResult<Link<'k>> {
+        match (key, head.keyed_from) {
+            (None, None) => Ok(Link {
+                key: None,
+                keyed_from: None,
+            }),
+            (Some(key), None) => Ok(Link {
+                key: Some(key),
+                keyed_from: Some(first),
+            }),
+            (Some(key), Some(from)) if head.key_check.as_deref() == Some(key.check()) => Ok(Link {
+                key: Some(key),
+                keyed_from: Some(from),
+            }),
+            (Some(_), Some(from)) => Err(wrong_key(from)),
+            (None, Some(from)) => Err(StoreError::Config(format!(
+                "the audit log is keyed from event {from}: writing to it needs the encryption key \
+                 goldaw serves this database with (set {} as for goldaw serve)",
+                crate::crypto::KEY_FILE_ENV
+            ))),
+        }
+    }
+
+    pub(crate) fn hash(&self, prev: &[u8], f: &ChainFields) -> Vec<u8> {
+        match (self.key, self.keyed_from) {
+            (Some(key), Some(from)) if f.seq >= from => keyed_hash(key, from, prev, f),
+            _ => chain_hash(prev, f),
+        }
+    }
+
+    /// `audit_head.keyed_from` and `key_check` after this append.
+    pub(crate) fn keyed_from(&self) -> Option<i64> {
+        self.keyed_from
+    }
+
+    pub(crate) fn key_check(&self) -> Option<&[u8]> {
+        self.key.map(AuditKey::check)
+    }
+}
+
+pub(crate) fn wrong_key(keyed_from: i64) -> StoreError {
+    StoreError::Config(format!(
+        "the encryption key given is not the one this database's audit log is keyed with (from \
+         event {keyed_from}): give the key goldaw served this database with"
+    ))
+}
+
+/// Appends `$event` by `$principal` inside transaction `$tx` (either backend), for `$store` (whose
+/// key, if it holds one, keys the chain). Call it before any other statement of a write
+/// transaction: it takes the write lock.
 macro_rules! append_audit {
-    ($tx:ident, $principal:expr, $event:expr) => {{
+    ($store:expr, $tx:ident, $principal:expr, $event:expr) => {{
         let event: &$crate::audit::AuditEvent = &$event;
         let principal: &goldaw_core::access::Principal = $principal;
-        let (seq, prev): (i64, Vec<u8>) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *$tx)
-                .await?;
+        // `seq` is the new event's number, `hash` still the previous event's.
+        let head: $crate::audit::Head = sqlx::query_as(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, keyed_from, key_check",
+        )
+        .fetch_one(&mut *$tx)
+        .await?;
+        let link = $crate::audit::Link::for_append($store.audit_key(), &head, head.seq)?;
         let at = $crate::audit::audit_now();
-        let hash = $crate::audit::chain_hash(
-            &prev,
+        let hash = link.hash(
+            &head.hash,
             &$crate::audit::ChainFields {
-                seq,
+                seq: head.seq,
                 at,
                 actor: &principal.actor,
                 source: &principal.source,
@@ -123,7 +289,7 @@ macro_rules! append_audit {
             "INSERT INTO audit_events (seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(seq)
+        .bind(head.seq)
         .bind(at)
         .bind(&principal.actor)
         .bind(&principal.source)
@@ -131,12 +297,14 @@ macro_rules! append_audit {
         .bind(event.entity)
         .bind(event.entity_id.as_deref())
         .bind(event.detail.as_deref())
-        .bind(&prev)
+        .bind(&head.hash)
         .bind(&hash)
         .execute(&mut *$tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        sqlx::query("UPDATE audit_head SET hash = $1, keyed_from = $2, key_check = $3 WHERE id = 1")
             .bind(&hash)
+            .bind(link.keyed_from())
+            .bind(link.key_check())
             .execute(&mut *$tx)
             .await?;
     }};
@@ -173,16 +341,76 @@ struct StoredRow {
 /// The outcome of `verify_audit`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditCheck {
-    Intact {
-        events: u64,
-    },
+    /// Every event checked: order, links, content (the keyed part with the key), and the head.
+    Intact { events: u64 },
     /// The first row whose content, link or position does not match the chain.
-    Broken {
-        seq: i64,
-        reason: String,
-    },
+    Broken { seq: i64, reason: String },
+    /// Checked without the key: the order, the links, the head and the events before
+    /// `keyed_from` hold, but the content of the keyed events cannot be checked without the key.
+    KeyNeeded { events: u64, keyed_from: i64 },
+    /// Checked with the key, and intact, but no event is keyed: either nothing ever wrote to this
+    /// database with the key (every `goldaw serve` does), or the keyed part was replaced by a
+    /// plain chain, which anyone who can write the database can compute.
+    Unkeyed { events: u64 },
 }
 
+/// A point the chain must pass through: an event's number and hash as `goldaw audit anchor`
+/// printed them (`SEQ:HASH`), kept outside the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAnchor {
+    pub seq: i64,
+    pub hash: Vec<u8>,
+}
+
+impl std::fmt::Display for AuditAnchor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:", self.seq)?;
+        self.hash.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl std::str::FromStr for AuditAnchor {
+    type Err = StoreError;
+
+    fn from_str(text: &str) -> StoreResult<AuditAnchor> {
+        let refuse = |why: &str| {
+            StoreError::invalid(
+                "anchor",
+                format!(
+                    "'{text}' {why}: an anchor is SEQ:HASH as goldaw audit anchor prints it, an event \
+                     number, a colon and 64 hexadecimal digits"
+                ),
+            )
+        };
+        let (seq, hex) = text
+            .trim()
+            .split_once(':')
+            .ok_or_else(|| refuse("has no colon"))?;
+        let seq: i64 = seq
+            .parse()
+            .ok()
+            .filter(|s| *s >= 0)
+            .ok_or_else(|| refuse("does not start with an event number"))?;
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(refuse("does not end with 64 hexadecimal digits"));
+        }
+        let hash = (0..32)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .map_err(|_| refuse("does not end with 64 hexadecimal digits"))?;
+        Ok(AuditAnchor { seq, hash })
+    }
+}
+
+/// What `verify_audit_with` found, and where the chain stood.
+#[derive(Debug, Clone)]
+pub struct AuditReport {
+    pub check: AuditCheck,
+    /// The first keyed event, if the chain is keyed.
+    pub keyed_from: Option<i64>,
+    /// The head the check walked to: an anchor to keep, when the check passed.
+    pub head: AuditAnchor,
+}
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
     pub actor: Option<String>,
@@ -201,16 +429,56 @@ impl Store {
 
     /// Walks the whole chain in order and recomputes every hash.
     pub async fn verify_audit(&self) -> StoreResult<AuditCheck> {
+        Ok(self.verify_audit_with(&[]).await?.check)
+    }
+
+    /// As [`Store::verify_audit`], and the chain must pass through every anchor: the event of
+    /// each anchor's number exists and has its hash.
+    ///
+    /// The head is read first and the events up to it are walked: events appended meanwhile are
+    /// left for the next check (each append commits its events and the head together).
+    pub async fn verify_audit_with(&self, anchors: &[AuditAnchor]) -> StoreResult<AuditReport> {
+        let head: Head = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT seq, hash, keyed_from, key_check FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        });
+        let key = self.audit_key();
+        let report = |check: AuditCheck| AuditReport {
+            check,
+            keyed_from: head.keyed_from,
+            head: AuditAnchor {
+                seq: head.seq,
+                hash: head.hash.clone(),
+            },
+        };
+        let broken = |seq: i64, reason: String| report(AuditCheck::Broken { seq, reason });
+        if let Some(from) = head.keyed_from {
+            if from < 1 || from > head.seq {
+                return Ok(broken(
+                    from,
+                    format!("audit_head says the keyed events begin at {from}, but the log has events 1 to {}: it was changed", head.seq),
+                ));
+            }
+            if key.is_some_and(|k| head.key_check.as_deref() != Some(k.check())) {
+                return Ok(broken(
+                    from,
+                    format!("{}, or audit_head's key check was changed", wrong_key(from)),
+                ));
+            }
+        }
         let mut expected_seq = 1i64;
         let mut prev = vec![0u8; 32];
-        let mut failure: Option<AuditCheck> = None;
+        let mut failure: Option<(i64, String)> = None;
         with_db!(self.db(), pool => {
             let mut rows = sqlx::query_as::<_, StoredRow>(
                 "SELECT seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash
-                 FROM audit_events ORDER BY seq",
+                 FROM audit_events WHERE seq <= $1 ORDER BY seq",
             )
+            .bind(head.seq)
             .fetch(pool);
             while let Some(r) = rows.try_next().await? {
+                let keyed_from = head.keyed_from.filter(|from| r.seq >= *from);
                 let reason = if r.seq != expected_seq {
                     Some(format!("expected event {expected_seq} here: events are missing or renumbered"))
                 } else if r.prev_hash != prev {
@@ -226,32 +494,56 @@ impl Store {
                         entity_id: r.entity_id.as_deref(),
                         detail: r.detail.as_deref(),
                     };
-                    (chain_hash(&r.prev_hash, &fields) != r.hash)
-                        .then(|| "its content does not match its hash: the event was changed".to_owned())
+                    match (keyed_from, key) {
+                        (None, _) => (chain_hash(&r.prev_hash, &fields) != r.hash)
+                            .then(|| "its content does not match its hash: the event was changed".to_owned()),
+                        (Some(from), Some(key)) => (keyed_hash(key, from, &r.prev_hash, &fields) != r.hash)
+                            .then(|| "its content does not match its keyed hash: the event was changed (its hash cannot be recomputed without the key)".to_owned()),
+                        // Without the key the content of a keyed event cannot be checked.
+                        (Some(_), None) => None,
+                    }
                 };
+                let reason = reason.or_else(|| {
+                    anchors.iter().find(|a| a.seq == r.seq && a.hash != r.hash).map(|a| {
+                        format!("it does not match the anchor {a}: the log was rewritten up to here")
+                    })
+                });
                 if let Some(reason) = reason {
-                    failure = Some(AuditCheck::Broken { seq: r.seq, reason });
+                    failure = Some((r.seq, reason));
                     break;
                 }
                 prev = r.hash;
                 expected_seq += 1;
             }
         });
-        if let Some(f) = failure {
-            return Ok(f);
+        if let Some((seq, reason)) = failure {
+            return Ok(broken(seq, reason));
         }
-        let (head_seq, head_hash): (i64, Vec<u8>) = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(pool).await?
-        });
-        if head_seq != expected_seq - 1 || head_hash != prev {
-            return Ok(AuditCheck::Broken {
-                seq: expected_seq,
-                reason: format!("the log ends at event {} but {head_seq} were written: the last events were removed", expected_seq - 1),
-            });
+        let last = expected_seq - 1;
+        if head.seq != last || head.hash != prev {
+            return Ok(broken(
+                expected_seq,
+                format!("the log ends at event {last} but {} were written: the last events were removed", head.seq),
+            ));
         }
-        Ok(AuditCheck::Intact {
-            events: (expected_seq - 1) as u64,
-        })
+        if let Some(a) = anchors.iter().find(|a| a.seq > last) {
+            return Ok(broken(
+                a.seq,
+                format!("the log ends at event {last}, before the anchor {a}: the newest events were removed"),
+            ));
+        }
+        if let Some(a) = anchors.iter().find(|a| a.seq == 0 && a.hash != [0u8; 32]) {
+            return Ok(broken(
+                0,
+                format!("the anchor {a} is not the start of any log"),
+            ));
+        }
+        let events = last as u64;
+        Ok(report(match (head.keyed_from, key) {
+            (Some(keyed_from), None) => AuditCheck::KeyNeeded { events, keyed_from },
+            (None, Some(_)) if events > 0 => AuditCheck::Unkeyed { events },
+            _ => AuditCheck::Intact { events },
+        }))
     }
 
     /// Events for the audit page and export, newest first.
@@ -352,5 +644,81 @@ mod tests {
             )
         );
         assert_eq!(h, chain_hash(&[0; 32], &base));
+    }
+
+    #[test]
+    fn the_audit_key_is_hkdf_expand_of_the_encryption_key_under_its_own_label() {
+        let material = [7u8; 32];
+        let mut expected = [0u8; 32];
+        hkdf::Hkdf::<Sha256>::from_prk(&material)
+            .unwrap()
+            .expand(KEY_LABEL, &mut expected)
+            .unwrap();
+        // The MAC under the derived key, computed with the length-checked constructor.
+        let mut reference = <HmacSha256 as Mac>::new_from_slice(&expected).unwrap();
+        reference.update(KEY_CHECK_TEXT);
+        let key = AuditKey::derive(&material);
+        assert_eq!(key.check(), reference.finalize().into_bytes().as_slice());
+        assert_ne!(key.check(), AuditKey::derive(&[8u8; 32]).check());
+    }
+
+    #[test]
+    fn the_keyed_hash_needs_the_key_and_covers_where_the_keyed_part_begins() {
+        let base = ChainFields {
+            seq: 5,
+            at: audit_now(),
+            actor: "a",
+            source: "s",
+            action: "x",
+            entity: None,
+            entity_id: None,
+            detail: Some("d"),
+        };
+        let key = AuditKey::derive(&[7u8; 32]);
+        let h = keyed_hash(&key, 3, &[0; 32], &base);
+        assert_eq!(h, keyed_hash(&key, 3, &[0; 32], &base));
+        assert_ne!(h, chain_hash(&[0; 32], &base), "not the plain hash");
+        assert_ne!(
+            h,
+            keyed_hash(&AuditKey::derive(&[8u8; 32]), 3, &[0; 32], &base)
+        );
+        assert_ne!(
+            h,
+            keyed_hash(&key, 4, &[0; 32], &base),
+            "the start is covered"
+        );
+        assert_ne!(
+            h,
+            keyed_hash(
+                &key,
+                3,
+                &[0; 32],
+                &ChainFields {
+                    detail: Some("e"),
+                    ..base
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn an_anchor_reads_back_what_it_prints_and_refuses_anything_else() {
+        let a = AuditAnchor {
+            seq: 42,
+            hash: (0..32).collect(),
+        };
+        let text = a.to_string();
+        assert_eq!(text.len(), 3 + 64);
+        assert_eq!(text.parse::<AuditAnchor>().unwrap(), a);
+        for (bad, says) in [
+            ("42", "no colon"),
+            ("x:00", "event number"),
+            ("-1:00", "event number"),
+            ("42:abc", "64 hexadecimal digits"),
+            (&format!("42:{}", "g".repeat(64)), "64 hexadecimal digits"),
+        ] {
+            let e = bad.parse::<AuditAnchor>().unwrap_err().to_string();
+            assert!(e.contains(says) && e.contains("SEQ:HASH"), "{bad}: {e}");
+        }
     }
 }

@@ -15,7 +15,7 @@
 //! pool slot behind the readers it is answering, and that connection does not checkpoint the WAL
 //! when it commits unless the WAL passed 1,000 pages; see [`checkpointer`] for who does.
 
-use crate::audit::{audit_now, chain_hash, AuditEvent, ChainFields};
+use crate::audit::{audit_now, AuditEvent, AuditKey, ChainFields, Head, Link};
 use crate::db::Db;
 use crate::error::{StoreError, StoreResult};
 use goldaw_core::access::Principal;
@@ -36,12 +36,16 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 // doubled the p99 (about 100-120 ms against 65-72 ms).
 const WRITER_AUTOCHECKPOINT_PAGES: &str = "1000";
 
-/// Chains `$batch` after event `$last - len` whose hash is `$prev`, inserts the rows in `$tx` and
-/// moves the head's hash; evaluates to the new last hash. (A macro: `$tx` is either backend's.)
+/// Chains `$batch` after event `$head.seq - len` whose hash is `$head.hash` (the head as the
+/// reservation returned it), hashed as `$key` and the head say, inserts the rows in `$tx` and
+/// moves the head's hash; evaluates to the new head. (A macro: `$tx` is either backend's.)
 macro_rules! insert_rows {
-    ($tx:ident, $batch:expr, $last:expr, $prev:expr) => {{
+    ($tx:ident, $key:expr, $batch:expr, $head:expr) => {{
         let batch: &[Pending] = $batch;
-        let (rows, prev) = chain(batch, $last - batch.len() as i64, $prev);
+        let head: Head = $head;
+        let first = head.seq - batch.len() as i64 + 1;
+        let link = Link::for_append($key, &head, first)?;
+        let (rows, prev) = chain(&link, batch, first - 1, head.hash);
         for chunk in rows.chunks(ROWS_PER_INSERT) {
             let mut insert = sqlx::QueryBuilder::new(
                 "INSERT INTO audit_events (seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash) ",
@@ -61,11 +65,18 @@ macro_rules! insert_rows {
             });
             insert.build().execute(&mut *$tx).await?;
         }
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        sqlx::query("UPDATE audit_head SET hash = $1, keyed_from = $2, key_check = $3 WHERE id = 1")
             .bind(&prev)
+            .bind(link.keyed_from())
+            .bind(link.key_check())
             .execute(&mut *$tx)
             .await?;
-        prev
+        Head {
+            seq: head.seq,
+            hash: prev,
+            keyed_from: link.keyed_from(),
+            key_check: link.key_check().map(<[u8]>::to_vec),
+        }
     }};
 }
 
@@ -89,10 +100,10 @@ pub(crate) struct AuditWriter {
 }
 
 impl AuditWriter {
-    /// Starts the writer on the current tokio runtime.
-    pub(crate) fn start(db: Db) -> AuditWriter {
+    /// Starts the writer on the current tokio runtime; `key` keys the chain (see `audit`).
+    pub(crate) fn start(db: Db, key: Option<AuditKey>) -> AuditWriter {
         let (queue, incoming) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, incoming));
+        tokio::spawn(run(db, key, incoming));
         AuditWriter { queue }
     }
 
@@ -124,7 +135,8 @@ impl AuditWriter {
     }
 }
 
-async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Msg>) {
+async fn run(db: Db, key: Option<AuditKey>, mut incoming: mpsc::UnboundedReceiver<Msg>) {
+    let key = key.as_ref();
     let mut messages = Vec::with_capacity(MAX_BATCH);
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // PostgreSQL only: the chain's head as this writer last left it (see `write_batch_pg`).
@@ -144,8 +156,8 @@ async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Msg>) {
         }
         if !batch.is_empty() {
             let written = match &db {
-                Db::Postgres(pool) => write_batch_pg(pool, &batch, &mut head).await,
-                Db::Sqlite(pool) => write_sqlite(pool, &mut own, &batch).await,
+                Db::Postgres(pool) => write_batch_pg(pool, key, &batch, &mut head).await,
+                Db::Sqlite(pool) => write_sqlite(pool, key, &mut own, &batch).await,
             };
             let outcome = written.map_err(|e| {
                 tracing::error!(error = %e, events = batch.len(), "audit batch failed");
@@ -174,15 +186,16 @@ async fn run(db: Db, mut incoming: mpsc::UnboundedReceiver<Msg>) {
 /// connection that broke; if a new one cannot be opened, later batches go through the pool.
 async fn write_sqlite(
     pool: &SqlitePool,
+    key: Option<&AuditKey>,
     own: &mut Option<Own>,
     batch: &[Pending],
 ) -> StoreResult<()> {
     let Some(conn) = own.as_mut() else {
-        return write_batch(&Db::Sqlite(pool.clone()), batch)
+        return write_batch(&Db::Sqlite(pool.clone()), key, batch)
             .await
             .map(|_| ());
     };
-    let written = conn.write(batch).await;
+    let written = conn.write(key, batch).await;
     if written.is_err() {
         if let Some(broken) = own.take() {
             broken.close().await;
@@ -229,15 +242,11 @@ impl Own {
         }
     }
 
-    async fn write(&mut self, batch: &[Pending]) -> StoreResult<()> {
+    async fn write(&mut self, key: Option<&AuditKey>, batch: &[Pending]) -> StoreResult<()> {
         let n = batch.len() as i64;
         let mut tx = self.conn.begin().await?;
-        let (last, prev): (i64, Vec<u8>) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-                .bind(n)
-                .fetch_one(&mut *tx)
-                .await?;
-        let _ = insert_rows!(tx, batch, last, prev);
+        let head: Head = sqlx::query_as(RESERVE).bind(n).fetch_one(&mut *tx).await?;
+        let _ = insert_rows!(tx, key, batch, head);
         tx.commit().await?;
         self.committed.send_modify(|n| *n = n.wrapping_add(1));
         Ok(())
@@ -275,12 +284,10 @@ async fn checkpointer(mut conn: SqliteConnection, mut committed: watch::Receiver
     let _ = conn.close().await;
 }
 
-/// The last sequence number and hash of the chain.
-#[derive(Clone)]
-struct Head {
-    seq: i64,
-    hash: Vec<u8>,
-}
+/// Reserves `$1` sequence numbers: returns the new last number, the hash before them and where
+/// the keyed part begins.
+const RESERVE: &str =
+    "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash, keyed_from, key_check";
 
 /// One row as it is inserted, chained to the one before.
 struct Row<'a> {
@@ -294,29 +301,31 @@ struct Row<'a> {
 /// The way every change appends: reserves `batch.len()` sequence numbers on `audit_head` (taking
 /// the write lock or the row lock first, as `append_audit!` does), chains the rows in order,
 /// inserts them, and moves the head. Returns the chain's new head.
-async fn write_batch(db: &Db, batch: &[Pending]) -> StoreResult<Head> {
+async fn write_batch(db: &Db, key: Option<&AuditKey>, batch: &[Pending]) -> StoreResult<Head> {
     let n = batch.len() as i64;
     let head = with_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let (last, prev): (i64, Vec<u8>) =
-            sqlx::query_as("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
-                .bind(n)
-                .fetch_one(&mut *tx)
-                .await?;
-        let prev = insert_rows!(tx, batch, last, prev);
+        let head: Head = sqlx::query_as(RESERVE).bind(n).fetch_one(&mut *tx).await?;
+        let head = insert_rows!(tx, key, batch, head);
         tx.commit().await?;
-        Head { seq: last, hash: prev }
+        head
     });
     Ok(head)
 }
 
-/// Chains `batch` after the event `after` whose hash is `prev`; returns the rows and the last hash.
-fn chain(batch: &[Pending], after: i64, mut prev: Vec<u8>) -> (Vec<Row<'_>>, Vec<u8>) {
+/// Chains `batch` after the event `after` whose hash is `prev`, hashed as `link` says; returns
+/// the rows and the last hash.
+fn chain<'a>(
+    link: &Link,
+    batch: &'a [Pending],
+    after: i64,
+    mut prev: Vec<u8>,
+) -> (Vec<Row<'a>>, Vec<u8>) {
     let at = audit_now();
     let mut rows = Vec::with_capacity(batch.len());
     for (i, pending) in batch.iter().enumerate() {
         let seq = after + 1 + i as i64;
-        let hash = chain_hash(
+        let hash = link.hash(
             &prev,
             &ChainFields {
                 seq,
@@ -351,24 +360,25 @@ fn chain(batch: &[Pending], after: i64, mut prev: Vec<u8>) -> (Vec<Row<'_>>, Vec
 /// that failed leaves the head unknown; it is read again.
 async fn write_batch_pg(
     pool: &sqlx::PgPool,
+    key: Option<&AuditKey>,
     batch: &[Pending],
     head: &mut Option<Head>,
 ) -> StoreResult<()> {
     let known = match head.take() {
         Some(h) => h,
         None => {
-            let (seq, hash): (i64, Vec<u8>) =
-                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                    .fetch_one(pool)
-                    .await?;
-            Head { seq, hash }
+            sqlx::query_as("SELECT seq, hash, keyed_from, key_check FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await?
         }
     };
-    let (rows, last_hash) = chain(batch, known.seq, known.hash.clone());
+    let link = Link::for_append(key, &known, known.seq + 1)?;
+    let (rows, last_hash) = chain(&link, batch, known.seq, known.hash.clone());
     let new_seq = known.seq + batch.len() as i64;
     let inserted = sqlx::query(
         "WITH head AS (
-             UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3 AND hash = $4
+             UPDATE audit_head SET seq = $1, hash = $2, keyed_from = $15, key_check = $16
+             WHERE id = 1 AND seq = $3 AND hash = $4 AND keyed_from IS NOT DISTINCT FROM $17
              RETURNING seq
          )
          INSERT INTO audit_events
@@ -417,6 +427,9 @@ async fn write_batch_pg(
     )
     .bind(rows.iter().map(|r| r.prev.as_slice()).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.hash.as_slice()).collect::<Vec<_>>())
+    .bind(link.keyed_from())
+    .bind(link.key_check())
+    .bind(known.keyed_from)
     .execute(pool)
     .await?
     .rows_affected();
@@ -425,12 +438,14 @@ async fn write_batch_pg(
             *head = Some(Head {
                 seq: new_seq,
                 hash: last_hash,
+                keyed_from: link.keyed_from(),
+                key_check: link.key_check().map(<[u8]>::to_vec),
             });
             Ok(())
         }
         // Nothing was written: someone else appended meanwhile.
         0 => {
-            *head = Some(write_batch(&Db::Postgres(pool.clone()), batch).await?);
+            *head = Some(write_batch(&Db::Postgres(pool.clone()), key, batch).await?);
             Ok(())
         }
         // Cannot happen (the condition holds for every row or none); the head is read again.
@@ -483,11 +498,15 @@ mod tests {
             .unwrap();
 
         let start = last_seq(&pool).await;
-        assert!(write_sqlite(&pool, &mut own, &batch(3)).await.is_err());
+        assert!(write_sqlite(&pool, None, &mut own, &batch(3))
+            .await
+            .is_err());
         assert_eq!(last_seq(&pool).await, start, "nothing of the refused batch");
         assert!(own.is_some(), "a new own connection was opened");
 
-        write_sqlite(&pool, &mut own, &batch(2)).await.unwrap();
+        write_sqlite(&pool, None, &mut own, &batch(2))
+            .await
+            .unwrap();
         assert_eq!(last_seq(&pool).await, start + 2);
         assert!(matches!(
             store.verify_audit().await.unwrap(),

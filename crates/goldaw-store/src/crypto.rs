@@ -19,6 +19,8 @@ pub struct Secrets {
     cipher: XChaCha20Poly1305,
     /// The secret of the statistics' record keys (cell-key perturbation), derived from the key.
     record_keys: [u8; 32],
+    /// The audit chain's key, derived from the same key material (see `audit::AuditKey`).
+    audit: crate::audit::AuditKey,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -60,12 +62,18 @@ impl Secrets {
         Secrets {
             cipher: XChaCha20Poly1305::new(Key::from_slice(&key)),
             record_keys,
+            audit: crate::audit::AuditKey::derive(&key),
         }
     }
 
     /// The record keys of the statistics' cell-key perturbation (`goldaw_core::cell_key`).
     pub fn record_keys(&self) -> goldaw_core::cell_key::RecordKeys {
         goldaw_core::cell_key::RecordKeys::new(self.record_keys)
+    }
+
+    /// The key the audit chain is keyed with.
+    pub(crate) fn audit_key(&self) -> &crate::audit::AuditKey {
+        &self.audit
     }
 
     pub fn from_hex(hex: &str) -> StoreResult<Secrets> {

@@ -239,7 +239,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on(action, "user", request.user_id).with_detail(detail));
+            append_audit!(self, tx, principal, AuditEvent::on(action, "user", request.user_id).with_detail(detail));
             let decided = sqlx::query(
                 "UPDATE grant_requests SET decision = $1, decided_by = $2, decided_at = $3, version = version + 1
                  WHERE id = $4 AND version = $5 AND decision IS NULL",

@@ -243,7 +243,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("household.create", "household", id));
+            append_audit!(self, tx, principal, AuditEvent::on("household.create", "household", id));
             let done = sqlx::query(
                 "INSERT INTO households (id, external_id, admin_unit, settlement, address, implicit,
                     version, created_at, updated_at)
@@ -280,7 +280,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("household.update", "household", id).with_detail(format!("version {expected_version}")));
+            append_audit!(self, tx, principal, AuditEvent::on("household.update", "household", id).with_detail(format!("version {expected_version}")));
             let done = sqlx::query(
                 "UPDATE households SET admin_unit = $1, settlement = $2, address = $3,
                     version = version + 1, updated_at = $4

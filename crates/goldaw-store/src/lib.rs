@@ -26,6 +26,7 @@ pub mod dashboard;
 mod db;
 pub mod error;
 pub mod grants;
+pub mod holdings;
 pub mod households;
 pub mod indicators;
 pub mod instruments;
@@ -121,9 +122,10 @@ impl Store {
             token_lifetime,
         } = options;
         let db = Db::connect(url).await?;
+        let audit_key = secrets.as_ref().map(|s| s.audit_key().clone());
         let store = Store {
             inner: Arc::new(Inner {
-                audit_writer: audit_writer::AuditWriter::start(db.clone()),
+                audit_writer: audit_writer::AuditWriter::start(db.clone(), audit_key),
                 db,
                 secrets,
                 url: url.clone(),
@@ -136,7 +138,31 @@ impl Store {
             }),
         };
         store.migrate().await?;
+        store.check_audit_key().await?;
         Ok(store)
+    }
+
+    /// Refuses a key that is not the one the audit chain is keyed with, before anything appends.
+    async fn check_audit_key(&self) -> StoreResult<()> {
+        let Some(key) = self.audit_key() else {
+            return Ok(());
+        };
+        let head: audit::Head = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT seq, hash, keyed_from, key_check FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        });
+        match head.keyed_from {
+            Some(from) if head.key_check.as_deref() != Some(key.check()) => {
+                Err(audit::wrong_key(from))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The key of the audit chain, if the operator's key was given.
+    pub(crate) fn audit_key(&self) -> Option<&audit::AuditKey> {
+        self.inner.secrets.as_ref().map(|s| s.audit_key())
     }
 
     /// Applies pending migrations and (re)loads the reference data shipped with goldaw.

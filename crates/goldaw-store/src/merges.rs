@@ -324,7 +324,7 @@ impl Store {
             .with_detail(format!("merged {merged} into it (merge {id})"));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             let done = sqlx::query("UPDATE persons SET merged_into = $1, version = version + 1, updated_at = $2
                                     WHERE id = $3 AND version = $4 AND merged_into IS NULL")
                 .bind(kept).bind(now).bind(merged).bind(request.merged_version)
@@ -516,7 +516,7 @@ impl Store {
             .with_detail(format!("separated {merged} again (merge {id})"));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             let done = sqlx::query("UPDATE person_merges SET undone_at = $1, undone_by = $2 WHERE id = $3 AND undone_at IS NULL")
                 .bind(now).bind(&principal.actor).bind(id)
                 .execute(&mut *tx).await?;

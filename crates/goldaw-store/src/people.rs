@@ -314,7 +314,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("person.create", "person", id));
+            append_audit!(self, tx, principal, AuditEvent::on("person.create", "person", id));
             let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM persons WHERE external_id = $1")
                 .bind(&external_id)
                 .fetch_optional(&mut *tx)
@@ -380,7 +380,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("person.update", "person", id).with_detail(format!("version {expected_version}")));
+            append_audit!(self, tx, principal, AuditEvent::on("person.update", "person", id).with_detail(format!("version {expected_version}")));
             let household = match &data.household_id {
                 Some(h) => household_for_write!(tx, principal, external h),
                 None => household_for_write!(tx, implicit &current.person_id, data.admin_unit.as_str(), data.settlement.map(Settlement::as_str), now),

@@ -565,7 +565,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("provider.create", "provider", id).with_detail(external_id.clone()));
+            append_audit!(self, tx, principal, AuditEvent::on("provider.create", "provider", id).with_detail(external_id.clone()));
             sqlx::query("INSERT INTO providers (id, external_id, name, kind, admin_unit, active, version, created_at, updated_at)
                          VALUES ($1, $2, $3, $4, $5, TRUE, 1, $6, $6)")
                 .bind(id)
@@ -603,7 +603,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("provider.update", "provider", id));
+            append_audit!(self, tx, principal, AuditEvent::on("provider.update", "provider", id));
             let updated = sqlx::query("UPDATE providers SET name = $1, kind = $2, admin_unit = $3, active = $4,
                                          version = version + 1, updated_at = $5 WHERE id = $6 AND version = $7")
                 .bind(&name)
@@ -714,7 +714,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("provider.add_point", "provider", provider).with_detail(id.to_string()));
+            append_audit!(self, tx, principal, AuditEvent::on("provider.add_point", "provider", provider).with_detail(id.to_string()));
             sqlx::query("INSERT INTO service_points (id, provider_id, name, admin_unit, address, active, created_at, updated_at)
                          VALUES ($1, $2, $3, $4, $5, TRUE, $6, $6)")
                 .bind(id)
@@ -757,7 +757,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("provider.update_point", "provider", provider)
+            append_audit!(self, tx, principal, AuditEvent::on("provider.update_point", "provider", provider)
                 .with_detail(format!("{point} active={}", change.active)));
             // The provider's version first: two changes from the same reading conflict here.
             let bumped = sqlx::query("UPDATE providers SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
@@ -848,7 +848,7 @@ impl Store {
             let mut tx = pool.begin().await?;
             // The audit event first, as every change does (the same order of locks everywhere:
             // the audit head, then the rows); a refusal below rolls it back with the rest.
-            append_audit!(tx, principal, AuditEvent::on("provider.offer", "provider", provider)
+            append_audit!(self, tx, principal, AuditEvent::on("provider.offer", "provider", provider)
                 .with_detail(format!("{} {} places {:?}", req.service_code, req.admin_unit, req.places)));
             // Then the provider's row: `update_service_point` takes the same row before it looks
             // for active offers at a point, so the two take turns and an offer cannot become
@@ -1059,7 +1059,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("case.legal_basis", "case", case).with_detail(format!("{} {id}", new.kind)));
+            append_audit!(self, tx, principal, AuditEvent::on("case.legal_basis", "case", case).with_detail(format!("{} {id}", new.kind)));
             sqlx::query("INSERT INTO legal_bases (id, case_id, kind, reference, issued_on, issued_by, recorded_by, recorded_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(id)
@@ -1263,7 +1263,7 @@ impl Store {
         };
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("referral.send", "referral", id).with_detail(format!("case {case}: {detail}")));
+            append_audit!(self, tx, principal, AuditEvent::on("referral.send", "referral", id).with_detail(format!("case {case}: {detail}")));
             sqlx::query("INSERT INTO service_referrals (id, case_id, person_id, service_code, provider_service_id, provider_id,
                              recipient, status, info_sealed, legal_basis_id, sent_at, sent_by, version, updated_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, 'sent', $8, $9, $10, $11, 1, $10)")
@@ -1404,7 +1404,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("referral.cancel", "referral", id).with_detail(format!("{status} -> cancelled")));
+            append_audit!(self, tx, principal, AuditEvent::on("referral.cancel", "referral", id).with_detail(format!("{status} -> cancelled")));
             let updated = sqlx::query("UPDATE service_referrals SET status = 'cancelled', version = version + 1, updated_at = $1
                                        WHERE id = $2 AND version = $3")
                 .bind(now)
@@ -1661,7 +1661,7 @@ impl Store {
             }
             let event = AuditEvent::on("referral.provider", "referral", id)
                 .with_detail(format!("{}: {from} -> {to}", act.action));
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             let updated = sqlx::query("UPDATE service_referrals SET status = $1, version = version + 1, updated_at = $2
                                        WHERE id = $3 AND version = $4")
                 .bind(to.as_str())
@@ -1764,7 +1764,7 @@ impl Store {
         }
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("referral.delivery", "referral", id).with_detail(format!("{} units on {on}", delivery.units)));
+            append_audit!(self, tx, principal, AuditEvent::on("referral.delivery", "referral", id).with_detail(format!("{} units on {on}", delivery.units)));
             sqlx::query("INSERT INTO service_deliveries (id, episode_id, delivered_on, units, recorded_by, recorded_at)
                          VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(Uuid::now_v7())

@@ -96,7 +96,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("session.open", "user", user_id));
+            append_audit!(self, tx, principal, AuditEvent::on("session.open", "user", user_id));
             sqlx::query("INSERT INTO sessions (token_hash, user_id, csrf, created_at, last_seen_at, stage) VALUES ($1, $2, $3, $4, $4, $5)")
                 .bind(token_hash(&token)).bind(user_id).bind(&csrf).bind(now).bind(stage.as_str())
                 .execute(&mut *tx).await?;

@@ -84,7 +84,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             sqlx::query(
                 "INSERT INTO deadline_rules (step, priority, amount, unit, updated_by, updated_at)
                  VALUES ($1, $2, $3, $4, $5, $6)
@@ -132,7 +132,7 @@ impl Store {
         }
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("settings.holiday", "holiday", h.day));
+            append_audit!(self, tx, principal, AuditEvent::on("settings.holiday", "holiday", h.day));
             sqlx::query(
                 "INSERT INTO holidays (day, name_en, name_ru, name_tk) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (day) DO UPDATE SET name_en = excluded.name_en,
@@ -154,7 +154,7 @@ impl Store {
         require(principal, Permission::ManageSettings)?;
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("settings.holiday_removed", "holiday", day));
+            append_audit!(self, tx, principal, AuditEvent::on("settings.holiday_removed", "holiday", day));
             let done = sqlx::query("DELETE FROM holidays WHERE day = $1")
                 .bind(day)
                 .execute(&mut *tx)

@@ -125,7 +125,7 @@ impl Store {
                 let sealed = secrets.seal(&raw, &context(user))?;
                 with_db!(self.db(), pool => {
                     let mut tx = pool.begin().await?;
-                    append_audit!(tx, principal, AuditEvent::on("totp.enrol", "user", user));
+                    append_audit!(self, tx, principal, AuditEvent::on("totp.enrol", "user", user));
                     sqlx::query("UPDATE users SET totp_secret = $1, totp_enabled = FALSE WHERE id = $2 AND NOT totp_enabled")
                         .bind(&sealed).bind(user).execute(&mut *tx).await?;
                     tx.commit().await?;
@@ -190,7 +190,7 @@ impl Store {
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
             if let Some(step) = step {
-                append_audit!(tx, principal, AuditEvent::on("signin.totp.ok", "user", user));
+                append_audit!(self, tx, principal, AuditEvent::on("signin.totp.ok", "user", user));
                 // Guarded by the step itself: of two sessions sending the same code at once, one wins.
                 let used = sqlx::query(
                     "UPDATE users SET totp_enabled = TRUE, totp_failures = 0, failed_logins = 0, totp_last_step = $1
@@ -212,7 +212,7 @@ impl Store {
         let lock_until = now + Duration::minutes(LOCKOUT_MINUTES);
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("signin.totp.failed", "user", user)
+            append_audit!(self, tx, principal, AuditEvent::on("signin.totp.failed", "user", user)
                 .with_detail(if step.is_some() { "code already used" } else { "wrong code" }));
             // One statement counts and locks, so that concurrent wrong codes all count.
             let (failures,): (i32,) = sqlx::query_as(

@@ -388,7 +388,7 @@ impl Store {
         );
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("user.create", "user", id).with_detail(detail));
+            append_audit!(self, tx, principal, AuditEvent::on("user.create", "user", id).with_detail(detail));
             let done = sqlx::query(
                 "INSERT INTO users (id, username, role, scope, sensitive, unsuppressed, password_hash, disabled,
                     failed_logins, version, created_at, updated_at, approved)
@@ -588,7 +588,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("user.change", "user", user.id).with_detail(detail));
+            append_audit!(self, tx, principal, AuditEvent::on("user.change", "user", user.id).with_detail(detail));
             let updated = sqlx::query(
                 "UPDATE users SET role = $1, scope = $2, sensitive = $3, unsuppressed = $4, disabled = $5,
                     failed_logins = CASE WHEN $5 THEN failed_logins ELSE 0 END,
@@ -643,7 +643,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("user.disable", "user", user.id));
+            append_audit!(self, tx, principal, AuditEvent::on("user.disable", "user", user.id));
             let updated = sqlx::query("UPDATE users SET disabled = TRUE, version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3")
                 .bind(now).bind(user.id).bind(user.version).execute(&mut *tx).await?;
             if updated.rows_affected() != 1 {
@@ -691,7 +691,7 @@ impl Store {
         let expires = now + self.inner.token_lifetime.duration();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("token.create", "user", user.id)
+            append_audit!(self, tx, principal, AuditEvent::on("token.create", "user", user.id)
                 .with_detail(format!("{id} expires {}", expires.format("%Y-%m-%d"))));
             sqlx::query("INSERT INTO api_tokens (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id).bind(user.id).bind(token_hash(&token)).bind(now).bind(expires)
@@ -784,7 +784,7 @@ impl Store {
         if matches && !user.disabled && user.approved {
             with_db!(self.db(), pool => {
                 let mut tx = pool.begin().await?;
-                append_audit!(tx, &attempt, AuditEvent::on("signin.ok", "user", user.id));
+                append_audit!(self, tx, &attempt, AuditEvent::on("signin.ok", "user", user.id));
                 sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                     .bind(user.id).execute(&mut *tx).await?;
                 tx.commit().await?;
@@ -809,8 +809,8 @@ impl Store {
             (failures >= MAX_FAILED_SIGN_INS).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, &attempt, AuditEvent::on("signin.failed", "user", user.id)
-                .with_detail(format!("wrong password, {failures} in a row")));
+            append_audit!(self, tx, &attempt, AuditEvent::on("signin.failed", "user", user.id)
+                .with_detail(if user.disabled { "disabled".to_owned() } else { format!("wrong password, {failures} in a row") }));
             sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
                 .bind(if lock.is_some() { 0 } else { failures }).bind(lock).bind(user.id).execute(&mut *tx).await?;
             tx.commit().await?;
@@ -867,7 +867,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("password.change", "user", user_id));
+            append_audit!(self, tx, principal, AuditEvent::on("password.change", "user", user_id));
             let updated = sqlx::query("UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
                 .bind(&hash).bind(now).bind(user_id).bind(user.version).execute(&mut *tx).await?;
             if updated.rows_affected() != 1 {

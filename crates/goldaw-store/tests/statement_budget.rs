@@ -65,7 +65,7 @@ fn take() -> Vec<String> {
         .filter(|s| {
             let s = s.trim_start().to_ascii_uppercase();
             let audit_writer =
-                s.starts_with("WITH HEAD AS") || s.starts_with("SELECT SEQ, HASH FROM");
+                s.starts_with("WITH HEAD AS") || s.starts_with("SELECT SEQ, HASH, KEYED_FROM");
             (s.starts_with("SELECT") || s.starts_with("WITH")) && !audit_writer
         })
         .collect()

@@ -396,8 +396,96 @@ async fn providers(store: &Store) -> anyhow::Result<usize> {
 /// Publicly known: the demo is for trying goldaw out, never for real data.
 pub const DEMO_PASSWORD: &str = "goldaw-demo-2026";
 
-/// Loads the demo into `store`; returns a summary to print.
+/// The audit event the loader writes before anything else: a database with it was given to the
+/// demo (see [`judge`]).
+const MARKER: &str = "demo.load";
+
+/// Whether the demo may be loaded into a database holding `h`. The demo creates accounts with a
+/// published password (`demo-supervisor` sees every sensitive record in the nation), so it goes
+/// only into a database that holds nothing, or nothing but the demo:
+///
+/// - **empty**: no accounts, people, households, cases or providers (the shipped reference data
+///   and the audit log aside);
+/// - **the demo's own**: the loader's marker is in the audit log, every account is a demo account,
+///   and every event of the audit log was recorded by the loader or a demo account (failed
+///   sign-ins aside). People registered by the demo accounts are the demo's; an account added, an
+///   import or any command run by someone else (`goldaw import`, `goldaw user …`) makes it real.
+///
+/// Anything else is real data, and the answer says what was found.
+pub fn judge(h: &goldaw_store::holdings::Holdings) -> Result<(), String> {
+    if h.is_empty() {
+        return Ok(());
+    }
+    if !h.marked {
+        let mut found = Vec::new();
+        for (what, n) in [
+            ("people", h.people),
+            ("households", h.households),
+            ("cases", h.cases),
+            ("accounts", h.accounts.len() as i64),
+            ("providers", h.providers),
+        ] {
+            if n > 0 {
+                found.push(format!("{what} {n}"));
+            }
+        }
+        return Err(format!(
+            "it holds data the demo did not load ({})",
+            found.join(", ")
+        ));
+    }
+    let others: Vec<&str> = h
+        .accounts
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !DEMO_USERS.iter().any(|(u, ..)| u == a))
+        .collect();
+    if !others.is_empty() {
+        return Err(format!(
+            "it holds accounts that are not the demo's: {}",
+            others.join(", ")
+        ));
+    }
+    if let Some(e) = &h.first_other_event {
+        return Err(format!(
+            "its audit log records '{}' by {} (event {}), who is neither the demo nor a demo account",
+            e.action, e.actor, e.seq
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a database that holds anything but the demo (see [`judge`]), saying what it holds and
+/// what to do instead. Writes nothing.
+pub async fn refuse_real_data(store: &Store) -> anyhow::Result<()> {
+    let mut actors = vec![crate::cli::operator_for_demo().actor];
+    actors.extend(DEMO_USERS.iter().map(|(u, ..)| u.to_string()));
+    let actors: Vec<&str> = actors.iter().map(String::as_str).collect();
+    let holdings = store
+        .holdings(&crate::cli::operator_for_demo(), &actors, MARKER)
+        .await?;
+    judge(&holdings).map_err(|why| {
+        anyhow::anyhow!(
+            "not loading the demo into {}: {why}. The demo adds accounts with a published password \
+             that see every record, so it goes only into an empty database or one holding nothing \
+             but the demo. Nothing was written. Give the demo a database of its own, e.g. \
+             --database-url sqlite://goldaw-demo/goldaw.db",
+            store.url()
+        )
+    })
+}
+
+/// Loads the demo into `store`; returns a summary to print. Refuses a database with real data
+/// ([`judge`]) before writing anything.
 pub async fn load(store: &Store) -> anyhow::Result<String> {
+    refuse_real_data(store).await?;
+    // The marker first, so that a load that stops half-way is still the demo's.
+    store
+        .audit(
+            &crate::cli::operator_for_demo(),
+            goldaw_store::audit::AuditEvent::plain(MARKER),
+        )
+        .await?;
     let dir = tempfile::tempdir().context("creating a folder for the demo files")?;
     write_files(dir.path())?;
     let summary = store

@@ -189,8 +189,18 @@ fn serve_demo_on_a_fresh_folder_serves_demo_data() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    // The demo's accounts exist; an operator makes a token for one, as the README says.
-    let out = goldaw(dir.path(), &["user", "token", "demo-supervisor"]);
+    // The demo's accounts exist; an operator makes a token for one, as the README says, with the
+    // demo's key (the audit log of a database goldaw served is keyed).
+    let out = Command::new(env!("CARGO_BIN_EXE_goldaw"))
+        .current_dir(dir.path())
+        .env_remove("GOLDAW_DATABASE_URL")
+        .env(
+            "GOLDAW_ENCRYPTION_KEY_FILE",
+            "goldaw-data/demo-encryption.key",
+        )
+        .args(["user", "token", "demo-supervisor"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let token = text(&out.stdout)
         .lines()

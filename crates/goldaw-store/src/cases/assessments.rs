@@ -587,7 +587,7 @@ impl Store {
         ));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             sqlx::query(
                 "INSERT INTO assessments (id, case_id, kind, instrument_code, instrument_version, status,
                     author, started_at, version, updated_at)
@@ -1147,7 +1147,7 @@ impl Store {
         ));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             let updated = sqlx::query("UPDATE assessments SET version = version + 1, updated_at = $1 WHERE id = $2 AND version = $3 AND status = 'draft'")
                 .bind(now)
                 .bind(id)
@@ -1307,7 +1307,7 @@ impl Store {
         ));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             let updated = sqlx::query(
                 "UPDATE assessments SET status = 'completed', completed_at = $1, updated_at = $1,
                     version = version + 1, priority = $2, immediate_risk = $3, consent_assessment = $4,
@@ -1354,7 +1354,7 @@ impl Store {
                         .and_then(|v| WgAnswer::try_from(v).ok())
                 }))
                 .has_disability();
-                append_audit!(tx, principal, AuditEvent::on("person.update", "person", person)
+                append_audit!(self, tx, principal, AuditEvent::on("person.update", "person", person)
                     .with_detail(format!("Washington Group answers from assessment {id}")));
                 sqlx::query(
                     "UPDATE persons SET wg_seeing = $1, wg_hearing = $2, wg_walking = $3, wg_cognition = $4,

@@ -114,7 +114,7 @@ impl Store {
         ));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             sqlx::query(
                 "INSERT INTO attachments (id, case_id, kind, filename_sealed, content_type, size, sha256, content_sealed, author, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",

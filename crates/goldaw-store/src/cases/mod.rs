@@ -604,7 +604,7 @@ impl Store {
         let person_lookup = self.person_for_case(principal, new.person).await?;
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("case.register", "case", id)
+            append_audit!(self, tx, principal, AuditEvent::on("case.register", "case", id)
                 .with_detail(format!("person {} source {}", new.person, new.referral_source)));
             let (n,): (i64,) = sqlx::query_as(
                 "INSERT INTO case_number_counters (admin_unit, year, last) VALUES ($1, $2, 1)
@@ -1028,7 +1028,7 @@ impl Store {
             .with_detail(format!("{action}: {from} -> {to}"));
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, event);
+            append_audit!(self, tx, principal, event);
             // The version guards the whole change: a concurrent change makes this update miss.
             let updated = sqlx::query("UPDATE cases SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
                 .bind(to.as_str())
@@ -1194,7 +1194,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("case.allocate", "case", id).with_detail(worker.to_owned()));
+            append_audit!(self, tx, principal, AuditEvent::on("case.allocate", "case", id).with_detail(worker.to_owned()));
             let updated = sqlx::query("UPDATE cases SET worker_user_id = $1, worker_id = $2, version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5")
                 .bind(chosen.user_id)
                 .bind(&chosen.username)
@@ -1350,7 +1350,7 @@ impl Store {
         let sealed = self.seal_text("case text", Some(&text), &format!("case_notes.text:{id}"))?;
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("case.note", "case", case_id).with_detail(kind.as_str()));
+            append_audit!(self, tx, principal, AuditEvent::on("case.note", "case", case_id).with_detail(kind.as_str()));
             sqlx::query("INSERT INTO case_notes (id, case_id, kind, happened_at, text_sealed, author, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id)
                 .bind(case_id)

@@ -249,7 +249,7 @@ impl Store {
         }
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("plan.save", "case", case_id).with_detail(format!("plan {plan_id}")));
+            append_audit!(self, tx, principal, AuditEvent::on("plan.save", "case", case_id).with_detail(format!("plan {plan_id}")));
             match &existing {
                 Some(p) => {
                     let updated = sqlx::query("UPDATE support_plans SET version = version + 1, updated_at = $1, person_agrees = NULL,
@@ -316,7 +316,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("plan.agreement", "case", plan.case_id).with_detail(if agrees { "agrees" } else { "disagrees" }));
+            append_audit!(self, tx, principal, AuditEvent::on("plan.agreement", "case", plan.case_id).with_detail(if agrees { "agrees" } else { "disagrees" }));
             let updated = sqlx::query("UPDATE support_plans SET person_agrees = $1, person_views_sealed = $2, agreed_on = $3,
                                          version = version + 1, updated_at = $4 WHERE id = $5 AND version = $6")
                 .bind(agrees).bind(sealed).bind(goldaw_core::deadlines::local_date(now)).bind(now).bind(plan_id).bind(version)
@@ -350,7 +350,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("plan.submit", "case", plan.case_id));
+            append_audit!(self, tx, principal, AuditEvent::on("plan.submit", "case", plan.case_id));
             let updated = sqlx::query("UPDATE support_plans SET status = 'submitted', submitted_at = $1, version = version + 1, updated_at = $1
                                        WHERE id = $2 AND version = $3 AND status = 'draft'")
                 .bind(now).bind(plan_id).bind(version)

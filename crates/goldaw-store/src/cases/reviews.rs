@@ -296,7 +296,7 @@ impl Store {
         });
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(tx, principal, AuditEvent::on("case.review", "case", case_id).with_detail(kind.as_str()));
+            append_audit!(self, tx, principal, AuditEvent::on("case.review", "case", case_id).with_detail(kind.as_str()));
             sqlx::query(
                 "INSERT INTO reviews (id, case_id, plan_id, kind, held_on, living_at_home, family_together,
                     in_education_or_work, income_change, feels_safe, satisfaction, person_view_sealed, author, created_at)

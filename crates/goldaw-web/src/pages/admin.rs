@@ -609,6 +609,9 @@ async fn audit(
     let chain = match state.store.verify_audit().await {
         Ok(AuditCheck::Intact { events }) => t.t_with("audit-intact", &[("count", events.into())]),
         Ok(AuditCheck::Broken { seq, .. }) => t.t_with("audit-broken", &[("seq", seq.into())]),
+        Ok(AuditCheck::KeyNeeded { events, .. } | AuditCheck::Unkeyed { events }) => {
+            t.t_with("audit-unchecked", &[("count", events.into())])
+        }
         Err(e) => return server_error(e),
     };
     let events = rows

@@ -1,5 +1,6 @@
 //! The command line: one subcommand per operator task.
 
+mod audit;
 mod import_export;
 mod indicators;
 mod plan;
@@ -49,7 +50,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// Fill the database with demo data first (skipped if already there).
+        /// Fill the database with demo data first (skipped if already there). Refused for a
+        /// database that holds anything but the demo.
         #[arg(long)]
         demo: bool,
         /// Mark cookies Secure: use when goldaw is reached over HTTPS (behind a TLS proxy).
@@ -58,7 +60,8 @@ pub enum Command {
     },
     /// Apply database migrations and reload the shipped reference data.
     Migrate,
-    /// Fill the database with a believable demo: etraps, households, people, cases.
+    /// Fill the database with a believable demo: etraps, households, people, cases. Refused for a
+    /// database that holds anything but the demo.
     Demo,
     /// Import the interchange CSV files found in DIR, all or nothing.
     Import { dir: PathBuf },
@@ -75,7 +78,7 @@ pub enum Command {
     User(users::UserCommand),
     /// The audit log.
     #[command(subcommand)]
-    Audit(users::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Published statistics (small counts suppressed).
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -159,7 +162,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
         Command::Audit(cmd) => {
             let store = open(&args).await?;
-            let result = users::run_audit(&store, cmd).await;
+            let result = audit::run(&store, cmd).await;
             store.close().await;
             result
         }
@@ -199,6 +202,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             demo,
             secure_cookies,
         } => {
+            if *demo {
+                // Before the demo key is made or any data written: a database with real data is
+                // refused (`demo::judge`).
+                let probe = open_with(&args, None).await?;
+                let refused = crate::demo::refuse_real_data(&probe).await;
+                probe.close().await;
+                refused?;
+            }
             let store = open_with(&args, Some(serving_key(*demo)?)).await?;
             if *demo {
                 let summary = crate::demo::load(&store).await?;

@@ -1,10 +1,9 @@
-//! `goldaw user …` and `goldaw audit …`: the operator's account and audit commands.
+//! `goldaw user …`: the operator's account commands.
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
 use goldaw_core::access::Scope;
 use goldaw_core::codes::Role;
-use goldaw_store::audit::AuditCheck;
 use goldaw_store::grants::Decision;
 use goldaw_store::users::{NewUser, UserChange};
 use goldaw_store::Store;
@@ -63,12 +62,6 @@ pub enum UserCommand {
         #[arg(long)]
         disable: bool,
     },
-}
-
-#[derive(Subcommand)]
-pub enum AuditCommand {
-    /// Check the audit log's hash chain: exit 0 if intact, non-zero naming the first broken event.
-    Verify,
 }
 
 pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
@@ -277,18 +270,4 @@ pub async fn run_user(store: &Store, cmd: &UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-pub async fn run_audit(store: &Store, cmd: &AuditCommand) -> anyhow::Result<()> {
-    match cmd {
-        AuditCommand::Verify => match store.verify_audit().await? {
-            AuditCheck::Intact { events } => {
-                println!("audit log intact: {events} events");
-                Ok(())
-            }
-            AuditCheck::Broken { seq, reason } => {
-                bail!("audit log broken at event {seq}: {reason}")
-            }
-        },
-    }
 }
