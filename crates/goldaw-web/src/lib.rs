@@ -3,6 +3,7 @@
 //! or the domain, and every store call carries the principal asking.
 
 pub mod api;
+pub mod client_addr;
 mod error;
 mod files;
 pub mod pages;
@@ -16,6 +17,7 @@ use goldaw_store::Store;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
+pub use client_addr::{ClientAddr, TrustedProxies};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -25,12 +27,16 @@ pub struct AppState {
     /// Mark cookies `Secure`: set when goldaw is reached over HTTPS (behind a TLS proxy).
     pub secure_cookies: bool,
     pub limiter: std::sync::Arc<pages::SignInLimiter>,
+    /// Whose `X-Forwarded-For` names the client ([`client_addr`]).
+    pub trusted_proxies: std::sync::Arc<TrustedProxies>,
 }
 
 /// How the server is run.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ServeOptions {
     pub secure_cookies: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// The whole application as a router (tests serve it on an ephemeral port).
@@ -39,6 +45,7 @@ pub fn app(store: Store, options: ServeOptions) -> Router {
         store,
         secure_cookies: options.secure_cookies,
         limiter: std::sync::Arc::new(pages::SignInLimiter::new()),
+        trusted_proxies: std::sync::Arc::new(options.trusted_proxies),
     };
     api::router()
         .merge(pages::router())

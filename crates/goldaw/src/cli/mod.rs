@@ -46,6 +46,11 @@ pub enum Command {
         /// Mark cookies Secure: use when goldaw is reached over HTTPS (behind a TLS proxy).
         #[arg(long, env = "GOLDAW_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The reverse proxies whose X-Forwarded-For names the client (for the audit log and the
+        /// sign-in limit per address): comma-separated addresses or CIDR ranges, such as
+        /// 127.0.0.1 or 10.0.0.0/24. None by default: every client is the connection's peer.
+        #[arg(long, env = "GOLDAW_TRUSTED_PROXIES", value_name = "LIST")]
+        trusted_proxies: Option<goldaw_web::TrustedProxies>,
     },
     /// Apply database migrations and reload the shipped reference data.
     Migrate,
@@ -185,6 +190,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             listen,
             demo,
             secure_cookies,
+            trusted_proxies,
         } => {
             let store = open_with(&args, Some(serving_key(*demo)?)).await?;
             if *demo {
@@ -204,6 +210,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             eprintln!("goldaw is serving {} at http://{local}/", store.url());
             let options = goldaw_web::ServeOptions {
                 secure_cookies: *secure_cookies,
+                trusted_proxies: trusted_proxies.clone().unwrap_or_default(),
+                ..Default::default()
             };
             goldaw_web::serve_with(store.clone(), listener, options).await?;
             store.close().await;
