@@ -3,9 +3,11 @@
 //! or the domain, and every store call carries the principal asking.
 
 pub mod api;
+mod assets;
 pub mod client_addr;
 mod error;
 mod files;
+pub mod headers;
 pub mod pages;
 pub mod planning_export;
 mod principal;
@@ -47,14 +49,16 @@ pub fn app(store: Store, options: ServeOptions) -> Router {
         limiter: std::sync::Arc::new(pages::SignInLimiter::new()),
         trusted_proxies: std::sync::Arc::new(options.trusted_proxies),
     };
-    api::router()
+    let router = api::router()
         .merge(pages::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         // File uploads: their own, larger limit (files.rs), so merged after the general one.
         .merge(api::upload_router())
         .merge(pages::upload_router())
+        .merge(assets::router())
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    headers::protect(router)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

@@ -12,6 +12,11 @@ use reqwest::{header, StatusCode};
 
 mod common;
 use common::{client, cookies, value_of};
+#[path = "webdriver/mod.rs"]
+mod webdriver;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use webdriver::Driver;
 
 const PASSWORD: &str = "Köpetdag 2942 m belent";
 
@@ -160,4 +165,257 @@ async fn from_an_untrusted_peer_the_forwarded_header_is_ignored() {
             assert_eq!(last_source(&store, "signin.failed").await, "127.0.0.1");
         }
     }
+}
+
+/// The protections every answer must carry; `cacheable` for the static files alone.
+fn assert_protected(r: &reqwest::Response, what: &str, cacheable: bool) {
+    let h = r.headers();
+    let get = |name: &str| {
+        h.get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("{what}: no {name} header"))
+    };
+    let csp = get("content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(directive), "{what}: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert_eq!(get("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(get("referrer-policy"), "no-referrer", "{what}");
+    let cache = get("cache-control");
+    if cacheable {
+        assert!(cache.contains("max-age=31536000"), "{what}: {cache}");
+    } else {
+        assert_eq!(cache, "no-store", "{what}");
+    }
+}
+
+/// No inline script, handler or style in a page: the policy would block it.
+fn assert_nothing_inline(page: &str, what: &str) {
+    for forbidden in ["<style", "style=", "onclick=", "javascript:"] {
+        assert!(!page.contains(forbidden), "{what} has {forbidden}");
+    }
+    for tag in page.split("<script").skip(1) {
+        assert!(
+            tag.split('>').next().unwrap().contains(" src=\"/static/"),
+            "{what} has an inline script"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_browser_protections_and_pages_inline_nothing() {
+    for db in databases().await {
+        let store = db.open().await;
+        add_user(&store, "worker", Role::SocialWorker).await;
+        add_user(&store, "planner", Role::Planner).await;
+        let base = serve(&store, ServeOptions::default()).await;
+        let c = client();
+        let get = |path: &str, session: Option<&str>| {
+            let mut r = c.get(format!("{base}{path}"));
+            if let Some(s) = session {
+                r = r.header(header::COOKIE, s.to_owned());
+            }
+            r.send()
+        };
+        let worker = common::sign_in(&base, "worker", PASSWORD).await.1.unwrap();
+        let planner = common::sign_in(&base, "planner", PASSWORD).await.1.unwrap();
+
+        // Pages, signed in or not, found or refused.
+        let mut stylesheets = Vec::new();
+        for (path, session, status) in [
+            ("/login", None, StatusCode::OK),
+            ("/", Some(&worker), StatusCode::OK),
+            ("/people?q=orazow", Some(&worker), StatusCode::OK),
+            ("/people", Some(&planner), StatusCode::FORBIDDEN),
+            ("/statistics/dashboard", Some(&planner), StatusCode::OK),
+            ("/planning", Some(&planner), StatusCode::OK),
+        ] {
+            let what = format!("{} GET {path}", db.backend);
+            let r = get(path, session.map(String::as_str)).await.unwrap();
+            assert_eq!(r.status(), status, "{what}");
+            assert_protected(&r, &what, false);
+            let page = r.text().await.unwrap();
+            assert_nothing_inline(&page, &what);
+            for part in page.split("<link rel=\"stylesheet\" href=\"").skip(1) {
+                stylesheets.push(part.split('"').next().unwrap().replace("&#x2f;", "/"));
+            }
+        }
+        // The message page's "go back" works through a served script.
+        let refused = get("/people", Some(&planner)).await.unwrap();
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("id=\"go-back\""), "{refused}");
+        let script = refused
+            .split("<script src=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+
+        // The API, the health check, a path that does not exist.
+        let token = store
+            .create_token(&Principal::system("test"), "worker")
+            .await
+            .unwrap();
+        let r = reqwest::Client::new()
+            .get(format!("{base}/api/v1/persons?name=orazow"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_protected(&r, "API", false);
+        for path in ["/api/v1/persons", "/health", "/no/such/page"] {
+            let r = get(path, None).await.unwrap();
+            assert_protected(&r, path, false);
+        }
+
+        // The stylesheets and the script: cached, of their own type, never sniffed.
+        assert!(stylesheets.len() >= 3, "{stylesheets:?}");
+        stylesheets.push(script);
+        for href in &stylesheets {
+            assert!(href.contains("?v="), "{href}");
+            let r = get(href, None).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{href}");
+            assert_protected(&r, href, true);
+            let kind = r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                kind.starts_with("text/css") || kind.starts_with("text/javascript"),
+                "{href}: {kind}"
+            );
+        }
+        assert_eq!(
+            get("/static/nothing.css", None).await.unwrap().status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+}
+
+impl Driver {
+    async fn run(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    /// Waits (up to 10 s) until the page's address ends with `tail`; answers the last address.
+    async fn url_ending(&self, tail: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let url = self.url().await;
+            if url.ends_with(tail) || started.elapsed() > Duration::from_secs(10) {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// What the browser refused under the Content-Security-Policy, from its console.
+    async fn csp_violations(&self) -> Vec<String> {
+        let log = self
+            .cmd("POST", "/se/log", json!({"type": "browser"}))
+            .await;
+        let entries = log
+            .as_array()
+            .unwrap_or_else(|| panic!("no browser log: {log}"));
+        entries
+            .iter()
+            .filter_map(|e| e["message"].as_str())
+            .filter(|m| {
+                m.contains("Content Security Policy") || m.contains("Content-Security-Policy")
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn in_chromium_pages_are_styled_scripts_run_and_back_after_sign_out_shows_nothing() {
+    let Some(browser) = Driver::start("1024,800").await else {
+        return;
+    };
+    for db in databases().await {
+        let store = db.open().await;
+        add_user(&store, "worker", Role::SocialWorker).await;
+        let site = serve(&store, ServeOptions::default()).await;
+        let backend = db.backend;
+
+        browser.goto(&format!("{site}/login")).await;
+        browser.type_into("#username", "worker").await;
+        browser.type_into("#password", PASSWORD).await;
+        browser.click("#sign-in").await;
+        browser.find("#home-title").await;
+        // The stylesheet applies (the page background of base.css).
+        assert_eq!(
+            browser
+                .run("return getComputedStyle(document.body).backgroundColor")
+                .await,
+            "rgb(246, 247, 249)",
+            "{backend}"
+        );
+
+        // A search that names a person; switching the language stays on it (the language link
+        // alone sends the page's address, to goldaw).
+        let search = "/people?q=Orazowa";
+        browser.goto(&format!("{site}{search}")).await;
+        browser.find("#q").await;
+        browser.click("a[lang=ru]").await;
+        browser.find("a[lang=ru][aria-current]").await;
+        assert!(browser.url().await.ends_with(search), "{backend}");
+
+        // A page's own stylesheet applies too.
+        browser.goto(&format!("{site}/statistics/dashboard")).await;
+        browser.find("#dashboard-title").await;
+        assert_eq!(
+            browser
+                .run("return getComputedStyle(document.querySelector('.headlines')).display")
+                .await,
+            "grid",
+            "{backend}"
+        );
+
+        // The message page's "back" link is shown and steps back, by its script file.
+        let missing = format!("{site}/cases/{}", uuid::Uuid::nil());
+        browser.goto(&missing).await;
+        browser.find("#message-title").await;
+        assert_eq!(
+            browser
+                .run("return document.getElementById('go-back-item').hidden")
+                .await,
+            false,
+            "{backend}"
+        );
+        browser.click("#go-back").await;
+        let url = browser.url_ending("/statistics/dashboard").await;
+        assert!(url.ends_with("/statistics/dashboard"), "{backend}: {url}");
+
+        // After sign-out, the back button does not show the search again: it was not kept.
+        browser.goto(&format!("{site}{search}")).await;
+        browser.find("#q").await;
+        browser.click("#sign-out").await;
+        browser.find("#username").await;
+        browser.cmd("POST", "/back", json!({})).await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(
+            !browser.exists("#q").await,
+            "{backend}: the search is shown"
+        );
+        browser.find("#username").await;
+
+        let blocked = browser.csp_violations().await;
+        assert!(blocked.is_empty(), "{backend}: {blocked:#?}");
+    }
+    browser.quit().await;
 }
