@@ -419,3 +419,196 @@ async fn in_chromium_pages_are_styled_scripts_run_and_back_after_sign_out_shows_
     }
     browser.quit().await;
 }
+
+/// Connections that send half a request head and then nothing.
+async fn half_open(site: &str, n: usize) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let addr = site.trim_start_matches("http://");
+    let mut held = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /health HTTP/1.1\r\nHost: goldaw\r\nX-Slow: ")
+            .await
+            .unwrap();
+        held.push(s);
+    }
+    held
+}
+
+/// What the server does to a connection, waiting at most `limit`: `Some(text)` once it closed
+/// (with what it wrote first), `None` if it was still open.
+async fn closed_within(s: &mut tokio::net::TcpStream, limit: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(limit, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok()
+        .map(|()| String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test]
+async fn half_open_connections_are_closed_and_cannot_keep_others_out() {
+    const TIMEOUT: Duration = Duration::from_secs(1);
+    const BOUND: usize = 40;
+    for db in databases().await {
+        let store = db.open().await;
+        add_user(&store, "worker", Role::SocialWorker).await;
+        let options = ServeOptions {
+            header_read_timeout: TIMEOUT,
+            max_connections: BOUND,
+            ..Default::default()
+        };
+        let site = serve(&store, options).await;
+        let backend = db.backend;
+
+        // Fewer than the bound: the others are served at once, pages included.
+        let mut slow = half_open(&site, BOUND - 5).await;
+        let started = Instant::now();
+        let r = client().get(format!("{site}/health")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{backend}");
+        let session = common::sign_in(&site, "worker", PASSWORD).await.1.unwrap();
+        let r = client()
+            .get(format!("{site}/people"))
+            .header(header::COOKIE, &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{backend}");
+        assert!(
+            started.elapsed() < TIMEOUT,
+            "{backend}: {:?}",
+            started.elapsed()
+        );
+
+        // The half-open ones are closed after the header timeout, not held.
+        for s in &mut slow {
+            let closed = closed_within(s, 3 * TIMEOUT).await;
+            assert!(
+                closed.is_some(),
+                "{backend}: still open after {:?}",
+                started.elapsed()
+            );
+        }
+        let after = started.elapsed();
+        assert!(after < 3 * TIMEOUT, "{backend}: closed after {after:?}");
+
+        // More than the bound: the server keeps its bound, tells the others it is busy at once
+        // (in every language), and a normal client is served again within the header timeout.
+        let started = Instant::now();
+        let flood = half_open(&site, 3 * BOUND).await;
+        let watched: Vec<_> = flood
+            .into_iter()
+            .map(|mut s| {
+                tokio::spawn(async move {
+                    let answer = closed_within(&mut s, 3 * TIMEOUT).await;
+                    (answer, started.elapsed())
+                })
+            })
+            .collect();
+        let (mut busy, mut held) = (0, 0);
+        for w in watched {
+            let (answer, at) = w.await.unwrap();
+            let answer = answer.unwrap_or_else(|| panic!("{backend}: still open after {at:?}"));
+            if answer.is_empty() {
+                // Taken, then closed by the header timeout.
+                assert!(at >= TIMEOUT, "{backend}: closed after {at:?}");
+                held += 1;
+            } else {
+                assert!(answer.starts_with("HTTP/1.1 503"), "{backend}: {answer}");
+                assert!(answer.contains("goldaw is busy"), "{answer}");
+                assert!(answer.contains("goldaw häzir"), "{answer}");
+                busy += 1;
+            }
+        }
+        assert!(held <= BOUND, "{backend}: {held} held, more than {BOUND}");
+        assert!(busy >= 2 * BOUND, "{backend}: only {busy} refused");
+        loop {
+            let r = client().get(format!("{site}/health")).send().await;
+            if r.as_ref().is_ok_and(|r| r.status() == StatusCode::OK) {
+                break;
+            }
+            assert!(
+                started.elapsed() < 3 * TIMEOUT,
+                "{backend}: shut out for {:?}: {r:?}",
+                started.elapsed()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_that_takes_too_long_is_answered_503_on_pages_and_the_api() {
+    use tokio::io::AsyncWriteExt;
+    const LIMIT: Duration = Duration::from_secs(1);
+    for db in databases().await {
+        let store = db.open().await;
+        add_user(&store, "worker", Role::SocialWorker).await;
+        let token = store
+            .create_token(&Principal::system("test"), "worker")
+            .await
+            .unwrap();
+        let options = ServeOptions {
+            request_timeout: LIMIT,
+            // Longer than the request timeout: the request's, not the connection's, runs out.
+            header_read_timeout: 10 * LIMIT,
+            ..Default::default()
+        };
+        let site = serve(&store, options).await;
+        let backend = db.backend;
+        let addr = site.trim_start_matches("http://");
+        // A body announced and never finished: the handler waits for it.
+        for (path, extra) in [
+            (
+                "/login",
+                "Cookie: goldaw_lang=en\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    .to_owned(),
+            ),
+            (
+                "/api/v1/persons",
+                format!("Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"),
+            ),
+        ] {
+            let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let head = format!(
+                "POST {path} HTTP/1.1\r\nHost: goldaw\r\n{extra}Content-Length: 1000\r\n\r\nusername="
+            );
+            s.write_all(head.as_bytes()).await.unwrap();
+            let started = Instant::now();
+            let answer = closed_within(&mut s, 5 * LIMIT).await.unwrap_or_else(|| {
+                panic!("{backend} {path}: no answer after {:?}", started.elapsed())
+            });
+            assert!(started.elapsed() >= LIMIT, "{backend} {path}");
+            assert!(
+                answer.starts_with("HTTP/1.1 503"),
+                "{backend} {path}: {answer}"
+            );
+            assert!(answer.contains("no-store"), "{answer}");
+            if path.starts_with("/api") {
+                assert!(answer.contains("\"code\":\"timeout\""), "{answer}");
+            } else {
+                assert!(answer.contains("took too long to answer"), "{answer}");
+            }
+        }
+        // Nothing of it was recorded: no person was created.
+        let r = reqwest::Client::new()
+            .get(format!("{site}/api/v1/persons?name=a"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::OK,
+            "{backend}: the server still serves"
+        );
+    }
+}

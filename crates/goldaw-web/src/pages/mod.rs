@@ -157,7 +157,7 @@ fn unit_name(unit: &goldaw_store::catalogue::AdminUnit, t: &Translator) -> Strin
     }
 }
 
-fn translator(headers: &HeaderMap) -> Translator {
+pub(crate) fn translator(headers: &HeaderMap) -> Translator {
     Translator::new(cookie(headers, LANG_COOKIE))
 }
 
