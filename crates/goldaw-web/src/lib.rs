@@ -46,7 +46,8 @@ pub struct ServeOptions {
     pub header_read_timeout: Duration,
     /// A request not answered within this time, its upload included, is stopped with 503.
     pub request_timeout: Duration,
-    /// Connections open at once; beyond, a new one is answered 503 and closed.
+    /// Connections open at once. When full, the oldest that has sent no request is closed to
+    /// make room; if all are working on requests, a new one is answered 503 and closed.
     pub max_connections: usize,
 }
 

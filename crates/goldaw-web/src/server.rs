@@ -10,9 +10,12 @@
 //!   (it would otherwise hold its connection for ever by not reading).
 //! - **Request timeout** (`lib.rs`, [`crate::limits`]): a request not answered within
 //!   `request_timeout`, its body upload included, is answered 503.
-//! - **A bound on open connections**: at most `max_connections`; beyond it, a new connection gets
-//!   a short 503 at once and is closed, rather than waiting in the queue or being accepted into a
-//!   full process. The bound keeps goldaw below the open-files limit, so it never stops accepting.
+//! - **A bound on open connections**: at most `max_connections`, which keeps goldaw below the
+//!   open-files limit, so it never stops accepting. When all are taken, the connection that has
+//!   waited longest without sending a request is closed to make room: a flood of half-open
+//!   connections only displaces itself, and a client that sends its request at once is served.
+//!   Only when every connection is working on a request does a new one get a short 503 at once
+//!   (rather than waiting in the queue).
 //! - An `accept` that fails for the process (out of files or memory) is retried after a short
 //!   pause (not in a busy loop), logged at most once a second.
 //!
@@ -26,11 +29,13 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio_io_timeout::TimeoutStream;
 
 /// The limits of the accept loop (from [`crate::ServeOptions`]).
@@ -44,6 +49,63 @@ pub(crate) struct Limits {
 /// After an accept error that is not the client's: wait this long before the next accept.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(50);
 
+/// How long the accept loop waits for the slot of a connection it closed to make room.
+const EVICTION_WAIT: Duration = Duration::from_millis(100);
+
+/// Whether a connection has sent a request yet, shared by its task and the accept loop: either
+/// its first request starts or the loop closes it, never both.
+struct Opening {
+    state: AtomicU8,
+    evicted: Notify,
+}
+
+const WAITING: u8 = 0;
+const STARTED: u8 = 1;
+const EVICTED: u8 = 2;
+
+impl Opening {
+    fn new() -> Opening {
+        Opening {
+            state: AtomicU8::new(WAITING),
+            evicted: Notify::new(),
+        }
+    }
+
+    /// A request arrived: the connection may no longer be closed to make room.
+    fn start(&self) {
+        let _ = self
+            .state
+            .compare_exchange(WAITING, STARTED, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    fn is_waiting(&self) -> bool {
+        self.state.load(Ordering::Acquire) == WAITING
+    }
+
+    /// Closes the connection if it has still sent no request; `false` if it has.
+    fn evict(&self) -> bool {
+        let evicted = self
+            .state
+            .compare_exchange(WAITING, EVICTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if evicted {
+            self.evicted.notify_one();
+        }
+        evicted
+    }
+}
+
+/// Closes the connection that has waited longest without a request; `false` if none is waiting.
+/// Entries of connections that started a request or ended are dropped on the way.
+fn evict_oldest(waiting: &mut VecDeque<Weak<Opening>>) -> bool {
+    while let Some(entry) = waiting.pop_front() {
+        if entry.upgrade().is_some_and(|o| o.evict()) {
+            return true;
+        }
+    }
+    false
+}
+
 /// Serves `app` on `listener` until `shutdown` completes; then accepts nothing more and waits for
 /// the requests in flight, at most `request_timeout` (no request takes longer).
 pub(crate) async fn run(
@@ -56,6 +118,8 @@ pub(crate) async fn run(
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
     let mut last_logged: Option<Instant> = None;
+    // Connections in the order accepted, to find the oldest that has sent no request.
+    let mut waiting: VecDeque<Weak<Opening>> = VecDeque::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -75,15 +139,35 @@ pub(crate) async fn run(
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            refuse_busy(stream, &busy_answer);
-            continue;
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) if evict_oldest(&mut waiting) => {
+                match tokio::time::timeout(EVICTION_WAIT, slots.clone().acquire_owned()).await {
+                    Ok(Ok(slot)) => slot,
+                    _ => {
+                        refuse_busy(stream, &busy_answer);
+                        continue;
+                    }
+                }
+            }
+            Err(_) => {
+                refuse_busy(stream, &busy_answer);
+                continue;
+            }
         };
+        let opening = Arc::new(Opening::new());
+        if waiting.len() >= 2 * limits.max_connections {
+            // At most `max_connections` are open, so this keeps the queue short.
+            waiting.retain(|w| w.upgrade().is_some_and(|o| o.is_waiting()));
+        }
+        waiting.push_back(Arc::downgrade(&opening));
         let mut io = TimeoutStream::new(stream);
         io.set_write_timeout(Some(limits.header_read_timeout));
         let io = TokioIo::new(Box::pin(io));
         let app = app.clone();
+        let started = opening.clone();
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+            started.start();
             request.extensions_mut().insert(Peer(peer));
             let mut app = app.clone();
             async move { tower::Service::call(&mut app, request.map(Body::new)).await }
@@ -94,8 +178,15 @@ pub(crate) async fn run(
             .serve_connection(io, service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, %peer, "connection closed");
+            tokio::select! {
+                result = connection => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, %peer, "connection closed");
+                    }
+                }
+                _ = opening.evicted.notified() => {
+                    tracing::debug!(%peer, "closed a connection without a request to make room");
+                }
             }
             drop(slot);
         });

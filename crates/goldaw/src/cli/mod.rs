@@ -64,8 +64,9 @@ pub enum Command {
               default_value_t = ServeOptions::DEFAULT_REQUEST_TIMEOUT.as_secs(),
               value_parser = clap::value_parser!(u64).range(1..=86400))]
         request_timeout: u64,
-        /// Connections open at once; beyond, a new one is told the server is busy (503). Keep it
-        /// well below the open-files limit (ulimit -n).
+        /// Connections open at once: when full, the oldest that has sent no request is closed to
+        /// make room, or if all are busy the new one is told so (503). Keep it well below the
+        /// open-files limit (ulimit -n).
         #[arg(long, env = "GOLDAW_MAX_CONNECTIONS", value_name = "N",
               default_value_t = ServeOptions::DEFAULT_MAX_CONNECTIONS as u32,
               value_parser = clap::value_parser!(u32).range(1..))]
