@@ -22,7 +22,8 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: unauthorized, not_found, conflict, forbidden, invalid,
-    /// bad_request, internal; too_large and unsupported_type (attachments); or, for a case action
+    /// bad_request, internal, timeout (not answered in time); too_large and unsupported_type
+    /// (attachments); or, for a case action
     /// the workflow refuses, the rule: out_of_order, priority_required, plan_not_ready,
     /// closing_review_missing, closure_reason_required, no_closure_requested, transfer_pending,
     /// no_transfer_pending, residential_needs_legal_basis, referral_not_now,

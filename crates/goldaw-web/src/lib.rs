@@ -3,20 +3,26 @@
 //! or the domain, and every store call carries the principal asking.
 
 pub mod api;
+mod assets;
+pub mod client_addr;
 mod error;
 mod files;
+pub mod headers;
+mod limits;
 pub mod pages;
 pub mod planning_export;
 mod principal;
+mod server;
 pub mod spreadsheet;
 pub mod statistics;
 pub mod statistics_export;
 
 use axum::Router;
 use goldaw_store::Store;
-use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
+pub use client_addr::{ClientAddr, TrustedProxies};
 pub use error::ApiError;
 
 /// What every handler can reach.
@@ -26,12 +32,46 @@ pub struct AppState {
     /// Mark cookies `Secure`: set when goldaw is reached over HTTPS (behind a TLS proxy).
     pub secure_cookies: bool,
     pub limiter: std::sync::Arc<pages::SignInLimiter>,
+    /// Whose `X-Forwarded-For` names the client ([`client_addr`]).
+    pub trusted_proxies: std::sync::Arc<TrustedProxies>,
 }
 
 /// How the server is run.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ServeOptions {
     pub secure_cookies: bool,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (none by default).
+    pub trusted_proxies: TrustedProxies,
+    /// A connection must send a whole request head within this time, and is closed when idle or
+    /// when it takes none of an answer for this long (`server.rs`).
+    pub header_read_timeout: Duration,
+    /// A request not answered within this time, its upload included, is stopped with 503.
+    pub request_timeout: Duration,
+    /// Connections open at once. When full, the oldest that has sent no request is closed to
+    /// make room; if all are working on requests, a new one is answered 503 and closed.
+    pub max_connections: usize,
+}
+
+impl ServeOptions {
+    /// Enough to send a request head over a slow mobile link; short enough that connections
+    /// which never finish theirs are soon closed.
+    pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+    /// An attachment at the upload limit over a slow link (about 0.5 Mbit/s), or a large export.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
+    /// Well below the usual limit of 1,024 open files, which the database and files share.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            secure_cookies: false,
+            trusted_proxies: TrustedProxies::none(),
+            header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
+            request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+        }
+    }
 }
 
 /// The whole application as a router (tests serve it on an ephemeral port).
@@ -40,18 +80,26 @@ pub fn app(store: Store, options: ServeOptions) -> Router {
         store,
         secure_cookies: options.secure_cookies,
         limiter: std::sync::Arc::new(pages::SignInLimiter::new()),
+        trusted_proxies: std::sync::Arc::new(options.trusted_proxies),
     };
-    api::router()
+    let router = api::router()
         .merge(pages::router())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         // File uploads: their own, larger limit (files.rs), so merged after the general one.
         .merge(api::upload_router())
         .merge(pages::upload_router())
+        .merge(assets::router())
+        .layer(axum::middleware::from_fn_with_state(
+            options.request_timeout,
+            limits::request_timeout,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    headers::protect(router)
 }
 
-/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight (with the default
+/// [`ServeOptions`]).
 pub async fn serve(store: Store, listener: TcpListener) -> std::io::Result<()> {
     serve_with(store, listener, ServeOptions::default()).await
 }
@@ -61,13 +109,14 @@ pub async fn serve_with(
     listener: TcpListener,
     options: ServeOptions,
 ) -> std::io::Result<()> {
+    let bounds = server::Limits {
+        header_read_timeout: options.header_read_timeout,
+        request_timeout: options.request_timeout,
+        max_connections: options.max_connections.max(1),
+    };
     let app = app(store, options);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    let busy = server::busy_answer(&limits::busy_text());
+    server::run(listener, app, bounds, busy, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -2,13 +2,13 @@
 //! one the answer is 401 before any handler runs. The principal carries the caller's role, scope
 //! and address into every store call, which checks the permission and filters by scope.
 
+use crate::client_addr::ClientAddr;
 use crate::error::ApiError;
 use crate::AppState;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use goldaw_core::access::Principal;
-use std::net::SocketAddr;
 
 pub struct Caller(pub Principal);
 
@@ -23,11 +23,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let source = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_default();
+        let source = ClientAddr::of(parts, state).to_string();
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             return Err(unauthorized("sign in: send Authorization: Bearer <token> (goldaw user token USERNAME makes one)"));
         };

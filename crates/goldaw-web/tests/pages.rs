@@ -43,7 +43,10 @@ async fn site(secure_cookies: bool) -> (String, Store) {
     tokio::spawn(goldaw_web::serve_with(
         store.clone(),
         listener,
-        goldaw_web::ServeOptions { secure_cookies },
+        goldaw_web::ServeOptions {
+            secure_cookies,
+            ..Default::default()
+        },
     ));
     (base, store)
 }

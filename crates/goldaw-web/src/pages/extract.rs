@@ -11,9 +11,10 @@
 
 use super::i18n::Translator;
 use super::{current_session, render, translator, UserView};
+use crate::client_addr::ClientAddr;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,7 +22,6 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_store::sessions::Session;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// The largest form body read (attachments have their own limit and route).
 const FORM_LIMIT: usize = 256 * 1024;
@@ -87,20 +87,12 @@ impl Signed {
     }
 }
 
-fn source_addr(parts: &Parts) -> SocketAddr {
-    parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(a)| *a)
-        .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)))
-}
-
 impl FromRequestParts<AppState> for Signed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let addr = source_addr(parts);
-        match current_session(state, &parts.headers, &addr).await? {
+        let addr = ClientAddr::of(parts, state);
+        match current_session(state, &parts.headers, addr).await? {
             Some(session) => Ok(Signed {
                 session,
                 t: translator(&parts.headers),

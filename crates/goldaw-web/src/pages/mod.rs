@@ -19,9 +19,10 @@ mod referrals;
 mod settings;
 mod statistics;
 
+use crate::client_addr::ClientAddr;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -36,7 +37,7 @@ use i18n::Translator;
 pub use i18n::LANGUAGES;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -156,7 +157,7 @@ fn unit_name(unit: &goldaw_store::catalogue::AdminUnit, t: &Translator) -> Strin
     }
 }
 
-fn translator(headers: &HeaderMap) -> Translator {
+pub(crate) fn translator(headers: &HeaderMap) -> Translator {
     Translator::new(cookie(headers, LANG_COOKIE))
 }
 
@@ -201,15 +202,11 @@ impl UserView {
     }
 }
 
-fn source(addr: &SocketAddr) -> String {
-    addr.ip().to_string()
-}
-
 /// The signed-in session, only once sign-in is complete (second factor included).
 async fn current_session(
     state: &AppState,
     headers: &HeaderMap,
-    addr: &SocketAddr,
+    addr: ClientAddr,
 ) -> Result<Option<Session>, Response> {
     Ok(any_session(state, headers, addr)
         .await?
@@ -220,14 +217,14 @@ async fn current_session(
 async fn any_session(
     state: &AppState,
     headers: &HeaderMap,
-    addr: &SocketAddr,
+    addr: ClientAddr,
 ) -> Result<Option<Session>, Response> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     state
         .store
-        .session(token, &source(addr))
+        .session(token, &addr.to_string())
         .await
         .map_err(server_error)
 }
@@ -326,7 +323,7 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     headers: HeaderMap,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
@@ -347,7 +344,7 @@ async fn login(
     }
     let result = match state
         .store
-        .sign_in(&form.username, &form.password, &source(&addr))
+        .sign_in(&form.username, &form.password, &addr.to_string())
         .await
     {
         Ok(r) => r,
@@ -457,10 +454,10 @@ async fn second_factor_page(
 
 async fn second_factor_form(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    let session = match any_session(&state, &headers, &addr).await {
+    let session = match any_session(&state, &headers, addr).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -481,12 +478,12 @@ struct CodeForm {
 
 async fn second_factor(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     headers: HeaderMap,
     form: Result<Form<CodeForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let t = translator(&headers);
-    let session = match any_session(&state, &headers, &addr).await {
+    let session = match any_session(&state, &headers, addr).await {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -560,11 +557,11 @@ struct CsrfForm {
 
 async fn logout(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    addr: ClientAddr,
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let session = match any_session(&state, &headers, &addr).await {
+    let session = match any_session(&state, &headers, addr).await {
         Ok(s) => s,
         Err(r) => return r,
     };

@@ -10,8 +10,10 @@ mod users;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use goldaw_store::{DatabaseUrl, Principal, Store};
+use goldaw_web::ServeOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +59,29 @@ pub enum Command {
         /// Mark cookies Secure: use when goldaw is reached over HTTPS (behind a TLS proxy).
         #[arg(long, env = "GOLDAW_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// The reverse proxies whose X-Forwarded-For names the client (for the audit log and the
+        /// sign-in limit per address): comma-separated addresses or CIDR ranges, such as
+        /// 127.0.0.1 or 10.0.0.0/24. None by default: every client is the connection's peer.
+        #[arg(long, env = "GOLDAW_TRUSTED_PROXIES", value_name = "LIST")]
+        trusted_proxies: Option<goldaw_web::TrustedProxies>,
+        /// Seconds a connection has to send a request's headers; an idle connection, or one that
+        /// takes none of an answer, is closed after the same time.
+        #[arg(long, env = "GOLDAW_HEADER_READ_TIMEOUT", value_name = "SECONDS",
+              default_value_t = ServeOptions::DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        header_read_timeout: u64,
+        /// Seconds a request may take, its upload included, before it is stopped (503).
+        #[arg(long, env = "GOLDAW_REQUEST_TIMEOUT", value_name = "SECONDS",
+              default_value_t = ServeOptions::DEFAULT_REQUEST_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..=86400))]
+        request_timeout: u64,
+        /// Connections open at once: when full, the oldest that has sent no request is closed to
+        /// make room, or if all are busy the new one is told so (503). Keep it well below the
+        /// open-files limit (ulimit -n).
+        #[arg(long, env = "GOLDAW_MAX_CONNECTIONS", value_name = "N",
+              default_value_t = ServeOptions::DEFAULT_MAX_CONNECTIONS as u32,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
     },
     /// Apply database migrations and reload the shipped reference data.
     Migrate,
@@ -201,6 +226,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             listen,
             demo,
             secure_cookies,
+            trusted_proxies,
+            header_read_timeout,
+            request_timeout,
+            max_connections,
         } => {
             if *demo {
                 // Before the demo key is made or any data written: a database with real data is
@@ -226,8 +255,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {listen}"))?;
             let local = listener.local_addr()?;
             eprintln!("goldaw is serving {} at http://{local}/", store.url());
-            let options = goldaw_web::ServeOptions {
+            if let Some(proxies) = trusted_proxies.as_ref().filter(|p| !p.is_empty()) {
+                eprintln!("  the client address is read from X-Forwarded-For of {proxies}");
+            }
+            let options = ServeOptions {
                 secure_cookies: *secure_cookies,
+                trusted_proxies: trusted_proxies.clone().unwrap_or_default(),
+                header_read_timeout: Duration::from_secs(*header_read_timeout),
+                request_timeout: Duration::from_secs(*request_timeout),
+                max_connections: *max_connections as usize,
             };
             goldaw_web::serve_with(store.clone(), listener, options).await?;
             store.close().await;
