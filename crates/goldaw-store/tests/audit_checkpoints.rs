@@ -44,9 +44,12 @@ async fn the_wal_is_checkpointed_in_the_background_and_stays_bounded() {
         largest = largest.max(wal_bytes(&db.url));
         if db.backend == "sqlite" {
             // 3,000 commits unchecked grow the WAL past 50 MiB; the writer's own checkpoint past
-            // 1,000 pages (4 MiB) bounds it when the background one cannot catch up.
+            // 1,000 pages (4 MiB) bounds it when the background one cannot catch up. A checkpoint
+            // cannot pass a reader still on an older snapshot, so on a loaded machine (the whole
+            // suite on two cores) the WAL was seen at 9-16 MiB before the next one caught up: the
+            // bound is 24 MiB, still far under the 50 MiB an unchecked WAL reaches.
             assert!(
-                largest < 8 << 20,
+                largest < 24 << 20,
                 "the WAL grew to {largest} bytes over {READS} commits"
             );
             assert!(largest > 0, "no WAL seen: is the database in WAL mode?");

@@ -225,7 +225,7 @@ async fn rename_borough(store: &Store) {
 async fn statistics_and_plans_quote_a_place_name_that_could_run_as_a_formula() {
     for db in databases().await {
         let b = db.backend;
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         load(&store).await;
         rename_borough(&store).await;
         account(&store, "ministry", Role::Ministry, "TM").await;
@@ -363,7 +363,7 @@ fn a_statistics_table_quotes_its_text_and_keeps_its_numbers() {
 async fn the_register_refuses_offers_of_the_cases_own_work() {
     for db in databases().await {
         let b = db.backend;
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         let base = serve(&store).await;
         let ministry = common::api_client_for(&store, &base, "min", Role::Ministry, "TM").await;
         let worker =

@@ -104,7 +104,7 @@ async fn exhaust_limit(base: &str, xff: impl Fn(usize) -> String) {
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_client_is_audited_and_limited() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         let options = ServeOptions {
             trusted_proxies: "127.0.0.1".parse().unwrap(),
@@ -144,7 +144,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_audited_and_limited() {
 #[tokio::test]
 async fn from_an_untrusted_peer_the_forwarded_header_is_ignored() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         // The default (no proxy trusted) and a list that does not name this peer.
         for trusted in [TrustedProxies::none(), "10.0.0.0/8".parse().unwrap()] {
@@ -210,7 +210,7 @@ fn assert_nothing_inline(page: &str, what: &str) {
 #[tokio::test]
 async fn every_answer_carries_the_browser_protections_and_pages_inline_nothing() {
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         add_user(&store, "planner", Role::Planner).await;
         let base = serve(&store, ServeOptions::default()).await;
@@ -347,7 +347,7 @@ async fn in_chromium_pages_are_styled_scripts_run_and_back_after_sign_out_shows_
         return;
     };
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         let site = serve(&store, ServeOptions::default()).await;
         let backend = db.backend;
@@ -460,7 +460,7 @@ async fn half_open_connections_are_closed_and_cannot_keep_others_out() {
     const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
     const BOUND: usize = 40;
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         let options = ServeOptions {
             header_read_timeout: TIMEOUT,
@@ -585,7 +585,7 @@ async fn a_request_that_takes_too_long_is_answered_503_on_pages_and_the_api() {
     use tokio::io::AsyncWriteExt;
     const LIMIT: Duration = Duration::from_secs(1);
     for db in databases().await {
-        let store = db.open().await;
+        let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         let token = store
             .create_token(&Principal::system("test"), "worker")
