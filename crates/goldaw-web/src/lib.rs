@@ -8,6 +8,7 @@ pub mod client_addr;
 mod error;
 mod files;
 pub mod headers;
+pub(crate) mod i18n;
 mod limits;
 pub mod pages;
 pub mod planning_export;
@@ -34,6 +35,10 @@ pub struct AppState {
     pub limiter: std::sync::Arc<pages::SignInLimiter>,
     /// Whose `X-Forwarded-For` names the client ([`client_addr`]).
     pub trusted_proxies: std::sync::Arc<TrustedProxies>,
+    /// The DHIS2 mapping file exports use; `None`: the shipped one ([`ServeOptions::dhis2_mapping`]).
+    pub dhis2_mapping: Option<std::sync::Arc<std::path::Path>>,
+    /// How long a dashboard is served from memory ([`ServeOptions::dashboard_cache`]).
+    pub dashboard_cache: Duration,
 }
 
 /// How the server is run.
@@ -50,6 +55,12 @@ pub struct ServeOptions {
     /// Connections open at once. When full, the oldest that has sent no request is closed to
     /// make room; if all are working on requests, a new one is answered 503 and closed.
     pub max_connections: usize,
+    /// The DHIS2 mapping (TOML) of the exports; `None`: the shipped one. Read at each export,
+    /// so that a changed file needs no restart.
+    pub dhis2_mapping: Option<std::path::PathBuf>,
+    /// How long a dashboard is served from memory: new episodes show within this time (zero:
+    /// every view is made from the store).
+    pub dashboard_cache: Duration,
 }
 
 impl ServeOptions {
@@ -60,6 +71,23 @@ impl ServeOptions {
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
     /// Well below the usual limit of 1,024 open files, which the database and files share.
     pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+    /// Ten minutes: new episodes show soon enough, and a national dashboard is made rarely.
+    pub const DEFAULT_DASHBOARD_CACHE: Duration = Duration::from_secs(600);
+
+    /// The dashboard cache from its setting (`GOLDAW_DASHBOARD_CACHE_SECONDS`): a whole number of
+    /// seconds; anything else is logged and the default used.
+    pub fn dashboard_cache_from(setting: Option<&str>) -> Duration {
+        match setting {
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(s) => Duration::from_secs(s),
+                Err(_) => {
+                    tracing::warn!(value = %v, "GOLDAW_DASHBOARD_CACHE_SECONDS is not a whole number of seconds; using 600");
+                    Self::DEFAULT_DASHBOARD_CACHE
+                }
+            },
+            None => Self::DEFAULT_DASHBOARD_CACHE,
+        }
+    }
 }
 
 impl Default for ServeOptions {
@@ -70,6 +98,8 @@ impl Default for ServeOptions {
             header_read_timeout: Self::DEFAULT_HEADER_READ_TIMEOUT,
             request_timeout: Self::DEFAULT_REQUEST_TIMEOUT,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            dhis2_mapping: None,
+            dashboard_cache: Self::DEFAULT_DASHBOARD_CACHE,
         }
     }
 }
@@ -81,6 +111,8 @@ pub fn app(store: Store, options: ServeOptions) -> Router {
         secure_cookies: options.secure_cookies,
         limiter: std::sync::Arc::new(pages::SignInLimiter::new()),
         trusted_proxies: std::sync::Arc::new(options.trusted_proxies),
+        dhis2_mapping: options.dhis2_mapping.map(std::sync::Arc::from),
+        dashboard_cache: options.dashboard_cache,
     };
     let router = api::router()
         .merge(pages::router())

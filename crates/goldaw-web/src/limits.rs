@@ -48,7 +48,7 @@ pub(crate) async fn request_timeout(
 pub(crate) fn busy_text() -> String {
     crate::pages::LANGUAGES
         .iter()
-        .map(|(code, _)| crate::pages::i18n::Translator::new(Some(code)).t("http-busy"))
+        .map(|(code, _)| crate::i18n::Translator::new(Some(code)).t("http-busy"))
         .collect::<Vec<_>>()
         .join("\n")
         + "\n"

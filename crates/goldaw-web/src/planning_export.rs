@@ -5,7 +5,7 @@
 //! currency and price year, a header row, one row per etrap and service, and a totals row. Counts and amounts
 //! are written as numbers (amounts rounded to the tiyn) with number formats, so a spreadsheet adds them up.
 
-use crate::pages::i18n::Translator;
+use crate::i18n::Translator;
 use crate::spreadsheet::TextCells;
 use goldaw_core::planning::costing::round_money;
 use goldaw_core::planning::gaps::DevelopmentPlan;

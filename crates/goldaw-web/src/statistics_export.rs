@@ -3,7 +3,7 @@
 //! count is an empty cell (CSV, XLSX, with the reason beside it in the workbook) or is left out
 //! (DHIS2), never a figure.
 
-use crate::pages::i18n::Translator;
+use crate::i18n::Translator;
 use crate::planning_export::{service_name, unit_name};
 use crate::spreadsheet::TextCells;
 use crate::statistics::{self, Figure, Indicator, Measure, StatQuery, StatTable};
@@ -272,11 +272,12 @@ pub fn xlsx(table: &StatTable, catalogue: &Catalogue, lang: &str) -> Result<Vec<
     workbook.save_to_buffer()
 }
 
-/// The mapping the server and the CLI use: the file at `GOLDAW_DHIS2_MAPPING` if set, else the
-/// shipped one. Read each time, so that a changed file needs no restart.
-pub fn configured_mapping() -> Result<Mapping, String> {
-    match std::env::var_os("GOLDAW_DHIS2_MAPPING") {
-        Some(path) => mapping_from_file(std::path::Path::new(&path)),
+/// The mapping the server and the CLI use: the file configured (`GOLDAW_DHIS2_MAPPING`, read by
+/// the binary) if any, else the shipped one. Called at each export, so that a changed file needs
+/// no restart.
+pub fn configured_mapping(path: Option<&std::path::Path>) -> Result<Mapping, String> {
+    match path {
+        Some(path) => mapping_from_file(path),
         None => Mapping::shipped().map_err(|e| e.to_string()),
     }
 }

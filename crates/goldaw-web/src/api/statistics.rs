@@ -311,14 +311,15 @@ pub async fn dhis2(
         .trim()
         .parse()
         .map_err(|e: goldaw_core::ParseError| ApiError::bad_request(format!("period: {e}")))?;
-    let mapping = statistics_export::configured_mapping().map_err(|e| {
-        tracing::error!(error = %e, "the DHIS2 mapping is unusable");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the server's DHIS2 mapping cannot be read; it has been logged",
-        )
-    })?;
+    let mapping =
+        statistics_export::configured_mapping(state.dhis2_mapping.as_deref()).map_err(|e| {
+            tracing::error!(error = %e, "the DHIS2 mapping is unusable");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the server's DHIS2 mapping cannot be read; it has been logged",
+            )
+        })?;
     match statistics_export::dhis2(&state.store, &principal, &mapping, period).await {
         Ok(set) => Ok(Json(set)),
         Err(Dhis2Error::Mapping(m)) => Err(ApiError::new(

@@ -1,8 +1,10 @@
 //! Account and administration pages: password change, users, the audit log and its export.
 
+use super::common::{render, server_error};
 use super::extract::{Posted, Signed};
-use super::i18n::Translator;
-use super::{render, server_error, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::{OrServerError, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -44,13 +46,13 @@ struct PasswordPage {
     ok: bool,
 }
 
-async fn password_form(signed: Signed) -> Response {
-    render(PasswordPage {
+async fn password_form(signed: Signed) -> PageResult {
+    Ok(render(PasswordPage {
         user: signed.user(),
         t: signed.t,
         message: None,
         ok: false,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -62,7 +64,7 @@ struct PasswordForm {
 async fn change_password(
     State(state): State<AppState>,
     Posted { signed, form }: Posted<PasswordForm>,
-) -> Response {
+) -> PageResult {
     let Signed { session, t } = signed;
     let (status, message, ok) = match state
         .store
@@ -80,7 +82,7 @@ async fn change_password(
             t.t("password-rules"),
             false,
         ),
-        Err(e) => return server_error(e),
+        Err(e) => return Ok(server_error(e)),
     };
     let mut r = render(PasswordPage {
         user: Some(UserView::of(&session)),
@@ -89,7 +91,7 @@ async fn change_password(
         t,
     });
     *r.status_mut() = status;
-    r
+    Ok(r)
 }
 
 pub struct UserLine {
@@ -245,11 +247,9 @@ async fn users_page(
     r
 }
 
-async fn users(State(state): State<AppState>, signed: Signed) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
-        return r;
-    }
-    users_page(
+async fn users(State(state): State<AppState>, signed: Signed) -> PageResult {
+    signed.require(Permission::ManageUsers)?;
+    Ok(users_page(
         &state,
         &signed.session,
         signed.t,
@@ -257,7 +257,7 @@ async fn users(State(state): State<AppState>, signed: Signed) -> Response {
         false,
         StatusCode::OK,
     )
-    .await
+    .await)
 }
 
 #[derive(Deserialize)]
@@ -280,10 +280,8 @@ fn role_and_scope(role: &str, scope: &str) -> Result<(Role, Scope), String> {
 async fn add_user(
     State(state): State<AppState>,
     Posted { signed, form }: Posted<AddUserForm>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ManageUsers)?;
     let Signed { session, t } = signed;
     let parsed = role_and_scope(&form.role, &form.scope);
     let result = match parsed {
@@ -308,7 +306,7 @@ async fn add_user(
             }),
         Err(message) => Err(Ok(message)),
     };
-    match result {
+    Ok(match result {
         Ok(record) => {
             let message = t.t(if record.awaiting_approval {
                 "grant-requested"
@@ -339,7 +337,7 @@ async fn add_user(
             .await
         }
         Err(Err(e)) => server_error(e),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -358,10 +356,8 @@ struct ChangeUserForm {
 async fn change_user(
     State(state): State<AppState>,
     Posted { signed, form }: Posted<ChangeUserForm>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ManageUsers)?;
     let Signed { session, t } = signed;
     let parsed = role_and_scope(&form.role, &form.scope);
     let result = match parsed {
@@ -398,9 +394,9 @@ async fn change_user(
             (t.t("user-changed-meanwhile"), false, StatusCode::CONFLICT)
         }
         Err(StoreError::NotFound) => (t.t("not-found"), false, StatusCode::NOT_FOUND),
-        Err(e) => return server_error(e),
+        Err(e) => return Ok(server_error(e)),
     };
-    users_page(&state, &session, t.clone_lang(), Some(message), ok, status).await
+    Ok(users_page(&state, &session, t.clone_lang(), Some(message), ok, status).await)
 }
 
 #[derive(Deserialize)]
@@ -415,16 +411,14 @@ struct GrantForm {
 async fn decide_grant(
     State(state): State<AppState>,
     Posted { signed, form }: Posted<GrantForm>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ManageUsers)?;
     let Signed { session, t } = signed;
     let decision = match form.decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,
         _ => {
-            return users_page(
+            return Ok(users_page(
                 &state,
                 &session,
                 t.clone_lang(),
@@ -432,7 +426,7 @@ async fn decide_grant(
                 false,
                 StatusCode::BAD_REQUEST,
             )
-            .await
+            .await)
         }
     };
     let result = state
@@ -453,9 +447,9 @@ async fn decide_grant(
         Err(StoreError::Conflict { .. }) | Err(StoreError::NotFound) => {
             (t.t("grant-decided-meanwhile"), false, StatusCode::CONFLICT)
         }
-        Err(e) => return server_error(e),
+        Err(e) => return Ok(server_error(e)),
     };
-    users_page(&state, &session, t.clone_lang(), Some(message), ok, status).await
+    Ok(users_page(&state, &session, t.clone_lang(), Some(message), ok, status).await)
 }
 
 #[derive(Deserialize)]
@@ -466,40 +460,40 @@ struct DisableForm {
 async fn disable_user(
     State(state): State<AppState>,
     Posted { signed, form }: Posted<DisableForm>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageUsers) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ManageUsers)?;
     let Signed { session, t } = signed;
-    match state
-        .store
-        .disable_user(&session.principal, &form.username)
-        .await
-    {
-        Ok(()) => {
-            users_page(
-                &state,
-                &session,
-                t.clone_lang(),
-                Some(t.t("user-disabled")),
-                true,
-                StatusCode::OK,
-            )
+    Ok(
+        match state
+            .store
+            .disable_user(&session.principal, &form.username)
             .await
-        }
-        Err(StoreError::NotFound) => {
-            users_page(
-                &state,
-                &session,
-                t.clone_lang(),
-                Some(t.t("not-found")),
-                false,
-                StatusCode::NOT_FOUND,
-            )
-            .await
-        }
-        Err(e) => server_error(e),
-    }
+        {
+            Ok(()) => {
+                users_page(
+                    &state,
+                    &session,
+                    t.clone_lang(),
+                    Some(t.t("user-disabled")),
+                    true,
+                    StatusCode::OK,
+                )
+                .await
+            }
+            Err(StoreError::NotFound) => {
+                users_page(
+                    &state,
+                    &session,
+                    t.clone_lang(),
+                    Some(t.t("not-found")),
+                    false,
+                    StatusCode::NOT_FOUND,
+                )
+                .await
+            }
+            Err(e) => server_error(e),
+        },
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -591,28 +585,23 @@ async fn audit(
     State(state): State<AppState>,
     signed: Signed,
     filter: Result<Query<AuditFilter>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ReadAudit) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ReadAudit)?;
     let Signed { session, t } = signed;
     // A malformed filter shows everything rather than failing.
     let filter = filter.map(|Query(f)| f).unwrap_or_default();
-    let rows = match state
+    let rows = state
         .store
         .audit_events(&session.principal, &filter.query(500))
         .await
-    {
-        Ok(r) => r,
-        Err(e) => return server_error(e),
-    };
+        .or_server_error()?;
     let chain = match state.store.verify_audit().await {
         Ok(AuditCheck::Intact { events }) => t.t_with("audit-intact", &[("count", events.into())]),
         Ok(AuditCheck::Broken { seq, .. }) => t.t_with("audit-broken", &[("seq", seq.into())]),
         Ok(AuditCheck::KeyNeeded { events, .. } | AuditCheck::Unkeyed { events }) => {
             t.t_with("audit-unchecked", &[("count", events.into())])
         }
-        Err(e) => return server_error(e),
+        Err(e) => return Ok(server_error(e)),
     };
     let events = rows
         .into_iter()
@@ -634,7 +623,7 @@ async fn audit(
             detail: e.detail.unwrap_or_default(),
         })
         .collect();
-    render(AuditPage {
+    Ok(render(AuditPage {
         user: Some(UserView::of(&session)),
         chain,
         query: filter.encoded(),
@@ -645,7 +634,7 @@ async fn audit(
         message: None,
         events,
         t,
-    })
+    }))
 }
 
 /// The filtered log as CSV (UTC times, one event per row), for archiving and review elsewhere.
@@ -653,21 +642,16 @@ async fn audit_csv(
     State(state): State<AppState>,
     signed: Signed,
     filter: Result<Query<AuditFilter>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ReadAudit) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ReadAudit)?;
     let session = signed.session;
     // A malformed filter shows everything rather than failing.
     let filter = filter.map(|Query(f)| f).unwrap_or_default();
-    let rows = match state
+    let rows = state
         .store
         .audit_events(&session.principal, &filter.query(10_000))
         .await
-    {
-        Ok(r) => r,
-        Err(e) => return server_error(e),
-    };
+        .or_server_error()?;
     // For a spreadsheet: an actor or a detail someone typed (a failed sign-in's username) that
     // could be read as a formula is quoted (goldaw_core::spreadsheet).
     let mut csv = SpreadsheetCsv::new();
@@ -696,7 +680,7 @@ async fn audit_csv(
         ]);
     }
     let out = csv.finish();
-    (
+    Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (
@@ -706,5 +690,5 @@ async fn audit_csv(
         ],
         out,
     )
-        .into_response()
+        .into_response())
 }

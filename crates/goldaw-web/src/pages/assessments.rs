@@ -8,10 +8,12 @@
 //! else from `i18n/*/assessments.ftl`. The store checks permission, scope, versions and answers
 //! again: the page only decides what to offer.
 
-use super::cases::{after, refusal};
+use super::common::{after, refusal};
+use super::common::{render, server_error};
 use super::extract::{see_other, Posted, Signed};
-use super::i18n::Translator;
-use super::{render, server_error, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::PageResult;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -224,7 +226,7 @@ pub(super) fn for_case(
                 title: title_of(&a.instrument_code, a.instrument_version),
                 status: t.t(&format!("assessment-status-{}", a.status.as_str())),
                 draft: a.status == AssessmentStatus::Draft,
-                when: super::cases::local_time(a.completed_at.unwrap_or(a.started_at)),
+                when: super::common::local_time(a.completed_at.unwrap_or(a.started_at)),
             })
             .collect(),
         ..CaseAssessments::default()
@@ -344,10 +346,10 @@ async fn start(
     State(state): State<AppState>,
     Path(case_id): Path<Uuid>,
     posted: Posted<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
     let Some(instrument) = form.get("instrument").cloned() else {
-        return signed.unreadable_form();
+        return Ok(signed.unreadable_form());
     };
     let mut chosen: Vec<(usize, Uuid)> = Vec::new();
     for (k, v) in &form {
@@ -355,7 +357,7 @@ async fn start(
             continue;
         };
         let (Ok(n), Ok(id)) = (n.parse::<usize>(), v.parse::<Uuid>()) else {
-            return signed.unreadable_form();
+            return Ok(signed.unreadable_form());
         };
         chosen.push((n, id));
     }
@@ -364,14 +366,16 @@ async fn start(
         instrument,
         persons: chosen.into_iter().map(|(_, id)| id).collect(),
     };
-    match state
-        .store
-        .start_assessment(signed.principal(), case_id, new)
-        .await
-    {
-        Ok(a) => see_other(&format!("/assessments/{}", a.id)),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .start_assessment(signed.principal(), case_id, new)
+            .await
+        {
+            Ok(a) => see_other(&format!("/assessments/{}", a.id)),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -698,10 +702,10 @@ fn read_page(
         title: instrument_title(t, instrument),
         status: t.t(&format!("assessment-status-{}", record.status.as_str())),
         author: record.author.clone(),
-        started: super::cases::local_time(record.started_at),
+        started: super::common::local_time(record.started_at),
         completed: record
             .completed_at
-            .map(super::cases::local_time)
+            .map(super::common::local_time)
             .unwrap_or_default(),
         persons: record
             .persons
@@ -762,20 +766,18 @@ async fn page(
     signed: Signed,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
     query: Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> PageResult {
     // A query that cannot be read opens the first step.
     let query = query.map(|Query(q)| q).unwrap_or_default();
-    if let Some(r) = signed.deny_unless(Permission::ReadPeople) {
-        return r;
-    }
+    signed.require(Permission::ReadPeople)?;
     let Ok(Path(id)) = id else {
-        return signed.not_found();
+        return Ok(signed.not_found());
     };
     let (record, case, instrument) = match load(&state, &signed, id).await {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
-    if editable(&signed, &record, &case) {
+    Ok(if editable(&signed, &record, &case) {
         let step = query
             .get("step")
             .and_then(|s| s.parse::<usize>().ok())
@@ -791,7 +793,7 @@ async fn page(
         )
     } else {
         read_page(&signed, &record, &case, &instrument)
-    }
+    })
 }
 
 /// Saves the answers of the step shown (every person and item of its domain: a blank clears), then
@@ -800,14 +802,14 @@ async fn save(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
     let number = |k: &str| form.get(k).and_then(|v| v.trim().parse::<usize>().ok());
     let (Some(version), Some(step)) = (
         form.get("version").and_then(|v| v.parse::<i32>().ok()),
         number("step"),
     ) else {
-        return signed.unreadable_form();
+        return Ok(signed.unreadable_form());
     };
     let target = match form.get("go").map(String::as_str) {
         Some("next") => step + 1,
@@ -817,7 +819,7 @@ async fn save(
     };
     let (record, _, instrument) = match load(&state, &signed, id).await {
         Ok(x) => x,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let mut answers = Vec::new();
     if let Some(domain) = instrument.domains.get(step) {
@@ -842,7 +844,7 @@ async fn save(
             }
         }
     }
-    after(
+    Ok(after(
         &signed,
         state
             .store
@@ -857,7 +859,7 @@ async fn save(
             )
             .await,
         format!("/assessments/{id}?step={target}"),
-    )
+    ))
 }
 
 /// Completes the assessment; while answers are missing, the check step lists them (422).
@@ -865,33 +867,35 @@ async fn complete(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
     let Some(version) = form.get("version").and_then(|v| v.parse::<i32>().ok()) else {
-        return signed.unreadable_form();
+        return Ok(signed.unreadable_form());
     };
-    match state
-        .store
-        .complete_assessment(signed.principal(), id, version)
-        .await
-    {
-        Ok(a) => see_other(&format!("/cases/{}#assessments", a.case_id)),
-        Err(StoreError::Invalid { field, .. }) if field == "answers" => {
-            let (record, case, instrument) = match load(&state, &signed, id).await {
-                Ok(x) => x,
-                Err(r) => return r,
-            };
-            let error = Some(signed.t.t("assessment-incomplete"));
-            form_page(
-                &signed,
-                &record,
-                &case,
-                &instrument,
-                instrument.domains.len(),
-                error,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-        }
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .complete_assessment(signed.principal(), id, version)
+            .await
+        {
+            Ok(a) => see_other(&format!("/cases/{}#assessments", a.case_id)),
+            Err(StoreError::Invalid { field, .. }) if field == "answers" => {
+                let (record, case, instrument) = match load(&state, &signed, id).await {
+                    Ok(x) => x,
+                    Err(r) => return Ok(r),
+                };
+                let error = Some(signed.t.t("assessment-incomplete"));
+                form_page(
+                    &signed,
+                    &record,
+                    &case,
+                    &instrument,
+                    instrument.domains.len(),
+                    error,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }

@@ -4,12 +4,13 @@
 //! general limit ([`upload_router`]). Its form is `multipart/form-data` with the session's CSRF
 //! token as the first field: no file is read for a form without it.
 
-use super::cases::{after, refusal};
+use super::common::{after, refusal};
 use super::extract::{message_page, message_page_text, Signed};
-use super::i18n::Translator;
 use crate::files::{
     announced_too_large, file_response, read_upload, UploadError, UPLOAD_BODY_LIMIT,
 };
+use crate::i18n::Translator;
+use crate::pages::error::PageResult;
 use crate::AppState;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::extract::rejection::PathRejection;
@@ -125,73 +126,85 @@ async fn upload(
     id: Result<Path<Uuid>, PathRejection>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Response {
+) -> PageResult {
     // Not a multipart form: not ours (as a form with a wrong token).
     let Ok(multipart) = multipart else {
-        return refused(&signed, StatusCode::FORBIDDEN, "form-expired");
+        return Ok(refused(&signed, StatusCode::FORBIDDEN, "form-expired"));
     };
     let Ok(Path(id)) = id else {
-        return signed.not_found();
+        return Ok(signed.not_found());
     };
     if let Err(e) = state.store.may_attach(signed.principal(), id).await {
-        return refusal(&signed, e);
+        return Err(signed.fail(e));
     }
     if announced_too_large(&headers) {
-        return too_large(&signed);
+        return Ok(too_large(&signed));
     }
     let form = match read_upload(multipart, Some(&signed.session.csrf)).await {
         Ok(f) => f,
-        Err(UploadError::Forged) => return refused(&signed, StatusCode::FORBIDDEN, "form-expired"),
-        Err(UploadError::TooLarge) => return too_large(&signed),
+        Err(UploadError::Forged) => {
+            return Ok(refused(&signed, StatusCode::FORBIDDEN, "form-expired"))
+        }
+        Err(UploadError::TooLarge) => return Ok(too_large(&signed)),
         Err(UploadError::UnknownField(_) | UploadError::Malformed(_)) => {
-            return signed.unreadable_form()
+            return Ok(signed.unreadable_form())
         }
     };
     let Some(Ok(kind)) = form.kind.map(|k| k.parse::<AttachmentKind>()) else {
-        return refused(&signed, StatusCode::BAD_REQUEST, "attachment-kind-needed");
+        return Ok(refused(
+            &signed,
+            StatusCode::BAD_REQUEST,
+            "attachment-kind-needed",
+        ));
     };
     let Some((name, bytes)) = form.file else {
-        return refused(&signed, StatusCode::BAD_REQUEST, "attachment-file-needed");
+        return Ok(refused(
+            &signed,
+            StatusCode::BAD_REQUEST,
+            "attachment-file-needed",
+        ));
     };
     let file = match UploadedFile::parse(name.as_deref(), bytes) {
         Ok(f) => f,
-        Err(FileRefusal::TooLarge) => return too_large(&signed),
+        Err(FileRefusal::TooLarge) => return Ok(too_large(&signed)),
         Err(FileRefusal::Empty) => {
-            return refused(&signed, StatusCode::BAD_REQUEST, "attachment-empty")
+            return Ok(refused(
+                &signed,
+                StatusCode::BAD_REQUEST,
+                "attachment-empty",
+            ))
         }
         Err(FileRefusal::WrongType) => {
-            return refused(
+            return Ok(refused(
                 &signed,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "attachment-wrong-type",
-            )
+            ))
         }
     };
-    after(
+    Ok(after(
         &signed,
         state
             .store
             .add_attachment(signed.principal(), id, kind, file)
             .await,
         format!("/cases/{id}#attachments"),
-    )
+    ))
 }
 
 async fn download(
     State(state): State<AppState>,
     signed: Signed,
     id: Result<Path<Uuid>, PathRejection>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::WorkCases) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::WorkCases)?;
     let Ok(Path(id)) = id else {
-        return signed.not_found();
+        return Ok(signed.not_found());
     };
-    match state.store.attachment(signed.principal(), id).await {
+    Ok(match state.store.attachment(signed.principal(), id).await {
         Ok(content) => file_response(content),
         Err(e) => refusal(&signed, e),
-    }
+    })
 }
 
 #[cfg(test)]

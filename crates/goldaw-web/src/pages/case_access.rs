@@ -2,15 +2,16 @@
 //! (WORKFLOW.md, "audit log: own team's access to own cases"). A page of its own, linked from the
 //! case page, so that the case page itself stays one statement.
 
-use super::cases::{local_time, refusal};
+use super::common::local_time;
+use super::common::render;
 use super::extract::Signed;
-use super::i18n::Translator;
-use super::{render, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::{OrRefuse, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use goldaw_core::access::Permission;
@@ -46,21 +47,16 @@ async fn case_access(
     State(state): State<AppState>,
     signed: Signed,
     id: Result<Path<Uuid>, PathRejection>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ReadCaseAccess) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ReadCaseAccess)?;
     let Ok(Path(id)) = id else {
-        return signed.not_found();
+        return Ok(signed.not_found());
     };
-    let rows = match state
+    let rows = state
         .store
         .case_access(signed.principal(), id, PAGE_EVENTS)
         .await
-    {
-        Ok(rows) => rows,
-        Err(e) => return refusal(&signed, e),
-    };
+        .or_refuse(&signed)?;
     let t = &signed.t;
     let case_id = id.to_string();
     let events = rows
@@ -78,10 +74,10 @@ async fn case_access(
             detail: e.detail.unwrap_or_default(),
         })
         .collect();
-    render(CaseAccessPage {
+    Ok(render(CaseAccessPage {
         user: signed.user(),
         t: signed.t.clone_lang(),
         id,
         events,
-    })
+    }))
 }

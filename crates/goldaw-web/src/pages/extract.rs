@@ -9,9 +9,10 @@
 //! A refusal is a [`Response`] ready to send: a redirect, or a page in the person's language that
 //! says what went wrong.
 
-use super::i18n::Translator;
-use super::{current_session, render, translator, UserView};
+use super::common::render;
+use super::{current_session, translator, UserView};
 use crate::client_addr::ClientAddr;
+use crate::i18n::Translator;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, Request};

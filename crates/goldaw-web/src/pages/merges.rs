@@ -2,15 +2,16 @@
 //! the likely duplicates; then both records side by side with what the merge will do, and a
 //! confirmation. The store decides and records (merges.rs); refusals show the rule's sentence.
 
-use super::cases::refusal;
+use super::common::refusal;
+use super::common::{render, unit_name};
 use super::extract::{message_page, see_other, Posted, Signed};
-use super::i18n::Translator;
-use super::{render, unit_name, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::{OrRefuse, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use goldaw_core::access::Permission;
@@ -106,23 +107,21 @@ async fn merge_page(
     State(state): State<AppState>,
     signed: Signed,
     query: Result<Query<MergeQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ApproveCases) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ApproveCases)?;
     let Ok(Query(query)) = query else {
-        return signed.not_found();
+        return Ok(signed.not_found());
     };
     let t = &signed.t;
     let p = signed.principal();
     if query.done {
-        return message_page(
+        return Ok(message_page(
             t,
             signed.user(),
             StatusCode::OK,
             "merge-title",
             "merge-done",
-        );
+        ));
     }
     let page = |start, candidates, pair, refusal| {
         render(MergePage {
@@ -134,24 +133,21 @@ async fn merge_page(
             refusal,
         })
     };
-    match (query.merged, query.kept) {
+    Ok(match (query.merged, query.kept) {
         (None, _) => message_page(t, signed.user(), StatusCode::OK, "merge-title", "merge-how"),
         (Some(merged), None) => {
-            let person = match state.store.person(p, merged).await {
-                Ok(person) => person,
-                Err(e) => return refusal(&signed, e),
-            };
+            let person = state.store.person(p, merged).await.or_refuse(&signed)?;
             if person.id != merged {
                 // Read by id, a merged record answers with the record it was merged into.
-                return refusal(
+                return Ok(refusal(
                     &signed,
                     goldaw_store::StoreError::Refused(Refusal::Merge(
                         goldaw_core::merges::MergeRefusal::AlreadyMerged,
                     )),
-                );
+                ));
             }
             let d = &person.data;
-            let found = match state
+            let found = state
                 .store
                 .likely_duplicates(
                     p,
@@ -161,10 +157,7 @@ async fn merge_page(
                     d.birth_date,
                 )
                 .await
-            {
-                Ok(f) => f,
-                Err(e) => return refusal(&signed, e),
-            };
+                .or_refuse(&signed)?;
             let candidates = found
                 .into_iter()
                 .filter(|c| c.person != merged)
@@ -178,10 +171,11 @@ async fn merge_page(
             page(Some(side(&state, t, &person, 0)), candidates, None, None)
         }
         (Some(merged), Some(kept)) => {
-            let preview = match state.store.merge_preview(p, kept, merged).await {
-                Ok(v) => v,
-                Err(e) => return refusal(&signed, e),
-            };
+            let preview = state
+                .store
+                .merge_preview(p, kept, merged)
+                .await
+                .or_refuse(&signed)?;
             let refusal_text = preview
                 .refusal
                 .map(|r| t.t(&format!("refusal-{}", r.code())));
@@ -191,7 +185,7 @@ async fn merge_page(
             );
             page(None, Vec::new(), Some(pair), refusal_text)
         }
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -202,24 +196,24 @@ struct MergeForm {
     merged_version: i32,
 }
 
-async fn merge(State(state): State<AppState>, posted: Posted<MergeForm>) -> Response {
+async fn merge(State(state): State<AppState>, posted: Posted<MergeForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ApproveCases) {
-        return r;
-    }
+    signed.require(Permission::ApproveCases)?;
     let request = MergeRequest {
         merged: form.merged,
         kept_version: form.kept_version,
         merged_version: form.merged_version,
     };
-    match state
-        .store
-        .merge_persons(signed.principal(), form.kept, request)
-        .await
-    {
-        Ok(record) => see_other(&format!("/people/merge/{}?done=true", record.id)),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .merge_persons(signed.principal(), form.kept, request)
+            .await
+        {
+            Ok(record) => see_other(&format!("/people/merge/{}?done=true", record.id)),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }
 
 #[derive(Template)]
@@ -253,28 +247,24 @@ async fn merge_record_page(
     signed: Signed,
     id: Result<axum::extract::Path<Uuid>, axum::extract::rejection::PathRejection>,
     query: Result<Query<RecordQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ApproveCases) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ApproveCases)?;
     let Ok(axum::extract::Path(id)) = id else {
-        return signed.not_found();
+        return Ok(signed.not_found());
     };
     let query = query.map(|Query(q)| q).unwrap_or(RecordQuery {
         done: false,
         undone: false,
     });
     let p = signed.principal();
-    let record = match state.store.merge_record(p, id).await {
-        Ok(r) => r,
-        Err(e) => return refusal(&signed, e),
-    };
+    let record = state.store.merge_record(p, id).await.or_refuse(&signed)?;
     let t = &signed.t;
-    let kept = match state.store.person(p, record.kept).await {
-        Ok(k) => k,
-        Err(e) => return refusal(&signed, e),
-    };
-    let when = |at: chrono::DateTime<chrono::Utc>| super::cases::local_time(at);
+    let kept = state
+        .store
+        .person(p, record.kept)
+        .await
+        .or_refuse(&signed)?;
+    let when = |at: chrono::DateTime<chrono::Utc>| super::common::local_time(at);
     let message = if query.undone {
         Some(t.t("merge-undone"))
     } else if query.done {
@@ -282,7 +272,7 @@ async fn merge_record_page(
     } else {
         None
     };
-    render(MergeRecordPage {
+    Ok(render(MergeRecordPage {
         user: signed.user(),
         id,
         message,
@@ -310,7 +300,7 @@ async fn merge_record_page(
             record.moved.assessment_items.len(),
         ],
         t: t.clone_lang(),
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -322,23 +312,23 @@ async fn undo(
     State(state): State<AppState>,
     id: Result<axum::extract::Path<Uuid>, axum::extract::rejection::PathRejection>,
     posted: Posted<UndoForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ApproveCases) {
-        return r;
-    }
+    signed.require(Permission::ApproveCases)?;
     let Ok(axum::extract::Path(id)) = id else {
-        return signed.not_found();
+        return Ok(signed.not_found());
     };
     let request = goldaw_store::merges::UndoRequest {
         kept_version: form.kept_version,
     };
-    match state
-        .store
-        .undo_merge(signed.principal(), id, request)
-        .await
-    {
-        Ok(_) => see_other(&format!("/people/merge/{id}?undone=true")),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .undo_merge(signed.principal(), id, request)
+            .await
+        {
+            Ok(_) => see_other(&format!("/people/merge/{id}?undone=true")),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }

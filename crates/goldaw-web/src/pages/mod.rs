@@ -10,8 +10,9 @@ mod assessments;
 mod attachments;
 mod case_access;
 mod cases;
+pub(crate) mod common;
+mod error;
 pub(crate) mod extract;
-pub(crate) mod i18n;
 mod merges;
 mod planning;
 mod providers;
@@ -20,21 +21,23 @@ mod settings;
 mod statistics;
 
 use crate::client_addr::ClientAddr;
+use crate::i18n::Translator;
+pub use crate::i18n::LANGUAGES;
+use crate::pages::error::PageResult;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use common::{render, server_error, unit_name};
 use extract::Signed;
 use goldaw_core::access::{Permission, Scope};
 use goldaw_store::people::PersonQuery;
 use goldaw_store::sessions::{random_token, Session, Stage};
 use goldaw_store::two_factor::{CodeCheck, Enrolment};
 use goldaw_store::users::{SignInRefusal, LOCKOUT_MINUTES};
-use i18n::Translator;
-pub use i18n::LANGUAGES;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -148,15 +151,6 @@ fn set_cookie(
     HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("goldaw_invalid=1"))
 }
 
-/// A unit's name in the page's language (reference data carries all three).
-fn unit_name(unit: &goldaw_store::catalogue::AdminUnit, t: &Translator) -> String {
-    match t.lang() {
-        "ru" => unit.name_ru.clone(),
-        "en" => unit.name_en.clone(),
-        _ => unit.name_tk.clone(),
-    }
-}
-
 pub(crate) fn translator(headers: &HeaderMap) -> Translator {
     Translator::new(cookie(headers, LANG_COOKIE))
 }
@@ -227,21 +221,6 @@ async fn any_session(
         .session(token, &addr.to_string())
         .await
         .map_err(server_error)
-}
-
-fn server_error(e: goldaw_store::StoreError) -> Response {
-    tracing::error!(error = %e, "page failed");
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-}
-
-fn render(t: impl Template) -> Response {
-    match t.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
 }
 
 #[derive(Template)]
@@ -615,7 +594,7 @@ async fn set_language(
     response
 }
 
-async fn home(State(state): State<AppState>, signed: Signed) -> Response {
+async fn home(State(state): State<AppState>, signed: Signed) -> PageResult {
     let t = &signed.t;
     let principal = signed.principal();
     let role = principal.role.map(|r| r.as_str()).unwrap_or("admin");
@@ -629,13 +608,13 @@ async fn home(State(state): State<AppState>, signed: Signed) -> Response {
         }
         Scope::Provider(id) => id.clone(),
     };
-    render(HomePage {
+    Ok(render(HomePage {
         intro: t.t(&format!("home-intro-{role}")),
         role_name: t.t(&format!("role-{role}")),
         scope_name,
         user: signed.user(),
         t: signed.t.clone_lang(),
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -647,10 +626,8 @@ async fn people(
     State(state): State<AppState>,
     signed: Signed,
     Query(query): Query<PeopleQuery>,
-) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ReadPeople) {
-        return r;
-    }
+) -> PageResult {
+    signed.require(Permission::ReadPeople)?;
     let t = &signed.t;
     let q = query.q.unwrap_or_default();
     let mut rows = Vec::new();
@@ -669,7 +646,7 @@ async fn people(
             .await
         {
             Ok(f) => f,
-            Err(e) => return server_error(e),
+            Err(e) => return Ok(server_error(e)),
         };
         let catalogue = state.store.catalogue();
         for p in found {
@@ -690,7 +667,7 @@ async fn people(
         }
     }
     let count_text = t.t_with("people-count", &[("count", rows.len().into())]);
-    render(PeoplePage {
+    Ok(render(PeoplePage {
         user: signed.user(),
         query: q,
         searched,
@@ -698,5 +675,5 @@ async fn people(
         rows,
         may_merge: signed.principal().may(Permission::ApproveCases),
         t: t.clone_lang(),
-    })
+    }))
 }

@@ -8,9 +8,11 @@
 //!   (need, places, gap, places to open and their cost per etrap and service), with the optimiser under a budget;
 //!   `/print` is the same plan laid out for paper, `/plan.xlsx` the workbook.
 
+use super::common::{count, render, server_error, xml};
 use super::extract::Signed;
-use super::i18n::Translator;
-use super::{render, server_error, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::PageResult;
 use crate::planning_export::{service_name, unit_name, velayat_plan_xlsx};
 use crate::AppState;
 use askama::Template;
@@ -41,24 +43,6 @@ pub fn router() -> Router<AppState> {
 
 // ----- numbers for people ----------------------------------------------------------------------
 
-/// A whole number with thousands grouped: `1,241` in English, `1 241` (no-break space) in Russian and Turkmen.
-pub(super) fn count(n: u64, lang: &str) -> String {
-    let digits = n.to_string();
-    let sep = if lang == "en" { "," } else { "\u{a0}" };
-    // The first group has 1 to 3 digits, every other group 3 (the digits are ASCII: byte indices are safe).
-    let head = match digits.len() % 3 {
-        0 => 3,
-        r => r,
-    }
-    .min(digits.len());
-    let mut out = digits[..head].to_owned();
-    for k in (head..digits.len()).step_by(3) {
-        out.push_str(sep);
-        out.push_str(&digits[k..k + 3]);
-    }
-    out
-}
-
 /// An amount in manat to the tiyn: `12,345.60` in English, `12 345,60` in Russian and Turkmen.
 fn money(amount: f64, lang: &str) -> String {
     let tiyn = to_tiyn(round_money(amount)).unwrap_or(0);
@@ -68,14 +52,6 @@ fn money(amount: f64, lang: &str) -> String {
 fn money_tiyn(tiyn: u64, lang: &str) -> String {
     let point = if lang == "en" { "." } else { "," };
     format!("{}{point}{:02}", count(tiyn / 100, lang), tiyn % 100)
-}
-
-/// Text for an SVG: `<`, `>`, `&` and quotes escaped.
-pub(super) fn xml(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 // ----- the workforce page ----------------------------------------------------------------------
@@ -403,10 +379,8 @@ fn workforce_chart(rows: &[YearRow], requirement: u64, etrap: u64, t: &Translato
     s
 }
 
-async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::Planning) {
-        return r;
-    }
+async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) -> PageResult {
+    signed.require(Permission::Planning)?;
     let t = &signed.t;
     let lang = t.lang();
     let form = ScenarioForm::from_query(&q);
@@ -414,7 +388,7 @@ async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) ->
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "the seeds' requirement failed");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+            return Ok((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response());
         }
     };
     let (total, etrap) = (
@@ -480,7 +454,7 @@ async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) ->
         t: t.clone_lang(),
     });
     *response.status_mut() = status;
-    response
+    Ok(response)
 }
 
 // ----- the velayat chooser ---------------------------------------------------------------------
@@ -515,10 +489,8 @@ fn velayat_codes(state: &AppState) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn chooser(State(state): State<AppState>, signed: Signed) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::Planning) {
-        return r;
-    }
+async fn chooser(State(state): State<AppState>, signed: Signed) -> PageResult {
+    signed.require(Permission::Planning)?;
     let t = &signed.t;
     let catalogue = state.store.catalogue();
     let scope = signed.principal().unit_scope().cloned();
@@ -535,11 +507,11 @@ async fn chooser(State(state): State<AppState>, signed: Signed) -> Response {
             code,
         })
         .collect();
-    render(ChooserPage {
+    Ok(render(ChooserPage {
         user: signed.user(),
         velayats,
         t: t.clone_lang(),
-    })
+    }))
 }
 
 // ----- the costed plan of one velayat ----------------------------------------------------------
@@ -878,10 +850,10 @@ async fn velayat_plan(
     signed: Signed,
     Path(velayat): Path<String>,
     Query(q): Query<PlanQuery>,
-) -> Response {
+) -> PageResult {
     let (plan, facts, _) = match load_plan(&state, &signed, &velayat).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let view = plan_view(
         &state,
@@ -902,64 +874,66 @@ async fn velayat_plan(
         t: signed.t.clone_lang(),
     });
     *response.status_mut() = status;
-    response
+    Ok(response)
 }
 
 async fn velayat_print(
     State(state): State<AppState>,
     signed: Signed,
     Path(velayat): Path<String>,
-) -> Response {
+) -> PageResult {
     let (plan, facts, _) = match load_plan(&state, &signed, &velayat).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let view = plan_view(&state, &signed.t, &plan, &facts, &velayat, None);
-    render(PrintPage {
+    Ok(render(PrintPage {
         view,
         t: signed.t.clone_lang(),
-    })
+    }))
 }
 
 async fn velayat_xlsx(
     State(state): State<AppState>,
     signed: Signed,
     Path(velayat): Path<String>,
-) -> Response {
+) -> PageResult {
     let (plan, facts, _) = match load_plan(&state, &signed, &velayat).await {
         Ok(p) => p,
-        Err(r) => return r,
+        Err(r) => return Ok(r),
     };
     let catalogue = state.store.catalogue();
-    match velayat_plan_xlsx(
-        &plan,
-        &velayat,
-        &catalogue,
-        signed.t.lang(),
-        facts.protected,
-    ) {
-        Ok(bytes) => {
-            let mut response = bytes.into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                ),
-            );
-            // The code is a known velayat's (letters, digits, dashes): safe in a header.
-            if let Ok(v) =
-                HeaderValue::from_str(&format!("attachment; filename=\"plan-{velayat}.xlsx\""))
-            {
-                headers.insert(header::CONTENT_DISPOSITION, v);
+    Ok(
+        match velayat_plan_xlsx(
+            &plan,
+            &velayat,
+            &catalogue,
+            signed.t.lang(),
+            facts.protected,
+        ) {
+            Ok(bytes) => {
+                let mut response = bytes.into_response();
+                let headers = response.headers_mut();
+                headers.insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    ),
+                );
+                // The code is a known velayat's (letters, digits, dashes): safe in a header.
+                if let Ok(v) =
+                    HeaderValue::from_str(&format!("attachment; filename=\"plan-{velayat}.xlsx\""))
+                {
+                    headers.insert(header::CONTENT_DISPOSITION, v);
+                }
+                response
             }
-            response
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the plan workbook failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
+            Err(e) => {
+                tracing::error!(error = %e, "the plan workbook failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+            }
+        },
+    )
 }
 
 #[cfg(test)]

@@ -3,10 +3,12 @@
 //! velayat, and their places. The same store calls as `/api/v1/providers`; every change is
 //! versioned (no lost updates) and audited by the store.
 
-use super::cases::refusal;
+use super::common::refusal;
+use super::common::{render, unit_name};
 use super::extract::{see_other, Posted, Signed};
-use super::i18n::Translator;
-use super::{render, unit_name, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::{OrRefuse, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -98,14 +100,13 @@ fn place_label(catalogue: &Catalogue, t: &Translator, code: Option<&str>) -> Str
         )
 }
 
-async fn list(State(state): State<AppState>, signed: Signed) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
-        return r;
-    }
-    let providers = match state.store.list_providers(signed.principal()).await {
-        Ok(p) => p,
-        Err(e) => return refusal(&signed, e),
-    };
+async fn list(State(state): State<AppState>, signed: Signed) -> PageResult {
+    signed.require(Permission::ManageProviders)?;
+    let providers = state
+        .store
+        .list_providers(signed.principal())
+        .await
+        .or_refuse(&signed)?;
     let t = &signed.t;
     let catalogue = state.store.catalogue();
     let providers = providers
@@ -146,13 +147,13 @@ async fn list(State(state): State<AppState>, signed: Signed) -> Response {
             }
         })
         .collect();
-    render(ListPage {
+    Ok(render(ListPage {
         user: signed.user(),
         providers,
         kinds: kind_choices(t),
         units: unit_choices(&catalogue, t),
         t: signed.t,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -217,31 +218,31 @@ fn kind_and_unit(
     Ok((kind, unit))
 }
 
-async fn create(State(state): State<AppState>, posted: Posted<CreateForm>) -> Response {
+async fn create(State(state): State<AppState>, posted: Posted<CreateForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
-        return r;
-    }
+    signed.require(Permission::ManageProviders)?;
     let (kind, admin_unit) = match kind_and_unit(&signed, &form.kind, &form.admin_unit) {
         Ok(k) => k,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
-    match state
-        .store
-        .create_provider(
-            signed.principal(),
-            NewProvider {
-                external_id: form.external_id,
-                name: form.name,
-                kind,
-                admin_unit,
-            },
-        )
-        .await
-    {
-        Ok(p) => see_other(&format!("/providers/{}", p.id)),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .create_provider(
+                signed.principal(),
+                NewProvider {
+                    external_id: form.external_id,
+                    name: form.name,
+                    kind,
+                    admin_unit,
+                },
+            )
+            .await
+        {
+            Ok(p) => see_other(&format!("/providers/{}", p.id)),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }
 
 struct PointLine {
@@ -378,14 +379,12 @@ fn provider_page(state: &AppState, signed: Signed, p: Provider) -> Response {
     render(page)
 }
 
-async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<Uuid>) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
-        return r;
-    }
-    match state.store.provider(signed.principal(), id).await {
+async fn show(State(state): State<AppState>, signed: Signed, Path(id): Path<Uuid>) -> PageResult {
+    signed.require(Permission::ManageProviders)?;
+    Ok(match state.store.provider(signed.principal(), id).await {
         Ok(p) => provider_page(&state, signed, p),
         Err(e) => refusal(&signed, e),
-    }
+    })
 }
 
 #[derive(Deserialize)]
@@ -404,14 +403,12 @@ async fn update(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<UpdateForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
-        return r;
-    }
+    signed.require(Permission::ManageProviders)?;
     let (kind, admin_unit) = match kind_and_unit(&signed, &form.kind, &form.admin_unit) {
         Ok(k) => k,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let change = ProviderChange {
         version: form.version,
@@ -420,14 +417,16 @@ async fn update(
         admin_unit,
         active: form.active.is_some(),
     };
-    match state
-        .store
-        .update_provider(signed.principal(), id, change)
-        .await
-    {
-        Ok(_) => see_other(&format!("/providers/{id}")),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .update_provider(signed.principal(), id, change)
+            .await
+        {
+            Ok(_) => see_other(&format!("/providers/{id}")),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -442,28 +441,28 @@ async fn add_point(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<PointForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
-        return r;
-    }
+    signed.require(Permission::ManageProviders)?;
     let admin_unit = match required_unit(&signed, &form.admin_unit) {
         Ok(u) => u,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let new = NewServicePoint {
         name: form.name,
         admin_unit,
         address: Some(form.address).filter(|a| !a.trim().is_empty()),
     };
-    match state
-        .store
-        .add_service_point(signed.principal(), id, new)
-        .await
-    {
-        Ok(_) => see_other(&format!("/providers/{id}#points")),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .add_service_point(signed.principal(), id, new)
+            .await
+        {
+            Ok(_) => see_other(&format!("/providers/{id}#points")),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -484,14 +483,12 @@ async fn update_point(
     State(state): State<AppState>,
     Path((id, point)): Path<(Uuid, Uuid)>,
     posted: Posted<PointChangeForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
-        return r;
-    }
+    signed.require(Permission::ManageProviders)?;
     let admin_unit = match required_unit(&signed, &form.admin_unit) {
         Ok(u) => u,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let change = ServicePointChange {
         version: form.version,
@@ -500,14 +497,16 @@ async fn update_point(
         address: Some(form.address).filter(|a| !a.trim().is_empty()),
         active: form.active.is_some(),
     };
-    match state
-        .store
-        .update_service_point(signed.principal(), id, point, change)
-        .await
-    {
-        Ok(_) => see_other(&format!("/providers/{id}#points")),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .update_service_point(signed.principal(), id, point, change)
+            .await
+        {
+            Ok(_) => see_other(&format!("/providers/{id}#points")),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -530,31 +529,35 @@ async fn set_offer(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<OfferForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageProviders) {
-        return r;
-    }
+    signed.require(Permission::ManageProviders)?;
     let service_code: ServiceCode = match form.service_code.trim().parse() {
         Ok(c) => c,
-        Err(e) => return *invalid(&signed, "service_code", &format!("{e}")),
+        Err(e) => return Ok(*invalid(&signed, "service_code", &format!("{e}"))),
     };
     let admin_unit = match required_unit(&signed, &form.admin_unit) {
         Ok(u) => u,
-        Err(r) => return *r,
+        Err(r) => return Ok(*r),
     };
     let places = match form.places.trim() {
         "" => None,
         text => match text.parse::<i32>() {
             Ok(n) => Some(n),
-            Err(_) => return *invalid(&signed, "places", &signed.t.t("providers-places-number")),
+            Err(_) => {
+                return Ok(*invalid(
+                    &signed,
+                    "places",
+                    &signed.t.t("providers-places-number"),
+                ))
+            }
         },
     };
     let service_point = match form.service_point.trim() {
         "" => None,
         text => match text.parse::<Uuid>() {
             Ok(u) => Some(u),
-            Err(_) => return signed.unreadable_form(),
+            Err(_) => return Ok(signed.unreadable_form()),
         },
     };
     let req = OfferRequest {
@@ -565,8 +568,10 @@ async fn set_offer(
         active: form.active.is_some(),
         version: form.version,
     };
-    match state.store.set_offer(signed.principal(), id, req).await {
-        Ok(_) => see_other(&format!("/providers/{id}#offers")),
-        Err(e) => refusal(&signed, e),
-    }
+    Ok(
+        match state.store.set_offer(signed.principal(), id, req).await {
+            Ok(_) => see_other(&format!("/providers/{id}#offers")),
+            Err(e) => refusal(&signed, e),
+        },
+    )
 }

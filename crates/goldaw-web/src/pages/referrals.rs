@@ -2,14 +2,15 @@
 //! where its staff accept, put on the waiting list, decline, start, record delivery and complete.
 //! The store checks every rule again (store::referrals); these pages only offer what fits.
 
-use super::cases::{after, refusal};
+use super::common::after;
+use super::common::render;
 use super::extract::{Posted, Signed};
-use super::i18n::Translator;
-use super::{render, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::{OrRefuse, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use goldaw_core::access::Permission;
@@ -42,25 +43,25 @@ async fn refer(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<ReferForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
     let p = signed.principal();
     let (service, offer) = match form.target.split_once(':') {
         Some(("offer", offer)) => {
             let Ok(offer) = offer.parse::<Uuid>() else {
-                return signed.unreadable_form();
+                return Ok(signed.unreadable_form());
             };
             // The offer names its service: find it among the etrap's offers the page showed.
             match state.store.offer(p, offer).await {
                 Ok(o) => (o.service_code, Some(offer)),
-                Err(e) => return refusal(&signed, e),
+                Err(e) => return Err(signed.fail(e)),
             }
         }
         Some(("service", code)) => (code.to_owned(), None),
-        _ => return signed.unreadable_form(),
+        _ => return Ok(signed.unreadable_form()),
     };
     let Ok(service_code) = service.parse() else {
-        return signed.unreadable_form();
+        return Ok(signed.unreadable_form());
     };
     let new = NewServiceReferral {
         person: form.person,
@@ -69,11 +70,11 @@ async fn refer(
         recipient: Some(form.recipient.trim().to_owned()).filter(|r| !r.is_empty()),
         info: Some(form.info.trim().to_owned()).filter(|r| !r.is_empty()),
     };
-    after(
+    Ok(after(
         &signed,
         state.store.refer(p, id, new).await,
         format!("/cases/{id}#referrals"),
-    )
+    ))
 }
 
 struct InboxLine {
@@ -99,14 +100,13 @@ struct InboxPage {
     reasons: Vec<(String, String)>,
 }
 
-async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ProviderWork) {
-        return r;
-    }
-    let list = match state.store.provider_inbox(signed.principal(), None).await {
-        Ok(l) => l,
-        Err(e) => return refusal(&signed, e),
-    };
+async fn inbox(State(state): State<AppState>, signed: Signed) -> PageResult {
+    signed.require(Permission::ProviderWork)?;
+    let list = state
+        .store
+        .provider_inbox(signed.principal(), None)
+        .await
+        .or_refuse(&signed)?;
     let t = &signed.t;
     let lines = list
         .into_iter()
@@ -135,7 +135,7 @@ async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
             running: r.status == ReferralStatus::Started,
         })
         .collect();
-    render(InboxPage {
+    Ok(render(InboxPage {
         user: signed.user(),
         reasons: DeclineReason::ALL
             .iter()
@@ -148,7 +148,7 @@ async fn inbox(State(state): State<AppState>, signed: Signed) -> Response {
             .collect(),
         t: t.clone_lang(),
         lines,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -163,14 +163,14 @@ async fn provider_action(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<ActionForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
     let Some(action) = ProviderActionKind::ALL
         .iter()
         .copied()
         .find(|a| a.as_str() == form.action)
     else {
-        return signed.unreadable_form();
+        return Ok(signed.unreadable_form());
     };
     let reason = DeclineReason::ALL
         .iter()
@@ -183,11 +183,11 @@ async fn provider_action(
         note: None,
         on: None,
     };
-    after(
+    Ok(after(
         &signed,
         state.store.provider_act(signed.principal(), id, act).await,
         "/provider".to_owned(),
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -199,18 +199,18 @@ async fn delivery(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
     posted: Posted<DeliveryForm>,
-) -> Response {
+) -> PageResult {
     let Posted { signed, form } = posted;
     let Ok(units) = form.units.trim().parse::<i32>() else {
-        return signed.unreadable_form();
+        return Ok(signed.unreadable_form());
     };
     let d = Delivery {
         units,
         delivered_on: None,
     };
-    after(
+    Ok(after(
         &signed,
         state.store.record_delivery(signed.principal(), id, d).await,
         "/provider".to_owned(),
-    )
+    ))
 }

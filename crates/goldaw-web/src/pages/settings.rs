@@ -1,9 +1,11 @@
 //! The admin's settings: deadline rules per workflow step and priority, and the public holidays
 //! of the working-day calendar. Changes take effect at once and are audited (store::settings).
 
+use super::common::{render, server_error};
 use super::extract::{message_page_text, see_other, Posted, Signed};
-use super::i18n::Translator;
-use super::{render, server_error, UserView};
+use super::UserView;
+use crate::i18n::Translator;
+use crate::pages::error::{OrServerError, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -45,15 +47,14 @@ struct SettingsPage {
     holidays: Vec<HolidayRecord>,
 }
 
-async fn settings(State(state): State<AppState>, signed: Signed) -> Response {
-    if let Some(r) = signed.deny_unless(Permission::ManageSettings) {
-        return r;
-    }
+async fn settings(State(state): State<AppState>, signed: Signed) -> PageResult {
+    signed.require(Permission::ManageSettings)?;
     let t = &signed.t;
-    let holidays = match state.store.holidays(signed.principal()).await {
-        Ok(h) => h,
-        Err(e) => return server_error(e),
-    };
+    let holidays = state
+        .store
+        .holidays(signed.principal())
+        .await
+        .or_server_error()?;
     let rules = state
         .store
         .deadline_rules()
@@ -67,7 +68,7 @@ async fn settings(State(state): State<AppState>, signed: Signed) -> Response {
             unit: r.unit.to_string(),
         })
         .collect();
-    render(SettingsPage {
+    Ok(render(SettingsPage {
         user: signed.user(),
         units: DeadlineUnit::ALL
             .iter()
@@ -76,7 +77,7 @@ async fn settings(State(state): State<AppState>, signed: Signed) -> Response {
         t: t.clone_lang(),
         rules,
         holidays,
-    })
+    }))
 }
 
 fn refused(signed: &Signed, text: String) -> Response {
@@ -115,11 +116,9 @@ struct DeadlineForm {
     unit: String,
 }
 
-async fn set_deadline(State(state): State<AppState>, posted: Posted<DeadlineForm>) -> Response {
+async fn set_deadline(State(state): State<AppState>, posted: Posted<DeadlineForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageSettings) {
-        return r;
-    }
+    signed.require(Permission::ManageSettings)?;
     let rule = match DeadlineRule::parse(&form.step, &form.priority, &form.amount, &form.unit) {
         Ok(r) => r,
         Err(e) => {
@@ -127,17 +126,19 @@ async fn set_deadline(State(state): State<AppState>, posted: Posted<DeadlineForm
                 "invalid-field",
                 &[("field", "amount".into()), ("detail", e.0.into())],
             );
-            return refused(&signed, text);
+            return Ok(refused(&signed, text));
         }
     };
-    match state
-        .store
-        .set_deadline_rule(signed.principal(), rule)
-        .await
-    {
-        Ok(()) => see_other("/admin/settings"),
-        Err(e) => store_refusal(&signed, e),
-    }
+    Ok(
+        match state
+            .store
+            .set_deadline_rule(signed.principal(), rule)
+            .await
+        {
+            Ok(()) => see_other("/admin/settings"),
+            Err(e) => store_refusal(&signed, e),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -155,13 +156,11 @@ fn parse_day(day: &str) -> Option<NaiveDate> {
     day.trim().parse().ok()
 }
 
-async fn add_holiday(State(state): State<AppState>, posted: Posted<HolidayForm>) -> Response {
+async fn add_holiday(State(state): State<AppState>, posted: Posted<HolidayForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageSettings) {
-        return r;
-    }
+    signed.require(Permission::ManageSettings)?;
     let Some(day) = parse_day(&form.day) else {
-        return refused(&signed, signed.t.t("settings-day-bad"));
+        return Ok(refused(&signed, signed.t.t("settings-day-bad")));
     };
     let holiday = HolidayRecord {
         day,
@@ -169,10 +168,12 @@ async fn add_holiday(State(state): State<AppState>, posted: Posted<HolidayForm>)
         name_ru: form.name_ru,
         name_tk: form.name_tk,
     };
-    match state.store.set_holiday(signed.principal(), holiday).await {
-        Ok(()) => see_other("/admin/settings#holidays"),
-        Err(e) => store_refusal(&signed, e),
-    }
+    Ok(
+        match state.store.set_holiday(signed.principal(), holiday).await {
+            Ok(()) => see_other("/admin/settings#holidays"),
+            Err(e) => store_refusal(&signed, e),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -180,16 +181,16 @@ struct RemoveForm {
     day: String,
 }
 
-async fn remove_holiday(State(state): State<AppState>, posted: Posted<RemoveForm>) -> Response {
+async fn remove_holiday(State(state): State<AppState>, posted: Posted<RemoveForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    if let Some(r) = signed.deny_unless(Permission::ManageSettings) {
-        return r;
-    }
+    signed.require(Permission::ManageSettings)?;
     let Some(day) = parse_day(&form.day) else {
-        return refused(&signed, signed.t.t("settings-day-bad"));
+        return Ok(refused(&signed, signed.t.t("settings-day-bad")));
     };
-    match state.store.remove_holiday(signed.principal(), day).await {
-        Ok(()) => see_other("/admin/settings#holidays"),
-        Err(e) => store_refusal(&signed, e),
-    }
+    Ok(
+        match state.store.remove_holiday(signed.principal(), day).await {
+            Ok(()) => see_other("/admin/settings#holidays"),
+            Err(e) => store_refusal(&signed, e),
+        },
+    )
 }

@@ -82,6 +82,14 @@ pub enum Command {
               default_value_t = ServeOptions::DEFAULT_MAX_CONNECTIONS as u32,
               value_parser = clap::value_parser!(u32).range(1..))]
         max_connections: u32,
+        /// The DHIS2 mapping (TOML) of the statistics exports, read at each export (a changed
+        /// file needs no restart). Default: reference/dhis2_mapping.toml as shipped.
+        #[arg(long, env = "GOLDAW_DHIS2_MAPPING", value_name = "FILE")]
+        dhis2_mapping: Option<PathBuf>,
+        /// Seconds a dashboard is kept in memory (0: every view made from the store). Not a
+        /// whole number: a warning in the log, and 600.
+        #[arg(long, env = "GOLDAW_DASHBOARD_CACHE_SECONDS", value_name = "SECONDS")]
+        dashboard_cache_seconds: Option<String>,
     },
     /// Apply database migrations and reload the shipped reference data.
     Migrate,
@@ -230,6 +238,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             header_read_timeout,
             request_timeout,
             max_connections,
+            dhis2_mapping,
+            dashboard_cache_seconds,
         } => {
             if *demo {
                 // Before the demo key is made or any data written: a database with real data is
@@ -264,6 +274,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 header_read_timeout: Duration::from_secs(*header_read_timeout),
                 request_timeout: Duration::from_secs(*request_timeout),
                 max_connections: *max_connections as usize,
+                dhis2_mapping: dhis2_mapping.clone(),
+                dashboard_cache: ServeOptions::dashboard_cache_from(
+                    dashboard_cache_seconds.as_deref(),
+                ),
             };
             goldaw_web::serve_with(store.clone(), listener, options).await?;
             store.close().await;

@@ -71,7 +71,7 @@ pub enum ReportCommand {
     Dhis2 {
         /// The mapping (TOML). Default: GOLDAW_DHIS2_MAPPING, else reference/dhis2_mapping.toml
         /// as shipped (placeholder identifiers).
-        #[arg(long)]
+        #[arg(long, env = "GOLDAW_DHIS2_MAPPING")]
         mapping: Option<std::path::PathBuf>,
         /// DHIS2's period: a year (2025), a quarter (2025Q1) or a month (202501).
         #[arg(long)]
@@ -160,11 +160,8 @@ pub async fn run(store: &Store, cmd: &ReportCommand) -> anyhow::Result<()> {
             period,
             output,
         } => {
-            let mapping = match mapping {
-                Some(path) => statistics_export::mapping_from_file(path),
-                None => statistics_export::configured_mapping(),
-            }
-            .map_err(anyhow::Error::msg)?;
+            let mapping = statistics_export::configured_mapping(mapping.as_deref())
+                .map_err(anyhow::Error::msg)?;
             let set =
                 statistics_export::dhis2(store, &crate::cli::operator("report"), &mapping, *period)
                     .await?;
