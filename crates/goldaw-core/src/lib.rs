@@ -25,6 +25,7 @@ pub mod people;
 pub mod periods;
 pub mod planning;
 pub mod privacy;
+pub mod service_referrals;
 pub mod spreadsheet;
 pub mod statistics;
 pub mod washington_group;

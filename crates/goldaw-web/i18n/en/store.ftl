@@ -69,3 +69,12 @@ store-holiday-names = A holiday needs its name in all three languages.
 store-merge-already-undone = This merge was already undone.
 store-merge-merged-since = One of the two records was merged again since. Undo that merge first.
 store-merge-later-merge = Another record was merged into the kept one later. Undo that merge first.
+# A referral to a service: an action out of its order (goldaw_core::service_referrals::ReferralRefusal).
+store-referral-out-of-order = “{ $action }” is not possible while the referral is “{ $status }”: open it again to see what changed.
+store-referral-action-accept = Accept
+store-referral-action-wait = Put on the waiting list
+store-referral-action-decline = Decline
+store-referral-action-start = Start the service
+store-referral-action-deliver = Record units delivered
+store-referral-action-complete = Complete
+store-referral-action-cancel = Cancel the referral

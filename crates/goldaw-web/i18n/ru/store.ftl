@@ -67,3 +67,12 @@ store-holiday-names = У праздника должно быть названи
 store-merge-already-undone = Это объединение уже отменено.
 store-merge-merged-since = Одна из двух записей с тех пор снова объединена. Сначала отмените то объединение.
 store-merge-later-merge = Позже в сохранённую запись была объединена другая запись. Сначала отмените то объединение.
+# A referral to a service: an action out of its order (goldaw_core::service_referrals::ReferralRefusal).
+store-referral-out-of-order = «{ $action }» невозможно, пока направление в состоянии «{ $status }»: откройте его снова, чтобы увидеть изменения.
+store-referral-action-accept = Принять
+store-referral-action-wait = Внести в лист ожидания
+store-referral-action-decline = Отклонить
+store-referral-action-start = Начать услугу
+store-referral-action-deliver = Записать оказанные единицы
+store-referral-action-complete = Завершить
+store-referral-action-cancel = Отменить направление

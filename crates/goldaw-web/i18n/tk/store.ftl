@@ -67,3 +67,12 @@ store-holiday-names = Baýramyň ady üç dilde hem bolmaly.
 store-merge-already-undone = Bu birleşdirme eýýäm ýatyryldy.
 store-merge-merged-since = Iki ýazgynyň biri şondan soň ýene birleşdirildi. Ilki şol birleşdirmäni ýatyryň.
 store-merge-later-merge = Soňra saklanan ýazga başga bir ýazgy birleşdirildi. Ilki şol birleşdirmäni ýatyryň.
+# A referral to a service: an action out of its order (goldaw_core::service_referrals::ReferralRefusal).
+store-referral-out-of-order = Ugrukdyrma «{ $status }» ýagdaýynda durka «{ $action }» mümkin däl: näme üýtgändigini görmek üçin ony täzeden açyň.
+store-referral-action-accept = Kabul etmek
+store-referral-action-wait = Garaşylýanlaryň sanawyna goşmak
+store-referral-action-decline = Ret etmek
+store-referral-action-start = Hyzmaty başlamak
+store-referral-action-deliver = Berlen birlikleri ýazmak
+store-referral-action-complete = Tamamlamak
+store-referral-action-cancel = Ugrukdyrmany ýatyrmak

@@ -1,0 +1,64 @@
+//! The legal basis residential care needs: a court order or a ministry referral, recorded on the
+//! case by a supervisor in scope.
+
+use super::{LegalBasis, NewLegalBasis};
+use crate::audit::{append_audit, AuditEvent};
+use crate::error::{StoreError, StoreResult};
+use crate::people::require;
+use crate::providers::{required_text, MAX_NAME};
+use crate::Store;
+use chrono::Utc;
+use goldaw_core::access::{Permission, Principal};
+use goldaw_core::deadlines::local_date;
+use uuid::Uuid;
+
+impl Store {
+    /// Records a court order or a ministry referral on the case (a supervisor in scope): the
+    /// legal basis residential care needs.
+    #[tracing::instrument(skip_all, fields(case = %case))]
+    pub async fn record_legal_basis(
+        &self,
+        principal: &Principal,
+        case: Uuid,
+        new: NewLegalBasis,
+    ) -> StoreResult<LegalBasis> {
+        require(principal, Permission::ApproveCases)?;
+        let facts = self.referral_case(principal, case).await?;
+        self.may_work(principal, &facts)?;
+        let reference = required_text("reference", &new.reference, MAX_NAME)?;
+        let issued_by = required_text("issued_by", &new.issued_by, MAX_NAME)?;
+        if new.issued_on > local_date(Utc::now()) {
+            return Err(StoreError::invalid("issued_on", "lies in the future")
+                .saying("store-legal-basis-future", vec![]));
+        }
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(self, tx, principal, AuditEvent::on("case.legal_basis", "case", case).with_detail(format!("{} {id}", new.kind)));
+            sqlx::query("INSERT INTO legal_bases (id, case_id, kind, reference, issued_on, issued_by, recorded_by, recorded_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(id)
+                .bind(case)
+                .bind(new.kind.as_str())
+                .bind(&reference)
+                .bind(new.issued_on)
+                .bind(&issued_by)
+                .bind(&principal.actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(LegalBasis {
+            id,
+            case_id: case,
+            kind: new.kind,
+            reference,
+            issued_on: new.issued_on,
+            issued_by,
+            recorded_by: principal.actor.clone(),
+            recorded_at: now,
+        })
+    }
+}
