@@ -69,6 +69,7 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn load(db: &Db) -> StoreResult<Catalogue> {
         type UnitRow = (
             String,

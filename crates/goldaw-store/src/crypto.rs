@@ -3,16 +3,20 @@
 //! ciphertext and tag; the *context* (table, column and record id) is authenticated with it, so
 //! a sealed value copied into another record or column does not open.
 //!
-//! The key comes from `GOLDAW_ENCRYPTION_KEY_FILE` (a file holding 64 hex digits) or
-//! `GOLDAW_ENCRYPTION_KEY` (64 hex digits). Keep it out of the database's backups: whoever has
-//! both can read the sealed values; whoever has only the database cannot.
+//! The binary reads where the key is from its configuration (`--encryption-key-file` or
+//! `GOLDAW_ENCRYPTION_KEY_FILE`, a file holding 64 hex digits; else `GOLDAW_ENCRYPTION_KEY`, the
+//! 64 hex digits themselves) and passes it in ([`Secrets::from_file`], [`Secrets::from_hex_named`]);
+//! the store reads no environment. Keep the key out of the database's backups: whoever has both
+//! can read the sealed values; whoever has only the database cannot.
 
 use crate::error::{StoreError, StoreResult};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use std::path::Path;
 
+/// The setting naming the key file, as messages tell the operator to set it.
 pub const KEY_FILE_ENV: &str = "GOLDAW_ENCRYPTION_KEY_FILE";
+/// The setting holding the key itself.
 pub const KEY_ENV: &str = "GOLDAW_ENCRYPTION_KEY";
 
 pub struct Secrets {
@@ -77,7 +81,13 @@ impl Secrets {
     }
 
     pub fn from_hex(hex: &str) -> StoreResult<Secrets> {
-        parse_hex_key(hex, "the encryption key").map(Secrets::from_key)
+        Secrets::from_hex_named(hex, "the encryption key")
+    }
+
+    /// As [`Secrets::from_hex`], with errors naming where the key came from (such as
+    /// [`KEY_ENV`]).
+    pub fn from_hex_named(hex: &str, name: &str) -> StoreResult<Secrets> {
+        parse_hex_key(hex, name).map(Secrets::from_key)
     }
 
     pub fn from_file(path: &Path) -> StoreResult<Secrets> {
@@ -92,17 +102,6 @@ impl Secrets {
             &format!("the encryption key file {}", path.display()),
         )
         .map(Secrets::from_key)
-    }
-
-    /// The key from the environment, if the operator gave one.
-    pub fn from_env() -> StoreResult<Option<Secrets>> {
-        if let Some(path) = std::env::var_os(KEY_FILE_ENV) {
-            return Secrets::from_file(Path::new(&path)).map(Some);
-        }
-        match std::env::var(KEY_ENV) {
-            Ok(hex) => parse_hex_key(&hex, KEY_ENV).map(|k| Some(Secrets::from_key(k))),
-            Err(_) => Ok(None),
-        }
     }
 
     pub fn seal(&self, plaintext: &[u8], context: &str) -> StoreResult<Vec<u8>> {

@@ -111,20 +111,63 @@ pub(crate) fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
         .pragma("cache_size", "-16384")
 }
 
-/// How many connections a process keeps to its database: `GOLDAW_DATABASE_POOL`, else `default`
-/// (8 for SQLite, 16 for PostgreSQL). An operator sizes it to the database server: PostgreSQL
-/// serves best with a few busy connections per core (on the 2-core benchmark machine 4 did at
-/// least as well as 16: bench/README.md), and several goldaw processes on one server must stay
-/// under its `max_connections` together.
-fn pool_size(default: u32) -> StoreResult<u32> {
-    match std::env::var("GOLDAW_DATABASE_POOL") {
-        Err(_) => Ok(default),
-        Ok(v) => match v.trim().parse::<u32>() {
-            Ok(n) if (2..=500).contains(&n) => Ok(n),
-            _ => Err(StoreError::Config(format!(
-                "GOLDAW_DATABASE_POOL is '{v}': it must be a whole number of connections from 2 to 500"
-            ))),
-        },
+/// How many connections a process keeps to its database, 2 to 500 (the binary reads it from
+/// `--database-pool` or `GOLDAW_DATABASE_POOL` and passes it in); without one, 8 for SQLite and 16
+/// for PostgreSQL ([`PoolSize::default_for`]). An operator sizes it to the database server:
+/// PostgreSQL serves best with a few busy connections per core (on the 2-core benchmark machine 4
+/// did at least as well as 16: bench/README.md), and several goldaw processes on one server must
+/// stay under its `max_connections` together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSize(u32);
+
+impl PoolSize {
+    /// The fewest connections accepted.
+    pub const MIN: u32 = 2;
+    /// The most connections accepted.
+    pub const MAX: u32 = 500;
+
+    /// A pool of `n` connections, if `n` is from [`PoolSize::MIN`] to [`PoolSize::MAX`].
+    pub fn new(n: u32) -> Result<PoolSize, String> {
+        if (Self::MIN..=Self::MAX).contains(&n) {
+            Ok(PoolSize(n))
+        } else {
+            Err(pool_size_refused(&n.to_string()))
+        }
+    }
+
+    /// The size used when the operator sets none: 8 for SQLite, 16 for PostgreSQL.
+    pub fn default_for(url: &DatabaseUrl) -> PoolSize {
+        PoolSize(if url.is_sqlite() { 8 } else { 16 })
+    }
+
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+fn pool_size_refused(value: &str) -> String {
+    format!(
+        "GOLDAW_DATABASE_POOL is '{value}': it must be a whole number of connections from {} to {}",
+        PoolSize::MIN,
+        PoolSize::MAX
+    )
+}
+
+/// Surrounding spaces are ignored; the error names the setting and the range, as the operator
+/// reads it.
+impl FromStr for PoolSize {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().parse::<u32>() {
+            Ok(n) if (Self::MIN..=Self::MAX).contains(&n) => Ok(PoolSize(n)),
+            _ => Err(pool_size_refused(s)),
+        }
+    }
+}
+
+impl fmt::Display for PoolSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
     }
 }
 
@@ -152,9 +195,8 @@ fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 impl Db {
-    pub(crate) async fn connect(url: &DatabaseUrl) -> StoreResult<Db> {
-        // Read first: a refused setting must not leave a new database file behind.
-        let connections = pool_size(if url.is_sqlite() { 8 } else { 16 })?;
+    pub(crate) async fn connect(url: &DatabaseUrl, pool_size: PoolSize) -> StoreResult<Db> {
+        let connections = pool_size.get();
         match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -244,5 +286,23 @@ mod tests {
         assert!(err.contains("sqlite://PATH"), "{err}");
         assert!(!err.contains("pw@"), "{err}");
         assert!("sqlite://".parse::<DatabaseUrl>().is_err());
+    }
+
+    #[test]
+    fn pool_sizes_are_two_to_five_hundred() {
+        assert_eq!(" 4 ".parse::<PoolSize>().unwrap().get(), 4);
+        assert_eq!(PoolSize::new(500).unwrap().get(), 500);
+        for bad in ["0", "1", "many", "501", "-4", ""] {
+            let err = bad.parse::<PoolSize>().unwrap_err();
+            assert!(
+                err.contains("GOLDAW_DATABASE_POOL") && err.contains("from 2 to 500"),
+                "{bad}: {err}"
+            );
+        }
+        assert!(PoolSize::new(1).is_err());
+        let sqlite = DatabaseUrl::default_sqlite();
+        assert_eq!(PoolSize::default_for(&sqlite).get(), 8);
+        let pg = DatabaseUrl::Postgres("postgres://u@h/db".into());
+        assert_eq!(PoolSize::default_for(&pg).get(), 16);
     }
 }

@@ -161,6 +161,7 @@ fn manage_users(principal: &Principal) -> StoreResult<()> {
 impl Store {
     /// The grants waiting for a second admin, oldest first, with what `principal` may do with
     /// each.
+    #[tracing::instrument(skip_all)]
     pub async fn grant_requests(&self, principal: &Principal) -> StoreResult<Vec<GrantRequest>> {
         manage_users(principal)?;
         let sql = format!("{SELECT_REQUEST} ORDER BY g.requested_at, g.id");
@@ -191,6 +192,7 @@ impl Store {
     /// to the account, if the account has not changed since the request, and lets a new account
     /// sign in; its sessions follow at once. An account whose new grant needs two factors and
     /// that has none yet signs in again and sets them up. Rejecting leaves the account as it is.
+    #[tracing::instrument(skip_all, fields(grant = %id))]
     pub async fn decide_grant(
         &self,
         principal: &Principal,

@@ -150,6 +150,7 @@ impl HouseholdRow {
 
 impl Store {
     /// One household and the members the principal may see; `NotFound` outside scope.
+    #[tracing::instrument(skip_all, fields(household = %id))]
     pub async fn household(&self, principal: &Principal, id: Uuid) -> StoreResult<HouseholdRecord> {
         require(principal, Permission::ReadPeople)?;
         let record = self.load_household(principal, id).await?;
@@ -194,6 +195,7 @@ impl Store {
     }
 
     /// Households within scope (without their members), by external id.
+    #[tracing::instrument(skip_all)]
     pub async fn search_households(
         &self,
         principal: &Principal,
@@ -231,6 +233,7 @@ impl Store {
             .collect()
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_household(
         &self,
         principal: &Principal,
@@ -266,6 +269,7 @@ impl Store {
         self.load_household(principal, id).await
     }
 
+    #[tracing::instrument(skip_all, fields(household = %id))]
     pub async fn update_household(
         &self,
         principal: &Principal,

@@ -51,7 +51,7 @@ pub mod testing;
 pub mod two_factor;
 pub mod users;
 
-pub use db::{configure_sqlite_process, DatabaseUrl};
+pub use db::{configure_sqlite_process, DatabaseUrl, PoolSize};
 pub use error::{StoreError, StoreResult};
 pub use goldaw_core::access::Principal;
 
@@ -118,13 +118,24 @@ impl Store {
         .await
     }
 
-    /// As [`Store::open`], with everything the operator configures.
+    /// As [`Store::open`], with everything the operator configures but the pool size (the
+    /// backend's default, [`PoolSize::default_for`]).
     pub async fn open_with_options(url: &DatabaseUrl, options: StoreOptions) -> StoreResult<Store> {
+        Store::open_with_pool(url, PoolSize::default_for(url), options).await
+    }
+
+    /// As [`Store::open`], with everything the operator configures: how many connections to keep
+    /// to the database, and the [`StoreOptions`].
+    pub async fn open_with_pool(
+        url: &DatabaseUrl,
+        pool_size: PoolSize,
+        options: StoreOptions,
+    ) -> StoreResult<Store> {
         let StoreOptions {
             secrets,
             token_lifetime,
         } = options;
-        let db = Db::connect(url).await?;
+        let db = Db::connect(url, pool_size).await?;
         let audit_key = secrets.as_ref().map(|s| s.audit_key().clone());
         let store = Store {
             inner: Arc::new(Inner {

@@ -231,6 +231,7 @@ impl Store {
 
     /// Both records, and whether they may be merged, for the confirmation page. Audited as a
     /// read of both.
+    #[tracing::instrument(skip_all, fields(kept = %kept, merged = %merged))]
     pub async fn merge_preview(
         &self,
         principal: &Principal,
@@ -271,6 +272,7 @@ impl Store {
     /// Merges `request.merged` into `kept`; refused with the reason when the records disagree on
     /// who the person is, when either was changed since read, or when a case of the merged record
     /// lies outside the principal's scope.
+    #[tracing::instrument(skip_all, fields(kept = %kept))]
     pub async fn merge_persons(
         &self,
         principal: &Principal,
@@ -421,6 +423,7 @@ impl Store {
 
     /// A merge as recorded, for those who may merge and can see both records; `NotFound`
     /// otherwise. Audited as a read of the kept record.
+    #[tracing::instrument(skip_all, fields(merge = %id))]
     pub async fn merge_record(&self, principal: &Principal, id: Uuid) -> StoreResult<MergeRecord> {
         Store::may_merge(principal)?;
         let record = self.load_merge(principal, id).await?;
@@ -453,6 +456,7 @@ impl Store {
     /// the kept record stands (undo that first), when the kept record was itself merged since,
     /// or when the merge was already undone; a stale `kept_version` is a conflict. Records that
     /// were added to the kept record after the merge stay with it: nothing tells whose they were.
+    #[tracing::instrument(skip_all, fields(merge = %id))]
     pub async fn undo_merge(
         &self,
         principal: &Principal,

@@ -190,6 +190,7 @@ macro_rules! replace_target_groups {
 impl Store {
     /// One person by goldaw id; `NotFound` also when outside the principal's scope.
     /// A record merged into another answers with the kept one (merges.rs).
+    #[tracing::instrument(skip_all, fields(person = %id))]
     pub async fn person(&self, principal: &Principal, id: Uuid) -> StoreResult<PersonRecord> {
         require(principal, Permission::ReadPeople)?;
         let current = self.current_person_id(principal, id).await?;
@@ -231,6 +232,7 @@ impl Store {
     }
 
     /// People matching the query within scope, ordered by folded name.
+    #[tracing::instrument(skip_all)]
     pub async fn search_persons(
         &self,
         principal: &Principal,
@@ -302,6 +304,7 @@ impl Store {
     }
 
     /// Registers a person. Without a household they get a household of their own.
+    #[tracing::instrument(skip_all)]
     pub async fn create_person(
         &self,
         principal: &Principal,
@@ -363,6 +366,7 @@ impl Store {
     }
 
     /// Replaces what is known about a person, if nobody changed it since `expected_version`.
+    #[tracing::instrument(skip_all, fields(person = %id))]
     pub async fn update_person(
         &self,
         principal: &Principal,

@@ -170,6 +170,7 @@ impl Store {
     /// Need and supply for every etrap in `unit` (a velayat, the country or an etrap) that the caller's scope
     /// holds, for every service of `rates` (service code → share of the population needing it, used where
     /// assessments are missing). Needs the planning permission; audited as a statistics read.
+    #[tracing::instrument(skip_all, fields(unit = %unit))]
     pub async fn needs_and_supply(
         &self,
         principal: &Principal,
@@ -400,6 +401,7 @@ impl Store {
     }
 
     /// Every etrap's population and where it comes from (module docs).
+    #[tracing::instrument(skip_all)]
     async fn etrap_populations(
         &self,
         tree: &Tree,

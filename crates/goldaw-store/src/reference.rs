@@ -235,6 +235,7 @@ pub(crate) fn shipped_holidays() -> StoreResult<Vec<Holiday>> {
 
 /// Upserts the shipped reference data, in one transaction. Deadline rules and holidays are
 /// settings an admin may change: the shipped ones are inserted only where absent.
+#[tracing::instrument(skip_all)]
 pub(crate) async fn load_shipped(db: &Db) -> StoreResult<()> {
     let units = shipped_admin_units()?;
     let terms = shipped_terms()?;

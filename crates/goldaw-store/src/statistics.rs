@@ -65,6 +65,7 @@ pub enum Suppression {
 impl Store {
     /// Service users in `period` (INTERCHANGE.md "Report semantics") by `dims`, within the
     /// principal's scope, suppressed by `suppression`. Audited as a report read (counts only).
+    #[tracing::instrument(skip_all)]
     pub async fn service_users(
         &self,
         principal: &Principal,
@@ -122,6 +123,7 @@ impl Store {
     /// month's scan reads every use still running after it began, so a year of months read the
     /// running uses twelve times. Each period is counted as its own report (distinct persons
     /// with a use overlapping it), suppressed on its own and audited as its own report read.
+    #[tracing::instrument(skip_all, fields(periods = periods.len()))]
     pub async fn service_user_totals(
         &self,
         principal: &Principal,
@@ -221,6 +223,7 @@ impl Store {
     /// attributes the dimensions read, and core turns the groups into cells. Coverage counts its
     /// numerators here too. With `keys`, each group also sums its persons' record keys (for
     /// cell-key perturbation): in Rust on SQLite, in SQL on PostgreSQL.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn service_user_counts(
         &self,
         lo: &str,

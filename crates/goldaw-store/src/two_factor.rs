@@ -87,6 +87,7 @@ fn matching_step(t: &TOTP, code: &str, now: u64, last_used: Option<i64>) -> Opti
 
 impl Store {
     /// Where a principal who just gave the right password goes next.
+    #[tracing::instrument(skip_all)]
     pub async fn stage_after_password(&self, principal: &Principal) -> StoreResult<Stage> {
         let Some(user) = principal.user_id else {
             return Ok(Stage::Active);
@@ -111,6 +112,7 @@ impl Store {
     }
 
     /// Makes (or shows again) a not-yet-confirmed secret for the principal's own account.
+    #[tracing::instrument(skip_all)]
     pub async fn start_totp_enrolment(&self, principal: &Principal) -> StoreResult<Enrolment> {
         let user = principal
             .user_id
@@ -145,6 +147,7 @@ impl Store {
     /// an earlier one), and every code while the account is locked. The fifth wrong code in a
     /// row locks the account for 15 minutes and ends every session of the account still waiting
     /// for its second factor.
+    #[tracing::instrument(skip_all)]
     pub async fn check_totp(
         &self,
         principal: &Principal,

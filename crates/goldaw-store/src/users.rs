@@ -365,6 +365,7 @@ impl Store {
     /// Makes an account. A wide grant (`goldaw_core::accounts`) from an admin makes it waiting for
     /// a second admin: it cannot sign in until approved. The operator's command line makes any
     /// account directly.
+    #[tracing::instrument(skip_all)]
     pub async fn add_user(&self, principal: &Principal, new: NewUser) -> StoreResult<UserRecord> {
         manage_users(principal)?;
         check_username(&new.username)?;
@@ -439,6 +440,7 @@ impl Store {
     }
 
     /// Every account, with its live tokens (when each expires and was last used).
+    #[tracing::instrument(skip_all)]
     pub async fn list_users(&self, principal: &Principal) -> StoreResult<Vec<UserRecord>> {
         manage_users(principal)?;
         let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username");
@@ -515,6 +517,7 @@ impl Store {
     /// keeps its role, scope and permissions until then; whether it may sign in changes at once.
     /// The returned record says `awaiting_approval`. Any change applied directly replaces a
     /// waiting request (which was asked against the account as it was).
+    #[tracing::instrument(skip_all)]
     pub async fn change_user(
         &self,
         principal: &Principal,
@@ -634,6 +637,7 @@ impl Store {
 
     /// Disables an account and revokes its tokens; the account and its history stay. A grant
     /// waiting for the account is closed as replaced.
+    #[tracing::instrument(skip_all)]
     pub async fn disable_user(&self, principal: &Principal, username: &str) -> StoreResult<()> {
         manage_users(principal)?;
         let user = self
@@ -664,6 +668,7 @@ impl Store {
     ///
     /// A token for an account with a wide grant is made on the server only (`goldaw user token`):
     /// an admin who could make one could use that account's rights without a second admin.
+    #[tracing::instrument(skip_all)]
     pub async fn create_token(&self, principal: &Principal, username: &str) -> StoreResult<String> {
         manage_users(principal)?;
         let user = self
@@ -703,6 +708,7 @@ impl Store {
 
     /// The principal a bearer token stands for; `None` for an unknown, revoked, expired or
     /// disabled one. Records the token's use (to the minute).
+    #[tracing::instrument(skip_all)]
     pub async fn principal_for_token(
         &self,
         token: &str,
@@ -739,6 +745,7 @@ impl Store {
 
     /// Checks a username and password; locks the account after repeated failures. The audit log
     /// records the username only if it is one (never, say, a password typed into its field).
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         &self,
         username: &str,
@@ -826,6 +833,7 @@ impl Store {
     /// A user changes their own password, giving the current one. Every other session of the
     /// account ends (someone who learnt the old password and signed in with it is signed out);
     /// `session`, the one asking, stays.
+    #[tracing::instrument(skip_all)]
     pub async fn change_password(
         &self,
         session: &Session,

@@ -24,6 +24,7 @@ impl Store {
     /// Rows of the caseload: by the dimensions asked (the case's place) and the worker holding
     /// each case at the period's end (or when it closed), the cases held at any time in the
     /// period and those open at its end by stage, against the norm.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn caseload_rows(
         &self,
         range: &(String, String),

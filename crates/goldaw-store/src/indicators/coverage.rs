@@ -73,6 +73,7 @@ struct UnitRow {
 impl Store {
     /// The population figures for a period: the latest year at or before its end, else the
     /// earliest there is.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn denominators(&self, period: &Period) -> StoreResult<Denominators> {
         let rows: Vec<PopulationRow> = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT admin_unit, sex, age_band, CAST(year AS INTEGER) AS year, CAST(population AS BIGINT) AS population FROM population")

@@ -49,6 +49,7 @@ pub(crate) struct Episodes {
 impl Store {
     /// Every episode overlapping the period of a person in the unit range, with the units
     /// delivered in the period.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn episode_records(
         &self,
         range: &(String, String),
@@ -146,6 +147,7 @@ impl Store {
     }
 
     /// Goals rated at reviews held in the period, each with its latest rating there.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn outcome_records(
         &self,
         range: &(String, String),

@@ -116,6 +116,7 @@ fn period_json<S: serde::Serializer>(p: &Period, s: S) -> Result<S::Ok, S::Error
 impl Store {
     /// The table of `indicator` over `period`, split by `dims` (each one the indicator accepts),
     /// within the principal's scope, suppressed as asked (`docs/statistics.md`).
+    #[tracing::instrument(skip_all, fields(indicator = ?indicator))]
     pub async fn indicator(
         &self,
         principal: &Principal,
@@ -516,6 +517,7 @@ impl Store {
     }
 
     /// Service users against the population of the same cell.
+    #[tracing::instrument(skip_all)]
     async fn coverage(
         &self,
         principal: &Principal,

@@ -63,6 +63,7 @@ impl Store {
     }
 
     /// Cases reaching each step in the period.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn funnel_records(
         &self,
         range: &(String, String),
@@ -109,6 +110,7 @@ impl Store {
     }
 
     /// Cases screened in the period, by the priority screening set.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn priority_records(
         &self,
         range: &(String, String),
@@ -150,6 +152,7 @@ impl Store {
     }
 
     /// Cases referred in the period, by source.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn source_records(
         &self,
         range: &(String, String),
@@ -175,6 +178,7 @@ impl Store {
 
     /// Each step reached in the period by a case registered in goldaw, with the days it took
     /// from referral (or the reopening) and whether it met its deadline.
+    #[tracing::instrument(skip_all)]
     pub(crate) async fn timeliness_records(
         &self,
         range: &(String, String),

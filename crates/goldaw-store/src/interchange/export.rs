@@ -127,6 +127,7 @@ macro_rules! export_file {
     }};
 }
 
+#[tracing::instrument(skip_all)]
 pub(crate) async fn export(db: &Db, dir: &Path) -> StoreResult<ExportSummary> {
     let mut files = Vec::new();
     files.push(export_file!(db, dir, ADMIN_UNITS, UnitOut,

@@ -246,6 +246,7 @@ fn duplicate_message(
     move |id, _, _| (column, super::say::duplicate(&id.unwrap_or_default()))
 }
 
+#[tracing::instrument(skip_all)]
 pub(crate) async fn import(
     pool: &PgPool,
     dir: &Path,

@@ -124,6 +124,7 @@ type Step = fn(
     &dyn ImportProgress,
 ) -> Result<Option<u64>, Failure>;
 
+#[tracing::instrument(skip_all)]
 pub(crate) fn import(
     db_path: &Path,
     dir: &Path,

@@ -62,6 +62,7 @@ pub type ExportSummary = ImportSummary;
 impl Store {
     /// Imports the interchange files present in `dir`, all or nothing (see INTERCHANGE.md).
     /// Running it again with the same files changes nothing: ids are the keys.
+    #[tracing::instrument(skip_all)]
     pub async fn import_dir(
         &self,
         principal: &Principal,
@@ -121,6 +122,7 @@ impl Store {
 
     /// Writes every interchange file into `dir` (created if missing), ordered by id, so that the
     /// export of an import of an export is byte-for-byte the same.
+    #[tracing::instrument(skip_all)]
     pub async fn export_dir(
         &self,
         principal: &Principal,

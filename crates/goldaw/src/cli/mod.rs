@@ -41,6 +41,22 @@ pub struct Args {
     )]
     pub token_lifetime_days: goldaw_store::users::TokenLifetime,
 
+    /// Connections to the database per process (2 to 500). Default: 8 for SQLite, 16 for
+    /// PostgreSQL.
+    #[arg(long, global = true, env = "GOLDAW_DATABASE_POOL", value_name = "N")]
+    pub database_pool: Option<goldaw_store::PoolSize>,
+
+    /// A file holding the encryption key (64 hex digits; `goldaw key generate` makes one). Without
+    /// it, the key itself may be given in GOLDAW_ENCRYPTION_KEY (never as a flag: the command
+    /// line is visible to every user of the machine).
+    #[arg(
+        long,
+        global = true,
+        env = "GOLDAW_ENCRYPTION_KEY_FILE",
+        value_name = "FILE"
+    )]
+    pub encryption_key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -131,10 +147,23 @@ impl Args {
             None => Ok(DatabaseUrl::default_sqlite()),
         }
     }
+
+    /// The encryption key, if the operator gave one: from `--encryption-key-file` (or
+    /// GOLDAW_ENCRYPTION_KEY_FILE), else from GOLDAW_ENCRYPTION_KEY.
+    fn secrets(&self) -> anyhow::Result<Option<goldaw_store::crypto::Secrets>> {
+        use goldaw_store::crypto::{Secrets, KEY_ENV};
+        if let Some(path) = &self.encryption_key_file {
+            return Ok(Some(Secrets::from_file(path)?));
+        }
+        match std::env::var(KEY_ENV) {
+            Ok(hex) => Ok(Some(Secrets::from_hex_named(&hex, KEY_ENV)?)),
+            Err(_) => Ok(None),
+        }
+    }
 }
 
 pub(crate) async fn open(args: &Args) -> anyhow::Result<Store> {
-    open_with(args, goldaw_store::crypto::Secrets::from_env()?).await
+    open_with(args, args.secrets()?).await
 }
 
 async fn open_with(
@@ -146,16 +175,19 @@ async fn open_with(
         secrets,
         token_lifetime: args.token_lifetime_days,
     };
-    Store::open_with_options(&url, options)
+    let pool_size = args
+        .database_pool
+        .unwrap_or_else(|| goldaw_store::PoolSize::default_for(&url));
+    Store::open_with_pool(&url, pool_size, options)
         .await
         .with_context(|| format!("opening the database {url}"))
 }
 
 /// The key `serve` needs. Without one, `--demo` makes a demo key under ./goldaw-data/ (the demo
 /// is for trying out, never for real data); otherwise serving refuses to start and says why.
-fn serving_key(demo: bool) -> anyhow::Result<goldaw_store::crypto::Secrets> {
+fn serving_key(args: &Args, demo: bool) -> anyhow::Result<goldaw_store::crypto::Secrets> {
     use goldaw_store::crypto::{generate_key_hex, key_missing, Secrets};
-    if let Some(secrets) = Secrets::from_env()? {
+    if let Some(secrets) = args.secrets()? {
         return Ok(secrets);
     }
     if !demo {
@@ -249,7 +281,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
                 probe.close().await;
                 refused?;
             }
-            let store = open_with(&args, Some(serving_key(*demo)?)).await?;
+            let store = open_with(&args, Some(serving_key(&args, *demo)?)).await?;
             if *demo {
                 let summary = crate::demo::load(&store).await?;
                 eprintln!("{summary}");
