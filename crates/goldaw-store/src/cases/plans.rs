@@ -79,10 +79,11 @@ pub struct PlanRecord {
     pub case_id: Uuid,
     /// 1 for the first plan, then one more per revision.
     pub number: i32,
-    /// draft, submitted, approved or superseded: the code of [`PlanRecord::state`], kept as a
-    /// string for the API's JSON and its schema.
+    /// draft, submitted, approved or superseded.
     pub status: String,
-    /// The status, typed (not in the API: `status` is its code).
+    // `status` is the code of `state`, kept as a string for the API's JSON and its schema (whose
+    // description is the line above); `state` is the typed status, not in the API.
+    /// The status, typed.
     #[serde(skip)]
     pub state: PlanStatus,
     pub version: i32,
