@@ -21,11 +21,21 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::codes::Priority;
+use crate::codes::{code_enum, Priority};
 use crate::instruments::{
     AnswerError, AnswerKind, AnswerValue, Answers, AppliesTo, Domain, Instrument, InstrumentKind,
     Item, NeedLevel,
 };
+use crate::ParseError;
+
+code_enum!(
+    /// Where an assessment is: a draft the worker saves as often as needed, or completed (checked
+    /// against its instrument, and final).
+    AssessmentStatus, "assessment status" {
+        Draft = "draft",
+        Completed = "completed",
+    }
+);
 
 /// The youngest age at which the Washington Group questions are asked.
 pub const WG_MIN_AGE: u32 = 5;

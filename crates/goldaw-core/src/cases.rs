@@ -1,7 +1,7 @@
 //! Cases and service episodes as plain records. The case workflow (issue: case management)
 //! extends these with assessments, plans and transitions; the interchange fields stay as they are.
 
-use crate::codes::{CaseStatus, Priority, ReferralSource, ServiceLevel};
+use crate::codes::{code_enum, CaseStatus, Priority, ReferralSource, ServiceLevel};
 use crate::ids::{AdminUnitCode, ExternalId};
 use crate::ParseError;
 use chrono::NaiveDate;
@@ -130,6 +130,17 @@ impl std::fmt::Display for ServiceCode {
         f.write_str(&self.0)
     }
 }
+
+code_enum!(
+    /// Where a support plan is: the worker's draft, submitted with the person's agreement or
+    /// views, approved by the supervisor, or superseded by a later approved revision.
+    PlanStatus, "support plan status" {
+        Draft = "draft",
+        Submitted = "submitted",
+        Approved = "approved",
+        Superseded = "superseded",
+    }
+);
 
 /// The etrap social work service: the case's own work, the episode every case has.
 pub const ETRAP_SOCIAL_WORK: &str = "ETRAP_SW";

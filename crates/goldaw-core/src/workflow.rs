@@ -4,11 +4,18 @@
 //! The rules are a pure function of the case's status and a few facts about it, so that the store,
 //! the API and the pages all ask the same question and a refusal reads the same everywhere: a code
 //! the pages translate, and an English sentence for the API and the logs.
+//!
+//! Who may work on a case ([`case_work`]) is here too: the one rule that the store's use cases
+//! (case actions, notes, attachments, assessments, plans, referrals to services) and the pages
+//! (which buttons to offer) ask.
 
+use crate::access::{Permission, Principal};
 use crate::codes::code_enum;
-use crate::codes::{CaseStatus, Priority};
+use crate::codes::{CaseStatus, Priority, Role};
+use crate::ids::AdminUnitCode;
 use crate::ParseError;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 code_enum!(
     /// Why a case was closed (WORKFLOW.md).
@@ -219,6 +226,128 @@ pub fn available_actions(status: CaseStatus, facts: &CaseFacts) -> Vec<CaseActio
         .collect()
 }
 
+/// What the rule of case work ([`case_work`]) needs to know about a case the reader sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseWorkFacts<'a> {
+    /// The etrap whose team holds the case.
+    pub admin_unit: &'a str,
+    /// The etrap a transfer waits to be accepted by.
+    pub transfer_to: Option<&'a str>,
+    /// The social worker the case is allocated to.
+    pub worker: Option<Uuid>,
+    /// Names and text are withheld from the reader: `privacy::case_sight` gave the code only (a
+    /// sensitive case, or a hidden person, and a reader without the `sensitive` permission).
+    pub restricted: bool,
+}
+
+/// Why a reader may not work on a case. The English is the store's `Forbidden` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WorkRefusal {
+    #[error("this is a sensitive case: working on it needs the sensitive permission")]
+    Sensitive,
+    /// The role lacks the permission the work needs.
+    #[error("your role may not do this ({0:?})")]
+    Permission(Permission),
+    #[error("only a supervisor of the receiving etrap accepts or declines a transfer")]
+    NotReceiving,
+    #[error("the case lies outside your scope (it waits for your decision on the transfer only)")]
+    OutsideScope,
+    #[error("only the assigned social worker or a supervisor works on this case")]
+    NotAssigned,
+}
+
+/// What a reader may do on a case ([`case_work`]): each part allowed, or why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseWork {
+    /// Case work: screening, assessments, notes, attachments, support plans, referrals to
+    /// services, and the worker's actions ([`CaseAction::needs_supervisor`] is false).
+    pub work: Result<(), WorkRefusal>,
+    /// The supervisor's decisions on a case of their team: approving a plan or a closure.
+    pub decide: Result<(), WorkRefusal>,
+    /// Accepting or declining a transfer that waits for the reader's etrap.
+    pub decide_transfer: Result<(), WorkRefusal>,
+}
+
+impl CaseWork {
+    /// Whether the reader may take `action` (who they are; the workflow asks [`next_status`]).
+    pub fn action(&self, action: CaseAction) -> Result<(), WorkRefusal> {
+        match action {
+            CaseAction::AcceptTransfer | CaseAction::DeclineTransfer => self.decide_transfer,
+            a if a.needs_supervisor() => self.decide,
+            _ => self.work,
+        }
+    }
+
+    /// Whether the reader may do the case's work (what the pages ask before offering a form).
+    pub fn may_work(&self) -> bool {
+        self.work.is_ok()
+    }
+}
+
+/// Who may work on a case (WORKFLOW.md, "Who may do what"): the one rule.
+///
+/// - Nobody works on a case they see by its code only (a sensitive case without the
+///   `sensitive` permission).
+/// - The case's work is for those with `WorkCases` in the case's etrap: a social worker only on a
+///   case allocated to them, a supervisor (and the operator) on any case of their scope.
+/// - A supervisor's decisions (`ApproveCases`) are taken in the case's etrap.
+/// - A transfer is accepted or declined by a supervisor of the receiving etrap; until then the
+///   case is not theirs to work on.
+///
+/// Decided (issue #17): the three copies this replaces disagreed in two places. The assessment
+/// page offered work to a supervisor of the etrap a transfer waits for, and the store refused
+/// it: the store was right (the case is the sending team's until the transfer is accepted).
+/// The page also offered nothing on a closed case: that is the workflow's step, not who the
+/// reader is, and the page keeps it beside this rule.
+pub fn case_work(principal: &Principal, case: &CaseWorkFacts<'_>) -> CaseWork {
+    if case.restricted {
+        let no = Err(WorkRefusal::Sensitive);
+        return CaseWork {
+            work: no,
+            decide: no,
+            decide_transfer: no,
+        };
+    }
+    let sees = |unit: &str| {
+        unit.parse::<AdminUnitCode>()
+            .is_ok_and(|u| principal.can_see_unit(&u))
+    };
+    let permission = |p: Permission| {
+        if principal.may(p) {
+            Ok(())
+        } else {
+            Err(WorkRefusal::Permission(p))
+        }
+    };
+    let decide_transfer = permission(Permission::ApproveCases).and_then(|()| {
+        if case.transfer_to.is_some_and(sees) {
+            Ok(())
+        } else {
+            Err(WorkRefusal::NotReceiving)
+        }
+    });
+    let home = if sees(case.admin_unit) {
+        Ok(())
+    } else {
+        Err(WorkRefusal::OutsideScope)
+    };
+    let decide = home.and_then(|()| permission(Permission::ApproveCases));
+    let work = home
+        .and_then(|()| permission(Permission::WorkCases))
+        .and_then(|()| {
+            if principal.role == Some(Role::SocialWorker) && case.worker != principal.user_id {
+                Err(WorkRefusal::NotAssigned)
+            } else {
+                Ok(())
+            }
+        });
+    CaseWork {
+        work,
+        decide,
+        decide_transfer,
+    }
+}
+
 /// Whether a case in this status counts as intensive (active) or monitored against the norm of
 /// 25 + 25 (WORKFLOW.md): every open case before monitoring is intensive work.
 pub fn counts_as_intensive(status: CaseStatus) -> bool {
@@ -426,5 +555,216 @@ mod tests {
         assert!(counts_as_intensive(S::Referred));
         assert!(!counts_as_intensive(S::Monitoring));
         assert!(!counts_as_intensive(S::Closed));
+    }
+
+    mod who_works {
+        use super::super::*;
+        use crate::access::{Permission, Principal, Scope};
+        use crate::codes::Role;
+        use uuid::Uuid;
+
+        const OWN: Uuid = Uuid::from_u128(7);
+        const OTHER: Uuid = Uuid::from_u128(8);
+
+        fn who(role: Role, scope: &str, sensitive: bool) -> Principal {
+            Principal::user(OWN, "u", role, scope.parse::<Scope>().unwrap(), sensitive)
+        }
+
+        /// A case of TM-A-01, allocated to `worker`.
+        fn case(worker: Option<Uuid>) -> CaseWorkFacts<'static> {
+            CaseWorkFacts {
+                admin_unit: "TM-A-01",
+                transfer_to: None,
+                worker,
+                restricted: false,
+            }
+        }
+
+        const WORK: Result<(), WorkRefusal> = Ok(());
+
+        fn perm(p: Permission) -> Result<(), WorkRefusal> {
+            Err(WorkRefusal::Permission(p))
+        }
+
+        /// Each role against each situation of a case: (work, decide, decide_transfer).
+        #[test]
+        fn each_role_in_each_situation() {
+            use WorkRefusal::{NotAssigned, NotReceiving, OutsideScope, Sensitive};
+            let worker = who(Role::SocialWorker, "TM-A-01", false);
+            let supervisor = who(Role::Supervisor, "TM-A", false);
+            let receiving = who(Role::Supervisor, "TM-B", false);
+            let elsewhere = who(Role::SocialWorker, "TM-B-01", false);
+            let hotline = who(Role::Hotline, "TM", true);
+            let operator = Principal::system("t");
+            let incoming = CaseWorkFacts {
+                transfer_to: Some("TM-B-02"),
+                ..case(Some(OWN))
+            };
+            let restricted = CaseWorkFacts {
+                restricted: true,
+                ..case(Some(OWN))
+            };
+            type Row<'a> = (
+                &'a str,
+                &'a Principal,
+                CaseWorkFacts<'a>,
+                [Result<(), WorkRefusal>; 3],
+            );
+            let table: Vec<Row<'_>> = vec![
+                (
+                    "worker, own case",
+                    &worker,
+                    case(Some(OWN)),
+                    [
+                        WORK,
+                        perm(Permission::ApproveCases),
+                        perm(Permission::ApproveCases),
+                    ],
+                ),
+                (
+                    "worker, colleague's case",
+                    &worker,
+                    case(Some(OTHER)),
+                    [
+                        Err(NotAssigned),
+                        perm(Permission::ApproveCases),
+                        perm(Permission::ApproveCases),
+                    ],
+                ),
+                (
+                    "worker, unallocated case",
+                    &worker,
+                    case(None),
+                    [
+                        Err(NotAssigned),
+                        perm(Permission::ApproveCases),
+                        perm(Permission::ApproveCases),
+                    ],
+                ),
+                (
+                    "worker, sensitive case without the permission",
+                    &worker,
+                    restricted,
+                    [Err(Sensitive); 3],
+                ),
+                (
+                    "worker of another etrap",
+                    &elsewhere,
+                    case(Some(OWN)),
+                    [
+                        Err(OutsideScope),
+                        Err(OutsideScope),
+                        perm(Permission::ApproveCases),
+                    ],
+                ),
+                (
+                    "supervisor, any case of the team",
+                    &supervisor,
+                    case(Some(OTHER)),
+                    [WORK, WORK, Err(NotReceiving)],
+                ),
+                (
+                    "supervisor, unallocated case",
+                    &supervisor,
+                    case(None),
+                    [WORK, WORK, Err(NotReceiving)],
+                ),
+                (
+                    "supervisor, sensitive case without the permission",
+                    &supervisor,
+                    restricted,
+                    [Err(Sensitive); 3],
+                ),
+                (
+                    "supervisor of the sending etrap, transfer waiting",
+                    &supervisor,
+                    incoming,
+                    [WORK, WORK, Err(NotReceiving)],
+                ),
+                (
+                    "supervisor of the receiving etrap",
+                    &receiving,
+                    incoming,
+                    [Err(OutsideScope), Err(OutsideScope), WORK],
+                ),
+                (
+                    "supervisor of another etrap, no transfer",
+                    &receiving,
+                    case(None),
+                    [Err(OutsideScope), Err(OutsideScope), Err(NotReceiving)],
+                ),
+                (
+                    "hotline, its own call",
+                    &hotline,
+                    case(None),
+                    [
+                        perm(Permission::WorkCases),
+                        perm(Permission::ApproveCases),
+                        perm(Permission::ApproveCases),
+                    ],
+                ),
+                (
+                    "operator (national scope: both etraps)",
+                    &operator,
+                    incoming,
+                    [WORK, WORK, WORK],
+                ),
+            ];
+            for (what, p, facts, [work, decide, transfer]) in table {
+                let got = case_work(p, &facts);
+                assert_eq!(got.work, work, "{what}: work");
+                assert_eq!(got.decide, decide, "{what}: decide");
+                assert_eq!(got.decide_transfer, transfer, "{what}: transfer");
+                assert_eq!(got.may_work(), work.is_ok(), "{what}");
+            }
+        }
+
+        #[test]
+        fn roles_that_never_work_on_cases_are_refused_by_permission() {
+            for role in [Role::Provider, Role::Planner, Role::Ministry, Role::Admin] {
+                let scope = if role == Role::Provider {
+                    "provider:PR1"
+                } else {
+                    "TM"
+                };
+                let got = case_work(&who(role, scope, true), &case(Some(OWN)));
+                assert!(!got.may_work(), "{role}");
+                assert!(
+                    got.decide.is_err() && got.decide_transfer.is_err(),
+                    "{role}"
+                );
+            }
+        }
+
+        #[test]
+        fn each_action_asks_its_part() {
+            let worker = who(Role::SocialWorker, "TM-A-01", false);
+            let work = case_work(&worker, &case(Some(OWN)));
+            for a in CaseAction::ALL {
+                let expected =
+                    if matches!(a, CaseAction::AcceptTransfer | CaseAction::DeclineTransfer) {
+                        work.decide_transfer
+                    } else if a.needs_supervisor() {
+                        work.decide
+                    } else {
+                        work.work
+                    };
+                assert_eq!(work.action(*a), expected, "{a}");
+            }
+            assert_eq!(
+                work.action(CaseAction::ApprovePlan)
+                    .unwrap_err()
+                    .to_string(),
+                "your role may not do this (ApproveCases)"
+            );
+        }
+
+        #[test]
+        fn a_cleared_reader_works_on_a_sensitive_case_as_on_any() {
+            // `restricted` is what the reader sees: with the permission, a sensitive case is not
+            // restricted and the ordinary rule applies.
+            let cleared = who(Role::SocialWorker, "TM-A-01", true);
+            assert!(case_work(&cleared, &case(Some(OWN))).may_work());
+        }
     }
 }

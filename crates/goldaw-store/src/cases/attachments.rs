@@ -7,7 +7,8 @@
 //! providers never see attachments, and a case outside scope is not found. Every upload, list and
 //! download is audited (ids, kind, type and size; never the file's name).
 
-use super::{corrupt, insert_event, CaseRow};
+use super::history::{insert_case_event, NewCaseEvent};
+use super::{corrupt, CaseRow};
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
 use crate::people::require;
@@ -16,7 +17,6 @@ use chrono::{DateTime, Utc};
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::attachments::{AttachmentKind, FileName, FileType, UploadedFile};
 use goldaw_core::codes::CaseStatus;
-use goldaw_core::workflow::CaseAction;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -81,13 +81,15 @@ fn hex(bytes: &[u8]) -> String {
 impl Store {
     /// Whether the principal may attach a file to the case now: checked before a large upload
     /// is read, and again by [`Store::add_attachment`].
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn may_attach(&self, principal: &Principal, case_id: Uuid) -> StoreResult<()> {
         let row = self.load_case_row(principal, case_id).await?;
         // Attaching is case work: the same rule as notes.
-        self.may_act(principal, &row, CaseAction::ToActive)
+        self.may_work_on(principal, &row)
     }
 
     /// Keeps `file` on the case, sealed, and writes it to the case's history.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn add_attachment(
         &self,
         principal: &Principal,
@@ -96,7 +98,7 @@ impl Store {
         file: UploadedFile,
     ) -> StoreResult<AttachmentRecord> {
         let row = self.load_case_row(principal, case_id).await?;
-        self.may_act(principal, &row, CaseAction::ToActive)?;
+        self.may_work_on(principal, &row)?;
         let id = Uuid::now_v7();
         let now = Utc::now();
         let secrets = self.secrets(WHAT)?;
@@ -131,7 +133,9 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            insert_event!(tx, case_id, principal, "attachment_added", status, status, None::<&str>, None::<&str>, Some(kind.as_str()), now);
+            insert_case_event(&mut *tx, &NewCaseEvent::new(case_id, principal, "attachment_added", now)
+                .statuses(status, status)
+                .detail(Some(kind.as_str()))).await?;
             tx.commit().await?;
         });
         Ok(AttachmentRecord {
@@ -148,6 +152,7 @@ impl Store {
     }
 
     /// The case's attachments, newest first (without their bytes).
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_attachments(
         &self,
         principal: &Principal,
@@ -178,6 +183,7 @@ impl Store {
     }
 
     /// One attachment with its bytes, checked against its SHA-256; audited.
+    #[tracing::instrument(skip_all, fields(attachment_id = %id))]
     pub async fn attachment(
         &self,
         principal: &Principal,

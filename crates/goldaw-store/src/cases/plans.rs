@@ -5,13 +5,14 @@
 //! can have its plan revised: the revision goes through the same draft, agreement, submission
 //! and approval, and the case keeps its status.
 
-use super::{clean_text, corrupt, Store};
+use super::{clean_text, corrupt};
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{SayArg, StoreError, StoreResult};
+use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::Principal;
+use goldaw_core::cases::PlanStatus;
 use goldaw_core::codes::CaseStatus;
-use goldaw_core::workflow::CaseAction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -80,6 +81,11 @@ pub struct PlanRecord {
     pub number: i32,
     /// draft, submitted, approved or superseded.
     pub status: String,
+    // `status` is the code of `state`, kept as a string for the API's JSON and its schema (whose
+    // description is the line above); `state` is the typed status, not in the API.
+    /// The status, typed.
+    #[serde(skip)]
+    pub state: PlanStatus,
     pub version: i32,
     /// `None` not yet asked; `Some(false)` disagrees (their views recorded).
     pub person_agrees: Option<bool>,
@@ -97,7 +103,8 @@ struct PlanRow {
     id: Uuid,
     case_id: Uuid,
     number: i32,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: PlanStatus,
     version: i32,
     person_agrees: Option<bool>,
     person_views_sealed: Option<Vec<u8>>,
@@ -137,6 +144,7 @@ fn required(field: &str, text: &str) -> StoreResult<String> {
 impl Store {
     /// Writes the plan the worker is making with the person: the case's draft is replaced (if
     /// nobody changed it since `version`), or a new numbered draft is started.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn save_plan_draft(
         &self,
         principal: &Principal,
@@ -145,7 +153,7 @@ impl Store {
         input: PlanInput,
     ) -> StoreResult<PlanRecord> {
         let row = self.load_case_row(principal, case_id).await?;
-        self.may_act(principal, &row, CaseAction::CompleteHolistic)?;
+        self.may_work_on(principal, &row)?;
         let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
         // The first plan after the holistic assessment; a revision while support runs.
         if !matches!(
@@ -289,6 +297,7 @@ impl Store {
 
     /// Records whether the person agrees with the draft, and their views in their words (needed
     /// when they disagree).
+    #[tracing::instrument(skip_all, fields(plan_id = %plan_id))]
     pub async fn record_plan_agreement(
         &self,
         principal: &Principal,
@@ -298,7 +307,7 @@ impl Store {
         views: Option<&str>,
     ) -> StoreResult<PlanRecord> {
         let plan = self
-            .plan_for_write(principal, plan_id, version, "draft")
+            .plan_for_write(principal, plan_id, version, PlanStatus::Draft)
             .await?;
         let views = clean_text("person_views", views)?;
         if !agrees && views.is_none() {
@@ -331,6 +340,7 @@ impl Store {
 
     /// Submits the draft for the supervisor's approval; the person's agreement or views must be
     /// recorded first.
+    #[tracing::instrument(skip_all, fields(plan_id = %plan_id))]
     pub async fn submit_plan(
         &self,
         principal: &Principal,
@@ -338,7 +348,7 @@ impl Store {
         version: i32,
     ) -> StoreResult<PlanRecord> {
         let plan = self
-            .plan_for_write(principal, plan_id, version, "draft")
+            .plan_for_write(principal, plan_id, version, PlanStatus::Draft)
             .await?;
         if plan.person_agrees.is_none() {
             return Err(StoreError::invalid(
@@ -369,18 +379,18 @@ impl Store {
         principal: &Principal,
         plan_id: Uuid,
         version: i32,
-        status: &str,
+        status: PlanStatus,
     ) -> StoreResult<PlanRecord> {
         let plan = self.plan(principal, plan_id).await?;
         let row = self.load_case_row(principal, plan.case_id).await?;
-        self.may_act(principal, &row, CaseAction::CompleteHolistic)?;
+        self.may_work_on(principal, &row)?;
         if plan.version != version {
             return Err(StoreError::Conflict {
                 expected: version,
                 actual: plan.version,
             });
         }
-        if plan.status != status {
+        if plan.state != status {
             return Err(StoreError::invalid(
                 "plan",
                 format!("the plan is {}, not {status}", plan.status),
@@ -400,6 +410,7 @@ impl Store {
     }
 
     /// One plan with its goals and actions (text withheld on sensitive cases without the permission).
+    #[tracing::instrument(skip_all, fields(plan_id = %plan_id))]
     pub async fn plan(&self, principal: &Principal, plan_id: Uuid) -> StoreResult<PlanRecord> {
         // Deny by default before looking anything up.
         crate::people::require(principal, goldaw_core::access::Permission::ReadCases)?;
@@ -414,6 +425,7 @@ impl Store {
     }
 
     /// The case's plans, newest first.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_plans(
         &self,
         principal: &Principal,
@@ -530,7 +542,8 @@ impl Store {
             id: row.id,
             case_id: row.case_id,
             number: row.number,
-            status: row.status,
+            status: row.status.as_str().to_owned(),
+            state: row.status,
             version: row.version,
             person_agrees: row.person_agrees,
             agreed_on: row.agreed_on,

@@ -2,9 +2,10 @@
 //! the closing review, and the outcome follow-ups about 3 and 6-12 months after closure, each
 //! with the standard outcome set of ASSESSMENT.md and the person's view.
 
-use super::{clean_text, corrupt, Store};
+use super::{clean_text, corrupt};
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{SayArg, StoreError, StoreResult};
+use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::codes::CaseStatus;
@@ -156,6 +157,7 @@ struct ReviewRow {
 impl Store {
     /// Records a review. A plan or closing review rates every goal of the approved plan; a
     /// follow-up is held after closure. A plan review resets the review clock.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn record_review(
         &self,
         principal: &Principal,
@@ -325,6 +327,7 @@ impl Store {
     }
 
     /// The case's reviews, newest first.
+    #[tracing::instrument(skip_all, fields(case_id = %case_id))]
     pub async fn case_reviews(
         &self,
         principal: &Principal,

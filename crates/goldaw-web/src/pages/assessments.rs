@@ -123,13 +123,17 @@ fn back_text(t: &Translator, case: &CaseRecord) -> String {
     )
 }
 
-/// Whether the principal may work on the case's assessments now (the store checks again).
+/// Whether the principal may work on the case's assessments now (the store checks again): the one
+/// rule of case work (`goldaw_core::workflow::case_work`), on a case that is not closed.
 fn may_work(signed: &Signed, case: &CaseRecord) -> bool {
-    let p = signed.principal();
-    !case.restricted
-        && case.status != CaseStatus::Closed
-        && (p.may(Permission::ApproveCases)
-            || (p.may(Permission::WorkCases) && case.worker_user_id == p.user_id))
+    let facts = goldaw_core::workflow::CaseWorkFacts {
+        admin_unit: &case.admin_unit,
+        transfer_to: case.transfer_to.as_deref(),
+        worker: case.worker_user_id,
+        restricted: case.restricted,
+    };
+    case.status != CaseStatus::Closed
+        && goldaw_core::workflow::case_work(signed.principal(), &facts).may_work()
 }
 
 fn step_of(kind: InstrumentKind) -> Option<CaseStatus> {

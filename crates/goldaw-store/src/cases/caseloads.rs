@@ -1,0 +1,109 @@
+//! Caseloads: each worker's cases against the norm (25 intensive, 25 monitored, 75 a year).
+
+use crate::error::StoreResult;
+use crate::people::require;
+use crate::Store;
+use chrono::{TimeDelta, Utc};
+use goldaw_core::access::{Permission, Principal};
+use goldaw_core::codes::CaseStatus;
+use goldaw_core::deadlines::local_date;
+use goldaw_core::workflow::counts_as_intensive;
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The caseload norm (DOMAIN.md, "Workforce"): 25 intensive and 25 monitored cases at a time,
+/// 75 cases a year.
+pub const NORM_INTENSIVE: u32 = 25;
+
+pub const NORM_MONITORED: u32 = 25;
+
+pub const NORM_PER_YEAR: u32 = 75;
+
+/// One worker's caseload against the norm.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WorkerLoad {
+    pub user_id: Uuid,
+    pub username: String,
+    /// Open cases before monitoring (referred to active).
+    pub intensive: u32,
+    pub monitoring: u32,
+    /// Cases assigned in the last 12 months (the yearly norm counts these).
+    pub last_12_months: u32,
+    pub norm_intensive: u32,
+    pub norm_monitored: u32,
+    pub norm_per_year: u32,
+    /// Any of the three above its norm.
+    pub over_norm: bool,
+}
+
+impl Store {
+    /// The caseload of each worker in scope (a supervisor), or the principal's own (a worker).
+    #[tracing::instrument(skip_all)]
+    pub async fn caseloads(&self, principal: &Principal) -> StoreResult<Vec<WorkerLoad>> {
+        require(principal, Permission::WorkCases)?;
+        let Some(scope) = principal.unit_scope().cloned() else {
+            return Ok(Vec::new());
+        };
+        let mut workers: Vec<(Uuid, String)> = if principal.may(Permission::AllocateCases) {
+            self.assignable_workers(principal, &scope, false)
+                .await?
+                .into_iter()
+                .map(|w| (w.user_id, w.username))
+                .collect()
+        } else {
+            principal
+                .user_id
+                .map(|id| (id, principal.actor.clone()))
+                .into_iter()
+                .collect()
+        };
+        workers.sort_by(|a, b| a.1.cmp(&b.1));
+        let year_ago = local_date(Utc::now()) - TimeDelta::days(365);
+        let counts: Vec<(Uuid, String, i64)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT worker_user_id, status, COUNT(*) FROM cases WHERE worker_user_id IS NOT NULL AND status <> 'closed' GROUP BY worker_user_id, status")
+                .fetch_all(pool)
+                .await?
+        });
+        let yearly: Vec<(Uuid, i64)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT worker_user_id, COUNT(*) FROM cases WHERE worker_user_id IS NOT NULL AND opened_on >= $1 GROUP BY worker_user_id")
+                .bind(year_ago)
+                .fetch_all(pool)
+                .await?
+        });
+        let loads = workers
+            .into_iter()
+            .map(|(user_id, username)| {
+                let (mut intensive, mut monitoring) = (0u32, 0u32);
+                for (w, status, n) in &counts {
+                    if *w != user_id {
+                        continue;
+                    }
+                    let n = u32::try_from(*n).unwrap_or(u32::MAX);
+                    match status.parse::<CaseStatus>() {
+                        Ok(s) if counts_as_intensive(s) => intensive += n,
+                        Ok(CaseStatus::Monitoring) => monitoring += n,
+                        _ => {}
+                    }
+                }
+                let last_12_months = yearly
+                    .iter()
+                    .find(|(w, _)| *w == user_id)
+                    .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX));
+                WorkerLoad {
+                    user_id,
+                    username,
+                    intensive,
+                    monitoring,
+                    last_12_months,
+                    norm_intensive: NORM_INTENSIVE,
+                    norm_monitored: NORM_MONITORED,
+                    norm_per_year: NORM_PER_YEAR,
+                    over_norm: intensive > NORM_INTENSIVE
+                        || monitoring > NORM_MONITORED
+                        || last_12_months > NORM_PER_YEAR,
+                }
+            })
+            .collect();
+        Ok(loads)
+    }
+}

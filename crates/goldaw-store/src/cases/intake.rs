@@ -1,0 +1,300 @@
+//! Intake: a new case comes in. A social worker, a supervisor or the hotline registers it about a
+//! person found (or registered) first, numbered per etrap and year; [`Store::likely_duplicates`]
+//! shows the people already known the new case may be about.
+//!
+//! Named for history: `NewReferral` and `Store::register_referral` are a case's intake, not a
+//! referral to a service (`crate::referrals`); the names stay since the API and the tests use them.
+
+use super::history::{insert_case_event, NewCaseEvent};
+use super::read::CaseRecord;
+use super::{clean_text, full_name};
+use crate::audit::{append_audit, AuditEvent};
+use crate::error::{SayArg, StoreError, StoreResult};
+use crate::people::require;
+use crate::scope::{person_hidden, person_visible, unit_range, MARK_NAMED_IN_CASE};
+use crate::Store;
+use chrono::{Datelike, NaiveDate, Utc};
+use goldaw_core::access::{Permission, Principal};
+use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role, Sex};
+use goldaw_core::deadlines::local_date;
+use goldaw_core::ids::AdminUnitCode;
+use goldaw_core::names::fold_name;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A referral as registered at intake.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReferral {
+    /// goldaw's id of the person (found or registered first).
+    pub person: Uuid,
+    /// The etrap (or city borough) whose team takes the case.
+    #[schema(value_type = String)]
+    pub admin_unit: AdminUnitCode,
+    pub referral_source: ReferralSource,
+    /// Who referred (name, organisation, phone): sealed.
+    #[serde(default)]
+    pub referrer: Option<String>,
+    /// The concern in the referrer's or the person's words: sealed.
+    #[serde(default)]
+    pub concern: Option<String>,
+    /// A priority set at intake (the hotline: someone is at risk now); screening confirms it.
+    #[serde(default)]
+    pub provisional_priority: Option<Priority>,
+    /// Gender-based violence or child protection: names and text need the sensitive permission.
+    #[serde(default)]
+    pub sensitive: bool,
+    /// The case is the whole household's, not one person's.
+    #[serde(default)]
+    pub household_case: bool,
+}
+
+/// A person who may already be known, shown at intake.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Candidate {
+    pub person: Uuid,
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<Sex>,
+    /// Name similarity, 0-100.
+    pub score: u8,
+}
+
+impl Store {
+    /// Registers a referral: a new case in `referred`, numbered per etrap and year.
+    #[tracing::instrument(skip_all, fields(person_id = %new.person))]
+    pub async fn register_referral(
+        &self,
+        principal: &Principal,
+        new: NewReferral,
+    ) -> StoreResult<CaseRecord> {
+        require(principal, Permission::RegisterReferral)?;
+        self.check_place(&new.admin_unit)?;
+        let unit = self
+            .catalogue()
+            .admin_unit(&new.admin_unit)
+            .map(|u| u.level.clone())
+            .unwrap_or_default();
+        if matches!(unit.as_str(), "country" | "velayat") {
+            return Err(StoreError::invalid(
+                "admin_unit",
+                format!(
+                    "{} is a {unit}: a case belongs to an etrap's (or a city's) team",
+                    new.admin_unit
+                ),
+            )
+            .saying(
+                "store-case-unit-not-etrap",
+                vec![("unit", SayArg::Text(new.admin_unit.to_string()))],
+            ));
+        }
+        if principal.role != Some(Role::Hotline) && !principal.can_see_unit(&new.admin_unit) {
+            return Err(StoreError::Forbidden(format!(
+                "you cannot register referrals in {}",
+                new.admin_unit
+            )));
+        }
+        if new.sensitive && !principal.sensitive {
+            return Err(StoreError::Forbidden(
+                "registering a gender-based-violence or child-protection case needs the sensitive permission".into(),
+            ));
+        }
+        let referrer = clean_text("referrer", new.referrer.as_deref())?;
+        let concern = clean_text("concern", new.concern.as_deref())?;
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        let referrer_sealed = self.seal_text(
+            "case text",
+            referrer.as_deref(),
+            &format!("cases.referrer:{id}"),
+        )?;
+        let concern_sealed = self.seal_text(
+            "case text",
+            concern.as_deref(),
+            &format!("cases.concern:{id}"),
+        )?;
+        let opened_on = local_date(now);
+        let year = opened_on.year();
+        let prefix = new
+            .admin_unit
+            .as_str()
+            .strip_prefix("TM-")
+            .unwrap_or(new.admin_unit.as_str())
+            .to_owned();
+        let person_lookup = self.person_for_case(principal, new.person).await?;
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(self, tx, principal, AuditEvent::on("case.register", "case", id)
+                .with_detail(format!("person {} source {}", new.person, new.referral_source)));
+            let (n,): (i64,) = sqlx::query_as(
+                "INSERT INTO case_number_counters (admin_unit, year, last) VALUES ($1, $2, 1)
+                 ON CONFLICT (admin_unit, year) DO UPDATE SET last = case_number_counters.last + 1
+                 RETURNING CAST(last AS BIGINT)",
+            )
+            .bind(new.admin_unit.as_str())
+            .bind(year)
+            .fetch_one(&mut *tx)
+            .await?;
+            let number = format!("{prefix}/{year}/{n:04}");
+            sqlx::query(
+                "INSERT INTO cases (id, external_id, person_id, admin_unit, opened_on, referral_source,
+                    priority, status, version, created_at, updated_at, household_case, registered_by,
+                    sensitive, referred_at, referrer_sealed, concern_sealed)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'referred', 1, $8, $8, $9, $10, $11, $8, $12, $13)",
+            )
+            .bind(id)
+            .bind(&number)
+            .bind(new.person)
+            .bind(new.admin_unit.as_str())
+            .bind(opened_on)
+            .bind(new.referral_source.as_str())
+            .bind(new.provisional_priority.map(Priority::as_str))
+            .bind(now)
+            .bind(new.household_case)
+            .bind(principal.user_id)
+            .bind(new.sensitive || person_lookup)
+            .bind(referrer_sealed)
+            .bind(concern_sealed)
+            .execute(&mut *tx)
+            .await?;
+            insert_case_event(&mut *tx, &NewCaseEvent::new(id, principal, "register", now)
+                .statuses(None, Some(CaseStatus::Referred))
+                .units(None, Some(new.admin_unit.as_str()))
+                .detail(Some(new.referral_source.as_str()))).await?;
+            // A sensitive case hides whom it names from readers without the permission.
+            sqlx::query(MARK_NAMED_IN_CASE).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        self.case_unaudited(principal, id).await
+    }
+
+    /// The person a referral is about: must be visible to the principal; answers whether the
+    /// person is hidden (the case then is sensitive too).
+    pub(super) async fn person_for_case(
+        &self,
+        principal: &Principal,
+        person: Uuid,
+    ) -> StoreResult<bool> {
+        let found: Option<(bool,)> = match principal.role {
+            // The hotline registers for any etrap and does not browse people: any person it may
+            // see by the sensitive rule.
+            Some(Role::Hotline) => with_db!(self.db(), pool => {
+                sqlx::query_as(concat!("SELECT ", person_hidden!("p"), " FROM persons p WHERE p.id = $1 AND ",
+                        person_visible!("p", "$2"), " AND p.merged_into IS NULL"))
+                    .bind(person)
+                    .bind(principal.sensitive)
+                    .fetch_optional(pool)
+                    .await?
+            }),
+            _ => {
+                let Some((lo, hi)) = unit_range(principal) else {
+                    return Err(StoreError::NotFound);
+                };
+                with_db!(self.db(), pool => {
+                    sqlx::query_as(concat!("SELECT ", person_hidden!("p"), " FROM persons p WHERE p.id = $1
+                            AND p.admin_unit >= $2 AND p.admin_unit < $3 AND ", person_visible!("p", "$4"),
+                            " AND p.merged_into IS NULL"))
+                        .bind(person)
+                        .bind(&lo)
+                        .bind(&hi)
+                        .bind(principal.sensitive)
+                        .fetch_optional(pool)
+                        .await?
+                })
+            }
+        };
+        found.map(|(s,)| s).ok_or_else(|| {
+            StoreError::invalid(
+                "person",
+                "no such person in your scope: find or register the person first",
+            )
+            .saying("store-person-not-in-scope", vec![])
+        })
+    }
+
+    /// People already known who may be the person being referred: same birth date, or a name
+    /// that folds (Turkmen, Russian or Latin letters) to within a few typos, in the same etrap.
+    /// Shows the least needed to recognise someone; the hotline may use it too, audited.
+    #[tracing::instrument(skip_all, fields(unit = %unit))]
+    pub async fn likely_duplicates(
+        &self,
+        principal: &Principal,
+        unit: &AdminUnitCode,
+        given_name: &str,
+        family_name: Option<&str>,
+        birth_date: Option<NaiveDate>,
+    ) -> StoreResult<Vec<Candidate>> {
+        require(principal, Permission::RegisterReferral)?;
+        if principal.role != Some(Role::Hotline) && !principal.can_see_unit(unit) {
+            return Ok(Vec::new());
+        }
+        let wanted = fold_name(&full_name(given_name, family_name));
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The stored key is "family given": its first letter narrows the scan; the birth date
+        // catches a name spelt differently from its first letter on.
+        let key = fold_name(&match family_name {
+            Some(f) => format!("{f} {given_name}"),
+            None => given_name.to_owned(),
+        });
+        let first: String = key.chars().take(1).collect();
+        type CandidateRow = (
+            Uuid,
+            String,
+            Option<String>,
+            Option<NaiveDate>,
+            String,
+            String,
+        );
+        let rows: Vec<CandidateRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(concat!(
+                "SELECT p.id, p.given_name, p.family_name, p.birth_date, p.sex, p.name_key FROM persons p
+                 WHERE p.admin_unit = $1 AND p.merged_into IS NULL AND ",
+                person_visible!("p", "$2"),
+                " AND (p.birth_date = $3 OR (p.name_key >= $4 AND p.name_key < $5))
+                 LIMIT 2000",
+            ))
+            .bind(unit.as_str())
+            .bind(principal.sensitive)
+            .bind(birth_date)
+            .bind(&first)
+            .bind(format!("{first}\u{10ffff}"))
+            .fetch_all(pool)
+            .await?
+        });
+        let mut found: Vec<Candidate> = rows
+            .into_iter()
+            .filter_map(|(id, given, family, born, sex, _)| {
+                let name = full_name(&given, family.as_deref());
+                // Either order of the names: people give family name first or last.
+                let folded = fold_name(&name);
+                let reversed = fold_name(&full_name(family.as_deref().unwrap_or(""), Some(&given)));
+                let score = strsim::jaro_winkler(&wanted, &folded)
+                    .max(strsim::jaro_winkler(&wanted, reversed.trim()));
+                let same_birth = birth_date.is_some() && born == birth_date;
+                let likely = score >= 0.90 || (same_birth && score >= 0.75);
+                likely.then(|| Candidate {
+                    person: id,
+                    name,
+                    birth_date: born,
+                    sex: sex.parse().ok(),
+                    score: (score * 100.0).round() as u8,
+                })
+            })
+            .collect();
+        found.sort_by_key(|c| std::cmp::Reverse(c.score));
+        found.truncate(10);
+        let ids: Vec<String> = found.iter().map(|c| c.person.to_string()).collect();
+        self.audit(
+            principal,
+            AuditEvent::plain("person.duplicate_check").with_detail(format!(
+                "{} found: {}",
+                ids.len(),
+                ids.join(" ")
+            )),
+        )
+        .await?;
+        Ok(found)
+    }
+}
