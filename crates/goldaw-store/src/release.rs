@@ -38,7 +38,8 @@ impl Store {
         let release = Release::of(principal);
         if let Some(period) = period {
             release.check_period(period).map_err(|e| {
-                StoreError::invalid("period", e.to_string()).saying(
+                StoreError::refuse(
+                    "period",
                     "disclosure-period-not-calendar",
                     vec![
                         ("from", SayArg::Text(e.from.to_string())),
