@@ -379,8 +379,8 @@ impl std::str::FromStr for AuditAnchor {
                 "anchor",
                 "store-audit-anchor-form",
                 vec![
-                    ("text", SayArg::Text(text.to_owned())),
-                    ("why", SayArg::Text(why.to_owned())),
+                    ("value", SayArg::Text(text.to_owned())),
+                    ("reason", SayArg::Text(why.to_owned())),
                 ],
             )
         };

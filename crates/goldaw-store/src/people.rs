@@ -455,7 +455,7 @@ impl Store {
                     vec![
                         ("date", date),
                         (
-                            "earliest",
+                            "from",
                             SayArg::Text(goldaw_core::people::EARLIEST_BIRTH_DATE.to_string()),
                         ),
                     ],

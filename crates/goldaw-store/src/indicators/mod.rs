@@ -662,7 +662,7 @@ fn dimension_refused(indicator: Indicator, dims: &[Dimension]) -> StoreError {
         vec![
             ("indicator", SayArg::Text(indicator.as_str().to_owned())),
             ("dimension", SayArg::Text(dimension.to_owned())),
-            ("accepted", SayArg::Text(accepted.join(", "))),
+            ("detail", SayArg::Text(accepted.join(", "))),
         ],
     )
 }
@@ -674,9 +674,9 @@ fn protection_refused(threshold: u64, protection: u64) -> StoreError {
         "min_cell",
         "store-min-cell-protection",
         vec![
-            ("threshold", SayArg::Number(threshold as i64)),
-            ("upper", SayArg::Number(threshold.saturating_sub(1) as i64)),
-            ("least", SayArg::Number(protection as i64 + 2)),
+            ("limit", SayArg::Number(threshold as i64)),
+            ("to", SayArg::Number(threshold.saturating_sub(1) as i64)),
+            ("number", SayArg::Number(protection as i64 + 2)),
         ],
     )
 }

@@ -75,16 +75,16 @@ store-merge-later-merge = Another record was merged into the kept one later. Und
 store-address-too-long = The address is longer than { $limit } characters: shorten it.
 store-address-control = The address contains a control character: type it again without it.
 store-birth-date-future = The birth date { $date } lies in the future.
-store-birth-date-early = The birth date { $date } is before { $earliest }: check the year.
+store-birth-date-early = The birth date { $date } is before { $from }: check the year.
 store-place-unknown = { $unit } is an unknown administrative unit (see the admin_units reference data).
 store-place-country = Give the velayat or etrap, not the whole country.
-store-indicator-dimension = The { $indicator } indicator cannot be split by '{ $dimension }': it accepts { $accepted }.
-store-min-cell-protection = With counts hidden below { $threshold }, a hidden count is known to lie between 1 and { $upper }: too narrow to protect. Choose { $least } or more.
+store-indicator-dimension = The { $indicator } indicator cannot be split by '{ $dimension }': it accepts { $detail }.
+store-min-cell-protection = With counts hidden below { $limit }, a hidden count is known to lie between 1 and { $to }: too narrow to protect. Choose { $number } or more.
 store-breakdown-too-fine = This breakdown is too fine to publish safely even with suppression: use fewer dimensions or a longer period.
 store-breakdown-failed = This breakdown cannot be built ({ $detail }): use other dimensions.
 store-period-too-early-for-ages = The period ends too early to band ages: choose a later period.
 store-rate-range = { $service }: a rate is a share between 0 and 1, not { $rate }.
-store-audit-anchor-form = “{ $text }” { $why ->
+store-audit-anchor-form = “{ $value }” { $reason ->
     [colon] has no colon
     [number] does not start with an event number
    *[digits] does not end with 64 hexadecimal digits
@@ -93,9 +93,9 @@ store-audit-anchor-form = “{ $text }” { $why ->
 store-field-required = { $field } is required: fill it in.
 store-field-too-long = { $field } is longer than { $limit } characters: shorten it.
 store-service-unknown = There is no such service: unknown service code '{ $service }' (S01..S12, ETRAP_SW, HOTLINE, RES_CARE or U_*; see the service catalogue).
-store-refer-offer-other-service = This offer is for { $offered }, not { $service }: choose an offer of that service.
+store-refer-offer-other-service = This offer is for { $service }, not { $expected }: choose an offer of that service.
 store-refer-offer-inactive = This offer is no longer active: choose another one.
-store-refer-offer-other-unit = This offer serves { $served }, not the case's etrap { $unit }: choose an offer there.
+store-refer-offer-other-unit = This offer serves { $area }, not the case's etrap { $unit }: choose an offer there.
 store-refer-offer-recipient = A referral to a provider's offer names no other recipient.
 store-referral-cancel-status = A referral that is “{ $status }” cannot be cancelled.
 store-referral-action-status = “{ $action }” is not possible while the referral is “{ $status }”.
@@ -106,19 +106,19 @@ store-delivery-units-range = Record between 1 and 10000 units.
 store-delivery-before-start = The date of the service lies before the service started.
 # Plans and assessments (cases/; see REFUSALS_TODO.md).
 store-plan-text-empty = { $field } may not be empty: write it.
-store-plan-action-goal-unknown = Action { $action } names goal { $goal }, which the plan does not have (goals count from 0).
+store-plan-action-goal-unknown = Action { $action } names goal { $number }, which the plan does not have (goals count from 0).
 store-plan-action-service-unknown = Action { $action }: '{ $service }' is not a service of the catalogue.
 store-assessment-persons-count = An assessment includes at most { $limit } people.
 store-assessment-person-outside = { $name } is neither the case's person nor a member of their household.
 store-assessment-person-twice = { $name } is listed twice.
-store-assessment-instrument-unknown = '{ $instrument }' is not an assessment instrument in force (choose one of: { $known }).
+store-assessment-instrument-unknown = '{ $value }' is not an assessment instrument in force (choose one of: { $detail }).
 store-assessment-outcome-review = The outcome review is recorded with the plan review, not as an assessment.
 store-assessment-answers-count = Save at most { $limit } answers at once.
-store-answer-person-outside = Answer to item '{ $item }': { $person } is not among the people of this assessment.
-store-answer-item-unknown = Answer to item '{ $item }' for { $name }: there is no such item in instrument '{ $instrument }' version { $version }.
-store-answer-refused = Answer to item '{ $item }' for { $name }: { $detail }
-store-answers-refused = { $more ->
-    [0] { $first }
-   *[other] { $first } (and { $more } more)
+store-answer-person-outside = Answer to item '{ $field }': { $name } is not among the people of this assessment.
+store-answer-item-unknown = Answer to item '{ $field }' for { $name }: there is no such item in instrument '{ $value }' version { $number }.
+store-answer-refused = Answer to item '{ $field }' for { $name }: { $detail }
+store-answers-refused = { $count ->
+    [0] { $detail }
+   *[other] { $detail } (and { $count } more)
 }
-store-answers-missing = { $count } required answer(s) missing: { $named }
+store-answers-missing = { $count } required answer(s) missing: { $detail }
