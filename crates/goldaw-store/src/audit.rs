@@ -22,7 +22,7 @@
 //! key, which `verify` reports when given the key). An [`AuditAnchor`] kept outside the database
 //! (`goldaw audit anchor`) shows both.
 
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::Store;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::TryStreamExt;
@@ -373,31 +373,30 @@ impl std::str::FromStr for AuditAnchor {
     type Err = StoreError;
 
     fn from_str(text: &str) -> StoreResult<AuditAnchor> {
+        // `why`: colon, number or digits (the part that is missing).
         let refuse = |why: &str| {
-            StoreError::invalid(
+            StoreError::refuse(
                 "anchor",
-                format!(
-                    "'{text}' {why}: an anchor is SEQ:HASH as goldaw audit anchor prints it, an event \
-                     number, a colon and 64 hexadecimal digits"
-                ),
+                "store-audit-anchor-form",
+                vec![
+                    ("value", SayArg::Text(text.to_owned())),
+                    ("reason", SayArg::Text(why.to_owned())),
+                ],
             )
         };
-        let (seq, hex) = text
-            .trim()
-            .split_once(':')
-            .ok_or_else(|| refuse("has no colon"))?;
+        let (seq, hex) = text.trim().split_once(':').ok_or_else(|| refuse("colon"))?;
         let seq: i64 = seq
             .parse()
             .ok()
             .filter(|s| *s >= 0)
-            .ok_or_else(|| refuse("does not start with an event number"))?;
+            .ok_or_else(|| refuse("number"))?;
         if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(refuse("does not end with 64 hexadecimal digits"));
+            return Err(refuse("digits"));
         }
         let hash = (0..32)
             .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16))
             .collect::<Result<Vec<u8>, _>>()
-            .map_err(|_| refuse("does not end with 64 hexadecimal digits"))?;
+            .map_err(|_| refuse("digits"))?;
         Ok(AuditAnchor { seq, hash })
     }
 }

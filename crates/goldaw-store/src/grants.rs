@@ -272,11 +272,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 if applied.rows_affected() != 1 {
-                    return Err(StoreError::invalid(
-                        "grant",
-                        format!("the account '{}' changed after this grant was asked for: reject it and ask again", request.username),
-                    )
-                    .saying("store-grant-outdated", vec![("user", SayArg::Text(request.username.clone()))]));
+                    return Err(StoreError::refuse("grant", "store-grant-outdated", vec![("user", SayArg::Text(request.username.clone()))]));
                 }
                 if ends_sessions {
                     sqlx::query("UPDATE sessions SET ended_at = $1 WHERE user_id = $2 AND ended_at IS NULL")

@@ -87,11 +87,8 @@ macro_rules! household_for_write {
                 id
             }
             _ => {
-                return Err($crate::error::StoreError::invalid(
+                return Err($crate::error::StoreError::refuse(
                     "household_id",
-                    format!("unknown household '{}'", $external),
-                )
-                .saying(
                     "store-household-unknown",
                     vec![("name", $crate::error::SayArg::Text($external.to_string()))],
                 ))
@@ -262,7 +259,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Err(StoreError::invalid("household_id", format!("a household with id '{external_id}' already exists")).saying("store-household-exists", vec![("name", SayArg::Text(external_id.to_string()))]));
+                return Err(StoreError::refuse("household_id", "store-household-exists", vec![("name", SayArg::Text(external_id.to_string()))]));
             }
             tx.commit().await?;
         });
@@ -313,7 +310,7 @@ impl Store {
     ) -> StoreResult<()> {
         require(principal, Permission::WritePeople)?;
         data.check()
-            .map_err(|e| StoreError::invalid("address", e.0))?;
+            .map_err(|_| address_refusal(data.address.as_deref()))?;
         self.check_place(&data.admin_unit)?;
         if !principal.can_see_unit(&data.admin_unit) {
             return Err(StoreError::Forbidden(format!(
@@ -322,5 +319,19 @@ impl Store {
             )));
         }
         Ok(())
+    }
+}
+
+/// Why the core refused an address (`HouseholdData::check`), as a refusal with its key.
+fn address_refusal(address: Option<&str>) -> StoreError {
+    use goldaw_core::people::MAX_ADDRESS_LEN;
+    if address.is_some_and(|a| a.chars().count() > MAX_ADDRESS_LEN) {
+        StoreError::refuse(
+            "address",
+            "store-address-too-long",
+            vec![("limit", SayArg::Number(MAX_ADDRESS_LEN as i64))],
+        )
+    } else {
+        StoreError::refuse("address", "store-address-control", vec![])
     }
 }

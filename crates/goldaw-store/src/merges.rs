@@ -466,19 +466,20 @@ impl Store {
         Store::may_merge(principal)?;
         let record = self.load_merge(principal, id).await?;
         if record.undone_at.is_some() {
-            return Err(
-                StoreError::invalid("merge", "this merge was already undone")
-                    .saying("store-merge-already-undone", vec![]),
-            );
+            return Err(StoreError::refuse(
+                "merge",
+                "store-merge-already-undone",
+                vec![],
+            ));
         }
         let k = self.merge_side(principal, record.kept).await?;
         let m = self.merge_side(principal, record.merged).await?;
         if k.merged_into.is_some() || m.merged_into != Some(record.kept) {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "merge",
-                "one of the two records was merged again since: undo that merge first",
-            )
-            .saying("store-merge-merged-since", vec![]));
+                "store-merge-merged-since",
+                vec![],
+            ));
         }
         let (later,): (i64,) = with_db!(self.db(), pool => {
             sqlx::query_as("SELECT COUNT(*) FROM person_merges WHERE kept_id = $1 AND at > $2 AND undone_at IS NULL")
@@ -488,11 +489,11 @@ impl Store {
                 .await?
         });
         if later > 0 {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "merge",
-                "another record was merged into the kept one later: undo that merge first",
-            )
-            .saying("store-merge-later-merge", vec![]));
+                "store-merge-later-merge",
+                vec![],
+            ));
         }
         if k.version != request.kept_version {
             return Err(StoreError::Conflict {
@@ -525,8 +526,7 @@ impl Store {
                 .bind(now).bind(&principal.actor).bind(id)
                 .execute(&mut *tx).await?;
             if done.rows_affected() != 1 {
-                return Err(StoreError::invalid("merge", "this merge was already undone")
-                    .saying("store-merge-already-undone", vec![]));
+                return Err(StoreError::refuse("merge", "store-merge-already-undone", vec![]));
             }
             let done = sqlx::query("UPDATE persons SET merged_into = NULL, version = version + 1, updated_at = $1
                                     WHERE id = $2 AND merged_into = $3")

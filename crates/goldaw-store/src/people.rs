@@ -323,7 +323,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             if exists.is_some() {
-                return Err(StoreError::invalid("person_id", format!("a person with id '{external_id}' already exists")).saying("store-person-exists", vec![("name", SayArg::Text(external_id.to_string()))]));
+                return Err(StoreError::refuse("person_id", "store-person-exists", vec![("name", SayArg::Text(external_id.to_string()))]));
             }
             let household = match &data.household_id {
                 Some(h) => household_for_write!(tx, principal, external h),
@@ -443,8 +443,29 @@ impl Store {
     /// Checks that need the catalogue or the principal, shared by create and update.
     fn check_person_write(&self, principal: &Principal, data: &PersonData) -> StoreResult<()> {
         require(principal, Permission::WritePeople)?;
-        data.check_dates(Utc::now().date_naive())
-            .map_err(|e| StoreError::invalid("birth_date", e.0))?;
+        let today = Utc::now().date_naive();
+        data.check_dates(today).map_err(|_| {
+            // The core refused the date: in the future, or before the earliest one.
+            let date = SayArg::Text(data.birth_date.map(|d| d.to_string()).unwrap_or_default());
+            match data.birth_date {
+                Some(d) if d > today => StoreError::refuse(
+                    "birth_date",
+                    "store-birth-date-future",
+                    vec![("date", date)],
+                ),
+                _ => StoreError::refuse(
+                    "birth_date",
+                    "store-birth-date-early",
+                    vec![
+                        ("date", date),
+                        (
+                            "from",
+                            SayArg::Text(goldaw_core::people::EARLIEST_BIRTH_DATE.to_string()),
+                        ),
+                    ],
+                ),
+            }
+        })?;
         self.check_place(&data.admin_unit)?;
         if !principal.can_see_unit(&data.admin_unit) {
             return Err(StoreError::Forbidden(format!(
@@ -466,7 +487,17 @@ impl Store {
         match crate::catalogue::Catalogue::place_problem(unit.as_str(), |c| {
             catalogue.has_admin_unit(c)
         }) {
-            Some(problem) => Err(StoreError::invalid("admin_unit", problem)),
+            // The problem in words for the importers; here the refusal with its key.
+            Some(_) if catalogue.has_admin_unit(unit.as_str()) => Err(StoreError::refuse(
+                "admin_unit",
+                "store-place-country",
+                vec![],
+            )),
+            Some(_) => Err(StoreError::refuse(
+                "admin_unit",
+                "store-place-unknown",
+                vec![("unit", SayArg::Text(unit.as_str().to_owned()))],
+            )),
             None => Ok(()),
         }
     }

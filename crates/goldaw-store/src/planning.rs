@@ -23,7 +23,7 @@
 //!   sub-units'), else the etrap's `admin_units.population`, else an estimate: the velayat's population less
 //!   its etraps' known populations, shared equally between the etraps without a figure.
 
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::{audit::AuditEvent, Store};
 use goldaw_core::access::{Permission, Principal};
@@ -194,9 +194,13 @@ impl Store {
         };
         for (service, rate) in rates {
             if !(0.0..=1.0).contains(rate) {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "rate",
-                    format!("{service}: a rate is a share between 0 and 1, got {rate}"),
+                    "store-rate-range",
+                    vec![
+                        ("service", SayArg::Text(service.to_string())),
+                        ("rate", SayArg::Text(rate.to_string())),
+                    ],
                 ));
             }
         }

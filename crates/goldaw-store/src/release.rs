@@ -37,15 +37,23 @@ impl Store {
     ) -> StoreResult<Released> {
         let release = Release::of(principal);
         if let Some(period) = period {
-            release.check_period(period).map_err(|e| {
-                StoreError::invalid("period", e.to_string()).saying(
-                    "disclosure-period-not-calendar",
-                    vec![
-                        ("from", SayArg::Text(e.from.to_string())),
-                        ("to", SayArg::Text(e.to.to_string())),
-                    ],
-                )
-            })?;
+            // The one refusal whose English is not its en text yet: the core's sentence names
+            // the calendar periods to ask instead (2025Q1, ...), which the API's callers read
+            // and the en text (disclosure.ftl) lacks. To convert: give the text a `{ $detail }`
+            // with those periods, then `StoreError::refuse`.
+            release
+                .check_period(period)
+                .map_err(|e| StoreError::Invalid {
+                    field: "period".to_owned(),
+                    message: e.to_string(),
+                    say: Some(crate::error::Say {
+                        key: "disclosure-period-not-calendar",
+                        args: vec![
+                            ("from", SayArg::Text(e.from.to_string())),
+                            ("to", SayArg::Text(e.to.to_string())),
+                        ],
+                    }),
+                })?;
         }
         let keys = match release {
             Release::Exact => None,

@@ -123,11 +123,7 @@ impl Store {
             ("name_tk", &h.name_tk),
         ] {
             if name.trim().is_empty() {
-                return Err(StoreError::invalid(
-                    field,
-                    "a holiday needs its name in all three languages",
-                )
-                .saying("store-holiday-names", vec![]));
+                return Err(StoreError::refuse(field, "store-holiday-names", vec![]));
             }
         }
         with_db!(self.db(), pool => {

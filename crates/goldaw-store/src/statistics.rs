@@ -338,26 +338,22 @@ impl Store {
             } else {
                 disclosure::Dimension::flat(dim.as_str(), values)
             };
-            tables_dims.push(built.map_err(|e| StoreError::invalid("by", e.to_string()))?);
+            tables_dims.push(built.map_err(breakdown_failed)?);
         }
         let table = disclosure::Table::from_leaves(
             tables_dims.clone(),
             counts.iter().map(|(v, c)| (v.clone(), c.n)),
         )
-        .map_err(|e| StoreError::invalid("by", e.to_string()))?;
-        let mut published = disclosure::suppress(&table, rule).map_err(|_| {
-            StoreError::invalid(
-                "by",
-                "this breakdown is too fine to publish safely even with suppression: use fewer dimensions or a longer period",
-            )
-        })?;
+        .map_err(breakdown_failed)?;
+        let mut published = disclosure::suppress(&table, rule)
+            .map_err(|_| StoreError::refuse("by", "store-breakdown-too-fine", vec![]))?;
         if perturb {
             let keys = disclosure::Table::from_leaves(
                 tables_dims,
                 counts.iter().map(|(v, c)| (v.clone(), c.keys)),
             )
             .and_then(|keys| published.perturbed(&keys))
-            .map_err(|e| StoreError::invalid("by", e.to_string()))?;
+            .map_err(breakdown_failed)?;
             published = keys;
         }
         let rule = published.rule();
@@ -577,7 +573,7 @@ impl Scan {
         if ages {
             let limit = |band: AgeBand| {
                 born_by(self.period.to(), band.start()).ok_or_else(|| {
-                    StoreError::invalid("to", "the period ends too early to band ages")
+                    StoreError::refuse("to", "store-period-too-early-for-ages", vec![])
                 })
             };
             query = query
@@ -628,4 +624,14 @@ fn velayat_of(catalogue: &crate::catalogue::Catalogue, unit: &str) -> String {
 fn parent_of(catalogue: &crate::catalogue::Catalogue, code: &str) -> Option<String> {
     let code: AdminUnitCode = code.parse().ok()?;
     catalogue.admin_unit(&code)?.parent_code.clone()
+}
+
+/// A breakdown the disclosure rules could not build from the counts (the store's own shapes, not
+/// the reader's input, should make this unreachable); the core's words are its detail.
+pub(crate) fn breakdown_failed(e: goldaw_core::ParseError) -> StoreError {
+    StoreError::refuse(
+        "by",
+        "store-breakdown-failed",
+        vec![("detail", crate::error::SayArg::Text(e.0))],
+    )
 }

@@ -280,13 +280,8 @@ pub fn check_username(u: &str) -> StoreResult<()> {
     if accounts::is_valid_username(u) {
         Ok(())
     } else {
-        Err(StoreError::invalid(
+        Err(StoreError::refuse(
             "username",
-            format!(
-                "'{u}' is not a username: use 3 to 64 lower-case letters, digits, '.', '_' or '-'"
-            ),
-        )
-        .saying(
             "store-username-form",
             vec![("user", SayArg::Text(u.to_owned()))],
         ))
@@ -298,32 +293,24 @@ pub fn check_username(u: &str) -> StoreResult<()> {
 pub fn check_password(field: &str, username: &str, password: &str) -> StoreResult<()> {
     let chars: Vec<char> = password.chars().collect();
     if chars.len() < MIN_PASSWORD_LEN {
-        return Err(StoreError::invalid(
+        return Err(StoreError::refuse(
             field,
-            format!("the password must have at least {MIN_PASSWORD_LEN} characters"),
-        )
-        .saying(
             "store-password-short",
             vec![("limit", SayArg::Number(MIN_PASSWORD_LEN as i64))],
         ));
     }
     if chars.len() > 1024 {
-        return Err(
-            StoreError::invalid(field, "the password is longer than 1024 characters")
-                .saying("store-password-long", vec![("limit", SayArg::Number(1024))]),
-        );
+        return Err(StoreError::refuse(
+            field,
+            "store-password-long",
+            vec![("limit", SayArg::Number(1024))],
+        ));
     }
     if password.to_lowercase().contains(username) {
-        return Err(
-            StoreError::invalid(field, "the password must not contain the username")
-                .saying("store-password-username", vec![]),
-        );
+        return Err(StoreError::refuse(field, "store-password-username", vec![]));
     }
     if chars.iter().all(|c| *c == chars[0]) {
-        return Err(
-            StoreError::invalid(field, "the password must not be one character repeated")
-                .saying("store-password-repeated", vec![]),
-        );
+        return Err(StoreError::refuse(field, "store-password-repeated", vec![]));
     }
     Ok(())
 }
@@ -408,7 +395,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Err(StoreError::invalid("username", format!("the username '{}' is taken", new.username)).saying("store-username-taken", vec![("user", SayArg::Text(new.username.clone()))]));
+                return Err(StoreError::refuse("username", "store-username-taken", vec![("user", SayArg::Text(new.username.clone()))]));
             }
             if waits {
                 crate::grants::insert_request!(tx, principal, id, &grant, 1, now);
@@ -470,37 +457,34 @@ impl Store {
     ) -> StoreResult<()> {
         match scope {
             Scope::Unit(unit) if !self.catalogue().has_admin_unit(unit.as_str()) => {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "scope",
-                    crate::catalogue::Catalogue::unknown_unit_message(unit.as_str()),
-                )
-                .saying(
                     "store-scope-unit-unknown",
                     vec![("unit", SayArg::Text(unit.as_str().to_owned()))],
                 ))
             }
             Scope::Provider(_) if role != Role::Provider => {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "scope",
-                    "only provider staff have a provider scope",
-                )
-                .saying("store-scope-provider-only", vec![]))
+                    "store-scope-provider-only",
+                    vec![],
+                ))
             }
             Scope::Unit(_) if role == Role::Provider => {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "scope",
-                    "provider staff need a provider scope: provider:ID",
-                )
-                .saying("store-scope-provider-needed", vec![]))
+                    "store-scope-provider-needed",
+                    vec![],
+                ))
             }
             _ => {}
         }
         if unsuppressed && !matches!(role, Role::Planner | Role::Ministry) {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "unsuppressed",
-                "only planners and the ministry may be granted unsuppressed statistics",
-            )
-            .saying("store-unsuppressed-not-allowed", vec![]));
+                "store-unsuppressed-not-allowed",
+                vec![],
+            ));
         }
         Ok(())
     }
@@ -536,10 +520,7 @@ impl Store {
             });
         }
         if principal.user_id == Some(user.id) && (change.role != Role::Admin || !change.enabled) {
-            return Err(StoreError::invalid(
-                "role",
-                "you cannot take the admin role from your own account or disable it: ask another admin",
-            ).saying("store-self-demotion", vec![]));
+            return Err(StoreError::refuse("role", "store-self-demotion", vec![]));
         }
         self.check_access(change.role, &change.scope, change.unsuppressed)?;
         let before = user.grant()?;
@@ -676,11 +657,8 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         if user.disabled || !user.approved {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "username",
-                format!("the account '{username}' is disabled or not approved"),
-            )
-            .saying(
                 "store-account-disabled",
                 vec![("user", SayArg::Text(username.to_owned()))],
             ));
@@ -858,18 +836,19 @@ impl Store {
                 AuditEvent::on("password.change.failed", "user", user_id),
             )
             .await?;
-            return Err(
-                StoreError::invalid("current_password", "the current password is wrong")
-                    .saying("store-password-wrong", vec![]),
-            );
+            return Err(StoreError::refuse(
+                "current_password",
+                "store-password-wrong",
+                vec![],
+            ));
         }
         check_password("new_password", &user.username, new)?;
         if new == current {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "new_password",
-                "the new password must differ from the current one",
-            )
-            .saying("store-password-same", vec![]));
+                "store-password-same",
+                vec![],
+            ));
         }
         let hash = self.inner.hasher.hash(new).await?;
         let now = Utc::now();

@@ -11,7 +11,7 @@ mod publish;
 mod workflow;
 
 use crate::audit::AuditEvent;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use crate::statistics::Suppression;
@@ -127,7 +127,7 @@ impl Store {
     ) -> StoreResult<Table> {
         indicator
             .check_dimensions(dims)
-            .map_err(|e| StoreError::invalid("by", e.to_string()))?;
+            .map_err(|_| dimension_refused(indicator, dims))?;
         if indicator == Indicator::ServiceUsers {
             // The service-users report as it is (its CSV and its audit event are relied on).
             let report = self
@@ -640,15 +640,47 @@ impl Store {
             Suppression::MinCell(k) if gbv && k > Rule::SENSITIVE.threshold() => {
                 Rule::new(k, Rule::SENSITIVE.protection())
                     .map(Rule::hiding_zeros)
-                    .map_err(|e| StoreError::invalid("min_cell", e.to_string()))
+                    .map_err(|_| protection_refused(k, Rule::SENSITIVE.protection()))
             }
             _ if gbv => Ok(Rule::SENSITIVE),
             Suppression::Standard => Ok(Rule::STANDARD),
-            Suppression::MinCell(k) => {
-                Rule::new(k, 1).map_err(|e| StoreError::invalid("min_cell", e.to_string()))
-            }
+            Suppression::MinCell(k) => Rule::new(k, 1).map_err(|_| protection_refused(k, 1)),
         }
     }
+}
+
+/// The refusal of a split the indicator does not accept (`Indicator::check_dimensions`).
+fn dimension_refused(indicator: Indicator, dims: &[Dimension]) -> StoreError {
+    let accepted = indicator.dimensions();
+    let dimension = dims
+        .iter()
+        .find(|d| !accepted.contains(d))
+        .map(|d| d.as_str())
+        .unwrap_or_default();
+    let accepted: Vec<&str> = accepted.iter().map(|d| d.as_str()).collect();
+    StoreError::refuse(
+        "by",
+        "store-indicator-dimension",
+        vec![
+            ("indicator", SayArg::Text(indicator.as_str().to_owned())),
+            ("dimension", SayArg::Text(dimension.to_owned())),
+            ("detail", SayArg::Text(accepted.join(", "))),
+        ],
+    )
+}
+
+/// The refusal of a threshold too low for the protection the rule needs (`Rule::new`): a hidden
+/// count lies in 1..threshold-1, which must leave room for `protection`.
+fn protection_refused(threshold: u64, protection: u64) -> StoreError {
+    StoreError::refuse(
+        "min_cell",
+        "store-min-cell-protection",
+        vec![
+            ("limit", SayArg::Number(threshold as i64)),
+            ("to", SayArg::Number(threshold.saturating_sub(1) as i64)),
+            ("number", SayArg::Number(protection as i64 + 2)),
+        ],
+    )
 }
 
 /// Whether the principal may ask for this suppression: none, or a threshold below the standard

@@ -4,6 +4,7 @@
 //! totals that shares are taken of.
 
 use crate::error::{StoreError, StoreResult};
+use crate::statistics::breakdown_failed;
 use crate::Store;
 use goldaw_core::cell_key::{self, Counted};
 use goldaw_core::disclosure::{self, Published, Rule, SuppressedTable};
@@ -187,26 +188,22 @@ impl Store {
                 }
                 Axis::Flat(name) => disclosure::Dimension::flat(name, values),
             };
-            built.push(dim.map_err(|e| StoreError::invalid("by", e.to_string()))?);
+            built.push(dim.map_err(breakdown_failed)?);
         }
         let table =
             disclosure::Table::from_leaves(built.clone(), cells.iter().map(|(v, c)| (v, c.n)))
-                .map_err(|e| StoreError::invalid("by", e.to_string()))?;
+                .map_err(breakdown_failed)?;
         if rule.is_off() {
             return Ok(Part::Plain(table));
         }
-        let published = disclosure::suppress(&table, rule).map_err(|_| {
-            StoreError::invalid(
-                "by",
-                "this breakdown is too fine to publish safely even with suppression: use fewer dimensions or a longer period",
-            )
-        })?;
+        let published = disclosure::suppress(&table, rule)
+            .map_err(|_| StoreError::refuse("by", "store-breakdown-too-fine", vec![]))?;
         if !perturb {
             return Ok(Part::Suppressed(published));
         }
         let keys = disclosure::Table::from_leaves(built, cells.iter().map(|(v, c)| (v, c.keys)))
             .and_then(|keys| published.perturbed(&keys))
-            .map_err(|e| StoreError::invalid("by", e.to_string()))?;
+            .map_err(breakdown_failed)?;
         Ok(Part::Suppressed(keys))
     }
 }

@@ -50,15 +50,15 @@ store-password-username = The password must not contain the username.
 store-password-repeated = The password must not be one character repeated.
 store-password-wrong = The current password is wrong.
 store-password-same = The new password must differ from the current one.
-store-scope-unit-unknown = { $unit } is not a known administrative unit.
+store-scope-unit-unknown = { $unit } is an unknown administrative unit.
 store-scope-provider-only = Only provider staff have a provider scope.
 store-scope-provider-needed = Provider staff need a provider scope: provider:ID.
 store-unsuppressed-not-allowed = Only planners and the ministry may be granted unsuppressed statistics.
 store-self-demotion = You cannot take the admin role from your own account or disable it: ask another admin.
-store-account-disabled = The account “{ $user }” is disabled.
+store-account-disabled = The account “{ $user }” is disabled or not approved.
 store-person-exists = A person with the id “{ $name }” already exists.
 store-household-exists = A household with the id “{ $name }” already exists.
-store-household-unknown = There is no household with the id “{ $name }” in your area.
+store-household-unknown = There is no such household in your area: unknown household '{ $name }'.
 store-provider-id-form = A provider's id is letters, digits and punctuation only, without spaces.
 store-provider-exists = A provider with the id “{ $name }” is already registered.
 store-places-negative = The number of places cannot be negative.
@@ -78,3 +78,56 @@ store-referral-action-start = Start the service
 store-referral-action-deliver = Record units delivered
 store-referral-action-complete = Complete
 store-referral-action-cancel = Cancel the referral
+
+# Keys of the refusals branch (issue #17, item 7): the English of each refusal is its en text here.
+# People, households, statistics, planning, the audit anchor.
+store-address-too-long = The address is longer than { $limit } characters: shorten it.
+store-address-control = The address contains a control character: type it again without it.
+store-birth-date-future = The birth date { $date } lies in the future.
+store-birth-date-early = The birth date { $date } is before { $from }: check the year.
+store-place-unknown = { $unit } is an unknown administrative unit (see the admin_units reference data).
+store-place-country = Give the velayat or etrap, not the whole country.
+store-indicator-dimension = The { $indicator } indicator cannot be split by '{ $dimension }': it accepts { $detail }.
+store-min-cell-protection = With counts hidden below { $limit }, a hidden count is known to lie between 1 and { $to }: too narrow to protect. Choose { $number } or more.
+store-breakdown-too-fine = This breakdown is too fine to publish safely even with suppression: use fewer dimensions or a longer period.
+store-breakdown-failed = This breakdown cannot be built ({ $detail }): use other dimensions.
+store-period-too-early-for-ages = The period ends too early to band ages: choose a later period.
+store-rate-range = { $service }: a rate is a share between 0 and 1, not { $rate }.
+store-audit-anchor-form = “{ $value }” { $reason ->
+    [colon] has no colon
+    [number] does not start with an event number
+   *[digits] does not end with 64 hexadecimal digits
+}: an anchor is SEQ:HASH as goldaw audit anchor prints it, an event number, a colon and 64 hexadecimal digits.
+# Referrals and providers (referrals.rs; see REFUSALS_TODO.md).
+store-field-required = { $field } is required: fill it in.
+store-field-too-long = { $field } is longer than { $limit } characters: shorten it.
+store-service-unknown = There is no such service: unknown service code '{ $service }' (S01..S12, ETRAP_SW, HOTLINE, RES_CARE or U_*; see the service catalogue).
+store-refer-offer-other-service = This offer is for { $service }, not { $expected }: choose an offer of that service.
+store-refer-offer-inactive = This offer is no longer active: choose another one.
+store-refer-offer-other-unit = This offer serves { $area }, not the case's etrap { $unit }: choose an offer there.
+store-refer-offer-recipient = A referral to a provider's offer names no other recipient.
+store-referral-cancel-status = A referral that is “{ $status }” cannot be cancelled.
+store-referral-action-status = “{ $action }” is not possible while the referral is “{ $status }”.
+store-referral-reason-decline-only = A reason and a note go with a decline only.
+store-referral-complete-before-start = The service started on { $date }: it cannot be completed before that.
+store-delivery-not-started = Units are recorded on a started service; this referral is “{ $status }”.
+store-delivery-units-range = Record between 1 and 10000 units.
+store-delivery-before-start = The date of the service lies before the service started.
+# Plans and assessments (cases/; see REFUSALS_TODO.md).
+store-plan-text-empty = { $field } may not be empty: write it.
+store-plan-action-goal-unknown = Action { $action } names goal { $number }, which the plan does not have (goals count from 0).
+store-plan-action-service-unknown = Action { $action }: '{ $service }' is not a service of the catalogue.
+store-assessment-persons-count = An assessment includes at most { $limit } people.
+store-assessment-person-outside = { $name } is neither the case's person nor a member of their household.
+store-assessment-person-twice = { $name } is listed twice.
+store-assessment-instrument-unknown = '{ $value }' is not an assessment instrument in force (choose one of: { $detail }).
+store-assessment-outcome-review = The outcome review is recorded with the plan review, not as an assessment.
+store-assessment-answers-count = Save at most { $limit } answers at once.
+store-answer-person-outside = Answer to item '{ $field }': { $name } is not among the people of this assessment.
+store-answer-item-unknown = Answer to item '{ $field }' for { $name }: there is no such item in instrument '{ $value }' version { $number }.
+store-answer-refused = Answer to item '{ $field }' for { $name }: { $detail }
+store-answers-refused = { $count ->
+    [0] { $detail }
+   *[other] { $detail } (and { $count } more)
+}
+store-answers-missing = { $count } required answer(s) missing: { $detail }

@@ -53,7 +53,7 @@ store-scope-provider-only = Область поставщика бывает т�
 store-scope-provider-needed = Сотрудникам поставщика нужна область поставщика: provider:ID.
 store-unsuppressed-not-allowed = Доступ к статистике без подавления можно дать только планировщикам и министерству.
 store-self-demotion = Нельзя снять роль администратора со своей учётной записи или отключить её: попросите другого администратора.
-store-account-disabled = Учётная запись «{ $user }» отключена.
+store-account-disabled = Учётная запись «{ $user }» отключена или не одобрена.
 store-person-exists = Человек с идентификатором «{ $name }» уже есть.
 store-household-exists = Домохозяйство с идентификатором «{ $name }» уже есть.
 store-household-unknown = В вашей территории нет домохозяйства с идентификатором «{ $name }».
@@ -76,3 +76,55 @@ store-referral-action-start = Начать услугу
 store-referral-action-deliver = Записать оказанные единицы
 store-referral-action-complete = Завершить
 store-referral-action-cancel = Отменить направление
+
+# Ключи ветки refusals (issue #17, п. 7): люди, домохозяйства, статистика, планирование, якорь журнала.
+store-address-too-long = Адрес длиннее { $limit } знаков: сократите его.
+store-address-control = В адресе есть управляющий символ: введите адрес заново без него.
+store-birth-date-future = Дата рождения { $date } ещё не наступила.
+store-birth-date-early = Дата рождения { $date } раньше { $from }: проверьте год.
+store-place-unknown = { $unit } — неизвестная административная единица (см. справочник admin_units).
+store-place-country = Укажите велаят или этрап, а не всю страну.
+store-indicator-dimension = Показатель { $indicator } нельзя разбить по «{ $dimension }»: допустимые разбивки — { $detail }.
+store-min-cell-protection = Если скрывать числа меньше { $limit }, известно, что скрытое число лежит между 1 и { $to }: это слишком узко для защиты. Выберите { $number } или больше.
+store-breakdown-too-fine = Эта разбивка слишком подробна, чтобы безопасно опубликовать её даже со скрытием малых чисел: возьмите меньше разбивок или более длинный период.
+store-breakdown-failed = Эту разбивку нельзя построить ({ $detail }): выберите другие разбивки.
+store-period-too-early-for-ages = Период заканчивается слишком рано, чтобы разделить по возрастным группам: выберите более поздний период.
+store-rate-range = { $service }: доля должна быть от 0 до 1, а не { $rate }.
+store-audit-anchor-form = «{ $value }» { $reason ->
+    [colon] не содержит двоеточия
+    [number] не начинается с номера события
+   *[digits] не заканчивается 64 шестнадцатеричными цифрами
+}: якорь имеет вид SEQ:HASH, как его печатает goldaw audit anchor, — номер события, двоеточие и 64 шестнадцатеричные цифры.
+# Направления и поставщики (referrals.rs; см. REFUSALS_TODO.md).
+store-field-required = Поле { $field } обязательно: заполните его.
+store-field-too-long = Поле { $field } длиннее { $limit } знаков: сократите его.
+store-service-unknown = Такой услуги нет: неизвестный код услуги «{ $service }» (S01..S12, ETRAP_SW, HOTLINE, RES_CARE или U_*; см. каталог услуг).
+store-refer-offer-other-service = Это предложение относится к услуге { $service }, а не { $expected }: выберите предложение этой услуги.
+store-refer-offer-inactive = Это предложение больше не действует: выберите другое.
+store-refer-offer-other-unit = Это предложение действует в { $area }, а не в этрапе дела { $unit }: выберите предложение там.
+store-refer-offer-recipient = Направление по предложению поставщика не называет другого получателя.
+store-referral-cancel-status = Направление в статусе «{ $status }» нельзя отменить.
+store-referral-action-status = «{ $action }» невозможно, пока направление в статусе «{ $status }».
+store-referral-reason-decline-only = Причина и примечание указываются только при отказе.
+store-referral-complete-before-start = Услуга началась { $date }: завершить её раньше этой даты нельзя.
+store-delivery-not-started = Единицы записываются только по начатой услуге; это направление в статусе «{ $status }».
+store-delivery-units-range = Укажите от 1 до 10000 единиц.
+store-delivery-before-start = Дата оказания услуги раньше её начала.
+# Планы и оценки (cases/; см. REFUSALS_TODO.md).
+store-plan-text-empty = Поле { $field } не может быть пустым: заполните его.
+store-plan-action-goal-unknown = Действие { $action } ссылается на цель { $number }, которой нет в плане (цели считаются с 0).
+store-plan-action-service-unknown = Действие { $action }: «{ $service }» — не услуга каталога.
+store-assessment-persons-count = В одну оценку входит не больше { $limit } человек.
+store-assessment-person-outside = { $name } — не человек, по которому ведётся дело, и не член его домохозяйства.
+store-assessment-person-twice = { $name } указан(а) дважды.
+store-assessment-instrument-unknown = «{ $value }» — не действующий инструмент оценки (выберите один из: { $detail }).
+store-assessment-outcome-review = Итоговый обзор результатов записывается вместе с пересмотром плана, а не как оценка.
+store-assessment-answers-count = Сохраняйте не больше { $limit } ответов за раз.
+store-answer-person-outside = Ответ на вопрос «{ $field }»: { $name } нет среди участников этой оценки.
+store-answer-item-unknown = Ответ на вопрос «{ $field }» для { $name }: в инструменте «{ $value }» версии { $number } такого вопроса нет.
+store-answer-refused = Ответ на вопрос «{ $field }» для { $name }: { $detail }
+store-answers-refused = { $count ->
+    [0] { $detail }
+   *[other] { $detail } (и ещё { $count })
+}
+store-answers-missing = Не хватает обязательных ответов: { $count } ({ $detail })

@@ -53,7 +53,7 @@ store-scope-provider-only = Üpjün edijiniň çägi diňe üpjün edijiniň iş
 store-scope-provider-needed = Üpjün edijiniň işgärlerine üpjün edijiniň çägi gerek: provider:ID.
 store-unsuppressed-not-allowed = Gizlenmedik statistika diňe meýilnamaçylara we ministrlige berlip bilner.
 store-self-demotion = Öz hasabyňyzdan administrator roluny aýryp ýa-da ony öçürip bilmersiňiz: başga administratordan haýyş ediň.
-store-account-disabled = «{ $user }» hasaby öçürilen.
+store-account-disabled = «{ $user }» hasaby öçürilen ýa-da tassyklanmadyk.
 store-person-exists = «{ $name }» belgili adam eýýäm bar.
 store-household-exists = «{ $name }» belgili öý hojalygy eýýäm bar.
 store-household-unknown = Siziň çäkňizde «{ $name }» belgili öý hojalygy ýok.
@@ -76,3 +76,55 @@ store-referral-action-start = Hyzmaty başlamak
 store-referral-action-deliver = Berlen birlikleri ýazmak
 store-referral-action-complete = Tamamlamak
 store-referral-action-cancel = Ugrukdyrmany ýatyrmak
+
+# refusals şahasynyň açarlary (issue #17, 7-nji bölüm): adamlar, öý hojalyklary, statistika, meýilleşdirme, gündeligiň daýanç nokady.
+store-address-too-long = Salgy { $limit } belgiden uzyn: gysgaldyň.
+store-address-control = Salgyda dolandyryş belgisi bar: salgyny şol belgisiz täzeden ýazyň.
+store-birth-date-future = { $date } doglan senesi geljekde.
+store-birth-date-early = { $date } doglan senesi { $from } senesinden öň: ýyly barlaň.
+store-place-unknown = { $unit } näbelli dolandyryş birligi (admin_units salgylanma maglumatlaryna serediň).
+store-place-country = Tutuş ýurdy däl-de, welaýaty ýa-da etraby görkeziň.
+store-indicator-dimension = { $indicator } görkezijisini «{ $dimension }» boýunça bölüp bolmaýar: kabul edilýän bölünişler — { $detail }.
+store-min-cell-protection = { $limit }-den az sanlar gizlense, gizlenen sanyň 1 bilen { $to } aralygyndadygy belli bolýar: goramak üçin bu örän dar. { $number } ýa-da ondan köp saýlaň.
+store-breakdown-too-fine = Bu bölüniş az sanlary gizlänsoň hem howpsuz çap etmek üçin örän jikme-jik: azrak bölüniş ýa-da uzagrak döwür saýlaň.
+store-breakdown-failed = Bu bölünişi gurup bolmaýar ({ $detail }): başga bölünişleri saýlaň.
+store-period-too-early-for-ages = Döwür ýaş toparlaryna bölmek üçin örän ir gutarýar: has giçki döwri saýlaň.
+store-rate-range = { $service }: paý 0 bilen 1 aralygynda bolmaly, { $rate } däl.
+store-audit-anchor-form = «{ $value }» { $reason ->
+    [colon] iki nokady saklamaýar
+    [number] waka belgisi bilen başlanmaýar
+   *[digits] 64 onaltylyk san bilen gutarmaýar
+}: daýanç nokady goldaw audit anchor çap edişi ýaly SEQ:HASH görnüşinde bolýar — waka belgisi, iki nokat we 64 onaltylyk san.
+# Ugrukdyrmalar we hyzmat edijiler (referrals.rs; REFUSALS_TODO.md serediň).
+store-field-required = { $field } hökmany: dolduryň.
+store-field-too-long = { $field } { $limit } belgiden uzyn: gysgaldyň.
+store-service-unknown = Beýle hyzmat ýok: «{ $service }» näbelli hyzmat kody (S01..S12, ETRAP_SW, HOTLINE, RES_CARE ýa-da U_*; hyzmatlar sanawyna serediň).
+store-refer-offer-other-service = Bu teklip { $expected } üçin däl-de, { $service } üçin: şol hyzmatyň teklibini saýlaň.
+store-refer-offer-inactive = Bu teklip indi işlemeýär: başgasyny saýlaň.
+store-refer-offer-other-unit = Bu teklip işiň { $unit } etrabyna däl-de, { $area } üçin: şol ýerdäki teklibi saýlaň.
+store-refer-offer-recipient = Hyzmat edijiniň teklibine ugrukdyrmada başga kabul ediji görkezilmeýär.
+store-referral-cancel-status = «{ $status }» ýagdaýyndaky ugrukdyrmany ýatyryp bolmaýar.
+store-referral-action-status = Ugrukdyrma «{ $status }» ýagdaýynda wagty «{ $action }» mümkin däl.
+store-referral-reason-decline-only = Sebäp we bellik diňe ret edilende ýazylýar.
+store-referral-complete-before-start = Hyzmat { $date } senesinde başlandy: ony şondan öň tamamlap bolmaýar.
+store-delivery-not-started = Birlikler diňe başlanan hyzmat üçin ýazylýar; bu ugrukdyrma «{ $status }» ýagdaýynda.
+store-delivery-units-range = 1 bilen 10000 aralygynda birlik ýazyň.
+store-delivery-before-start = Hyzmatyň senesi hyzmat başlanmazdan öň.
+# Meýilnamalar we bahalandyrmalar (cases/; REFUSALS_TODO.md serediň).
+store-plan-text-empty = { $field } boş bolup bilmez: dolduryň.
+store-plan-action-goal-unknown = { $action } hereketi meýilnamada ýok { $number } maksada salgylanýar (maksatlar 0-dan sanalýar).
+store-plan-action-service-unknown = { $action } hereketi: «{ $service }» hyzmatlar sanawyndaky hyzmat däl.
+store-assessment-persons-count = Bir bahalandyrma iň köp { $limit } adamy öz içine alýar.
+store-assessment-person-outside = { $name } ne işiň adamy, ne-de onuň öý hojalygynyň agzasy.
+store-assessment-person-twice = { $name } iki gezek görkezilen.
+store-assessment-instrument-unknown = «{ $value }» güýjündäki bahalandyrma guraly däl (şulardan birini saýlaň: { $detail }).
+store-assessment-outcome-review = Netijeleriň gözden geçirilişi bahalandyrma hökmünde däl-de, meýilnamanyň gözden geçirilişi bilen ýazylýar.
+store-assessment-answers-count = Bir gezekde iň köp { $limit } jogaby ýatda saklaň.
+store-answer-person-outside = «{ $field }» soragyna jogap: { $name } bu bahalandyrmanyň adamlarynyň arasynda ýok.
+store-answer-item-unknown = { $name } üçin «{ $field }» soragyna jogap: «{ $value }» guralynyň { $number } wersiýasynda beýle sorag ýok.
+store-answer-refused = { $name } üçin «{ $field }» soragyna jogap: { $detail }
+store-answers-refused = { $count ->
+    [0] { $detail }
+   *[other] { $detail } (we ýene { $count })
+}
+store-answers-missing = Hökmany jogaplaryň { $count } sanysy ýok: { $detail }
