@@ -4,7 +4,6 @@
 //! cannot be switched on again; other offers are left as they were.
 
 use goldaw_store::referrals::{NewProvider, OfferRequest, ProviderKind};
-use goldaw_store::testing::databases;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 
 fn offer(code: &str, version: Option<i32>) -> OfferRequest {
@@ -47,9 +46,8 @@ fn assert_own_work_refusal(result: Result<impl std::fmt::Debug, StoreError>, wha
     }
 }
 
-#[tokio::test]
-async fn own_work_is_never_offered_and_offers_made_before_are_retired() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn own_work_is_never_offered_and_offers_made_before_are_retired(db: TestDb) {
         let b = db.backend;
         let store = db.open().await;
         let op = Principal::system("test");

@@ -1,81 +1,14 @@
 //! The case workflow on every backend: intake, allocation, transitions and their refusals,
 //! notes sealed at rest, transfer, closure and reopening, tasks and caseloads.
 
+use crate::helpers::{act, person_in as person, referral, user};
 use chrono::Utc;
-use goldaw_core::access::Scope;
-use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role};
+use goldaw_core::codes::{CaseStatus, Priority, Role};
 use goldaw_core::deadlines::Step;
-use goldaw_core::people::PersonData;
 use goldaw_core::workflow::{CaseAction, ClosureReason, Refusal};
 use goldaw_store::cases::{ActionRequest, CaseQuery, NewReferral, NoteKind, TaskKind};
 use goldaw_store::testing::{assess, databases, TestDb};
-use goldaw_store::users::NewUser;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
-use serde_json::json;
-
-const PASSWORD: &str = "Köpetdag dagy 2942 m";
-
-async fn user(store: &Store, name: &str, role: Role, unit: &str, sensitive: bool) -> Principal {
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: unit.parse().unwrap(),
-                sensitive,
-                unsuppressed: false,
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(
-        rec.id,
-        name,
-        role,
-        Scope::Unit(unit.parse().unwrap()),
-        sensitive,
-    )
-}
-
-async fn person(
-    store: &Store,
-    who: &Principal,
-    name: &str,
-    unit: &str,
-    groups: &str,
-) -> uuid::Uuid {
-    let data: PersonData = serde_json::from_value(json!({
-        "given_name": name, "family_name": "Annaýewa", "sex": "F", "birth_date": "1990-04-02",
-        "admin_unit": unit, "target_groups": groups.split(';').filter(|g| !g.is_empty()).collect::<Vec<_>>()
-    }))
-    .unwrap();
-    store.create_person(who, None, data).await.unwrap().id
-}
-
-fn referral(person: uuid::Uuid, unit: &str) -> NewReferral {
-    NewReferral {
-        person,
-        admin_unit: unit.parse().unwrap(),
-        referral_source: ReferralSource::Hotline,
-        referrer: Some("Hotline operator 7".into()),
-        concern: Some("Her husband threatens her; she has a son of 9".into()),
-        provisional_priority: Some(Priority::Critical),
-        sensitive: false,
-        household_case: false,
-    }
-}
-
-fn act(action: CaseAction, version: i32) -> ActionRequest {
-    ActionRequest {
-        action,
-        version,
-        priority: None,
-        reason: None,
-        transfer_to: None,
-    }
-}
 
 /// Registers a referral for `who` in TM-A-01, allocates it to `worker` (the account `aman`), and
 /// takes it through both assessments to the support-plan step with `priority`.
@@ -143,9 +76,8 @@ async fn raw_contains(db: &TestDb, needle: &str) -> bool {
     }
 }
 
-#[tokio::test]
-async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
@@ -454,9 +386,8 @@ async fn a_referral_runs_the_workflow_and_refuses_what_is_out_of_order() {
     }
 }
 
-#[tokio::test]
-async fn a_transfer_moves_the_case_when_the_receiving_supervisor_accepts() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_transfer_moves_the_case_when_the_receiving_supervisor_accepts(db: TestDb) {
         let store = db.open_with_key().await;
         let sup_a = user(&store, "sup-a", Role::Supervisor, "TM-A-01", false).await;
         let sup_b = user(&store, "sup-b", Role::Supervisor, "TM-B-01", false).await;
@@ -552,9 +483,8 @@ async fn a_transfer_moves_the_case_when_the_receiving_supervisor_accepts() {
     }
 }
 
-#[tokio::test]
-async fn sensitive_cases_show_codes_not_names_without_the_permission() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn sensitive_cases_show_codes_not_names_without_the_permission(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
         let plain = user(&store, "plain", Role::Supervisor, "TM-A-01", false).await;
@@ -619,9 +549,8 @@ async fn sensitive_cases_show_codes_not_names_without_the_permission() {
     }
 }
 
-#[tokio::test]
-async fn tasks_and_caseloads_follow_the_deadlines_and_the_norm() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn tasks_and_caseloads_follow_the_deadlines_and_the_norm(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", false).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;
@@ -707,9 +636,8 @@ async fn tasks_and_caseloads_follow_the_deadlines_and_the_norm() {
     }
 }
 
-#[tokio::test]
-async fn intake_finds_likely_duplicates_in_any_spelling_and_with_typos() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn intake_finds_likely_duplicates_in_any_spelling_and_with_typos(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", false).await;
         let hotline = user(&store, "line", Role::Hotline, "TM", false).await;
@@ -757,12 +685,11 @@ async fn intake_finds_likely_duplicates_in_any_spelling_and_with_typos() {
     }
 }
 
-#[tokio::test]
-async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_with_outcomes() {
-    use goldaw_store::cases::{
-        ActionInput, GoalInput, GoalRating, GoalReviewInput, PlanInput, ReviewInput, ReviewKind,
-    };
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_with_outcomes(db: TestDb) {
+        use goldaw_store::cases::{
+            ActionInput, GoalInput, GoalRating, GoalReviewInput, PlanInput, ReviewInput, ReviewKind,
+        };
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
@@ -998,13 +925,12 @@ async fn a_plan_made_with_the_person_is_approved_reviewed_and_the_case_closes_wi
     }
 }
 
-/// The case page reads everything through `case_file`: the same content as the separate reads,
-/// for one audit event; and nothing for someone outside the case's scope.
-#[tokio::test]
-async fn the_case_file_shows_what_the_separate_reads_show_for_one_audit_event() {
-    use goldaw_store::audit::AuditCheck;
-    use goldaw_store::cases::{GoalInput, PlanInput};
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// The case page reads everything through `case_file`: the same content as the separate reads,
+    /// for one audit event; and nothing for someone outside the case's scope.
+    async fn the_case_file_shows_what_the_separate_reads_show_for_one_audit_event(db: TestDb) {
+        use goldaw_store::audit::AuditCheck;
+        use goldaw_store::cases::{GoalInput, PlanInput};
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
@@ -1250,12 +1176,11 @@ async fn a_plan_is_revised_while_support_runs_and_the_case_keeps_its_status() {
     }
 }
 
-/// WORKFLOW.md, "audit log: own team's access to own cases": a supervisor sees who opened a case
-/// in their scope and its person, newest first; a worker may not ask, another etrap's supervisor
-/// finds no such case, and asking is recorded too.
-#[tokio::test]
-async fn a_supervisor_sees_who_opened_a_case_in_scope() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// WORKFLOW.md, "audit log: own team's access to own cases": a supervisor sees who opened a case
+    /// in their scope and its person, newest first; a worker may not ask, another etrap's supervisor
+    /// finds no such case, and asking is recorded too.
+    async fn a_supervisor_sees_who_opened_a_case_in_scope(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let sup = user(&store, "sona", Role::Supervisor, "TM-A-01", false).await;

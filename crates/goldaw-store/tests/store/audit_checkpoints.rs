@@ -3,7 +3,6 @@
 //! bounded under a stream of read events, and that the chain stays whole, on both databases.
 
 use goldaw_store::audit::{AuditCheck, AuditEvent};
-use goldaw_store::testing::databases;
 use goldaw_store::{DatabaseUrl, Principal};
 use std::time::Duration;
 
@@ -20,9 +19,8 @@ fn wal_bytes(url: &DatabaseUrl) -> u64 {
     std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_wal_is_checkpointed_in_the_background_and_stays_bounded() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    multi_thread async fn the_wal_is_checkpointed_in_the_background_and_stays_bounded(db: TestDb) {
         let store = db.open().await;
         let op = Principal::system("test");
         let mut largest = 0;
@@ -64,11 +62,10 @@ async fn the_wal_is_checkpointed_in_the_background_and_stays_bounded() {
     }
 }
 
-/// A store that closes finishes its batches first, and a store opened after it carries on the
-/// same chain.
-#[tokio::test]
-async fn closing_the_store_closes_the_writer_and_the_chain_carries_on() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// A store that closes finishes its batches first, and a store opened after it carries on the
+    /// same chain.
+    async fn closing_the_store_closes_the_writer_and_the_chain_carries_on(db: TestDb) {
         let op = Principal::system("test");
         let first = db.open().await;
         first

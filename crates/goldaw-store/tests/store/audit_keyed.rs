@@ -189,11 +189,10 @@ fn intact(check: AuditCheck, backend: &str) -> u64 {
     }
 }
 
-/// Changes (in their own transaction) and reads (group commit, on PostgreSQL also from a second
-/// process whose batches must take the long way) write one keyed chain, from the first event.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changes_and_group_commit_write_one_keyed_chain() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// Changes (in their own transaction) and reads (group commit, on PostgreSQL also from a second
+    /// process whose batches must take the long way) write one keyed chain, from the first event.
+    multi_thread async fn changes_and_group_commit_write_one_keyed_chain(db: TestDb) {
         let a = db.open_with_key().await;
         let b = db.open_with_key().await;
         person(&a, "Aýna").await;
@@ -256,12 +255,11 @@ async fn changes_and_group_commit_write_one_keyed_chain() {
     }
 }
 
-/// What someone with write access to the database does: change an event's detail, recompute the
-/// plain hashes after it and the head. A plain chain passes; the keyed one does not, nor does
-/// it when they also clear or move the start of the keyed part.
-#[tokio::test]
-async fn a_rewritten_event_with_recomputed_hashes_is_found() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// What someone with write access to the database does: change an event's detail, recompute the
+    /// plain hashes after it and the head. A plain chain passes; the keyed one does not, nor does
+    /// it when they also clear or move the start of the keyed part.
+    async fn a_rewritten_event_with_recomputed_hashes_is_found(db: TestDb) {
         let store = db.open_with_key().await;
         person(&store, "Aýna").await;
         read(&store, "p1").await;
@@ -314,12 +312,11 @@ async fn a_rewritten_event_with_recomputed_hashes_is_found() {
     }
 }
 
-/// A database written before the chain was keyed (or without the key): its events keep their plain
-/// hashes, the first event written with the key starts the keyed part, and a change to an old
-/// event, recomputed up to the keyed part, is found where the keyed part begins.
-#[tokio::test]
-async fn a_plain_chain_keeps_its_hashes_and_the_keyed_part_follows_it() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// A database written before the chain was keyed (or without the key): its events keep their plain
+    /// hashes, the first event written with the key starts the keyed part, and a change to an old
+    /// event, recomputed up to the keyed part, is found where the keyed part begins.
+    async fn a_plain_chain_keeps_its_hashes_and_the_keyed_part_follows_it(db: TestDb) {
         let old = db.open().await;
         person(&old, "Aýna").await;
         read(&old, "p1").await;
@@ -488,10 +485,9 @@ async fn an_anchor_finds_removed_and_rewritten_events() {
     }
 }
 
-/// A key other than the one the log was keyed with is refused when the store opens, saying so.
-#[tokio::test]
-async fn a_wrong_key_is_refused_clearly() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// A key other than the one the log was keyed with is refused when the store opens, saying so.
+    async fn a_wrong_key_is_refused_clearly(db: TestDb) {
         let store = db.open_with_key().await;
         read(&store, "p1").await;
         store.close().await;

@@ -3,7 +3,7 @@
 //! the case through the one scoped read, which agrees with `goldaw_core::privacy` (item 2);
 //! providers see a sensitive referral by its code and a cancelled one as cancelled (item 8).
 
-use goldaw_core::access::Scope;
+use crate::helpers::{act, user};
 use goldaw_core::codes::{Priority, ReferralSource, Role};
 use goldaw_core::privacy::{case_sight, CaseScopeFacts, CaseSight, Unseen};
 use goldaw_core::workflow::{CaseAction, ClosureReason};
@@ -14,30 +14,10 @@ use goldaw_store::referrals::{
     NewProvider, NewServiceReferral, OfferRequest, ProviderAction, ProviderActionKind,
     ProviderKind, ReferralStatus,
 };
-use goldaw_store::testing::{databases, TestDb};
-use goldaw_store::users::NewUser;
+use goldaw_store::testing::TestDb;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 use serde_json::json;
 use uuid::Uuid;
-
-async fn user(store: &Store, name: &str, role: Role, scope: &str, sensitive: bool) -> Principal {
-    let scope: Scope = scope.parse().unwrap();
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.clone(),
-                sensitive,
-                unsuppressed: false,
-                password: "Köpetdag dagy 2942 m".into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(rec.id, name, role, scope, sensitive)
-}
 
 /// A person of TM-A-01 in household `household` (`None`: living alone).
 async fn person(store: &Store, by: &Principal, name: &str, household: Option<&str>) -> Uuid {
@@ -81,16 +61,6 @@ fn referral(person: Uuid, sensitive: bool, household_case: bool) -> NewReferral 
     }
 }
 
-fn act(action: CaseAction, version: i32) -> ActionRequest {
-    ActionRequest {
-        action,
-        version,
-        priority: None,
-        reason: None,
-        transfer_to: None,
-    }
-}
-
 fn search(name: &str) -> PersonQuery {
     PersonQuery {
         name: Some(name.into()),
@@ -119,9 +89,8 @@ fn not_found<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
     matches!(r, Err(StoreError::NotFound))
 }
 
-#[tokio::test]
-async fn a_person_named_in_a_sensitive_case_is_hidden_on_every_read_that_reaches_a_person() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_person_named_in_a_sensitive_case_is_hidden_on_every_read_that_reaches_a_person(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -229,9 +198,8 @@ async fn a_person_named_in_a_sensitive_case_is_hidden_on_every_read_that_reaches
     }
 }
 
-#[tokio::test]
-async fn people_a_sensitive_case_refers_or_assesses_are_hidden_and_stay_hidden_after_it_closes() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn people_a_sensitive_case_refers_or_assesses_are_hidden_and_stay_hidden_after_it_closes(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -335,9 +303,8 @@ async fn people_a_sensitive_case_refers_or_assesses_are_hidden_and_stay_hidden_a
     }
 }
 
-#[tokio::test]
-async fn a_case_about_a_hidden_person_is_treated_as_sensitive_even_unmarked() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_case_about_a_hidden_person_is_treated_as_sensitive_even_unmarked(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -393,9 +360,8 @@ async fn a_case_about_a_hidden_person_is_treated_as_sensitive_even_unmarked() {
     }
 }
 
-#[tokio::test]
-async fn the_migration_hides_the_people_that_existing_sensitive_cases_name() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_migration_hides_the_people_that_existing_sensitive_cases_name(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -431,9 +397,8 @@ async fn the_migration_hides_the_people_that_existing_sensitive_cases_name() {
     }
 }
 
-#[tokio::test]
-async fn the_scoped_read_of_a_case_agrees_with_the_rule_in_core_for_every_role() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_scoped_read_of_a_case_agrees_with_the_rule_in_core_for_every_role(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A", true).await;
@@ -543,9 +508,8 @@ async fn the_scoped_read_of_a_case_agrees_with_the_rule_in_core_for_every_role()
     }
 }
 
-#[tokio::test]
-async fn the_hotline_reads_the_referrals_of_the_calls_it_registered_only() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_hotline_reads_the_referrals_of_the_calls_it_registered_only(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -603,9 +567,8 @@ async fn the_hotline_reads_the_referrals_of_the_calls_it_registered_only() {
     }
 }
 
-#[tokio::test]
-async fn providers_see_a_sensitive_referral_by_its_code_and_a_cancelled_one_as_cancelled() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn providers_see_a_sensitive_referral_by_its_code_and_a_cancelled_one_as_cancelled(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let ministry = user(&store, "min", Role::Ministry, "TM", false).await;
@@ -746,9 +709,8 @@ async fn providers_see_a_sensitive_referral_by_its_code_and_a_cancelled_one_as_c
     }
 }
 
-#[tokio::test]
-async fn no_role_downloads_the_bulk_export_that_holds_hidden_people() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn no_role_downloads_the_bulk_export_that_holds_hidden_people(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let dir = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 //! accepted, the waiting list, a decline with its reason, a service started, delivered and
 //! completed; residential care refused without a legal basis; scope and versions.
 
-use goldaw_core::access::Scope;
+use crate::helpers::{act, sensitive_staff as user};
 use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role};
 use goldaw_core::people::PersonData;
 use goldaw_core::workflow::{CaseAction, Refusal};
@@ -12,42 +12,11 @@ use goldaw_store::referrals::{
     NewServiceReferral, OfferRequest, ProviderAction, ProviderActionKind, ProviderChange,
     ProviderKind, ReferralStatus, ServicePointChange,
 };
-use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
 const CONCERN: &str = "Her husband threatens her; she has a son of 9";
-
-async fn user(store: &Store, name: &str, role: Role, scope: &str) -> Principal {
-    let scope: Scope = scope.parse().unwrap();
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.clone(),
-                sensitive: true,
-                unsuppressed: false,
-                password: "Köpetdag dagy 2942 m".into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(rec.id, name, role, scope, true)
-}
-
-fn act(action: CaseAction, version: i32) -> ActionRequest {
-    ActionRequest {
-        action,
-        version,
-        priority: None,
-        reason: None,
-        transfer_to: None,
-    }
-}
 
 /// A case in holistic assessment, assigned to `worker`, for a new person.
 async fn case_for(
@@ -125,9 +94,8 @@ fn pact(action: ProviderActionKind, version: i32) -> ProviderAction {
     }
 }
 
-#[tokio::test]
-async fn a_referral_is_accepted_waits_is_declined_started_delivered_and_completed() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_referral_is_accepted_waits_is_declined_started_delivered_and_completed(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let ministry = user(&store, "min", Role::Ministry, "TM").await;
@@ -436,9 +404,8 @@ async fn a_referral_is_accepted_waits_is_declined_started_delivered_and_complete
     }
 }
 
-#[tokio::test]
-async fn residential_care_needs_a_court_order_or_a_ministry_referral() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn residential_care_needs_a_court_order_or_a_ministry_referral(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let ministry = user(&store, "min", Role::Ministry, "TM").await;
@@ -530,13 +497,12 @@ async fn residential_care_needs_a_court_order_or_a_ministry_referral() {
     }
 }
 
-/// Staff of a provider accept at the same moment for its last places: the places are counted
-/// inside the write, so no more are accepted than there are places, and the rest wait.
-#[tokio::test]
-async fn concurrent_accepts_never_take_more_places_than_there_are() {
-    const PLACES: i32 = 2;
-    const REFERRALS: usize = 6;
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// Staff of a provider accept at the same moment for its last places: the places are counted
+    /// inside the write, so no more are accepted than there are places, and the rest wait.
+    async fn concurrent_accepts_never_take_more_places_than_there_are(db: TestDb) {
+        const PLACES: i32 = 2;
+        const REFERRALS: usize = 6;
         let store = db.open_with_key().await;
         let b = db.backend;
         let ministry = user(&store, "min", Role::Ministry, "TM").await;
@@ -611,9 +577,8 @@ async fn concurrent_accepts_never_take_more_places_than_there_are() {
     }
 }
 
-#[tokio::test]
-async fn a_service_point_is_changed_and_ends_only_when_no_active_offer_is_delivered_there() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_service_point_is_changed_and_ends_only_when_no_active_offer_is_delivered_there(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let ministry = user(&store, "min", Role::Ministry, "TM").await;
@@ -798,9 +763,8 @@ async fn a_service_point_is_changed_and_ends_only_when_no_active_offer_is_delive
     }
 }
 
-#[tokio::test]
-async fn an_offer_set_while_its_point_ends_never_leaves_an_active_offer_at_an_ended_point() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_offer_set_while_its_point_ends_never_leaves_an_active_offer_at_an_ended_point(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let ministry = user(&store, "min", Role::Ministry, "TM").await;

@@ -3,8 +3,8 @@
 //! written to the person, the critical proposal as the screening's default, and instrument
 //! versions kept after a revision ships.
 
+use crate::helpers::{act, user};
 use chrono::{Months, Utc};
-use goldaw_core::access::Scope;
 use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role};
 use goldaw_core::instruments::{AnswerKind, AnswerValue, Instrument, Item, NeedLevel, Text};
 use goldaw_core::workflow::{CaseAction, Refusal};
@@ -12,35 +12,10 @@ use goldaw_store::cases::{
     ActionRequest, AnswerInput, AssessmentSave, AssessmentStatus, NewAssessment, NewReferral,
     RawAnswer,
 };
-use goldaw_store::testing::{assess, databases, ship_instruments, TestDb};
-use goldaw_store::users::NewUser;
+use goldaw_store::testing::{assess, ship_instruments, TestDb};
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 use serde_json::json;
 use uuid::Uuid;
-
-async fn user(store: &Store, name: &str, role: Role, unit: &str, sensitive: bool) -> Principal {
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: unit.parse().unwrap(),
-                sensitive,
-                unsuppressed: false,
-                password: "Köpetdag dagy 2942 m".into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(
-        rec.id,
-        name,
-        role,
-        Scope::Unit(unit.parse().unwrap()),
-        sensitive,
-    )
-}
 
 struct Family {
     mother: Uuid,
@@ -82,16 +57,6 @@ async fn family(store: &Store, sup: &Principal, household: &str) -> Family {
         mother: ids[0],
         son: ids[1],
         baby: ids[2],
-    }
-}
-
-fn act(action: CaseAction, version: i32) -> ActionRequest {
-    ActionRequest {
-        action,
-        version,
-        priority: None,
-        reason: None,
-        transfer_to: None,
     }
 }
 
@@ -179,9 +144,8 @@ async fn raw_contains(db: &TestDb, needle: &str) -> bool {
     }
 }
 
-#[tokio::test]
-async fn an_initial_assessment_is_drafted_refused_where_wrong_completed_and_proposes_critical() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_initial_assessment_is_drafted_refused_where_wrong_completed_and_proposes_critical(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -557,9 +521,8 @@ async fn an_initial_assessment_is_drafted_refused_where_wrong_completed_and_prop
     }
 }
 
-#[tokio::test]
-async fn the_worker_may_choose_another_priority_than_the_proposal() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_worker_may_choose_another_priority_than_the_proposal(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
@@ -595,9 +558,8 @@ async fn the_worker_may_choose_another_priority_than_the_proposal() {
     }
 }
 
-#[tokio::test]
-async fn a_holistic_assessment_keeps_its_text_sealed_and_feeds_the_plan() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_holistic_assessment_keeps_its_text_sealed_and_feeds_the_plan(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -751,9 +713,8 @@ async fn a_holistic_assessment_keeps_its_text_sealed_and_feeds_the_plan() {
     }
 }
 
-#[tokio::test]
-async fn a_sensitive_case_withholds_its_assessments_from_readers_without_the_permission() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_sensitive_case_withholds_its_assessments_from_readers_without_the_permission(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;
@@ -815,9 +776,8 @@ fn initial_v2(v1: &Instrument) -> Instrument {
     v2
 }
 
-#[tokio::test]
-async fn old_assessments_keep_their_instrument_version_after_a_revision_ships() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn old_assessments_keep_their_instrument_version_after_a_revision_ships(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;
@@ -971,10 +931,9 @@ async fn old_assessments_keep_their_instrument_version_after_a_revision_ships() 
     }
 }
 
-#[tokio::test]
-async fn an_assessment_follows_its_person_through_a_merge_of_duplicates() {
-    use goldaw_store::merges::MergeRequest;
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_assessment_follows_its_person_through_a_merge_of_duplicates(db: TestDb) {
+        use goldaw_store::merges::MergeRequest;
         let b = db.backend;
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A-01", true).await;

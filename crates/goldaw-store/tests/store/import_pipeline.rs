@@ -4,7 +4,6 @@
 //! 1,024 (measured and taken back, bench/README.md); kept because any such pipeline must pass them.
 
 use goldaw_store::interchange::NoProgress;
-use goldaw_store::testing::databases;
 use goldaw_store::{Principal, Store, StoreError};
 use std::sync::Arc;
 
@@ -63,9 +62,8 @@ fn refusal(result: Result<(), StoreError>, backend: &str) -> String {
     }
 }
 
-#[tokio::test]
-async fn every_row_of_a_large_file_arrives_in_order() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn every_row_of_a_large_file_arrives_in_order(db: TestDb) {
         let store = db.open().await;
         import(&store, &persons(None, None))
             .await
@@ -87,9 +85,8 @@ async fn every_row_of_a_large_file_arrives_in_order() {
     }
 }
 
-#[tokio::test]
-async fn a_bad_row_deep_in_a_large_file_stops_the_import_with_its_line() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_bad_row_deep_in_a_large_file_stops_the_import_with_its_line(db: TestDb) {
         let store = db.open().await;
         let said = refusal(import(&store, &persons(None, Some(4321))).await, db.backend);
         assert!(
@@ -106,9 +103,8 @@ async fn a_bad_row_deep_in_a_large_file_stops_the_import_with_its_line() {
     }
 }
 
-#[tokio::test]
-async fn the_first_refusal_in_file_order_wins_over_a_later_unparsable_row() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_first_refusal_in_file_order_wins_over_a_later_unparsable_row(db: TestDb) {
         let store = db.open().await;
         // On SQLite line 1500 is refused (no household H9) before line 3500 (a bad sex) is
         // read: the earlier line is the one reported. PostgreSQL parses the whole file into its

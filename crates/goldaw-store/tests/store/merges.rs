@@ -1,7 +1,7 @@
 //! Merging duplicate people on every backend: what moves, what the kept record takes, how the
 //! merged record answers afterwards, and every refusal leaving both records as they were.
 
-use goldaw_core::access::Scope;
+use crate::helpers::{person, staff as user};
 use goldaw_core::codes::{Priority, ReferralSource, Role};
 use goldaw_core::merges::MergeRefusal;
 use goldaw_core::people::PersonData;
@@ -10,40 +10,9 @@ use goldaw_store::cases::{ActionRequest, NewReferral};
 use goldaw_store::merges::MergeRequest;
 use goldaw_store::people::PersonQuery;
 use goldaw_store::referrals::NewServiceReferral;
-use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store, StoreError};
 use serde_json::{json, Value};
 use uuid::Uuid;
-
-const PASSWORD: &str = "Daşoguz welaýaty 1992";
-
-async fn user(store: &Store, name: &str, role: Role, scope: &str) -> Principal {
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.parse().unwrap(),
-                sensitive: false,
-                unsuppressed: false,
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(rec.id, name, role, scope.parse::<Scope>().unwrap(), false)
-}
-
-async fn person(store: &Store, data: Value) -> Uuid {
-    let data: PersonData = serde_json::from_value(data).unwrap();
-    store
-        .create_person(&Principal::system("test"), None, data)
-        .await
-        .unwrap()
-        .id
-}
 
 async fn case_of(store: &Store, person: Uuid, unit: &str) -> Uuid {
     store
@@ -109,9 +78,8 @@ fn request(merged: Uuid, kept_version: i32, merged_version: i32) -> MergeRequest
     }
 }
 
-#[tokio::test]
-async fn a_duplicate_moves_into_the_kept_record_with_its_history() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_duplicate_moves_into_the_kept_record_with_its_history(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let op = Principal::system("test");
@@ -333,9 +301,8 @@ async fn a_duplicate_moves_into_the_kept_record_with_its_history() {
     }
 }
 
-#[tokio::test]
-async fn merges_that_a_person_must_resolve_or_may_not_make_are_refused_and_change_nothing() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn merges_that_a_person_must_resolve_or_may_not_make_are_refused_and_change_nothing(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let op = Principal::system("test");

@@ -1082,10 +1082,9 @@ const OFF: Suppression = Suppression::MinCell(0);
 
 // ---------------------------------------------------------------------------------------------
 
-#[tokio::test]
-async fn every_indicator_matches_an_independent_count() {
-    let w = world();
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn every_indicator_matches_an_independent_count(db: TestDb) {
+        let w = world();
         let store = load(&db, &w).await;
         let who = operator();
         let b = db.backend;
@@ -1500,10 +1499,9 @@ fn check_suppressed(t: &Table, truth: &BTreeMap<Vec<String>, u64>, what: &str) -
     hidden
 }
 
-#[tokio::test]
-async fn hidden_cells_cannot_be_recovered_from_totals_and_neighbours() {
-    let w = world();
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn hidden_cells_cannot_be_recovered_from_totals_and_neighbours(db: TestDb) {
+        let w = world();
         let store = load(&db, &w).await;
         let b = db.backend;
         // The attacker here is given the exact release (the grant, standard suppression): its
@@ -1854,10 +1852,9 @@ fn primary_only(t: &Table, k: u64) -> Table {
 // ---------------------------------------------------------------------------------------------
 // Who sees what
 
-#[tokio::test]
-async fn reports_are_scoped_permission_checked_and_audited() {
-    let w = world();
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn reports_are_scoped_permission_checked_and_audited(db: TestDb) {
+        let w = world();
         let store = load(&db, &w).await;
         let b = db.backend;
 

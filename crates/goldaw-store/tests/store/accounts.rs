@@ -8,7 +8,7 @@ use goldaw_core::codes::Role;
 use goldaw_store::audit::AuditQuery;
 use goldaw_store::grants::Decision;
 use goldaw_store::sessions::Stage;
-use goldaw_store::testing::{databases, TestDb};
+use goldaw_store::testing::TestDb;
 use goldaw_store::two_factor::CodeCheck;
 use goldaw_store::users::{NewUser, SignInRefusal, TokenLifetime, UserChange, UserRecord};
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError, StoreOptions};
@@ -126,9 +126,8 @@ async fn behind_its_back(db: &TestDb, sql: &str) {
     }
 }
 
-#[tokio::test]
-async fn five_wrong_codes_end_the_session_and_lock_the_account_whatever_the_password_does() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn five_wrong_codes_end_the_session_and_lock_the_account_whatever_the_password_does(db: TestDb) {
         let b = db.backend;
         let store = open(&db, TokenLifetime::default()).await;
         let root = enrolled(&store, "root", Role::Admin, "TM").await;
@@ -201,9 +200,8 @@ async fn five_wrong_codes_end_the_session_and_lock_the_account_whatever_the_pass
     }
 }
 
-#[tokio::test]
-async fn a_code_is_good_once() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_code_is_good_once(db: TestDb) {
         let b = db.backend;
         let store = open(&db, TokenLifetime::default()).await;
         let root = enrolled(&store, "root", Role::Admin, "TM").await;
@@ -239,9 +237,8 @@ async fn a_code_is_good_once() {
     }
 }
 
-#[tokio::test]
-async fn a_failed_sign_in_records_the_username_only_if_it_is_one() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_failed_sign_in_records_the_username_only_if_it_is_one(db: TestDb) {
         let b = db.backend;
         let store = open(&db, TokenLifetime::default()).await;
         account(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;
@@ -284,9 +281,8 @@ async fn a_failed_sign_in_records_the_username_only_if_it_is_one() {
     }
 }
 
-#[tokio::test]
-async fn a_wide_grant_waits_for_a_second_admin_and_the_account_keeps_its_access() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_wide_grant_waits_for_a_second_admin_and_the_account_keeps_its_access(db: TestDb) {
         let b = db.backend;
         let store = open(&db, TokenLifetime::default()).await;
         let first = principal_of(&account(&store, "first", Role::Admin, "TM", false).await);
@@ -470,9 +466,8 @@ async fn a_wide_grant_waits_for_a_second_admin_and_the_account_keeps_its_access(
     }
 }
 
-#[tokio::test]
-async fn a_grant_asked_for_an_account_that_changed_since_is_not_applied() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_grant_asked_for_an_account_that_changed_since_is_not_applied(db: TestDb) {
         let b = db.backend;
         let store = open(&db, TokenLifetime::default()).await;
         let first = principal_of(&account(&store, "first", Role::Admin, "TM", false).await);
@@ -521,9 +516,8 @@ async fn a_grant_asked_for_an_account_that_changed_since_is_not_applied() {
     }
 }
 
-#[tokio::test]
-async fn a_new_password_ends_the_accounts_other_sessions() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_new_password_ends_the_accounts_other_sessions(db: TestDb) {
         let b = db.backend;
         let store = open(&db, TokenLifetime::default()).await;
         account(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;
@@ -564,9 +558,8 @@ async fn a_new_password_ends_the_accounts_other_sessions() {
     }
 }
 
-#[tokio::test]
-async fn api_tokens_expire_and_say_when_they_were_last_used() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn api_tokens_expire_and_say_when_they_were_last_used(db: TestDb) {
         let b = db.backend;
         let store = open(&db, TokenLifetime::days(7).unwrap()).await;
         account(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;

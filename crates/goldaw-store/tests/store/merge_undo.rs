@@ -2,44 +2,14 @@
 //! kept record gives back what it took, and every refusal (already undone, a later merge still
 //! standing, a stale version, a worker, another etrap) leaves both records as they were.
 
-use goldaw_core::access::Scope;
+use crate::helpers::{person, staff as user};
 use goldaw_core::codes::{ReferralSource, Role};
-use goldaw_core::people::PersonData;
 use goldaw_store::audit::AuditCheck;
 use goldaw_store::cases::NewReferral;
 use goldaw_store::merges::{MergeRequest, UndoRequest};
-use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store, StoreError};
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
-
-async fn user(store: &Store, name: &str, role: Role, scope: &str) -> Principal {
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.parse().unwrap(),
-                sensitive: false,
-                unsuppressed: false,
-                password: "Daşoguz welaýaty 1992".into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(rec.id, name, role, scope.parse::<Scope>().unwrap(), false)
-}
-
-async fn person(store: &Store, data: Value) -> Uuid {
-    let data: PersonData = serde_json::from_value(data).unwrap();
-    store
-        .create_person(&Principal::system("test"), None, data)
-        .await
-        .unwrap()
-        .id
-}
 
 async fn version(store: &Store, id: Uuid) -> i32 {
     // Read by the operator: a merged record answers with the kept one, so read the row itself.
@@ -87,9 +57,8 @@ fn say_key(e: &StoreError) -> Option<&'static str> {
     }
 }
 
-#[tokio::test]
-async fn an_undone_merge_gives_each_record_back_what_it_had() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_undone_merge_gives_each_record_back_what_it_had(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let op = Principal::system("test");

@@ -5,7 +5,6 @@ use goldaw_core::codes::Role;
 use goldaw_core::people::{HouseholdData, PersonData};
 use goldaw_store::households::HouseholdQuery;
 use goldaw_store::people::PersonQuery;
-use goldaw_store::testing::databases;
 use goldaw_store::StoreError;
 use serde_json::json;
 
@@ -31,9 +30,8 @@ fn query(name: &str) -> PersonQuery {
     }
 }
 
-#[tokio::test]
-async fn people_are_found_in_any_spelling_and_only_within_scope() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn people_are_found_in_any_spelling_and_only_within_scope(db: TestDb) {
         let store = db.open().await;
         let admin = Principal::system("test");
         let ayna = store
@@ -149,9 +147,8 @@ async fn people_are_found_in_any_spelling_and_only_within_scope() {
     }
 }
 
-#[tokio::test]
-async fn sensitive_people_need_the_sensitive_permission() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn sensitive_people_need_the_sensitive_permission(db: TestDb) {
         let store = db.open().await;
         let admin = Principal::system("test");
         let survivor = store
@@ -195,9 +192,8 @@ async fn sensitive_people_need_the_sensitive_permission() {
     }
 }
 
-#[tokio::test]
-async fn a_stale_update_is_a_conflict_never_a_silent_overwrite() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_stale_update_is_a_conflict_never_a_silent_overwrite(db: TestDb) {
         let store = db.open().await;
         let admin = Principal::system("test");
         let p = store
@@ -246,9 +242,8 @@ async fn a_stale_update_is_a_conflict_never_a_silent_overwrite() {
     }
 }
 
-#[tokio::test]
-async fn writes_are_checked_against_reference_data_and_scope() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn writes_are_checked_against_reference_data_and_scope(db: TestDb) {
         let store = db.open().await;
         let admin = Principal::system("test");
         for (unit, expected) in [
@@ -301,9 +296,8 @@ async fn writes_are_checked_against_reference_data_and_scope() {
     }
 }
 
-#[tokio::test]
-async fn households_hold_members_with_their_relationship() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn households_hold_members_with_their_relationship(db: TestDb) {
         let store = db.open().await;
         let admin = Principal::system("test");
         let data: HouseholdData = serde_json::from_value(json!({"admin_unit": "TM-D-10", "settlement": "urban", "address": "Gurbansoltan eje köçesi 3"})).unwrap();

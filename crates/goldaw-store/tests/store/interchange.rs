@@ -87,9 +87,8 @@ async fn fresh(db: &TestDb) -> Store {
     db.open().await
 }
 
-#[tokio::test]
-async fn a_good_import_is_complete_and_a_second_changes_nothing() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_good_import_is_complete_and_a_second_changes_nothing(db: TestDb) {
         let store = fresh(&db).await;
         let summary = import(&store, &good_files())
             .await
@@ -141,9 +140,8 @@ async fn a_good_import_is_complete_and_a_second_changes_nothing() {
     }
 }
 
-#[tokio::test]
-async fn export_import_export_is_identical() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn export_import_export_is_identical(db: TestDb) {
         let store = fresh(&db).await;
         import(&store, &good_files()).await.unwrap();
         // Also a person created through the API, who has no external id of their own.
@@ -321,9 +319,8 @@ async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_writt
     }
 }
 
-#[tokio::test]
-async fn files_that_are_not_csv_or_not_utf8_are_refused_cleanly() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn files_that_are_not_csv_or_not_utf8_are_refused_cleanly(db: TestDb) {
         let store = fresh(&db).await;
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
@@ -350,9 +347,8 @@ async fn files_that_are_not_csv_or_not_utf8_are_refused_cleanly() {
     }
 }
 
-#[tokio::test]
-async fn admin_units_and_population_can_be_imported_and_checked() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn admin_units_and_population_can_be_imported_and_checked(db: TestDb) {
         let store = fresh(&db).await;
         let units = "code,name_tk,name_en,name_ru,level,parent_code,population,population_year,source\nTM-A-01-01,Täze obasy,New Village,Новое село,village,TM-A-01,1200,2022,test\n";
         let population = "admin_unit,sex,age_band,population,year\nTM-A-01,F,0-17,10500,2022\nTM-A-01-01,M,60+,80,2022\n";

@@ -3,7 +3,7 @@
 
 use goldaw_core::codes::Role;
 use goldaw_store::sessions::{Stage, SESSION_CACHE_TTL};
-use goldaw_store::testing::{databases, TestDb};
+use goldaw_store::testing::TestDb;
 use goldaw_store::users::NewUser;
 use goldaw_store::{DatabaseUrl, Principal, Store};
 
@@ -58,9 +58,8 @@ async fn behind_its_back(db: &TestDb, sql: &str) {
     }
 }
 
-#[tokio::test]
-async fn signing_out_ends_a_kept_session_at_once_and_only_that_one() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn signing_out_ends_a_kept_session_at_once_and_only_that_one(db: TestDb) {
         let store = db.open().await;
         let aman = account(&store, "aman", Role::SocialWorker).await;
         let first = looked_up(&store, &aman, Stage::Active).await;
@@ -76,9 +75,8 @@ async fn signing_out_ends_a_kept_session_at_once_and_only_that_one() {
     }
 }
 
-#[tokio::test]
-async fn disabling_an_account_ends_its_kept_sessions_at_once() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn disabling_an_account_ends_its_kept_sessions_at_once(db: TestDb) {
         let store = db.open().await;
         let admin = account(&store, "admin", Role::Admin).await;
         let aman = account(&store, "aman", Role::SocialWorker).await;
@@ -92,9 +90,8 @@ async fn disabling_an_account_ends_its_kept_sessions_at_once() {
     }
 }
 
-#[tokio::test]
-async fn a_password_change_reads_the_account_again() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_password_change_reads_the_account_again(db: TestDb) {
         let store = db.open().await;
         let aman = account(&store, "aman", Role::SocialWorker).await;
         let token = looked_up(&store, &aman, Stage::Active).await;
@@ -127,9 +124,8 @@ async fn a_password_change_reads_the_account_again() {
     }
 }
 
-#[tokio::test]
-async fn the_second_factor_moves_a_kept_session_on_at_once() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_second_factor_moves_a_kept_session_on_at_once(db: TestDb) {
         let store = db.open_with_key().await;
         let admin = account(&store, "admin", Role::Admin).await;
         let token = looked_up(&store, &admin, Stage::Enrol).await;
@@ -152,11 +148,10 @@ async fn the_second_factor_moves_a_kept_session_on_at_once() {
     }
 }
 
-/// The documented bound: what changes outside this process (the command line, another server,
-/// SQL by hand) is seen within `SESSION_CACHE_TTL`, never later.
-#[tokio::test]
-async fn changes_made_elsewhere_are_seen_within_the_ttl() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// The documented bound: what changes outside this process (the command line, another server,
+    /// SQL by hand) is seen within `SESSION_CACHE_TTL`, never later.
+    async fn changes_made_elsewhere_are_seen_within_the_ttl(db: TestDb) {
         let store = db.open().await;
         let aman = account(&store, "aman", Role::SocialWorker).await;
         let maya = account(&store, "maya", Role::SocialWorker).await;

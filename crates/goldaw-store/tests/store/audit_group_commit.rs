@@ -5,7 +5,6 @@
 //! the head move under it and check that nothing is lost, doubled or misplaced.
 
 use goldaw_store::audit::{AuditCheck, AuditEvent, AuditQuery};
-use goldaw_store::testing::databases;
 use goldaw_store::{Principal, Store};
 use serde_json::json;
 
@@ -23,9 +22,8 @@ async fn read(store: &Store, who: &Principal, id: &str) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn a_batch_after_another_process_appended_lands_after_its_events() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_batch_after_another_process_appended_lands_after_its_events(db: TestDb) {
         let a = db.open().await;
         let b = db.open().await;
         let op = Principal::system("test");
@@ -72,11 +70,10 @@ async fn a_batch_after_another_process_appended_lands_after_its_events() {
     }
 }
 
-/// Two writers (two processes) batching reads at once, with changes between: every event once,
-/// the chain intact.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_writers_at_once_keep_the_chain_whole() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// Two writers (two processes) batching reads at once, with changes between: every event once,
+    /// the chain intact.
+    multi_thread async fn two_writers_at_once_keep_the_chain_whole(db: TestDb) {
         let a = db.open().await;
         let b = db.open().await;
         let op = Principal::system("test");

@@ -1,45 +1,19 @@
 //! Attachments on a case, on every backend: sealed at rest, read back whole, refused to whoever
 //! may not see the case's documents, and audited.
 
-use goldaw_core::access::Scope;
+use crate::helpers::user;
 use goldaw_core::attachments::{AttachmentKind, FileRefusal, UploadedFile, MAX_ATTACHMENT_BYTES};
 use goldaw_core::codes::{ReferralSource, Role};
 use goldaw_core::people::PersonData;
 use goldaw_store::audit::AuditQuery;
 use goldaw_store::cases::NewReferral;
-use goldaw_store::testing::{databases, TestDb};
-use goldaw_store::users::NewUser;
+use goldaw_store::testing::TestDb;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 use serde_json::json;
 use uuid::Uuid;
 
-const PASSWORD: &str = "Garagum derýasy 1375 km";
 const NAME: &str = "Aýna-razylyk-haty.pdf";
 const MARKER: &str = "MARKER-Zq81-consent-of-Ayna";
-
-async fn user(store: &Store, name: &str, role: Role, scope: &str, sensitive: bool) -> Principal {
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.parse().unwrap(),
-                sensitive,
-                unsuppressed: false,
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(
-        rec.id,
-        name,
-        role,
-        scope.parse::<Scope>().unwrap(),
-        sensitive,
-    )
-}
 
 /// A case in TM-A-01 allocated to `worker`; `sensitive` makes it a sensitive case.
 async fn case(store: &Store, sup: &Principal, worker: &str, sensitive: bool) -> Uuid {
@@ -113,9 +87,8 @@ fn audit_reader() -> Principal {
     )
 }
 
-#[tokio::test]
-async fn a_file_is_sealed_at_rest_read_back_whole_and_audited() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_file_is_sealed_at_rest_read_back_whole_and_audited(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A", false).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", false).await;
@@ -221,9 +194,8 @@ async fn a_file_is_sealed_at_rest_read_back_whole_and_audited() {
     }
 }
 
-#[tokio::test]
-async fn only_case_staff_in_scope_with_the_permission_see_or_add_documents() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn only_case_staff_in_scope_with_the_permission_see_or_add_documents(db: TestDb) {
         let store = db.open_with_key().await;
         let sup = user(&store, "sup", Role::Supervisor, "TM-A", true).await;
         let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01", true).await;

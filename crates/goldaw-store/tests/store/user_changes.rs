@@ -5,7 +5,6 @@ use goldaw_core::access::Scope;
 use goldaw_core::codes::Role;
 use goldaw_store::audit::AuditQuery;
 use goldaw_store::sessions::Stage;
-use goldaw_store::testing::databases;
 use goldaw_store::users::{NewUser, UserChange, UserRecord};
 use goldaw_store::{Principal, Store, StoreError};
 
@@ -51,9 +50,8 @@ async fn record(store: &Store, admin: &Principal, name: &str) -> UserRecord {
         .unwrap()
 }
 
-#[tokio::test]
-async fn an_admin_changes_an_accounts_access_and_its_sessions_follow_at_once() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_admin_changes_an_accounts_access_and_its_sessions_follow_at_once(db: TestDb) {
         let store = db.open().await;
         let b = db.backend;
         let admin_rec = account(&store, "admin", Role::Admin, "TM").await;

@@ -3,7 +3,7 @@
 //! out), assessed need from plans, referrals and episodes, the waiting list, population estimates where the
 //! reference data has none, the caller's scope, and the audit.
 
-use goldaw_core::access::Scope;
+use crate::helpers::sensitive_staff as user;
 use goldaw_core::codes::{Priority, ReferralSource, Role};
 use goldaw_core::people::PersonData;
 use goldaw_core::planning::gaps::NeedInput;
@@ -15,31 +15,10 @@ use goldaw_store::referrals::{
     NewProvider, NewServiceReferral, OfferRequest, ProviderAction, ProviderActionKind,
     ProviderKind, ReferralStatus,
 };
-use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store, StoreError};
 use serde_json::json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
-
-async fn user(store: &Store, name: &str, role: Role, scope: &str) -> Principal {
-    let scope: Scope = scope.parse().unwrap();
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.clone(),
-                sensitive: true,
-                unsuppressed: false,
-                password: "Köpetdag dagy 2942 m".into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(rec.id, name, role, scope, true)
-}
 
 fn act(action: CaseAction, version: i32) -> ActionRequest {
     ActionRequest {
@@ -156,9 +135,8 @@ fn input<'a>(inputs: &'a [NeedInput], etrap: &str, service: &str) -> &'a NeedInp
         .unwrap_or_else(|| panic!("no input for {etrap} {service}"))
 }
 
-#[tokio::test]
-async fn needs_and_places_are_counted_from_the_register_and_the_casework() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn needs_and_places_are_counted_from_the_register_and_the_casework(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         // Exact counts need the grant to see unsuppressed statistics; a planner without it is below.

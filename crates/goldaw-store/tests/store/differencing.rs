@@ -17,7 +17,7 @@ use goldaw_core::statistics::{Dimension, Period};
 use goldaw_store::error::SayArg;
 use goldaw_store::interchange::NoProgress;
 use goldaw_store::statistics::Suppression;
-use goldaw_store::testing::{databases, TestDb};
+use goldaw_store::testing::TestDb;
 use goldaw_store::{Principal, Store, StoreError};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -163,9 +163,8 @@ fn assert_period_refused(e: StoreError, what: &str) {
     }
 }
 
-#[tokio::test]
-async fn two_periods_a_day_apart_give_a_survivor_away_only_to_the_grant() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn two_periods_a_day_apart_give_a_survivor_away_only_to_the_grant(db: TestDb) {
         let store = load(&db).await;
         let b = db.backend;
         let (before, after) = (
@@ -283,9 +282,8 @@ async fn two_periods_a_day_apart_give_a_survivor_away_only_to_the_grant() {
     }
 }
 
-#[tokio::test]
-async fn calendar_tables_differ_by_noise_and_agree_on_every_shared_cell() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn calendar_tables_differ_by_noise_and_agree_on_every_shared_cell(db: TestDb) {
         let store = load(&db).await;
         let b = db.backend;
         let (january, quarter) = (
@@ -403,9 +401,8 @@ async fn calendar_tables_differ_by_noise_and_agree_on_every_shared_cell() {
     }
 }
 
-#[tokio::test]
-async fn planning_counts_and_open_cases_follow_the_same_rule() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn planning_counts_and_open_cases_follow_the_same_rule(db: TestDb) {
         let store = load(&db).await;
         let b = db.backend;
         let rates = BTreeMap::from([("S04".to_owned(), 0.0002), ("S10".to_owned(), 0.0001)]);

@@ -6,8 +6,8 @@
 //! the report must equal what this test counts itself from the base tables: `service_episodes`
 //! joined to `persons`, read with plain SQL, split by the report semantics written out here.
 
+use crate::helpers::{act, person};
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
-use goldaw_core::access::Scope;
 use goldaw_core::codes::{Priority, ReferralSource, Role};
 use goldaw_core::disclosure::Published;
 use goldaw_core::indicators::{Figure, Indicator};
@@ -26,16 +26,12 @@ use goldaw_store::referrals::{
     ProviderKind,
 };
 use goldaw_store::statistics::Suppression;
-use goldaw_store::testing::databases;
-use goldaw_store::users::NewUser;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use uuid::Uuid;
-
-const PASSWORD: &str = "Köpetdag dagy 2942 m";
 
 /// One episode with its person, straight from the base tables.
 #[derive(Debug)]
@@ -328,31 +324,7 @@ async fn check(store: &Store, planner: &Principal, what: &str) -> u64 {
 }
 
 async fn user(store: &Store, name: &str, role: Role, scope: &str) -> Principal {
-    let scope: Scope = scope.parse().unwrap();
-    let rec = store
-        .add_user(
-            &Principal::system("test"),
-            NewUser {
-                username: name.into(),
-                role,
-                scope: scope.clone(),
-                sensitive: true,
-                unsuppressed: role == Role::Planner,
-                password: PASSWORD.into(),
-            },
-        )
-        .await
-        .unwrap();
-    Principal::user(rec.id, name, role, scope, true).with_unsuppressed(role == Role::Planner)
-}
-
-async fn person(store: &Store, data: Value) -> Uuid {
-    let data: PersonData = serde_json::from_value(data).unwrap();
-    store
-        .create_person(&Principal::system("test"), None, data)
-        .await
-        .unwrap()
-        .id
+    crate::helpers::account(store, name, role, scope, true, role == Role::Planner).await
 }
 
 /// Replaces some fields of the person's record (the rest as recorded).
@@ -368,16 +340,6 @@ async fn update(store: &Store, id: Uuid, changes: Value) {
         .update_person(&op, id, current.version, data)
         .await
         .unwrap();
-}
-
-fn act(action: CaseAction, version: i32) -> ActionRequest {
-    ActionRequest {
-        action,
-        version,
-        priority: None,
-        reason: None,
-        transfer_to: None,
-    }
 }
 
 /// A case of `person` allocated to `worker` and started, in initial assessment.
@@ -569,9 +531,8 @@ async fn import(store: &Store, dir: &Path) -> Result<(), StoreError> {
         .map(|_| ())
 }
 
-#[tokio::test]
-async fn the_report_follows_every_writer() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_report_follows_every_writer(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let op = Principal::system("test");
@@ -864,9 +825,8 @@ async fn the_report_follows_every_writer() {
     }
 }
 
-#[tokio::test]
-async fn an_import_into_an_empty_database_fills_the_table_and_leaves_the_triggers_working() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_import_into_an_empty_database_fills_the_table_and_leaves_the_triggers_working(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let planner = user(&store, "plan", Role::Planner, "TM-A").await;
@@ -923,9 +883,8 @@ async fn an_import_into_an_empty_database_fills_the_table_and_leaves_the_trigger
     }
 }
 
-#[tokio::test]
-async fn the_migration_fills_the_table_from_the_data_already_there() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_migration_fills_the_table_from_the_data_already_there(db: TestDb) {
         let store = db.open_with_key().await;
         let b = db.backend;
         let planner = user(&store, "plan", Role::Planner, "TM-A").await;
@@ -979,11 +938,10 @@ async fn the_migration_fills_the_table_from_the_data_already_there() {
     }
 }
 
-#[tokio::test]
-async fn the_counted_services_are_the_contract_s() {
-    // The view of migration 0008 lists the counted services in SQL; one episode of every service
-    // in the catalogue shows that its list is SERVICE_USER_SERVICES.
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_counted_services_are_the_contract_s(db: TestDb) {
+        // The view of migration 0008 lists the counted services in SQL; one episode of every service
+        // in the catalogue shows that its list is SERVICE_USER_SERVICES.
         let store = db.open_with_key().await;
         let b = db.backend;
         // The catalogue as shipped (reference/services.csv), first column.

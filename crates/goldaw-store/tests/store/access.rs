@@ -36,9 +36,8 @@ async fn tamper(db: &TestDb, sql: &str) {
     }
 }
 
-#[tokio::test]
-async fn sign_in_checks_the_password_and_locks_after_repeated_failures() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn sign_in_checks_the_password_and_locks_after_repeated_failures(db: TestDb) {
         let store = db.open().await;
         let op = Principal::system("test");
         store.add_user(&op, new_user("aman")).await.unwrap();
@@ -120,9 +119,8 @@ async fn sign_in_checks_the_password_and_locks_after_repeated_failures() {
     }
 }
 
-#[tokio::test]
-async fn accounts_are_checked_and_only_admins_manage_them() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn accounts_are_checked_and_only_admins_manage_them(db: TestDb) {
         let store = db.open().await;
         let op = Principal::system("test");
         let short = NewUser {
@@ -268,9 +266,8 @@ async fn no_password_or_token_is_readable_in_the_database_file() {
     );
 }
 
-#[tokio::test]
-async fn sessions_end_on_sign_out_and_after_the_idle_timeout() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn sessions_end_on_sign_out_and_after_the_idle_timeout(db: TestDb) {
         let store = db.open().await;
         store
             .add_user(&Principal::system("test"), new_user("aman"))
@@ -324,12 +321,11 @@ async fn sessions_end_on_sign_out_and_after_the_idle_timeout() {
     }
 }
 
-/// Reads hand their events to the group-commit writer while changes append inside their own
-/// transactions: under concurrency the chain must stay gapless and intact, with every event once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_reads_and_writes_keep_the_audit_chain_whole() {
-    use goldaw_store::audit::{AuditEvent, AuditQuery};
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// Reads hand their events to the group-commit writer while changes append inside their own
+    /// transactions: under concurrency the chain must stay gapless and intact, with every event once.
+    multi_thread async fn concurrent_reads_and_writes_keep_the_audit_chain_whole(db: TestDb) {
+        use goldaw_store::audit::{AuditEvent, AuditQuery};
         let store = db.open().await;
         let op = Principal::system("test");
         let before = match store.verify_audit().await.unwrap() {
