@@ -4,12 +4,11 @@
 
 use goldaw_core::codes::Role;
 use goldaw_core::people::PersonData;
-use goldaw_store::testing::databases;
 use goldaw_store::Principal;
 use reqwest::{header, StatusCode};
 use serde_json::json;
 
-mod common;
+use crate::common;
 use common::{add_account, client, csrf_of, sign_in};
 
 const PASSWORD: &str = "Garagum 350000 km2";
@@ -20,14 +19,11 @@ fn value_after<'a>(page: &'a str, marker: &str) -> &'a str {
     &rest[..rest.find('"').unwrap()]
 }
 
-#[tokio::test]
-async fn a_supervisor_undoes_a_merge_from_its_page() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_supervisor_undoes_a_merge_from_its_page(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         let op = Principal::system("test");
         add_account(&store, "sup", Role::Supervisor, "TM-A-05", PASSWORD).await;
         let mut ids = Vec::new();

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
-mod common;
+use crate::common;
 
 const PASSWORD: &str = "Balkan daglary 1880";
 
@@ -495,9 +495,7 @@ struct World {
 async fn world(db: &goldaw_store::testing::TestDb) -> World {
     let key = goldaw_store::crypto::Secrets::from_key([9u8; 32]);
     let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     let op = Principal::system("test");
     for (ext, name) in [("PR1", "Ýeňme Merkezi"), ("PR2", "Gyzyl Ýarymaý")] {
         store

@@ -10,10 +10,9 @@ use goldaw_store::{Principal, Store};
 use goldaw_web::{ServeOptions, TrustedProxies};
 use reqwest::{header, StatusCode};
 
-mod common;
+use crate::common;
+use crate::webdriver;
 use common::{client, cookies, value_of};
-#[path = "webdriver/mod.rs"]
-mod webdriver;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use webdriver::Driver;
@@ -101,9 +100,8 @@ async fn exhaust_limit(base: &str, xff: impl Fn(usize) -> String) {
     }
 }
 
-#[tokio::test]
-async fn behind_a_trusted_proxy_the_forwarded_client_is_audited_and_limited() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn behind_a_trusted_proxy_the_forwarded_client_is_audited_and_limited(db: TestDb) {
         let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         let options = ServeOptions {
@@ -141,9 +139,8 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_audited_and_limited() {
     }
 }
 
-#[tokio::test]
-async fn from_an_untrusted_peer_the_forwarded_header_is_ignored() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn from_an_untrusted_peer_the_forwarded_header_is_ignored(db: TestDb) {
         let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         // The default (no proxy trusted) and a list that does not name this peer.
@@ -207,9 +204,8 @@ fn assert_nothing_inline(page: &str, what: &str) {
     }
 }
 
-#[tokio::test]
-async fn every_answer_carries_the_browser_protections_and_pages_inline_nothing() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn every_answer_carries_the_browser_protections_and_pages_inline_nothing(db: TestDb) {
         let store = db.open_with_key().await;
         add_user(&store, "worker", Role::SocialWorker).await;
         add_user(&store, "planner", Role::Planner).await;

@@ -10,11 +10,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
-#[path = "access/attachments.rs"]
 mod attachments;
-#[path = "access/merges.rs"]
 mod merges;
-#[path = "access/statistics.rs"]
 mod statistics;
 
 /// The routes with a rule in `matrix`, as (method, OpenAPI path).
@@ -211,9 +208,8 @@ async fn every_route_has_a_rule() {
     );
 }
 
-#[tokio::test]
-async fn the_authorization_matrix_holds_for_every_role_in_and_out_of_scope() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_authorization_matrix_holds_for_every_role_in_and_out_of_scope(db: TestDb) {
         let w = world(db.open().await).await;
         // (who, the role the server should see, the Authorization header)
         let mut callers: Vec<(String, Option<Role>, Option<String>)> = vec![
@@ -286,9 +282,8 @@ async fn the_authorization_matrix_holds_for_every_role_in_and_out_of_scope() {
     }
 }
 
-#[tokio::test]
-async fn a_worker_cannot_reach_another_etraps_person_even_by_id() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_worker_cannot_reach_another_etraps_person_even_by_id(db: TestDb) {
         let w = world(db.open().await).await;
         let t = token(&w.store, "aman", Role::SocialWorker, "TM-A-01").await;
         let c = reqwest::Client::new();
@@ -635,9 +630,8 @@ fn expected_for_referrals(role: Option<Role>, method: &str, path: &str) -> Statu
     }
 }
 
-#[tokio::test]
-async fn the_provider_and_referral_routes_deny_every_role_without_the_permission() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_provider_and_referral_routes_deny_every_role_without_the_permission(db: TestDb) {
         let key = goldaw_store::crypto::Secrets::from_key([4u8; 32]);
         let w = world(Store::open_with_secrets(&db.url, Some(key)).await.unwrap()).await;
         let mut callers: Vec<(String, Option<Role>, Option<String>)> =

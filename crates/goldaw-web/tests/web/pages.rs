@@ -5,14 +5,11 @@ use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
 
-mod common;
+use crate::common;
 use common::{client, cookies, csrf_of, enrol, sign_in, sign_in_full, value_of};
 
-#[path = "pages/attachments.rs"]
 mod attachments;
-#[path = "pages/merges.rs"]
 mod merges;
-#[path = "pages/providers.rs"]
 mod providers;
 
 const PASSWORD: &str = "Amyderýa 1437 km";
@@ -271,9 +268,7 @@ async fn admins_must_set_up_two_factor_sign_in_and_then_use_it() {
         )
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     let c = client();
 
     let sign_in_admin = || async {
@@ -490,9 +485,7 @@ async fn admins_manage_users_and_read_the_audit_log_others_cannot() {
         )
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     let c = client();
 
     // The admin signs in with both factors.
@@ -709,9 +702,7 @@ async fn an_admin_changes_a_deadline_and_the_calendar_and_bad_input_is_refused()
         )
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     let c = client();
     let (_, admin) = sign_in(&base, "root", PASSWORD).await;
     let admin = admin.unwrap();

@@ -121,8 +121,6 @@ pub async fn account(store: &Store, username: &str, role: Role, scope: &str) -> 
 
 /// Serves the store on an ephemeral port; answers the site's base address.
 pub async fn serve(store: &Store) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     base
 }

@@ -3,21 +3,17 @@
 //! backend.
 
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use reqwest::{header, StatusCode};
 
-mod common;
+use crate::common;
 use common::{add_account, allocated_case, client, sign_in};
 
 const PASSWORD: &str = "Garagum 350000 km2";
 
-#[tokio::test]
-async fn the_transfer_choices_are_shown_to_those_who_may_ask_for_a_transfer() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_transfer_choices_are_shown_to_those_who_may_ask_for_a_transfer(db: TestDb) {
         let store = db.open_with_key().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         for (name, role) in [
             ("sup", Role::Supervisor),
             ("aman", Role::SocialWorker),

@@ -13,13 +13,12 @@ use goldaw_core::disclosure::Published;
 use goldaw_core::indicators::{Figure, Indicator};
 use goldaw_core::statistics::{Dimension, Period};
 use goldaw_store::statistics::Suppression;
-use goldaw_store::testing::databases;
 use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
 use std::collections::BTreeMap;
 
-mod common;
-mod statistics_data;
+use crate::common;
+use crate::statistics_data;
 use statistics_data::{account, load, serve, PASSWORD};
 
 async fn get(base: &str, cookie: &str, path: &str) -> reqwest::Response {
@@ -80,9 +79,8 @@ fn english_name(store: &Store, code: &str) -> String {
         .clone()
 }
 
-#[tokio::test]
-async fn the_report_page_and_its_downloads_show_the_published_table() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_report_page_and_its_downloads_show_the_published_table(db: TestDb) {
         let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let ministry = account(&store, "ministry", Role::Ministry, "TM").await;
@@ -247,9 +245,8 @@ async fn the_report_page_and_its_downloads_show_the_published_table() {
     }
 }
 
-#[tokio::test]
-async fn bad_parameters_are_named_and_the_form_keeps_them() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn bad_parameters_are_named_and_the_form_keeps_them(db: TestDb) {
         let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         account(&store, "worker", Role::SocialWorker, "TM-A-01").await;
@@ -332,9 +329,8 @@ async fn bad_parameters_are_named_and_the_form_keeps_them() {
     }
 }
 
-#[tokio::test]
-async fn the_dashboard_shows_the_areas_headline_figures() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_dashboard_shows_the_areas_headline_figures(db: TestDb) {
         let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let worker = account(&store, "worker", Role::SocialWorker, "TM-A-01").await;
@@ -383,12 +379,11 @@ async fn the_dashboard_shows_the_areas_headline_figures() {
     }
 }
 
-/// The DHIS2 download: DHIS2's field names, values as strings, identifiers of 11 letters and
-/// digits, the period as asked; one value per shown cell of each mapped table, none for a
-/// hidden one.
-#[tokio::test]
-async fn the_dhis2_download_has_dhis2s_shape_and_no_hidden_cell() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// The DHIS2 download: DHIS2's field names, values as strings, identifiers of 11 letters and
+    /// digits, the period as asked; one value per shown cell of each mapped table, none for a
+    /// hidden one.
+    async fn the_dhis2_download_has_dhis2s_shape_and_no_hidden_cell(db: TestDb) {
         let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let ministry = account(&store, "ministry", Role::Ministry, "TM").await;
@@ -529,11 +524,10 @@ async fn a_velayat_planner_sees_its_etraps_and_a_provider_no_statistics() {
     let _ = Principal::system("unused");
 }
 
-/// Indicators with their own columns and rates: the funnel's steps and the coverage of the
-/// nation are shown with the figures the store publishes, the DHIS2 form only to the ministry.
-#[tokio::test]
-async fn other_indicators_show_their_columns_and_rates() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    /// Indicators with their own columns and rates: the funnel's steps and the coverage of the
+    /// nation are shown with the figures the store publishes, the DHIS2 form only to the ministry.
+    async fn other_indicators_show_their_columns_and_rates(db: TestDb) {
         let store = db.open_with_key().await; // national accounts sign in with two factors
         load(&store).await;
         let ministry = account(&store, "ministry", Role::Ministry, "TM").await;

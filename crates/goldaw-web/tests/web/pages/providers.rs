@@ -36,9 +36,7 @@ async fn the_ministry_keeps_the_register_of_providers_through_the_pages() {
                 .await
                 .unwrap();
         }
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         let c = client();
         let min = format!(
             "{}; goldaw_lang=en",

@@ -2,22 +2,18 @@
 //! record answers afterwards, and the refusals with their codes.
 
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use goldaw_store::Store;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 use common::api_client_for as client_for;
 
-#[tokio::test]
-async fn a_supervisor_merges_a_duplicate_and_the_api_answers_for_it() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_supervisor_merges_a_duplicate_and_the_api_answers_for_it(db: TestDb) {
         let key = goldaw_store::crypto::Secrets::from_key([2u8; 32]);
         let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         let sup = client_for(&store, &base, "sup", Role::Supervisor, "TM-D-02").await;
         let worker = client_for(&store, &base, "aman", Role::SocialWorker, "TM-D-02").await;
         let b = db.backend;

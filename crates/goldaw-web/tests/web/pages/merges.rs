@@ -45,9 +45,7 @@ async fn a_supervisor_merges_a_duplicate_from_the_people_search() {
             ids.push(store.create_person(&op, None, data).await.unwrap().id);
         }
         let (kept, dup, other) = (ids[0], ids[1], ids[2]);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         let c = client();
         let get = |cookie: String, path: String| {
             let (c, base) = (c.clone(), base.clone());

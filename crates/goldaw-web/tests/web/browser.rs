@@ -3,7 +3,7 @@
 //!
 //! The WebDriver client is in `webdriver/`, shared with the planning browser test.
 
-mod webdriver;
+use crate::webdriver;
 
 use goldaw_core::codes::Role;
 use goldaw_store::users::NewUser;

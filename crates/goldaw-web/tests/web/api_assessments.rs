@@ -4,25 +4,21 @@
 //! on the person's record.
 
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use goldaw_store::Store;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-mod common;
+use crate::common;
 use common::api_client_for as client_for;
 
-#[tokio::test]
-async fn a_household_is_assessed_through_the_api() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_household_is_assessed_through_the_api(db: TestDb) {
         let b = db.backend;
         let secrets = goldaw_store::crypto::Secrets::from_key([8u8; 32]);
         let store = Store::open_with_secrets(&db.url, Some(secrets))
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         let sup = client_for(&store, &base, "sup", Role::Supervisor, "TM-A-05").await;
         let aman = client_for(&store, &base, "aman", Role::SocialWorker, "TM-A-05").await;
         let line = client_for(&store, &base, "line", Role::Hotline, "TM").await;

@@ -12,15 +12,14 @@ use goldaw_core::codes::Role;
 use goldaw_core::spreadsheet::is_formula_like;
 use goldaw_store::audit::AuditEvent;
 use goldaw_store::interchange::NoProgress;
-use goldaw_store::testing::databases;
 use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
 use serde_json::json;
 use std::sync::Arc;
 
-mod common;
-mod statistics_data;
+use crate::common;
+use crate::statistics_data;
 use statistics_data::{account, load, serve, PASSWORD};
 
 /// A text for each character that starts a formula (OWASP's list).
@@ -114,9 +113,8 @@ fn assert_no_formula_in_workbook(cells: &[(u32, u32, Data)], what: &str) {
     }
 }
 
-#[tokio::test]
-async fn the_audit_csv_quotes_usernames_and_details_that_could_run_as_formulas() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_audit_csv_quotes_usernames_and_details_that_could_run_as_formulas(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let op = Principal::system("test");
@@ -145,10 +143,7 @@ async fn the_audit_csv_quotes_usernames_and_details_that_could_run_as_formulas()
         // A record's own values: an actor and a detail as the store keeps them (what a failed
         // sign-in records may become a marker instead of the name typed; these stay).
         for text in HOSTILE {
-            let actor = Principal {
-                actor: text.to_owned(),
-                ..Principal::system("test")
-            };
+            let actor = Principal::system("test").with_actor(text);
             store
                 .audit(&actor, AuditEvent::plain("test.hostile").with_detail(text))
                 .await
@@ -221,9 +216,8 @@ async fn rename_borough(store: &Store) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn statistics_and_plans_quote_a_place_name_that_could_run_as_a_formula() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn statistics_and_plans_quote_a_place_name_that_could_run_as_a_formula(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         load(&store).await;
@@ -359,9 +353,8 @@ fn a_statistics_table_quotes_its_text_and_keeps_its_numbers() {
     }
 }
 
-#[tokio::test]
-async fn the_register_refuses_offers_of_the_cases_own_work() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_register_refuses_offers_of_the_cases_own_work(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let base = serve(&store).await;

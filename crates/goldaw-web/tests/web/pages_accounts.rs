@@ -3,11 +3,10 @@
 //! address's limit; a new password ends the account's other sessions; the users page shows
 //! when API tokens expire and were last used.
 
-mod common;
+use crate::common;
 
 use common::{client, cookies, csrf_of, sign_in, sign_in_full};
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
@@ -15,9 +14,7 @@ use reqwest::{header, StatusCode};
 const PASSWORD: &str = "Murgap derýasy 852 km";
 
 async fn serve(store: &Store) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     base
 }
 
@@ -81,9 +78,8 @@ fn field_after(page: &str, after: &str, name: &str) -> String {
         .to_owned()
 }
 
-#[tokio::test]
-async fn a_second_admin_approves_a_wide_grant_on_the_users_page() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_second_admin_approves_a_wide_grant_on_the_users_page(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let base = serve(&store).await;
@@ -187,9 +183,8 @@ async fn a_second_admin_approves_a_wide_grant_on_the_users_page() {
     }
 }
 
-#[tokio::test]
-async fn wrong_codes_lock_the_account_and_count_towards_the_address_limit() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn wrong_codes_lock_the_account_and_count_towards_the_address_limit(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let base = serve(&store).await;
@@ -289,9 +284,8 @@ async fn wrong_codes_lock_the_account_and_count_towards_the_address_limit() {
     }
 }
 
-#[tokio::test]
-async fn a_new_password_on_the_page_ends_the_accounts_other_sessions() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_new_password_on_the_page_ends_the_accounts_other_sessions(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
         let base = serve(&store).await;

@@ -5,17 +5,15 @@
 //! 422 without the grant, the OpenAPI document.
 
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use goldaw_store::Principal;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-mod common;
-mod statistics_data;
+use crate::common;
+use crate::statistics_data;
 
-#[tokio::test]
-async fn the_api_publishes_the_table_with_hidden_counts_as_null() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn the_api_publishes_the_table_with_hidden_counts_as_null(db: TestDb) {
         let store = db.open_with_key().await;
         statistics_data::load(&store).await;
         let base = statistics_data::serve(&store).await;

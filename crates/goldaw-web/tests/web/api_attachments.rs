@@ -4,7 +4,6 @@
 
 use goldaw_core::codes::{ReferralSource, Role};
 use goldaw_store::cases::NewReferral;
-use goldaw_store::testing::databases;
 use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
@@ -103,9 +102,8 @@ fn pdf(size: usize) -> Vec<u8> {
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01";
 const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
 
-#[tokio::test]
-async fn files_are_accepted_by_content_and_size_and_come_back_byte_for_byte() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn files_are_accepted_by_content_and_size_and_come_back_byte_for_byte(db: TestDb) {
         let key = goldaw_store::crypto::Secrets::from_key([5u8; 32]);
         let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -1,7 +1,6 @@
 //! The JSON API over real HTTP on 127.0.0.1, on every backend.
 
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use reqwest::StatusCode;
@@ -51,9 +50,8 @@ async fn body(r: reqwest::Response) -> (StatusCode, Value) {
     (status, value)
 }
 
-#[tokio::test]
-async fn health_and_the_openapi_document() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn health_and_the_openapi_document(db: TestDb) {
         let (base, c) = spawn(db.open().await).await;
         let (status, health) = body(c.get(format!("{base}/health")).send().await.unwrap()).await;
         assert_eq!(status, StatusCode::OK, "{}", db.backend);
@@ -104,9 +102,8 @@ async fn health_and_the_openapi_document() {
     }
 }
 
-#[tokio::test]
-async fn persons_can_be_created_read_searched_and_updated_with_version_checks() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn persons_can_be_created_read_searched_and_updated_with_version_checks(db: TestDb) {
         let (base, c) = spawn(db.open().await).await;
         let (status, created) = body(
             c.post(format!("{base}/api/v1/persons"))
@@ -200,9 +197,8 @@ async fn persons_can_be_created_read_searched_and_updated_with_version_checks() 
     }
 }
 
-#[tokio::test]
-async fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn bad_requests_get_clear_errors_and_the_server_keeps_serving(db: TestDb) {
         let (base, c) = spawn(db.open().await).await;
         let post = |v: Value| c.post(format!("{base}/api/v1/persons")).json(&v).send();
         let cases = [
@@ -302,9 +298,8 @@ async fn bad_requests_get_clear_errors_and_the_server_keeps_serving() {
     }
 }
 
-#[tokio::test]
-async fn households_with_members_over_the_api() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn households_with_members_over_the_api(db: TestDb) {
         let (base, c) = spawn(db.open().await).await;
         let (status, h) = body(
             c.post(format!("{base}/api/v1/households"))

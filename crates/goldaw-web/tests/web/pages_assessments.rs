@@ -10,7 +10,7 @@ use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
 use serde_json::json;
 
-mod common;
+use crate::common;
 use common::{client, csrf_of, sign_in};
 
 const PASSWORD: &str = "Garagum 350000 km2";
@@ -93,9 +93,7 @@ async fn an_initial_assessment_is_done_through_the_form_and_proposes_the_screeni
     let db = goldaw_store::testing::sqlite().await;
     let key = goldaw_store::crypto::Secrets::from_key([2u8; 32]);
     let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     add_user(&store, "aman", Role::SocialWorker, true).await;
     add_user(&store, "maral", Role::SocialWorker, true).await;
     add_user(&store, "line", Role::Hotline, true).await;

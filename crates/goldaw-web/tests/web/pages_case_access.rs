@@ -2,22 +2,18 @@
 //! reader's language; a social worker gets neither. On every backend.
 
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use reqwest::{header, StatusCode};
 
-mod common;
+use crate::common;
 use common::{add_account, allocated_case, client, sign_in};
 
 const PASSWORD: &str = "Garagum 350000 km2";
 
-#[tokio::test]
-async fn a_supervisor_sees_who_opened_a_case_and_a_worker_does_not() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn a_supervisor_sees_who_opened_a_case_and_a_worker_does_not(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         add_account(&store, "sup", Role::Supervisor, "TM-A-05", PASSWORD).await;
         add_account(&store, "aman", Role::SocialWorker, "TM-A-05", PASSWORD).await;
         let case = allocated_case(&store, "TM-A-05", "aman").await;

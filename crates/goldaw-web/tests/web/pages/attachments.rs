@@ -73,9 +73,7 @@ async fn a_supervisor_attaches_a_file_through_the_case_page_and_downloads_it() {
             )
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         let (_, session) = sign_in(&base, "sup", PASSWORD).await;
         let cookie = format!("{}; goldaw_lang=en", session.unwrap());
         let c = client();

@@ -1,5 +1,6 @@
-//! Helpers the page tests share: a browser-like client over the sign-in form.
-// Each test binary uses a different part of this module.
+//! Helpers the web tests share: the running application ([`TestApp`]), a browser-like client over
+//! the sign-in form, accounts and a case to work on.
+// Each test module uses a different part of this module.
 #![allow(dead_code)]
 
 use goldaw_store::Store;
@@ -454,4 +455,83 @@ pub fn declared_routes(dir: &str) -> std::collections::BTreeSet<(String, String)
         }
     }
     routes
+}
+
+/// The application served on an ephemeral port over a store, with a browser-like client.
+pub struct TestApp {
+    pub store: Store,
+    /// The site's base address, `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A client that shows redirects instead of following them.
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    /// Serves `store` (a clone of it: the caller keeps using its own).
+    pub async fn spawn(store: &Store) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        TestApp {
+            store: store.clone(),
+            base,
+            client: client(),
+        }
+    }
+
+    /// Adds an account with `password` (as the operator would).
+    pub async fn account(
+        &self,
+        username: &str,
+        role: goldaw_core::codes::Role,
+        scope: &str,
+        password: &str,
+    ) {
+        add_account(&self.store, username, role, scope, password).await;
+    }
+
+    /// Signs in through the form (two factors included where the account needs them); the session
+    /// cookie as `name=value`. Panics if the sign-in is refused.
+    pub async fn sign_in(&self, user: &str, password: &str) -> String {
+        let (status, session) = sign_in(&self.base, user, password).await;
+        session.unwrap_or_else(|| panic!("{user} could not sign in: {status}"))
+    }
+
+    /// GETs `path` with the session cookie.
+    pub async fn get(&self, session: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .header(header::COOKIE, session)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs the page at `path`: its status and text.
+    pub async fn page(&self, session: &str, path: &str) -> (StatusCode, String) {
+        let r = self.get(session, path).await;
+        (r.status(), r.text().await.unwrap())
+    }
+
+    /// Submits a form on the page at `form_page` to `action`, with the page's CSRF field added.
+    pub async fn submit(
+        &self,
+        session: &str,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let (status, page) = self.page(session, form_page).await;
+        assert_eq!(status, StatusCode::OK, "{form_page}: {page}");
+        let csrf = csrf_of(&page);
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.client
+            .post(format!("{}{action}", self.base))
+            .header(header::COOKIE, session)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
 }

@@ -9,7 +9,7 @@ use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
 
-mod common;
+use crate::common;
 
 const PASSWORD: &str = "Magtymguly 1733 ýyl";
 
@@ -30,9 +30,7 @@ async fn planner_site(store: &Store) -> (String, String) {
         )
         .await
         .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     let session = common::sign_in(&base, "planner", PASSWORD).await.1.unwrap();
     (base, format!("{session}; goldaw_lang=en"))
 }

@@ -6,7 +6,7 @@ use goldaw_store::users::NewUser;
 use goldaw_store::{Principal, Store};
 use reqwest::{header, StatusCode};
 
-mod common;
+use crate::common;
 use std::collections::BTreeSet;
 
 const PASSWORD: &str = "Balkan daglary 1880";
@@ -227,9 +227,7 @@ async fn the_page_matrix_holds_for_anonymous_callers_and_every_role() {
     let db = goldaw_store::testing::sqlite().await;
     let key = goldaw_store::crypto::Secrets::from_hex(&"3c".repeat(32)).unwrap();
     let store = Store::open_with_secrets(&db.url, Some(key)).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(goldaw_web::serve(store.clone(), listener));
+    let base = crate::common::TestApp::spawn(&store).await.base;
     let mut callers: Vec<(String, Option<Role>, Option<String>)> =
         vec![("anonymous".into(), None, None)];
     for (i, role) in Role::ALL.iter().enumerate() {

@@ -2,23 +2,19 @@
 //! English (`StoreError::saying`, `i18n/*/store.ftl`); on every backend.
 
 use goldaw_core::codes::Role;
-use goldaw_store::testing::databases;
 use goldaw_store::Principal;
 use reqwest::{header, StatusCode};
 
-mod common;
+use crate::common;
 use common::{add_account, allocated_case, client, csrf_of, sign_in};
 
 const PASSWORD: &str = "Garagum 350000 km2";
 
-#[tokio::test]
-async fn an_empty_note_is_refused_in_the_readers_language_and_nothing_is_written() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_empty_note_is_refused_in_the_readers_language_and_nothing_is_written(db: TestDb) {
         let b = db.backend;
         let store = db.open_with_key().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(goldaw_web::serve(store.clone(), listener));
+        let base = crate::common::TestApp::spawn(&store).await.base;
         let op = Principal::system("test");
         add_account(&store, "aman", Role::SocialWorker, "TM-A-05", PASSWORD).await;
         let case = allocated_case(&store, "TM-A-05", "aman").await;
