@@ -68,9 +68,8 @@ fn write_persons(dir: &Path, name: &str) {
     .unwrap();
 }
 
-#[tokio::test]
-async fn an_anchor_kept_outside_finds_removed_events_and_the_key_is_needed_to_check() {
-    for db in databases().await {
+goldaw_store::each_backend! {
+    async fn an_anchor_kept_outside_finds_removed_events_and_the_key_is_needed_to_check(db: TestDb) {
         let dir = tempfile::tempdir().unwrap();
         let b = db.backend;
         write_persons(dir.path(), "in");

@@ -3,10 +3,9 @@
 //! demo-planner signs in, sees the workforce chart with its gap, opens Ahal's plan, runs the optimiser, and the
 //! page's XLSX link gives the workbook whose totals are the page's.
 //!
-//! The WebDriver client is goldaw-web's (`crates/goldaw-web/tests/webdriver/`), shared by path.
+//! The WebDriver client is goldaw-web's (`crates/goldaw-web/tests/web/webdriver/`), shared by path.
 
-#[path = "../../goldaw-web/tests/webdriver/mod.rs"]
-mod webdriver;
+use crate::webdriver;
 
 use calamine::{Data, Reader, Xlsx};
 use goldaw_store::{DatabaseUrl, Store};

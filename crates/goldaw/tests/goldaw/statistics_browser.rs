@@ -4,10 +4,9 @@
 //! report by ticking dimensions, sees hidden counts marked and explained, and downloads the XLSX,
 //! which holds the page's rows.
 //!
-//! The WebDriver client is goldaw-web's (`crates/goldaw-web/tests/webdriver/`), shared by path.
+//! The WebDriver client is goldaw-web's (`crates/goldaw-web/tests/web/webdriver/`), shared by path.
 
-#[path = "../../goldaw-web/tests/webdriver/mod.rs"]
-mod webdriver;
+use crate::webdriver;
 
 use calamine::{Data, Reader, Xlsx};
 use goldaw_store::{DatabaseUrl, Store};
