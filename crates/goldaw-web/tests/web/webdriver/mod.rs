@@ -1,7 +1,7 @@
 //! The WebDriver client of the browser tests: the dozen W3C calls they use, written here rather
 //! than taken from a crate (the crates that exist pull a large dependency tree and by default
-//! download drivers, which this machine cannot). Shared by `crates/goldaw-web/tests/browser.rs`
-//! and `crates/goldaw/tests/planning_browser.rs` (through `#[path]`); each uses a part of it.
+//! download drivers, which this machine cannot). Shared by `crates/goldaw-web/tests/web/browser.rs`
+//! and `crates/goldaw/tests/goldaw/planning_browser.rs` (through `#[path]`); each uses a part of it.
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
