@@ -86,27 +86,57 @@ pub enum Permission {
     Dhis2Export,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The kind of caller a [`Principal`] is. Only this module's constructors set it, so "every
+/// permission" comes from [`Actor::Operator`] and nothing else: never from a missing role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    /// The operator running a command on the server itself (import, export, demo): may everything
+    /// the CLI offers, nationally.
+    Operator,
+    /// A signed-in user account: may what its role grants, within its scope.
+    User,
+    /// A visitor who has not signed in (the sign-in form now; the public pages of issue #23 to come):
+    /// may nothing at all and sees no unit.
+    Anonymous,
+    /// A partner agency that refers families (issue #23, to come): may nothing until its rules are
+    /// written in [`Principal::may`].
+    Partner,
+}
+
+/// Who is asking.
+///
+/// Decision (issue #17, item 4): the fields the rest of the code reads stay public, so reads need
+/// no churn, but the kind of caller is a private field: a struct literal outside this crate does
+/// not compile, and a principal is made only by [`Principal::operator`] (alias
+/// [`Principal::system`], kept because the CLI and the tests use it widely), [`Principal::user`],
+/// [`Principal::anonymous`] or [`Principal::partner`]. `role` is `None` for every kind but a user;
+/// [`Principal::may`] asks the kind first, so a missing role grants nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    /// Who, for the audit trail: a username, or `system:<command>` for the operator's CLI.
+    /// Who, for the audit trail: a username, `system:<command>` for the operator's CLI, or what an
+    /// anonymous visitor typed as a username (as [`crate::accounts::username_for_audit`] allows).
     pub actor: String,
-    /// The user account, if the principal is a signed-in user.
+    /// The user account, if the principal is a signed-in user (or a partner's account).
     pub user_id: Option<Uuid>,
-    /// `None` for the operator running a command on the server itself.
+    /// The user's role; `None` for every other kind of caller (see [`Principal::actor_kind`]).
     pub role: Option<Role>,
+    /// Where the rights apply. An anonymous visitor's is an empty provider scope that matches no
+    /// record, and [`Principal::unit_scope`] is `None` for it.
     pub scope: Scope,
     /// May see gender-based-violence and child-protection records within scope.
     pub sensitive: bool,
     /// May see statistics without small-cell suppression (planners and the ministry only).
-    #[serde(default)]
     pub unsuppressed: bool,
     /// Where the request came from, for the audit trail: an IP address, or `cli`.
     pub source: String,
+    /// The kind of caller: private, so only the constructors below make a principal.
+    kind: Actor,
 }
 
 impl Principal {
-    /// The operator running a command on the server itself (import, export, demo): national scope.
-    pub fn system(command: &str) -> Principal {
+    /// The operator running a command on the server itself (import, export, demo): national scope,
+    /// every permission.
+    pub fn operator(command: &str) -> Principal {
         Principal {
             actor: format!("system:{command}"),
             user_id: None,
@@ -115,7 +145,13 @@ impl Principal {
             sensitive: true,
             unsuppressed: true,
             source: "cli".to_owned(),
+            kind: Actor::Operator,
         }
+    }
+
+    /// The same as [`Principal::operator`] (the older name).
+    pub fn system(command: &str) -> Principal {
+        Principal::operator(command)
     }
 
     /// A signed-in user.
@@ -128,7 +164,47 @@ impl Principal {
             sensitive,
             unsuppressed: false,
             source: String::new(),
+            kind: Actor::User,
         }
+    }
+
+    /// A visitor who has not signed in, there for `purpose` (`signin`): no permission, no scope.
+    pub fn anonymous(purpose: &str) -> Principal {
+        Principal {
+            actor: format!("anonymous:{purpose}"),
+            user_id: None,
+            role: None,
+            scope: Scope::Provider(String::new()),
+            sensitive: false,
+            unsuppressed: false,
+            source: String::new(),
+            kind: Actor::Anonymous,
+        }
+    }
+
+    /// A partner agency's account (issue #23), scoped to its organisation or area: no permission
+    /// until the partner rules are written.
+    pub fn partner(id: Uuid, name: &str, scope: Scope) -> Principal {
+        Principal {
+            actor: name.to_owned(),
+            user_id: Some(id),
+            role: None,
+            scope,
+            sensitive: false,
+            unsuppressed: false,
+            source: String::new(),
+            kind: Actor::Partner,
+        }
+    }
+
+    /// The kind of caller.
+    pub fn actor_kind(&self) -> Actor {
+        self.kind
+    }
+
+    /// Whether this is the operator on the server (every permission).
+    pub fn is_operator(&self) -> bool {
+        self.kind == Actor::Operator
     }
 
     /// The same principal with the account's grant to see unsuppressed statistics.
@@ -137,13 +213,28 @@ impl Principal {
         self
     }
 
+    /// The same principal, asking from `source` (an IP address, or `cli`).
+    pub fn with_source(mut self, source: &str) -> Principal {
+        source.clone_into(&mut self.source);
+        self
+    }
+
+    /// The same principal, named `actor` in the audit trail.
+    pub fn with_actor(mut self, actor: &str) -> Principal {
+        actor.clone_into(&mut self.actor);
+        self
+    }
+
     /// Whether the role grants `permission` (scope is checked separately, per record).
     pub fn may(&self, permission: Permission) -> bool {
         use Permission::*;
         use Role::*;
-        let Some(role) = self.role else {
+        let role = match (self.kind, self.role) {
             // The operator on the server: everything the CLI offers.
-            return true;
+            (Actor::Operator, _) => return true,
+            (Actor::User, Some(role)) => role,
+            // Anonymous visitors and partners (until their rules are written): nothing.
+            (Actor::User, None) | (Actor::Anonymous | Actor::Partner, _) => return false,
         };
         // WORKFLOW.md, "Who may do what". Planners, the ministry and admins see statistics or
         // run the system, not personal records; providers see only what was referred to them;
@@ -178,6 +269,9 @@ impl Principal {
 
     /// The administrative unit whose records this principal may see, if any.
     pub fn unit_scope(&self) -> Option<&AdminUnitCode> {
+        if matches!(self.kind, Actor::Anonymous | Actor::Partner) {
+            return None;
+        }
         match &self.scope {
             Scope::Unit(code) => Some(code),
             Scope::Provider(_) => None,
@@ -285,5 +379,118 @@ mod tests {
         }
         assert!("provider:".parse::<Scope>().is_err());
         assert!("Ahal".parse::<Scope>().is_err());
+    }
+
+    /// Every permission, for the tests of each kind of caller.
+    const EVERY: [Permission; 19] = {
+        use Permission::*;
+        [
+            ReadPeople,
+            WritePeople,
+            ManageUsers,
+            ReadAudit,
+            ReadCaseAccess,
+            BulkData,
+            RegisterReferral,
+            ReadCases,
+            WorkCases,
+            AllocateCases,
+            ApproveCases,
+            ProviderWork,
+            ManageProviders,
+            ManageSettings,
+            ReadReports,
+            ReadUnsuppressed,
+            ReadCaseload,
+            Planning,
+            Dhis2Export,
+        ]
+    };
+
+    #[test]
+    fn the_operator_may_everything() {
+        let operator = Principal::operator("test");
+        assert_eq!(operator.actor_kind(), Actor::Operator);
+        assert!(operator.is_operator());
+        assert!(EVERY.iter().all(|p| operator.may(*p)));
+        assert!(operator.can_see_unit(&"TM-M-12".parse().unwrap()));
+        assert_eq!(
+            Principal::system("test"),
+            operator,
+            "system is the operator"
+        );
+    }
+
+    #[test]
+    fn an_anonymous_visitor_may_nothing_and_sees_no_unit() {
+        let visitor = Principal::anonymous("signin").with_source("192.0.2.1");
+        assert_eq!(visitor.actor_kind(), Actor::Anonymous);
+        assert!(!visitor.is_operator());
+        assert_eq!(visitor.role, None);
+        assert!(EVERY.iter().all(|p| !visitor.may(*p)));
+        assert_eq!(visitor.unit_scope(), None);
+        assert!(!visitor.can_see_unit(&"TM".parse().unwrap()));
+        assert!(!visitor.sensitive && !visitor.unsuppressed);
+        // Even given the unsuppressed grant, a missing role grants nothing.
+        assert!(!visitor
+            .with_unsuppressed(true)
+            .may(Permission::ReadUnsuppressed));
+    }
+
+    #[test]
+    fn a_partner_may_nothing_yet() {
+        let school = Principal::partner(Uuid::nil(), "school-12", "TM-A-01".parse().unwrap());
+        assert_eq!(school.actor_kind(), Actor::Partner);
+        assert!(EVERY.iter().all(|p| !school.may(*p)));
+        assert!(!school.can_see_unit(&"TM-A-01".parse().unwrap()));
+    }
+
+    #[test]
+    fn a_user_may_exactly_what_the_role_grants() {
+        use Permission::*;
+        use Role::*;
+        let expected = |role: Role| -> Vec<Permission> {
+            let granted: &[Permission] = match role {
+                SocialWorker => &[
+                    ReadPeople,
+                    WritePeople,
+                    RegisterReferral,
+                    ReadCases,
+                    WorkCases,
+                    ReadReports,
+                ],
+                Supervisor => &[
+                    ReadPeople,
+                    WritePeople,
+                    ReadCaseAccess,
+                    RegisterReferral,
+                    ReadCases,
+                    WorkCases,
+                    AllocateCases,
+                    ApproveCases,
+                    ReadReports,
+                    ReadCaseload,
+                ],
+                Hotline => &[WritePeople, RegisterReferral, ReadCases],
+                Provider => &[ProviderWork, ReadReports],
+                Planner => &[ReadReports, Planning, Dhis2Export],
+                Ministry => &[
+                    ManageProviders,
+                    ReadReports,
+                    ReadCaseload,
+                    Planning,
+                    Dhis2Export,
+                ],
+                Admin => &[ManageUsers, ReadAudit, ManageProviders, ManageSettings],
+            };
+            granted.to_vec()
+        };
+        for role in Role::ALL.iter().copied() {
+            let user = with(role, "TM");
+            assert_eq!(user.actor_kind(), Actor::User);
+            assert!(!user.is_operator());
+            let got: Vec<Permission> = EVERY.iter().copied().filter(|p| user.may(*p)).collect();
+            assert_eq!(got, expected(role), "{role:?}");
+        }
     }
 }

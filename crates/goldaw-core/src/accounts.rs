@@ -99,7 +99,7 @@ impl Grant {
 /// away, or changing only whether the account may sign in, never waits. The operator on the
 /// server (no role) applies directly.
 pub fn needs_second_admin(by: &Principal, before: Option<&Grant>, after: &Grant) -> bool {
-    by.role.is_some() && after.is_wide() && before.is_none_or(|b| !after.is_within(b))
+    !by.is_operator() && after.is_wide() && before.is_none_or(|b| !after.is_within(b))
 }
 
 /// Whether an account holding `grant` must sign in with two factors (and set them up at its
@@ -154,11 +154,11 @@ impl ApprovalRefusal {
 
 /// Whether `reader` may approve `pending`, and if not, why.
 pub fn may_approve(reader: &Principal, pending: &PendingGrant) -> Result<(), ApprovalRefusal> {
-    let Some(role) = reader.role else {
+    if reader.is_operator() {
         // The operator on the server.
         return Ok(());
-    };
-    if role != Role::Admin {
+    }
+    if reader.role != Some(Role::Admin) {
         return Err(ApprovalRefusal::NotAnAdmin);
     }
     if reader.user_id == Some(pending.requested_by) {
@@ -175,7 +175,7 @@ pub fn may_approve(reader: &Principal, pending: &PendingGrant) -> Result<(), App
 pub fn grant_actions(reader: &Principal, pending: &PendingGrant) -> GrantActions {
     GrantActions {
         approve: may_approve(reader, pending).is_ok(),
-        reject: reader.role.is_none_or(|r| r == Role::Admin),
+        reject: reader.is_operator() || reader.role == Some(Role::Admin),
     }
 }
 

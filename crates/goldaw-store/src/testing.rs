@@ -162,3 +162,81 @@ pub async fn assess(
         .complete_assessment(principal, saved.id, saved.version)
         .await
 }
+
+// Per-backend tests from one body (issue #17, item 6). A test written as one loop over
+// `databases()` stops at the first backend that fails, hiding the other's result; these make each
+// backend a test of its own, named `NAME::sqlite` and `NAME::postgres`.
+
+/// A fresh database on one backend for [`each_backend!`]: `None` when the backend is not
+/// available to this run (PostgreSQL outside CI without `GOLDAW_TEST_POSTGRES_URL`; the note is
+/// printed and the test passes, as [`databases`] skips it).
+pub async fn backend(name: &str) -> Option<TestDb> {
+    match name {
+        "sqlite" => Some(sqlite().await),
+        "postgres" => postgres().await,
+        other => panic!("no test backend {other}"),
+    }
+}
+
+/// Runs each test body once per backend, each backend a test of its own.
+///
+/// ```ignore
+/// goldaw_store::each_backend! {
+///     /// What the test shows.
+///     async fn a_referral_opens_a_case(db: TestDb) {
+///         let store = db.open().await;
+///         // ...
+///     }
+/// }
+/// ```
+///
+/// makes `mod a_referral_opens_a_case { #[tokio::test] async fn sqlite() .. async fn postgres() .. }`.
+/// Prefix a test with `multi_thread` for a multi-threaded runtime (two workers). The body sees the
+/// enclosing module's items (`use super::*`) and returns `()`; `TestDb` needs no import; the caller's
+/// crate needs `tokio`.
+#[macro_export]
+macro_rules! each_backend {
+    () => {};
+    ($(#[$meta:meta])* multi_thread async fn $name:ident($db:ident : TestDb) $body:block $($rest:tt)*) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn each_backend_body($db: $crate::testing::TestDb) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(db) = $crate::testing::backend("sqlite").await {
+                    each_backend_body(db).await
+                }
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(db) = $crate::testing::backend("postgres").await {
+                    each_backend_body(db).await
+                }
+            }
+        }
+        $crate::each_backend! { $($rest)* }
+    };
+    ($(#[$meta:meta])* async fn $name:ident($db:ident : TestDb) $body:block $($rest:tt)*) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn each_backend_body($db: $crate::testing::TestDb) $body
+            #[tokio::test]
+            async fn sqlite() {
+                if let Some(db) = $crate::testing::backend("sqlite").await {
+                    each_backend_body(db).await
+                }
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = $crate::testing::backend("postgres").await {
+                    each_backend_body(db).await
+                }
+            }
+        }
+        $crate::each_backend! { $($rest)* }
+    };
+}

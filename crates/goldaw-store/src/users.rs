@@ -663,7 +663,7 @@ impl Store {
                 vec![("user", SayArg::Text(username.to_owned()))],
             ));
         }
-        if principal.role.is_some() && user.grant()?.is_some_and(|g| g.is_wide()) {
+        if !principal.is_operator() && user.grant()?.is_some_and(|g| g.is_wide()) {
             return Err(StoreError::Forbidden(format!(
                 "'{username}' has a wide grant: its API tokens are made on the server (goldaw user token)"
             )));
@@ -731,14 +731,11 @@ impl Store {
         source: &str,
     ) -> StoreResult<Result<Principal, SignInRefusal>> {
         let now = Utc::now();
-        let anonymous = Principal {
-            source: source.to_owned(),
-            ..Principal::system("signin")
-        };
-        let attempt = Principal {
-            actor: accounts::username_for_audit(username).to_owned(),
-            ..anonymous
-        };
+        // Nobody is signed in yet: an anonymous visitor, named in the audit trail by the username
+        // typed (if it is one).
+        let attempt = Principal::anonymous("signin")
+            .with_source(source)
+            .with_actor(accounts::username_for_audit(username));
         let user = if accounts::is_valid_username(username) {
             self.user_by_name(username).await?
         } else {

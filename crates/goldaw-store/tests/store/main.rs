@@ -1,0 +1,37 @@
+//! The store's integration tests, one binary (issue #17, item 6): each former test file is a
+//! module here, so the program links once instead of once per file. Shared set-up is in
+//! [`helpers`]; tests that run on each backend use `goldaw_store::each_backend!`.
+//!
+//! `tests/statement_budget.rs` stays a binary of its own: it installs a process-global tracing
+//! subscriber that records every statement sqlx runs, which would count other tests' statements
+//! (and could not be installed twice) in a shared binary.
+
+mod helpers;
+
+mod access;
+mod accounts;
+mod assessments;
+mod attachments;
+mod audit_checkpoints;
+mod audit_group_commit;
+mod audit_keyed;
+mod cases;
+mod differencing;
+mod import_line_endings;
+mod import_paths;
+mod import_pipeline;
+mod indicators;
+mod interchange;
+mod merge_undo;
+mod merges;
+mod own_work_offers;
+mod people;
+mod planning;
+mod pool_health;
+mod privacy;
+mod referrals;
+mod report_service_uses;
+mod schema_parity;
+mod session_cache;
+mod user_changes;
+mod world;

@@ -1,0 +1,31 @@
+//! The web crate's integration tests, one binary (issue #17, item 6): each former test file is a
+//! module here, so the program links once instead of once per file. Shared helpers: [`common`]
+//! (sign-in, forms, accounts), [`statistics_data`] (a loaded statistics world), [`webdriver`]
+//! (Chromium through chromedriver, for the browser tests).
+
+mod common;
+mod statistics_data;
+mod webdriver;
+
+mod access;
+mod api;
+mod api_assessments;
+mod api_attachments;
+mod api_cases;
+mod api_merges;
+mod api_referrals;
+mod api_statistics;
+mod browser;
+mod case_scope;
+mod exports;
+mod http;
+mod page_access;
+mod pages;
+mod pages_accounts;
+mod pages_assessments;
+mod pages_case_access;
+mod pages_case_transfer;
+mod pages_merge_undo;
+mod pages_store_refusals;
+mod planning_pages;
+mod statistics_pages;
