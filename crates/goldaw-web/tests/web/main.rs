@@ -28,4 +28,5 @@ mod pages_case_transfer;
 mod pages_merge_undo;
 mod pages_store_refusals;
 mod planning_pages;
+mod serve_config;
 mod statistics_pages;
