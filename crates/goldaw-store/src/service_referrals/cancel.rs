@@ -28,7 +28,7 @@ impl Store {
         let row = self.referral_row(id).await?;
         // Scope: the case must be the principal's to read, else the referral does not exist.
         let facts = self.referral_case(principal, row.case_id).await?;
-        self.may_work(principal, &facts)?;
+        self.may_work_on(principal, &facts)?;
         // The status as read names the change in the audit event; the transaction below commits
         // only if the referral is still at the version read then.
         let read = row.status;

@@ -24,7 +24,7 @@ impl Store {
     ) -> StoreResult<LegalBasis> {
         require(principal, Permission::ApproveCases)?;
         let facts = self.referral_case(principal, case).await?;
-        self.may_work(principal, &facts)?;
+        self.may_work_on(principal, &facts)?;
         let reference = required_text("reference", &new.reference, MAX_NAME)?;
         let issued_by = required_text("issued_by", &new.issued_by, MAX_NAME)?;
         if new.issued_on > local_date(Utc::now()) {

@@ -30,7 +30,6 @@ use goldaw_core::cases::ServiceCode;
 use goldaw_core::privacy;
 use goldaw_core::service_referrals::ReferralRefusal;
 pub use goldaw_core::service_referrals::{DeclineReason, LegalBasisKind, ReferralStatus};
-use goldaw_core::workflow::CaseAction;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -222,12 +221,6 @@ impl Store {
         case: Uuid,
     ) -> StoreResult<CaseRow> {
         self.load_case_row(principal, case).await
-    }
-
-    /// The assigned worker or a supervisor of the case's etrap may work on the case, with the
-    /// sensitive permission for a sensitive one: the rule of all case work.
-    pub(crate) fn may_work(&self, principal: &Principal, case: &CaseRow) -> StoreResult<()> {
-        self.may_act(principal, case, CaseAction::ToActive)
     }
 
     /// One referral, read without scope: callers check the case's scope.

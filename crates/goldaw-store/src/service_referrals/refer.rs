@@ -53,7 +53,7 @@ impl Store {
     ) -> StoreResult<ReferralRecord> {
         // Who may: the case as the scoped read gives it (NotFound outside scope).
         let facts = self.referral_case(principal, case).await?;
-        self.may_work(principal, &facts)?;
+        self.may_work_on(principal, &facts)?;
         let catalogue = self.catalogue();
         let Some(service) = catalogue.service(&new.service_code) else {
             return Err(StoreError::invalid(

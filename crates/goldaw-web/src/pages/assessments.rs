@@ -126,14 +126,8 @@ fn back_text(t: &Translator, case: &CaseRecord) -> String {
 /// Whether the principal may work on the case's assessments now (the store checks again): the one
 /// rule of case work (`goldaw_core::workflow::case_work`), on a case that is not closed.
 fn may_work(signed: &Signed, case: &CaseRecord) -> bool {
-    let facts = goldaw_core::workflow::CaseWorkFacts {
-        admin_unit: &case.admin_unit,
-        transfer_to: case.transfer_to.as_deref(),
-        worker: case.worker_user_id,
-        restricted: case.restricted,
-    };
     case.status != CaseStatus::Closed
-        && goldaw_core::workflow::case_work(signed.principal(), &facts).may_work()
+        && crate::pages::common::case_work(signed.principal(), case).may_work()
 }
 
 fn step_of(kind: InstrumentKind) -> Option<CaseStatus> {

@@ -76,7 +76,7 @@ pub(super) fn section(
     let shown = p.may(Permission::WorkCases) && !case.restricted;
     AttachmentsSection {
         shown,
-        may_attach: shown && (p.may(Permission::ApproveCases) || case.worker_user_id == p.user_id),
+        may_attach: shown && crate::pages::common::case_work(p, case).may_work(),
         items: items
             .into_iter()
             .map(|a| AttachmentView {

@@ -140,3 +140,19 @@ pub(crate) fn after<T>(signed: &Signed, result: Result<T, StoreError>, to: Strin
         Err(e) => refusal(signed, e),
     }
 }
+
+/// What the reader may do on a case, asked of the one rule of case work
+/// (`goldaw_core::workflow::case_work`); every page that offers a form on a case asks here, and
+/// the store decides again.
+pub(crate) fn case_work(
+    p: &goldaw_core::access::Principal,
+    case: &goldaw_store::cases::CaseRecord,
+) -> goldaw_core::workflow::CaseWork {
+    let facts = goldaw_core::workflow::CaseWorkFacts {
+        admin_unit: &case.admin_unit,
+        transfer_to: case.transfer_to.as_deref(),
+        worker: case.worker_user_id,
+        restricted: case.restricted,
+    };
+    goldaw_core::workflow::case_work(p, &facts)
+}

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::Router;
 use goldaw_core::access::Permission;
+use goldaw_core::service_referrals::{referral_actions, ReferralAction, ReferralReader};
 use goldaw_store::referrals::{
     DeclineReason, Delivery, NewServiceReferral, ProviderAction, ProviderActionKind, ReferralStatus,
 };
@@ -110,29 +111,33 @@ async fn inbox(State(state): State<AppState>, signed: Signed) -> PageResult {
     let t = &signed.t;
     let lines = list
         .into_iter()
-        .map(|r| InboxLine {
-            id: r.id,
-            version: r.version,
-            // What a provider may see (`goldaw_core::privacy::provider_referral_sight`): a
-            // cancelled referral says only that; a sensitive one without the permission its code.
-            person: match (&r.given_name, r.status) {
-                (_, ReferralStatus::Cancelled) => t.t("privacy-referral-cancelled"),
-                (Some(name), _) => format!(
-                    "{} · {} · {}",
-                    name,
-                    r.sex.map(|s| t.t(&format!("sex-{s}"))).unwrap_or_default(),
-                    r.birth_year.map(|y| y.to_string()).unwrap_or_default()
-                ),
-                (None, _) => t.t("privacy-referral-restricted"),
-            },
-            service: r.service_code.clone().unwrap_or_default(),
-            info: r.info.clone().unwrap_or_default(),
-            from: r.referring_unit.clone().unwrap_or_default(),
-            status: t.t(&format!("referral-status-{}", r.status.as_str())),
-            units: r.units.unwrap_or(0),
-            can_decide: matches!(r.status, ReferralStatus::Sent | ReferralStatus::Waiting),
-            can_start: r.status == ReferralStatus::Accepted,
-            running: r.status == ReferralStatus::Started,
+        .map(|r| {
+            // What the provider may do next: the referral's state machine in core.
+            let actions = referral_actions(r.status, ReferralReader::Provider);
+            InboxLine {
+                id: r.id,
+                version: r.version,
+                // What a provider may see (`goldaw_core::privacy::provider_referral_sight`): a
+                // cancelled referral says only that; a sensitive one without the permission its code.
+                person: match (&r.given_name, r.status) {
+                    (_, ReferralStatus::Cancelled) => t.t("privacy-referral-cancelled"),
+                    (Some(name), _) => format!(
+                        "{} · {} · {}",
+                        name,
+                        r.sex.map(|s| t.t(&format!("sex-{s}"))).unwrap_or_default(),
+                        r.birth_year.map(|y| y.to_string()).unwrap_or_default()
+                    ),
+                    (None, _) => t.t("privacy-referral-restricted"),
+                },
+                service: r.service_code.clone().unwrap_or_default(),
+                info: r.info.clone().unwrap_or_default(),
+                from: r.referring_unit.clone().unwrap_or_default(),
+                status: t.t(&format!("referral-status-{}", r.status.as_str())),
+                units: r.units.unwrap_or(0),
+                can_decide: actions.contains(&ReferralAction::Accept),
+                can_start: actions.contains(&ReferralAction::Start),
+                running: actions.contains(&ReferralAction::Deliver),
+            }
         })
         .collect();
     Ok(render(InboxPage {

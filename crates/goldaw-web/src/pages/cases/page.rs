@@ -11,7 +11,8 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use goldaw_core::access::{Permission, Principal};
-use goldaw_core::codes::{CaseStatus, Priority};
+use goldaw_core::cases::PlanStatus;
+use goldaw_core::codes::{CaseStatus, Priority, ServiceLevel};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::workflow::{CaseAction, ClosureReason};
 use goldaw_store::cases::{NoteKind, ReviewKind};
@@ -119,19 +120,18 @@ struct ReviewView {
     summary: String,
 }
 
-/// Whether the page offers to refer a person of the case to a service now: an open, unrestricted
-/// case past the first assessment, and its worker or a supervisor. The store decides again.
-fn may_refer_now(case: &goldaw_store::cases::CaseRecord, p: &Principal) -> bool {
-    !case.restricted
-        && matches!(
-            case.status,
-            CaseStatus::HolisticAssessment
-                | CaseStatus::SupportPlan
-                | CaseStatus::Active
-                | CaseStatus::Monitoring
-        )
-        && (p.may(Permission::ApproveCases)
-            || (p.may(Permission::WorkCases) && case.worker_user_id == p.user_id))
+/// Whether the page offers to refer a person of the case to `level` of service now: the reader
+/// may do the case's work (the one rule, `goldaw_core::workflow::case_work`) and the case is open
+/// for such a referral (`goldaw_core::service_referrals::referral_open`: a universal service from
+/// the initial assessment on, a specialized one from the holistic assessment on). The store
+/// decides again.
+fn may_refer_now(
+    case: &goldaw_store::cases::CaseRecord,
+    p: &Principal,
+    level: goldaw_core::codes::ServiceLevel,
+) -> bool {
+    crate::pages::common::case_work(p, case).may_work()
+        && goldaw_core::service_referrals::referral_open(case.status, level)
 }
 
 pub(super) async fn case_page(
@@ -167,7 +167,9 @@ pub(super) async fn case_page(
             |s| format!("{} ({code})", s.name(t.lang())),
         )
     };
-    let may_refer = may_refer_now(&case, p);
+    // Open for a universal service at least (the earliest, WORKFLOW.md): each target is then
+    // offered only if open for its own level.
+    let may_refer = may_refer_now(&case, p, ServiceLevel::Universal);
     let mut refer_targets = Vec::new();
     if may_refer {
         if let Some(unit) = &unit_code {
@@ -177,10 +179,11 @@ pub(super) async fn case_page(
                 .await
                 .or_refuse(&signed)?;
             let referable = |code: &str| {
-                catalogue
-                    .services
-                    .iter()
-                    .any(|s| s.code == code && s.route().offered_in_register())
+                catalogue.services.iter().any(|s| {
+                    s.code == code
+                        && s.route().offered_in_register()
+                        && may_refer_now(&case, p, s.level)
+                })
             };
             for o in offers.iter().filter(|o| referable(&o.service_code)) {
                 let free = o.free_places.map_or_else(
@@ -197,11 +200,10 @@ pub(super) async fn case_page(
                     selected: false,
                 });
             }
-            for service in catalogue
-                .services
-                .iter()
-                .filter(|s| s.route() == goldaw_core::cases::ServiceRoute::Recipient)
-            {
+            for service in catalogue.services.iter().filter(|s| {
+                s.route() == goldaw_core::cases::ServiceRoute::Recipient
+                    && may_refer_now(&case, p, s.level)
+            }) {
                 refer_targets.push(Choice {
                     code: format!("service:{}", service.code),
                     label: service_name(&service.code),
@@ -221,8 +223,8 @@ pub(super) async fn case_page(
     let plan = plans.first().map(|pl| PlanView {
         id: pl.id,
         number: pl.number,
-        status: t.t(&format!("plan-status-{}", pl.status)),
-        draft: pl.status == "draft",
+        status: t.t(&format!("plan-status-{}", pl.state.as_str())),
+        draft: pl.state == PlanStatus::Draft,
         version: pl.version,
         agreement: match pl.person_agrees {
             None => t.t("plan-agreement-unasked"),
@@ -256,8 +258,8 @@ pub(super) async fn case_page(
     });
     // The form starts from the draft, or — for a revision while support runs — from the plan in
     // force, so the worker changes what changed instead of typing it all again.
-    let draft = plans.iter().find(|pl| pl.status == "draft");
-    let in_force = plans.iter().find(|pl| pl.status == "approved");
+    let draft = plans.iter().find(|pl| pl.state == PlanStatus::Draft);
+    let in_force = plans.iter().find(|pl| pl.state == PlanStatus::Approved);
     let revising = draft.is_none() && in_force.is_some();
     let draft = draft.or(in_force);
     let plan_goals_text = draft
