@@ -28,5 +28,6 @@ mod pages_case_transfer;
 mod pages_merge_undo;
 mod pages_store_refusals;
 mod planning_pages;
+mod referral_offers;
 mod serve_config;
 mod statistics_pages;
