@@ -184,7 +184,8 @@ pub(crate) fn for_update(store: &Store) -> &'static str {
 pub(crate) fn out_of_order(refusal: ReferralRefusal) -> StoreError {
     let ReferralRefusal::OutOfOrder { status, action } = refusal;
     debug_assert_eq!(refusal.key(), "store-referral-out-of-order");
-    StoreError::invalid(refusal.field(), refusal.to_string()).saying(
+    StoreError::refuse(
+        refusal.field(),
         "store-referral-out-of-order",
         vec![
             ("status", SayArg::Term(status.key())),
