@@ -6,8 +6,8 @@
 //! line, logs) is the `en` text of that key, rendered here, so each refusal has one text per
 //! language and no second English in the code. Adding a refusal: add the key to the three
 //! `store.ftl` files, then `StoreError::refuse(field, "store-…", args)`; the test
-//! `tests/refusal_keys.rs` holds every key used in the store to the three files (same
-//! variables) and refuses keyless [`StoreError::invalid`] in the store's own code.
+//! `tests/store/refusal_keys.rs` holds every key used in the store to the three files (same
+//! variables) and refuses any [`StoreError::invalid`] (keyless) in the store's own code.
 
 use crate::interchange::ImportError;
 use std::sync::LazyLock;
@@ -72,24 +72,15 @@ impl StoreError {
     }
 
     /// A refusal of input without a key: its English reaches Russian and Turkmen pages as it is.
-    /// Not for the store's own refusals (use [`StoreError::refuse`]; a test refuses new calls
-    /// here); kept for the sites not converted yet and for the web's own parameter checks.
+    /// Not for the store: every refusal of the store has a key ([`StoreError::refuse`]), and the
+    /// store's test `refusal_keys` refuses any call of this in `goldaw-store/src`. Public (and
+    /// hidden) only for the web's own parameter checks, until they have keys of their own.
     #[doc(hidden)]
     pub fn invalid(field: &str, message: impl Into<String>) -> StoreError {
         StoreError::Invalid {
             field: field.to_owned(),
             message: message.into(),
             say: None,
-        }
-    }
-
-    /// Gives a refusal of input made with [`StoreError::invalid`] its key and arguments, as
-    /// [`StoreError::refuse`] does: its English becomes the `en` text of the key. Other errors
-    /// are returned as they are. New code calls [`StoreError::refuse`] directly.
-    pub fn saying(self, key: &'static str, args: Vec<(&'static str, SayArg)>) -> StoreError {
-        match self {
-            StoreError::Invalid { field, .. } => StoreError::refuse(&field, key, args),
-            other => other,
         }
     }
 }

@@ -91,19 +91,20 @@ impl Store {
         let to = next_status(from, request.action, &facts).map_err(refused)?;
         let transfer_to = match (request.action, &request.transfer_to) {
             (CaseAction::RequestTransfer, None) => {
-                return Err(
-                    StoreError::invalid("transfer_to", "name the etrap the case moves to")
-                        .saying("store-transfer-unit-missing", vec![]),
-                )
+                return Err(StoreError::refuse(
+                    "transfer_to",
+                    "store-transfer-unit-missing",
+                    vec![],
+                ))
             }
             (CaseAction::RequestTransfer, Some(unit)) => {
                 self.check_place(unit)?;
                 if unit.as_str() == row.admin_unit {
-                    return Err(StoreError::invalid(
+                    return Err(StoreError::refuse(
                         "transfer_to",
-                        "the case is already in this etrap",
-                    )
-                    .saying("store-transfer-same-unit", vec![]));
+                        "store-transfer-same-unit",
+                        vec![],
+                    ));
                 }
                 Some(unit.as_str().to_owned())
             }

@@ -50,28 +50,18 @@ impl Store {
             });
         }
         if row.status == CaseStatus::Closed.as_str() {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "worker",
-                "a closed case is not allocated: reopen it first",
-            )
-            .saying("store-allocate-closed", vec![]));
+                "store-allocate-closed",
+                vec![],
+            ));
         }
         let candidates = self
             .assignable_workers(principal, &unit, row.sensitive)
             .await?;
         let Some(chosen) = candidates.iter().find(|w| w.username == worker) else {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "worker",
-                format!(
-                    "'{worker}' is not an active social worker of {unit}{}",
-                    if row.sensitive {
-                        " with the sensitive permission"
-                    } else {
-                        ""
-                    }
-                ),
-            )
-            .saying(
                 "store-worker-not-assignable",
                 vec![
                     ("user", SayArg::Text(worker.to_owned())),

@@ -76,14 +76,8 @@ impl Store {
             .map(|u| u.level.clone())
             .unwrap_or_default();
         if matches!(unit.as_str(), "country" | "velayat") {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "admin_unit",
-                format!(
-                    "{} is a {unit}: a case belongs to an etrap's (or a city's) team",
-                    new.admin_unit
-                ),
-            )
-            .saying(
                 "store-case-unit-not-etrap",
                 vec![("unit", SayArg::Text(new.admin_unit.to_string()))],
             ));
@@ -203,13 +197,9 @@ impl Store {
                 })
             }
         };
-        found.map(|(s,)| s).ok_or_else(|| {
-            StoreError::invalid(
-                "person",
-                "no such person in your scope: find or register the person first",
-            )
-            .saying("store-person-not-in-scope", vec![])
-        })
+        found
+            .map(|(s,)| s)
+            .ok_or_else(|| StoreError::refuse("person", "store-person-not-in-scope", vec![]))
     }
 
     /// People already known who may be the person being referred: same birth date, or a name

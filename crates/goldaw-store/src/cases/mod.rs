@@ -78,11 +78,8 @@ pub fn clean_text(field: &str, text: Option<&str>) -> StoreResult<Option<String>
         return Ok(None);
     };
     if t.chars().count() > MAX_TEXT {
-        return Err(StoreError::invalid(
+        return Err(StoreError::refuse(
             field,
-            format!("is longer than {MAX_TEXT} characters: shorten it or attach a document"),
-        )
-        .saying(
             "store-text-too-long",
             vec![("limit", SayArg::Number(MAX_TEXT as i64))],
         ));

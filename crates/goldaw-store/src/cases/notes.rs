@@ -93,16 +93,15 @@ impl Store {
         // Notes are case work: the same rule as the worker's actions.
         self.may_work_on(principal, &row)?;
         let Some(text) = clean_text("text", Some(text))? else {
-            return Err(StoreError::invalid("text", "a note needs some text")
-                .saying("store-note-empty", vec![]));
+            return Err(StoreError::refuse("text", "store-note-empty", vec![]));
         };
         let now = Utc::now();
         if happened_at > now + TimeDelta::minutes(5) {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "happened_at",
-                "a note records what happened: the time is in the future",
-            )
-            .saying("store-note-future", vec![]));
+                "store-note-future",
+                vec![],
+            ));
         }
         let id = Uuid::now_v7();
         let sealed = self.seal_text("case text", Some(&text), &format!("case_notes.text:{id}"))?;

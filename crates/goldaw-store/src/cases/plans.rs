@@ -138,7 +138,13 @@ const SELECT_PLAN: &str = "SELECT id, case_id, number, status, version, person_a
     person_views_sealed, agreed_on, author, approved_by, approved_at FROM support_plans";
 
 fn required(field: &str, text: &str) -> StoreResult<String> {
-    clean_text(field, Some(text))?.ok_or_else(|| StoreError::invalid(field, "may not be empty"))
+    clean_text(field, Some(text))?.ok_or_else(|| {
+        StoreError::refuse(
+            field,
+            "store-plan-text-empty",
+            vec![("field", SayArg::Text(field.to_owned()))],
+        )
+    })
 }
 
 impl Store {
@@ -160,30 +166,25 @@ impl Store {
             status,
             CaseStatus::SupportPlan | CaseStatus::Active | CaseStatus::Monitoring
         ) {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "plan",
-                format!(
-                    "a support plan is made after the holistic assessment and revised while support runs; the case is '{status}'"
-                ),
-            ).saying("store-plan-not-now", vec![("status", SayArg::Term(format!("case-status-{status}")))]));
+                "store-plan-not-now",
+                vec![("status", SayArg::Term(format!("case-status-{status}")))],
+            ));
         }
         if input.goals.is_empty() || input.goals.len() > MAX_GOALS {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "goals",
-                format!("a plan needs 1 to {MAX_GOALS} goals"),
-            )
-            .saying(
                 "store-plan-goal-count",
                 vec![("limit", SayArg::Number(MAX_GOALS as i64))],
             ));
         }
         if input.actions.len() > MAX_ACTIONS {
-            return Err(
-                StoreError::invalid("actions", format!("at most {MAX_ACTIONS} actions")).saying(
-                    "store-plan-action-count",
-                    vec![("limit", SayArg::Number(MAX_ACTIONS as i64))],
-                ),
-            );
+            return Err(StoreError::refuse(
+                "actions",
+                "store-plan-action-count",
+                vec![("limit", SayArg::Number(MAX_ACTIONS as i64))],
+            ));
         }
         let catalogue = self.catalogue();
         let mut goals = Vec::with_capacity(input.goals.len());
@@ -199,17 +200,25 @@ impl Store {
             let goal_id = match a.goal {
                 None => None,
                 Some(n) => Some(goals.get(n).map(|g| g.0).ok_or_else(|| {
-                    StoreError::invalid(
+                    StoreError::refuse(
                         &format!("actions[{i}].goal"),
-                        format!("there is no goal {n} (goals count from 0)"),
+                        "store-plan-action-goal-unknown",
+                        vec![
+                            ("action", SayArg::Number(i as i64)),
+                            ("number", SayArg::Number(n as i64)),
+                        ],
                     )
                 })?),
             };
             if let Some(code) = &a.service_code {
                 if catalogue.services.iter().all(|s| &s.code != code) {
-                    return Err(StoreError::invalid(
+                    return Err(StoreError::refuse(
                         &format!("actions[{i}].service_code"),
-                        format!("'{code}' is not a service of the catalogue"),
+                        "store-plan-action-service-unknown",
+                        vec![
+                            ("action", SayArg::Number(i as i64)),
+                            ("service", SayArg::Text(code.to_string())),
+                        ],
                     ));
                 }
             }
@@ -311,11 +320,11 @@ impl Store {
             .await?;
         let views = clean_text("person_views", views)?;
         if !agrees && views.is_none() {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "person_views",
-                "when the person disagrees, write their views in their words",
-            )
-            .saying("store-plan-views-missing", vec![]));
+                "store-plan-views-missing",
+                vec![],
+            ));
         }
         let sealed = self.seal_text(
             "case text",
@@ -351,11 +360,11 @@ impl Store {
             .plan_for_write(principal, plan_id, version, PlanStatus::Draft)
             .await?;
         if plan.person_agrees.is_none() {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "person_agrees",
-                "record whether the person agrees with the plan before submitting it",
-            )
-            .saying("store-plan-agreement-missing", vec![]));
+                "store-plan-agreement-missing",
+                vec![],
+            ));
         }
         let now = Utc::now();
         with_db!(self.db(), pool => {
@@ -391,11 +400,8 @@ impl Store {
             });
         }
         if plan.state != status {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "plan",
-                format!("the plan is {}, not {status}", plan.status),
-            )
-            .saying(
                 "store-plan-status",
                 vec![
                     (

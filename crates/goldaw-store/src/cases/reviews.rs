@@ -167,8 +167,11 @@ impl Store {
         let row = self.load_case_row(principal, case_id).await?;
         let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
         let Some(kind) = input.kind else {
-            return Err(StoreError::invalid("kind", "choose the kind of review")
-                .saying("store-review-kind-missing", vec![]));
+            return Err(StoreError::refuse(
+                "kind",
+                "store-review-kind-missing",
+                vec![],
+            ));
         };
         // Follow-ups are case work on a closed case; other reviews on an open one.
         let as_action = if status == CaseStatus::Closed {
@@ -180,19 +183,18 @@ impl Store {
         let today = local_date(Utc::now());
         let held_on = input.held_on.unwrap_or(today);
         if held_on > today {
-            return Err(StoreError::invalid(
-                "held_on",
-                "a review is recorded once held: the date is in the future",
-            )
-            .saying("store-review-future", vec![]));
+            return Err(StoreError::refuse("held_on", "store-review-future", vec![]));
         }
         for (field, v) in [
             ("feels_safe", input.feels_safe),
             ("satisfaction", input.satisfaction),
         ] {
             if v.is_some_and(|v| v > 10) {
-                return Err(StoreError::invalid(field, "is rated from 0 to 10")
-                    .saying("store-review-rating-range", vec![]));
+                return Err(StoreError::refuse(
+                    field,
+                    "store-review-rating-range",
+                    vec![],
+                ));
             }
         }
         let plan: Option<(Uuid,)> = with_db!(self.db(), pool => {
@@ -204,27 +206,27 @@ impl Store {
             ReviewKind::PlanReview
                 if !matches!(status, CaseStatus::Active | CaseStatus::Monitoring) =>
             {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "kind",
-                    "a plan review is held while support runs (active or monitoring)",
-                )
-                .saying("store-review-plan-not-now", vec![]))
+                    "store-review-plan-not-now",
+                    vec![],
+                ))
             }
             ReviewKind::Closing if status == CaseStatus::Closed => {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "kind",
-                    "the closing review is held before the case is closed",
-                )
-                .saying("store-review-closing-closed", vec![]))
+                    "store-review-closing-closed",
+                    vec![],
+                ))
             }
             ReviewKind::FollowUpShort | ReviewKind::FollowUpLong
                 if status != CaseStatus::Closed =>
             {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "kind",
-                    "outcome follow-ups are held after the case is closed",
-                )
-                .saying("store-review-follow-up-open", vec![]))
+                    "store-review-follow-up-open",
+                    vec![],
+                ))
             }
             _ => {}
         }
@@ -242,11 +244,11 @@ impl Store {
             if !goal_ids.iter().any(|(id,)| *id == g.goal)
                 || input.goals[..i].iter().any(|o| o.goal == g.goal)
             {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     &format!("goals[{i}].goal"),
-                    "is not a goal of the approved plan, or is rated twice",
-                )
-                .saying("store-review-goal-unknown", vec![]));
+                    "store-review-goal-unknown",
+                    vec![],
+                ));
             }
             ratings.push((
                 g.goal,
@@ -255,15 +257,8 @@ impl Store {
             ));
         }
         if rated && ratings.len() != goal_ids.len() {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "goals",
-                format!(
-                    "rate every goal of the plan ({} of {} rated)",
-                    ratings.len(),
-                    goal_ids.len()
-                ),
-            )
-            .saying(
                 "store-review-goals-unrated",
                 vec![
                     ("rated", SayArg::Number(ratings.len() as i64)),

@@ -11,7 +11,7 @@
 use super::{ProviderAction, ProviderReferral};
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::clean_text;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::service_referrals::{out_of_order, referral_now_sql, ReferralNow};
 use crate::Store;
 use chrono::Utc;
@@ -64,22 +64,14 @@ impl Store {
             }
             let from = current.status;
             if on > today {
-                return Err(StoreError::invalid("on", "lies in the future")
-                    .saying("store-provider-act-future", vec![]));
+                return Err(StoreError::refuse("on", "store-provider-act-future", vec![]));
             }
             let mut to = next_referral_status(from, action).map_err(out_of_order)?;
             if act.action == A::Decline && act.reason.is_none() {
-                return Err(StoreError::invalid(
-                    "reason",
-                    "say why: no_capacity, not_eligible, person_declined or other",
-                )
-                .saying("store-decline-reason-missing", vec![]));
+                return Err(StoreError::refuse("reason", "store-decline-reason-missing", vec![]));
             }
             if act.action != A::Decline && (act.reason.is_some() || act.note.is_some()) {
-                return Err(StoreError::invalid(
-                    "reason",
-                    "a reason and a note go with a decline only",
-                ));
+                return Err(StoreError::refuse("reason", "store-referral-reason-decline-only", vec![]));
             }
             let note = clean_text("note", act.note.as_deref())?;
             let note_sealed = self.seal_text(
@@ -91,10 +83,7 @@ impl Store {
                 // Read with the referral's version above: a started referral's episode is fixed.
                 if let Some(started) = row.started_on {
                     if on < started {
-                        return Err(StoreError::invalid(
-                            "on",
-                            format!("the service started on {started}"),
-                        ));
+                        return Err(StoreError::refuse("on", "store-referral-complete-before-start", vec![("date", SayArg::Text(started.to_string()))]));
                     }
                 }
             }

@@ -49,17 +49,13 @@ impl Store {
                 )));
             };
             if !(1..=10_000).contains(&delivery.units) {
-                return Err(StoreError::invalid("units", "between 1 and 10000"));
+                return Err(StoreError::refuse("units", "store-delivery-units-range", vec![]));
             }
             if on > local_date(now) {
-                return Err(StoreError::invalid("delivered_on", "lies in the future")
-                    .saying("store-delivery-future", vec![]));
+                return Err(StoreError::refuse("delivered_on", "store-delivery-future", vec![]));
             }
             if on < started_on {
-                return Err(StoreError::invalid(
-                    "delivered_on",
-                    "lies before the service started",
-                ));
+                return Err(StoreError::refuse("delivered_on", "store-delivery-before-start", vec![]));
             }
             sqlx::query("INSERT INTO service_deliveries (id, episode_id, delivered_on, units, recorded_by, recorded_at)
                          VALUES ($1, $2, $3, $4, $5, $6)")

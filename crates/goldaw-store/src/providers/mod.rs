@@ -12,7 +12,7 @@ mod offers;
 mod points;
 mod register;
 
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use goldaw_core::cases::ServiceCode;
 use goldaw_core::ids::AdminUnitCode;
 pub use goldaw_core::service_referrals::ProviderKind;
@@ -185,12 +185,20 @@ pub(crate) const SELECT_OFFER: &str = "SELECT o.id, o.provider_id, pr.external_i
 pub(crate) fn required_text(field: &str, text: &str, max: usize) -> StoreResult<String> {
     let t = text.trim();
     if t.is_empty() {
-        return Err(StoreError::invalid(field, "is required"));
+        return Err(StoreError::refuse(
+            field,
+            "store-field-required",
+            vec![("field", SayArg::Text(field.to_owned()))],
+        ));
     }
     if t.chars().count() > max {
-        return Err(StoreError::invalid(
+        return Err(StoreError::refuse(
             field,
-            format!("is longer than {max} characters"),
+            "store-field-too-long",
+            vec![
+                ("field", SayArg::Text(field.to_owned())),
+                ("limit", SayArg::Number(max as i64)),
+            ],
         ));
     }
     Ok(t.to_owned())

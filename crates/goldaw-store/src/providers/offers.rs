@@ -24,30 +24,36 @@ impl Store {
         self.check_place(&req.admin_unit)?;
         let catalogue = self.catalogue();
         let Some(service) = catalogue.service(&req.service_code) else {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "service_code",
-                crate::catalogue::Catalogue::unknown_service_message(req.service_code.as_str()),
+                "store-service-unknown",
+                vec![("service", SayArg::Text(req.service_code.to_string()))],
             ));
         };
         use goldaw_core::cases::ServiceRoute;
         match service.route() {
             ServiceRoute::Register => {}
             ServiceRoute::Recipient => {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "service_code",
-                    "universal services belong to other sectors: refer to them by naming the recipient, without an offer",
-                ).saying("store-offer-universal", vec![]));
+                    "store-offer-universal",
+                    vec![],
+                ));
             }
             ServiceRoute::OwnWork => {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     "service_code",
-                    format!("{} is the case's own work (the etrap social work service or the hotline): providers do not offer it and cases are not referred to it; offer one of the specialised or residential services", req.service_code),
-                ).saying("store-offer-own-work", vec![("service", SayArg::Text(req.service_code.to_string()))]));
+                    "store-offer-own-work",
+                    vec![("service", SayArg::Text(req.service_code.to_string()))],
+                ));
             }
         }
         if matches!(req.places, Some(p) if p < 0) {
-            return Err(StoreError::invalid("places", "cannot be negative")
-                .saying("store-places-negative", vec![]));
+            return Err(StoreError::refuse(
+                "places",
+                "store-places-negative",
+                vec![],
+            ));
         }
         self.provider_unaudited(provider).await?;
         let now = Utc::now();
@@ -74,16 +80,10 @@ impl Store {
                         .await?;
                 match found {
                     None => {
-                        return Err(StoreError::invalid(
-                            "service_point",
-                            "no such service point of this provider",
-                        ).saying("store-point-unknown", vec![]))
+                        return Err(StoreError::refuse("service_point", "store-point-unknown", vec![]))
                     }
                     Some((false,)) if req.active => {
-                        return Err(StoreError::invalid(
-                            "service_point",
-                            "this service point has ended: choose an open one, or reopen it first",
-                        ).saying("store-point-ended", vec![]))
+                        return Err(StoreError::refuse("service_point", "store-point-ended", vec![]))
                     }
                     Some(_) => {}
                 }
@@ -114,10 +114,7 @@ impl Store {
                 }
                 Some((id, version)) => {
                     let Some(expected) = req.version else {
-                        return Err(StoreError::invalid(
-                            "version",
-                            "this offer exists: send the version you read to change it",
-                        ).saying("store-offer-exists", vec![]));
+                        return Err(StoreError::refuse("version", "store-offer-exists", vec![]));
                     };
                     if expected != version {
                         return Err(StoreError::Conflict {

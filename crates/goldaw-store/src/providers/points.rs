@@ -95,13 +95,7 @@ impl Store {
                     .await?;
                 if !open.is_empty() {
                     let open: Vec<String> = open.iter().map(|(s, u)| format!("{s} in {u}")).collect();
-                    return Err(StoreError::invalid(
-                        "active",
-                        format!(
-                            "active offers are delivered at this service point ({}): end them or move them to another point first",
-                            open.join(", ")
-                        ),
-                    ).saying("store-point-has-offers", vec![("detail", SayArg::Text(open.join(", ")))]));
+                    return Err(StoreError::refuse("active", "store-point-has-offers", vec![("detail", SayArg::Text(open.join(", ")))]));
                 }
             }
             sqlx::query("UPDATE service_points SET name = $1, admin_unit = $2, address = $3, active = $4, updated_at = $5

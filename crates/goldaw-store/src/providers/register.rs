@@ -27,11 +27,11 @@ impl Store {
             .chars()
             .any(|c| c.is_control() || c.is_whitespace())
         {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "external_id",
-                "letters, digits and punctuation only, no spaces",
-            )
-            .saying("store-provider-id-form", vec![]));
+                "store-provider-id-form",
+                vec![],
+            ));
         }
         let name = required_text("name", &new.name, MAX_NAME)?;
         if let Some(unit) = &new.admin_unit {
@@ -44,11 +44,8 @@ impl Store {
                 .await?
         });
         if exists.is_some() {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "external_id",
-                format!("a provider with id '{external_id}' is already registered"),
-            )
-            .saying(
                 "store-provider-exists",
                 vec![("name", SayArg::Text(external_id.to_string()))],
             ));

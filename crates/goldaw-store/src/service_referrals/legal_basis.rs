@@ -28,8 +28,11 @@ impl Store {
         let reference = required_text("reference", &new.reference, MAX_NAME)?;
         let issued_by = required_text("issued_by", &new.issued_by, MAX_NAME)?;
         if new.issued_on > local_date(Utc::now()) {
-            return Err(StoreError::invalid("issued_on", "lies in the future")
-                .saying("store-legal-basis-future", vec![]));
+            return Err(StoreError::refuse(
+                "issued_on",
+                "store-legal-basis-future",
+                vec![],
+            ));
         }
         let id = Uuid::now_v7();
         let now = Utc::now();

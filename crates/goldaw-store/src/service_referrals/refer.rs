@@ -10,7 +10,7 @@
 use super::{corrupt, for_update, NewServiceReferral, ReferralRecord};
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::clean_text;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::scope::{person_visible, MARK_NAMED_IN_CASE};
 use crate::Store;
 use chrono::Utc;
@@ -56,9 +56,10 @@ impl Store {
         self.may_work_on(principal, &facts)?;
         let catalogue = self.catalogue();
         let Some(service) = catalogue.service(&new.service_code) else {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "service_code",
-                crate::catalogue::Catalogue::unknown_service_message(new.service_code.as_str()),
+                "store-service-unknown",
+                vec![("service", SayArg::Text(new.service_code.to_string()))],
             ));
         };
         let level = service.level;
@@ -106,10 +107,7 @@ impl Store {
                 .map_err(|e| corrupt("case status", e))?;
             check_referral_open(status, level).map_err(StoreError::Refused)?;
             if !route.referable() {
-                return Err(StoreError::invalid(
-                    "service_code",
-                    "the etrap social work service and the hotline are not referred to: they are the case's own work",
-                ).saying("store-refer-own-work", vec![]));
+                return Err(StoreError::refuse("service_code", "store-refer-own-work", vec![]));
             }
             // The person: the case's or a member of the same household.
             let person_ok: Option<(Uuid,)> = sqlx::query_as(concat!(
@@ -123,36 +121,21 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             if person_ok.is_none() {
-                return Err(StoreError::invalid(
-                    "person",
-                    "refer the case's person or a member of their household",
-                )
-                .saying("store-refer-not-household", vec![]));
+                return Err(StoreError::refuse("person", "store-refer-not-household", vec![]));
             }
             let info = clean_text("info", new.info.as_deref())?;
             let recipient = clean_text("recipient", new.recipient.as_deref())?;
             let (offer, recipient) = if universal {
                 if new.provider_service.is_some() {
-                    return Err(StoreError::invalid(
-                        "provider_service",
-                        "universal services are referred to by naming the recipient, not a provider's offer",
-                    ).saying("store-refer-universal-offer", vec![]));
+                    return Err(StoreError::refuse("provider_service", "store-refer-universal-offer", vec![]));
                 }
                 let Some(r) = recipient else {
-                    return Err(StoreError::invalid(
-                        "recipient",
-                        "name the school, clinic or office the person is referred to",
-                    )
-                    .saying("store-refer-recipient-missing", vec![]));
+                    return Err(StoreError::refuse("recipient", "store-refer-recipient-missing", vec![]));
                 };
                 (None, Some(r))
             } else {
                 let Some(offer_id) = new.provider_service else {
-                    return Err(StoreError::invalid(
-                        "provider_service",
-                        "choose the provider's offer to refer to",
-                    )
-                    .saying("store-refer-offer-missing", vec![]));
+                    return Err(StoreError::refuse("provider_service", "store-refer-offer-missing", vec![]));
                 };
                 // The offer now, locked: an offer ended meanwhile refuses the referral.
                 let found: Option<OfferNow> = sqlx::query_as(&offer_sql)
@@ -160,23 +143,13 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(offer) = found else {
-                    return Err(StoreError::invalid("provider_service", "no such offer of a provider")
-                        .saying("store-refer-offer-unknown", vec![]));
+                    return Err(StoreError::refuse("provider_service", "store-refer-offer-unknown", vec![]));
                 };
                 if offer.service_code != new.service_code.as_str() {
-                    return Err(StoreError::invalid(
-                        "provider_service",
-                        format!(
-                            "this offer is for {}, not {}",
-                            offer.service_code, new.service_code
-                        ),
-                    ));
+                    return Err(StoreError::refuse("provider_service", "store-refer-offer-other-service", vec![("service", SayArg::Text(offer.service_code.to_string())), ("expected", SayArg::Text(new.service_code.to_string()))]));
                 }
                 if !offer.active || !offer.provider_active {
-                    return Err(StoreError::invalid(
-                        "provider_service",
-                        "this offer is no longer active",
-                    ));
+                    return Err(StoreError::refuse("provider_service", "store-refer-offer-inactive", vec![]));
                 }
                 let covers = match (
                     now_case.admin_unit.parse::<AdminUnitCode>(),
@@ -186,19 +159,10 @@ impl Store {
                     _ => false,
                 };
                 if !covers {
-                    return Err(StoreError::invalid(
-                        "provider_service",
-                        format!(
-                            "this offer serves {}, not the case's etrap {}",
-                            offer.admin_unit, now_case.admin_unit
-                        ),
-                    ));
+                    return Err(StoreError::refuse("provider_service", "store-refer-offer-other-unit", vec![("area", SayArg::Text(offer.admin_unit.to_string())), ("unit", SayArg::Text(now_case.admin_unit.to_string()))]));
                 }
                 if recipient.is_some() {
-                    return Err(StoreError::invalid(
-                        "recipient",
-                        "a referral to a provider's offer names no other recipient",
-                    ));
+                    return Err(StoreError::refuse("recipient", "store-refer-offer-recipient", vec![]));
                 }
                 (Some((offer_id, offer.provider_id)), None)
             };

@@ -107,7 +107,6 @@ store-refer-offer-inactive = This offer is no longer active: choose another one.
 store-refer-offer-other-unit = This offer serves { $area }, not the case's etrap { $unit }: choose an offer there.
 store-refer-offer-recipient = A referral to a provider's offer names no other recipient.
 store-referral-cancel-status = A referral that is “{ $status }” cannot be cancelled.
-store-referral-action-status = “{ $action }” is not possible while the referral is “{ $status }”.
 store-referral-reason-decline-only = A reason and a note go with a decline only.
 store-referral-complete-before-start = The service started on { $date }: it cannot be completed before that.
 store-delivery-not-started = Units are recorded on a started service; this referral is “{ $status }”.

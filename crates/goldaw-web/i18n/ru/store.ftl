@@ -104,7 +104,6 @@ store-refer-offer-inactive = Это предложение больше не д�
 store-refer-offer-other-unit = Это предложение действует в { $area }, а не в этрапе дела { $unit }: выберите предложение там.
 store-refer-offer-recipient = Направление по предложению поставщика не называет другого получателя.
 store-referral-cancel-status = Направление в статусе «{ $status }» нельзя отменить.
-store-referral-action-status = «{ $action }» невозможно, пока направление в статусе «{ $status }».
 store-referral-reason-decline-only = Причина и примечание указываются только при отказе.
 store-referral-complete-before-start = Услуга началась { $date }: завершить её раньше этой даты нельзя.
 store-delivery-not-started = Единицы записываются только по начатой услуге; это направление в статусе «{ $status }».

@@ -104,7 +104,6 @@ store-refer-offer-inactive = Bu teklip indi işlemeýär: başgasyny saýlaň.
 store-refer-offer-other-unit = Bu teklip işiň { $unit } etrabyna däl-de, { $area } üçin: şol ýerdäki teklibi saýlaň.
 store-refer-offer-recipient = Hyzmat edijiniň teklibine ugrukdyrmada başga kabul ediji görkezilmeýär.
 store-referral-cancel-status = «{ $status }» ýagdaýyndaky ugrukdyrmany ýatyryp bolmaýar.
-store-referral-action-status = Ugrukdyrma «{ $status }» ýagdaýynda wagty «{ $action }» mümkin däl.
 store-referral-reason-decline-only = Sebäp we bellik diňe ret edilende ýazylýar.
 store-referral-complete-before-start = Hyzmat { $date } senesinde başlandy: ony şondan öň tamamlap bolmaýar.
 store-delivery-not-started = Birlikler diňe başlanan hyzmat üçin ýazylýar; bu ugrukdyrma «{ $status }» ýagdaýynda.

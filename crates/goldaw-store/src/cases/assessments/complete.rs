@@ -5,7 +5,7 @@ use super::*;
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::history::{insert_case_event, NewCaseEvent};
 use crate::cases::parse_opt;
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::Store;
 use chrono::Utc;
@@ -31,16 +31,13 @@ impl Store {
         let instrument = &loaded.instrument;
         let (answers, problems) = loaded.answers();
         if let Some(first) = problems.first() {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "answers",
-                format!(
-                    "{first}{}",
-                    if problems.len() > 1 {
-                        format!(" (and {} more)", problems.len() - 1)
-                    } else {
-                        String::new()
-                    }
-                ),
+                "store-answers-refused",
+                vec![
+                    ("detail", SayArg::Text(first.to_string())),
+                    ("count", SayArg::Number(problems.len() as i64 - 1)),
+                ],
             ));
         }
         let missing = rules::missing(instrument, &loaded.subjects, &answers);
@@ -57,18 +54,24 @@ impl Store {
                     )
                 })
                 .collect();
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "answers",
-                format!(
-                    "{} required answer(s) missing: {}{}",
-                    missing.len(),
-                    named.join("; "),
-                    if missing.len() > named.len() {
-                        "; …"
-                    } else {
-                        ""
-                    }
-                ),
+                "store-answers-missing",
+                vec![
+                    ("count", SayArg::Number(missing.len() as i64)),
+                    (
+                        "detail",
+                        SayArg::Text(format!(
+                            "{}{}",
+                            named.join("; "),
+                            if missing.len() > named.len() {
+                                "; …"
+                            } else {
+                                ""
+                            }
+                        )),
+                    ),
+                ],
             ));
         }
         require(principal, Permission::WritePeople)?;

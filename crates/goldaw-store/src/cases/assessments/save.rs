@@ -3,7 +3,7 @@
 use super::rows::*;
 use super::*;
 use crate::audit::{append_audit, AuditEvent};
-use crate::error::{StoreError, StoreResult};
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::scope::MARK_NAMED_IN_CASE;
 use crate::Store;
 use chrono::Utc;
@@ -30,10 +30,11 @@ impl Store {
             });
         }
         if loaded.status != AssessmentStatus::Draft {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "assessment",
-                "the assessment is completed: it is kept as it was; start a new one to assess again",
-            ).saying("store-assessment-completed", vec![]));
+                "store-assessment-completed",
+                vec![],
+            ));
         }
         check_step(kind_of(&loaded.row)?, &loaded.case)?;
         Ok(loaded)
@@ -51,9 +52,10 @@ impl Store {
     ) -> StoreResult<AssessmentRecord> {
         let mut loaded = self.draft_for_write(principal, id, save.version).await?;
         if save.answers.len() > MAX_ANSWERS_PER_SAVE {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "answers",
-                format!("at most {MAX_ANSWERS_PER_SAVE} answers in one save"),
+                "store-assessment-answers-count",
+                vec![("limit", SayArg::Number(MAX_ANSWERS_PER_SAVE as i64))],
             ));
         }
         let new_persons = match &save.persons {
@@ -94,22 +96,26 @@ impl Store {
         for (n, a) in save.answers.iter().enumerate() {
             let field = format!("answers[{n}]");
             let Some(subject) = loaded.subjects.iter().find(|s| s.id == a.person) else {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     &field,
-                    format!(
-                        "item '{}': {} is not among the people of this assessment",
-                        a.item, a.person
-                    ),
+                    "store-answer-person-outside",
+                    vec![
+                        ("field", SayArg::Text(a.item.to_string())),
+                        ("name", SayArg::Text(a.person.to_string())),
+                    ],
                 ));
             };
             let name = loaded.name_of(a.person);
             if instrument.item(&a.item).is_none() {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     &field,
-                    format!(
-                        "item '{}' for {name}: there is no such item in instrument '{}' version {}",
-                        a.item, instrument.code, instrument.version
-                    ),
+                    "store-answer-item-unknown",
+                    vec![
+                        ("field", SayArg::Text(a.item.to_string())),
+                        ("name", SayArg::Text(name.to_string())),
+                        ("value", SayArg::Text(instrument.code.to_string())),
+                        ("number", SayArg::Number(i64::from(instrument.version))),
+                    ],
                 ));
             }
             let raw = a.value.as_ref().map(RawAnswer::as_form).unwrap_or_default();
@@ -118,16 +124,29 @@ impl Store {
             } else {
                 Some(
                     rules::parse_answer(instrument, subject, &a.item, &raw).map_err(|e| {
-                        StoreError::invalid(
+                        StoreError::refuse(
                             &field,
-                            format!("item '{}' for {name}: {}", e.item, e.message),
+                            "store-answer-refused",
+                            vec![
+                                ("field", SayArg::Text(e.item.to_string())),
+                                ("name", SayArg::Text(name.to_string())),
+                                ("detail", SayArg::Text(e.message.to_string())),
+                            ],
                         )
                     })?,
                 )
             };
             let strengths = note(instrument, &a.item, "strengths", a.strengths.as_deref())
                 .map_err(|m| {
-                    StoreError::invalid(&field, format!("item '{}' for {name}: {m}", a.item))
+                    StoreError::refuse(
+                        &field,
+                        "store-answer-refused",
+                        vec![
+                            ("field", SayArg::Text(a.item.to_string())),
+                            ("name", SayArg::Text(name.to_string())),
+                            ("detail", SayArg::Text(m.to_string())),
+                        ],
+                    )
                 })?;
             let own_words = note(
                 instrument,
@@ -136,7 +155,15 @@ impl Store {
                 a.own_words.as_deref(),
             )
             .map_err(|m| {
-                StoreError::invalid(&field, format!("item '{}' for {name}: {m}", a.item))
+                StoreError::refuse(
+                    &field,
+                    "store-answer-refused",
+                    vec![
+                        ("field", SayArg::Text(a.item.to_string())),
+                        ("name", SayArg::Text(name.to_string())),
+                        ("detail", SayArg::Text(m.to_string())),
+                    ],
+                )
             })?;
             let (need, answer, text) = match &value {
                 None => (None, None, None),

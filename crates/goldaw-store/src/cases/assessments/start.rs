@@ -102,23 +102,26 @@ impl Store {
             asked.to_vec()
         };
         if asked.len() > MAX_PERSONS {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "persons",
-                format!("at most {MAX_PERSONS} people in one assessment"),
+                "store-assessment-persons-count",
+                vec![("limit", SayArg::Number(MAX_PERSONS as i64))],
             ));
         }
         let mut chosen: Vec<PersonRow> = Vec::with_capacity(asked.len());
         for (i, id) in asked.iter().enumerate() {
             let Some(p) = household.iter().find(|p| p.person_id == *id) else {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     &format!("persons[{i}]"),
-                    format!("{id} is neither the case's person nor a member of their household"),
+                    "store-assessment-person-outside",
+                    vec![("name", SayArg::Text(id.to_string()))],
                 ));
             };
             if chosen.iter().any(|c| c.person_id == *id) {
-                return Err(StoreError::invalid(
+                return Err(StoreError::refuse(
                     &format!("persons[{i}]"),
-                    format!("{} is listed twice", p.name()),
+                    "store-assessment-person-twice",
+                    vec![("name", SayArg::Text(p.name().to_string()))],
                 ));
             }
             chosen.push(p.clone());
@@ -127,10 +130,11 @@ impl Store {
         if instrument.applies_to == goldaw_core::instruments::AppliesTo::Household
             && !has_case_person
         {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "persons",
-                "the initial assessment includes the case's person, who answers the questions about the household",
-            ).saying("store-assessment-person-missing", vec![]));
+                "store-assessment-person-missing",
+                vec![],
+            ));
         }
         chosen.sort_by_key(|p| p.person_id != case.person_id);
         Ok(chosen)
@@ -156,19 +160,20 @@ impl Store {
                 .filter(|i| i.kind != InstrumentKind::Review)
                 .map(|i| i.code.as_str())
                 .collect();
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "instrument",
-                format!(
-                    "'{}' is not an assessment instrument in force (choose one of: {})",
-                    new.instrument,
-                    known.join(", ")
-                ),
+                "store-assessment-instrument-unknown",
+                vec![
+                    ("value", SayArg::Text(new.instrument.to_string())),
+                    ("detail", SayArg::Text(known.join(", "))),
+                ],
             ));
         };
         if instrument.kind == InstrumentKind::Review {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "instrument",
-                "the outcome review is recorded with the plan review, not as an assessment",
+                "store-assessment-outcome-review",
+                vec![],
             ));
         }
         check_step(instrument.kind, &case)?;
@@ -180,14 +185,8 @@ impl Store {
                 .await?
         });
         if drafts > 0 {
-            return Err(StoreError::invalid(
+            return Err(StoreError::refuse(
                 "instrument",
-                format!(
-                    "a draft '{}' assessment of this case exists: continue it",
-                    instrument.code
-                ),
-            )
-            .saying(
                 "store-assessment-draft-exists",
                 vec![("name", SayArg::Text(instrument.code.to_string()))],
             ));
