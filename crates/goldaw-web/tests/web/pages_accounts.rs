@@ -14,7 +14,7 @@ use reqwest::{header, StatusCode};
 const PASSWORD: &str = "Murgap derýasy 852 km";
 
 async fn serve(store: &Store) -> String {
-    let base = crate::common::TestApp::spawn(&store).await.base;
+    let base = crate::common::TestApp::spawn(store).await.base;
     base
 }
 

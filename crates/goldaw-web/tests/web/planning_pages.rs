@@ -30,7 +30,7 @@ async fn planner_site(store: &Store) -> (String, String) {
         )
         .await
         .unwrap();
-    let base = crate::common::TestApp::spawn(&store).await.base;
+    let base = crate::common::TestApp::spawn(store).await.base;
     let session = common::sign_in(&base, "planner", PASSWORD).await.1.unwrap();
     (base, format!("{session}; goldaw_lang=en"))
 }

@@ -121,6 +121,6 @@ pub async fn account(store: &Store, username: &str, role: Role, scope: &str) -> 
 
 /// Serves the store on an ephemeral port; answers the site's base address.
 pub async fn serve(store: &Store) -> String {
-    let base = crate::common::TestApp::spawn(&store).await.base;
+    let base = crate::common::TestApp::spawn(store).await.base;
     base
 }
