@@ -7,7 +7,9 @@
 //! language and no second English in the code. Adding a refusal: add the key to the three
 //! `store.ftl` files, then `StoreError::refuse(field, "store-…", args)`; the test
 //! `tests/store/refusal_keys.rs` holds every key used in the store to the three files (same
-//! variables) and refuses any [`StoreError::invalid`] (keyless) in the store's own code.
+//! variables). There is no way to refuse without a key (the keyless `StoreError::invalid` is gone,
+//! the web's own checks use `refuse` too); the one refusal built by hand is the calendar-period
+//! refusal of `release.rs`, which keeps the core's English because it names the periods to ask.
 
 use crate::interchange::ImportError;
 use std::sync::LazyLock;
@@ -68,19 +70,6 @@ impl StoreError {
             field: field.to_owned(),
             message: english(key, &args),
             say: Some(Say { key, args }),
-        }
-    }
-
-    /// A refusal of input without a key: its English reaches Russian and Turkmen pages as it is.
-    /// Not for the store: every refusal of the store has a key ([`StoreError::refuse`]), and the
-    /// store's test `refusal_keys` refuses any call of this in `goldaw-store/src`. Public (and
-    /// hidden) only for the web's own parameter checks, until they have keys of their own.
-    #[doc(hidden)]
-    pub fn invalid(field: &str, message: impl Into<String>) -> StoreError {
-        StoreError::Invalid {
-            field: field.to_owned(),
-            message: message.into(),
-            say: None,
         }
     }
 }

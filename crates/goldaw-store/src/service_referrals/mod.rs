@@ -177,25 +177,19 @@ pub(crate) fn for_update(store: &Store) -> &'static str {
     }
 }
 
-/// An action on a referral refused by the referral's state machine: an input refusal with the
-/// field and the English the API has always given (the core's sentence, which
-/// `tests/store/refer_in_transaction.rs` holds), and the key the pages translate (with the status
-/// and the action as terms). Built directly, as `release.rs` does for its calendar periods: the
-/// `en` text of the key is worded for the pages, not this message.
+/// The provider's (or the worker's) action out of the referral's order, as a refusal a person can
+/// read: the key the pages translate, with the status and the action as terms, and its `en` text
+/// as the English message (one text, `StoreError::refuse`).
 pub(crate) fn out_of_order(refusal: ReferralRefusal) -> StoreError {
     let ReferralRefusal::OutOfOrder { status, action } = refusal;
-    debug_assert_eq!(refusal.key(), "store-referral-out-of-order");
-    StoreError::Invalid {
-        field: refusal.field().to_owned(),
-        message: refusal.to_string(),
-        say: Some(crate::error::Say {
-            key: "store-referral-out-of-order",
-            args: vec![
-                ("status", SayArg::Term(status.key())),
-                ("action", SayArg::Term(action.key().to_owned())),
-            ],
-        }),
-    }
+    StoreError::refuse(
+        refusal.field(),
+        refusal.key(),
+        vec![
+            ("status", SayArg::Term(status.key())),
+            ("action", SayArg::Term(action.key().to_owned())),
+        ],
+    )
 }
 
 /// A referral's status and version as they are inside a writing transaction (locked on

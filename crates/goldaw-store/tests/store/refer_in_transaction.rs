@@ -260,7 +260,8 @@ async fn the_rule_of_when_a_case_may_refer_holds_through_the_store() {
             }) => {
                 assert_eq!(field, "action", "{b}");
                 assert_eq!(
-                    message, "'start' is not possible while the referral is sent",
+                    message,
+                    "“Start the service” is not possible while the referral is “Sent”: open it again to see what changed.",
                     "{b}"
                 );
                 assert_eq!(say.key, "store-referral-out-of-order", "{b}");

@@ -98,7 +98,7 @@ store-audit-anchor-form = “{ $value }” { $reason ->
     [number] does not start with an event number
    *[digits] does not end with 64 hexadecimal digits
 }: an anchor is SEQ:HASH as goldaw audit anchor prints it, an event number, a colon and 64 hexadecimal digits.
-# Referrals and providers (referrals.rs; see REFUSALS_TODO.md).
+# Referrals and providers (providers/, service_referrals/, provider_inbox/).
 store-field-required = { $field } is required: fill it in.
 store-field-too-long = { $field } is longer than { $limit } characters: shorten it.
 store-service-unknown = There is no such service: unknown service code '{ $service }' (S01..S12, ETRAP_SW, HOTLINE, RES_CARE or U_*; see the service catalogue).
@@ -106,13 +106,11 @@ store-refer-offer-other-service = This offer is for { $service }, not { $expecte
 store-refer-offer-inactive = This offer is no longer active: choose another one.
 store-refer-offer-other-unit = This offer serves { $area }, not the case's etrap { $unit }: choose an offer there.
 store-refer-offer-recipient = A referral to a provider's offer names no other recipient.
-store-referral-cancel-status = A referral that is “{ $status }” cannot be cancelled.
 store-referral-reason-decline-only = A reason and a note go with a decline only.
 store-referral-complete-before-start = The service started on { $date }: it cannot be completed before that.
-store-delivery-not-started = Units are recorded on a started service; this referral is “{ $status }”.
 store-delivery-units-range = Record between 1 and 10000 units.
 store-delivery-before-start = The date of the service lies before the service started.
-# Plans and assessments (cases/; see REFUSALS_TODO.md).
+# Plans and assessments (cases/).
 store-plan-text-empty = { $field } may not be empty: write it.
 store-plan-action-goal-unknown = Action { $action } names goal { $number }, which the plan does not have (goals count from 0).
 store-plan-action-service-unknown = Action { $action }: '{ $service }' is not a service of the catalogue.
@@ -130,3 +128,7 @@ store-answers-refused = { $count ->
    *[other] { $detail } (and { $count } more)
 }
 store-answers-missing = { $count } required answer(s) missing: { $detail }
+
+# The web's own refusals (made with StoreError::refuse, so their English is this text too).
+store-chart-too-many-steps = The period { $from } to { $to } has more than { $limit } steps for a chart: choose a longer step or a shorter period.
+store-role-scope-unknown = This role or scope is not one goldaw knows: choose the role from the list and give the scope as the country (TM), a velayat (TM-A), an etrap (TM-A-01) or provider:ID.

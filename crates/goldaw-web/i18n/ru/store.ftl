@@ -95,7 +95,7 @@ store-audit-anchor-form = «{ $value }» { $reason ->
     [number] не начинается с номера события
    *[digits] не заканчивается 64 шестнадцатеричными цифрами
 }: якорь имеет вид SEQ:HASH, как его печатает goldaw audit anchor, — номер события, двоеточие и 64 шестнадцатеричные цифры.
-# Направления и поставщики (referrals.rs; см. REFUSALS_TODO.md).
+# Направления и поставщики (referrals.rs).
 store-field-required = Поле { $field } обязательно: заполните его.
 store-field-too-long = Поле { $field } длиннее { $limit } знаков: сократите его.
 store-service-unknown = Такой услуги нет: неизвестный код услуги «{ $service }» (S01..S12, ETRAP_SW, HOTLINE, RES_CARE или U_*; см. каталог услуг).
@@ -103,13 +103,11 @@ store-refer-offer-other-service = Это предложение относитс
 store-refer-offer-inactive = Это предложение больше не действует: выберите другое.
 store-refer-offer-other-unit = Это предложение действует в { $area }, а не в этрапе дела { $unit }: выберите предложение там.
 store-refer-offer-recipient = Направление по предложению поставщика не называет другого получателя.
-store-referral-cancel-status = Направление в статусе «{ $status }» нельзя отменить.
 store-referral-reason-decline-only = Причина и примечание указываются только при отказе.
 store-referral-complete-before-start = Услуга началась { $date }: завершить её раньше этой даты нельзя.
-store-delivery-not-started = Единицы записываются только по начатой услуге; это направление в статусе «{ $status }».
 store-delivery-units-range = Укажите от 1 до 10000 единиц.
 store-delivery-before-start = Дата оказания услуги раньше её начала.
-# Планы и оценки (cases/; см. REFUSALS_TODO.md).
+# Планы и оценки (cases/).
 store-plan-text-empty = Поле { $field } не может быть пустым: заполните его.
 store-plan-action-goal-unknown = Действие { $action } ссылается на цель { $number }, которой нет в плане (цели считаются с 0).
 store-plan-action-service-unknown = Действие { $action }: «{ $service }» — не услуга каталога.
@@ -127,3 +125,7 @@ store-answers-refused = { $count ->
    *[other] { $detail } (и ещё { $count })
 }
 store-answers-missing = Не хватает обязательных ответов: { $count } ({ $detail })
+
+# The web's own refusals (made with StoreError::refuse, so their English is this text too).
+store-chart-too-many-steps = Период с { $from } по { $to } содержит больше { $limit } шагов для диаграммы: выберите шаг длиннее или период короче.
+store-role-scope-unknown = Такой роли или области goldaw не знает: выберите роль из списка, а область укажите как страну (TM), велаят (TM-A), этрап (TM-A-01) или provider:ID.

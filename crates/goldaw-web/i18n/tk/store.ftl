@@ -95,7 +95,7 @@ store-audit-anchor-form = «{ $value }» { $reason ->
     [number] waka belgisi bilen başlanmaýar
    *[digits] 64 onaltylyk san bilen gutarmaýar
 }: daýanç nokady goldaw audit anchor çap edişi ýaly SEQ:HASH görnüşinde bolýar — waka belgisi, iki nokat we 64 onaltylyk san.
-# Ugrukdyrmalar we hyzmat edijiler (referrals.rs; REFUSALS_TODO.md serediň).
+# Ugrukdyrmalar we hyzmat edijiler (referrals.rs).
 store-field-required = { $field } hökmany: dolduryň.
 store-field-too-long = { $field } { $limit } belgiden uzyn: gysgaldyň.
 store-service-unknown = Beýle hyzmat ýok: «{ $service }» näbelli hyzmat kody (S01..S12, ETRAP_SW, HOTLINE, RES_CARE ýa-da U_*; hyzmatlar sanawyna serediň).
@@ -103,13 +103,11 @@ store-refer-offer-other-service = Bu teklip { $expected } üçin däl-de, { $ser
 store-refer-offer-inactive = Bu teklip indi işlemeýär: başgasyny saýlaň.
 store-refer-offer-other-unit = Bu teklip işiň { $unit } etrabyna däl-de, { $area } üçin: şol ýerdäki teklibi saýlaň.
 store-refer-offer-recipient = Hyzmat edijiniň teklibine ugrukdyrmada başga kabul ediji görkezilmeýär.
-store-referral-cancel-status = «{ $status }» ýagdaýyndaky ugrukdyrmany ýatyryp bolmaýar.
 store-referral-reason-decline-only = Sebäp we bellik diňe ret edilende ýazylýar.
 store-referral-complete-before-start = Hyzmat { $date } senesinde başlandy: ony şondan öň tamamlap bolmaýar.
-store-delivery-not-started = Birlikler diňe başlanan hyzmat üçin ýazylýar; bu ugrukdyrma «{ $status }» ýagdaýynda.
 store-delivery-units-range = 1 bilen 10000 aralygynda birlik ýazyň.
 store-delivery-before-start = Hyzmatyň senesi hyzmat başlanmazdan öň.
-# Meýilnamalar we bahalandyrmalar (cases/; REFUSALS_TODO.md serediň).
+# Meýilnamalar we bahalandyrmalar (cases/).
 store-plan-text-empty = { $field } boş bolup bilmez: dolduryň.
 store-plan-action-goal-unknown = { $action } hereketi meýilnamada ýok { $number } maksada salgylanýar (maksatlar 0-dan sanalýar).
 store-plan-action-service-unknown = { $action } hereketi: «{ $service }» hyzmatlar sanawyndaky hyzmat däl.
@@ -127,3 +125,7 @@ store-answers-refused = { $count ->
    *[other] { $detail } (we ýene { $count })
 }
 store-answers-missing = Hökmany jogaplaryň { $count } sanysy ýok: { $detail }
+
+# The web's own refusals (made with StoreError::refuse, so their English is this text too).
+store-chart-too-many-steps = { $from } – { $to } döwri diagramma üçin { $limit } ädimden köp: has uzyn ädimi ýa-da has gysga döwri saýlaň.
+store-role-scope-unknown = goldaw beýle wezipäni ýa-da çägi bilmeýär: wezipäni sanawdan saýlaň, çägi bolsa ýurt (TM), welaýat (TM-A), etrap (TM-A-01) ýa-da provider:ID görnüşinde beriň.

@@ -271,6 +271,12 @@ struct AddUserForm {
 }
 
 /// The role and scope of an account form, or what is wrong with them (goldaw-core's words).
+/// A role or scope the lists do not hold (only a forged form sends one), as a refusal the admin
+/// can act on in their language.
+fn unknown_role_or_scope() -> StoreError {
+    StoreError::refuse("scope", "store-role-scope-unknown", vec![])
+}
+
 fn role_and_scope(role: &str, scope: &str) -> Result<(Role, Scope), String> {
     let role = role.parse::<Role>().map_err(|e| e.to_string())?;
     let scope = scope.trim().parse::<Scope>().map_err(|e| e.to_string())?;
@@ -304,7 +310,7 @@ async fn add_user(
                 StoreError::Invalid { message, .. } => Ok(message),
                 other => Err(other),
             }),
-        Err(message) => Err(Ok(message)),
+        Err(_) => Err(Ok(t.t("store-role-scope-unknown"))),
     };
     Ok(match result {
         Ok(record) => {
@@ -323,8 +329,8 @@ async fn add_user(
             )
             .await
         }
-        // The store's refusals come translated when they carry a key (all of add_user's do);
-        // a role or scope that does not parse is named in English by goldaw-core.
+        // The store's refusals come translated (every one carries a key), and so does a role or
+        // scope that does not parse.
         Err(Ok(message)) => {
             users_page(
                 &state,
@@ -378,7 +384,7 @@ async fn change_user(
                 )
                 .await
         }
-        Err(message) => Err(StoreError::invalid("scope", message)),
+        Err(_) => Err(unknown_role_or_scope()),
     };
     let (message, ok, status) = match result {
         Ok(record) if record.awaiting_approval => (t.t("grant-requested"), true, StatusCode::OK),

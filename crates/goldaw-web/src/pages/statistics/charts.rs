@@ -300,7 +300,7 @@ pub(super) async fn time_bars(
     if !indicator.columns().is_empty() {
         return Ok(None);
     }
-    let cut = buckets(period, step).map_err(|e| StoreError::invalid("step", e.to_string()))?;
+    let cut = buckets(period, step).map_err(|_| too_many_steps(period))?;
     let measure = chart_measure(indicator);
     let bars = over_time(&state.store, principal, indicator, &cut)
         .await?
@@ -317,6 +317,24 @@ pub(super) async fn time_bars(
     };
     let title = t.t_with(key, &[("indicator", t.t(&indicator_key(indicator)).into())]);
     Ok(Some((title, bars)))
+}
+
+/// A period cut into more chart steps than [`goldaw_core::periods::MAX_BUCKETS`], as a refusal
+/// the reader can act on (in their language: `store-chart-too-many-steps`).
+pub(super) fn too_many_steps(period: &Period) -> StoreError {
+    use goldaw_store::error::SayArg;
+    StoreError::refuse(
+        "step",
+        "store-chart-too-many-steps",
+        vec![
+            ("from", SayArg::Text(period.from().to_string())),
+            ("to", SayArg::Text(period.to().to_string())),
+            (
+                "limit",
+                SayArg::Number(goldaw_core::periods::MAX_BUCKETS as i64),
+            ),
+        ],
+    )
 }
 
 #[cfg(test)]

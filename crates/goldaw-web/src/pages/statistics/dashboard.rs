@@ -188,7 +188,7 @@ async fn build_dashboard(
         ..total(Indicator::ServiceUsers, this_year)
     };
     let mut cut =
-        buckets(&this_year, Step::Month).map_err(|e| StoreError::invalid("step", e.to_string()))?;
+        buckets(&this_year, Step::Month).map_err(|_| super::charts::too_many_steps(&this_year))?;
     // The months begun so far, each a whole month.
     cut.retain(|(_, month)| month.from() <= now);
     let (current, previous, coverage, open, place, time, funnel) = tokio::join!(
