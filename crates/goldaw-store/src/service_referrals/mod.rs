@@ -182,9 +182,10 @@ pub(crate) fn for_update(store: &Store) -> &'static str {
 /// as the English message (one text, `StoreError::refuse`).
 pub(crate) fn out_of_order(refusal: ReferralRefusal) -> StoreError {
     let ReferralRefusal::OutOfOrder { status, action } = refusal;
+    debug_assert_eq!(refusal.key(), "store-referral-out-of-order");
     StoreError::refuse(
         refusal.field(),
-        refusal.key(),
+        "store-referral-out-of-order",
         vec![
             ("status", SayArg::Term(status.key())),
             ("action", SayArg::Term(action.key().to_owned())),
