@@ -10,7 +10,7 @@ use crate::pages::UserView;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
-use goldaw_core::access::{Permission, Principal};
+use goldaw_core::access::Permission;
 use goldaw_core::cases::PlanStatus;
 use goldaw_core::codes::{CaseStatus, Priority, ServiceLevel};
 use goldaw_core::ids::AdminUnitCode;
@@ -126,12 +126,11 @@ struct ReviewView {
 /// the initial assessment on, a specialized one from the holistic assessment on). The store
 /// decides again.
 fn may_refer_now(
-    case: &goldaw_store::cases::CaseRecord,
-    p: &Principal,
-    level: goldaw_core::codes::ServiceLevel,
+    work: &goldaw_core::workflow::CaseWork,
+    status: CaseStatus,
+    level: ServiceLevel,
 ) -> bool {
-    crate::pages::common::case_work(p, case).may_work()
-        && goldaw_core::service_referrals::referral_open(case.status, level)
+    work.may_work() && goldaw_core::service_referrals::referral_open(status, level)
 }
 
 pub(super) async fn case_page(
@@ -169,7 +168,8 @@ pub(super) async fn case_page(
     };
     // Open for a universal service at least (the earliest, WORKFLOW.md): each target is then
     // offered only if open for its own level.
-    let may_refer = may_refer_now(&case, p, ServiceLevel::Universal);
+    let work = crate::pages::common::case_work(p, &case);
+    let may_refer = may_refer_now(&work, case.status, ServiceLevel::Universal);
     let mut refer_targets = Vec::new();
     if may_refer {
         if let Some(unit) = &unit_code {
@@ -182,7 +182,7 @@ pub(super) async fn case_page(
                 catalogue.services.iter().any(|s| {
                     s.code == code
                         && s.route().offered_in_register()
-                        && may_refer_now(&case, p, s.level)
+                        && may_refer_now(&work, case.status, s.level)
                 })
             };
             for o in offers.iter().filter(|o| referable(&o.service_code)) {
@@ -202,7 +202,7 @@ pub(super) async fn case_page(
             }
             for service in catalogue.services.iter().filter(|s| {
                 s.route() == goldaw_core::cases::ServiceRoute::Recipient
-                    && may_refer_now(&case, p, s.level)
+                    && may_refer_now(&work, case.status, s.level)
             }) {
                 refer_targets.push(Choice {
                     code: format!("service:{}", service.code),
