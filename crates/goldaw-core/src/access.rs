@@ -84,6 +84,11 @@ pub enum Permission {
     Planning,
     /// Export published statistics to DHIS2 (the ministry's reporting line).
     Dhis2Export,
+    /// Log and read a hotline's calls (issue #18): the line's members only
+    /// (`goldaw_core::hotline::line_sight`).
+    HotlineCalls,
+    /// Share without consent for a reason the law allows (issue #18, `goldaw_core::consent`).
+    OverrideConsent,
 }
 
 /// The kind of caller a [`Principal`] is. Only this module's constructors set it, so "every
@@ -264,6 +269,8 @@ impl Principal {
             // read no statistics: the plan's need per etrap and service is an unsuppressed count.
             Planning => matches!(role, Planner | Ministry),
             Dhis2Export => matches!(role, Planner | Ministry),
+            HotlineCalls => matches!(role, Hotline | Supervisor),
+            OverrideConsent => role == Supervisor,
         }
     }
 
@@ -382,7 +389,7 @@ mod tests {
     }
 
     /// Every permission, for the tests of each kind of caller.
-    const EVERY: [Permission; 19] = {
+    const EVERY: [Permission; 21] = {
         use Permission::*;
         [
             ReadPeople,
@@ -404,6 +411,8 @@ mod tests {
             ReadCaseload,
             Planning,
             Dhis2Export,
+            HotlineCalls,
+            OverrideConsent,
         ]
     };
 
@@ -470,8 +479,10 @@ mod tests {
                     ApproveCases,
                     ReadReports,
                     ReadCaseload,
+                    HotlineCalls,
+                    OverrideConsent,
                 ],
-                Hotline => &[WritePeople, RegisterReferral, ReadCases],
+                Hotline => &[WritePeople, RegisterReferral, ReadCases, HotlineCalls],
                 Provider => &[ProviderWork, ReadReports],
                 Planner => &[ReadReports, Planning, Dhis2Export],
                 Ministry => &[

@@ -35,6 +35,12 @@ impl Store {
     ) -> StoreResult<ProviderReferral> {
         use ProviderActionKind as A;
         let row = self.provider_row(principal, id).await?;
+        // Issue #18: no action on a referral consent no longer allows.
+        if self.consent_closes(&row).await? {
+            return Err(crate::consent::consent_refused(
+                goldaw_core::consent::ConsentRefusal::Withdrawn,
+            ));
+        }
         let now = Utc::now();
         let today = local_date(now);
         let on = act.on.unwrap_or(today);
@@ -160,6 +166,6 @@ impl Store {
             tx.commit().await?;
         });
         let row = self.provider_row(principal, id).await?;
-        self.provider_view(principal, row)
+        self.provider_view(principal, row).await
     }
 }

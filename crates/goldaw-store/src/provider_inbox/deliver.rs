@@ -23,7 +23,13 @@ impl Store {
         delivery: Delivery,
     ) -> StoreResult<ProviderReferral> {
         // The organisation's referral, or NotFound.
-        self.provider_row(principal, id).await?;
+        let row = self.provider_row(principal, id).await?;
+        // Issue #18: no delivery on a referral consent no longer allows.
+        if self.consent_closes(&row).await? {
+            return Err(crate::consent::consent_refused(
+                goldaw_core::consent::ConsentRefusal::Withdrawn,
+            ));
+        }
         let now = Utc::now();
         let on = delivery.delivered_on.unwrap_or(local_date(now));
         let now_sql = referral_now_sql(self);
@@ -76,6 +82,6 @@ impl Store {
             tx.commit().await?;
         });
         let row = self.provider_row(principal, id).await?;
-        self.provider_view(principal, row)
+        self.provider_view(principal, row).await
     }
 }

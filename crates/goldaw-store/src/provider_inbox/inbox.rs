@@ -32,10 +32,10 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
-        let out = rows
-            .into_iter()
-            .map(|r| self.provider_view(principal, r))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            out.push(self.provider_view(principal, r).await?);
+        }
         self.audit(
             principal,
             AuditEvent::plain("referral.inbox").with_detail(format!("{ext}: {}", out.len())),
@@ -52,7 +52,7 @@ impl Store {
         id: Uuid,
     ) -> StoreResult<ProviderReferral> {
         let row = self.provider_row(principal, id).await?;
-        let view = self.provider_view(principal, row)?;
+        let view = self.provider_view(principal, row).await?;
         self.audit(principal, AuditEvent::on("referral.read", "referral", id))
             .await?;
         Ok(view)

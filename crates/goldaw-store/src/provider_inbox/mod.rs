@@ -36,6 +36,10 @@ pub struct ProviderReferral {
     pub version: i32,
     /// Something is withheld: a sensitive referral without the permission, or a cancelled one.
     pub restricted: bool,
+    /// The person withdrew (or no longer gives) consent to this provider: the referral is
+    /// closed to its staff (issue #18), who see only that.
+    #[serde(default)]
+    pub consent_withdrawn: bool,
     pub service_code: Option<String>,
     pub admin_unit_of_offer: Option<String>,
     pub given_name: Option<String>,
@@ -105,15 +109,17 @@ impl Store {
     }
 
     /// What the provider's staff see of a referral: `goldaw_core::privacy::provider_referral_sight`.
-    pub(crate) fn provider_view(
+    pub(crate) async fn provider_view(
         &self,
         principal: &Principal,
         row: ReferralRow,
     ) -> StoreResult<ProviderReferral> {
         let status = row.status;
+        // Issue #18: consent withdrawn (or expired) closes the referral as a cancellation does.
+        let consent_withdrawn = self.consent_closes(&row).await?;
         let sight = provider_referral_sight(
             principal,
-            status == ReferralStatus::Cancelled,
+            status == ReferralStatus::Cancelled || consent_withdrawn,
             row.sensitive,
         );
         if sight == ReferralSight::Cancelled {
@@ -122,6 +128,7 @@ impl Store {
                 status,
                 version: row.version,
                 restricted: true,
+                consent_withdrawn,
                 service_code: None,
                 admin_unit_of_offer: None,
                 given_name: None,
@@ -152,6 +159,7 @@ impl Store {
             status,
             version: row.version,
             restricted: !full,
+            consent_withdrawn: false,
             service_code: Some(row.service_code),
             admin_unit_of_offer: row.offer_unit,
             given_name: full.then_some(row.given_name),

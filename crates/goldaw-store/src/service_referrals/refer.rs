@@ -164,6 +164,13 @@ impl Store {
                 if recipient.is_some() {
                     return Err(StoreError::refuse("recipient", "store-refer-offer-recipient", vec![]));
                 }
+                // Issue #18: the person's consent to this provider (or an override), read here.
+                let (ext, kind): (String, String) = sqlx::query_as("SELECT external_id, kind FROM providers WHERE id = $1")
+                    .bind(offer.provider_id).fetch_one(&mut *tx).await?;
+                let (governed, consents, overrides) = crate::consent::sharing_facts!(&mut *tx, case, new.person);
+                goldaw_core::consent::sharing_basis(governed, &consents, &overrides, goldaw_core::consent::ConsentPurpose::Referral,
+                    goldaw_core::consent::Recipient::Provider { id: &ext, kind: &kind }, goldaw_core::deadlines::local_date(now))
+                    .map_err(crate::consent::consent_refused)?;
                 (Some((offer_id, offer.provider_id)), None)
             };
             // Residential care is the last resort: a court order or a ministry referral.

@@ -37,5 +37,6 @@ mod refusal_keys;
 mod report_service_uses;
 mod schema_parity;
 mod session_cache;
+mod survivors;
 mod user_changes;
 mod world;

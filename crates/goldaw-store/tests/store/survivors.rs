@@ -1,0 +1,289 @@
+//! Issue #18, the survivor's path, on every backend: the hotline's call log scoped to its line,
+//! the queue of call-backs, a call become a case with the consents given on it, consent that
+//! governs a referral, a provider's read and a disclosure to the police or health, the
+//! supervisor's override (permission and reason required), an expired consent, and a withdrawal
+//! that closes the provider's view.
+
+use crate::helpers::{act, operator, sensitive_staff as user};
+use chrono::{Duration, Utc};
+use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role, Sex};
+use goldaw_core::workflow::CaseAction;
+use goldaw_store::cases::ActionRequest;
+use goldaw_store::consent::{
+    ConsentGiver, ConsentMethod, ConsentPurpose, NewConsent, NewDisclosure, NewOverride,
+    OverrideReason, Withdrawal,
+};
+use goldaw_store::hotline::{
+    AgeBand, CallAbout, CallCategory, CallOutcome, CallToCase, LineRole, NewCall, NewLine,
+    NewLineMember, RiskScreening,
+};
+use goldaw_store::referrals::{
+    NewProvider, NewServiceReferral, OfferRequest, ProviderAction, ProviderActionKind, ProviderKind,
+};
+use goldaw_store::{Principal, Store, StoreError};
+
+/// The key of a refusal, if it is one.
+fn key(r: &Result<impl std::fmt::Debug, StoreError>) -> Option<&'static str> {
+    match r {
+        Err(StoreError::Invalid { say: Some(say), .. }) => Some(say.key),
+        _ => None,
+    }
+}
+
+fn call(line: &str, outcome: CallOutcome) -> NewCall {
+    NewCall {
+        line: line.into(),
+        received_at: Some(Utc::now() - Duration::hours(1)),
+        duration_seconds: 840,
+        caller_code: Some("Gül".into()),
+        caller_age_band: AgeBand::Adult,
+        caller_sex: Some(Sex::Female),
+        caller_admin_unit: Some("TM-A-01".parse().unwrap()),
+        about: CallAbout::Caller,
+        category: CallCategory::ViolenceAtHome,
+        screening: RiskScreening {
+            immediate_danger: true,
+            children_at_risk: true,
+            weapons: false,
+            previous_incidents: true,
+        },
+        outcome,
+        emergency_consent: false,
+        call_back_at: None,
+        follows: None,
+        summary: Some("Her husband beat her tonight; two children at home".into()),
+    }
+}
+
+fn consent(purpose: ConsentPurpose, provider: Option<&str>) -> NewConsent {
+    NewConsent {
+        person: None,
+        purpose,
+        provider: provider.map(str::to_owned),
+        provider_kind: None,
+        giver: ConsentGiver::Person,
+        method: ConsentMethod::VerbalWitnessed,
+        valid_from: None,
+        valid_until: None,
+    }
+}
+
+/// Two lines: NGO-1 with an operator and a supervisor, NGO-2 with another operator.
+async fn lines(store: &Store) -> (Principal, Principal, Principal) {
+    let op = operator();
+    for code in ["NGO-1", "NGO-2"] {
+        store
+            .add_hotline_line(
+                &op,
+                NewLine {
+                    code: code.into(),
+                    name: format!("Line {code}"),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let ops1 = user(store, "ops1", Role::Hotline, "TM").await;
+    let ops2 = user(store, "ops2", Role::Hotline, "TM").await;
+    let linesup = user(store, "linesup", Role::Supervisor, "TM-A").await;
+    for (line, who, role) in [
+        ("NGO-1", &ops1, LineRole::Operator),
+        ("NGO-1", &linesup, LineRole::Supervisor),
+        ("NGO-2", &ops2, LineRole::Operator),
+    ] {
+        store
+            .set_line_member(
+                &op,
+                line,
+                NewLineMember {
+                    user: who.user_id.unwrap(),
+                    line_role: role,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    (ops1, ops2, linesup)
+}
+
+goldaw_store::each_backend! {
+    async fn a_lines_calls_are_its_staffs_and_its_supervisors_see_the_call_backs_due(db: TestDb) {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let (ops1, ops2, linesup) = lines(&store).await;
+        let worker = user(&store, "aman", Role::SocialWorker, "TM-A-01").await;
+
+        // Refused as given, nothing written.
+        let no_time = store.log_call(&ops1, call("NGO-1", CallOutcome::CallBackAgreed)).await;
+        assert_eq!(key(&no_time), Some("hotline-call-back-needs-time"), "{b}");
+        let no_consent = store.log_call(&ops1, call("NGO-1", CallOutcome::PassedToPolice)).await;
+        assert_eq!(key(&no_consent), Some("hotline-emergency-needs-consent"), "{b}");
+        assert!(store.line_calls(&ops1, "NGO-1").await.unwrap().is_empty(), "{b}");
+
+        let first = store
+            .log_call(&ops1, NewCall {
+                call_back_at: Some(Utc::now() - Duration::minutes(10)),
+                ..call("NGO-1", CallOutcome::CallBackAgreed)
+            })
+            .await
+            .unwrap();
+        assert!(first.critical && first.screening.immediate_danger, "{b}");
+        assert_eq!(first.summary.as_deref(), Some("Her husband beat her tonight; two children at home"));
+        let advice = store.log_call(&ops1, NewCall { category: CallCategory::Information, ..call("NGO-1", CallOutcome::Advice) }).await.unwrap();
+        assert_eq!(store.line_calls(&ops1, "NGO-1").await.unwrap().len(), 2, "{b}");
+
+        // Another line's operator, a social worker: not theirs.
+        assert!(matches!(store.call(&ops2, first.id).await, Err(StoreError::NotFound)), "{b}");
+        assert!(matches!(store.line_calls(&ops2, "NGO-1").await, Err(StoreError::NotFound)), "{b}");
+        assert!(matches!(store.call(&worker, first.id).await, Err(StoreError::Forbidden(_))), "{b}");
+        assert!(matches!(store.line_calls(&worker, "NGO-1").await, Err(StoreError::Forbidden(_))), "{b}");
+        assert_eq!(store.call(&linesup, advice.id).await.unwrap().outcome, CallOutcome::Advice);
+
+        // The queue of call-backs: the line's supervisors only.
+        assert!(matches!(store.call_backs_due(&ops1, "NGO-1", Utc::now()).await, Err(StoreError::Forbidden(_))), "{b}");
+        let due = store.call_backs_due(&linesup, "NGO-1", Utc::now()).await.unwrap();
+        assert_eq!(due.iter().map(|c| c.id).collect::<Vec<_>>(), vec![first.id], "{b}");
+
+        // A follow-up from another line is refused; from the line it clears the queue.
+        let other = store.log_call(&ops2, NewCall { follows: Some(first.id), ..call("NGO-2", CallOutcome::Advice) }).await;
+        assert_eq!(key(&other), Some("hotline-follow-up-other-line"), "{b}");
+        let follow = store
+            .log_call(&ops1, NewCall { follows: Some(first.id), received_at: None, ..call("NGO-1", CallOutcome::Advice) })
+            .await
+            .unwrap();
+        assert_eq!(follow.follows, Some(first.id));
+        assert!(store.call_backs_due(&linesup, "NGO-1", Utc::now()).await.unwrap().is_empty(), "{b}");
+    }
+}
+
+goldaw_store::each_backend! {
+    async fn consent_governs_the_survivors_referral_disclosures_and_the_providers_view(db: TestDb) {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let (ops1, _, _) = lines(&store).await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01").await;
+        let ministry = user(&store, "min", Role::Ministry, "TM").await;
+        let ngo = user(&store, "ngo", Role::Provider, "provider:PR-NGO").await;
+        let provider = store
+            .create_provider(&ministry, NewProvider {
+                external_id: "PR-NGO".into(),
+                name: "Women's centre".into(),
+                kind: ProviderKind::Ngo,
+                admin_unit: Some("TM-A-01".parse().unwrap()),
+            })
+            .await
+            .unwrap();
+        let offer = store
+            .set_offer(&ministry, provider.id, OfferRequest {
+                service_code: "S01".parse().unwrap(),
+                admin_unit: "TM-A-01".parse().unwrap(),
+                places: Some(5),
+                service_point: None,
+                active: true,
+                version: None,
+            })
+            .await
+            .unwrap();
+
+        // The call at night, then the case in one step with her consents.
+        let c = store.log_call(&ops1, call("NGO-1", CallOutcome::ReferredToEtrap)).await.unwrap();
+        let case = store
+            .call_to_case(&ops1, c.id, CallToCase {
+                admin_unit: "TM-A-01".parse().unwrap(),
+                person: None,
+                sex: None,
+                version: c.version,
+                consents: vec![
+                    consent(ConsentPurpose::Assessment, None),
+                    consent(ConsentPurpose::Referral, Some("PR-NGO")),
+                ],
+            })
+            .await
+            .unwrap();
+        assert!(case.sensitive, "{b}");
+        assert_eq!(case.priority, Some(Priority::Critical), "{b}");
+        assert_eq!(case.referral_source, ReferralSource::Hotline);
+        assert_eq!(store.call(&ops1, c.id).await.unwrap().case_id, Some(case.id));
+        let again = store.call_to_case(&ops1, c.id, CallToCase { admin_unit: "TM-A-01".parse().unwrap(), person: None, sex: None, version: c.version + 1, consents: vec![] }).await;
+        assert_eq!(key(&again), Some("hotline-already-a-case"), "{b}");
+
+        // The etrap's team takes it to the holistic assessment.
+        let case = store.allocate_case(&sup, case.id, case.version, "aman").await.unwrap();
+        let case = store.act_on_case(&sup, case.id, act(CaseAction::StartInitial, case.version)).await.unwrap();
+        goldaw_store::testing::assess(&store, &sup, case.id, "initial").await.unwrap();
+        let case = store
+            .act_on_case(&sup, case.id, ActionRequest { priority: Some(Priority::Support), ..act(CaseAction::CompleteInitial, case.version) })
+            .await
+            .unwrap();
+        assert_eq!(case.status, CaseStatus::HolisticAssessment);
+        let person = case.person_id.unwrap();
+        let to_ngo = || NewServiceReferral {
+            person,
+            service_code: "S01".parse().unwrap(),
+            provider_service: Some(offer.id),
+            recipient: None,
+            info: Some("Psychological support; call only on her sister's number".into()),
+        };
+        let referral = store.refer(&aman, case.id, to_ngo()).await.unwrap();
+
+        // The police: refused for want of consent; an override needs the permission and a reason.
+        let police = || NewDisclosure { person: None, purpose: ConsentPurpose::Police, recipient: "Police of etrap A-01".into(), detail: Some("Threats with a knife".into()) };
+        assert_eq!(key(&store.disclose(&aman, case.id, police()).await), Some("consent-refused-missing"), "{b}");
+        let over = |reason: Option<OverrideReason>, note: Option<&str>| NewOverride { person: None, purpose: ConsentPurpose::Police, provider: None, reason, note: note.map(str::to_owned) };
+        assert!(matches!(store.override_consent(&aman, case.id, over(Some(OverrideReason::LifeInDanger), Some("knife"))).await, Err(StoreError::Forbidden(_))), "{b}");
+        assert_eq!(key(&store.override_consent(&sup, case.id, over(None, Some("knife"))).await), Some("consent-override-needs-reason"), "{b}");
+        assert_eq!(key(&store.override_consent(&sup, case.id, over(Some(OverrideReason::LifeInDanger), None)).await), Some("consent-override-needs-reason"), "{b}");
+        assert_eq!(key(&store.disclose(&aman, case.id, police()).await), Some("consent-refused-missing"), "{b}");
+        // Later she agrees, and it goes through.
+        store.record_consent(&aman, case.id, consent(ConsentPurpose::Police, None)).await.unwrap();
+        let shared = store.disclose(&aman, case.id, police()).await.unwrap();
+        assert_eq!(shared.basis, "consent");
+
+        // An expired consent to health refuses; a supervisor's override with a reason allows.
+        let today = goldaw_core::deadlines::local_date(Utc::now());
+        store
+            .record_consent(&aman, case.id, NewConsent { valid_from: Some(today - Duration::days(30)), valid_until: Some(today - Duration::days(1)), ..consent(ConsentPurpose::Health, None) })
+            .await
+            .unwrap();
+        let health = NewDisclosure { purpose: ConsentPurpose::Health, recipient: "Etrap hospital".into(), ..police() };
+        assert_eq!(key(&store.disclose(&aman, case.id, health.clone()).await), Some("consent-refused-expired"), "{b}");
+        store
+            .override_consent(&sup, case.id, NewOverride { purpose: ConsentPurpose::Health, ..over(Some(OverrideReason::LifeInDanger), Some("Injuries need treatment tonight")) })
+            .await
+            .unwrap();
+        assert_eq!(store.disclose(&aman, case.id, health).await.unwrap().basis, "override");
+
+        // The provider reads the referral while she consents.
+        let seen = store.provider_referral(&ngo, referral.id).await.unwrap();
+        assert!(!seen.restricted && !seen.consent_withdrawn, "{b}");
+        assert!(seen.info.is_some());
+
+        // She withdraws consent for the NGO: its view closes, it may not act, no new referral.
+        let all = store.case_consents(&aman, case.id).await.unwrap();
+        assert!(all.governed);
+        let ngo_consent = all.consents.iter().find(|c| c.provider.as_deref() == Some("PR-NGO")).unwrap();
+        assert!(ngo_consent.in_force);
+        let stale = store.withdraw_consent(&aman, case.id, ngo_consent.id, Withdrawal { version: ngo_consent.version + 1 }).await;
+        assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{b}");
+        let gone = store.withdraw_consent(&aman, case.id, ngo_consent.id, Withdrawal { version: ngo_consent.version }).await.unwrap();
+        assert!(gone.withdrawn_at.is_some() && !gone.in_force);
+        let closed = store.provider_referral(&ngo, referral.id).await.unwrap();
+        assert!(closed.restricted && closed.consent_withdrawn, "{b}");
+        assert!(closed.given_name.is_none() && closed.info.is_none() && closed.service_code.is_none(), "{b}");
+        let inbox = store.provider_inbox(&ngo, None).await.unwrap();
+        assert!(inbox.iter().all(|r| r.consent_withdrawn && r.given_name.is_none()), "{b}");
+        let accept = store
+            .provider_act(&ngo, referral.id, ProviderAction { action: ProviderActionKind::Accept, version: closed.version, reason: None, note: None, on: None })
+            .await;
+        assert_eq!(key(&accept), Some("consent-refused-withdrawn"), "{b}");
+        assert_eq!(key(&store.refer(&aman, case.id, to_ngo()).await), Some("consent-refused-withdrawn"), "{b}");
+
+        // The case shows it all: consents, the override, the disclosures.
+        let all = store.case_consents(&sup, case.id).await.unwrap();
+        assert_eq!(all.consents.len(), 4, "{b}");
+        assert_eq!(all.overrides.len(), 1, "{b}");
+        assert_eq!(all.overrides[0].reason, OverrideReason::LifeInDanger);
+        assert_eq!(all.disclosures.len(), 2, "{b}");
+    }
+}
