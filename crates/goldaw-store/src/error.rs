@@ -77,7 +77,7 @@ impl StoreError {
 /// The English of the refusals: the `en` files that hold their keys (most in `store.ftl`; a few
 /// were put with their subject), and the cases file for the terms their arguments name (a
 /// case's, a plan's or a referral's status). Embedded, parsed once.
-const ENGLISH_FILES: [&str; 8] = [
+const ENGLISH_FILES: &[&str] = &[
     include_str!("../../goldaw-web/i18n/en/store.ftl"),
     include_str!("../../goldaw-web/i18n/en/accounts.ftl"),
     include_str!("../../goldaw-web/i18n/en/disclosure.ftl"),
@@ -86,6 +86,7 @@ const ENGLISH_FILES: [&str; 8] = [
     include_str!("../../goldaw-web/i18n/en/hotline.ftl"),
     include_str!("../../goldaw-web/i18n/en/consent.ftl"),
     include_str!("../../goldaw-web/i18n/en/safety.ftl"),
+    include_str!("../../goldaw-web/i18n/en/paging.ftl"),
 ];
 
 type Bundle = fluent_bundle::concurrent::FluentBundle<fluent_bundle::FluentResource>;

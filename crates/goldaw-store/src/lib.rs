@@ -25,6 +25,7 @@ pub mod consent;
 pub mod crypto;
 pub mod dashboard;
 mod db;
+pub mod due_dates;
 pub mod error;
 pub mod grants;
 pub mod holdings;
@@ -189,7 +190,8 @@ impl Store {
             .map_err(|e| StoreError::Reference(e.to_string()))?;
         self.load_instruments(&shipped).await?;
         self.reload_catalogue().await?;
-        self.reload_deadlines().await
+        self.reload_deadlines().await?;
+        self.refresh_stale_due_dates().await.map(|_| ())
     }
 
     pub fn url(&self) -> &DatabaseUrl {

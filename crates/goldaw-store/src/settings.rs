@@ -101,7 +101,8 @@ impl Store {
             .await?;
             tx.commit().await?;
         });
-        self.reload_deadlines().await
+        self.reload_deadlines().await?;
+        self.refresh_stale_due_dates().await.map(|_| ())
     }
 
     /// The public holidays of the calendar, by date.
@@ -142,7 +143,8 @@ impl Store {
             .await?;
             tx.commit().await?;
         });
-        self.reload_deadlines().await
+        self.reload_deadlines().await?;
+        self.refresh_stale_due_dates().await.map(|_| ())
     }
 
     /// Removes a holiday (a working day again). `NotFound` if the day is not a holiday.
@@ -160,6 +162,7 @@ impl Store {
             }
             tx.commit().await?;
         });
-        self.reload_deadlines().await
+        self.reload_deadlines().await?;
+        self.refresh_stale_due_dates().await.map(|_| ())
     }
 }

@@ -6,6 +6,7 @@ use super::history::{insert_case_event, NewCaseEvent};
 use super::read::{CaseRecord, CaseRow};
 use super::{corrupt, refused};
 use crate::audit::{append_audit, AuditEvent};
+use crate::due_dates::refresh_due_dates;
 use crate::error::{StoreError, StoreResult};
 use crate::Store;
 use chrono::Utc;
@@ -217,6 +218,7 @@ impl Store {
                 .statuses(Some(from), Some(to))
                 .units(from_unit.as_deref(), to_unit.as_deref())
                 .detail(detail.as_deref())).await?;
+            refresh_due_dates!(self, tx, &[id]);
             tx.commit().await?;
         });
         // After a transfer the sender may no longer see the case: answer what they may.

@@ -4,6 +4,7 @@ use super::corrupt;
 use super::history::{insert_case_event, NewCaseEvent};
 use super::read::CaseRecord;
 use crate::audit::{append_audit, AuditEvent};
+use crate::due_dates::refresh_due_dates;
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::Store;
@@ -86,6 +87,7 @@ impl Store {
                 return Err(StoreError::Conflict { expected: version, actual: version + 1 });
             }
             insert_case_event(&mut *tx, &NewCaseEvent::new(id, principal, "allocate", now).detail(Some(worker))).await?;
+            refresh_due_dates!(self, tx, &[id]);
             tx.commit().await?;
         });
         self.case_unaudited(principal, id).await

@@ -9,6 +9,7 @@ use super::history::{insert_case_event, NewCaseEvent};
 use super::read::CaseRecord;
 use super::{clean_text, full_name};
 use crate::audit::{append_audit, AuditEvent};
+use crate::due_dates::refresh_due_dates;
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::{person_hidden, person_visible, unit_range, MARK_NAMED_IN_CASE};
@@ -157,6 +158,7 @@ impl Store {
                 .detail(Some(new.referral_source.as_str()))).await?;
             // A sensitive case hides whom it names from readers without the permission.
             sqlx::query(MARK_NAMED_IN_CASE).bind(id).execute(&mut *tx).await?;
+            refresh_due_dates!(self, tx, &[id]);
             tx.commit().await?;
         });
         self.case_unaudited(principal, id).await

@@ -1,4 +1,7 @@
-//! The list of cases in the reader's scope, the soonest due first.
+//! The list of cases in the reader's scope, newest first, a page at a time (issue #24): sorted
+//! and cut in the database on the index `cases_opened_number` (or `cases_unit_opened` in a small scope),
+//! the next page after the last case shown (a keyset cursor: opened on, number), so a page costs
+//! the same at national scope as in one etrap, on page 1 or page 100.
 
 use super::read::{clocks_of, scoped, CaseRow, CASE_COLUMNS, CASE_FROM};
 use super::{corrupt, full_name, parse_opt};
@@ -11,6 +14,7 @@ use chrono::{NaiveDate, Utc};
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::{CaseStatus, Priority};
 use goldaw_core::deadlines::Due;
+use goldaw_core::paging::{decode_cursor, encode_cursor};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -42,20 +46,51 @@ pub struct CaseQuery {
     pub number: Option<String>,
     pub include_closed: bool,
     pub limit: u32,
+    /// Rows to skip: kept for older API clients; `after` is the cheap way on.
     pub offset: u32,
+    /// The `next` of the page before (a keyset cursor).
+    pub after: Option<String>,
+}
+
+/// One page of cases.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CasePage {
+    pub items: Vec<CaseSummary>,
+    /// Give it as `after` for the next page; `None` on the last page.
+    pub next: Option<String>,
 }
 
 impl Store {
-    /// Cases in scope, the soonest due first.
-    #[tracing::instrument(skip_all)]
+    /// Cases in scope, newest first: one page ([`Store::case_page`]).
     pub async fn list_cases(
         &self,
         principal: &Principal,
         query: &CaseQuery,
     ) -> StoreResult<Vec<CaseSummary>> {
+        Ok(self.case_page(principal, query).await?.items)
+    }
+
+    /// A page of the cases in scope, newest first (opened on, then number, both descending).
+    #[tracing::instrument(skip_all)]
+    pub async fn case_page(
+        &self,
+        principal: &Principal,
+        query: &CaseQuery,
+    ) -> StoreResult<CasePage> {
         require(principal, Permission::ReadCases)?;
+        let after = match &query.after {
+            Some(c) => {
+                let f = decode_cursor(c, 2).map_err(|_| damaged())?;
+                let day: NaiveDate = f[0].parse().map_err(|_| damaged())?;
+                Some((day, f[1].clone()))
+            }
+            None => None,
+        };
         let Some((lo, hi)) = unit_range(principal) else {
-            return Ok(Vec::new());
+            return Ok(CasePage {
+                items: Vec::new(),
+                next: None,
+            });
         };
         let mut sql = format!(
             "SELECT {CASE_COLUMNS} {CASE_FROM} WHERE {}",
@@ -78,12 +113,19 @@ impl Store {
             sql.push_str(&format!(" AND c.external_id = ${next}"));
             next += 1;
         }
+        if after.is_some() {
+            sql.push_str(&format!(
+                " AND (c.opened_on, c.external_id) < (${next}, ${})",
+                next + 1
+            ));
+            next += 2;
+        }
         sql.push_str(&format!(
-            " ORDER BY c.opened_on DESC, c.external_id LIMIT ${next} OFFSET ${}",
+            " ORDER BY c.opened_on DESC, c.external_id DESC LIMIT ${next} OFFSET ${}",
             next + 1
         ));
         let limit = i64::from(query.limit.clamp(1, crate::people::MAX_PAGE));
-        let rows: Vec<CaseRow> = with_db!(self.db(), pool => {
+        let mut rows: Vec<CaseRow> = with_db!(self.db(), pool => {
             let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.user_id);
             if let Some(s) = query.status {
                 q = q.bind(s.as_str());
@@ -91,8 +133,19 @@ impl Store {
             if let Some(n) = &query.number {
                 q = q.bind(n);
             }
-            q.bind(limit).bind(i64::from(query.offset)).fetch_all(pool).await?
+            if let Some((day, number)) = &after {
+                q = q.bind(day).bind(number);
+            }
+            q.bind(limit + 1).bind(i64::from(query.offset)).fetch_all(pool).await?
         });
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last()
+                .map(|r| encode_cursor(&[&r.opened_on.to_string(), &r.external_id]))
+        } else {
+            None
+        };
         let now = Utc::now();
         let deadlines = self.deadlines();
         let mut out = Vec::with_capacity(rows.len());
@@ -125,6 +178,11 @@ impl Store {
             )),
         )
         .await?;
-        Ok(out)
+        Ok(CasePage { items: out, next })
     }
+}
+
+/// A cursor that does not decode to a case's key.
+fn damaged() -> crate::error::StoreError {
+    crate::error::StoreError::refuse("after", "store-page-link-damaged", vec![])
 }

@@ -52,7 +52,7 @@ pub use caseloads::{WorkerLoad, NORM_INTENSIVE, NORM_MONITORED, NORM_PER_YEAR};
 pub use file::CaseFile;
 pub use history::CaseEvent;
 pub use intake::{Candidate, NewReferral};
-pub use list::{CaseQuery, CaseSummary};
+pub use list::{CasePage, CaseQuery, CaseSummary};
 pub use notes::{CaseNote, NoteKind};
 pub use plans::{ActionInput, Goal, GoalInput, PlanAction, PlanInput, PlanRecord};
 pub use read::CaseRecord;
@@ -60,7 +60,7 @@ pub(crate) use read::CaseRow;
 pub use reviews::{
     GoalRating, GoalReview, GoalReviewInput, IncomeChange, ReviewInput, ReviewKind, ReviewRecord,
 };
-pub use tasks::{Task, TaskKind};
+pub use tasks::{Task, TaskKind, TaskPage, TaskQuery};
 
 use crate::error::{SayArg, StoreError, StoreResult};
 use goldaw_core::workflow::Refusal;

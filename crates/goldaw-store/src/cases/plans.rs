@@ -7,6 +7,7 @@
 
 use super::{clean_text, corrupt};
 use crate::audit::{append_audit, AuditEvent};
+use crate::due_dates::refresh_due_dates;
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -342,6 +343,7 @@ impl Store {
             if updated.rows_affected() != 1 {
                 return Err(StoreError::Conflict { expected: version, actual: version + 1 });
             }
+            refresh_due_dates!(self, tx, &[plan.case_id]);
             tx.commit().await?;
         });
         self.plan(principal, plan_id).await
@@ -377,6 +379,7 @@ impl Store {
             if updated.rows_affected() != 1 {
                 return Err(StoreError::Conflict { expected: version, actual: version + 1 });
             }
+            refresh_due_dates!(self, tx, &[plan.case_id]);
             tx.commit().await?;
         });
         self.plan(principal, plan_id).await

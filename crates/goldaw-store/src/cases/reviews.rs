@@ -4,6 +4,7 @@
 
 use super::{clean_text, corrupt};
 use crate::audit::{append_audit, AuditEvent};
+use crate::due_dates::refresh_due_dates;
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -312,6 +313,7 @@ impl Store {
             if kind == ReviewKind::PlanReview {
                 sqlx::query("UPDATE cases SET last_review_at = $1 WHERE id = $2").bind(now).bind(case_id).execute(&mut *tx).await?;
             }
+            refresh_due_dates!(self, tx, &[case_id]);
             tx.commit().await?;
         });
         let reviews = self.case_reviews(principal, case_id).await?;

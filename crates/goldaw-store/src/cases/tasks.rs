@@ -1,20 +1,29 @@
-//! Tasks: what a worker or a supervisor has to do now (deadlines due, decisions waiting).
+//! Tasks: what a worker or a supervisor has to do now (deadlines due, decisions waiting), read a
+//! page at a time from the rows kept with each case (`crate::due_dates`, migration 0021): one
+//! range of an index, whatever the size of the scope, and no deadline computed on a view.
+//!
+//! A worker's list is their cases' steps by date (overdue first, since they are due first); a
+//! supervisor's is everything in their scope grouped by worker (cases waiting for a worker
+//! first), each worker's decisions waiting and then steps by date. The next page starts after
+//! the last row shown (a keyset cursor, `goldaw_core::paging`), so every task is reached once.
 
-use super::read::{clocks_of, scoped, CaseRow, CASE_COLUMNS, CASE_FROM, FOLLOW_UP_COLUMNS};
+use super::read::{CaseRow, CASE_COLUMNS};
 use super::{corrupt, full_name, parse_opt};
 use crate::audit::AuditEvent;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::people::require;
 use crate::scope::unit_range;
 use crate::Store;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::{CaseStatus, Priority};
-use goldaw_core::deadlines::{CaseClocks, Due};
-use goldaw_core::ids::AdminUnitCode;
+use goldaw_core::deadlines::Due;
+use goldaw_core::due_dates::parse_step;
+use goldaw_core::paging::{decode_cursor, encode_cursor, page_size, CappedCount, COUNT_CAP};
 use serde::Serialize;
-use std::collections::HashSet;
 use uuid::Uuid;
+
+pub use goldaw_core::due_dates::TaskKind;
 
 /// Something for a worker or supervisor to do.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -27,135 +36,222 @@ pub struct Task {
     pub kind: TaskKind,
     /// For deadline tasks: the step and when it is due.
     pub due: Option<Due>,
+    /// The case's worker (a supervisor's list is grouped by it); `None`: not allocated.
+    pub worker: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskKind {
-    /// A step of the workflow with a deadline.
-    Deadline,
-    /// A case waiting for a worker (supervisors).
-    Allocate,
-    /// A plan waiting for approval (supervisors).
-    ApprovePlan,
-    /// A closure request waiting for approval (supervisors).
-    ApproveClosure,
-    /// A case being transferred into the supervisor's scope.
-    AcceptTransfer,
+/// Which page of tasks.
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    /// The `next` of the page before; `None` for the first page.
+    pub after: Option<String>,
+    /// Rows on the page (`goldaw_core::paging::page_size`).
+    pub limit: Option<u32>,
+    /// Only the steps already overdue.
+    pub overdue_only: bool,
 }
 
-/// A case with the follow-ups its deadlines need (the task list).
+/// One page of tasks.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct TaskPage {
+    pub tasks: Vec<Task>,
+    /// Give it as `after` for the next page; `None` on the last page.
+    pub next: Option<String>,
+    /// The list is grouped by worker (a supervisor's), else by date (a worker's).
+    pub by_worker: bool,
+    /// The steps overdue in the whole list (not only this page), up to a cap.
+    pub overdue: CappedCount,
+}
+
+/// A task row joined with its case.
 #[derive(sqlx::FromRow)]
-pub(super) struct TaskRow {
+struct TaskLine {
+    t_kind: String,
+    t_step: String,
+    t_due_at: i64,
+    t_worker_key: String,
+    /// The overdue count of the whole list (the same on every row: computed once).
+    t_overdue: i64,
     #[sqlx(flatten)]
-    pub(super) case: CaseRow,
-    pub(super) follow_up_short_done: bool,
-    pub(super) follow_up_long_done: bool,
+    case: CaseRow,
 }
+
+const TASK_FROM: &str = "FROM case_due_dates t JOIN cases c ON c.id = t.case_id
+     JOIN persons p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.worker_user_id";
+
+/// The condition of a supervisor's list: $1/$2 the unit range, $3 now (seconds). A case being
+/// transferred in shows only its acceptance; one already home shows no acceptance.
+const SUPERVISOR_WHERE: &str = "t.unit >= $1 AND t.unit < $2
+     AND (t.kind <> 'accept_transfer' OR NOT (t.home_unit >= $1 AND t.home_unit < $2))
+     AND (t.shown_until IS NULL OR t.shown_until >= $3)";
+
+/// The condition of a worker's list: their cases' steps in their scope; $4 the worker.
+const WORKER_WHERE: &str = "t.worker_key = $4 AND t.kind = 'deadline'
+     AND t.unit >= $1 AND t.unit < $2
+     AND (t.shown_until IS NULL OR t.shown_until >= $3)";
 
 impl Store {
-    /// What the principal has to do: deadlines of their cases (a worker) or of the cases in
-    /// scope (a supervisor), and a supervisor's decisions waiting. Overdue first, then by due date.
-    #[tracing::instrument(skip_all)]
+    /// The first page of what the principal has to do ([`Store::task_page`]).
     pub async fn tasks(&self, principal: &Principal) -> StoreResult<Vec<Task>> {
+        Ok(self
+            .task_page(principal, &TaskQuery::default())
+            .await?
+            .tasks)
+    }
+
+    /// A page of what the principal has to do: the steps due on their cases (a worker, by date)
+    /// or on the cases in scope and the decisions waiting (a supervisor, by worker then date).
+    #[tracing::instrument(skip_all)]
+    pub async fn task_page(
+        &self,
+        principal: &Principal,
+        query: &TaskQuery,
+    ) -> StoreResult<TaskPage> {
         require(principal, Permission::WorkCases)?;
-        let Some((lo, hi)) = unit_range(principal) else {
-            return Ok(Vec::new());
-        };
         let supervisor = principal.may(Permission::ApproveCases);
-        let mut sql = format!(
-            "SELECT {CASE_COLUMNS}, {FOLLOW_UP_COLUMNS} {CASE_FROM} WHERE {}",
-            scoped(principal)
-        );
-        if !supervisor {
-            sql.push_str(" AND c.worker_user_id = $3");
-        }
-        // Closed cases owe follow-ups for a year; older ones are done.
-        sql.push_str(" AND (c.status <> 'closed' OR c.closed_at >= $4) LIMIT 5000");
-        let year_ago = Utc::now() - TimeDelta::days(400);
-        // Each case's follow-ups come with it (two probes of the reviews index per case).
-        let rows: Vec<TaskRow> = with_db!(self.db(), pool => {
-            sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.user_id).bind(year_ago).fetch_all(pool).await?
-        });
-        // Limited to the scope's cases (by the admin_unit index), not the nation's.
-        let submitted: HashSet<Uuid> = if supervisor {
-            let rows: Vec<(Uuid,)> = with_db!(self.db(), pool => {
-                sqlx::query_as("SELECT DISTINCT p.case_id FROM support_plans p JOIN cases c ON c.id = p.case_id
-                                WHERE c.admin_unit >= $1 AND c.admin_unit < $2
-                                  AND c.status IN ('support_plan', 'active', 'monitoring')
-                                  AND p.status = 'submitted' AND p.person_agrees IS NOT NULL")
-                    .bind(&lo)
-                    .bind(&hi)
-                    .fetch_all(pool)
-                    .await?
+        let limit = page_size(query.limit);
+        let after = match &query.after {
+            Some(c) => Some(decode_cursor(c, 5).map_err(|_| damaged())?),
+            None => None,
+        };
+        let Some((lo, hi)) = unit_range(principal) else {
+            return Ok(TaskPage {
+                tasks: Vec::new(),
+                next: None,
+                by_worker: supervisor,
+                overdue: CappedCount::of(0, COUNT_CAP),
             });
-            rows.into_iter().map(|(id,)| id).collect()
-        } else {
-            HashSet::new()
         };
         let now = Utc::now();
-        let deadlines = self.deadlines();
-        let mut tasks = Vec::new();
-        for TaskRow {
-            case: row,
-            follow_up_short_done,
-            follow_up_long_done,
-        } in rows
-        {
-            let status: CaseStatus = row.status.parse().map_err(|e| corrupt("case status", e))?;
-            let priority = parse_opt::<Priority>("priority", row.priority.as_deref())?;
+        let me = principal.user_id.map(|u| u.to_string()).unwrap_or_default();
+        // Supervisor: by worker, then date. Worker: by date (the worker is fixed). One order,
+        // the index `case_due_dates_worker`, and the keyset is the whole sort key.
+        let cond = if supervisor {
+            SUPERVISOR_WHERE
+        } else {
+            WORKER_WHERE
+        };
+        let order = "t.worker_key, t.due_at, t.case_id, t.kind, t.step";
+        let key = "(t.worker_key, t.due_at, t.case_id, t.kind, t.step) > ($5, $6, $7, $8, $9)";
+        let mut sql = format!(
+            "SELECT t.kind AS t_kind, t.step AS t_step, t.due_at AS t_due_at, t.worker_key AS t_worker_key,
+                    ({}) AS t_overdue,
+                    {CASE_COLUMNS} {TASK_FROM} WHERE {cond} AND $4 = $4",
+            overdue_sql(cond)
+        );
+        if query.overdue_only {
+            sql.push_str(" AND t.kind = 'deadline' AND t.due_at < $3");
+        }
+        let cursor = match &after {
+            Some(f) => {
+                sql.push_str(&format!(" AND {key}"));
+                let due: i64 = f[1].parse().map_err(|_| damaged())?;
+                let case: Uuid = f[2].parse().map_err(|_| damaged())?;
+                Some((f[0].clone(), due, case, f[3].clone(), f[4].clone()))
+            }
+            None => None,
+        };
+        sql.push_str(&format!(" ORDER BY {order} LIMIT {}", limit + 1));
+        let now_s = now.timestamp();
+        let mut lines: Vec<TaskLine> = with_db!(self.db(), pool => {
+            let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(now_s).bind(&me);
+            if let Some((w, due, case, kind, step)) = &cursor {
+                q = q.bind(w).bind(due).bind(case).bind(kind).bind(step);
+            }
+            q.fetch_all(pool).await?
+        });
+        let more = lines.len() > limit as usize;
+        lines.truncate(limit as usize);
+        let next = if more {
+            lines.last().map(|l| {
+                encode_cursor(&[
+                    &l.t_worker_key,
+                    &l.t_due_at.to_string(),
+                    &l.case.id.to_string(),
+                    &l.t_kind,
+                    &l.t_step,
+                ])
+            })
+        } else {
+            None
+        };
+        // The count came with the rows; a page with no rows asks for it alone.
+        let overdue = match lines.first() {
+            Some(l) => CappedCount::of(l.t_overdue, COUNT_CAP),
+            None => self.overdue_count(cond, &lo, &hi, &me, now_s).await?,
+        };
+        let mut tasks = Vec::with_capacity(lines.len());
+        for line in lines {
+            let row = line.case;
+            // The SQL kept the scope; the one rule of sight decides the name as everywhere.
             let restricted = row.restricted_for(principal);
-            let name =
-                (!restricted).then(|| full_name(&row.given_name, row.family_name.as_deref()));
-            let home = row
-                .admin_unit
-                .parse::<AdminUnitCode>()
-                .is_ok_and(|u| principal.can_see_unit(&u));
-            let task = |kind, due| Task {
+            let kind: TaskKind = line.t_kind.parse().map_err(|e| corrupt("task kind", e))?;
+            let step = parse_step(&line.t_step).map_err(|e| corrupt("task step", e))?;
+            let due = match (kind, step) {
+                (TaskKind::Deadline, Some(step)) => {
+                    let due_at = DateTime::<Utc>::from_timestamp(line.t_due_at, 0)
+                        .ok_or_else(|| corrupt("due date", line.t_due_at))?;
+                    Some(Due {
+                        step,
+                        due_at,
+                        overdue: now > due_at,
+                    })
+                }
+                _ => None,
+            };
+            tasks.push(Task {
                 case_id: row.id,
-                number: row.external_id.clone(),
-                person_name: name.clone(),
-                status,
-                priority,
+                person_name: (!restricted)
+                    .then(|| full_name(&row.given_name, row.family_name.as_deref())),
+                number: row.external_id,
+                status: row.status.parse().map_err(|e| corrupt("case status", e))?,
+                priority: parse_opt::<Priority>("priority", row.priority.as_deref())?,
                 kind,
                 due,
-            };
-            if supervisor && !home {
-                tasks.push(task(TaskKind::AcceptTransfer, None));
-                continue;
-            }
-            if supervisor {
-                if row.worker_user_id.is_none() && status != CaseStatus::Closed {
-                    tasks.push(task(TaskKind::Allocate, None));
-                }
-                if row.closure_requested_reason.is_some() {
-                    tasks.push(task(TaskKind::ApproveClosure, None));
-                }
-                if submitted.contains(&row.id) {
-                    tasks.push(task(TaskKind::ApprovePlan, None));
-                }
-            }
-            let clocks = CaseClocks {
-                follow_up_short_done,
-                follow_up_long_done,
-                ..clocks_of(&row, status, priority)
-            };
-            for due in deadlines.pending(&clocks, now) {
-                tasks.push(task(TaskKind::Deadline, Some(due)));
-            }
+                worker: row.worker,
+            });
         }
-        tasks.sort_by_key(|t| {
-            (
-                !t.due.is_some_and(|d| d.overdue),
-                t.due.map_or(DateTime::<Utc>::MAX_UTC, |d| d.due_at),
-                t.number.clone(),
-            )
-        });
         self.audit(
             principal,
             AuditEvent::plain("case.tasks").with_detail(format!("{} tasks", tasks.len())),
         )
         .await?;
-        Ok(tasks)
+        Ok(TaskPage {
+            tasks,
+            next,
+            by_worker: supervisor,
+            overdue,
+        })
     }
+
+    /// How many steps are overdue in the list, up to [`COUNT_CAP`] (then "more than").
+    async fn overdue_count(
+        &self,
+        cond: &str,
+        lo: &str,
+        hi: &str,
+        me: &str,
+        now: i64,
+    ) -> StoreResult<CappedCount> {
+        let sql = overdue_sql(cond);
+        let (n,): (i64,) = with_db!(self.db(), pool => {
+            sqlx::query_as(&sql).bind(lo).bind(hi).bind(now).bind(me).fetch_one(pool).await?
+        });
+        Ok(CappedCount::of(n, COUNT_CAP))
+    }
+}
+
+/// How many steps are overdue under `cond` ($1..$4 as the list's), counted up to one more than
+/// [`COUNT_CAP`]: one range of `case_due_dates_unit` or `_worker`, never the whole scope.
+fn overdue_sql(cond: &str) -> String {
+    format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT 1 FROM case_due_dates t WHERE {cond} AND $4 = $4
+           AND t.kind = 'deadline' AND t.due_at < $3 LIMIT {}) x",
+        COUNT_CAP + 1
+    )
+}
+
+/// A cursor that does not decode to a task's key.
+fn damaged() -> StoreError {
+    StoreError::refuse("after", "store-page-link-damaged", vec![])
 }

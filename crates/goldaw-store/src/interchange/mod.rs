@@ -103,6 +103,8 @@ impl Store {
             }
         };
         self.reload_catalogue().await?;
+        // Imported cases (new or changed) owe what their rows now say: compute every case again.
+        self.recompute_all_due_dates().await?;
         let counts: Vec<String> = summary
             .files
             .iter()

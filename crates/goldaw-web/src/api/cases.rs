@@ -1,6 +1,5 @@
 //! `/api/v1/cases`, `/api/v1/tasks`, `/api/v1/caseload`: the case workflow.
 
-use crate::api::List;
 use crate::error::{ApiError, ErrorBody};
 use crate::principal::Caller;
 use crate::AppState;
@@ -13,8 +12,8 @@ use chrono::{DateTime, Utc};
 use goldaw_core::codes::CaseStatus;
 use goldaw_store::audit::AuditRow;
 use goldaw_store::cases::{
-    ActionRequest, CaseEvent, CaseNote, CaseQuery, CaseRecord, CaseSummary, NewReferral, NoteKind,
-    PlanInput, PlanRecord, ReviewInput, ReviewRecord, Task, WorkerLoad,
+    ActionRequest, CaseEvent, CaseNote, CasePage, CaseQuery, CaseRecord, NewReferral, NoteKind,
+    PlanInput, PlanRecord, ReviewInput, ReviewRecord, TaskPage, TaskQuery, WorkerLoad,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -50,18 +49,22 @@ pub struct CaseParams {
     pub unallocated: bool,
     /// The case number, exactly (`A-01/2026/0001`).
     pub number: Option<String>,
+    /// Cases on the page (1 to 200; default 50).
     pub limit: Option<u32>,
+    /// Cases to skip (older clients; `after` costs the same on every page).
     pub offset: Option<u32>,
+    /// The `next` of the page before; leave out for the first page.
+    pub after: Option<String>,
 }
 
 /// Open cases in your scope (the hotline: the calls it registered).
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseParams),
-    responses((status = 200, body = List<CaseSummary>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = CasePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Caller(principal): Caller,
     params: Result<Query<CaseParams>, QueryRejection>,
-) -> Result<Json<List<CaseSummary>>, ApiError> {
+) -> Result<Json<CasePage>, ApiError> {
     let Query(p) = params?;
     let query = CaseQuery {
         status: p.status,
@@ -71,13 +74,9 @@ pub async fn list(
         include_closed: false,
         limit: p.limit.unwrap_or(50),
         offset: p.offset.unwrap_or(0),
+        after: p.after,
     };
-    let items = state.store.list_cases(&principal, &query).await?;
-    Ok(Json(List {
-        items,
-        limit: query.limit.clamp(1, goldaw_store::people::MAX_PAGE),
-        offset: query.offset,
-    }))
+    Ok(Json(state.store.case_page(&principal, &query).await?))
 }
 
 /// Register a referral: a new case in `referred`, with its readable number.
@@ -228,14 +227,35 @@ pub async fn access(
     Ok(Json(state.store.case_access(&principal, id, limit).await?))
 }
 
-/// What you have to do: deadlines due and overdue, and (supervisors) decisions waiting.
-#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases",
-    responses((status = 200, body = Vec<Task>), (status = 403, body = ErrorBody)))]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TaskParams {
+    /// The `next` of the page before; leave out for the first page.
+    pub after: Option<String>,
+    /// Tasks on the page (1 to 200; default 50).
+    pub limit: Option<u32>,
+    /// Only the steps already overdue.
+    #[serde(default)]
+    pub overdue: bool,
+}
+
+/// What you have to do, a page at a time: deadlines due and overdue (a social worker's by date),
+/// and (supervisors) decisions waiting, grouped by worker. Follow `next` as `after`.
+#[utoipa::path(get, path = "/api/v1/tasks", tag = "cases", params(TaskParams),
+    responses((status = 200, body = TaskPage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn tasks(
     State(state): State<AppState>,
     Caller(principal): Caller,
-) -> Result<Json<Vec<Task>>, ApiError> {
-    Ok(Json(state.store.tasks(&principal).await?))
+    params: Result<Query<TaskParams>, QueryRejection>,
+) -> Result<Json<TaskPage>, ApiError> {
+    let Query(p) = params?;
+    let query = TaskQuery {
+        after: p.after,
+        limit: p.limit,
+        overdue_only: p.overdue,
+    };
+    Ok(Json(state.store.task_page(&principal, &query).await?))
 }
 
 /// Caseloads against the norm of 25 intensive + 25 monitored cases (75 a year).

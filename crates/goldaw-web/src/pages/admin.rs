@@ -508,6 +508,8 @@ struct AuditFilter {
     record: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    /// The next page: events older than this one (issue #24).
+    before: Option<i64>,
 }
 
 impl AuditFilter {
@@ -585,7 +587,13 @@ struct AuditPage {
     query: String,
     message: Option<String>,
     events: Vec<EventLine>,
+    next_link: Option<String>,
+    first_link: String,
+    paged: bool,
 }
+
+/// Events on one page of the audit log.
+const AUDIT_PAGE: u32 = 200;
 
 async fn audit(
     State(state): State<AppState>,
@@ -598,9 +606,26 @@ async fn audit(
     let filter = filter.map(|Query(f)| f).unwrap_or_default();
     let rows = state
         .store
-        .audit_events(&session.principal, &filter.query(500))
+        .audit_events_before(&session.principal, &filter.query(AUDIT_PAGE), filter.before)
         .await
         .or_server_error()?;
+    let query = filter.encoded();
+    let first_link = if query.is_empty() {
+        "/admin/audit".to_owned()
+    } else {
+        format!("/admin/audit?{query}")
+    };
+    let next_link = (rows.len() == AUDIT_PAGE as usize)
+        .then(|| {
+            rows.last().map(|e| {
+                format!(
+                    "{first_link}{}before={}",
+                    if query.is_empty() { "?" } else { "&" },
+                    e.seq
+                )
+            })
+        })
+        .flatten();
     let chain = match state.store.verify_audit().await {
         Ok(AuditCheck::Intact { events }) => t.t_with("audit-intact", &[("count", events.into())]),
         Ok(AuditCheck::Broken { seq, .. }) => t.t_with("audit-broken", &[("seq", seq.into())]),
@@ -632,7 +657,10 @@ async fn audit(
     Ok(render(AuditPage {
         user: Some(UserView::of(&session)),
         chain,
-        query: filter.encoded(),
+        next_link,
+        first_link,
+        paged: filter.before.is_some(),
+        query,
         actor: filter.actor.unwrap_or_default(),
         record: filter.record.unwrap_or_default(),
         from: filter.from.unwrap_or_default(),

@@ -14,6 +14,7 @@ pub(crate) mod common;
 mod error;
 pub(crate) mod extract;
 mod merges;
+pub(crate) mod paging;
 mod planning;
 mod providers;
 mod referrals;

@@ -1,10 +1,12 @@
-//! The case list (`/cases`): the cases the reader may see, filtered by what they show.
+//! The case list (`/cases`): the cases the reader may see, filtered by what they show, newest
+//! first, a page at a time (the next page after the last case shown).
 
 use super::due_text;
 use crate::i18n::Translator;
 use crate::pages::common::render;
 use crate::pages::error::{OrRefuse, PageResult};
 use crate::pages::extract::Signed;
+use crate::pages::paging::next_link;
 use crate::pages::UserView;
 use crate::AppState;
 use askama::Template;
@@ -34,12 +36,16 @@ struct CasesPage {
     user: Option<UserView>,
     lines: Vec<CaseLine>,
     filter: String,
+    next_link: Option<String>,
+    first_link: String,
+    paged: bool,
 }
 
 #[derive(Deserialize)]
 pub(super) struct ListFilter {
     #[serde(default)]
     show: String,
+    after: Option<String>,
 }
 
 pub(super) async fn case_list(
@@ -51,16 +57,18 @@ pub(super) async fn case_list(
     let query = CaseQuery {
         mine: filter.show == "mine",
         unallocated: filter.show == "unallocated",
-        limit: 200,
+        limit: goldaw_core::paging::DEFAULT_PAGE_SIZE,
+        after: filter.after.clone(),
         ..CaseQuery::default()
     };
-    let cases = state
+    let page = state
         .store
-        .list_cases(signed.principal(), &query)
+        .case_page(signed.principal(), &query)
         .await
         .or_refuse(&signed)?;
     let t = &signed.t;
-    let lines = cases
+    let lines = page
+        .items
         .into_iter()
         .map(|c| CaseLine {
             id: c.id,
@@ -81,6 +89,14 @@ pub(super) async fn case_list(
         user: signed.user(),
         t: signed.t.clone_lang(),
         lines,
+        next_link: next_link("/cases", &[("show", &filter.show)], page.next.as_deref()),
+        first_link: match filter.show.as_str() {
+            "mine" => "/cases?show=mine",
+            "unallocated" => "/cases?show=unallocated",
+            _ => "/cases",
+        }
+        .to_owned(),
+        paged: filter.after.is_some(),
         filter: filter.show,
     }))
 }

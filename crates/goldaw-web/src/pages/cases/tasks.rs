@@ -1,15 +1,19 @@
-//! The task list (`/tasks`): what is due on the reader's cases, overdue first.
+//! The task list (`/tasks`): what is due on the reader's cases, a page at a time — a worker's by
+//! date, a supervisor's grouped by worker (cases waiting for a worker first) — read from the due
+//! dates kept with each case (`goldaw_store::due_dates`).
 
 use crate::i18n::Translator;
 use crate::pages::common::{local_time, render};
 use crate::pages::error::{OrRefuse, PageResult};
 use crate::pages::extract::Signed;
+use crate::pages::paging::next_link;
 use crate::pages::UserView;
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use goldaw_core::access::Permission;
-use goldaw_store::cases::TaskKind;
+use goldaw_store::cases::{TaskKind, TaskQuery};
+use serde::Deserialize;
 use uuid::Uuid;
 
 struct TaskView {
@@ -19,6 +23,8 @@ struct TaskView {
     what: String,
     due: String,
     overdue: bool,
+    /// A supervisor's list: the heading of a new worker's group, on its first row.
+    group: Option<String>,
 }
 
 #[derive(Template)]
@@ -28,45 +34,88 @@ struct TasksPage {
     user: Option<UserView>,
     tasks: Vec<TaskView>,
     overdue_text: String,
+    overdue_only: bool,
+    next_link: Option<String>,
+    first_link: String,
+    paged: bool,
 }
 
-pub(super) async fn tasks(State(state): State<AppState>, signed: Signed) -> PageResult {
+#[derive(Deserialize)]
+pub(super) struct TaskParams {
+    #[serde(default)]
+    show: String,
+    after: Option<String>,
+}
+
+pub(super) async fn tasks(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(params): Query<TaskParams>,
+) -> PageResult {
     signed.require(Permission::WorkCases)?;
-    let list = state
+    let overdue_only = params.show == "overdue";
+    let page = state
         .store
-        .tasks(signed.principal())
+        .task_page(
+            signed.principal(),
+            &TaskQuery {
+                after: params.after.clone(),
+                limit: None,
+                overdue_only,
+            },
+        )
         .await
         .or_refuse(&signed)?;
     let t = &signed.t;
-    let tasks: Vec<TaskView> = list
-        .into_iter()
-        .map(|k| TaskView {
+    let mut last_worker: Option<Option<String>> = None;
+    let mut tasks = Vec::with_capacity(page.tasks.len());
+    for k in page.tasks {
+        let group = if page.by_worker && last_worker.as_ref() != Some(&k.worker) {
+            last_worker = Some(k.worker.clone());
+            Some(match &k.worker {
+                Some(w) => t.t_with("tasks-group-worker", &[("name", w.clone().into())]),
+                None => t.t("tasks-group-unallocated"),
+            })
+        } else {
+            None
+        };
+        tasks.push(TaskView {
             case_id: k.case_id,
             name: k.person_name.unwrap_or_else(|| t.t("restricted-name")),
             what: match (k.kind, &k.due) {
                 (TaskKind::Deadline, Some(d)) => t.t(&format!("step-{}", d.step)),
-                (kind, _) => t.t(&format!("task-{}", task_code(kind))),
+                (kind, _) => t.t(&format!("task-{}", kind.as_str())),
             },
             due: k.due.map(|d| local_time(d.due_at)).unwrap_or_default(),
             overdue: k.due.is_some_and(|d| d.overdue),
             number: k.number,
-        })
-        .collect();
-    let overdue = tasks.iter().filter(|k| k.overdue).count();
+            group,
+        });
+    }
+    let overdue_text = if page.overdue.more {
+        t.t_with(
+            "tasks-overdue-more",
+            &[("count", page.overdue.shown.into())],
+        )
+    } else {
+        t.t_with(
+            "tasks-overdue-count",
+            &[("count", page.overdue.shown.into())],
+        )
+    };
+    let show = if overdue_only { "overdue" } else { "" };
     Ok(render(TasksPage {
         user: signed.user(),
-        overdue_text: t.t_with("tasks-overdue-count", &[("count", overdue.into())]),
+        overdue_text,
         t: t.clone_lang(),
         tasks,
+        overdue_only,
+        next_link: next_link("/tasks", &[("show", show)], page.next.as_deref()),
+        first_link: if overdue_only {
+            "/tasks?show=overdue".into()
+        } else {
+            "/tasks".into()
+        },
+        paged: params.after.is_some(),
     }))
-}
-
-fn task_code(kind: TaskKind) -> &'static str {
-    match kind {
-        TaskKind::Deadline => "deadline",
-        TaskKind::Allocate => "allocate",
-        TaskKind::ApprovePlan => "approve_plan",
-        TaskKind::ApproveClosure => "approve_closure",
-        TaskKind::AcceptTransfer => "accept_transfer",
-    }
 }
