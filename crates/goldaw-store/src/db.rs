@@ -95,6 +95,13 @@ pub(crate) enum Db {
 /// enforced, and a busy timeout so a second writer waits instead of failing at once; a 16 MiB page
 /// cache per connection.
 ///
+/// `synchronous=FULL`: every commit flushes the WAL to the disk before it is acknowledged, so what
+/// goldaw answered as saved survives a power cut or an operating-system crash, not only a crash
+/// of goldaw itself (with NORMAL, WAL mode flushes only at checkpoints, and a power cut may lose
+/// the last acknowledged commits). A system of record acknowledges only what is on the disk; the
+/// cost, one fsync per commit, is measured in docs/operations.md (the audit events of reads are
+/// committed in groups, so reads pay it once per batch, not once each).
+///
 /// No memory-mapped I/O: in WAL mode a connection drops its page cache and, with mmap, unmaps and
 /// remaps the file whenever another connection wrote since its last read, and the audit events of
 /// reads are written all the time. Measured under the load benchmark (bench/README.md), the munmap
@@ -105,7 +112,7 @@ pub(crate) fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
         .filename(path)
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal)
+        .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("cache_size", "-16384")

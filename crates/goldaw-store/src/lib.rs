@@ -19,6 +19,7 @@ macro_rules! with_db {
 
 pub mod audit;
 mod audit_writer;
+pub mod backup;
 pub mod cases;
 pub mod catalogue;
 pub mod consent;

@@ -22,8 +22,9 @@ pub struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     /// Stable machine-readable code: unauthorized, not_found, conflict, forbidden, invalid,
-    /// bad_request, internal, timeout (not answered in time); too_large and unsupported_type
-    /// (attachments); or, for a case action
+    /// bad_request, internal, timeout (not answered in time); too_large (a body over the limit,
+    /// 413) and unsupported_type (a body that is not JSON, or an attachment of a type not
+    /// accepted: 415); or, for a case action
     /// the workflow refuses, the rule: out_of_order, priority_required, plan_not_ready,
     /// closing_review_missing, closure_reason_required, no_closure_requested, transfer_pending,
     /// no_transfer_pending, residential_needs_legal_basis, referral_not_now,
@@ -78,7 +79,24 @@ impl From<StoreError> for ApiError {
 
 impl From<axum::extract::rejection::JsonRejection> for ApiError {
     fn from(r: axum::extract::rejection::JsonRejection) -> Self {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", r.body_text())
+        use axum::extract::rejection::JsonRejection;
+        match &r {
+            // Not JSON at all: the body is not read (415, as HTTP says).
+            JsonRejection::MissingJsonContentType(_) => ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                "send the body as JSON, with the header Content-Type: application/json",
+            ),
+            // Over the body limit while it was read (a body without a declared length).
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "the request body is over the limit of 1 MiB: send less",
+                )
+            }
+            _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", r.body_text()),
+        }
     }
 }
 

@@ -125,6 +125,7 @@ pub fn app(store: Store, options: ServeOptions) -> Router {
             options.request_timeout,
             limits::request_timeout,
         ))
+        .layer(axum::middleware::from_fn(limits::api_answers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state);
     headers::protect(router)

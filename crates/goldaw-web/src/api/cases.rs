@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseParams {
     /// Only cases in this status (closed ones only when asked for).
@@ -205,6 +206,7 @@ pub async fn events(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AccessParams {
     /// At most this many events, newest first (1 to 1,000; default 200).

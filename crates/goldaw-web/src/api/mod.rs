@@ -3,6 +3,7 @@
 mod assessments;
 mod attachments;
 mod cases;
+mod document;
 mod households;
 mod merges;
 mod persons;
@@ -16,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use document::TrueDocument;
 use serde::Serialize;
 use utoipa::OpenApi;
 
@@ -44,7 +46,7 @@ use utoipa::OpenApi;
         statistics::indicators, statistics::table, statistics::dhis2,
     ),
     components(schemas(ErrorBody, Health)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &TrueDocument),
     security(("bearer" = [])),
     tags((name = "people", description = "People and households"),
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
@@ -131,6 +133,7 @@ async fn not_found() -> crate::ApiError {
 
 /// Paging of list answers.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// At most this many items (1..200, default 50).

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
     /// Part of a name, in Turkmen, Russian or Latin letters.

@@ -280,6 +280,7 @@ pub async fn table(
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Dhis2Params {
     /// `2025`, `2025Q1` or `202501`.

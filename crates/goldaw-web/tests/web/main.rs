@@ -14,6 +14,7 @@ mod api_attachments;
 mod api_cases;
 mod api_merges;
 mod api_referrals;
+mod api_robustness;
 mod api_statistics;
 mod browser;
 mod case_scope;

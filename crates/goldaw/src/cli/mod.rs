@@ -1,6 +1,7 @@
 //! The command line: one subcommand per operator task.
 
 mod audit;
+mod backup;
 mod import_export;
 mod indicators;
 mod plan;
@@ -131,6 +132,29 @@ pub enum Command {
     /// Published statistics (small counts suppressed).
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Take a consistent backup while goldaw serves: the copy, checked, and its manifest, in a
+    /// new folder. The encryption key is not in it (docs/operations.md).
+    Backup {
+        /// The new (or empty) folder to write the backup into.
+        #[arg(long, value_name = "DIR")]
+        output: PathBuf,
+        /// The folder of PostgreSQL's pg_dump and pg_restore (default: the PATH).
+        #[arg(long, env = "GOLDAW_PG_BIN_DIR", value_name = "DIR")]
+        pg_bin_dir: Option<PathBuf>,
+    },
+    /// Restore a backup folder into the database (--database-url), which must be empty unless
+    /// --force; stop goldaw serve first.
+    Restore {
+        /// The backup folder (`goldaw backup --output`).
+        #[arg(long, value_name = "DIR")]
+        input: PathBuf,
+        /// Replace a database that holds data (SQLite keeps the old file beside it).
+        #[arg(long)]
+        force: bool,
+        /// The folder of PostgreSQL's pg_dump and pg_restore (default: the PATH).
+        #[arg(long, env = "GOLDAW_PG_BIN_DIR", value_name = "DIR")]
+        pg_bin_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +261,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::Backup { output, pg_bin_dir } => {
+            backup::backup(&args, output, pg_bin_dir.clone()).await
+        }
+        Command::Restore {
+            input,
+            force,
+            pg_bin_dir,
+        } => backup::restore_into(&args, input, *force, pg_bin_dir.clone()).await,
         Command::Migrate => {
             let store = open(&args).await?;
             println!("database {} is up to date", store.url());

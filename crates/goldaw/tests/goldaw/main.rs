@@ -10,6 +10,7 @@ mod audit_and_demo;
 mod cli;
 mod cli_accounts;
 mod indicators;
+mod operations;
 mod plan_costing;
 mod plan_gaps;
 mod planning_browser;

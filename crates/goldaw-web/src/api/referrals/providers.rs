@@ -121,6 +121,7 @@ pub async fn set_offer(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OfferParams {
     /// The service (S01..S12, RES_CARE).
