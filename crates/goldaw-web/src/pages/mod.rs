@@ -11,9 +11,11 @@ mod attachments;
 mod case_access;
 mod cases;
 pub(crate) mod common;
+mod directory;
 mod error;
 pub(crate) mod extract;
 mod merges;
+mod partners;
 mod planning;
 mod providers;
 mod referrals;
@@ -68,6 +70,8 @@ pub fn router() -> Router<AppState> {
         .merge(planning::router())
         .merge(providers::router())
         .merge(statistics::router())
+        .merge(directory::router())
+        .merge(partners::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
