@@ -47,5 +47,6 @@ as_pg "$PG_BIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
     start >/dev/null || { cat "$PGTMP/server.log" >&2; exit 1; }
 export GOLDAW_TEST_POSTGRES_URL="postgres://goldaw@127.0.0.1:$PORT/postgres"
 
+GOLDAW_AXE_JS=$(scripts/axe.sh) && export GOLDAW_AXE_JS || log "axe-core not fetched: the public pages' accessibility audit is skipped"
 log "running the test suite (SQLite and PostgreSQL)"
 cargo test --workspace --locked -- --test-threads="${GOLDAW_TEST_THREADS:-4}"

@@ -89,6 +89,9 @@ pub enum Permission {
     HotlineCalls,
     /// Share without consent for a reason the law allows (issue #18, `goldaw_core::consent`).
     OverrideConsent,
+    /// A partner agency (issue #23): refer a family to the etrap's intake and read its own
+    /// referrals' status (`goldaw_core::partners`). Partners only; nobody else needs it.
+    PartnerReferral,
 }
 
 /// The kind of caller a [`Principal`] is. Only this module's constructors set it, so "every
@@ -103,8 +106,8 @@ pub enum Actor {
     /// A visitor who has not signed in (the sign-in form now; the public pages of issue #23 to come):
     /// may nothing at all and sees no unit.
     Anonymous,
-    /// A partner agency that refers families (issue #23, to come): may nothing until its rules are
-    /// written in [`Principal::may`].
+    /// A partner agency that refers families (issue #23): may [`Permission::PartnerReferral`] and
+    /// nothing else, for its own organisation only (`goldaw_core::partners::partner_sight`).
     Partner,
 }
 
@@ -187,8 +190,9 @@ impl Principal {
         }
     }
 
-    /// A partner agency's account (issue #23), scoped to its organisation or area: no permission
-    /// until the partner rules are written.
+    /// A partner agency's organisation (issue #23): `id` is the organisation's id, `scope` its
+    /// area. It may refer and read its own referrals ([`Permission::PartnerReferral`]), nothing
+    /// else; it sees no unit.
     pub fn partner(id: Uuid, name: &str, scope: Scope) -> Principal {
         Principal {
             actor: name.to_owned(),
@@ -238,8 +242,10 @@ impl Principal {
             // The operator on the server: everything the CLI offers.
             (Actor::Operator, _) => return true,
             (Actor::User, Some(role)) => role,
-            // Anonymous visitors and partners (until their rules are written): nothing.
-            (Actor::User, None) | (Actor::Anonymous | Actor::Partner, _) => return false,
+            // A partner agency: its referrals, nothing else (scope: its own organisation's).
+            (Actor::Partner, _) => return permission == Permission::PartnerReferral,
+            // Anonymous visitors: nothing.
+            (Actor::User, None) | (Actor::Anonymous, _) => return false,
         };
         // WORKFLOW.md, "Who may do what". Planners, the ministry and admins see statistics or
         // run the system, not personal records; providers see only what was referred to them;
@@ -271,6 +277,8 @@ impl Principal {
             Dhis2Export => matches!(role, Planner | Ministry),
             HotlineCalls => matches!(role, Hotline | Supervisor),
             OverrideConsent => role == Supervisor,
+            // Partner agencies only (above); staff register intake with RegisterReferral.
+            PartnerReferral => false,
         }
     }
 
@@ -389,7 +397,7 @@ mod tests {
     }
 
     /// Every permission, for the tests of each kind of caller.
-    const EVERY: [Permission; 21] = {
+    const EVERY: [Permission; 22] = {
         use Permission::*;
         [
             ReadPeople,
@@ -413,6 +421,7 @@ mod tests {
             Dhis2Export,
             HotlineCalls,
             OverrideConsent,
+            PartnerReferral,
         ]
     };
 
@@ -447,10 +456,12 @@ mod tests {
     }
 
     #[test]
-    fn a_partner_may_nothing_yet() {
+    fn a_partner_may_only_refer() {
         let school = Principal::partner(Uuid::nil(), "school-12", "TM-A-01".parse().unwrap());
         assert_eq!(school.actor_kind(), Actor::Partner);
-        assert!(EVERY.iter().all(|p| !school.may(*p)));
+        let granted: Vec<Permission> = EVERY.iter().copied().filter(|p| school.may(*p)).collect();
+        assert_eq!(granted, [Permission::PartnerReferral]);
+        assert_eq!(school.unit_scope(), None);
         assert!(!school.can_see_unit(&"TM-A-01".parse().unwrap()));
     }
 

@@ -87,6 +87,8 @@ const ENGLISH_FILES: &[&str] = &[
     include_str!("../../goldaw-web/i18n/en/consent.ftl"),
     include_str!("../../goldaw-web/i18n/en/safety.ftl"),
     include_str!("../../goldaw-web/i18n/en/paging.ftl"),
+    include_str!("../../goldaw-web/i18n/en/directory.ftl"),
+    include_str!("../../goldaw-web/i18n/en/partners.ftl"),
 ];
 
 type Bundle = fluent_bundle::concurrent::FluentBundle<fluent_bundle::FluentResource>;

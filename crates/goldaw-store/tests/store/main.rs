@@ -27,6 +27,7 @@ mod indicators;
 mod interchange;
 mod merge_undo;
 mod merges;
+mod open_doors;
 mod own_work_offers;
 mod people;
 mod planning;

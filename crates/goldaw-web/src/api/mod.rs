@@ -6,6 +6,7 @@ mod cases;
 mod document;
 mod households;
 mod merges;
+mod partners;
 mod persons;
 mod referrals;
 mod statistics;
@@ -44,6 +45,7 @@ use utoipa::OpenApi;
         attachments::list, attachments::upload, attachments::download,
         merges::merge, merges::read, merges::undo,
         statistics::indicators, statistics::table, statistics::dhis2,
+        partners::refer, partners::list, partners::read,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth, &TrueDocument),
@@ -52,7 +54,8 @@ use utoipa::OpenApi;
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
          (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
          (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"),
-         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"))
+         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"),
+         (name = "partners", description = "Partner agencies' referrals and their status, with the organisation's key (gpk_...) as the bearer token"))
 )]
 pub struct ApiDoc;
 
@@ -83,7 +86,8 @@ pub fn router() -> Router<AppState> {
                 .merge(referrals::router())
                 .merge(assessments::router())
                 .merge(merges::router())
-                .merge(statistics::router()),
+                .merge(statistics::router())
+                .merge(partners::router()),
         )
         .fallback(not_found)
 }

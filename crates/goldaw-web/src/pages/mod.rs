@@ -11,10 +11,12 @@ mod attachments;
 mod case_access;
 mod cases;
 pub(crate) mod common;
+mod directory;
 mod error;
 pub(crate) mod extract;
 mod merges;
 pub(crate) mod paging;
+mod partners;
 mod planning;
 mod providers;
 mod referrals;
@@ -69,6 +71,8 @@ pub fn router() -> Router<AppState> {
         .merge(planning::router())
         .merge(providers::router())
         .merge(statistics::router())
+        .merge(directory::router())
+        .merge(partners::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.

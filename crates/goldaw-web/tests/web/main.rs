@@ -20,6 +20,7 @@ mod browser;
 mod case_scope;
 mod exports;
 mod http;
+mod open_doors;
 mod page_access;
 mod pages;
 mod pages_accounts;

@@ -1,0 +1,93 @@
+## Публичный справочник и просьба о помощи (pages/directory.rs; задача #23)
+directory-title = Куда обратиться за помощью
+directory-intro = Социальные услуги рядом с вами: кто их оказывает, для кого и как обратиться. Бесплатно и конфиденциально.
+directory-place = Где вы живёте
+directory-place-any = Везде в Туркменистане
+directory-need = Что вам нужно? (своими словами)
+directory-need-example = Например: дневной уход за ребёнком с инвалидностью
+directory-search = Найти
+directory-found = { $count ->
+    [one] Найдена { $count } услуга
+    [few] Найдено { $count } услуги
+   *[other] Найдено услуг: { $count }
+}
+directory-none = Услуг не найдено. Попробуйте другие слова или позвоните в службу социальной работы этрапа или на горячую линию ниже.
+directory-provider = Кто оказывает
+directory-place-served = Для жителей
+directory-form = Как оказывается
+directory-address = Адрес
+directory-how-to-apply = Как обратиться
+directory-hours = Часы работы
+directory-contact = Контакт
+directory-places = Места
+directory-places-open = Доступно всем, кому нужно
+directory-places-waiting = Свободных мест сейчас нет: лист ожидания
+directory-places-few = Есть несколько свободных мест
+directory-places-many = Десять и более свободных мест
+directory-more = Подробнее об услуге
+directory-ask = Попросить о помощи
+directory-offices = Служба социальной работы этрапа и горячие линии
+directory-office = Служба социальной работы этрапа
+directory-hotline = Горячая линия
+directory-phone = Телефон
+directory-leaflet = Распечатать листовку для этого этрапа
+directory-leaflet-title = Социальные услуги: { $place }
+directory-back = Назад к справочнику
+directory-closed-title = Недоступно
+directory-closed = Публичный справочник сейчас отключён. Позвоните в службу социальной работы этрапа или на горячую линию.
+directory-form-home_based = На дому
+directory-form-day_care = Дневной уход
+directory-form-community = По месту жительства
+directory-form-residential = Стационарно
+directory-form-remote = По телефону или онлайн
+directory-nav = Публичный справочник
+## Просьба о помощи
+help-title = Попросить о помощи
+help-intro = Коротко расскажите, что происходит. Служба социальной работы этрапа свяжется с вами. Не пишите того, чем не хотите делиться.
+help-for = Кому нужна помощь?
+help-for-self = Мне или моей семье
+help-for-other = Другому человеку
+help-given-name = Имя человека, которому нужна помощь
+help-family-name = Фамилия (по желанию)
+help-sex = Пол человека, которому нужна помощь
+help-place = Этрап, где он живёт
+help-place-choose = Выберите этрап
+help-concern = Что происходит? (не более { $limit } знаков)
+help-contact = Как безопасно связаться? Телефон, время звонка, адрес (не более { $limit } знаков)
+help-consent = Я согласен(на), чтобы служба социальной работы этрапа связалась с этим человеком по этой просьбе.
+help-honeypot = Оставьте это поле пустым
+help-send = Отправить просьбу
+help-sent-title = Ваша просьба получена
+help-sent = Служба социальной работы этрапа свяжется с вами. Если будете звонить, назовите этот номер:
+help-sent-keep = Запишите его: он больше не будет показан.
+help-refused-title = Просьба не отправлена
+help-too-many = За последний час с вашего подключения или в службу отправлено слишком много просьб. Попробуйте позже или позвоните в службу социальной работы этрапа или на горячую линию.
+help-too-fast = Форма отправлена слишком быстро. Проверьте написанное и отправьте ещё раз.
+help-expired = Форма устарела или была изменена. Заполните её заново.
+help-too-large = Просьба слишком длинная. Сократите её.
+help-unreadable = Форму не удалось прочитать. Заполните её заново.
+help-closed = Сейчас здесь нельзя отправить просьбу о помощи. Позвоните в службу социальной работы этрапа или на горячую линию.
+help-emergency = В экстренном случае звоните 03 (скорая помощь) или 02 (полиция).
+## Страница министерства
+directory-manage-title = Публичный справочник: что читают жители
+directory-manage-intro = Публичное описание каждого предложения реестра, офисы и горячие линии, и включены ли публичные страницы.
+directory-switches = Публичные страницы
+directory-switch-directory = Справочник открыт для всех
+directory-switch-requests = Жители могут отправлять просьбы о помощи
+directory-switch-min-seconds = Сколько секунд форма должна быть открыта до отправки
+directory-save = Сохранить
+directory-edit = Изменить публичное описание
+directory-description-tk = Описание на туркменском
+directory-description-ru = Описание на русском
+directory-description-en = Описание на английском
+directory-published = Показывать в публичном справочнике
+directory-add-contact = Добавить офис или горячую линию
+directory-contact-kind = Вид
+directory-contact-name = Название
+directory-contact-unit = Единица (этрап, велаят или TM для всей страны)
+directory-offers = Предложения реестра
+## Отказы хранилища
+store-public-min-seconds = Время, в течение которого форма должна быть открыта, не больше { $limit } секунд.
+store-directory-contact-kind = Выберите офис этрапа или горячую линию.
+store-public-control-characters = В поле { $field } есть недопустимые символы: удалите их.
+store-public-consent = Человек должен согласиться на связь: отметьте поле или позвоните в службу социальной работы этрапа.
