@@ -38,4 +38,5 @@ mod report_service_uses;
 mod schema_parity;
 mod session_cache;
 mod user_changes;
+mod workforce;
 mod world;

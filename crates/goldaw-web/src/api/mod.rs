@@ -8,6 +8,7 @@ mod merges;
 mod persons;
 mod referrals;
 mod statistics;
+mod workforce;
 
 use crate::error::ErrorBody;
 use crate::AppState;
@@ -42,6 +43,10 @@ use utoipa::OpenApi;
         attachments::list, attachments::upload, attachments::download,
         merges::merge, merges::read, merges::undo,
         statistics::indicators, statistics::table, statistics::dhis2,
+        workforce::list_staff, workforce::hire, workforce::read_staff, workforce::leave, workforce::promote,
+        workforce::training, workforce::certify, workforce::list_posts, workforce::create_post, workforce::fill_post,
+        workforce::list_courses, workforce::create_course, workforce::supervise, workforce::supervision_tasks,
+        workforce::plan, workforce::set_norms,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
@@ -50,7 +55,8 @@ use utoipa::OpenApi;
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
          (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
          (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"),
-         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"))
+         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"),
+         (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"))
 )]
 pub struct ApiDoc;
 
@@ -81,7 +87,8 @@ pub fn router() -> Router<AppState> {
                 .merge(referrals::router())
                 .merge(assessments::router())
                 .merge(merges::router())
-                .merge(statistics::router()),
+                .merge(statistics::router())
+                .merge(workforce::router()),
         )
         .fallback(not_found)
 }

@@ -19,6 +19,7 @@ mod providers;
 mod referrals;
 mod settings;
 mod statistics;
+mod workforce;
 
 use crate::client_addr::ClientAddr;
 use crate::i18n::Translator;
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .merge(planning::router())
         .merge(providers::router())
         .merge(statistics::router())
+        .merge(workforce::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
@@ -169,6 +171,8 @@ pub struct UserView {
     pub manages_providers: bool,
     pub reports: bool,
     pub planning: bool,
+    /// Reads staff records of the workforce register (pages/workforce.rs).
+    pub workforce: bool,
     pub settings: bool,
     pub is_admin: bool,
 }
@@ -190,6 +194,8 @@ impl UserView {
             manages_providers: may(Permission::ManageProviders),
             reports: may(Permission::ReadReports) && p.unit_scope().is_some(),
             planning: may(Permission::Planning),
+            workforce: goldaw_core::workforce::staff_sight(p)
+                != goldaw_core::workforce::StaffSight::Nothing,
             settings: may(Permission::ManageSettings),
             is_admin: may(Permission::ManageUsers),
         }

@@ -6,6 +6,7 @@ mod indicators;
 mod plan;
 mod report;
 mod users;
+mod workforce;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -131,6 +132,9 @@ pub enum Command {
     /// Published statistics (small counts suppressed).
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// The social workforce register: bulk import and export of staff, posts and training.
+    #[command(subcommand)]
+    Workforce(workforce::WorkforceCommand),
 }
 
 #[derive(Subcommand)]
@@ -234,6 +238,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         Command::Report(cmd) => {
             let store = open(&args).await?;
             let result = report::run(&store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Workforce(cmd) => {
+            let store = open(&args).await?;
+            let result = workforce::run(&store, cmd).await;
             store.close().await;
             result
         }
