@@ -36,6 +36,7 @@ pub mod spreadsheet;
 pub mod statistics;
 pub mod washington_group;
 pub mod workflow;
+pub mod workforce;
 
 /// A value that failed to parse, with a message a person can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -57,6 +57,7 @@ pub mod statistics;
 pub mod testing;
 pub mod two_factor;
 pub mod users;
+pub mod workforce;
 
 pub use db::{configure_sqlite_process, DatabaseUrl, PoolSize};
 pub use error::{StoreError, StoreResult};

@@ -404,6 +404,31 @@ impl Store {
         Ok(answer)
     }
 
+    /// Every etrap's population as the plan counts it (module docs): the workforce register's
+    /// requirement per etrap (issue #22) is worked out from these.
+    pub(crate) async fn etrap_population_figures(&self) -> StoreResult<BTreeMap<String, u64>> {
+        let catalogue = self.catalogue();
+        let tree = Tree {
+            parent: catalogue
+                .admin_units
+                .iter()
+                .map(|u| (u.code.clone(), u.parent_code.clone()))
+                .collect(),
+            population: catalogue
+                .admin_units
+                .iter()
+                .map(|u| (u.code.clone(), u.population))
+                .collect(),
+        };
+        let etraps = tree.etraps();
+        Ok(self
+            .etrap_populations(&tree, &etraps)
+            .await?
+            .into_iter()
+            .map(|(code, (population, _))| (code, population))
+            .collect())
+    }
+
     /// Every etrap's population and where it comes from (module docs).
     #[tracing::instrument(skip_all)]
     async fn etrap_populations(

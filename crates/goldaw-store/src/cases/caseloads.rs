@@ -8,6 +8,7 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::CaseStatus;
 use goldaw_core::deadlines::local_date;
 use goldaw_core::workflow::counts_as_intensive;
+use goldaw_core::workforce::scaled_norm;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -34,6 +35,9 @@ pub struct WorkerLoad {
     pub norm_per_year: u32,
     /// Any of the three above its norm.
     pub over_norm: bool,
+    /// Her share of full time from the workforce register (the norms above are scaled by it);
+    /// none when her account is not linked to a staff record (full norms).
+    pub fte_percent: Option<u32>,
 }
 
 impl Store {
@@ -70,6 +74,8 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
+        // The register's share of full time scales each worker's norms (issue #22).
+        let ftes = self.fte_by_user().await?;
         let loads = workers
             .into_iter()
             .map(|(user_id, username)| {
@@ -89,18 +95,26 @@ impl Store {
                     .iter()
                     .find(|(w, _)| *w == user_id)
                     .map_or(0, |(_, n)| u32::try_from(*n).unwrap_or(u32::MAX));
+                let fte_percent = ftes.get(&user_id).copied();
+                let norm = |n: u32| fte_percent.map_or(n, |p| scaled_norm(n, p));
+                let (norm_intensive, norm_monitored, norm_per_year) = (
+                    norm(NORM_INTENSIVE),
+                    norm(NORM_MONITORED),
+                    norm(NORM_PER_YEAR),
+                );
                 WorkerLoad {
                     user_id,
                     username,
                     intensive,
                     monitoring,
                     last_12_months,
-                    norm_intensive: NORM_INTENSIVE,
-                    norm_monitored: NORM_MONITORED,
-                    norm_per_year: NORM_PER_YEAR,
-                    over_norm: intensive > NORM_INTENSIVE
-                        || monitoring > NORM_MONITORED
-                        || last_12_months > NORM_PER_YEAR,
+                    norm_intensive,
+                    norm_monitored,
+                    norm_per_year,
+                    over_norm: intensive > norm_intensive
+                        || monitoring > norm_monitored
+                        || last_12_months > norm_per_year,
+                    fte_percent,
                 }
             })
             .collect();

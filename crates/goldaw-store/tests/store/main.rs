@@ -41,4 +41,5 @@ mod schema_parity;
 mod session_cache;
 mod survivors;
 mod user_changes;
+mod workforce;
 mod world;

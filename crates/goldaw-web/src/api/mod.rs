@@ -10,6 +10,7 @@ mod partners;
 mod persons;
 mod referrals;
 mod statistics;
+mod workforce;
 
 use crate::error::ErrorBody;
 use crate::AppState;
@@ -46,6 +47,10 @@ use utoipa::OpenApi;
         merges::merge, merges::read, merges::undo,
         statistics::indicators, statistics::table, statistics::dhis2,
         partners::refer, partners::list, partners::read,
+        workforce::list_staff, workforce::hire, workforce::read_staff, workforce::leave, workforce::promote,
+        workforce::training, workforce::certify, workforce::list_posts, workforce::create_post, workforce::fill_post,
+        workforce::list_courses, workforce::create_course, workforce::supervise, workforce::supervision_tasks,
+        workforce::plan, workforce::set_norms,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth, &TrueDocument),
@@ -55,7 +60,8 @@ use utoipa::OpenApi;
          (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
          (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"),
          (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"),
-         (name = "partners", description = "Partner agencies' referrals and their status, with the organisation's key (gpk_...) as the bearer token"))
+         (name = "partners", description = "Partner agencies' referrals and their status, with the organisation's key (gpk_...) as the bearer token"),
+         (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"))
 )]
 pub struct ApiDoc;
 
@@ -87,7 +93,8 @@ pub fn router() -> Router<AppState> {
                 .merge(assessments::router())
                 .merge(merges::router())
                 .merge(statistics::router())
-                .merge(partners::router()),
+                .merge(partners::router())
+                .merge(workforce::router()),
         )
         .fallback(not_found)
 }

@@ -22,6 +22,7 @@ mod providers;
 mod referrals;
 mod settings;
 mod statistics;
+mod workforce;
 
 use crate::client_addr::ClientAddr;
 use crate::i18n::Translator;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(statistics::router())
         .merge(directory::router())
         .merge(partners::router())
+        .merge(workforce::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
@@ -174,6 +176,8 @@ pub struct UserView {
     pub manages_providers: bool,
     pub reports: bool,
     pub planning: bool,
+    /// Reads staff records of the workforce register (pages/workforce.rs).
+    pub workforce: bool,
     pub settings: bool,
     pub is_admin: bool,
 }
@@ -195,6 +199,8 @@ impl UserView {
             manages_providers: may(Permission::ManageProviders),
             reports: may(Permission::ReadReports) && p.unit_scope().is_some(),
             planning: may(Permission::Planning),
+            workforce: goldaw_core::workforce::staff_sight(p)
+                != goldaw_core::workforce::StaffSight::Nothing,
             settings: may(Permission::ManageSettings),
             is_admin: may(Permission::ManageUsers),
         }

@@ -226,6 +226,8 @@ struct WorkforcePage {
     years: Vec<YearView>,
     requirement_text: String,
     summary: String,
+    /// The workforce register against the plan (issue #22, pages/workforce.rs).
+    register: Option<super::workforce::PlanRegisterView>,
 }
 
 /// The projection against the requirement as SVG: the stock as a line with dots, the requirement of all posts
@@ -379,7 +381,11 @@ fn workforce_chart(rows: &[YearRow], requirement: u64, etrap: u64, t: &Translato
     s
 }
 
-async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) -> PageResult {
+async fn workforce(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> PageResult {
     signed.require(Permission::Planning)?;
     let t = &signed.t;
     let lang = t.lang();
@@ -402,9 +408,14 @@ async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) ->
             ("count", count(total, lang).into()),
         ],
     );
-    let result = form
-        .parse(t)
-        .and_then(|(s, until)| project(&s, until).map_err(|e| vec![e.to_string()]));
+    let result = form.parse(t);
+    let register = match &result {
+        Ok((scenario, until)) => {
+            super::workforce::plan_register(&state, &signed, *until, &scenario.inflow).await
+        }
+        Err(_) => None,
+    };
+    let result = result.and_then(|(s, until)| project(&s, until).map_err(|e| vec![e.to_string()]));
     let (status, errors, rows) = match result {
         Ok(rows) => (StatusCode::OK, Vec::new(), rows),
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, Vec::new()),
@@ -451,6 +462,7 @@ async fn workforce(signed: Signed, Query(q): Query<BTreeMap<String, String>>) ->
         years,
         requirement_text,
         summary,
+        register,
         t: t.clone_lang(),
     });
     *response.status_mut() = status;

@@ -34,3 +34,4 @@ mod planning_pages;
 mod referral_offers;
 mod serve_config;
 mod statistics_pages;
+mod workforce;

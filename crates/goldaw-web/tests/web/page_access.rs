@@ -86,6 +86,17 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/statistics.xlsx"),
     ("get", "/statistics/dashboard"),
     ("get", "/statistics/dhis2.json"),
+    // The workforce register
+    ("get", "/workforce"),
+    ("post", "/workforce/staff"),
+    ("get", "/workforce/staff/{id}"),
+    ("post", "/workforce/staff/{id}/training"),
+    ("post", "/workforce/staff/{id}/certification"),
+    ("post", "/workforce/staff/{id}/promote"),
+    ("post", "/workforce/staff/{id}/leave"),
+    ("post", "/workforce/supervision"),
+    ("post", "/workforce/posts"),
+    ("post", "/workforce/courses"),
 ];
 
 /// The routes declared in the pages' source.
@@ -145,6 +156,12 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         ("get", "/people/merge/{id}") if role == Role::Supervisor => S::NOT_FOUND,
         ("get", "/people/merge/{id}") => S::FORBIDDEN,
         ("get", "/provider") => allowed(role == Role::Provider),
+        // The workforce register: those who keep or read staff records; no such record here.
+        ("get", "/workforce") => allowed(matches!(
+            role,
+            Role::SocialWorker | Role::Supervisor | Role::Ministry
+        )),
+        ("get", "/workforce/staff/{id}") => S::NOT_FOUND,
         // The register: the ministry and admins; no such provider here.
         ("get", "/providers") => allowed(matches!(role, Role::Ministry | Role::Admin)),
         ("get", "/providers/{id}") if matches!(role, Role::Ministry | Role::Admin) => S::NOT_FOUND,

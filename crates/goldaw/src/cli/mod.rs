@@ -7,6 +7,7 @@ mod indicators;
 mod plan;
 mod report;
 mod users;
+mod workforce;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -155,6 +156,9 @@ pub enum Command {
         #[arg(long, env = "GOLDAW_PG_BIN_DIR", value_name = "DIR")]
         pg_bin_dir: Option<PathBuf>,
     },
+    /// The social workforce register: bulk import and export of staff, posts and training.
+    #[command(subcommand)]
+    Workforce(workforce::WorkforceCommand),
 }
 
 #[derive(Subcommand)]
@@ -269,6 +273,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             force,
             pg_bin_dir,
         } => backup::restore_into(&args, input, *force, pg_bin_dir.clone()).await,
+        Command::Workforce(cmd) => {
+            let store = open(&args).await?;
+            let result = workforce::run(&store, cmd).await;
+            store.close().await;
+            result
+        }
         Command::Migrate => {
             let store = open(&args).await?;
             println!("database {} is up to date", store.url());
