@@ -84,6 +84,12 @@ pub enum Permission {
     Planning,
     /// Export published statistics to DHIS2 (the ministry's reporting line).
     Dhis2Export,
+    /// Social contracting (docs/contracting.md): draft, approve, publish, cancel and award tenders,
+    /// sign and change contracts, verify delivery reports, record payments, within scope. The
+    /// ministry (a velayat administration with a delegated budget: a ministry account scoped to
+    /// the velayat). Bids are providers' work (`ProviderWork`); scoring is for the members a
+    /// tender names on its committee, not a role.
+    Contracting,
 }
 
 /// The kind of caller a [`Principal`] is. Only this module's constructors set it, so "every
@@ -264,6 +270,7 @@ impl Principal {
             // read no statistics: the plan's need per etrap and service is an unsuppressed count.
             Planning => matches!(role, Planner | Ministry),
             Dhis2Export => matches!(role, Planner | Ministry),
+            Contracting => role == Ministry,
         }
     }
 

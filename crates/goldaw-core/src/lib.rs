@@ -12,6 +12,7 @@ pub mod attachments;
 pub mod cases;
 pub mod cell_key;
 pub mod codes;
+pub mod contracting;
 pub mod deadlines;
 pub mod dhis2;
 pub mod disclosure;

@@ -21,6 +21,7 @@ pub mod audit;
 mod audit_writer;
 pub mod cases;
 pub mod catalogue;
+pub mod contracting;
 pub mod crypto;
 pub mod dashboard;
 mod db;

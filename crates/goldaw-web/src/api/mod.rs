@@ -3,6 +3,7 @@
 mod assessments;
 mod attachments;
 mod cases;
+mod contracting;
 mod households;
 mod merges;
 mod persons;
@@ -42,6 +43,12 @@ use utoipa::OpenApi;
         attachments::list, attachments::upload, attachments::download,
         merges::merge, merges::read, merges::undo,
         statistics::indicators, statistics::table, statistics::dhis2,
+        contracting::list_tenders, contracting::draft_tender, contracting::read_tender, contracting::tender_act,
+        contracting::tender_bids, contracting::prepare_bid, contracting::ranking, contracting::award,
+        contracting::sign_contract, contracting::read_bid, contracting::change_bid, contracting::bid_act,
+        contracting::declare_conflict, contracting::score_bid, contracting::list_contracts, contracting::read_contract,
+        contracting::contract_act, contracting::contract_reports, contracting::draft_report, contracting::confirm_report,
+        contracting::verify_report, contracting::record_payment, contracting::late_reports, contracting::comparison,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
@@ -50,7 +57,8 @@ use utoipa::OpenApi;
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
          (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
          (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"),
-         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"))
+         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"),
+         (name = "contracting", description = "Social contracting: tenders, bids, evaluation, contracts, delivery reports, payments, and the comparison of ways of delivery"))
 )]
 pub struct ApiDoc;
 
@@ -81,7 +89,8 @@ pub fn router() -> Router<AppState> {
                 .merge(referrals::router())
                 .merge(assessments::router())
                 .merge(merges::router())
-                .merge(statistics::router()),
+                .merge(statistics::router())
+                .merge(contracting::router()),
         )
         .fallback(not_found)
 }

@@ -17,6 +17,7 @@ mod api_referrals;
 mod api_statistics;
 mod browser;
 mod case_scope;
+mod contracting;
 mod exports;
 mod http;
 mod page_access;
