@@ -211,32 +211,32 @@ pub async fn bid_act(
 
 /// Declare a conflict of interest with a bid (committee members).
 #[utoipa::path(post, path = "/api/v1/bids/{id}/conflicts", tag = "contracting", params(("id" = Uuid, Path)), request_body = ConflictRequest,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Bid), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn declare_conflict(
     State(state): State<AppState>,
     Caller(principal): Caller,
     id: Id,
     body: Body<ConflictRequest>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<Bid>, ApiError> {
     let Path(id) = id?;
     let Json(body) = body?;
     state.store.declare_conflict(&principal, id, body).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(state.store.bid(&principal, id).await?))
 }
 
 /// Score a bid on the scored criteria (committee members without a conflict with it).
 #[utoipa::path(post, path = "/api/v1/bids/{id}/scores", tag = "contracting", params(("id" = Uuid, Path)), request_body = ScoreRequest,
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Bid), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn score_bid(
     State(state): State<AppState>,
     Caller(principal): Caller,
     id: Id,
     body: Body<ScoreRequest>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<Json<Bid>, ApiError> {
     let Path(id) = id?;
     let Json(body) = body?;
     state.store.score_bid(&principal, id, body).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(state.store.bid(&principal, id).await?))
 }
 
 /// The contracts you may see: a keeper's in scope, a provider's own.
