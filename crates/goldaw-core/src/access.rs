@@ -92,6 +92,12 @@ pub enum Permission {
     /// A partner agency (issue #23): refer a family to the etrap's intake and read its own
     /// referrals' status (`goldaw_core::partners`). Partners only; nobody else needs it.
     PartnerReferral,
+    /// Social contracting (docs/contracting.md): draft, approve, publish, cancel and award tenders,
+    /// sign and change contracts, verify delivery reports, record payments, within scope. The
+    /// ministry (a velayat administration with a delegated budget: a ministry account scoped to
+    /// the velayat). Bids are providers' work (`ProviderWork`); scoring is for the members a
+    /// tender names on its committee, not a role.
+    Contracting,
 }
 
 /// The kind of caller a [`Principal`] is. Only this module's constructors set it, so "every
@@ -279,6 +285,7 @@ impl Principal {
             OverrideConsent => role == Supervisor,
             // Partner agencies only (above); staff register intake with RegisterReferral.
             PartnerReferral => false,
+            Contracting => role == Ministry,
         }
     }
 

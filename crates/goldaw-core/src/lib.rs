@@ -13,6 +13,7 @@ pub mod cases;
 pub mod cell_key;
 pub mod codes;
 pub mod consent;
+pub mod contracting;
 pub mod deadlines;
 pub mod dhis2;
 pub mod directory;

@@ -90,6 +90,7 @@ const ENGLISH_FILES: &[&str] = &[
     include_str!("../../goldaw-web/i18n/en/directory.ftl"),
     include_str!("../../goldaw-web/i18n/en/partners.ftl"),
     include_str!("../../goldaw-web/i18n/en/workforce.ftl"),
+    include_str!("../../goldaw-web/i18n/en/contracting.ftl"),
 ];
 
 type Bundle = fluent_bundle::concurrent::FluentBundle<fluent_bundle::FluentResource>;

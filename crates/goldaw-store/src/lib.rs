@@ -23,6 +23,7 @@ pub mod backup;
 pub mod cases;
 pub mod catalogue;
 pub mod consent;
+pub mod contracting;
 pub mod crypto;
 pub mod dashboard;
 mod db;

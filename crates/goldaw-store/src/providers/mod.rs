@@ -6,11 +6,15 @@
 //!
 //! - `register`: a provider's record (create, change, list, read);
 //! - `points`: the places where a provider serves people;
-//! - `offers`: what a provider offers for one service to the people of one unit, with places.
+//! - `offers`: what a provider offers for one service to the people of one unit, with places;
+//! - `contracted`: the offers a signed contract puts in the register (`crate::contracting`).
 
+mod contracted;
 mod offers;
 mod points;
 mod register;
+
+pub(crate) use contracted::set_contracted_offer;
 
 use crate::error::{SayArg, StoreError, StoreResult};
 use goldaw_core::cases::ServiceCode;

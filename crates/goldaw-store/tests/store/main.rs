@@ -18,6 +18,7 @@ mod attachments;
 mod audit_group_commit;
 mod audit_keyed;
 mod cases;
+mod contracting;
 mod differencing;
 mod due_dates;
 mod import_line_endings;

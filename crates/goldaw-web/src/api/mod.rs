@@ -4,6 +4,7 @@ mod assessments;
 mod attachments;
 mod cases;
 mod document;
+mod contracting;
 mod households;
 mod merges;
 mod partners;
@@ -51,6 +52,12 @@ use utoipa::OpenApi;
         workforce::training, workforce::certify, workforce::list_posts, workforce::create_post, workforce::fill_post,
         workforce::list_courses, workforce::create_course, workforce::supervise, workforce::supervision_tasks,
         workforce::plan, workforce::set_norms,
+        contracting::list_tenders, contracting::draft_tender, contracting::read_tender, contracting::tender_act,
+        contracting::tender_bids, contracting::prepare_bid, contracting::ranking, contracting::award,
+        contracting::sign_contract, contracting::read_bid, contracting::change_bid, contracting::bid_act,
+        contracting::declare_conflict, contracting::score_bid, contracting::list_contracts, contracting::read_contract,
+        contracting::contract_act, contracting::contract_reports, contracting::draft_report, contracting::confirm_report,
+        contracting::verify_report, contracting::record_payment, contracting::late_reports, contracting::comparison,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth, &TrueDocument),
@@ -61,7 +68,8 @@ use utoipa::OpenApi;
          (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"),
          (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"),
          (name = "partners", description = "Partner agencies' referrals and their status, with the organisation's key (gpk_...) as the bearer token"),
-         (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"))
+         (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"),
+         (name = "contracting", description = "Social contracting: tenders, bids, evaluation, contracts, delivery reports, payments, and the comparison of ways of delivery"))
 )]
 pub struct ApiDoc;
 
@@ -94,7 +102,8 @@ pub fn router() -> Router<AppState> {
                 .merge(merges::router())
                 .merge(statistics::router())
                 .merge(partners::router())
-                .merge(workforce::router()),
+                .merge(workforce::router())
+                .merge(contracting::router()),
         )
         .fallback(not_found)
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 mod attachments;
+mod contracting;
 mod merges;
 mod statistics;
 mod workforce;
@@ -200,6 +201,7 @@ async fn every_route_has_a_rule() {
         .chain(ASSESSMENT_RULED.iter())
         .chain(attachments::RULED.iter())
         .chain(merges::RULED.iter())
+        .chain(contracting::RULED.iter())
         .chain(statistics::RULED.iter())
         .chain(workforce::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))

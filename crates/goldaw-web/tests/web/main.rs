@@ -18,6 +18,7 @@ mod api_robustness;
 mod api_statistics;
 mod browser;
 mod case_scope;
+mod contracting;
 mod exports;
 mod http;
 mod open_doors;
