@@ -404,7 +404,7 @@ mod tests {
     }
 
     /// Every permission, for the tests of each kind of caller.
-    const EVERY: [Permission; 22] = {
+    const EVERY: [Permission; 23] = {
         use Permission::*;
         [
             ReadPeople,
@@ -429,6 +429,7 @@ mod tests {
             HotlineCalls,
             OverrideConsent,
             PartnerReferral,
+            Contracting,
         ]
     };
 
