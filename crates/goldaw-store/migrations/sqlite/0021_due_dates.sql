@@ -17,7 +17,7 @@ CREATE TABLE case_due_dates (
     PRIMARY KEY (case_id, kind, step)
 );
 -- A worker's list by date; a supervisor's grouped by worker, then by date (keyset order).
-CREATE INDEX case_due_dates_worker ON case_due_dates(worker_key, due_at, case_id, kind, step);
+CREATE INDEX case_due_dates_worker ON case_due_dates(worker_key, due_at, case_id, kind, step, unit, home_unit, shown_until);
 -- What is due or overdue in a scope: one range on the unit, then the date.
 CREATE INDEX case_due_dates_unit ON case_due_dates(unit, due_at);
 

@@ -55,9 +55,10 @@ goldaw_store::each_backend! {
         assert_eq!(status, StatusCode::FORBIDDEN);
 
         // The supervisor sees the allocation task and allocates.
+        // (a page of tasks since issue #24: `tasks` and the cursor `next`)
         let (_, tasks) = sup.send("GET", "/tasks", None).await;
         assert!(
-            tasks
+            tasks["tasks"]
                 .as_array()
                 .unwrap()
                 .iter()
