@@ -77,12 +77,13 @@ impl StoreError {
 /// The English of the refusals: the `en` files that hold their keys (most in `store.ftl`; a few
 /// were put with their subject), and the cases file for the terms their arguments name (a
 /// case's, a plan's or a referral's status). Embedded, parsed once.
-const ENGLISH_FILES: [&str; 5] = [
+const ENGLISH_FILES: [&str; 6] = [
     include_str!("../../goldaw-web/i18n/en/store.ftl"),
     include_str!("../../goldaw-web/i18n/en/accounts.ftl"),
     include_str!("../../goldaw-web/i18n/en/disclosure.ftl"),
     include_str!("../../goldaw-web/i18n/en/exports.ftl"),
     include_str!("../../goldaw-web/i18n/en/cases.ftl"),
+    include_str!("../../goldaw-web/i18n/en/people.ftl"),
 ];
 
 type Bundle = fluent_bundle::concurrent::FluentBundle<fluent_bundle::FluentResource>;

@@ -28,6 +28,7 @@ mod merge_undo;
 mod merges;
 mod own_work_offers;
 mod people;
+mod people_search;
 mod planning;
 mod pool_health;
 mod privacy;

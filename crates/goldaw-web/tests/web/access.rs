@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 mod attachments;
 mod merges;
+mod people;
 mod statistics;
 
 /// The routes with a rule in `matrix`, as (method, OpenAPI path).
@@ -199,6 +200,7 @@ async fn every_route_has_a_rule() {
         .chain(ASSESSMENT_RULED.iter())
         .chain(attachments::RULED.iter())
         .chain(merges::RULED.iter())
+        .chain(people::RULED.iter())
         .chain(statistics::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
