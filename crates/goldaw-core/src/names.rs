@@ -149,6 +149,183 @@ fn push_folded(out: &mut String, s: &str) {
     }
 }
 
+/// The words of a search, folded: "Maral Ýazow" and "Язов Марал" give the same two words, in
+/// the order typed, each once.
+pub fn search_terms(query: &str) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for word in fold_name(query).split(' ').filter(|w| !w.is_empty()) {
+        if !terms.iter().any(|t| t == word) {
+            terms.push(word.to_owned());
+        }
+    }
+    terms
+}
+
+/// The shortest piece of a name the trigram index can look up.
+pub const MIN_INDEXED: usize = 3;
+
+/// How well a stored name answers a search, best first: the whole name in any order, then every
+/// word typed as a whole word of the name, then the rest (parts of words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SearchTier {
+    Exact = 0,
+    WholeWords = 1,
+    Partial = 2,
+}
+
+/// Where `name_key` (a folded stored name) stands for the search `terms` ([`search_terms`]):
+/// its tier and a similarity in 0..=1 to order within it (closer spellings, fewer other words).
+pub fn search_rank(terms: &[String], name_key: &str) -> (SearchTier, f64) {
+    let words: Vec<&str> = name_key.split(' ').filter(|w| !w.is_empty()).collect();
+    if terms.is_empty() || words.is_empty() {
+        return (SearchTier::Partial, 0.0);
+    }
+    let whole = terms.iter().all(|t| words.contains(&t.as_str()));
+    let tier = if whole && words.iter().all(|w| terms.iter().any(|t| t == w)) {
+        SearchTier::Exact
+    } else if whole {
+        SearchTier::WholeWords
+    } else {
+        SearchTier::Partial
+    };
+    let per_term: f64 = terms
+        .iter()
+        .map(|t| {
+            words
+                .iter()
+                .map(|w| word_similarity(t, w))
+                .fold(0.0, f64::max)
+        })
+        .sum::<f64>()
+        / terms.len() as f64;
+    // Among equals, a name with fewer words beyond those typed first.
+    let extra = words.len().saturating_sub(terms.len()) as f64;
+    (tier, per_term / (1.0 + 0.1 * extra))
+}
+
+/// Pieces of a word of which at least one survives one typo (a letter wrong, missing or added):
+/// its two halves when each is long enough to look up; of a word of four or five letters its
+/// first and last three (a typo in its middle letter escapes them). Empty for a shorter word.
+pub fn typo_pieces(term: &str) -> Vec<String> {
+    let chars: Vec<char> = term.chars().collect();
+    let n = chars.len();
+    let half = n / 2;
+    if half >= MIN_INDEXED {
+        vec![
+            chars[..half].iter().collect(),
+            chars[half..].iter().collect(),
+        ]
+    } else if n > MIN_INDEXED {
+        vec![
+            chars[..MIN_INDEXED].iter().collect(),
+            chars[n - MIN_INDEXED..].iter().collect(),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A folded word as it compares for duplicates: the Russian spellings of Turkmen sounds meet
+/// their Turkmen letters (дж and ж as j, kh as h) and doubled letters count once
+/// ("Аманнияз" and "Amanyaz" still differ by the typo, not by the spelling convention).
+pub fn compare_key(folded: &str) -> String {
+    let s = folded
+        .replace(' ', "")
+        .replace("dzh", "j")
+        .replace("zh", "j")
+        .replace("kh", "h");
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// 1 for the same word, falling by the share of letters to change (Damerau-Levenshtein: a swap
+/// of two neighbours is one change), counted on at least five letters: one typo in a short name
+/// weighs as in a name of five.
+pub fn word_similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (a, b) = (compare_key(a), compare_key(b));
+    let longest = a.chars().count().max(b.chars().count());
+    if longest == 0 {
+        return 0.0;
+    }
+    let longest = longest.max(5);
+    1.0 - strsim::damerau_levenshtein(&a, &b) as f64 / longest as f64
+}
+
+/// What is known of a person for the duplicate check, names folded ([`fold_name`]).
+#[derive(Debug, Clone, Default)]
+pub struct DuplicateProbe {
+    pub given: String,
+    pub family: Option<String>,
+    pub birth_date: Option<chrono::NaiveDate>,
+    pub admin_unit: Option<String>,
+    pub household: Option<String>,
+}
+
+impl DuplicateProbe {
+    /// A probe from names as typed; empty names count as absent.
+    pub fn new(given: &str, family: Option<&str>) -> Self {
+        DuplicateProbe {
+            given: fold_name(given),
+            family: family.map(fold_name).filter(|f| !f.is_empty()),
+            ..Default::default()
+        }
+    }
+}
+
+/// A duplicate at or above this score (0-100) is shown.
+pub const LIKELY_DUPLICATE: u8 = 75;
+/// At most this many likely duplicates are shown, best first.
+pub const MAX_DUPLICATES_SHOWN: usize = 10;
+
+/// How likely `candidate` is the person `probe` describes, 0-100: the names in either order,
+/// however spelt (folded, Cyrillic or Latin) and with a typo or two, weigh 65; the birth date
+/// 30 (the same day all of it, the same year half, unknown 60 %, a different one nothing);
+/// the same etrap 5 and the same household 10 more. A missing family name (on either side)
+/// compares the given name with both of the other's and counts 75 % of it.
+pub fn duplicate_score(probe: &DuplicateProbe, candidate: &DuplicateProbe) -> u8 {
+    let name = name_similarity(probe, candidate);
+    let date = match (probe.birth_date, candidate.birth_date) {
+        (Some(a), Some(b)) if a == b => 1.0,
+        (Some(a), Some(b)) if chrono::Datelike::year(&a) == chrono::Datelike::year(&b) => 0.5,
+        (Some(_), Some(_)) => 0.0,
+        _ => 0.6,
+    };
+    let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    };
+    let mut score = 0.65 * name + 0.30 * date;
+    if same(&probe.admin_unit, &candidate.admin_unit) {
+        score += 0.05;
+    }
+    if same(&probe.household, &candidate.household) {
+        score += 0.10;
+    }
+    (score.clamp(0.0, 1.0) * 100.0).round() as u8
+}
+
+fn name_similarity(p: &DuplicateProbe, c: &DuplicateProbe) -> f64 {
+    let s = word_similarity;
+    match (&p.family, &c.family) {
+        (Some(pf), Some(cf)) => {
+            let straight = (s(&p.given, &c.given) + s(pf, cf)) / 2.0;
+            let crossed = (s(&p.given, cf) + s(pf, &c.given)) / 2.0;
+            straight.max(crossed)
+        }
+        (None, Some(cf)) => 0.75 * s(&p.given, &c.given).max(s(&p.given, cf)),
+        (Some(pf), None) => 0.75 * s(&p.given, &c.given).max(s(pf, &c.given)),
+        (None, None) => s(&p.given, &c.given),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,5 +354,82 @@ mod tests {
         assert!(" Maýsa".parse::<PersonName>().is_err());
         assert!("a\u{0}b".parse::<PersonName>().is_err());
         assert!("x".repeat(101).parse::<PersonName>().is_err());
+    }
+
+    #[test]
+    fn search_ranks_whole_names_in_either_order_first() {
+        let terms = search_terms("Maral Ýazow");
+        assert_eq!(terms, vec!["maral", "yazow"]);
+        assert_eq!(search_terms("Язов  Марал"), vec!["yazow", "maral"]);
+        assert_eq!(search_rank(&terms, "yazow maral").0, SearchTier::Exact);
+        assert_eq!(
+            search_rank(&terms, "yazow maral gurban").0,
+            SearchTier::WholeWords
+        );
+        assert_eq!(
+            search_rank(&terms, "yazowa maralgul").0,
+            SearchTier::Partial
+        );
+        let one = search_terms("yazow");
+        let (_, close) = search_rank(&one, "yazowa aman");
+        let (_, far) = search_rank(&one, "kayazowly aman");
+        assert!(close > far, "{close} > {far}");
+        assert_eq!(search_rank(&[], "x").0, SearchTier::Partial);
+    }
+
+    #[test]
+    fn typo_pieces_cover_one_typo() {
+        assert_eq!(typo_pieces("ogulgerek"), vec!["ogul", "gerek"]);
+        assert_eq!(typo_pieces("aman"), vec!["ama", "man"]);
+        assert!(typo_pieces("ata").is_empty());
+        // One typo leaves one half whole.
+        for typo in ["ogulgerrk", "ozulgerek", "ogulgerk"] {
+            assert!(
+                typo_pieces("ogulgerek")
+                    .iter()
+                    .any(|p| typo.contains(p.as_str())),
+                "{typo}"
+            );
+        }
+    }
+
+    fn probe(given: &str, family: Option<&str>, born: Option<&str>) -> DuplicateProbe {
+        DuplicateProbe {
+            birth_date: born.map(|b| b.parse().unwrap()),
+            admin_unit: Some("TM-A-01".into()),
+            ..DuplicateProbe::new(given, family)
+        }
+    }
+
+    #[test]
+    fn duplicates_score_spellings_orders_typos_and_missing_names() {
+        let known = probe("Maral", Some("Ýazowa"), Some("1980-02-03"));
+        let likely = |p: &DuplicateProbe| duplicate_score(p, &known) >= LIKELY_DUPLICATE;
+        assert_eq!(duplicate_score(&known, &known), 100);
+        assert!(likely(&probe("Марал", Some("Язова"), Some("1980-02-03"))));
+        assert!(likely(&probe("Yazowa", Some("Maral"), Some("1980-02-03"))));
+        assert!(likely(&probe("Marak", Some("Yazoa"), Some("1980-02-03"))));
+        assert!(likely(&probe("Maral", None, Some("1980-02-03"))));
+        assert!(likely(&probe("Maral", Some("Ýazowa"), None)));
+        // A namesake born another year, or another person born the same day, is not.
+        assert!(!likely(&probe("Maral", Some("Ýazowa"), Some("1991-07-08"))));
+        assert!(!likely(&probe(
+            "Gurban",
+            Some("Amanow"),
+            Some("1980-02-03")
+        )));
+        // Russian conventions meet the Turkmen letters.
+        assert_eq!(
+            compare_key(&fold_name("Джерен")),
+            compare_key(&fold_name("Jeren"))
+        );
+        assert_eq!(compare_key(&fold_name("Аманнияз")), "amaniyaz");
+        // The household adds to a weaker match.
+        let mut weak = probe("Maral", Some("Yazowa"), Some("1981-02-03"));
+        let before = duplicate_score(&weak, &known);
+        let mut known_home = known.clone();
+        known_home.household = Some("H1".into());
+        weak.household = Some("H1".into());
+        assert_eq!(duplicate_score(&weak, &known_home), before + 10);
     }
 }

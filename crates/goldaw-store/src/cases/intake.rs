@@ -5,9 +5,9 @@
 //! Named for history: `NewReferral` and `Store::register_referral` are a case's intake, not a
 //! referral to a service (`crate::referrals`); the names stay since the API and the tests use them.
 
+use super::clean_text;
 use super::history::{insert_case_event, NewCaseEvent};
 use super::read::CaseRecord;
-use super::{clean_text, full_name};
 use crate::audit::{append_audit, AuditEvent};
 use crate::due_dates::refresh_due_dates;
 use crate::error::{SayArg, StoreError, StoreResult};
@@ -19,7 +19,6 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role, Sex};
 use goldaw_core::deadlines::local_date;
 use goldaw_core::ids::AdminUnitCode;
-use goldaw_core::names::fold_name;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -57,7 +56,7 @@ pub struct Candidate {
     pub name: String,
     pub birth_date: Option<NaiveDate>,
     pub sex: Option<Sex>,
-    /// Name similarity, 0-100.
+    /// How likely the same person, 0-100 (`goldaw_core::names::duplicate_score`).
     pub score: u8,
 }
 
@@ -204,8 +203,8 @@ impl Store {
             .ok_or_else(|| StoreError::refuse("person", "store-person-not-in-scope", vec![]))
     }
 
-    /// People already known who may be the person being referred: same birth date, or a name
-    /// that folds (Turkmen, Russian or Latin letters) to within a few typos, in the same etrap.
+    /// People already known who may be the person being referred (`Store::find_duplicates`:
+    /// born the same day, or a name in any spelling and order, with a typo or two, in scope).
     /// Shows the least needed to recognise someone; the hotline may use it too, audited.
     #[tracing::instrument(skip_all, fields(unit = %unit))]
     pub async fn likely_duplicates(
@@ -220,63 +219,26 @@ impl Store {
         if principal.role != Some(Role::Hotline) && !principal.can_see_unit(unit) {
             return Ok(Vec::new());
         }
-        let wanted = fold_name(&full_name(given_name, family_name));
-        if wanted.is_empty() {
-            return Ok(Vec::new());
-        }
-        // The stored key is "family given": its first letter narrows the scan; the birth date
-        // catches a name spelt differently from its first letter on.
-        let key = fold_name(&match family_name {
-            Some(f) => format!("{f} {given_name}"),
-            None => given_name.to_owned(),
-        });
-        let first: String = key.chars().take(1).collect();
-        type CandidateRow = (
-            Uuid,
-            String,
-            Option<String>,
-            Option<NaiveDate>,
-            String,
-            String,
-        );
-        let rows: Vec<CandidateRow> = with_db!(self.db(), pool => {
-            sqlx::query_as(concat!(
-                "SELECT p.id, p.given_name, p.family_name, p.birth_date, p.sex, p.name_key FROM persons p
-                 WHERE p.admin_unit = $1 AND p.merged_into IS NULL AND ",
-                person_visible!("p", "$2"),
-                " AND (p.birth_date = $3 OR (p.name_key >= $4 AND p.name_key < $5))
-                 LIMIT 2000",
-            ))
-            .bind(unit.as_str())
-            .bind(principal.sensitive)
-            .bind(birth_date)
-            .bind(&first)
-            .bind(format!("{first}\u{10ffff}"))
-            .fetch_all(pool)
+        // The check of people/duplicates.rs (candidates from the indexes, scored in core).
+        let query = crate::people::DuplicateQuery {
+            given_name: given_name.to_owned(),
+            family_name: family_name.map(str::to_owned),
+            birth_date,
+            admin_unit: Some(unit.clone()),
+            household: None,
+        };
+        let found: Vec<Candidate> = self
+            .duplicates_unaudited(principal, &query, None)
             .await?
-        });
-        let mut found: Vec<Candidate> = rows
             .into_iter()
-            .filter_map(|(id, given, family, born, sex, _)| {
-                let name = full_name(&given, family.as_deref());
-                // Either order of the names: people give family name first or last.
-                let folded = fold_name(&name);
-                let reversed = fold_name(&full_name(family.as_deref().unwrap_or(""), Some(&given)));
-                let score = strsim::jaro_winkler(&wanted, &folded)
-                    .max(strsim::jaro_winkler(&wanted, reversed.trim()));
-                let same_birth = birth_date.is_some() && born == birth_date;
-                let likely = score >= 0.90 || (same_birth && score >= 0.75);
-                likely.then(|| Candidate {
-                    person: id,
-                    name,
-                    birth_date: born,
-                    sex: sex.parse().ok(),
-                    score: (score * 100.0).round() as u8,
-                })
+            .map(|c| Candidate {
+                person: c.id,
+                name: c.name,
+                birth_date: c.birth_date,
+                sex: c.sex,
+                score: c.score,
             })
             .collect();
-        found.sort_by_key(|c| std::cmp::Reverse(c.score));
-        found.truncate(10);
         let ids: Vec<String> = found.iter().map(|c| c.person.to_string()).collect();
         self.audit(
             principal,

@@ -120,8 +120,12 @@ async fn sqlite_and_postgres_migrations_define_the_same_schema() {
     // Opening a store applies every migration.
     drop(lite.open().await);
     drop(pg.open().await);
-    let (lite_columns, lite_indexes) = sqlite_schema(&lite.url).await;
-    let (pg_columns, pg_indexes) = postgres_schema(&pg.url).await;
+    let (mut lite_columns, lite_indexes) = sqlite_schema(&lite.url).await;
+    let (pg_columns, mut pg_indexes) = postgres_schema(&pg.url).await;
+    // The name search index is each database's own (migration 0016): an FTS5 table and its
+    // shadow tables in SQLite, a pg_trgm GIN index in PostgreSQL.
+    lite_columns.retain(|table, _| !table.starts_with(SQLITE_NAME_INDEX));
+    pg_indexes.remove(POSTGRES_NAME_INDEX);
 
     assert!(
         lite_columns.contains_key("persons") && lite_columns.contains_key("audit_events"),
@@ -161,6 +165,10 @@ async fn sqlite_and_postgres_migrations_define_the_same_schema() {
         );
     }
 }
+
+/// The name search index of each database (migration 0016), compared by the people tests instead.
+const SQLITE_NAME_INDEX: &str = "persons_name_index";
+const POSTGRES_NAME_INDEX: &str = "persons_name_trgm";
 
 /// Indexes whose SQLite form carries columns implicitly that PostgreSQL names: a secondary index
 /// of a `WITHOUT ROWID` table holds the table's primary key in every entry.

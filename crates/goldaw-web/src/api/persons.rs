@@ -9,15 +9,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
+use chrono::NaiveDate;
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::people::PersonData;
-use goldaw_store::people::{PersonQuery, PersonRecord};
-use serde::Deserialize;
+use goldaw_store::people::{DuplicateQuery, PersonFilters, PersonQuery, PersonRecord};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/persons", get(search).post(create))
+        .route("/persons/likely-duplicates", get(likely_duplicates))
         .route("/persons/{id}", get(read).put(update))
 }
 
@@ -25,14 +27,51 @@ pub fn router() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
-    /// Part of a name, in Turkmen, Russian or Latin letters.
+    /// A name or part of one, in Turkmen, Russian or Latin letters; a full name in either order.
+    /// Best matches first: the whole name, then every word whole, then closest spellings.
     pub name: Option<String>,
     /// The id given at import (`person_id`).
     pub external_id: Option<String>,
     /// Only people in this unit (and below it).
     pub admin_unit: Option<AdminUnitCode>,
+    /// Only people born this day (YYYY-MM-DD).
+    pub birth_date: Option<NaiveDate>,
+    /// Only people born this year.
+    pub birth_year: Option<i32>,
+    /// Only the members of this household (`household_id`).
+    pub household_id: Option<String>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
+}
+
+/// What is known of a person who may be registered already.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DuplicateParams {
+    /// The given name as typed, in any spelling.
+    pub given_name: String,
+    /// The family name, if known.
+    pub family_name: Option<String>,
+    /// The birth date, if known (YYYY-MM-DD).
+    pub birth_date: Option<NaiveDate>,
+    /// Only people of this unit (and below it) are compared; without it, your whole scope.
+    pub admin_unit: Option<AdminUnitCode>,
+    /// The household (`household_id`), if known: the same counts.
+    pub household_id: Option<String>,
+}
+
+/// One likely duplicate: who, and how likely (0-100).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DuplicateItem {
+    pub id: Uuid,
+    pub score: u8,
+}
+
+/// Likely duplicates, best first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DuplicateList {
+    pub items: Vec<DuplicateItem>,
 }
 
 /// A new person: their data, and optionally the id another system knows them by.
@@ -68,11 +107,49 @@ pub async fn search(
         limit: p.limit.unwrap_or(50),
         offset: p.offset.unwrap_or(0),
     };
-    let items = state.store.search_persons(&principal, &query).await?;
+    let filters = PersonFilters {
+        birth_date: p.birth_date,
+        birth_year: p.birth_year,
+        household: p.household_id,
+    };
+    let items = state
+        .store
+        .search_persons_by(&principal, &query, &filters)
+        .await?;
     Ok(Json(List {
         items,
         limit: query.limit.clamp(1, goldaw_store::people::MAX_PAGE),
         offset: query.offset,
+    }))
+}
+
+/// People already registered who may be the person described: names in either order and any
+/// spelling (Turkmen, Russian or Latin letters), a typo or two, a missing family name with the
+/// same birth date, the same household. At most 10, best first, within your scope.
+#[utoipa::path(get, path = "/api/v1/persons/likely-duplicates", tag = "people", params(DuplicateParams),
+    responses((status = 200, body = DuplicateList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn likely_duplicates(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    params: Result<Query<DuplicateParams>, QueryRejection>,
+) -> Result<Json<DuplicateList>, ApiError> {
+    let Query(p) = params?;
+    let query = DuplicateQuery {
+        given_name: p.given_name,
+        family_name: p.family_name,
+        birth_date: p.birth_date,
+        admin_unit: p.admin_unit,
+        household: p.household_id,
+    };
+    let found = state.store.find_duplicates(&principal, &query).await?;
+    Ok(Json(DuplicateList {
+        items: found
+            .into_iter()
+            .map(|c| DuplicateItem {
+                id: c.id,
+                score: c.score,
+            })
+            .collect(),
     }))
 }
 

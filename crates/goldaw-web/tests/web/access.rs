@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 mod attachments;
 mod contracting;
 mod merges;
+mod people;
 mod statistics;
 mod workforce;
 
@@ -202,6 +203,7 @@ async fn every_route_has_a_rule() {
         .chain(attachments::RULED.iter())
         .chain(merges::RULED.iter())
         .chain(contracting::RULED.iter())
+        .chain(people::RULED.iter())
         .chain(statistics::RULED.iter())
         .chain(workforce::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))

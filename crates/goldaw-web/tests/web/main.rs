@@ -13,6 +13,7 @@ mod api_assessments;
 mod api_attachments;
 mod api_cases;
 mod api_merges;
+mod api_people;
 mod api_referrals;
 mod api_robustness;
 mod api_statistics;

@@ -1,4 +1,11 @@
-//! People: read, search, create and update, each scoped to the principal.
+//! People: read, create and update, each scoped to the principal; the search (`search`) and the
+//! duplicate check (`duplicates`) in files of their own.
+
+mod duplicates;
+mod search;
+
+pub use duplicates::{DuplicateQuery, LikelyDuplicate};
+pub use search::PersonFilters;
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{SayArg, StoreError, StoreResult};
@@ -10,6 +17,7 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::{Relationship, Settlement, Sex, TargetGroup};
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::names::{fold_name, PersonName};
+
 use goldaw_core::people::{PersonData, TargetGroups};
 use goldaw_core::washington_group::{WgAnswer, WgAnswers};
 use serde::Serialize;
@@ -229,78 +237,6 @@ impl Store {
                 .await?
         });
         row.ok_or(StoreError::NotFound)?.into_record()
-    }
-
-    /// People matching the query within scope, ordered by folded name.
-    #[tracing::instrument(skip_all)]
-    pub async fn search_persons(
-        &self,
-        principal: &Principal,
-        query: &PersonQuery,
-    ) -> StoreResult<Vec<PersonRecord>> {
-        require(principal, Permission::ReadPeople)?;
-        let Some((mut lo, mut hi)) = unit_range(principal) else {
-            return Ok(Vec::new());
-        };
-        if let Some(unit) = &query.admin_unit {
-            // Narrow to the requested unit, but never beyond the scope.
-            if !principal.can_see_unit(unit) {
-                return Ok(Vec::new());
-            }
-            lo = unit.as_str().to_owned();
-            hi = format!("{}.", unit.as_str());
-        }
-        // Merged records are found as the record they were merged into.
-        let mut sql = format!("{SELECT_PERSON} WHERE {SCOPED} AND p.merged_into IS NULL");
-        let name_pattern = query
-            .name
-            .as_deref()
-            .map(fold_name)
-            .filter(|n| !n.is_empty())
-            .map(|n| format!("%{n}%"));
-        let mut next = 4;
-        if name_pattern.is_some() {
-            sql.push_str(&format!(" AND p.name_key LIKE ${next}"));
-            next += 1;
-        }
-        if query.external_id.is_some() {
-            sql.push_str(&format!(" AND p.external_id = ${next}"));
-            next += 1;
-        }
-        sql.push_str(&format!(
-            " ORDER BY p.name_key, p.external_id LIMIT ${} OFFSET ${}",
-            next,
-            next + 1
-        ));
-        let limit = i64::from(query.limit.clamp(1, MAX_PAGE));
-        let offset = i64::from(query.offset);
-        let rows: Vec<PersonRow> = with_db!(self.db(), pool => {
-            let mut q = sqlx::query_as(&sql).bind(&lo).bind(&hi).bind(principal.sensitive);
-            if let Some(p) = &name_pattern {
-                q = q.bind(p);
-            }
-            if let Some(e) = &query.external_id {
-                q = q.bind(e);
-            }
-            q.bind(limit).bind(offset).fetch_all(pool).await?
-        });
-        let found: Vec<PersonRecord> = rows
-            .into_iter()
-            .map(PersonRow::into_record)
-            .collect::<StoreResult<_>>()?;
-        // Every record shown is a record read: the event lists them (ids only, not the query,
-        // which may hold a name).
-        let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
-        self.audit(
-            principal,
-            AuditEvent::plain("person.search").with_detail(format!(
-                "{} found: {}",
-                ids.len(),
-                ids.join(" ")
-            )),
-        )
-        .await?;
-        Ok(found)
     }
 
     /// Registers a person. Without a household they get a household of their own.

@@ -1,0 +1,326 @@
+//! Finding people: by name in any spelling and either order through the name index (SQLite: the
+//! FTS5 trigram table `persons_name_index`; PostgreSQL: pg_trgm on `name_key`; migration 0016),
+//! by birth date or year, by external id and by household. Scope and sensitivity are conditions
+//! of the same query; the ranking (`goldaw_core::names::search_rank`) is done on at most
+//! [`CANDIDATES`] people the index found, the exact names always among them.
+
+use super::{require, PersonQuery, PersonRecord, PersonRow, MAX_PAGE, SCOPED, SELECT_PERSON};
+use crate::audit::AuditEvent;
+use crate::db::Db;
+use crate::error::{SayArg, StoreError, StoreResult};
+use crate::scope::unit_range;
+use crate::Store;
+use chrono::NaiveDate;
+use goldaw_core::access::{Permission, Principal};
+use goldaw_core::names::{search_rank, search_terms, typo_pieces, SearchTier, MIN_INDEXED};
+use std::collections::HashSet;
+
+/// More ways to narrow a search than [`PersonQuery`]'s; every one set must hold.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilters {
+    pub birth_date: Option<NaiveDate>,
+    pub birth_year: Option<i32>,
+    /// The household's id (`household_id` in the interchange files).
+    pub household: Option<String>,
+}
+
+/// At most this many people matching a name are ranked for one search (more when the page asked
+/// for lies beyond it). People whose whole name is the one typed are always among them; a name
+/// matched by more people than this shows the best of the first found: the page says to narrow.
+pub const CANDIDATES: u32 = 1000;
+
+/// The earliest and latest birth year a search accepts.
+const YEARS: std::ops::RangeInclusive<i32> = 1850..=2200;
+
+/// A parameter of a query built up in pieces.
+pub(super) enum Arg {
+    Text(String),
+    Date(NaiveDate),
+    Bool(bool),
+    Int(i64),
+}
+
+/// A query and its parameters, numbered as they are added.
+pub(super) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    /// `select` followed by the scope condition (its parameters $1-$3) and not merged.
+    pub fn scoped(select: &str, lo: &str, hi: &str, sensitive: bool) -> Sql {
+        Sql {
+            text: format!("{select} WHERE {SCOPED} AND p.merged_into IS NULL"),
+            args: vec![
+                Arg::Text(lo.to_owned()),
+                Arg::Text(hi.to_owned()),
+                Arg::Bool(sensitive),
+            ],
+        }
+    }
+
+    /// Adds a parameter and returns its placeholder.
+    pub fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    pub fn push(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+}
+
+/// Runs a [`Sql`] returning person rows.
+macro_rules! fetch_people {
+    ($store:expr, $sql:expr) => {{
+        let sql: &Sql = &$sql;
+        let rows: Vec<PersonRow> = with_db!($store.db(), pool => {
+            let mut q = sqlx::query_as::<_, PersonRow>(&sql.text);
+            for a in &sql.args {
+                q = match a {
+                    Arg::Text(t) => q.bind(t.as_str()),
+                    Arg::Date(d) => q.bind(*d),
+                    Arg::Bool(b) => q.bind(*b),
+                    Arg::Int(i) => q.bind(*i),
+                };
+            }
+            q.fetch_all(pool).await?
+        });
+        rows
+    }};
+}
+pub(super) use fetch_people;
+
+/// The same select, reading the people the name index finds (SQLite: through the FTS5 table,
+/// which then leads the join).
+pub(super) fn indexed_select(db: &Db) -> String {
+    match db {
+        Db::Sqlite(_) => SELECT_PERSON.replace(
+            "FROM persons p",
+            "FROM persons_name_index CROSS JOIN persons p ON p.rowid = persons_name_index.rowid",
+        ),
+        Db::Postgres(_) => SELECT_PERSON.to_owned(),
+    }
+}
+
+/// Adds to `sql` (an [`indexed_select`]) the condition that each group of `groups` has a piece
+/// in the folded name: pieces of a group are alternatives, the groups all must hold. Pieces
+/// shorter than the index can look up are plain `LIKE`s. Pieces are folded: `a-z0-9` only.
+pub(super) fn name_condition(db: &Db, sql: &mut Sql, groups: &[Vec<String>]) {
+    let mut fts: Vec<String> = Vec::new();
+    for group in groups.iter().filter(|g| !g.is_empty()) {
+        let indexed = group.iter().all(|p| p.chars().count() >= MIN_INDEXED);
+        match db {
+            Db::Sqlite(_) if indexed => fts.push(format!(
+                "({})",
+                group
+                    .iter()
+                    .map(|p| format!("\"{p}\""))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            )),
+            _ => {
+                let likes: Vec<String> = group
+                    .iter()
+                    .map(|p| {
+                        let arg = sql.arg(Arg::Text(format!("%{p}%")));
+                        format!("p.name_key LIKE {arg}")
+                    })
+                    .collect();
+                sql.push(&format!(" AND ({})", likes.join(" OR ")));
+            }
+        }
+    }
+    if let Db::Sqlite(_) = db {
+        if fts.is_empty() {
+            // Nothing the index can look up: every person in scope is read, through the rowid
+            // the join needs.
+            sql.text = sql.text.replace(
+                "persons_name_index CROSS JOIN persons p ON p.rowid = persons_name_index.rowid",
+                "persons p",
+            );
+        } else {
+            let arg = sql.arg(Arg::Text(fts.join(" AND ")));
+            sql.push(&format!(" AND persons_name_index MATCH {arg}"));
+        }
+    }
+}
+
+/// Every order of up to three words, joined as the stored key is (more words: as typed).
+pub(super) fn orders(terms: &[String]) -> Vec<String> {
+    let mut out = vec![terms.join(" ")];
+    if terms.len() == 2 {
+        out.push(format!("{} {}", terms[1], terms[0]));
+    } else if terms.len() == 3 {
+        for [a, b, c] in [[0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]] {
+            out.push(format!("{} {} {}", terms[a], terms[b], terms[c]));
+        }
+    }
+    out
+}
+
+impl Store {
+    /// People matching the query within scope: by name, best first; otherwise by folded name.
+    pub async fn search_persons(
+        &self,
+        principal: &Principal,
+        query: &PersonQuery,
+    ) -> StoreResult<Vec<PersonRecord>> {
+        self.search_persons_by(principal, query, &PersonFilters::default())
+            .await
+    }
+
+    /// [`Store::search_persons`] with the further filters: birth date or year, household.
+    #[tracing::instrument(skip_all)]
+    pub async fn search_persons_by(
+        &self,
+        principal: &Principal,
+        query: &PersonQuery,
+        filters: &PersonFilters,
+    ) -> StoreResult<Vec<PersonRecord>> {
+        require(principal, Permission::ReadPeople)?;
+        if let Some(year) = filters.birth_year {
+            if !YEARS.contains(&year) {
+                return Err(StoreError::refuse(
+                    "birth_year",
+                    "store-people-birth-year",
+                    vec![
+                        ("year", SayArg::Text(year.to_string())),
+                        ("from", SayArg::Text(YEARS.start().to_string())),
+                        ("to", SayArg::Text(YEARS.end().to_string())),
+                    ],
+                ));
+            }
+        }
+        let Some((mut lo, mut hi)) = unit_range(principal) else {
+            return Ok(Vec::new());
+        };
+        if let Some(unit) = &query.admin_unit {
+            // Narrow to the requested unit, but never beyond the scope.
+            if !principal.can_see_unit(unit) {
+                return Ok(Vec::new());
+            }
+            lo = unit.as_str().to_owned();
+            hi = format!("{}.", unit.as_str());
+        }
+        let limit = query.limit.clamp(1, MAX_PAGE);
+        let offset = query.offset;
+        let terms = query.name.as_deref().map(search_terms).unwrap_or_default();
+        let filtered = |select: &str| {
+            let mut sql = Sql::scoped(select, &lo, &hi, principal.sensitive);
+            if let Some(e) = &query.external_id {
+                let a = sql.arg(Arg::Text(e.clone()));
+                sql.push(&format!(" AND p.external_id = {a}"));
+            }
+            if let Some(d) = filters.birth_date {
+                let a = sql.arg(Arg::Date(d));
+                sql.push(&format!(" AND p.birth_date = {a}"));
+            }
+            if let Some(y) = filters.birth_year {
+                let from = NaiveDate::from_ymd_opt(y, 1, 1);
+                let to = NaiveDate::from_ymd_opt(y + 1, 1, 1);
+                if let (Some(from), Some(to)) = (from, to) {
+                    let a = sql.arg(Arg::Date(from));
+                    let b = sql.arg(Arg::Date(to));
+                    sql.push(&format!(" AND p.birth_date >= {a} AND p.birth_date < {b}"));
+                }
+            }
+            if let Some(h) = &filters.household {
+                let a = sql.arg(Arg::Text(h.clone()));
+                sql.push(&format!(" AND h.external_id = {a}"));
+            }
+            sql
+        };
+        let found: Vec<PersonRecord> = if terms.is_empty() {
+            let mut sql = filtered(SELECT_PERSON);
+            let l = sql.arg(Arg::Int(i64::from(limit)));
+            let o = sql.arg(Arg::Int(i64::from(offset)));
+            sql.push(&format!(
+                " ORDER BY p.name_key, p.external_id LIMIT {l} OFFSET {o}"
+            ));
+            fetch_people!(self, sql)
+                .into_iter()
+                .map(PersonRow::into_record)
+                .collect::<StoreResult<_>>()?
+        } else {
+            let window = (offset + limit).max(CANDIDATES);
+            let mut rows: Vec<PersonRow> = Vec::new();
+            // The whole name, in any order: the plain index on name_key.
+            let mut sql = filtered(SELECT_PERSON);
+            let names: Vec<String> = orders(&terms)
+                .into_iter()
+                .map(|n| sql.arg(Arg::Text(n)))
+                .collect();
+            let l = sql.arg(Arg::Int(i64::from(window)));
+            sql.push(&format!(
+                " AND p.name_key IN ({}) LIMIT {l}",
+                names.join(", ")
+            ));
+            rows.extend(fetch_people!(self, sql));
+            // Every word typed, as part of the name: the trigram index.
+            let mut sql = filtered(&indexed_select(self.db()));
+            let groups: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
+            name_condition(self.db(), &mut sql, &groups);
+            let l = sql.arg(Arg::Int(i64::from(window)));
+            sql.push(&format!(" LIMIT {l}"));
+            rows.extend(fetch_people!(self, sql));
+            let mut typo = false;
+            if rows.is_empty() {
+                // Nobody: a typo, perhaps. Each long word's halves (one survives one typo),
+                // then only names close enough are kept.
+                let groups: Vec<Vec<String>> = terms.iter().map(|t| typo_pieces(t)).collect();
+                if groups.iter().any(|g| !g.is_empty()) {
+                    let mut sql = filtered(&indexed_select(self.db()));
+                    name_condition(self.db(), &mut sql, &groups);
+                    let l = sql.arg(Arg::Int(i64::from(window)));
+                    sql.push(&format!(" LIMIT {l}"));
+                    rows.extend(fetch_people!(self, sql));
+                    typo = true;
+                }
+            }
+            let mut seen = HashSet::new();
+            let mut ranked: Vec<(SearchTier, f64, String, PersonRecord)> = Vec::new();
+            for row in rows {
+                if !seen.insert(row.id) {
+                    continue;
+                }
+                let record = row.into_record()?;
+                let key = super::name_key_of(&record.data);
+                let (tier, similarity) = search_rank(&terms, &key);
+                if typo && similarity < TYPO_SIMILARITY {
+                    continue;
+                }
+                ranked.push((tier, similarity, key, record));
+            }
+            ranked.sort_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then(b.1.total_cmp(&a.1))
+                    .then_with(|| a.2.cmp(&b.2))
+                    .then_with(|| a.3.person_id.cmp(&b.3.person_id))
+            });
+            ranked
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .map(|(_, _, _, r)| r)
+                .collect()
+        };
+        // Every record shown is a record read: the event lists them (ids only, not the query,
+        // which may hold a name).
+        let ids: Vec<String> = found.iter().map(|p| p.id.to_string()).collect();
+        self.audit(
+            principal,
+            AuditEvent::plain("person.search").with_detail(format!(
+                "{} found: {}",
+                ids.len(),
+                ids.join(" ")
+            )),
+        )
+        .await?;
+        Ok(found)
+    }
+}
+
+/// A name found through a typo's pieces is shown when its words are at least this close to
+/// those typed (one or two letters in a name of six).
+const TYPO_SIMILARITY: f64 = 0.65;
