@@ -8,6 +8,7 @@ mod merges;
 mod persons;
 mod referrals;
 mod statistics;
+mod survivors;
 
 use crate::error::ErrorBody;
 use crate::AppState;
@@ -42,6 +43,9 @@ use utoipa::OpenApi;
         attachments::list, attachments::upload, attachments::download,
         merges::merge, merges::read, merges::undo,
         statistics::indicators, statistics::table, statistics::dhis2,
+        survivors::add_line, survivors::set_member, survivors::line_calls, survivors::call_backs,
+        survivors::log_call, survivors::read_call, survivors::call_to_case, survivors::case_consents,
+        survivors::record_consent, survivors::withdraw, survivors::override_consent, survivors::disclose,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth),
@@ -50,7 +54,8 @@ use utoipa::OpenApi;
          (name = "cases", description = "The case workflow: referrals, transitions, allocation, notes, tasks and caseloads"),
          (name = "providers", description = "Providers, their offers and places, referrals to services and the provider's side of them"),
          (name = "assessments", description = "Initial and holistic assessments recorded against the versioned instruments, and the instruments"),
-         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"))
+         (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"),
+         (name = "survivors", description = "The survivor's path: the hotline's call log, consent records that govern sharing, overrides and disclosures"))
 )]
 pub struct ApiDoc;
 
@@ -81,7 +86,8 @@ pub fn router() -> Router<AppState> {
                 .merge(referrals::router())
                 .merge(assessments::router())
                 .merge(merges::router())
-                .merge(statistics::router()),
+                .merge(statistics::router())
+                .merge(survivors::router()),
         )
         .fallback(not_found)
 }

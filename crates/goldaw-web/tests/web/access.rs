@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 mod attachments;
 mod merges;
 mod statistics;
+mod survivors;
 
 /// The routes with a rule in `matrix`, as (method, OpenAPI path).
 const RULED: [(&str, &str); 10] = [
@@ -200,6 +201,7 @@ async fn every_route_has_a_rule() {
         .chain(attachments::RULED.iter())
         .chain(merges::RULED.iter())
         .chain(statistics::RULED.iter())
+        .chain(survivors::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(
