@@ -69,6 +69,12 @@ fn consent_record(r: ConsentRow, today: NaiveDate) -> StoreResult<ConsentRecord>
 }
 
 impl Store {
+    /// The case as the scoped read gives it (`NotFound` outside scope): the API asks it before
+    /// it reads a request's body, so a case route answers for the case first.
+    pub async fn case_reachable(&self, principal: &Principal, case: Uuid) -> StoreResult<()> {
+        self.load_case_row(principal, case).await.map(|_| ())
+    }
+
     pub(crate) async fn consent_by_id(&self, id: Uuid) -> StoreResult<ConsentRecord> {
         let sql = format!("{SELECT_CONSENT} WHERE c.id = $1");
         let row: ConsentRow = with_db!(self.db(), pool => {

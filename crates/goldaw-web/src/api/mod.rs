@@ -12,6 +12,7 @@ mod persons;
 mod referrals;
 mod statistics;
 mod workforce;
+mod survivors;
 
 use crate::error::ErrorBody;
 use crate::AppState;
@@ -58,6 +59,9 @@ use utoipa::OpenApi;
         contracting::declare_conflict, contracting::score_bid, contracting::list_contracts, contracting::read_contract,
         contracting::contract_act, contracting::contract_reports, contracting::draft_report, contracting::confirm_report,
         contracting::verify_report, contracting::record_payment, contracting::late_reports, contracting::comparison,
+        survivors::add_line, survivors::set_member, survivors::line_calls, survivors::call_backs,
+        survivors::log_call, survivors::read_call, survivors::call_to_case, survivors::case_consents,
+        survivors::record_consent, survivors::withdraw, survivors::override_consent, survivors::disclose,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth, &TrueDocument),
@@ -69,7 +73,8 @@ use utoipa::OpenApi;
          (name = "statistics", description = "Published statistics with small counts suppressed, and their DHIS2 export"),
          (name = "partners", description = "Partner agencies' referrals and their status, with the organisation's key (gpk_...) as the bearer token"),
          (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"),
-         (name = "contracting", description = "Social contracting: tenders, bids, evaluation, contracts, delivery reports, payments, and the comparison of ways of delivery"))
+         (name = "contracting", description = "Social contracting: tenders, bids, evaluation, contracts, delivery reports, payments, and the comparison of ways of delivery"),
+         (name = "survivors", description = "The survivor's path: the hotline's call log, consent records that govern sharing, overrides and disclosures"))
 )]
 pub struct ApiDoc;
 
@@ -103,7 +108,8 @@ pub fn router() -> Router<AppState> {
                 .merge(statistics::router())
                 .merge(partners::router())
                 .merge(workforce::router())
-                .merge(contracting::router()),
+                .merge(contracting::router())
+                .merge(survivors::router()),
         )
         .fallback(not_found)
 }

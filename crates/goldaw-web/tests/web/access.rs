@@ -16,6 +16,7 @@ mod merges;
 mod people;
 mod statistics;
 mod workforce;
+mod survivors;
 
 /// The routes with a rule in `matrix`, as (method, OpenAPI path).
 const RULED: [(&str, &str); 10] = [
@@ -206,6 +207,7 @@ async fn every_route_has_a_rule() {
         .chain(people::RULED.iter())
         .chain(statistics::RULED.iter())
         .chain(workforce::RULED.iter())
+        .chain(survivors::RULED.iter())
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
     assert_eq!(
