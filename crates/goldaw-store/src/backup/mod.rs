@@ -75,6 +75,24 @@ impl PgTools {
     }
 }
 
+impl crate::Store {
+    /// Opens a database to back it up while goldaw may be serving from it: no migration and no
+    /// reference data reloaded (they write, and would wait on or fail against the server's
+    /// writers); the key, if given, must be the audit chain's.
+    pub async fn open_for_backup(
+        url: &crate::DatabaseUrl,
+        secrets: Option<crate::crypto::Secrets>,
+    ) -> StoreResult<crate::Store> {
+        let db = crate::db::Db::connect(url, crate::PoolSize::default_for(url)).await?;
+        let store = check::unmigrated(db, url.clone(), secrets);
+        if let Err(e) = store.check_audit_key().await {
+            store.close().await;
+            return Err(e);
+        }
+        Ok(store)
+    }
+}
+
 impl Manifest {
     /// Reads and checks `DIR/manifest.json` and the copy beside it (size and SHA-256).
     pub fn read(dir: &Path) -> StoreResult<Manifest> {

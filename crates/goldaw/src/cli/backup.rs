@@ -1,12 +1,13 @@
 //! `goldaw backup` and `goldaw restore` (issue #20, item 1; docs/operations.md).
 
-use super::{open, operator, Args};
+use super::{operator, Args};
 use goldaw_store::backup::{restore, PgTools};
 use std::path::{Path, PathBuf};
 
 /// Takes a backup into `output` while goldaw may be serving, and prints its manifest.
 pub async fn backup(args: &Args, output: &Path, pg_bin_dir: Option<PathBuf>) -> anyhow::Result<()> {
-    let store = open(args).await?;
+    let url = args.database_url()?;
+    let store = goldaw_store::Store::open_for_backup(&url, args.secrets()?).await?;
     let tools = PgTools {
         bin_dir: pg_bin_dir,
     };

@@ -212,7 +212,7 @@ goldaw_store::each_backend! {
         let manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(backup_dir.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(manifest["backend"], b);
-        assert!(manifest["schema_version"].as_i64().unwrap() >= 17, "{manifest}");
+        assert!(manifest["schema_version"].as_i64().unwrap() >= 14, "{manifest}");
         assert!(manifest["audit_head"].as_str().unwrap().contains(':'), "{manifest}");
         if b == "sqlite" {
             assert!(said.contains("integrity_check: ok"), "{said}");
