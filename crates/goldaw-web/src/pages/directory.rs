@@ -566,7 +566,7 @@ async fn help_send(
     // The form's clock: not sooner than a person could write it, not a day old.
     match state.store.public_form_age(&form.token) {
         None => return refused(&t, StatusCode::BAD_REQUEST, "help-expired"),
-        Some(age) if age > FORM_MAX_AGE_SECONDS || age < 0 => {
+        Some(age) if !(0..=FORM_MAX_AGE_SECONDS).contains(&age) => {
             return refused(&t, StatusCode::BAD_REQUEST, "help-expired")
         }
         Some(age) if age < i64::from(sw.form_min_seconds) => {

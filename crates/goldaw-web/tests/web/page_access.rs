@@ -97,6 +97,28 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/workforce/supervision"),
     ("post", "/workforce/posts"),
     ("post", "/workforce/courses"),
+    // Issue #23, open doors (rules in `doors_expected`).
+    ("get", "/directory"),
+    ("get", "/directory/services/{id}"),
+    ("get", "/directory/leaflet/{unit}"),
+    ("get", "/help"),
+    ("post", "/help"),
+    ("get", "/directory/manage"),
+    ("post", "/directory/manage/switches"),
+    ("post", "/directory/manage/entries/{id}"),
+    ("post", "/directory/manage/contacts"),
+    ("get", "/partner"),
+    ("post", "/partner/signin"),
+    ("post", "/partner/signout"),
+    ("get", "/partner/referrals/new"),
+    ("post", "/partner/referrals"),
+    ("get", "/partner/referrals/{id}"),
+    ("get", "/partners"),
+    ("post", "/partners"),
+    ("post", "/partners/{id}/keys"),
+    ("post", "/partners/{id}/revoke"),
+    ("get", "/partners/feedback/{case}"),
+    ("post", "/partners/feedback/{case}"),
 ];
 
 /// The routes declared in the pages' source.
@@ -124,6 +146,9 @@ fn every_page_route_has_a_rule() {
 /// What a caller gets: `None` = anonymous; forms are sent with a forged CSRF token.
 fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
     use StatusCode as S;
+    if let Some(status) = doors_expected(role, method, path) {
+        return status;
+    }
     let Some(role) = role else {
         return match (method, path) {
             ("get", "/login") => S::OK,
@@ -289,4 +314,47 @@ async fn the_page_matrix_holds_for_anonymous_callers_and_every_role() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Issue #23: the public pages answer anyone (no record: 404; a form without its token: 400 or
+/// 403); the partner portal sends whoever has no partner key back to `/partner`; the ministry's
+/// and admins' pages need their permission; `{unit}` and `{case}` are left unreplaced here, so a
+/// leaflet is not found and the feedback page's address is not a case id (400).
+fn doors_expected(role: Option<Role>, method: &str, path: &str) -> Option<StatusCode> {
+    use StatusCode as S;
+    let signed = role.is_some();
+    let status = match (method, path) {
+        ("get", "/directory") | ("get", "/help") | ("get", "/partner") => S::OK,
+        ("get", "/directory/services/{id}") | ("get", "/directory/leaflet/{unit}") => S::NOT_FOUND,
+        ("post", "/help") => S::BAD_REQUEST,
+        ("post", "/partner/signin") | ("post", "/partner/signout") => S::FORBIDDEN,
+        ("get", "/partner/referrals/new")
+        | ("post", "/partner/referrals")
+        | ("get", "/partner/referrals/{id}") => S::SEE_OTHER,
+        ("post", "/partners/feedback/{case}") => S::BAD_REQUEST,
+        ("get", "/partners/feedback/{case}") if signed => S::BAD_REQUEST,
+        ("get", "/directory/manage") if signed => {
+            if matches!(role, Some(Role::Admin | Role::Ministry)) {
+                S::OK
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        ("get", "/partners") if signed => {
+            if role == Some(Role::Admin) {
+                S::OK
+            } else {
+                S::FORBIDDEN
+            }
+        }
+        (_, p) if p.starts_with("/directory/manage") || p.starts_with("/partners") => {
+            if signed {
+                S::FORBIDDEN
+            } else {
+                S::SEE_OTHER
+            }
+        }
+        _ => return None,
+    };
+    Some(status)
 }
