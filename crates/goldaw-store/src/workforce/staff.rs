@@ -15,7 +15,7 @@ use goldaw_core::access::Principal;
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::workforce::{
     check_fte, cpd_standing, staff_rights, supervision_due, supervision_overdue, Employment,
-    LeavingReason, OrgKind, Position, StaffFacts,
+    FteProblem, LeavingReason, OrgKind, Position, StaffFacts,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -111,6 +111,18 @@ pub(crate) fn clean_languages(list: &[String]) -> StoreResult<String> {
     Ok(out.join(";"))
 }
 
+/// A share of full time refused, with its key.
+pub(crate) fn fte_refused(problem: FteProblem) -> StoreError {
+    match problem {
+        FteProblem::FullTimeNot100 => {
+            StoreError::refuse("fte_percent", "store-workforce-fte-full", vec![])
+        }
+        FteProblem::PartTimeRange => {
+            StoreError::refuse("fte_percent", "store-workforce-fte-part", vec![])
+        }
+    }
+}
+
 impl Store {
     /// Hires someone: a new staff record (a supervisor in her scope, the ministry, the operator).
     #[tracing::instrument(skip_all)]
@@ -145,8 +157,7 @@ impl Store {
         let position: Position = code("position", &new.position)?;
         let employment: Employment = code("employment", &new.employment)?;
         let fte = new.fte_percent.unwrap_or(100);
-        check_fte(employment, fte)
-            .map_err(|p| StoreError::refuse("fte_percent", p.key(), vec![]))?;
+        check_fte(employment, fte).map_err(fte_refused)?;
         let languages = clean_languages(&new.languages)?;
         let today = today();
         if new.hired_on > today + TimeDelta::days(366) {
