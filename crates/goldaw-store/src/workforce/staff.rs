@@ -123,6 +123,18 @@ pub(crate) fn fte_refused(problem: FteProblem) -> StoreError {
     }
 }
 
+/// A supervision session as read for a staff record.
+type SessionRow = (
+    Uuid,
+    NaiveDate,
+    String,
+    Uuid,
+    String,
+    String,
+    String,
+    Option<Vec<u8>>,
+);
+
 impl Store {
     /// Hires someone: a new staff record (a supervisor in her scope, the ministry, the operator).
     #[tracing::instrument(skip_all)]
@@ -321,7 +333,7 @@ impl Store {
                 "SELECT id, name, certified_on, expires_on FROM workforce_certifications
                   WHERE staff_id = $1 ORDER BY certified_on DESC, id")
                 .bind(id).fetch_all(pool).await?;
-            let sessions: Vec<(Uuid, NaiveDate, String, Uuid, String, String, String, Option<Vec<u8>>)> = sqlx::query_as(
+            let sessions: Vec<SessionRow> = sqlx::query_as(
                 "SELECT s.id, s.held_on, s.form, s.supervisor_id, sup.given_name, sup.family_name, s.case_codes, s.actions_sealed
                    FROM workforce_supervisions s
                    JOIN workforce_staff sup ON sup.id = s.supervisor_id
