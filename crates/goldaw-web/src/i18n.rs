@@ -274,6 +274,16 @@ mod tests {
                 // merges.ftl
                 ("at", FluentValue::from("x")),
                 ("who", FluentValue::from("x")),
+                // workforce.ftl
+                ("username", FluentValue::from("x")),
+                ("problem", FluentValue::from("x")),
+                ("language", FluentValue::from("x")),
+                ("id", FluentValue::from("x")),
+                ("code", FluentValue::from("x")),
+                ("hours", FluentValue::from(2)),
+                ("start", FluentValue::from(2)),
+                ("leavers", FluentValue::from(2)),
+                ("end", FluentValue::from(2)),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");

@@ -154,13 +154,14 @@ impl Store {
         let inside = |code: &str| AdminUnitCode::from_stored(code.to_owned()).is_within(&covered);
         let (lo, hi) = range_of(&covered);
         type StaffRow = (Uuid, String, String, i32, NaiveDate, Option<NaiveDate>);
-        let (posts, staff, completed, certs, cases): (
+        type Rows = (
             Vec<(String, Option<Uuid>)>,
             Vec<StaffRow>,
             Vec<(Uuid,)>,
             Vec<(Uuid, NaiveDate, Option<NaiveDate>)>,
             Vec<(String, i64)>,
-        ) = with_db!(self.db(), pool => {
+        );
+        let (posts, staff, completed, certs, cases): Rows = with_db!(self.db(), pool => {
             let posts = sqlx::query_as(
                 "SELECT admin_unit, holder_id FROM workforce_posts
                   WHERE admin_unit >= $1 AND admin_unit < $2 AND funded_from <= $3

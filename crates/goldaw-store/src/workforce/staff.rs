@@ -15,7 +15,7 @@ use goldaw_core::access::Principal;
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::workforce::{
     check_fte, cpd_standing, staff_rights, supervision_due, supervision_overdue, Employment,
-    LeavingReason, OrgKind, Position, StaffFacts,
+    FteProblem, LeavingReason, OrgKind, Position, StaffFacts,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -111,6 +111,30 @@ pub(crate) fn clean_languages(list: &[String]) -> StoreResult<String> {
     Ok(out.join(";"))
 }
 
+/// A share of full time refused, with its key.
+pub(crate) fn fte_refused(problem: FteProblem) -> StoreError {
+    match problem {
+        FteProblem::FullTimeNot100 => {
+            StoreError::refuse("fte_percent", "store-workforce-fte-full", vec![])
+        }
+        FteProblem::PartTimeRange => {
+            StoreError::refuse("fte_percent", "store-workforce-fte-part", vec![])
+        }
+    }
+}
+
+/// A supervision session as read for a staff record.
+type SessionRow = (
+    Uuid,
+    NaiveDate,
+    String,
+    Uuid,
+    String,
+    String,
+    String,
+    Option<Vec<u8>>,
+);
+
 impl Store {
     /// Hires someone: a new staff record (a supervisor in her scope, the ministry, the operator).
     #[tracing::instrument(skip_all)]
@@ -145,8 +169,7 @@ impl Store {
         let position: Position = code("position", &new.position)?;
         let employment: Employment = code("employment", &new.employment)?;
         let fte = new.fte_percent.unwrap_or(100);
-        check_fte(employment, fte)
-            .map_err(|p| StoreError::refuse("fte_percent", p.key(), vec![]))?;
+        check_fte(employment, fte).map_err(fte_refused)?;
         let languages = clean_languages(&new.languages)?;
         let today = today();
         if new.hired_on > today + TimeDelta::days(366) {
@@ -310,7 +333,7 @@ impl Store {
                 "SELECT id, name, certified_on, expires_on FROM workforce_certifications
                   WHERE staff_id = $1 ORDER BY certified_on DESC, id")
                 .bind(id).fetch_all(pool).await?;
-            let sessions: Vec<(Uuid, NaiveDate, String, Uuid, String, String, String, Option<Vec<u8>>)> = sqlx::query_as(
+            let sessions: Vec<SessionRow> = sqlx::query_as(
                 "SELECT s.id, s.held_on, s.form, s.supervisor_id, sup.given_name, sup.family_name, s.case_codes, s.actions_sealed
                    FROM workforce_supervisions s
                    JOIN workforce_staff sup ON sup.id = s.supervisor_id
