@@ -11,6 +11,7 @@ mod attachments;
 mod case_access;
 mod cases;
 pub(crate) mod common;
+mod contracting;
 mod error;
 pub(crate) mod extract;
 mod merges;
@@ -67,6 +68,7 @@ pub fn router() -> Router<AppState> {
         .merge(merges::router())
         .merge(planning::router())
         .merge(providers::router())
+        .merge(contracting::router())
         .merge(statistics::router())
 }
 
