@@ -83,7 +83,8 @@ impl Store {
                 vec![("service", crate::error::SayArg::Text(service.to_string()))],
             ));
         }
-        let (facts, contracts): (Vec<DeliveryFact>, Vec<(Uuid, i64, NaiveDate, NaiveDate)>) = with_db!(self.db(), pool => {
+        type Priced = Vec<(Uuid, i64, NaiveDate, NaiveDate)>;
+        let (facts, contracts): (Vec<DeliveryFact>, Priced) = with_db!(self.db(), pool => {
             let facts = sqlx::query_as(
                 "SELECT pr.id AS provider_id, pr.kind, d.delivered_on, d.units, r.person_id, c.admin_unit
                  FROM service_deliveries d

@@ -519,13 +519,14 @@ impl Store {
         keeper: bool,
     ) -> StoreResult<Contract> {
         type Counts = (i64, i64, i64);
-        let (versions, units, delivered, referrals, money): (
+        type Gathered = (
             Vec<ContractVersion>,
             Vec<(String,)>,
             Counts,
             (i64, i64),
             (i64, i64),
-        ) = with_db!(self.db(), pool => {
+        );
+        let (versions, units, delivered, referrals, money): Gathered = with_db!(self.db(), pool => {
             let versions = sqlx::query_as("SELECT amendment, price_per_unit, ceiling, target_people, target_units, target_outcomes,
                                                   payment_schedule, period_from, period_to, reason, changed_by, changed_at
                                            FROM contract_versions WHERE contract_id = $1 ORDER BY amendment")

@@ -12,6 +12,7 @@ mod case_access;
 mod cases;
 pub(crate) mod common;
 mod directory;
+mod contracting;
 mod error;
 pub(crate) mod extract;
 mod merges;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(merges::router())
         .merge(planning::router())
         .merge(providers::router())
+        .merge(contracting::router())
         .merge(statistics::router())
         .merge(directory::router())
         .merge(partners::router())

@@ -170,7 +170,8 @@ goldaw_store::each_backend! {
         let secrets = goldaw_store::crypto::Secrets::from_key([9u8; 32]);
         let store = Store::open_with_secrets(&db.url, Some(secrets)).await.unwrap();
         let b = db.backend;
-        let base = crate::common::TestApp::spawn(&store).await.base;
+        let app = crate::common::TestApp::spawn(&store).await;
+        let base = app.base.clone();
         let min = client_for(&store, &base, "min", Role::Ministry, "TM").await;
         let min2 = client_for(&store, &base, "min2", Role::Ministry, "TM").await;
         let c1 = client_for(&store, &base, "com1", Role::Ministry, "TM").await;
@@ -302,5 +303,20 @@ goldaw_store::each_backend! {
         assert_eq!(row("state")["units"], 4, "{cmp}");
         assert!(row("ngo_contracted")["cost_per_unit"].as_f64().unwrap() == 50.0, "{cmp}");
         assert!(row("state")["cost_per_unit"].as_f64().is_some(), "{cmp}");
+
+        // The page: the velayat's ministry sees the comparison of its area, not the nation's
+        // tender (its authority is the nation's ministry).
+        app.account("velmin", Role::Ministry, "TM-A", "correct horse battery").await;
+        let session = app.sign_in("velmin", "correct horse battery").await;
+        let (s, page) = app.page(&session, &format!("/contracting?service=S05&from={month}&to={today}")).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        assert!(!page.contains("Day care for children with disabilities"), "{b} {page}");
+        assert!(page.contains("id=\"comparison\""), "{page}");
+        // Providers see the page without the comparison; a social worker may not.
+        let (s, page) = app.page(&app.sign_in("pra", "correct horse battery").await, "/contracting").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!page.contains("id=\"comparison\""), "{page}");
+        assert!(page.contains("Day care for children with disabilities"), "{page}");
+        assert!(page.contains("id=\"contracts\"") && page.contains("250.00"), "the provider's own contract, paid: {page}");
     }
 }

@@ -23,6 +23,7 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/logout"),
     ("get", "/lang/{code}"),
     ("get", "/people"),
+    ("get", "/contracting"),
     ("get", "/account/password"),
     ("post", "/account/password"),
     ("get", "/admin/users"),
@@ -187,6 +188,11 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
             Role::SocialWorker | Role::Supervisor | Role::Ministry
         )),
         ("get", "/workforce/staff/{id}") => S::NOT_FOUND,
+        // Contracting (docs/contracting.md): the ministry, the providers' staff, planners.
+        ("get", "/contracting") => allowed(matches!(
+            role,
+            Role::Ministry | Role::Provider | Role::Planner
+        )),
         // The register: the ministry and admins; no such provider here.
         ("get", "/providers") => allowed(matches!(role, Role::Ministry | Role::Admin)),
         ("get", "/providers/{id}") if matches!(role, Role::Ministry | Role::Admin) => S::NOT_FOUND,
