@@ -510,6 +510,7 @@ mod tests {
                     ReadCaseload,
                     Planning,
                     Dhis2Export,
+                    Contracting,
                 ],
                 Admin => &[ManageUsers, ReadAudit, ManageProviders, ManageSettings],
             };

@@ -103,7 +103,7 @@ static ENGLISH: LazyLock<Bundle> = LazyLock::new(|| {
     bundle.set_use_isolating(false);
     for text in ENGLISH_FILES {
         // A file that does not parse keeps the messages that do: the test of the keys fails.
-        let resource = fluent_bundle::FluentResource::try_new(text.to_owned())
+        let resource = fluent_bundle::FluentResource::try_new((*text).to_owned())
             .unwrap_or_else(|(resource, _)| resource);
         // A key in two files: the first holds (the web's test refuses it anyway).
         let _ = bundle.add_resource(resource);

@@ -274,6 +274,12 @@ mod tests {
                 // merges.ftl
                 ("at", FluentValue::from("x")),
                 ("who", FluentValue::from("x")),
+                // consent.ftl
+                ("provider", FluentValue::from("x")),
+                // directory.ftl, partners.ftl
+                ("partner", FluentValue::from("x")),
+                ("place", FluentValue::from("x")),
+                ("reference", FluentValue::from("x")),
                 // workforce.ftl
                 ("username", FluentValue::from("x")),
                 ("problem", FluentValue::from("x")),

@@ -295,7 +295,10 @@ async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_writt
             let n: i64 = conn
                 .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'persons' AND sql IS NOT NULL", [], |r| r.get(0))
                 .unwrap();
-            assert_eq!(n, 2, "persons_admin_unit and persons_household are back");
+            assert_eq!(
+                n, 4,
+                "persons_admin_unit, persons_household, persons_name_key and persons_birth_date are back"
+            );
         }
         if let goldaw_store::DatabaseUrl::Postgres(url) = &db.url {
             use sqlx::Connection;
@@ -309,8 +312,8 @@ async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_writt
             .unwrap();
             assert_eq!(
                 (keys, indexes),
-                (3, 4),
-                "persons' foreign keys (household, admin unit, merged_into) and indexes are back"
+                (3, 7),
+                "persons' foreign keys (household, admin unit, merged_into) and its seven indexes (with the name search's three) are back"
             );
         }
         // And the store still works afterwards.
