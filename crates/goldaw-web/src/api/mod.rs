@@ -3,16 +3,16 @@
 mod assessments;
 mod attachments;
 mod cases;
-mod document;
 mod contracting;
+mod document;
 mod households;
 mod merges;
 mod partners;
 mod persons;
 mod referrals;
 mod statistics;
-mod workforce;
 mod survivors;
+mod workforce;
 
 use crate::error::ErrorBody;
 use crate::AppState;

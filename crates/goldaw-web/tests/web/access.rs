@@ -15,8 +15,8 @@ mod contracting;
 mod merges;
 mod people;
 mod statistics;
-mod workforce;
 mod survivors;
+mod workforce;
 
 /// The routes with a rule in `matrix`, as (method, OpenAPI path).
 const RULED: [(&str, &str); 10] = [
