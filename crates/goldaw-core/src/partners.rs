@@ -116,6 +116,14 @@ pub fn outcome_for_partner(consent: bool, summary: Option<String>) -> Option<Str
     }
 }
 
+/// Whether a case with this referral source may have come from a partner agency (its source is
+/// a partner kind's): the case page then offers the feedback to the referring agency.
+pub fn partner_source(source: ReferralSource) -> bool {
+    PartnerKind::ALL
+        .iter()
+        .any(|k| k.referral_source() == source)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,8 @@ pub struct Secrets {
     record_keys: [u8; 32],
     /// The audit chain's key, derived from the same key material (see `audit::AuditKey`).
     audit: crate::audit::AuditKey,
+    /// The key of [`Secrets::keyed_digest`], derived like the record keys.
+    lookup: [u8; 32],
 }
 
 impl std::fmt::Debug for Secrets {
@@ -63,11 +65,30 @@ impl Secrets {
             .chain_update(key)
             .finalize()
             .into();
+        let lookup: [u8; 32] = Sha256::new()
+            .chain_update(b"goldaw lookup digests v1\0")
+            .chain_update(key)
+            .finalize()
+            .into();
         Secrets {
             cipher: XChaCha20Poly1305::new(Key::from_slice(&key)),
             record_keys,
             audit: crate::audit::AuditKey::derive(&key),
+            lookup,
         }
+    }
+
+    /// A keyed digest of `data` (HMAC-SHA-256 under a key derived from the encryption key, with
+    /// `label` naming the use): equal inputs match, but a value with few possible inputs (an IPv4
+    /// address) cannot be recovered by hashing every candidate without the key.
+    pub(crate) fn keyed_digest(&self, label: &str, data: &[u8]) -> Vec<u8> {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.lookup)
+            .expect("HMAC takes a key of any length");
+        mac.update(label.as_bytes());
+        mac.update(b"\0");
+        mac.update(data);
+        mac.finalize().into_bytes().to_vec()
     }
 
     /// The record keys of the statistics' cell-key perturbation (`goldaw_core::cell_key`).
@@ -179,5 +200,19 @@ mod tests {
             .to_string()
             .contains("64 hexadecimal digits"));
         assert_eq!(generate_key_hex().unwrap().len(), 64);
+    }
+
+    #[test]
+    fn keyed_digests_match_equal_inputs_and_depend_on_the_key_and_the_use() {
+        let a = Secrets::from_key([7; 32]);
+        let b = Secrets::from_key([8; 32]);
+        let d = a.keyed_digest("public request address v1", b"127.0.0.1");
+        assert_eq!(d, a.keyed_digest("public request address v1", b"127.0.0.1"));
+        assert_ne!(d, b.keyed_digest("public request address v1", b"127.0.0.1"));
+        assert_ne!(d, a.keyed_digest("another use", b"127.0.0.1"));
+        assert_ne!(d, a.keyed_digest("public request address v1", b"127.0.0.2"));
+        // Not the plain SHA-256 of the address that anyone could recompute.
+        use sha2::{Digest, Sha256};
+        assert_ne!(d, Sha256::digest(b"127.0.0.1").to_vec());
     }
 }

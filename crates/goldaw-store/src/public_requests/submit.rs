@@ -18,7 +18,6 @@ use goldaw_core::codes::{ReferralSource, Sex};
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::names::PersonName;
 use goldaw_core::people::PersonData;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 /// The longest account of what is happening, and of how to make contact (characters).
@@ -110,13 +109,10 @@ fn line(field: &str, text: &str, max: usize) -> StoreResult<String> {
     Ok(t.to_owned())
 }
 
-/// The address as kept: a hash, so the table lists no one's address.
-pub(crate) fn address_hash(address: &str) -> Vec<u8> {
-    Sha256::new()
-        .chain_update(b"goldaw public request address v1\0")
-        .chain_update(address.as_bytes())
-        .finalize()
-        .to_vec()
+/// The address as kept: a digest keyed with the server's secret, so the table lists no one's
+/// address and an IPv4 address cannot be found again by hashing all four billion of them.
+pub(crate) fn address_hash(secrets: &crate::crypto::Secrets, address: &str) -> Vec<u8> {
+    secrets.keyed_digest("public request address v1", address.as_bytes())
 }
 
 impl Store {
@@ -173,7 +169,7 @@ impl Store {
         };
 
         // 2. The limits, over the last hour.
-        let hash = address_hash(address);
+        let hash = address_hash(self.secrets("public requests")?, address);
         let since = Utc::now() - Duration::hours(1);
         let (from_address, everyone): (i64, i64) = with_db!(self.db(), pool => {
             let (a,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM public_requests WHERE address_hash = $1 AND created_at > $2")

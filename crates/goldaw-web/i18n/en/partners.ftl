@@ -59,3 +59,5 @@ partner-kind-other = Other
 ## Refusals of the store (the store embeds this file)
 store-partner-name = { $field }: write the person's name (at most 100 characters).
 store-partner-outside-area = { $unit } is outside your organisation's area ({ $area }): refer to an etrap in your area.
+# The case page's link to the feedback page, on a case a partner kind referred.
+case-partner-feedback = Feedback to the referring agency

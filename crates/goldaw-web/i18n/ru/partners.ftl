@@ -59,3 +59,5 @@ partner-kind-other = Другое
 ## Отказы хранилища
 store-partner-name = { $field }: напишите имя человека (не более 100 знаков).
 store-partner-outside-area = { $unit } вне территории вашей организации ({ $area }): направляйте в этрап вашей территории.
+# The case page's link to the feedback page, on a case a partner kind referred.
+case-partner-feedback = Обратная связь для направившей организации

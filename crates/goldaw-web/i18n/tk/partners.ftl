@@ -59,3 +59,5 @@ partner-kind-other = Beýleki
 ## Ammaryň ret etmeleri
 store-partner-name = { $field }: adamyň adyny ýazyň (iň köp 100 belgi).
 store-partner-outside-area = { $unit } guramaňyzyň sebitinden ({ $area }) daşarda: öz sebitiňizdäki etraba ugrukdyryň.
+# The case page's link to the feedback page, on a case a partner kind referred.
+case-partner-feedback = Iberen edara üçin jogap

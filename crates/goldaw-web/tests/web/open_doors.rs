@@ -269,6 +269,11 @@ goldaw_store::each_backend! {
         store.record_partner_feedback(&worker, case.id, goldaw_store::partners::FeedbackChange { version: fb.version, consent: true, outcome: Some("Support under way with the family.".into()) }).await.unwrap();
         let (_, list) = call("GET", "/partner/referrals".into(), key.clone(), None).await;
         assert_eq!(list[0]["outcome"], "Support under way with the family.", "{b}: {list}");
+        // The case page leads the worker to that feedback.
+        let session = app.sign_in("aman", "correct horse battery").await;
+        let (status, page) = app.page(&session, &format!("/cases/{}", case.id)).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert!(page.contains(&format!("href=\"/partners/feedback/{}\"", case.id)), "{b}: the case page links the feedback");
 
         // Another school: 404 for it, an empty list. A user's token, no token, a made-up key: 401.
         let (status, _) = call("GET", format!("/partner/referrals/{id}"), other_key.clone(), None).await;

@@ -119,6 +119,13 @@ async fn a_supervisor_records_supervision_and_training_and_the_planner_sees_vaca
     // The supervisor records a one-to-one session with Aman.
     sign_in(&browser, &site, "maral").await;
     browser.click("a[lang=en]").await;
+    // Aman has never been supervised: her supervision is due on Maral's task list.
+    browser.goto(&format!("{site}/tasks")).await;
+    let due = browser.text("#supervision-due").await;
+    assert!(
+        due.contains("Aman"),
+        "the supervision due is on the task list: {due}"
+    );
     browser.goto(&format!("{site}/workforce")).await;
     browser
         .click(&format!("#workers option[value='{aman}']"))
@@ -129,6 +136,13 @@ async fn a_supervisor_records_supervision_and_training_and_the_planner_sees_vaca
         .await;
     browser.click("#record-supervision").await;
     browser.find("#staff").await;
+    // Supervised today: no longer due.
+    browser.goto(&format!("{site}/tasks")).await;
+    browser.find("#overdue-count").await;
+    assert!(
+        !browser.exists("#supervision-due").await,
+        "the session recorded, Aman's supervision is no longer due"
+    );
     // ... and Aman's completed training, on her record.
     browser
         .goto(&format!("{site}/workforce/staff/{aman}"))

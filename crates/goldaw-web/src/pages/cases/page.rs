@@ -61,6 +61,9 @@ struct CasePage {
     source: String,
     referrer: String,
     concern: String,
+    /// A link to the feedback for the referring agency (`/partners/feedback/{id}`): for those who
+    /// may work on the case, when its source is a partner kind.
+    partner_feedback: bool,
     worker: String,
     due: Vec<(String, bool)>,
     actions: Vec<ActionView>,
@@ -423,6 +426,8 @@ pub(super) async fn case_page(
             ),
         referrer: case.referrer.clone().unwrap_or_default(),
         concern: case.concern.clone().unwrap_or_default(),
+        partner_feedback: work.may_work()
+            && goldaw_core::partners::partner_source(case.referral_source),
         worker: case.worker.clone().unwrap_or_else(|| t.t("unallocated")),
         due: case
             .due

@@ -38,6 +38,9 @@ struct TasksPage {
     next_link: Option<String>,
     first_link: String,
     paged: bool,
+    /// Supervision overdue by the ministry's norm (the workforce register, issue #22), for a
+    /// supervisor and the ministry, on the first page only.
+    supervision: Vec<goldaw_store::workforce::SupervisionTask>,
 }
 
 #[derive(Deserialize)]
@@ -104,6 +107,18 @@ pub(super) async fn tasks(
         )
     };
     let show = if overdue_only { "overdue" } else { "" };
+    // One more source of tasks: the supervisions due (goldaw_core::workforce decides who sees them).
+    let supervision = if params.after.is_none()
+        && goldaw_core::workforce::may_see_supervision_tasks(signed.principal())
+    {
+        state
+            .store
+            .supervision_tasks(signed.principal())
+            .await
+            .or_refuse(&signed)?
+    } else {
+        Vec::new()
+    };
     Ok(render(TasksPage {
         user: signed.user(),
         overdue_text,
@@ -117,5 +132,6 @@ pub(super) async fn tasks(
             "/tasks".into()
         },
         paged: params.after.is_some(),
+        supervision,
     }))
 }
