@@ -94,16 +94,19 @@ prepare() {
     etraps=$(printf '%s\n' "${units[@]}" | sort -u)
     velayats=$(printf '%s\n' "${units[@]}" | cut -d- -f1-2 | sort -u)
     for scope in $etraps; do
-        add_user "$url" "mix-se-$scope" supervisor "$scope"
+        # Usernames are lower case; scopes are codes like TM-A-01.
+        local name="mix-se-${scope,,}"
+        add_user "$url" "$name" supervisor "$scope"
         local ids
         ids=$(sql "$url" "SELECT $(uuid_text "$url" id) FROM cases WHERE admin_unit = '$scope' AND status <> 'closed' LIMIT 40" | sed 's/.*/"&"/' | paste -sd, -)
-        entries+=("{\"user\": \"mix-se-$scope\", \"password\": \"$PASSWORD\", \"role\": \"sup_etrap\", \"cases\": [$ids]}")
+        entries+=("{\"user\": \"$name\", \"password\": \"$PASSWORD\", \"role\": \"sup_etrap\", \"cases\": [$ids]}")
     done
     for scope in $velayats; do
-        add_user "$url" "mix-sv-$scope" supervisor "$scope"
+        local name="mix-sv-${scope,,}"
+        add_user "$url" "$name" supervisor "$scope"
         local ids
         ids=$(sql "$url" "SELECT $(uuid_text "$url" id) FROM cases WHERE admin_unit >= '$scope' AND admin_unit < '$scope.' AND status <> 'closed' LIMIT 40" | sed 's/.*/"&"/' | paste -sd, -)
-        entries+=("{\"user\": \"mix-sv-$scope\", \"password\": \"$PASSWORD\", \"role\": \"sup_velayat\", \"cases\": [$ids]}")
+        entries+=("{\"user\": \"$name\", \"password\": \"$PASSWORD\", \"role\": \"sup_velayat\", \"cases\": [$ids]}")
     done
     add_user "$url" mix-sn supervisor TM
     local ids
