@@ -223,6 +223,7 @@ async def run(args):
     weights = [HEADCOUNT[r] for r in roles]
     rng = random.Random(args.seed)
     results = {}  # kind -> list of (latency ms, ok)
+    failures = {}  # kind -> {status code or exception name: count}
     lags = []
     pending = set()
 
@@ -230,14 +231,20 @@ async def run(args):
         lag = time.perf_counter() - due
         lags.append(lag)
         ok = False
+        why = None
         try:
             status, _, _ = await client.request(method, path, cookie=account["cookie"], form=form, timeout=args.timeout)
             ok = 200 <= status < 400
-        except Exception:
+            why = None if ok else str(status)
+        except Exception as e:  # no answer: the reason is the exception's name
             ok = False
+            why = type(e).__name__
         latency = (time.perf_counter() - due) * 1000
         if due >= measure_from:
             results.setdefault(kind, []).append((latency, ok))
+            if why is not None:
+                counts = failures.setdefault(kind, {})
+                counts[why] = counts.get(why, 0) + 1
 
     start = time.perf_counter()
     measure_from = start + args.warmup
@@ -292,6 +299,7 @@ async def run(args):
         report["kinds"][kind] = {
             "n": len(values),
             "errors": sum(1 for v in values if not v[1]),
+            "failures": failures.get(kind, {}),
             "p50": percentile(lat, 50),
             "p95": percentile(lat, 95),
             "p99": percentile(lat, 99),
@@ -301,7 +309,9 @@ async def run(args):
           f"client lag p99 {report['client_lag_p99_ms']:.1f} ms")
     print(f"{'kind':<16}{'n':>7}{'err':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
     for kind, k in report["kinds"].items():
-        print(f"{kind:<16}{k['n']:>7}{k['errors']:>6}{k['p50']:>10.1f}{k['p95']:>10.1f}{k['p99']:>10.1f}")
+        why = ", ".join(f"{w}: {n}" for w, n in sorted(k["failures"].items()))
+        print(f"{kind:<16}{k['n']:>7}{k['errors']:>6}{k['p50']:>10.1f}{k['p95']:>10.1f}{k['p99']:>10.1f}"
+              + (f"   ({why})" if why else ""))
     if args.out:
         with open(args.out, "w") as f:
             json.dump(report, f, indent=1)
