@@ -44,6 +44,23 @@ pub(super) enum Arg {
 pub(super) struct Sql {
     pub text: String,
     pub args: Vec<Arg>,
+    /// The scope's place token in the SQLite name index ([`scope_token`]): a name looked up in
+    /// the index is looked up in the scope's places only.
+    pub place: Option<String>,
+}
+
+/// The token of the places within `unit` in the SQLite name index's `place` column (migration
+/// 0027, which computes each person's token in SQL: `'##' || lower(replace(substr(admin_unit,
+/// 4), '-', '')) || '#'`). A person's token is `##` and her unit's code after `TM-` without
+/// dashes, closed by `#`; a scope's is the same without the `#`, so the trigram index finds the
+/// scope's places and those below it as a substring. None for the nation (no narrowing needed)
+/// or a code of another shape (the index is then asked for the name only; the SQL scope
+/// condition decides exactly either way).
+pub(super) fn scope_token(unit: &str) -> Option<String> {
+    let rest = unit.strip_prefix("TM-")?;
+    let compact: String = rest.chars().filter(|c| *c != '-').collect();
+    (!compact.is_empty() && compact.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then(|| format!("##{}", compact.to_ascii_lowercase()))
 }
 
 impl Sql {
@@ -56,6 +73,7 @@ impl Sql {
                 Arg::Text(hi.to_owned()),
                 Arg::Bool(sensitive),
             ],
+            place: scope_token(lo),
         }
     }
 
@@ -115,7 +133,7 @@ pub(super) fn name_condition(db: &Db, sql: &mut Sql, groups: &[Vec<String>]) {
                 "({})",
                 group
                     .iter()
-                    .map(|p| format!("\"{p}\""))
+                    .map(|p| format!("name_key : \"{p}\""))
                     .collect::<Vec<_>>()
                     .join(" OR ")
             )),
@@ -140,6 +158,11 @@ pub(super) fn name_condition(db: &Db, sql: &mut Sql, groups: &[Vec<String>]) {
                 "persons p",
             );
         } else {
+            // Within the scope's places: the index reads the scope's matches only, not the
+            // country's (an etrap's search of a common name: 2-8 ms of CPU instead of 0.2-0.3 s).
+            if let Some(place) = &sql.place {
+                fts.push(format!("place : \"{place}\""));
+            }
             let arg = sql.arg(Arg::Text(fts.join(" AND ")));
             sql.push(&format!(" AND persons_name_index MATCH {arg}"));
         }
@@ -324,3 +347,36 @@ impl Store {
 /// A name found through a typo's pieces is shown when its words are at least this close to
 /// those typed (one or two letters in a name of six).
 const TYPO_SIMILARITY: f64 = 0.65;
+
+#[cfg(test)]
+mod tests {
+    use super::scope_token;
+
+    #[test]
+    fn a_scope_token_is_the_prefix_of_its_places_tokens() {
+        // The places' tokens as migration 0027 writes them.
+        let place = |unit: &str| {
+            format!(
+                "##{}#",
+                unit.get(3..).unwrap_or("").replace('-', "").to_lowercase()
+            )
+        };
+        assert_eq!(scope_token("TM"), None);
+        assert_eq!(scope_token("TM-A").as_deref(), Some("##a"));
+        assert_eq!(scope_token("TM-A-09").as_deref(), Some("##a09"));
+        for (scope, unit, within) in [
+            ("TM-A", "TM-A-09-01", true),
+            ("TM-A-09", "TM-A-09", true),
+            ("TM-A-09", "TM-A-09-01", true),
+            ("TM-A-09", "TM-A-01", false),
+            ("TM-A-01", "TM-B-01", false),
+            ("TM-S", "TM-A-01", false),
+        ] {
+            let token = scope_token(scope).unwrap();
+            assert_eq!(place(unit).contains(&token), within, "{scope} {unit}");
+        }
+        // Anything that is not a plain code asks the index for the name only.
+        assert_eq!(scope_token("TM-\"x"), None);
+        assert_eq!(scope_token("XX-A"), None);
+    }
+}

@@ -28,6 +28,7 @@ mod indicators;
 mod interchange;
 mod merge_undo;
 mod merges;
+mod name_index_scope;
 mod open_doors;
 mod own_work_offers;
 mod people;

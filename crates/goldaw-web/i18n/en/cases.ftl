@@ -107,6 +107,7 @@ tasks-overdue-count = { $count ->
 }
 caseload-title = Caseload
 caseload-norm = The norm: { $intensive } intensive and { $monitored } monitored cases at a time, { $year } cases a year.
+caseload-norm-scaled = For part-time staff each norm is scaled by their share of full time (workforce register).
 over-norm = over the norm
 intake-title = New referral
 intake-person = The person

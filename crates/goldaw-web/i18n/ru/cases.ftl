@@ -108,6 +108,7 @@ tasks-overdue-count = { $count ->
 }
 caseload-title = Нагрузка
 caseload-norm = Норма: одновременно { $intensive } интенсивных и { $monitored } случаев в мониторинге, { $year } случаев в год.
+caseload-norm-scaled = Для работающих на неполную ставку каждая норма уменьшена пропорционально доле ставки (реестр кадров).
 over-norm = выше нормы
 intake-title = Новое направление
 intake-person = Человек

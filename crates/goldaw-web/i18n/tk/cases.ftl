@@ -104,6 +104,7 @@ tasks-none = Möhleti gelen zat ýok.
 tasks-overdue-count = Gijikdirilen meseleler: { $count }.
 caseload-title = Iş ýüki
 caseload-norm = Kadasy: bir wagtda { $intensive } işjeň we { $monitored } gözegçilikdäki iş, ýylda { $year } iş.
+caseload-norm-scaled = Doly däl ştatda işleýänler üçin her kada ştatyň paýyna görä azaldylýar (işgärler sanawy).
 over-norm = kadadan ýokary
 intake-title = Täze ugrukdyrma
 intake-person = Adam

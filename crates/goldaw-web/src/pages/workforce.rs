@@ -383,22 +383,18 @@ async fn training(
     posted: Posted<TrainingForm>,
 ) -> PageResult {
     let Posted { signed, form } = posted;
-    let input = (|| {
-        Ok::<_, StoreError>(AttendanceInput {
+    let result = async {
+        let input = AttendanceInput {
             course_id: uuid("course_id", &form.course_id)?,
             status: form.status.clone(),
             completed_on: opt_date("completed_on", &form.completed_on)?,
-        })
-    })();
-    let result = match input {
-        Ok(i) => {
-            state
-                .store
-                .record_attendance(signed.principal(), id, i)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+        };
+        state
+            .store
+            .record_attendance(signed.principal(), id, input)
+            .await
+    }
+    .await;
     Ok(after(&signed, result, format!("/workforce/staff/{id}")))
 }
 
@@ -416,22 +412,18 @@ async fn certify(
     posted: Posted<CertifyForm>,
 ) -> PageResult {
     let Posted { signed, form } = posted;
-    let input = (|| {
-        Ok::<_, StoreError>(CertificationInput {
+    let result = async {
+        let input = CertificationInput {
             name: form.name.clone(),
             certified_on: date("certified_on", &form.certified_on)?,
             expires_on: opt_date("expires_on", &form.expires_on)?,
-        })
-    })();
-    let result = match input {
-        Ok(i) => {
-            state
-                .store
-                .record_certification(signed.principal(), id, i)
-                .await
-        }
-        Err(e) => Err(e),
-    };
+        };
+        state
+            .store
+            .record_certification(signed.principal(), id, input)
+            .await
+    }
+    .await;
     Ok(after(&signed, result, format!("/workforce/staff/{id}")))
 }
 
@@ -450,8 +442,8 @@ async fn promote(
     posted: Posted<PromoteForm>,
 ) -> PageResult {
     let Posted { signed, form } = posted;
-    let input = (|| {
-        Ok::<_, StoreError>(PromotionRequest {
+    let result = async {
+        let input = PromotionRequest {
             version: form.version,
             to_position: form.to_position.clone(),
             effective_on: date("effective_on", &form.effective_on)?,
@@ -460,12 +452,13 @@ async fn promote(
             } else {
                 Some(uuid("post_id", &form.post_id)?)
             },
-        })
-    })();
-    let result = match input {
-        Ok(i) => state.store.promote_staff(signed.principal(), id, i).await,
-        Err(e) => Err(e),
-    };
+        };
+        state
+            .store
+            .promote_staff(signed.principal(), id, input)
+            .await
+    }
+    .await;
     Ok(after(&signed, result, format!("/workforce/staff/{id}")))
 }
 
@@ -516,14 +509,14 @@ struct SuperviseForm {
 
 async fn supervise(State(state): State<AppState>, posted: Posted<SuperviseForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    let input = (|| {
+    let result = async {
         let workers = form
             .workers
             .split([';', ',', ' '])
             .filter(|w| !w.trim().is_empty())
             .map(|w| uuid("workers", w))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok::<_, StoreError>(NewSupervision {
+        let input = NewSupervision {
             supervisor_id: None,
             held_on: date("held_on", &form.held_on)?,
             form: form.form.clone(),
@@ -535,12 +528,13 @@ async fn supervise(State(state): State<AppState>, posted: Posted<SuperviseForm>)
                 .map(str::to_owned)
                 .collect(),
             actions: Some(form.actions.clone()),
-        })
-    })();
-    let result = match input {
-        Ok(i) => state.store.record_supervision(signed.principal(), i).await,
-        Err(e) => Err(e),
-    };
+        };
+        state
+            .store
+            .record_supervision(signed.principal(), input)
+            .await
+    }
+    .await;
     Ok(after(&signed, result, "/workforce".to_owned()))
 }
 
@@ -557,20 +551,18 @@ struct PostForm {
 
 async fn add_post(State(state): State<AppState>, posted: Posted<PostForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    let input = (|| {
-        Ok::<_, StoreError>(NewPost {
+    let result = async {
+        let input = NewPost {
             external_id: ext_id("external_id", &form.external_id)?,
             admin_unit: unit("admin_unit", &form.admin_unit)?,
             organisation: form.organisation.clone(),
             position: form.position.clone(),
             fte_percent: number("fte_percent", &form.fte_percent)?,
             funded_from: date("funded_from", &form.funded_from)?,
-        })
-    })();
-    let result = match input {
-        Ok(i) => state.store.create_post(signed.principal(), i).await,
-        Err(e) => Err(e),
-    };
+        };
+        state.store.create_post(signed.principal(), input).await
+    }
+    .await;
     Ok(after(&signed, result, "/workforce".to_owned()))
 }
 
@@ -589,8 +581,8 @@ struct CourseForm {
 
 async fn add_course(State(state): State<AppState>, posted: Posted<CourseForm>) -> PageResult {
     let Posted { signed, form } = posted;
-    let input = (|| {
-        Ok::<_, StoreError>(NewCourse {
+    let result = async {
+        let input = NewCourse {
             external_id: ext_id("external_id", &form.external_id)?,
             topic: form.topic.clone(),
             hours: number("hours", &form.hours)?.unwrap_or(0),
@@ -598,12 +590,10 @@ async fn add_course(State(state): State<AppState>, posted: Posted<CourseForm>) -
             starts_on: date("starts_on", &form.starts_on)?,
             ends_on: date("ends_on", &form.ends_on)?,
             place: Some(form.place.clone()),
-        })
-    })();
-    let result = match input {
-        Ok(i) => state.store.create_course(signed.principal(), i).await,
-        Err(e) => Err(e),
-    };
+        };
+        state.store.create_course(signed.principal(), input).await
+    }
+    .await;
     Ok(after(&signed, result, "/workforce".to_owned()))
 }
 

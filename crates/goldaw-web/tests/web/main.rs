@@ -19,6 +19,7 @@ mod api_robustness;
 mod api_statistics;
 mod browser;
 mod case_scope;
+mod caseload_norms;
 mod contracting;
 mod exports;
 mod http;

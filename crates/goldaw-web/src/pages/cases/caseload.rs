@@ -18,6 +18,12 @@ struct LoadView {
     intensive_pct: u32,
     monitoring_pct: u32,
     over: bool,
+    /// Her own norms: the full-time norms scaled by her share of full time (workforce register).
+    norm_intensive: u32,
+    norm_monitored: u32,
+    norm_year: u32,
+    /// "100%" for a full-time or unlinked account, her share otherwise.
+    fte: String,
 }
 
 #[derive(Template)]
@@ -26,10 +32,9 @@ struct CaseloadPage {
     t: Translator,
     user: Option<UserView>,
     loads: Vec<LoadView>,
-    norm_intensive: u32,
-    norm_monitored: u32,
-    norm_year: u32,
     norm_text: String,
+    /// Whether any row's norms are scaled (part-time staff): the page then says so.
+    any_scaled: bool,
 }
 
 pub(super) async fn caseload(State(state): State<AppState>, signed: Signed) -> PageResult {
@@ -49,8 +54,10 @@ pub(super) async fn caseload(State(state): State<AppState>, signed: Signed) -> P
             ("year", NORM_PER_YEAR.into()),
         ],
     );
+    let any_scaled = loads.iter().any(|l| l.fte_percent.is_some_and(|p| p < 100));
     Ok(render(CaseloadPage {
         norm_text,
+        any_scaled,
         user: signed.user(),
         t: signed.t.clone_lang(),
         loads: loads
@@ -63,10 +70,11 @@ pub(super) async fn caseload(State(state): State<AppState>, signed: Signed) -> P
                 monitoring: l.monitoring,
                 year: l.last_12_months,
                 over: l.over_norm,
+                norm_intensive: l.norm_intensive,
+                norm_monitored: l.norm_monitored,
+                norm_year: l.norm_per_year,
+                fte: format!("{}%", l.fte_percent.unwrap_or(100)),
             })
             .collect(),
-        norm_intensive: NORM_INTENSIVE,
-        norm_monitored: NORM_MONITORED,
-        norm_year: NORM_PER_YEAR,
     }))
 }
