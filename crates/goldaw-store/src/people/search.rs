@@ -47,6 +47,43 @@ pub(super) struct Sql {
     /// The scope's place token in the SQLite name index ([`scope_token`]): a name looked up in
     /// the index is looked up in the scope's places only.
     pub place: Option<String>,
+    /// The scope's velayat or etrap code for PostgreSQL's place-keyed trigram index
+    /// ([`pg_place`]).
+    pub pg_place: Option<String>,
+}
+
+/// The velayat or etrap whose trigrams PostgreSQL's `persons_place_trgm` index (migration 0027)
+/// keys: the scope itself for a velayat or an etrap, the etrap of a unit below one, none for the
+/// nation.
+pub(super) fn pg_place(unit: &str) -> Option<String> {
+    let parts: Vec<&str> = unit.split('-').collect();
+    (parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric())))
+    .then(|| parts[..parts.len().min(3)].join("-"))
+}
+
+/// The trigrams of `piece` inside a word, keyed by `place`, as PostgreSQL's
+/// `goldaw_place_trigrams` keys a name's (migration 0027), written as an array literal. None when
+/// the piece is shorter than a trigram or holds anything but `a-z0-9` (the folded alphabet).
+pub(super) fn place_trigrams(place: &str, piece: &str) -> Option<String> {
+    let chars: Vec<char> = piece.chars().collect();
+    if chars.len() < 3
+        || !chars
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        return None;
+    }
+    let keys: std::collections::BTreeSet<String> = chars
+        .windows(3)
+        .map(|w| format!("{place}:{}", w.iter().collect::<String>()))
+        .collect();
+    Some(format!(
+        "{{{}}}",
+        keys.into_iter().collect::<Vec<_>>().join(",")
+    ))
 }
 
 /// The token of the places within `unit` in the SQLite name index's `place` column (migration
@@ -74,6 +111,7 @@ impl Sql {
                 Arg::Bool(sensitive),
             ],
             place: scope_token(lo),
+            pg_place: pg_place(lo),
         }
     }
 
@@ -138,6 +176,23 @@ pub(super) fn name_condition(db: &Db, sql: &mut Sql, groups: &[Vec<String>]) {
                     .join(" OR ")
             )),
             _ => {
+                // PostgreSQL in a velayat or an etrap: the place-keyed trigram index first.
+                if let (Db::Postgres(_), Some(place)) = (db, sql.pg_place.clone()) {
+                    let keyed: Option<Vec<String>> =
+                        group.iter().map(|p| place_trigrams(&place, p)).collect();
+                    if let Some(keyed) = keyed {
+                        let any: Vec<String> = keyed
+                            .into_iter()
+                            .map(|k| {
+                                let arg = sql.arg(Arg::Text(k));
+                                format!(
+                                    "goldaw_place_trigrams(p.admin_unit, p.name_key) @> {arg}::text[]"
+                                )
+                            })
+                            .collect();
+                        sql.push(&format!(" AND ({})", any.join(" OR ")));
+                    }
+                }
                 let likes: Vec<String> = group
                     .iter()
                     .map(|p| {
@@ -350,7 +405,23 @@ const TYPO_SIMILARITY: f64 = 0.65;
 
 #[cfg(test)]
 mod tests {
-    use super::scope_token;
+    use super::{pg_place, place_trigrams, scope_token};
+
+    #[test]
+    fn postgres_keys_a_search_by_the_velayat_or_etrap_of_the_scope() {
+        assert_eq!(pg_place("TM"), None);
+        assert_eq!(pg_place("TM-A").as_deref(), Some("TM-A"));
+        assert_eq!(pg_place("TM-A-09").as_deref(), Some("TM-A-09"));
+        assert_eq!(pg_place("TM-A-09-01").as_deref(), Some("TM-A-09"));
+        assert_eq!(pg_place("TM-A-'1"), None);
+        // The inner trigrams only, each keyed, as an array literal.
+        assert_eq!(
+            place_trigrams("TM-A", "maral").as_deref(),
+            Some("{TM-A:ara,TM-A:mar,TM-A:ral}")
+        );
+        assert_eq!(place_trigrams("TM-A", "ay"), None);
+        assert_eq!(place_trigrams("TM-A", "a,b}"), None);
+    }
 
     #[test]
     fn a_scope_token_is_the_prefix_of_its_places_tokens() {
