@@ -31,6 +31,7 @@ mod merges;
 mod open_doors;
 mod own_work_offers;
 mod people;
+mod people_pages;
 mod people_search;
 mod planning;
 mod pool_health;
