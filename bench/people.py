@@ -170,6 +170,31 @@ def main():
     print(f"\nfalse candidates shown: {false_candidates} ({false_candidates / max(total, 1):.2f} per check); "
           f"check p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms")
 
+    # The person's page data (GET /persons/{id}/file) and the supervisor's probable duplicates.
+    times = []
+    for r in planted[:REPEAT]:
+        _, match = get(base, t_vel, "/persons", {"external_id": r["person_id"], "limit": 1})
+        if match["items"]:
+            ms, _ = get(base, t_vel, f"/persons/{match['items'][0]['id']}/file", {})
+            times.append(ms)
+    if times:
+        print(f"\n## {backend}: a person's file (velayat scope, {len(times)} people): "
+              f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms")
+    print(f"\n## {backend}: probable duplicates, first pages (ms)")
+    print("| scope | page | ms | pairs |")
+    print("|---|---|---|---|")
+    for scope, params in (("etrap TM-A-01", {"admin_unit": "TM-A-01"}), ("velayat TM-A", {})):
+        after = None
+        for page in range(1, 4):
+            q = dict(params, limit=50)
+            if after:
+                q["after"] = after
+            ms, body = get(base, t_vel, "/persons/probable-duplicates", q)
+            print(f"| {scope} | {page} | {ms:.0f} | {len(body['items'])} |")
+            after = body.get("next")
+            if not after:
+                break
+
 
 if __name__ == "__main__":
     main()

@@ -30,6 +30,7 @@ pub mod paging;
 pub mod partners;
 pub mod people;
 pub mod periods;
+pub mod persons;
 pub mod planning;
 pub mod privacy;
 pub mod service_referrals;

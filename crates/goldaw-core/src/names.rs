@@ -61,7 +61,7 @@ impl fmt::Display for PersonName {
 /// Latin spellings of the same name meet: "Aýna", "Айна" and "Ayna" all fold to "ayna";
 /// "Şatlyk", "Шатлык" and "Shatlyk" to "shatlyk". `v` folds to `w` because Russian writes
 /// Turkmen `w` as `в` and people type either. Anything else outside the map is dropped, apart
-/// from digits and spaces (runs of spaces become one).
+/// from digits and spaces (runs of spaces become one). `дж` (and `dzh`) fold to `j`.
 pub fn fold_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars().flat_map(char::to_lowercase) {
@@ -130,6 +130,12 @@ pub fn fold_name(name: &str) -> String {
     }
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
+    // Russian writes Turkmen `j` as дж (Ходжамов = Hojamow, Джерен = Jeren), and people type
+    // its Latin transliteration `dzh` too. Migration 0023 applies the same replacement to the
+    // stored `persons.name_key`: keep the two in step.
+    if out.contains("dzh") {
+        out = out.replace("dzh", "j");
+    }
     out
 }
 
@@ -344,6 +350,18 @@ mod tests {
         assert_eq!(fold_name("Мяхри"), fold_name("Mähri"));
         assert_eq!(fold_name("Юсуп"), "yusup");
         assert_eq!(fold_name("Aýgül"), fold_name("Айгюль"));
+        // дж is Turkmen j: Ходжамов is Hojamow, Джерен is Jeren, whatever the transliteration.
+        assert_eq!(fold_name("Ходжамов"), "hojamow");
+        assert_eq!(fold_name("Hojamow"), "hojamow");
+        assert_eq!(fold_name("Khodzhamov"), "khojamow");
+        assert_eq!(fold_name("Джерен"), fold_name("Jeren"));
+        assert_eq!(fold_name("Шатлык Ходжамов"), fold_name("Şatlyk Hojamow"));
+        // ж alone stays: Жанна is not Janna to the index (the duplicate score counts it as j).
+        assert_eq!(fold_name("Жанна"), "zhanna");
+        assert_eq!(
+            compare_key(&fold_name("Жанна")),
+            compare_key(&fold_name("Janna"))
+        );
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl Store {
     }
 
     /// The scoped query alone: callers check the permission and audit.
-    async fn load_household(
+    pub(crate) async fn load_household(
         &self,
         principal: &Principal,
         id: Uuid,
@@ -281,7 +281,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(self, tx, principal, AuditEvent::on("household.update", "household", id).with_detail(format!("version {expected_version}")));
+            append_audit!(self, tx, principal, AuditEvent::on("household.update", "household", id).with_detail(goldaw_core::persons::change_detail(expected_version, &goldaw_core::persons::changed_household_fields(&current.data, &data))));
             let done = sqlx::query(
                 "UPDATE households SET admin_unit = $1, settlement = $2, address = $3,
                     version = version + 1, updated_at = $4

@@ -53,7 +53,7 @@ pub struct LikelyDuplicate {
 /// whole country).
 const PER_SOURCE: i64 = 2000;
 
-fn probe_of(row: &PersonRow) -> DuplicateProbe {
+pub(super) fn probe_of(row: &PersonRow) -> DuplicateProbe {
     DuplicateProbe {
         birth_date: row.birth_date,
         admin_unit: Some(row.admin_unit.clone()),

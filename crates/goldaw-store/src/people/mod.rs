@@ -2,9 +2,15 @@
 //! duplicate check (`duplicates`) in files of their own.
 
 mod duplicates;
+mod file;
+mod probable;
 mod search;
 
 pub use duplicates::{DuplicateQuery, LikelyDuplicate};
+pub use file::{
+    HouseholdFile, PersonCase, PersonChange, PersonFile, PersonReferral, PersonService,
+};
+pub use probable::{DuplicatePage, DuplicatePair, PairSide};
 pub use search::PersonFilters;
 
 use crate::audit::{append_audit, AuditEvent};
@@ -19,6 +25,7 @@ use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::names::{fold_name, PersonName};
 
 use goldaw_core::people::{PersonData, TargetGroups};
+use goldaw_core::persons::{change_detail, changed_person_fields};
 use goldaw_core::washington_group::{WgAnswer, WgAnswers};
 use serde::Serialize;
 use std::str::FromStr;
@@ -320,7 +327,7 @@ impl Store {
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(self, tx, principal, AuditEvent::on("person.update", "person", id).with_detail(format!("version {expected_version}")));
+            append_audit!(self, tx, principal, AuditEvent::on("person.update", "person", id).with_detail(change_detail(expected_version, &changed_person_fields(&current.data, &data))));
             let household = match &data.household_id {
                 Some(h) => household_for_write!(tx, principal, external h),
                 None => household_for_write!(tx, implicit &current.person_id, data.admin_unit.as_str(), data.settlement.map(Settlement::as_str), now),

@@ -65,3 +65,55 @@ impl Store {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+struct LegalBasisRow {
+    id: Uuid,
+    kind: String,
+    reference: String,
+    issued_on: chrono::NaiveDate,
+    issued_by: String,
+    recorded_by: String,
+    recorded_at: chrono::DateTime<Utc>,
+}
+
+impl Store {
+    /// The legal bases recorded on the case, oldest first (issue #19: shown on the case page);
+    /// `NotFound` outside scope. A case restricted to the reader shows none: an order names the
+    /// matter.
+    #[tracing::instrument(skip_all, fields(case = %case))]
+    pub async fn case_legal_bases(
+        &self,
+        principal: &Principal,
+        case: Uuid,
+    ) -> StoreResult<Vec<LegalBasis>> {
+        let row = self.load_case_row(principal, case).await?;
+        if row.restricted_for(principal) {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<LegalBasisRow> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT id, kind, reference, issued_on, issued_by, recorded_by, recorded_at
+                              FROM legal_bases WHERE case_id = $1 ORDER BY recorded_at, id")
+                .bind(case)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(LegalBasis {
+                    id: r.id,
+                    case_id: case,
+                    kind: r
+                        .kind
+                        .parse()
+                        .map_err(|e| StoreError::Corrupt(format!("legal basis kind: {e}")))?,
+                    reference: r.reference,
+                    issued_on: r.issued_on,
+                    issued_by: r.issued_by,
+                    recorded_by: r.recorded_by,
+                    recorded_at: r.recorded_at,
+                })
+            })
+            .collect()
+    }
+}

@@ -32,6 +32,7 @@ mod name_index_scope;
 mod open_doors;
 mod own_work_offers;
 mod people;
+mod people_pages;
 mod people_search;
 mod planning;
 mod pool_health;

@@ -34,7 +34,7 @@ use utoipa::OpenApi;
     ),
     paths(
         health,
-        persons::search, persons::likely_duplicates, persons::read, persons::create, persons::update,
+        persons::search, persons::likely_duplicates, persons::probable_duplicates, persons::file, persons::read, persons::create, persons::update,
         households::search, households::read, households::create, households::update,
         cases::list, cases::register, cases::read, cases::act, cases::allocate, cases::notes,
         cases::add_note, cases::events, cases::access, cases::tasks, cases::caseload, cases::plans,

@@ -12,7 +12,9 @@ use axum::{Json, Router};
 use chrono::NaiveDate;
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::people::PersonData;
-use goldaw_store::people::{DuplicateQuery, PersonFilters, PersonQuery, PersonRecord};
+use goldaw_store::people::{
+    DuplicatePage, DuplicateQuery, PersonFile, PersonFilters, PersonQuery, PersonRecord,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -20,7 +22,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/persons", get(search).post(create))
         .route("/persons/likely-duplicates", get(likely_duplicates))
+        .route("/persons/probable-duplicates", get(probable_duplicates))
         .route("/persons/{id}", get(read).put(update))
+        .route("/persons/{id}/file", get(file))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -151,6 +155,57 @@ pub async fn likely_duplicates(
             })
             .collect(),
     }))
+}
+
+/// Where to walk the list of probable duplicates.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProbableParams {
+    /// Only people of this unit (and below it); without it, your whole scope.
+    pub admin_unit: Option<AdminUnitCode>,
+    /// The `next` of the page before.
+    pub after: Option<String>,
+    /// Pairs wanted on the page (1-200, 50 if absent); a page may hold a few more or fewer.
+    pub limit: Option<u32>,
+}
+
+/// Supervisors: pairs of people in scope who are probably the same person (born the same day
+/// with close names in any spelling or order, or the same name with a birth date missing),
+/// scored as the duplicate check scores, a page at a time; each pair can be merged
+/// (`POST /api/v1/persons/{id}/merge`).
+#[utoipa::path(get, path = "/api/v1/persons/probable-duplicates", tag = "people", params(ProbableParams),
+    responses((status = 200, body = DuplicatePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn probable_duplicates(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    params: Result<Query<ProbableParams>, QueryRejection>,
+) -> Result<Json<DuplicatePage>, ApiError> {
+    let Query(p) = params?;
+    Ok(Json(
+        state
+            .store
+            .probable_duplicates(
+                &principal,
+                p.admin_unit.as_ref(),
+                p.after.as_deref(),
+                goldaw_core::paging::page_size(p.limit),
+            )
+            .await?,
+    ))
+}
+
+/// A person whole: the record, the household and its members, the cases, referrals and
+/// services in your scope, and the record's history of changes.
+#[utoipa::path(get, path = "/api/v1/persons/{id}/file", tag = "people", params(("id" = Uuid, Path)),
+    responses((status = 200, body = PersonFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn file(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<PersonFile>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.person_file(&principal, id).await?))
 }
 
 /// One person.

@@ -15,9 +15,11 @@ mod contracting;
 mod directory;
 mod error;
 pub(crate) mod extract;
+mod legal_basis;
 mod merges;
 pub(crate) mod paging;
 mod partners;
+mod people;
 mod planning;
 mod providers;
 mod referrals;
@@ -77,6 +79,8 @@ pub fn router() -> Router<AppState> {
         .merge(directory::router())
         .merge(partners::router())
         .merge(workforce::router())
+        .merge(people::router())
+        .merge(legal_basis::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.

@@ -383,16 +383,42 @@ async fn a_hotline_call_becomes_a_case_that_is_allocated_screened_and_followed_i
         needs.starts_with("Safety from abuse, neglect and violence") && needs.contains("3 high"),
         "{needs}"
     );
+    // The plan as rows (issue #19): a goal per row; each action who, what, by when, and the
+    // service chosen from the catalogue (set by value, as a keyboard user would by typing).
     browser
-        .type_into(
-            "#plan-goals-text",
-            "I want to feel safe at home\nA school place for my son",
-        )
+        .type_into("#goal-text-0", "I want to feel safe at home")
         .await;
     browser
-        .type_into(
-            "#plan-actions-text",
-            "Psychologist | Weekly sessions | | S10\nLegal aid | Protection order | | S06\nEmployment office | Job search support | | U_EMPLOY\nPolyclinic No. 2 | Health check | | U_HEALTH\nSchool | A place for her son | 2027-01-10 | U_EDU",
+        .type_into("#goal-text-1", "A school place for my son")
+        .await;
+    for (row, (who, what, service)) in [
+        ("Psychologist", "Weekly sessions", "S10"),
+        ("Legal aid", "Protection order", "S06"),
+        ("Employment office", "Job search support", "U_EMPLOY"),
+        ("Polyclinic No. 2", "Health check", "U_HEALTH"),
+        ("School", "A place for her son", "U_EDU"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        browser.type_into(&format!("#action-who-{row}"), who).await;
+        browser
+            .type_into(&format!("#action-what-{row}"), what)
+            .await;
+        let chosen = browser
+            .cmd(
+                "POST",
+                "/execute/sync",
+                json!({"script": format!("const s = document.querySelector('#action-service-{row}'); s.value = '{service}'; return s.value;"), "args": []}),
+            )
+            .await;
+        assert_eq!(chosen, service);
+    }
+    browser
+        .cmd(
+            "POST",
+            "/execute/sync",
+            json!({"script": "document.querySelector('#action-due-4').value = '2027-01-10'; document.querySelector('#action-goal-4').value = '2'; return 1;", "args": []}),
         )
         .await;
     browser.click("#save-plan").await;

@@ -34,6 +34,7 @@ const CASE_PAGES: &[(&str, &str)] = &[
     ("post", "/cases/{id}/allocate"),
     ("post", "/cases/{id}/assessments"),
     ("post", "/cases/{id}/attachments"),
+    ("post", "/cases/{id}/legal-basis"),
     ("post", "/cases/{id}/notes"),
     ("post", "/cases/{id}/plan"),
     ("post", "/cases/{id}/plan/agreement"),
@@ -258,6 +259,13 @@ async fn page(
         vec![("worker", "nobody"), ("version", &version)]
     } else if path.ends_with("/notes") {
         vec![("kind", "phone_call"), ("text", "Called")]
+    } else if path.ends_with("/legal-basis") {
+        vec![
+            ("kind", "court_order"),
+            ("reference", "12/2026"),
+            ("issued_on", "2026-01-02"),
+            ("issued_by", "Court of Ahal"),
+        ]
     } else if path.ends_with("/plan") {
         vec![("goals", "Safe at home")]
     } else if path.ends_with("/agreement") {

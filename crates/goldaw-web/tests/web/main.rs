@@ -33,6 +33,7 @@ mod pages_case_transfer;
 mod pages_merge_undo;
 mod pages_store_refusals;
 mod paging;
+mod people_pages;
 mod planning_pages;
 mod referral_offers;
 mod serve_config;

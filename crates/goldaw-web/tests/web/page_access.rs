@@ -41,6 +41,7 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/cases/{id}/access"),
     ("post", "/cases/{id}/action"),
     ("post", "/cases/{id}/allocate"),
+    ("post", "/cases/{id}/legal-basis"),
     ("post", "/cases/{id}/notes"),
     ("post", "/cases/{id}/plan"),
     ("post", "/cases/{id}/plan/agreement"),
@@ -67,6 +68,13 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/people/merge"),
     ("get", "/people/merge/{id}"),
     ("post", "/people/merge/{id}/undo"),
+    // Issue #19: a person's and a household's page, the probable duplicates.
+    ("get", "/people/duplicates"),
+    ("get", "/people/{id}"),
+    ("post", "/people/{id}"),
+    ("get", "/households/{id}"),
+    ("post", "/households/{id}"),
+    ("post", "/households/{id}/members"),
     // Planning
     ("get", "/planning"),
     ("get", "/planning/velayat"),
@@ -181,6 +189,11 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         // A merge as recorded: supervisors; no such merge here.
         ("get", "/people/merge/{id}") if role == Role::Supervisor => S::NOT_FOUND,
         ("get", "/people/merge/{id}") => S::FORBIDDEN,
+        // Issue #19: the probable duplicates are the supervisors' (they merge); a person's or a
+        // household's page is for those who read people; no such record here.
+        ("get", "/people/duplicates") => allowed(role == Role::Supervisor),
+        ("get", "/people/{id}") | ("get", "/households/{id}") if reads => S::NOT_FOUND,
+        ("get", "/people/{id}") | ("get", "/households/{id}") => S::FORBIDDEN,
         ("get", "/provider") => allowed(role == Role::Provider),
         // The workforce register: those who keep or read staff records; no such record here.
         ("get", "/workforce") => allowed(matches!(

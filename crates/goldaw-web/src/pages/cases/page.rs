@@ -81,8 +81,10 @@ struct CasePage {
     /// No draft, a plan in force: saving starts a revision.
     revising: bool,
     status_closed: bool,
-    plan_goals_text: String,
-    plan_actions_text: String,
+    /// The legal bases for residential care (`case_legal_basis.html`).
+    legal_basis: crate::pages::legal_basis::LegalBasisSection,
+    /// The plan form's rows (`case_plan_form.html`).
+    plan_form: super::plan::PlanFormView,
     review_kinds: Vec<Choice>,
     ratings: Vec<Choice>,
     reviews: Vec<ReviewView>,
@@ -265,39 +267,13 @@ pub(super) async fn case_page(
     let in_force = plans.iter().find(|pl| pl.state == PlanStatus::Approved);
     let revising = draft.is_none() && in_force.is_some();
     let draft = draft.or(in_force);
-    let plan_goals_text = draft
-        .map(|pl| {
-            pl.goals
-                .iter()
-                .filter_map(|g| g.text.clone())
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default();
-    let plan_actions_text = draft
-        .map(|pl| {
-            pl.actions
-                .iter()
-                .map(|a| {
-                    let mut l = format!(
-                        "{} | {}",
-                        a.who.clone().unwrap_or_default(),
-                        a.what.clone().unwrap_or_default()
-                    );
-                    l.push_str(&format!(
-                        " | {}",
-                        a.due_on.map(|d| d.to_string()).unwrap_or_default()
-                    ));
-                    l.push_str(&format!(
-                        " | {}",
-                        a.service_code.clone().unwrap_or_default()
-                    ));
-                    l
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default();
+    let plan_form = super::plan::form_view(t, &catalogue, draft);
+    let legal_bases = state
+        .store
+        .case_legal_bases(p, case.id)
+        .await
+        .or_refuse(&signed)?;
+    let legal_basis = crate::pages::legal_basis::section(t, p, &case, &legal_bases);
     let reviews: Vec<ReviewView> = reviews
         .iter()
         .map(|r| ReviewView {
@@ -498,8 +474,8 @@ pub(super) async fn case_page(
             && (p.may(Permission::ApproveCases) || case.worker_user_id == p.user_id),
         plan,
         revising,
-        plan_goals_text,
-        plan_actions_text,
+        plan_form,
+        legal_basis,
         review_kinds: choices(
             ReviewKind::ALL
                 .iter()

@@ -80,9 +80,13 @@ fn chart_desc(t: &Translator, bars: &[Bar]) -> String {
     }
 }
 
+/// The chart's opening: its visible title (issue #19: every chart with a title; the chart is
+/// drawn inside a `<figure>`), then the SVG with the same title and the description for screen
+/// readers.
 fn svg_open(id: &str, w: f64, h: f64, title: &str, desc: &str) -> String {
     format!(
-        r#"<svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        r#"<figcaption class="chart-title" id="{id}-caption">{}</figcaption><svg id="{id}" class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        xml(title),
         xml(title),
         xml(desc)
     )
