@@ -218,7 +218,7 @@ goldaw_store::each_backend! {
         // The switches are the admin's: a signed-in worker may not post them (403).
         app.account("aman", Role::SocialWorker, "TM-A-05", "correct horse battery").await;
         let aman = app.sign_in("aman", "correct horse battery").await;
-        let r = app.submit(&aman, "/", "/directory/manage/switches", &[("directory", "on"), ("form_min_seconds", "0")]).await;
+        let r = app.submit(&aman, "/", "/directory/manage/switches", &[("directory", "on"), ("form_min_seconds", "0"), ("per_address_per_hour", "3"), ("global_per_hour", "200"), ("retention_days", "90")]).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{b}");
         assert!(!store.public_switches().await.unwrap().directory, "{b}");
     }
