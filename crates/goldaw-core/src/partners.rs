@@ -12,7 +12,9 @@
 
 use crate::access::{Actor, Permission, Principal};
 use crate::codes::{CaseStatus, ReferralSource};
+use crate::consent::{may_share, ConsentFacts, ConsentPurpose, Recipient};
 use crate::ParseError;
+use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -116,6 +118,39 @@ pub fn outcome_for_partner(consent: bool, summary: Option<String>) -> Option<Str
     }
 }
 
+/// The purpose of the consent register (issue #18, `crate::consent`) that telling this kind of
+/// partner how it went falls under: the police (and its juvenile-affairs inspectorate) under
+/// "sharing with the police", a clinic under "sharing with health services". The register has no
+/// purpose for a school, a guardianship authority, a court or an NGO (a purpose "feedback to the
+/// referrer" is for #18 to add): for them the family's agreement the etrap records is the basis.
+pub fn feedback_purpose(kind: PartnerKind) -> Option<ConsentPurpose> {
+    match kind {
+        PartnerKind::Police | PartnerKind::JuvenileInspectorate => Some(ConsentPurpose::Police),
+        PartnerKind::Health => Some(ConsentPurpose::Health),
+        _ => None,
+    }
+}
+
+/// Whether the partner may read the outcome summary: the family agreed to the feedback (the
+/// etrap records it on the case) and, when consent governs the person (`consent::governed`) and
+/// the partner's kind has a purpose in the register ([`feedback_purpose`]), a consent for it is in
+/// force today (`consent::may_share`: withdrawn or expired consent stops the feedback at once).
+pub fn feedback_allowed(
+    agreed: bool,
+    kind: PartnerKind,
+    governed: bool,
+    consents: &[ConsentFacts],
+    today: NaiveDate,
+) -> bool {
+    if !agreed {
+        return false;
+    }
+    match feedback_purpose(kind) {
+        Some(purpose) if governed => may_share(consents, purpose, Recipient::Any, today).is_ok(),
+        _ => true,
+    }
+}
+
 /// Whether a case with this referral source may have come from a partner agency (its source is
 /// a partner kind's): the case page then offers the feedback to the referring agency.
 pub fn partner_source(source: ReferralSource) -> bool {
@@ -129,6 +164,74 @@ mod tests {
     use super::*;
     use crate::access::Scope;
     use crate::codes::Role;
+
+    #[test]
+    fn feedback_follows_the_consent_register_where_it_has_a_purpose() {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let police = |withdrawn: bool, until: Option<NaiveDate>| ConsentFacts {
+            purpose: ConsentPurpose::Police,
+            provider: None,
+            provider_kind: None,
+            valid_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            valid_until: until,
+            withdrawn,
+        };
+        let yesterday = today.pred_opt();
+        // Without the family's agreement, never.
+        assert!(!feedback_allowed(
+            false,
+            PartnerKind::Police,
+            false,
+            &[],
+            today
+        ));
+        // A person consent does not govern: the agreement is enough.
+        assert!(feedback_allowed(
+            true,
+            PartnerKind::Police,
+            false,
+            &[],
+            today
+        ));
+        // Governed: the police need a police consent in force.
+        assert!(feedback_allowed(
+            true,
+            PartnerKind::Police,
+            true,
+            &[police(false, None)],
+            today
+        ));
+        assert!(!feedback_allowed(
+            true,
+            PartnerKind::Police,
+            true,
+            &[police(true, None)],
+            today
+        ));
+        assert!(!feedback_allowed(
+            true,
+            PartnerKind::JuvenileInspectorate,
+            true,
+            &[police(false, yesterday)],
+            today
+        ));
+        assert!(!feedback_allowed(
+            true,
+            PartnerKind::Health,
+            true,
+            &[police(false, None)],
+            today
+        ));
+        // No purpose in the register for a school: the agreement is the basis.
+        assert!(feedback_allowed(
+            true,
+            PartnerKind::School,
+            true,
+            &[],
+            today
+        ));
+        assert_eq!(feedback_purpose(PartnerKind::Court), None);
+    }
 
     #[test]
     fn every_case_status_maps_to_one_partner_status() {

@@ -187,6 +187,17 @@ pub(crate) fn keyed_hash(key: &AuditKey, keyed_from: i64, prev: &[u8], f: &Chain
     m.finalize().into_bytes().to_vec()
 }
 
+/// The MAC of a checkpoint of the chain (`audit_verified`): the event's number and hash under
+/// the audit key, with a label of its own (never equal to an event's keyed hash).
+fn checkpoint_mac(key: &AuditKey, seq: i64, hash: &[u8]) -> Vec<u8> {
+    let mut m = key.mac.clone();
+    let mut put = |b: &[u8]| m.update(b);
+    field(&mut put, Some(b"goldaw audit checkpoint v1"));
+    field(&mut put, Some(&seq.to_le_bytes()));
+    field(&mut put, Some(hash));
+    m.finalize().into_bytes().to_vec()
+}
+
 /// The row `audit_head`: the last event's number and hash, and where the keyed part begins.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct Head {
@@ -409,6 +420,9 @@ pub struct AuditReport {
     pub keyed_from: Option<i64>,
     /// The head the check walked to: an anchor to keep, when the check passed.
     pub head: AuditAnchor,
+    /// The first event this check walked: 1 for the whole chain, later when it went on from
+    /// where the last check ended ([`Store::verify_audit_since_checkpoint`]).
+    pub checked_from: i64,
 }
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery {
@@ -437,11 +451,26 @@ impl Store {
     /// The head is read first and the events up to it are walked: events appended meanwhile are
     /// left for the next check (each append commits its events and the head together).
     pub async fn verify_audit_with(&self, anchors: &[AuditAnchor]) -> StoreResult<AuditReport> {
-        let head: Head = with_db!(self.db(), pool => {
+        let head = self.audit_head().await?;
+        self.walk_audit(&head, 1, vec![0u8; 32], anchors).await
+    }
+
+    async fn audit_head(&self) -> StoreResult<Head> {
+        Ok(with_db!(self.db(), pool => {
             sqlx::query_as("SELECT seq, hash, keyed_from, key_check FROM audit_head WHERE id = 1")
                 .fetch_one(pool)
                 .await?
-        });
+        }))
+    }
+
+    /// Checks the chain from event `from` (whose link must be `prev`) to the head read.
+    async fn walk_audit(
+        &self,
+        head: &Head,
+        from: i64,
+        prev: Vec<u8>,
+        anchors: &[AuditAnchor],
+    ) -> StoreResult<AuditReport> {
         let key = self.audit_key();
         let report = |check: AuditCheck| AuditReport {
             check,
@@ -450,6 +479,7 @@ impl Store {
                 seq: head.seq,
                 hash: head.hash.clone(),
             },
+            checked_from: from,
         };
         let broken = |seq: i64, reason: String| report(AuditCheck::Broken { seq, reason });
         if let Some(from) = head.keyed_from {
@@ -466,15 +496,16 @@ impl Store {
                 ));
             }
         }
-        let mut expected_seq = 1i64;
-        let mut prev = vec![0u8; 32];
+        let mut expected_seq = from;
+        let mut prev = prev;
         let mut failure: Option<(i64, String)> = None;
         with_db!(self.db(), pool => {
             let mut rows = sqlx::query_as::<_, StoredRow>(
                 "SELECT seq, at, actor, source, action, entity, entity_id, detail, prev_hash, hash
-                 FROM audit_events WHERE seq <= $1 ORDER BY seq",
+                 FROM audit_events WHERE seq >= $2 AND seq <= $1 ORDER BY seq",
             )
             .bind(head.seq)
+            .bind(from)
             .fetch(pool);
             while let Some(r) = rows.try_next().await? {
                 let keyed_from = head.keyed_from.filter(|from| r.seq >= *from);
@@ -543,6 +574,97 @@ impl Store {
             (None, Some(_)) if events > 0 => AuditCheck::Unkeyed { events },
             _ => AuditCheck::Intact { events },
         }))
+    }
+
+    /// Checks the events appended since the last check that passed (issue #24: `/admin/audit`
+    /// no longer walks the whole chain on every view), then records the head as the new
+    /// checkpoint (`audit_verified`).
+    ///
+    /// The checkpoint is trusted only with a valid MAC under the audit key (a process without
+    /// the key trusts it only on an unkeyed chain); an untrusted one (moved by someone without
+    /// the key) makes this a whole-chain check. Beyond the new events it checks that the event the
+    /// checkpoint names still has its hash and that the log did not end before it (the newest
+    /// events removed with the head moved back). A change to an event *before* the checkpoint is
+    /// found by the whole-chain check (`verify_audit`, `goldaw audit verify`, the page's "check
+    /// the whole chain"), which an operator runs on a schedule (docs/paging-and-due-dates.md).
+    pub async fn verify_audit_since_checkpoint(&self) -> StoreResult<AuditReport> {
+        let head = self.audit_head().await?;
+        let cp: (i64, Vec<u8>, Option<Vec<u8>>) = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT seq, hash, mac FROM audit_verified WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        });
+        let (cp_seq, cp_hash, cp_mac) = cp;
+        let trusted = cp_seq > 0
+            && match self.audit_key() {
+                Some(key) => {
+                    cp_mac.as_deref() == Some(checkpoint_mac(key, cp_seq, &cp_hash).as_slice())
+                }
+                None => head.keyed_from.is_none(),
+            };
+        let report = if !trusted {
+            self.walk_audit(&head, 1, vec![0u8; 32], &[]).await?
+        } else {
+            let broken = |reason: String| AuditReport {
+                check: AuditCheck::Broken {
+                    seq: cp_seq,
+                    reason,
+                },
+                keyed_from: head.keyed_from,
+                head: AuditAnchor {
+                    seq: head.seq,
+                    hash: head.hash.clone(),
+                },
+                checked_from: cp_seq,
+            };
+            if cp_seq > head.seq {
+                return Ok(broken(format!(
+                    "the last check passed at event {cp_seq}, but the log now ends at event {}: the newest events were removed",
+                    head.seq
+                )));
+            }
+            let stored: Option<(Vec<u8>,)> = with_db!(self.db(), pool => {
+                sqlx::query_as("SELECT hash FROM audit_events WHERE seq = $1")
+                    .bind(cp_seq)
+                    .fetch_optional(pool)
+                    .await?
+            });
+            if stored.map(|(h,)| h) != Some(cp_hash.clone()) {
+                return Ok(broken(format!(
+                    "event {cp_seq}, where the last check ended, was changed or removed"
+                )));
+            }
+            self.walk_audit(&head, cp_seq + 1, cp_hash, &[]).await?
+        };
+        let advanced = if trusted {
+            head.seq > cp_seq
+        } else {
+            head.seq > 0
+        };
+        if advanced
+            && matches!(
+                report.check,
+                AuditCheck::Intact { .. } | AuditCheck::Unkeyed { .. }
+            )
+        {
+            let mac = self
+                .audit_key()
+                .map(|key| checkpoint_mac(key, head.seq, &head.hash));
+            with_db!(self.db(), pool => {
+                sqlx::query(
+                    "UPDATE audit_verified SET seq = $1, hash = $2, mac = $3, checked_at = $4
+                     WHERE id = 1 AND (seq < $1 OR $5)",
+                )
+                .bind(head.seq)
+                .bind(&head.hash)
+                .bind(mac)
+                .bind(Utc::now())
+                .bind(!trusted)
+                .execute(pool)
+                .await?;
+            });
+        }
+        Ok(report)
     }
 
     /// Events for the audit page and export, newest first.

@@ -2,8 +2,9 @@
 //! the case records whether the family agreed that the referring partner be told how it went,
 //! and the outcome summary the partner may then read. Audited; the summary is sealed.
 //!
-//! Later (issue #18's consent register): the agreement is to be read from the person's consent
-//! record of the purpose "feedback to the referrer" instead of this flag (docs/partners.md).
+//! What the partner then reads also follows #18's consent register where it has a purpose for
+//! the partner's kind (`goldaw_core::partners::feedback_allowed`, read in `list.rs`;
+//! docs/partners.md).
 
 use super::MAX_OUTCOME;
 use crate::audit::{append_audit, AuditEvent};

@@ -1,15 +1,21 @@
 //! What a partner reads of its own referrals: the reference, the status as mapped from the case
 //! (`goldaw_core::partners::partner_status`), and the outcome summary only when the family agreed
-//! to that feedback. Another organisation's referral, or a referral that does not exist, is
+//! to that feedback and, where the consent register (#18) has a purpose for the partner's kind,
+//! a consent for it is in force (`goldaw_core::partners::feedback_allowed`, docs/partners.md). Another organisation's referral, or a referral that does not exist, is
 //! `NotFound` alike. Reads are audited (the ids shown).
 
 use crate::audit::AuditEvent;
 use crate::error::{StoreError, StoreResult};
+use crate::provider_inbox::sharing::distinct;
 use crate::Store;
 use chrono::{DateTime, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::codes::CaseStatus;
-use goldaw_core::partners::{outcome_for_partner, partner_sight, partner_status, PartnerStatus};
+use goldaw_core::deadlines::local_date;
+use goldaw_core::partners::{
+    feedback_allowed, outcome_for_partner, partner_sight, partner_status, PartnerKind,
+    PartnerStatus,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -27,25 +33,72 @@ pub struct PartnerReferralView {
     pub outcome: Option<String>,
 }
 
-type Row = (
-    Uuid,
-    Uuid,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-    String,
-    bool,
-    Option<Vec<u8>>,
-);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    partner_id: Uuid,
+    reference: String,
+    their_reference: Option<String>,
+    created_at: DateTime<Utc>,
+    status: String,
+    feedback_consent: bool,
+    outcome_sealed: Option<Vec<u8>>,
+    case_id: Uuid,
+    person_id: Uuid,
+    #[sqlx(try_from = "String")]
+    kind: PartnerKind,
+}
 
 const SELECT: &str =
     "SELECT r.id, r.partner_id, r.reference, r.their_reference, r.created_at, c.status,
-        r.feedback_consent, r.outcome_sealed
-    FROM partner_referrals r JOIN cases c ON c.id = r.case_id";
+        r.feedback_consent, r.outcome_sealed, c.id AS case_id, c.person_id, p.kind
+    FROM partner_referrals r JOIN cases c ON c.id = r.case_id
+    JOIN partner_organisations p ON p.id = r.partner_id";
 
 impl Store {
-    fn partner_view(&self, reader: &Principal, row: Row) -> StoreResult<PartnerReferralView> {
-        let (id, partner, reference, theirs, created_at, status, consent, sealed) = row;
+    /// The partner's view of rows whose consent facts (`crate::provider_inbox::sharing`) were
+    /// read for them all at once.
+    async fn partner_views(
+        &self,
+        reader: &Principal,
+        rows: Vec<Row>,
+    ) -> StoreResult<Vec<PartnerReferralView>> {
+        let persons = distinct(rows.iter().map(|r| r.person_id));
+        let cases = distinct(rows.iter().map(|r| r.case_id));
+        let facts = self.consent_facts_for(&persons, &cases).await?;
+        let today = local_date(Utc::now());
+        rows.into_iter()
+            .map(|r| {
+                // The family's agreement, and the consent register where it has a purpose for
+                // this kind of partner (`goldaw_core::partners::feedback_allowed`).
+                let allowed = feedback_allowed(
+                    r.feedback_consent,
+                    r.kind,
+                    facts.governed(r.case_id, r.person_id),
+                    facts.consents(r.person_id),
+                    today,
+                );
+                self.partner_view(reader, r, allowed)
+            })
+            .collect()
+    }
+
+    fn partner_view(
+        &self,
+        reader: &Principal,
+        row: Row,
+        consent: bool,
+    ) -> StoreResult<PartnerReferralView> {
+        let Row {
+            id,
+            partner_id: partner,
+            reference,
+            their_reference: theirs,
+            created_at,
+            status,
+            outcome_sealed: sealed,
+            ..
+        } = row;
         if !partner_sight(reader, partner) {
             return Err(StoreError::NotFound);
         }
@@ -85,10 +138,7 @@ impl Store {
         let rows: Vec<Row> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql).bind(partner.id).fetch_all(pool).await?
         });
-        let views = rows
-            .into_iter()
-            .map(|r| self.partner_view(principal, r))
-            .collect::<StoreResult<Vec<_>>>()?;
+        let views = self.partner_views(principal, rows).await?;
         let ids: Vec<String> = views.iter().map(|v| v.id.to_string()).collect();
         self.audit(
             principal,
@@ -114,7 +164,12 @@ impl Store {
         let row: Option<Row> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql).bind(id).bind(partner.id).fetch_optional(pool).await?
         });
-        let view = self.partner_view(principal, row.ok_or(StoreError::NotFound)?)?;
+        let row = row.ok_or(StoreError::NotFound)?;
+        let view = self
+            .partner_views(principal, vec![row])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)?;
         self.audit(
             principal,
             AuditEvent::on("partner.referral.read", "partner_referral", id),

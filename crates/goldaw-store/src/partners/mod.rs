@@ -2,8 +2,8 @@
 //! police department, a school, a clinic, a guardianship authority, a court), their access keys,
 //! their referrals and what they read back. The rules are `goldaw_core::partners`.
 //!
-//! - `organisations`: the register of partners and their keys (admins, `ManageUsers`), and the
-//!   principal a key stands for;
+//! - `organisations`: the register of partners and their keys, one per person (admins,
+//!   `ManageUsers`), and the principal a key stands for;
 //! - `refer`: a partner's referral, which becomes an intake referral in the etrap's queue;
 //! - `list`: a partner's own referrals, the status mapped, the outcome only with consent;
 //! - `feedback`: the etrap's record of the family's agreement to feedback and the summary.
@@ -15,7 +15,7 @@ mod refer;
 
 pub use feedback::{FeedbackChange, StaffPartnerView};
 pub use list::PartnerReferralView;
-pub use organisations::{NewPartner, PartnerOrganisation, PARTNER_TOKEN_PREFIX};
+pub use organisations::{NewPartner, PartnerKey, PartnerOrganisation, PARTNER_TOKEN_PREFIX};
 pub use refer::PartnerReferralInput;
 
 /// The longest outcome summary (characters).

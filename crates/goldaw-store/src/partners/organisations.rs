@@ -1,6 +1,10 @@
 //! The register of partner organisations and their keys. A key (`gpk_` and 64 hex digits) is
-//! shown once; only its SHA-256 is kept. A key stands for its organisation: the principal it
-//! makes is `Principal::partner(organisation, ...)`, scoped to the organisation's own referrals.
+//! shown once; only its SHA-256 is kept. A key is issued to one person of the organisation (its
+//! holder, named when it is issued) and revoked alone; the organisation stays the scope: the
+//! principal a key makes is `Principal::partner(organisation, "partner:ORG/HOLDER", ...)`, which
+//! sees the organisation's own referrals, and the audit trail names the holder. Keys issued
+//! before keys had holders (organisation keys) keep working until they expire or are revoked
+//! (docs/partners.md).
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
@@ -37,6 +41,18 @@ pub struct PartnerOrganisation {
     pub admin_unit: String,
     pub active: bool,
     pub version: i32,
+}
+
+/// A partner's key as the register lists it (never the key itself).
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct PartnerKey {
+    pub id: Uuid,
+    pub partner_id: Uuid,
+    /// The person it was issued to; `None` for an organisation key issued before keys had holders.
+    pub holder: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
 }
 
 fn key_hash(key: &str) -> Vec<u8> {
@@ -122,29 +138,35 @@ impl Store {
         Ok(())
     }
 
-    /// A new key for the organisation (an admin): shown once, good for a year.
+    /// A new key for one person of the organisation, `holder` (a name or a post, as the
+    /// organisation knows them; an admin): shown once, good for a year.
     #[tracing::instrument(skip_all, fields(partner = %partner))]
     pub async fn issue_partner_key(
         &self,
         principal: &Principal,
         partner: Uuid,
+        holder: &str,
     ) -> StoreResult<String> {
         require(principal, Permission::ManageUsers)?;
+        let holder = crate::providers::required_text("holder", holder, 200)?;
+        if holder.chars().any(char::is_control) || holder.contains('/') {
+            return Err(StoreError::refuse("holder", "store-partner-holder", vec![]));
+        }
         let key = format!("{PARTNER_TOKEN_PREFIX}{}", crate::sessions::random_token()?);
         let id = Uuid::now_v7();
         let now = Utc::now();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
             append_audit!(self, tx, principal, AuditEvent::on("partner.key", "partner", partner)
-                .with_detail(format!("key {id}")));
+                .with_detail(format!("key {id} for {holder}")));
             let found: Option<(bool,)> = sqlx::query_as("SELECT active FROM partner_organisations WHERE id = $1")
                 .bind(partner).fetch_optional(&mut *tx).await?;
             if found.is_none() {
                 return Err(StoreError::NotFound);
             }
             sqlx::query(
-                "INSERT INTO partner_tokens (id, partner_id, token_hash, created_by, created_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO partner_tokens (id, partner_id, token_hash, created_by, created_at, expires_at, holder)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
             .bind(partner)
@@ -152,11 +174,50 @@ impl Store {
             .bind(&principal.actor)
             .bind(now)
             .bind(now + Duration::days(KEY_DAYS))
+            .bind(&holder)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
         });
         Ok(key)
+    }
+
+    /// The keys not revoked, of every organisation (an admin): who holds each, when it expires
+    /// and was last used. Never the key itself.
+    pub async fn list_partner_keys(&self, principal: &Principal) -> StoreResult<Vec<PartnerKey>> {
+        require(principal, Permission::ManageUsers)?;
+        Ok(with_db!(self.db(), pool => {
+            sqlx::query_as(
+                "SELECT id, partner_id, holder, created_at, expires_at, last_used_at FROM partner_tokens
+                 WHERE revoked_at IS NULL ORDER BY partner_id, created_at, id",
+            )
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    /// Revokes one key of the organisation (an admin): its holder's access ends, the others'
+    /// stay. A key of another organisation, or one revoked already, is `NotFound`.
+    #[tracing::instrument(skip_all, fields(partner = %partner, key = %key))]
+    pub async fn revoke_partner_key(
+        &self,
+        principal: &Principal,
+        partner: Uuid,
+        key: Uuid,
+    ) -> StoreResult<()> {
+        require(principal, Permission::ManageUsers)?;
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(self, tx, principal, AuditEvent::on("partner.key_revoked", "partner", partner)
+                .with_detail(format!("key {key}")));
+            let n = sqlx::query("UPDATE partner_tokens SET revoked_at = $1 WHERE id = $2 AND partner_id = $3 AND revoked_at IS NULL")
+                .bind(Utc::now()).bind(key).bind(partner).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     /// Revokes every key of the organisation (an admin).
@@ -195,10 +256,11 @@ impl Store {
             String,
             DateTime<Utc>,
             Option<DateTime<Utc>>,
+            Option<String>,
         );
         let row: Option<Row> = with_db!(self.db(), pool => {
             sqlx::query_as(
-                "SELECT t.id, p.id, p.name, p.admin_unit, t.expires_at, t.last_used_at
+                "SELECT t.id, p.id, p.name, p.admin_unit, t.expires_at, t.last_used_at, t.holder
                  FROM partner_tokens t JOIN partner_organisations p ON p.id = t.partner_id
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND p.active = $2",
             )
@@ -207,7 +269,7 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let Some((token, partner, name, unit, expires, last_used)) = row else {
+        let Some((token, partner, name, unit, expires, last_used, holder)) = row else {
             return Ok(None);
         };
         let now = Utc::now();
@@ -221,8 +283,13 @@ impl Store {
             });
         }
         let scope = Scope::Unit(AdminUnitCode::from_stored(unit));
+        // The audit trail names the person who holds the key (an organisation key: none).
+        let actor = match holder {
+            Some(h) => format!("partner:{name}/{h}"),
+            None => format!("partner:{name}"),
+        };
         Ok(Some(
-            Principal::partner(partner, &format!("partner:{name}"), scope).with_source(source),
+            Principal::partner(partner, &actor, scope).with_source(source),
         ))
     }
 

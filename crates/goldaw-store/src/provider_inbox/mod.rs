@@ -4,13 +4,17 @@
 //! `goldaw_core::service_referrals`. A provider reading a referral to another organisation gets
 //! `NotFound`, as for any record outside scope.
 //!
-//! - `inbox`: the list, and one referral read;
+//! - `inbox`: the list (a page at a time), and one referral read;
+//! - `sharing`: whether consent closes each referral of a page, read for the page at once;
 //! - `act`: accept (or the waiting list), decline with a reason, start, complete;
 //! - `deliver`: units of service delivered on a started referral.
 
 mod act;
 mod deliver;
 mod inbox;
+pub(crate) mod sharing;
+
+pub use inbox::{InboxPage, InboxQuery};
 
 use crate::error::{StoreError, StoreResult};
 use crate::people::require;
@@ -114,9 +118,20 @@ impl Store {
         principal: &Principal,
         row: ReferralRow,
     ) -> StoreResult<ProviderReferral> {
-        let status = row.status;
         // Issue #18: consent withdrawn (or expired) closes the referral as a cancellation does.
         let consent_withdrawn = self.consent_closes(&row).await?;
+        self.provider_view_with(principal, row, consent_withdrawn)
+    }
+
+    /// [`Store::provider_view`] with whether consent closes the referral already known (a page
+    /// of the inbox reads it for every row at once).
+    pub(crate) fn provider_view_with(
+        &self,
+        principal: &Principal,
+        row: ReferralRow,
+        consent_withdrawn: bool,
+    ) -> StoreResult<ProviderReferral> {
+        let status = row.status;
         let sight = provider_referral_sight(
             principal,
             status == ReferralStatus::Cancelled || consent_withdrawn,

@@ -3,8 +3,10 @@
 //! one's family) or `outreach` (someone asking for another), the contact and the concern sealed
 //! as the case's referrer and concern text, and the request's row with its reference.
 //!
-//! The store's part of the abuse limits: every field bounded, the per-address and global limits
-//! counted in `public_requests` over the last hour. The form's own part (the honeypot field, the
+//! The store's part of the abuse limits: every field bounded, the per-address limit counted in
+//! `public_request_marks` (the keyed digest of the address, kept one hour) and the global one in
+//! `public_requests`, over the last hour; a request's row is deleted after the operator's
+//! retention period (on the next request: the range starts at the oldest row). The form's own part (the honeypot field, the
 //! minimum time a form is open, the body size) is the web's (`goldaw_web::pages::directory`).
 
 use super::reference::new_reference;
@@ -43,11 +45,14 @@ pub struct PublicRequest {
     pub service_code: Option<String>,
 }
 
-/// How many requests are taken in an hour: from one address, and from everyone.
+/// How many requests are taken in an hour: from one address, and from everyone; and how long a
+/// request's row is kept (the operator's settings, `Store::public_switches`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestLimits {
     pub per_address_per_hour: i64,
     pub global_per_hour: i64,
+    /// Days a request's row (reference, case, etrap, source) is kept before it is deleted.
+    pub retention_days: i64,
 }
 
 impl Default for RequestLimits {
@@ -55,6 +60,7 @@ impl Default for RequestLimits {
         RequestLimits {
             per_address_per_hour: 3,
             global_per_hour: 200,
+            retention_days: 90,
         }
     }
 }
@@ -172,7 +178,7 @@ impl Store {
         let hash = address_hash(self.secrets("public requests")?, address);
         let since = Utc::now() - Duration::hours(1);
         let (from_address, everyone): (i64, i64) = with_db!(self.db(), pool => {
-            let (a,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM public_requests WHERE address_hash = $1 AND created_at > $2")
+            let (a,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM public_request_marks WHERE address_hash = $1 AND created_at > $2")
                 .bind(&hash).bind(since).fetch_one(pool).await?;
             let (g,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM public_requests WHERE created_at > $1")
                 .bind(since).fetch_one(pool).await?;
@@ -236,10 +242,25 @@ impl Store {
             .bind(source.as_str())
             .bind(service_code)
             .bind(true)
-            .bind(&hash)
+            .bind(Vec::<u8>::new())
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            // The address, for the hour the per-address limit counts; then gone, as are the
+            // requests past the retention period (both ranges start at the oldest row: cheap).
+            sqlx::query("INSERT INTO public_request_marks (address_hash, created_at) VALUES ($1, $2)")
+                .bind(&hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM public_request_marks WHERE created_at < $1")
+                .bind(since)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM public_requests WHERE created_at < $1")
+                .bind(now - Duration::days(limits.retention_days.max(1)))
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
         });
         Ok(Ok(PublicReceipt {

@@ -17,6 +17,7 @@
 mod cancel;
 mod legal_basis;
 mod list;
+pub use list::ReferralPage;
 mod offers;
 mod refer;
 

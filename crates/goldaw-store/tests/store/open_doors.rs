@@ -108,7 +108,7 @@ goldaw_store::each_backend! {
 
         // The switches: admins only; absent is on.
         assert!(store.public_switches().await.unwrap().directory, "{b}");
-        let off = PublicSwitches { directory: false, requests: false, form_min_seconds: 0 };
+        let off = PublicSwitches { directory: false, requests: false, form_min_seconds: 0, per_address_per_hour: 3, global_per_hour: 200, retention_days: 90 };
         assert!(store.set_public_switches(&ministry, off).await.is_err(), "{b}");
         let admin = staff(&store, "root", Role::Admin, "TM").await;
         store.set_public_switches(&admin, off).await.unwrap();
@@ -119,7 +119,7 @@ goldaw_store::each_backend! {
         let b = db.backend;
         let store = db.open_with_key().await;
         let sup = staff(&store, "sup", Role::Supervisor, "TM-A-05").await;
-        let limits = RequestLimits { per_address_per_hour: 2, global_per_hour: 3 };
+        let limits = RequestLimits { per_address_per_hour: 2, global_per_hour: 3, ..RequestLimits::default() };
         let receipt = store.submit_public_request("192.0.2.7", request("TM-A-05"), limits).await.unwrap().unwrap();
         assert!(receipt.reference.starts_with("H-"), "{b}");
         let case = store.case(&sup, receipt.case_id).await.unwrap();
@@ -179,8 +179,8 @@ goldaw_store::each_backend! {
         assert!(matches!(store.create_partner(&sup, NewPartner {
             name: "x".into(), kind: PartnerKind::Police, admin_unit: "TM-A-05".parse().unwrap(),
         }).await, Err(StoreError::Forbidden(_))), "{b}");
-        let key = store.issue_partner_key(&admin, school.id).await.unwrap();
-        let other_key = store.issue_partner_key(&admin, other.id).await.unwrap();
+        let key = store.issue_partner_key(&admin, school.id, "Mrs Orazowa, head teacher").await.unwrap();
+        let other_key = store.issue_partner_key(&admin, other.id, "Mr Baýramow").await.unwrap();
         let p = store.principal_for_partner_key(&key, "192.0.2.1").await.unwrap().unwrap();
         let q = store.principal_for_partner_key(&other_key, "192.0.2.2").await.unwrap().unwrap();
         assert!(store.principal_for_partner_key("gpk_nope", "x").await.unwrap().is_none(), "{b}");

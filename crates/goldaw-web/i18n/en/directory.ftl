@@ -90,3 +90,7 @@ store-public-min-seconds = The time a form must be open is at most { $limit } se
 store-directory-contact-kind = Choose an etrap office or a hotline.
 store-public-control-characters = { $field } holds characters that cannot be part of it: remove them.
 store-public-consent = The person must agree to be contacted: tick the box, or call the etrap social work service instead.
+directory-switch-per-address = Requests taken from one address in an hour
+directory-switch-global = Requests taken from everyone in an hour
+directory-switch-retention = Days a request's record (its reference) is kept; the case stays
+store-public-limit-range = { $field } must be a whole number from 1 to { $limit }.

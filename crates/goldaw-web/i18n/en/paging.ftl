@@ -8,3 +8,6 @@ tasks-group-unallocated = Waiting for a social worker
 tasks-group-worker = Social worker: { $name }
 tasks-show-overdue = Only overdue
 tasks-show-all = All tasks
+audit-intact-since = The log is intact: { $count } events, none changed or removed (events from { $from } on were checked now, the earlier ones at the last check).
+audit-verify-all = Check the whole chain
+inbox-open = To answer or under way: { $count }

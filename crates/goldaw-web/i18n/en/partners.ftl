@@ -61,3 +61,9 @@ store-partner-name = { $field }: write the person's name (at most 100 characters
 store-partner-outside-area = { $unit } is outside your organisation's area ({ $area }): refer to an etrap in your area.
 # The case page's link to the feedback page, on a case a partner kind referred.
 case-partner-feedback = Feedback to the referring agency
+store-partner-holder = Name the person the key is for (a name or a post, without "/" or control characters).
+partners-key-holder = Key for (a person of the organisation)
+partners-keys = Keys
+partners-key-organisation = organisation key (no holder)
+partners-key-line = { $name }: expires { $date }
+partners-revoke-key = Revoke this key

@@ -91,3 +91,7 @@ store-public-min-seconds = Время, в течение которого фор
 store-directory-contact-kind = Выберите офис этрапа или горячую линию.
 store-public-control-characters = В поле { $field } есть недопустимые символы: удалите их.
 store-public-consent = Человек должен согласиться на связь: отметьте поле или позвоните в службу социальной работы этрапа.
+directory-switch-per-address = Сколько просьб принимается с одного адреса за час
+directory-switch-global = Сколько просьб принимается от всех за час
+directory-switch-retention = Сколько дней хранится запись о просьбе (её номер); дело остаётся
+store-public-limit-range = { $field } — целое число от 1 до { $limit }.

@@ -61,3 +61,9 @@ store-partner-name = { $field }: напишите имя человека (не 
 store-partner-outside-area = { $unit } вне территории вашей организации ({ $area }): направляйте в этрап вашей территории.
 # The case page's link to the feedback page, on a case a partner kind referred.
 case-partner-feedback = Обратная связь для направившей организации
+store-partner-holder = Укажите, для кого ключ (имя или должность, без «/» и управляющих символов).
+partners-key-holder = Ключ для (сотрудника организации)
+partners-keys = Ключи
+partners-key-organisation = ключ организации (без владельца)
+partners-key-line = { $name }: действует до { $date }
+partners-revoke-key = Отозвать этот ключ

@@ -87,3 +87,7 @@ store-public-min-seconds = Görnüşiň açyk bolmaly wagty iň köp { $limit } 
 store-directory-contact-kind = Etrap edarasyny ýa-da ynam telefonyny saýlaň.
 store-public-control-characters = { $field } meýdanynda bolup bilmejek belgiler bar: olary aýryň.
 store-public-consent = Adam habarlaşmaga razy bolmaly: belgini goýuň ýa-da etrap durmuş işi gullugyna jaň ediň.
+directory-switch-per-address = Bir salgydan bir sagatda kabul edilýän haýyşlar
+directory-switch-global = Hemmelerden bir sagatda kabul edilýän haýyşlar
+directory-switch-retention = Haýyşyň ýazgysy (belgisi) näçe gün saklanýar; iş galýar
+store-public-limit-range = { $field } 1-den { $limit }-e çenli bitin san bolmaly.

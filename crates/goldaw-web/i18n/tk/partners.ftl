@@ -61,3 +61,9 @@ store-partner-name = { $field }: adamyň adyny ýazyň (iň köp 100 belgi).
 store-partner-outside-area = { $unit } guramaňyzyň sebitinden ({ $area }) daşarda: öz sebitiňizdäki etraba ugrukdyryň.
 # The case page's link to the feedback page, on a case a partner kind referred.
 case-partner-feedback = Iberen edara üçin jogap
+store-partner-holder = Açaryň kim üçindigini görkeziň (ady ýa-da wezipesi, "/" we dolandyryş belgileri bolmazdan).
+partners-key-holder = Açar kim üçin (guramanyň işgäri)
+partners-keys = Açarlar
+partners-key-organisation = guramanyň açary (eýesiz)
+partners-key-line = { $name }: { $date } çenli
+partners-revoke-key = Bu açary ýatyr

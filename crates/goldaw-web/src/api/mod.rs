@@ -7,6 +7,7 @@ mod contracting;
 mod document;
 mod households;
 mod merges;
+mod paging;
 mod partners;
 mod persons;
 mod referrals;

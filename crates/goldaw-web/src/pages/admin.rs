@@ -4,7 +4,7 @@ use super::common::{render, server_error};
 use super::extract::{Posted, Signed};
 use super::UserView;
 use crate::i18n::Translator;
-use crate::pages::error::{OrServerError, PageResult};
+use crate::pages::error::{OrRefuse, OrServerError, PageResult};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -131,6 +131,10 @@ struct UsersPage {
     roles: Vec<(&'static str, String)>,
     message: Option<String>,
     ok: bool,
+    /// Paging (issue #24): the next page of accounts, the first, whether this is a later one.
+    next_link: Option<String>,
+    first_link: String,
+    paged: bool,
 }
 
 /// A time as the pages show it: local, to the minute.
@@ -207,10 +211,30 @@ async fn users_page(
     ok: bool,
     status: StatusCode,
 ) -> Response {
-    let list = match state.store.list_users(&session.principal).await {
-        Ok(l) => l,
-        Err(e) => return server_error(e),
-    };
+    match state
+        .store
+        .list_users_page(&session.principal, None, None)
+        .await
+    {
+        Ok(page) => users_page_of(state, session, t, message, ok, status, page, false).await,
+        Err(e) => server_error(e),
+    }
+}
+
+/// The users page showing one page of accounts (`paged`: not the first).
+#[allow(clippy::too_many_arguments)]
+async fn users_page_of(
+    state: &AppState,
+    session: &Session,
+    t: Translator,
+    message: Option<String>,
+    ok: bool,
+    status: StatusCode,
+    page: goldaw_store::users::UserPage,
+    paged: bool,
+) -> Response {
+    let next_link = crate::pages::paging::next_link("/admin/users", &[], page.next.as_deref());
+    let list = page.items;
     let requests = match state.store.grant_requests(&session.principal).await {
         Ok(r) => r,
         Err(e) => return server_error(e),
@@ -241,21 +265,40 @@ async fn users_page(
         roles,
         message,
         ok,
+        next_link,
+        first_link: "/admin/users".to_owned(),
+        paged,
         t,
     });
     *r.status_mut() = status;
     r
 }
 
-async fn users(State(state): State<AppState>, signed: Signed) -> PageResult {
+#[derive(Deserialize)]
+struct UsersParams {
+    after: Option<String>,
+}
+
+async fn users(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(params): Query<UsersParams>,
+) -> PageResult {
     signed.require(Permission::ManageUsers)?;
-    Ok(users_page(
+    let page = state
+        .store
+        .list_users_page(signed.principal(), params.after.as_deref(), None)
+        .await
+        .or_refuse(&signed)?;
+    Ok(users_page_of(
         &state,
         &signed.session,
         signed.t,
         None,
         false,
         StatusCode::OK,
+        page,
+        params.after.is_some(),
     )
     .await)
 }
@@ -510,6 +553,8 @@ struct AuditFilter {
     to: Option<String>,
     /// The next page: events older than this one (issue #24).
     before: Option<i64>,
+    /// `all`: check the whole chain, not only the events since the last check.
+    verify: Option<String>,
 }
 
 impl AuditFilter {
@@ -580,6 +625,8 @@ struct AuditPage {
     t: Translator,
     user: Option<UserView>,
     chain: String,
+    /// The whole chain was checked (else only the events since the last check).
+    whole: bool,
     actor: String,
     record: String,
     from: String,
@@ -626,7 +673,20 @@ async fn audit(
             })
         })
         .flatten();
-    let chain = match state.store.verify_audit().await {
+    // Issue #24: the events since the last check that passed, unless the admin asks for the
+    // whole chain (`?verify=all`).
+    let whole = filter.verify.as_deref() == Some("all");
+    let checked = if whole {
+        state.store.verify_audit_with(&[]).await
+    } else {
+        state.store.verify_audit_since_checkpoint().await
+    };
+    let checked_from = checked.as_ref().map(|r| r.checked_from).unwrap_or(1);
+    let chain = match checked.map(|r| r.check) {
+        Ok(AuditCheck::Intact { events }) if checked_from > 1 => t.t_with(
+            "audit-intact-since",
+            &[("count", events.into()), ("from", checked_from.into())],
+        ),
         Ok(AuditCheck::Intact { events }) => t.t_with("audit-intact", &[("count", events.into())]),
         Ok(AuditCheck::Broken { seq, .. }) => t.t_with("audit-broken", &[("seq", seq.into())]),
         Ok(AuditCheck::KeyNeeded { events, .. } | AuditCheck::Unkeyed { events }) => {
@@ -657,6 +717,7 @@ async fn audit(
     Ok(render(AuditPage {
         user: Some(UserView::of(&session)),
         chain,
+        whole,
         next_link,
         first_link,
         paged: filter.before.is_some(),

@@ -32,7 +32,7 @@ use goldaw_store::catalogue::Catalogue;
 use goldaw_store::directory::{
     Contact, ContactChange, DirectoryEntry, EntryChange, PublicSwitches,
 };
-use goldaw_store::public_requests::{Limited, PublicRequest, RequestLimits, FORM_MAX_AGE_SECONDS};
+use goldaw_store::public_requests::{Limited, PublicRequest, FORM_MAX_AGE_SECONDS};
 use goldaw_store::public_requests::{MAX_CONCERN, MAX_CONTACT};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -588,7 +588,7 @@ async fn help_send(
     };
     match state
         .store
-        .submit_public_request(&addr.to_string(), request, RequestLimits::default())
+        .submit_public_request(&addr.to_string(), request, sw.limits())
         .await
     {
         Ok(Ok(receipt)) => render(HelpSentPage {
@@ -689,6 +689,9 @@ struct SwitchesForm {
     #[serde(default)]
     requests: Option<String>,
     form_min_seconds: u32,
+    per_address_per_hour: u32,
+    global_per_hour: u32,
+    retention_days: u32,
 }
 
 async fn save_switches(State(state): State<AppState>, posted: Posted<SwitchesForm>) -> PageResult {
@@ -702,6 +705,9 @@ async fn save_switches(State(state): State<AppState>, posted: Posted<SwitchesFor
                 directory: form.directory.is_some(),
                 requests: form.requests.is_some(),
                 form_min_seconds: form.form_min_seconds,
+                per_address_per_hour: form.per_address_per_hour,
+                global_per_hour: form.global_per_hour,
+                retention_days: form.retention_days,
             },
         )
         .await

@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/partners", get(register).post(add_partner))
         .route("/partners/{id}/keys", post(issue_key))
         .route("/partners/{id}/revoke", post(revoke_keys))
+        .route("/partners/{id}/revoke-key", post(revoke_key))
         .route(
             "/partners/feedback/{case}",
             get(feedback_form).post(save_feedback),
@@ -476,6 +477,8 @@ pub struct PartnerRow {
     pub kind: String,
     pub area: String,
     pub active: bool,
+    /// Its keys not revoked: (key id, who holds it and until when).
+    pub keys: Vec<(Uuid, String)>,
 }
 
 #[derive(Template)]
@@ -497,6 +500,11 @@ async fn register_page(state: &AppState, signed: &Signed, issued: Option<String>
         .list_partners(signed.principal())
         .await
         .or_refuse(signed)?;
+    let keys = state
+        .store
+        .list_partner_keys(signed.principal())
+        .await
+        .or_refuse(signed)?;
     let catalogue = state.store.catalogue();
     Ok(render(RegisterPage {
         csrf: signed.session.csrf.clone(),
@@ -512,6 +520,24 @@ async fn register_page(state: &AppState, signed: &Signed, issued: Option<String>
                     .find(|u| u.code == p.admin_unit)
                     .map_or_else(|| p.admin_unit.clone(), |u| unit_name(u, t)),
                 active: p.active,
+                keys: keys
+                    .iter()
+                    .filter(|k| k.partner_id == p.id)
+                    .map(|k| {
+                        let name = k
+                            .holder
+                            .clone()
+                            .unwrap_or_else(|| t.t("partners-key-organisation"));
+                        let date = k.expires_at.date_naive().to_string();
+                        (
+                            k.id,
+                            t.t_with(
+                                "partners-key-line",
+                                &[("name", name.into()), ("date", date.into())],
+                            ),
+                        )
+                    })
+                    .collect(),
             })
             .collect(),
         kinds: PartnerKind::ALL
@@ -567,19 +593,44 @@ async fn add_partner(State(state): State<AppState>, posted: Posted<PartnerForm>)
 #[derive(Deserialize)]
 struct Empty {}
 
+#[derive(Deserialize)]
+struct HolderForm {
+    holder: String,
+}
+
 async fn issue_key(
     State(state): State<AppState>,
     Path(id): Path<Uuid>,
-    posted: Posted<Empty>,
+    posted: Posted<HolderForm>,
 ) -> PageResult {
-    let signed = posted.signed;
+    let Posted { signed, form } = posted;
     signed.require(Permission::ManageUsers)?;
     let key = state
         .store
-        .issue_partner_key(signed.principal(), id)
+        .issue_partner_key(signed.principal(), id, &form.holder)
         .await
         .or_refuse(&signed)?;
     register_page(&state, &signed, Some(key)).await
+}
+
+#[derive(Deserialize)]
+struct RevokeKeyForm {
+    key: Uuid,
+}
+
+async fn revoke_key(
+    State(state): State<AppState>,
+    Path(id): Path<Uuid>,
+    posted: Posted<RevokeKeyForm>,
+) -> PageResult {
+    let Posted { signed, form } = posted;
+    signed.require(Permission::ManageUsers)?;
+    state
+        .store
+        .revoke_partner_key(signed.principal(), id, form.key)
+        .await
+        .or_refuse(&signed)?;
+    Ok(see_other("/partners"))
 }
 
 async fn revoke_keys(

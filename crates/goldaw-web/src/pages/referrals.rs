@@ -10,11 +10,12 @@ use crate::i18n::Translator;
 use crate::pages::error::{OrRefuse, PageResult};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
 use axum::Router;
 use goldaw_core::access::Permission;
 use goldaw_core::service_referrals::{referral_actions, ReferralAction, ReferralReader};
+use goldaw_store::provider_inbox::InboxQuery;
 use goldaw_store::referrals::{
     DeclineReason, Delivery, NewServiceReferral, ProviderAction, ProviderActionKind, ReferralStatus,
 };
@@ -99,17 +100,46 @@ struct InboxPage {
     user: Option<UserView>,
     lines: Vec<InboxLine>,
     reasons: Vec<(String, String)>,
+    /// Referrals to answer or under way, "more than 1,000" past it (issue #24).
+    open: String,
+    next_link: Option<String>,
+    first_link: String,
+    paged: bool,
 }
 
-async fn inbox(State(state): State<AppState>, signed: Signed) -> PageResult {
+#[derive(Deserialize)]
+struct InboxParams {
+    after: Option<String>,
+}
+
+async fn inbox(
+    State(state): State<AppState>,
+    signed: Signed,
+    Query(params): Query<InboxParams>,
+) -> PageResult {
     signed.require(Permission::ProviderWork)?;
-    let list = state
+    let page = state
         .store
-        .provider_inbox(signed.principal(), None)
+        .provider_inbox_page(
+            signed.principal(),
+            &InboxQuery {
+                status: None,
+                after: params.after.clone(),
+                limit: None,
+            },
+        )
         .await
         .or_refuse(&signed)?;
     let t = &signed.t;
-    let lines = list
+    let count = if page.open.more {
+        t.t_with("page-count-more", &[("count", page.open.shown.into())])
+    } else {
+        page.open.shown.to_string()
+    };
+    let open = t.t_with("inbox-open", &[("count", count.into())]);
+    let next_link = crate::pages::paging::next_link("/provider", &[], page.next.as_deref());
+    let lines = page
+        .items
         .into_iter()
         .map(|r| {
             // What the provider may do next: the referral's state machine in core.
@@ -153,6 +183,10 @@ async fn inbox(State(state): State<AppState>, signed: Signed) -> PageResult {
             .collect(),
         t: t.clone_lang(),
         lines,
+        open,
+        next_link,
+        first_link: "/provider".to_owned(),
+        paged: params.after.is_some(),
     }))
 }
 

@@ -34,6 +34,9 @@ async fn switches(store: &Store, min_seconds: u32, directory: bool, requests: bo
                 directory,
                 requests,
                 form_min_seconds: min_seconds,
+                per_address_per_hour: 3,
+                global_per_hour: 200,
+                retention_days: 90,
             },
         )
         .await
@@ -215,7 +218,7 @@ goldaw_store::each_backend! {
         // The switches are the admin's: a signed-in worker may not post them (403).
         app.account("aman", Role::SocialWorker, "TM-A-05", "correct horse battery").await;
         let aman = app.sign_in("aman", "correct horse battery").await;
-        let r = app.submit(&aman, "/", "/directory/manage/switches", &[("directory", "on"), ("form_min_seconds", "0")]).await;
+        let r = app.submit(&aman, "/", "/directory/manage/switches", &[("directory", "on"), ("form_min_seconds", "0"), ("per_address_per_hour", "3"), ("global_per_hour", "200"), ("retention_days", "90")]).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{b}");
         assert!(!store.public_switches().await.unwrap().directory, "{b}");
     }
@@ -227,8 +230,8 @@ goldaw_store::each_backend! {
         let op = Principal::system("test");
         let school = store.create_partner(&op, NewPartner { name: "School 12".into(), kind: PartnerKind::School, admin_unit: "TM-A-05".parse().unwrap() }).await.unwrap();
         let other = store.create_partner(&op, NewPartner { name: "School 3".into(), kind: PartnerKind::School, admin_unit: "TM-A-05".parse().unwrap() }).await.unwrap();
-        let key = store.issue_partner_key(&op, school.id).await.unwrap();
-        let other_key = store.issue_partner_key(&op, other.id).await.unwrap();
+        let key = store.issue_partner_key(&op, school.id, "Mrs Orazowa").await.unwrap();
+        let other_key = store.issue_partner_key(&op, other.id, "Mr Baýramow").await.unwrap();
         let http = reqwest::Client::new();
         let call = |method: &'static str, path: String, key: String, body: Option<Value>| {
             let http = http.clone();

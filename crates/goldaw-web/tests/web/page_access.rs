@@ -126,6 +126,7 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/partners"),
     ("post", "/partners/{id}/keys"),
     ("post", "/partners/{id}/revoke"),
+    ("post", "/partners/{id}/revoke-key"),
     ("get", "/partners/feedback/{case}"),
     ("post", "/partners/feedback/{case}"),
 ];

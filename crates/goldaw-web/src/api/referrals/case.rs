@@ -3,24 +3,49 @@
 use crate::error::{ApiError, ErrorBody};
 use crate::principal::Caller;
 use crate::AppState;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use goldaw_store::referrals::{LegalBasis, NewLegalBasis, NewServiceReferral, ReferralRecord};
 use serde::Deserialize;
 use uuid::Uuid;
 
-/// The referrals made from a case, newest first.
-#[utoipa::path(get, path = "/api/v1/cases/{id}/referrals", tag = "providers", params(("id" = Uuid, Path)),
-    responses((status = 200, body = Vec<ReferralRecord>), (status = 404, body = ErrorBody)))]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseReferralParams {
+    /// The next page: the cursor of the `Link` header's `rel="next"` (issue #24).
+    pub after: Option<String>,
+    /// Referrals on a page: 50 if absent, at most 200.
+    pub limit: Option<u32>,
+}
+
+/// The referrals made from a case, newest first, a page at a time: when more follow, the
+/// `Link` header names the next page (`rel="next"`, RFC 8288).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/referrals", tag = "providers", params(("id" = Uuid, Path), CaseReferralParams),
+    responses((status = 200, body = Vec<ReferralRecord>, headers(("Link" = String, description = "The next page, when more follow: `</api/v1/...?after=...>; rel=\"next\"`"))),
+              (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn case_referrals(
     State(state): State<AppState>,
     Caller(principal): Caller,
     id: Result<Path<Uuid>, PathRejection>,
-) -> Result<Json<Vec<ReferralRecord>>, ApiError> {
+    params: Result<Query<CaseReferralParams>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<ReferralRecord>>), ApiError> {
     let Path(id) = id?;
-    Ok(Json(state.store.case_referrals(&principal, id).await?))
+    let Query(p) = params?;
+    let page = state
+        .store
+        .case_referral_page(&principal, id, p.after.as_deref(), p.limit)
+        .await?;
+    Ok((
+        crate::api::paging::next_page_link(
+            &format!("/api/v1/cases/{id}/referrals"),
+            p.limit,
+            page.next.as_deref(),
+        ),
+        Json(page.items),
+    ))
 }
 
 /// Refer a person of the case to a service. Residential care without a legal basis answers 409

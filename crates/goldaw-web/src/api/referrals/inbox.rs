@@ -5,8 +5,9 @@ use crate::principal::Caller;
 use crate::AppState;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use goldaw_store::provider_inbox::InboxQuery;
 use goldaw_store::referrals::{Delivery, ProviderAction, ProviderReferral, ReferralStatus};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -16,19 +17,42 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct InboxParams {
     pub status: Option<ReferralStatus>,
+    /// The next page: the cursor of the `Link` header's `rel="next"` (issue #24).
+    pub after: Option<String>,
+    /// Referrals on a page: 50 if absent, at most 200.
+    pub limit: Option<u32>,
 }
 
-/// Referrals to your organisation (providers): the waiting list first, oldest first.
+/// Referrals to your organisation (providers): the waiting list first, oldest first, then new
+/// ones, accepted, started and done; a page at a time: when more follow, the `Link` header names
+/// the next page (`rel="next"`, RFC 8288).
 #[utoipa::path(get, path = "/api/v1/provider/referrals", tag = "providers", params(InboxParams),
-    responses((status = 200, body = Vec<ProviderReferral>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ProviderReferral>, headers(("Link" = String, description = "The next page, when more follow: `</api/v1/...?after=...>; rel=\"next\"`"))),
+              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn inbox(
     State(state): State<AppState>,
     Caller(principal): Caller,
     params: Result<Query<InboxParams>, QueryRejection>,
-) -> Result<Json<Vec<ProviderReferral>>, ApiError> {
+) -> Result<(HeaderMap, Json<Vec<ProviderReferral>>), ApiError> {
     let Query(p) = params?;
-    Ok(Json(
-        state.store.provider_inbox(&principal, p.status).await?,
+    let page = state
+        .store
+        .provider_inbox_page(
+            &principal,
+            &InboxQuery {
+                status: p.status,
+                after: p.after,
+                limit: p.limit,
+            },
+        )
+        .await?;
+    let path = match p.status {
+        Some(s) => format!("/api/v1/provider/referrals?status={}", s.as_str()),
+        None => "/api/v1/provider/referrals".to_owned(),
+    };
+    Ok((
+        crate::api::paging::next_page_link(&path, p.limit, page.next.as_deref()),
+        Json(page.items),
     ))
 }
 
