@@ -217,7 +217,8 @@ goldaw_store::each_backend! {
         let action = format!("/contracting/bids/{bid_c}/action");
         let r = post(pc.clone(), tender_page.clone(), action.clone(), vec![("action", "submit".into()), ("version", version_of(&page_c, &action))]).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b}");
-        assert!(r.text().await.unwrap().contains("deadline"), "{b}");
+        // The pages speak Turkmen unless asked otherwise: "the deadline for bids has passed".
+        assert!(r.text().await.unwrap().contains("Arzalaryň möhleti geçdi"), "{b}");
 
         // The committee: com2 declares a conflict with B's bid; refused (403): scoring it.
         let (_, page) = app.page(&c2, &tender_page).await;
@@ -227,7 +228,7 @@ goldaw_store::each_backend! {
         let scores = |n: &str| vec![("method", n.to_owned()), ("staff", n.to_owned()), ("experience", n.to_owned()), ("rural_reach", n.to_owned())];
         let r = post(c2.clone(), tender_page.clone(), format!("/contracting/bids/{bid_b}/scores"), scores("10")).await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{b}");
-        assert!(r.text().await.unwrap().contains("You declared a conflict of interest with this bid"), "the 403 says why, from the keys");
+        assert!(r.text().await.unwrap().contains("Siz bu arza bilen gyzyklanmalaryň gapma-garşylygyny yglan etdiňiz"), "the 403 says why in the reader's language, from the keys");
         // Refused: a score out of range, and one that is not a number.
         let r = post(c1.clone(), tender_page.clone(), format!("/contracting/bids/{bid_a}/scores"), scores("11")).await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{b}");
