@@ -181,4 +181,4 @@ contracting-cost-per-goal = Cost per goal achieved
 contracting-at-home-3m = Living at home, 3 months
 contracting-at-home-12m = Living at home, 6–12 months
 contracting-outcomes-text = A goal achieved: a plan goal a referral was made for, rated achieved at a review. Living at home: the share of the follow-up reviews of the cases served that found the person at home (the number of reviews in brackets).
-contracting-community-text = In the cost model a year of this service in the community costs { $community } manat per person, against { $residential } manat for a year of residential care ({ $percent }%).
+contracting-community-text = In the cost model a year of this service in the community costs { $value } manat per person, against { $baseline } manat for a year of residential care ({ $percent }%).

@@ -181,4 +181,4 @@ contracting-cost-per-goal = Ýetilen maksada düşýän çykdajy
 contracting-at-home-3m = Öýde ýaşaýar, 3 aý
 contracting-at-home-12m = Öýde ýaşaýar, 6–12 aý
 contracting-outcomes-text = Ýetilen maksat: ugrukdyrma edilen meýilnama maksady, gözden geçirişde ýetildi diýlip bahalandyrylan. Öýde ýaşaýar: hyzmat edilen işleriň gözegçilik gözden geçirişleriniň adamy öýde tapan paýy (gözden geçirişleriň sany ýaýyň içinde).
-contracting-community-text = Çykdajy modelinde bu hyzmatyň ýaşaýan ýerinde bir ýyly adam başyna { $community } manat, internat ideginiň bir ýyly bolsa { $residential } manat ({ $percent }%).
+contracting-community-text = Çykdajy modelinde bu hyzmatyň ýaşaýan ýerinde bir ýyly adam başyna { $value } manat, internat ideginiň bir ýyly bolsa { $baseline } manat ({ $percent }%).

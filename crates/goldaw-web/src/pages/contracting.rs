@@ -229,8 +229,8 @@ async fn overview(
                 community = t.t_with(
                     "contracting-community-text",
                     &[
-                        ("community", format!("{c:.2}").into()),
-                        ("residential", format!("{r:.2}").into()),
+                        ("value", format!("{c:.2}").into()),
+                        ("baseline", format!("{r:.2}").into()),
                         ("percent", format!("{:.0}", ratio * 100.0).into()),
                     ],
                 );

@@ -13,12 +13,12 @@ fn bad(field: &'static str, key: &'static str) -> StoreError {
 /// An amount in manat ("1250", "1250.5", "1250.50") as tiyn; at most two decimals, not negative.
 pub(super) fn manat(field: &'static str, text: &str) -> Result<i64, StoreError> {
     let t = text.trim().replace([' ', '\u{a0}'], "");
-    let (whole, frac) = match t.split_once(['.', ',']) {
-        Some((w, f)) => (w.to_owned(), f.to_owned()),
-        None => (t.clone(), String::new()),
+    let (whole, frac, separated) = match t.split_once(['.', ',']) {
+        Some((w, f)) => (w.to_owned(), f.to_owned(), true),
+        None => (t.clone(), String::new(), false),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(&whole) || (!frac.is_empty() && !digits(&frac)) || frac.len() > 2 {
+    if !digits(&whole) || (separated && !digits(&frac)) || frac.len() > 2 {
         return Err(bad(field, "contracting-form-money"));
     }
     let cents = match frac.len() {
