@@ -24,6 +24,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod consent;
 pub mod contracting;
+pub mod costing;
 pub mod crypto;
 pub mod dashboard;
 mod db;

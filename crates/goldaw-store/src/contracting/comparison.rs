@@ -1,18 +1,25 @@
 //! The comparison of the ways a service is delivered (state provider, NGO under contract, NGO
-//! with other funding): units, people served, cost, cost per unit and per person, from the
-//! deliveries recorded in the reader's scope. A contracted delivery costs its contract's price;
-//! any other the cost model's unit cost (`goldaw_core::planning::costing`, the shipped model, as
-//! `goldaw plan cost`). People counts from 1 to 4 are suppressed (and the per-person cost with
-//! them) unless the reader holds the grant to see unsuppressed statistics.
+//! with other funding): units, people served, cost, cost per unit, per person and per goal
+//! achieved, and the outcome at the follow-ups 3 and 6–12 months after, from the deliveries
+//! recorded in the reader's scope (the scope is a range condition in SQL, `scope::unit_range`).
+//! A contracted delivery costs its contract's price; any other the cost model's unit cost
+//! (`goldaw_core::planning::costing`, the shipped model, as `goldaw plan cost`); the model also
+//! gives the service's cost per user-year in the community against residential care's per
+//! person-year. Counts from 1 to 4 (people, follow-up reviews) are suppressed, with what is
+//! computed from them, unless the reader holds the grant to see unsuppressed statistics.
+//!
+//! A goal achieved: a plan goal a referral of the service was made for, rated `achieved` at a
+//! review. The outcome at a follow-up: the share of the follow-up reviews (`follow_up_short` at 3
+//! months, `follow_up_long` at 6–12) of the cases served that found the person living at home.
 
 use crate::error::{StoreError, StoreResult};
+use crate::scope::unit_range;
 use crate::service_referrals::corrupt;
 use crate::Store;
 use chrono::NaiveDate;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::cases::ServiceCode;
 use goldaw_core::contracting::{delivery_way, per, DeliveryWay};
-use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::planning::costing::CostModel;
 use goldaw_core::service_referrals::ProviderKind;
 use serde::Serialize;
@@ -35,6 +42,16 @@ pub struct ComparisonRow {
     /// `None` when suppressed or without a cost.
     pub cost_per_person: Option<f64>,
     pub suppressed: bool,
+    /// Plan goals the referrals were made for, rated achieved; `None` when suppressed.
+    pub goals_achieved: Option<i64>,
+    pub cost_per_goal: Option<f64>,
+    /// Follow-up reviews at 3 months of the cases served, and the share living at home (0–1);
+    /// `None` when suppressed (1–4 reviews) or without reviews.
+    pub followed_3m: Option<i64>,
+    pub at_home_3m: Option<f64>,
+    /// The same at 6–12 months.
+    pub followed_12m: Option<i64>,
+    pub at_home_12m: Option<f64>,
 }
 
 /// The comparison for one service and period.
@@ -45,6 +62,12 @@ pub struct Comparison {
     pub to: NaiveDate,
     /// The cost model's unit cost of the service, in manat.
     pub model_unit_cost: Option<f64>,
+    /// The cost model's cost of the service per user-year in the community (manat).
+    pub community_per_user_year: Option<f64>,
+    /// Residential care's cost per person-year in the same model (manat).
+    pub residential_per_person_year: Option<f64>,
+    /// Community ÷ residential.
+    pub community_to_residential: Option<f64>,
     pub rows: Vec<ComparisonRow>,
 }
 
@@ -55,7 +78,42 @@ struct DeliveryFact {
     delivered_on: NaiveDate,
     units: i32,
     person_id: Uuid,
-    admin_unit: String,
+    case_id: Uuid,
+    goal_id: Option<Uuid>,
+    goal_achieved: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct FollowUp {
+    case_id: Uuid,
+    kind: String,
+    living_at_home: Option<bool>,
+}
+
+/// Deliveries of a service in a period whose case lies in a unit range.
+const DELIVERIES_IN_SCOPE: &str = "FROM service_deliveries d
+     JOIN service_episodes e ON e.id = d.episode_id
+     JOIN service_referrals r ON r.id = e.referral_id
+     JOIN cases c ON c.id = r.case_id
+     WHERE r.service_code = $1 AND d.delivered_on >= $2 AND d.delivered_on <= $3
+       AND c.admin_unit >= $4 AND c.admin_unit < $5";
+
+/// A count shown only from [`THRESHOLD`] on (or to a reader with the grant).
+fn shown(n: i64, unsuppressed: bool) -> Option<i64> {
+    (unsuppressed || n == 0 || n >= THRESHOLD).then_some(n)
+}
+
+/// The share living at home among the reviews that say, as (reviews, rate).
+fn at_home(reviews: &[Option<bool>], unsuppressed: bool) -> (Option<i64>, Option<f64>) {
+    let said: Vec<bool> = reviews.iter().filter_map(|r| *r).collect();
+    let n = said.len() as i64;
+    match shown(n, unsuppressed) {
+        Some(n) if n > 0 => {
+            let yes = said.iter().filter(|r| **r).count() as f64;
+            (Some(n), Some((yes / n as f64 * 1000.0).round() / 1000.0))
+        }
+        shown => (shown, None),
+    }
 }
 
 impl Store {
@@ -69,9 +127,7 @@ impl Store {
         to: NaiveDate,
     ) -> StoreResult<Comparison> {
         if !principal.may(Permission::Contracting) && !principal.may(Permission::Planning) {
-            return Err(StoreError::Forbidden(
-                "your role may not read the comparison of costs".into(),
-            ));
+            return Err(super::denied("contracting-denied-comparison"));
         }
         if to < from || (to - from).num_days() > 3660 {
             return Err(StoreError::refuse("to", "contracting-period-order", vec![]));
@@ -83,19 +139,37 @@ impl Store {
                 vec![("service", crate::error::SayArg::Text(service.to_string()))],
             ));
         }
+        let Some((lo, hi)) = unit_range(principal) else {
+            return Err(super::denied("contracting-denied-comparison"));
+        };
         type Priced = Vec<(Uuid, i64, NaiveDate, NaiveDate)>;
-        let (facts, contracts): (Vec<DeliveryFact>, Priced) = with_db!(self.db(), pool => {
-            let facts = sqlx::query_as(
-                "SELECT pr.id AS provider_id, pr.kind, d.delivered_on, d.units, r.person_id, c.admin_unit
-                 FROM service_deliveries d
-                 JOIN service_episodes e ON e.id = d.episode_id
-                 JOIN service_referrals r ON r.id = e.referral_id
-                 JOIN providers pr ON pr.id = r.provider_id
-                 JOIN cases c ON c.id = r.case_id
-                 WHERE r.service_code = $1 AND d.delivered_on >= $2 AND d.delivered_on <= $3")
+        let facts_sql = format!(
+            "SELECT pr.id AS provider_id, pr.kind, d.delivered_on, d.units, r.person_id, r.case_id, r.goal_id,
+                    CASE WHEN EXISTS (SELECT 1 FROM review_goals rg WHERE rg.goal_id = r.goal_id AND rg.rating = 'achieved')
+                         THEN 1 ELSE 0 END AS goal_achieved
+             {DELIVERIES_IN_SCOPE}"
+        )
+        .replace("JOIN cases c", "JOIN providers pr ON pr.id = r.provider_id JOIN cases c");
+        let follow_sql = format!(
+            "SELECT rv.case_id, rv.kind, rv.living_at_home FROM reviews rv
+             WHERE rv.kind IN ('follow_up_short', 'follow_up_long')
+               AND rv.case_id IN (SELECT r.case_id {DELIVERIES_IN_SCOPE})"
+        );
+        let (facts, follow_ups, contracts): (Vec<DeliveryFact>, Vec<FollowUp>, Priced) = with_db!(self.db(), pool => {
+            let facts = sqlx::query_as(&facts_sql)
                 .bind(service.as_str())
                 .bind(from)
                 .bind(to)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(pool)
+                .await?;
+            let follow_ups = sqlx::query_as(&follow_sql)
+                .bind(service.as_str())
+                .bind(from)
+                .bind(to)
+                .bind(&lo)
+                .bind(&hi)
                 .fetch_all(pool)
                 .await?;
             let contracts = sqlx::query_as(
@@ -103,27 +177,28 @@ impl Store {
                 .bind(service.as_str())
                 .fetch_all(pool)
                 .await?;
-            (facts, contracts)
+            (facts, follow_ups, contracts)
         });
-        let model_unit_cost = CostModel::shipped()
-            .ok()
-            .and_then(|m| m.unit_cost(service.as_str()));
+        let model = CostModel::shipped().ok();
+        let model_unit_cost = model.as_ref().and_then(|m| m.unit_cost(service.as_str()));
+        let community = model
+            .as_ref()
+            .and_then(|m| m.cost_per_place_year(service.as_str()));
+        let residential = model
+            .as_ref()
+            .map(|m| m.residential.cost_per_person_year)
+            .filter(|r| *r > 0.0);
         #[derive(Default)]
         struct Acc {
             units: i64,
             people: BTreeSet<Uuid>,
             cost: f64,
             costed: bool,
+            goals: BTreeSet<Uuid>,
+            cases: BTreeSet<Uuid>,
         }
         let mut acc: BTreeMap<DeliveryWay, Acc> = BTreeMap::new();
         for f in facts {
-            let in_scope = f
-                .admin_unit
-                .parse::<AdminUnitCode>()
-                .is_ok_and(|u| principal.can_see_unit(&u));
-            if !in_scope {
-                continue;
-            }
             let kind: ProviderKind = f.kind.parse().map_err(|e| corrupt("provider kind", e))?;
             let price = contracts
                 .iter()
@@ -135,6 +210,10 @@ impl Store {
             let a = acc.entry(way).or_default();
             a.units += i64::from(f.units);
             a.people.insert(f.person_id);
+            a.cases.insert(f.case_id);
+            if let (Some(goal), 1) = (f.goal_id, f.goal_achieved) {
+                a.goals.insert(goal);
+            }
             let unit_cost = match (way, price) {
                 (DeliveryWay::NgoContracted, Some(p)) => Some(p as f64 / 100.0),
                 _ => model_unit_cost,
@@ -152,6 +231,16 @@ impl Store {
                 let people = a.people.len() as i64;
                 let suppressed = !unsuppressed && (1..THRESHOLD).contains(&people);
                 let cost = a.costed.then(|| (a.cost * 100.0).round() / 100.0);
+                let goals = a.goals.len() as i64;
+                let reviews = |kind: &str| -> Vec<Option<bool>> {
+                    follow_ups
+                        .iter()
+                        .filter(|r| r.kind == kind && a.cases.contains(&r.case_id))
+                        .map(|r| r.living_at_home)
+                        .collect()
+                };
+                let (followed_3m, at_home_3m) = at_home(&reviews("follow_up_short"), unsuppressed);
+                let (followed_12m, at_home_12m) = at_home(&reviews("follow_up_long"), unsuppressed);
                 ComparisonRow {
                     way: *way,
                     units: a.units,
@@ -164,6 +253,16 @@ impl Store {
                         cost.and_then(|c| per(c, people))
                     },
                     suppressed,
+                    goals_achieved: (!suppressed).then_some(goals),
+                    cost_per_goal: if suppressed {
+                        None
+                    } else {
+                        cost.and_then(|c| per(c, goals))
+                    },
+                    followed_3m,
+                    at_home_3m,
+                    followed_12m,
+                    at_home_12m,
                 }
             })
             .collect();
@@ -172,6 +271,11 @@ impl Store {
             from,
             to,
             model_unit_cost: model_unit_cost.map(|c| (c * 100.0).round() / 100.0),
+            community_per_user_year: community.map(|c| (c * 100.0).round() / 100.0),
+            residential_per_person_year: residential.map(|c| (c * 100.0).round() / 100.0),
+            community_to_residential: community
+                .zip(residential)
+                .map(|(c, r)| (c / r * 1000.0).round() / 1000.0),
             rows,
         })
     }

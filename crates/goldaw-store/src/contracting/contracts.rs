@@ -494,9 +494,7 @@ impl Store {
     #[tracing::instrument(skip_all)]
     pub async fn list_contracts(&self, principal: &Principal) -> StoreResult<Vec<Contract>> {
         if !principal.may(Permission::Contracting) && !principal.may(Permission::ProviderWork) {
-            return Err(StoreError::Forbidden(
-                "your role may not read contracts".into(),
-            ));
+            return Err(super::denied("contracting-denied-contracts"));
         }
         let sql = format!("{SELECT_CONTRACT} ORDER BY c.signed_at DESC, c.id DESC LIMIT 500");
         let rows: Vec<ContractRow> = with_db!(self.db(), pool => {

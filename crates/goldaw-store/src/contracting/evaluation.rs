@@ -4,7 +4,7 @@
 //! awards the tender to the first of the ranking with the committee's reasons. All of it is
 //! audited, and the bidders see the ranking after the award.
 
-use super::bids::{opened, BidRow};
+use super::bids::{opened, BidRow, SELECT_BID};
 use super::{reason, refused, text, TenderRow, SELECT_TENDER};
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
@@ -62,6 +62,83 @@ pub struct RankedBid {
     pub ranked: Ranked,
     /// Members who declared a conflict with this bid (keepers and members only).
     pub conflicts: Vec<String>,
+}
+
+/// The rows a ranking is computed from: the tender's submitted bids, the scores and the
+/// conflicts declared, read through `$conn` (a pool, or `&mut *tx` inside a transaction).
+macro_rules! ranking_reads {
+    ($conn:expr, $tender:expr) => {{
+        let sql = format!("{SELECT_BID} WHERE b.tender_id = $1 AND b.status = 'submitted' ORDER BY b.created_at, b.id");
+        let bids: Vec<BidRow> = sqlx::query_as(&sql).bind($tender).fetch_all($conn).await?;
+        let scores: Vec<ScoreRow> = sqlx::query_as(
+            "SELECT s.bid_id, s.user_id, s.criterion, s.score FROM bid_scores s
+             JOIN bids b ON b.id = s.bid_id WHERE b.tender_id = $1",
+        )
+        .bind($tender)
+        .fetch_all($conn)
+        .await?;
+        let conflicts: Vec<ConflictRow> = sqlx::query_as(
+            "SELECT c.bid_id, c.user_id, u.username FROM bid_conflicts c
+             JOIN bids b ON b.id = c.bid_id JOIN users u ON u.id = c.user_id
+             WHERE b.tender_id = $1 ORDER BY u.username",
+        )
+        .bind($tender)
+        .fetch_all($conn)
+        .await?;
+        (bids, scores, conflicts)
+    }};
+}
+
+type ScoreRow = (Uuid, Uuid, String, i32);
+type ConflictRow = (Uuid, Uuid, String);
+
+/// The weighted ranking of the rows read (`goldaw_core::contracting::rank_bids`), with each
+/// bid's provider and the members who declared a conflict with it.
+fn ranked(
+    tender: &TenderRow,
+    bids: Vec<BidRow>,
+    scores: Vec<ScoreRow>,
+    conflicts: Vec<ConflictRow>,
+) -> StoreResult<Vec<RankedBid>> {
+    let mut parsed = Vec::with_capacity(scores.len());
+    for (bid, member, criterion, score) in scores {
+        parsed.push(Score {
+            bid,
+            member,
+            criterion: criterion
+                .parse()
+                .map_err(|e| crate::service_referrals::corrupt("criterion", e))?,
+            score,
+        });
+    }
+    let pairs: Vec<(Uuid, Uuid)> = conflicts.iter().map(|(b, u, _)| (*b, *u)).collect();
+    let to_rank: Vec<BidToRank> = bids
+        .iter()
+        .map(|b| BidToRank {
+            id: b.id,
+            price_per_unit: b.price_per_unit,
+            submitted_at: b.submitted_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
+        })
+        .collect();
+    let ranked = rank_bids(&tender.weights(), &to_rank, &parsed, &pairs)
+        .map_err(|r| refused("ranking", r))?;
+    Ok(ranked
+        .into_iter()
+        .filter_map(|r| {
+            let b = bids.iter().find(|b| b.id == r.bid)?;
+            Some(RankedBid {
+                provider_external_id: b.provider_external_id.clone(),
+                provider_name: b.provider_name.clone(),
+                price_per_unit: b.price_per_unit,
+                conflicts: conflicts
+                    .iter()
+                    .filter(|(bid, _, _)| *bid == b.id)
+                    .map(|(_, _, name)| name.clone())
+                    .collect(),
+                ranked: r,
+            })
+        })
+        .collect())
 }
 
 impl Store {
@@ -161,9 +238,7 @@ impl Store {
                 .fetch_optional(&mut *tx)
                 .await?;
             if !may_score(true, conflict.is_some()) {
-                return Err(StoreError::Forbidden(
-                    "you declared a conflict of interest with this bid: you do not score it".into(),
-                ));
+                return Err(super::denied("contracting-denied-conflicted"));
             }
             let now = Utc::now();
             for entry in &req.scores {
@@ -230,66 +305,10 @@ impl Store {
 
     /// The ranking of a tender's submitted bids (unaudited: callers audit).
     async fn rank(&self, tender: &TenderRow) -> StoreResult<Vec<RankedBid>> {
-        let bids: Vec<BidRow> = self
-            .bid_rows(tender.id)
-            .await?
-            .into_iter()
-            .filter(|b| b.status == BidStatus::Submitted)
-            .collect();
-        type ScoreRow = (Uuid, Uuid, String, i32);
-        let (scores, conflicts): (Vec<ScoreRow>, Vec<(Uuid, Uuid, String)>) = with_db!(self.db(), pool => {
-            let scores = sqlx::query_as("SELECT s.bid_id, s.user_id, s.criterion, s.score FROM bid_scores s
-                                         JOIN bids b ON b.id = s.bid_id WHERE b.tender_id = $1")
-                .bind(tender.id)
-                .fetch_all(pool)
-                .await?;
-            let conflicts = sqlx::query_as("SELECT c.bid_id, c.user_id, u.username FROM bid_conflicts c
-                                            JOIN bids b ON b.id = c.bid_id JOIN users u ON u.id = c.user_id
-                                            WHERE b.tender_id = $1 ORDER BY u.username")
-                .bind(tender.id)
-                .fetch_all(pool)
-                .await?;
-            (scores, conflicts)
+        let (bids, scores, conflicts) = with_db!(self.db(), pool => {
+            ranking_reads!(pool, tender.id)
         });
-        let mut parsed = Vec::with_capacity(scores.len());
-        for (bid, member, criterion, score) in scores {
-            parsed.push(Score {
-                bid,
-                member,
-                criterion: criterion
-                    .parse()
-                    .map_err(|e| crate::service_referrals::corrupt("criterion", e))?,
-                score,
-            });
-        }
-        let pairs: Vec<(Uuid, Uuid)> = conflicts.iter().map(|(b, u, _)| (*b, *u)).collect();
-        let to_rank: Vec<BidToRank> = bids
-            .iter()
-            .map(|b| BidToRank {
-                id: b.id,
-                price_per_unit: b.price_per_unit,
-                submitted_at: b.submitted_at.unwrap_or(DateTime::<Utc>::MIN_UTC),
-            })
-            .collect();
-        let ranked = rank_bids(&tender.weights(), &to_rank, &parsed, &pairs)
-            .map_err(|r| refused("ranking", r))?;
-        Ok(ranked
-            .into_iter()
-            .filter_map(|r| {
-                let b = bids.iter().find(|b| b.id == r.bid)?;
-                Some(RankedBid {
-                    provider_external_id: b.provider_external_id.clone(),
-                    provider_name: b.provider_name.clone(),
-                    price_per_unit: b.price_per_unit,
-                    conflicts: conflicts
-                        .iter()
-                        .filter(|(bid, _, _)| *bid == b.id)
-                        .map(|(_, _, name)| name.clone())
-                        .collect(),
-                    ranked: r,
-                })
-            })
-            .collect())
+        ranked(tender, bids, scores, conflicts)
     }
 
     /// Awards a closed tender to the first of the ranking, with the committee's reasons.
@@ -304,17 +323,13 @@ impl Store {
         let why = reason(Some(&req.reason))?;
         next_tender_status(row.status_now(Utc::now()), TenderAction::Award)
             .map_err(|r| refused("action", r))?;
-        let ranked = self.rank(&row).await?;
-        let Some(first) = ranked.first() else {
-            return Err(StoreError::refuse("tender", "contracting-no-bids", vec![]));
-        };
-        let winner = first.ranked.bid;
         let lock = for_update(self);
         let sql = format!("{SELECT_TENDER} WHERE id = $1{lock}");
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
-            append_audit!(self, tx, principal, AuditEvent::on("tender.award", "tender", tender)
-                .with_detail(format!("bid {winner}")));
+            // The audit event first: it takes the lock every writer takes, scores included, so
+            // the ranking read below is the one the award is made on.
+            append_audit!(self, tx, principal, AuditEvent::on("tender.award", "tender", tender));
             let now_row: TenderRow = sqlx::query_as(&sql)
                 .bind(tender)
                 .fetch_optional(&mut *tx)
@@ -326,6 +341,12 @@ impl Store {
             let now = Utc::now();
             next_tender_status(now_row.status_now(now), TenderAction::Award)
                 .map_err(|r| refused("action", r))?;
+            let (bids, scores, conflicts) = ranking_reads!(&mut *tx, tender);
+            let ranking = ranked(&now_row, bids, scores, conflicts)?;
+            let Some(first) = ranking.first() else {
+                return Err(StoreError::refuse("tender", "contracting-no-bids", vec![]));
+            };
+            let winner = first.ranked.bid;
             let updated = sqlx::query("UPDATE tenders SET status = 'awarded', awarded_bid_id = $1, decision_reason = $2,
                                           decided_by = $3, decided_at = $4, version = version + 1, updated_at = $4
                                        WHERE id = $5 AND version = $6")
@@ -355,9 +376,7 @@ impl Store {
         }
         match (reader.committee, principal.user_id) {
             (true, Some(user)) => Ok((row, user)),
-            _ => Err(StoreError::Forbidden(
-                "only the tender's committee evaluates its bids".into(),
-            )),
+            _ => Err(super::denied("contracting-denied-not-member")),
         }
     }
 }

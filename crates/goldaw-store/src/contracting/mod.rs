@@ -82,6 +82,37 @@ pub(crate) fn refused(field: &str, r: ContractingRefusal) -> StoreError {
     }
 }
 
+/// The keys of the contracting refusals of a reader who may not do what was asked (403): the
+/// API answers the `en` text of the key (`StoreError::Forbidden` carries a message), and the
+/// pages, given that message, show the key in the reader's language ([`denial_key`]). Each key is
+/// in `i18n/{en,ru,tk}/contracting.ftl`.
+pub const DENIALS: [&str; 9] = [
+    "contracting-denied-tenders",
+    "contracting-denied-contracts",
+    "contracting-denied-comparison",
+    "contracting-denied-conflicted",
+    "contracting-denied-not-member",
+    "contracting-denied-confirm",
+    "contracting-denied-verify-own",
+    "contracting-denied-verify-role",
+    "contracting-denied-verify-confirmer",
+];
+
+/// A 403 of contracting: its message is the `en` text of `key` (one of [`DENIALS`]).
+pub(crate) fn denied(key: &'static str) -> StoreError {
+    debug_assert!(DENIALS.contains(&key), "{key} is not in DENIALS");
+    StoreError::Forbidden(crate::error::english(key, &[]))
+}
+
+/// The key of a contracting 403 from its message, for the pages to say it in the reader's
+/// language; `None` for any other message.
+pub fn denial_key(message: &str) -> Option<&'static str> {
+    DENIALS
+        .iter()
+        .find(|k| crate::error::english(k, &[]) == message)
+        .copied()
+}
+
 /// Free text: trimmed, required, at most [`MAX_TEXT`] characters.
 pub(crate) fn text(field: &str, value: &str) -> StoreResult<String> {
     crate::providers::required_text(field, value, MAX_TEXT)

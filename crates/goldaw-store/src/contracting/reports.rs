@@ -231,9 +231,7 @@ impl Store {
         let report = self.report_row(id).await?;
         let (contract, keeper) = self.visible_contract(principal, report.contract_id).await?;
         if keeper || self.reader_provider(principal).await? != Some(contract.provider_id) {
-            return Err(StoreError::Forbidden(
-                "the provider's staff confirm its delivery reports".into(),
-            ));
+            return Err(super::denied("contracting-denied-confirm"));
         }
         let units = req.units.unwrap_or(report.drafted_units);
         let people = req.people.unwrap_or(report.drafted_people);
@@ -302,12 +300,10 @@ impl Store {
         ) {
             Ok(()) => {}
             Err(VerifyRefusal::OwnOrganisation) => {
-                return Err(StoreError::Forbidden(
-                    "a report is verified by the ministry, not by the organisation that delivered or whoever confirmed it".into(),
-                ))
+                return Err(super::denied("contracting-denied-verify-own"))
             }
             Err(VerifyRefusal::NotPermitted) => {
-                return Err(StoreError::Forbidden("your role may not verify delivery reports".into()))
+                return Err(super::denied("contracting-denied-verify-role"))
             }
         }
         // Keepers only (the tender's authority in scope).
@@ -333,7 +329,7 @@ impl Store {
                 return Err(StoreError::Conflict { expected: req.version, actual: now_report.version });
             }
             if now_report.confirmed_by.as_deref() == Some(principal.actor.as_str()) {
-                return Err(StoreError::Forbidden("whoever confirmed a report does not verify it".into()));
+                return Err(super::denied("contracting-denied-verify-confirmer"));
             }
             let reported = now_report.reported_units.unwrap_or(0);
             let units = req.units.unwrap_or(reported);

@@ -98,6 +98,14 @@ pub struct Tender {
     pub version: i32,
 }
 
+/// A tender's terms, checked.
+struct Checked {
+    title: String,
+    specification: String,
+    documents: Option<String>,
+    units: Vec<AdminUnitCode>,
+}
+
 /// Who may be on a committee: ministry and planner accounts.
 fn committee_role(role: &str) -> bool {
     role == Role::Ministry.as_str() || role == Role::Planner.as_str()
@@ -109,70 +117,13 @@ impl Store {
     pub async fn draft_tender(&self, principal: &Principal, new: NewTender) -> StoreResult<Tender> {
         require(principal, Permission::Contracting)?;
         let authority = principal.unit_scope().cloned().unwrap_or_else(nation);
-        let title = text("title", &new.title)?;
-        let specification = text("specification", &new.specification)?;
-        let documents = optional_text("documents", new.documents.as_deref())?;
-        let catalogue = self.catalogue();
-        let Some(service) = catalogue.service(&new.service_code) else {
-            return Err(StoreError::refuse(
-                "service_code",
-                "store-service-unknown",
-                vec![("service", SayArg::Text(new.service_code.to_string()))],
-            ));
-        };
-        if service.route() != ServiceRoute::Register {
-            return Err(StoreError::refuse(
-                "service_code",
-                "contracting-service-not-offered",
-                vec![("service", SayArg::Text(new.service_code.to_string()))],
-            ));
-        }
-        if new.admin_units.is_empty() || new.admin_units.len() > 100 {
-            return Err(StoreError::refuse(
-                "admin_units",
-                "contracting-units-required",
-                vec![],
-            ));
-        }
-        let mut units: Vec<AdminUnitCode> = new.admin_units.clone();
-        units.sort();
-        units.dedup();
-        for unit in &units {
-            self.check_place(unit)?;
-            if !unit.is_within(&authority) {
-                return Err(StoreError::refuse(
-                    "admin_units",
-                    "contracting-unit-out-of-scope",
-                    vec![("unit", SayArg::Text(unit.to_string()))],
-                ));
-            }
-        }
-        if new.period_to < new.period_from {
-            return Err(StoreError::refuse(
-                "period_to",
-                "contracting-period-order",
-                vec![],
-            ));
-        }
-        if new.people <= 0 || new.units <= 0 || new.max_budget <= 0 {
-            return Err(StoreError::refuse("people", "contracting-positive", vec![]));
-        }
-        new.weights.check().map_err(|r| refused("weights", r))?;
+        let Checked {
+            title,
+            specification,
+            documents,
+            units,
+        } = self.check_tender(&new, &authority)?;
         let now = Utc::now();
-        if new.bid_deadline <= now {
-            return Err(StoreError::refuse(
-                "bid_deadline",
-                "contracting-deadline-in-past",
-                vec![],
-            ));
-        }
-        if new.committee.is_empty() || new.committee.len() > 20 {
-            return Err(StoreError::refuse(
-                "committee",
-                "contracting-committee-required",
-                vec![],
-            ));
-        }
         let id = Uuid::now_v7();
         with_db!(self.db(), pool => {
             let mut tx = pool.begin().await?;
@@ -238,6 +189,198 @@ impl Store {
             tx.commit().await?;
         });
         self.tender(principal, id).await
+    }
+
+    /// Changes a draft (its keepers): the same terms and checks as a new draft, inside the
+    /// tender's authority; the etraps and the committee are replaced. Only a draft changes
+    /// (`contracting-tender-not-draft`): once approved its terms are what was approved.
+    #[tracing::instrument(skip_all, fields(tender = %id))]
+    pub async fn change_tender(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+        version: i32,
+        new: NewTender,
+    ) -> StoreResult<Tender> {
+        let row = self.kept_tender(principal, id).await?;
+        let authority: AdminUnitCode = row
+            .authority_unit
+            .parse()
+            .map_err(|e| crate::service_referrals::corrupt("authority_unit", e))?;
+        let Checked {
+            title,
+            specification,
+            documents,
+            units,
+        } = self.check_tender(&new, &authority)?;
+        let lock = crate::service_referrals::for_update(self);
+        let sql = format!("{SELECT_TENDER} WHERE id = $1{lock}");
+        with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(self, tx, principal, AuditEvent::on("tender.change", "tender", id)
+                .with_detail(format!("{} in {} units", new.service_code, units.len())));
+            let now_row: TenderRow = sqlx::query_as(&sql)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if now_row.version != version {
+                return Err(StoreError::Conflict { expected: version, actual: now_row.version });
+            }
+            let now = Utc::now();
+            let status = now_row.status_now(now);
+            if status != TenderStatus::Draft {
+                return Err(StoreError::refuse("tender", "contracting-tender-not-draft", vec![
+                    ("status", SayArg::Text(status.as_str().to_owned())),
+                ]));
+            }
+            let updated = sqlx::query("UPDATE tenders SET title = $1, service_code = $2, period_from = $3, period_to = $4,
+                    people = $5, units = $6, max_budget = $7, specification = $8, documents = $9, weight_price = $10,
+                    weight_method = $11, weight_staff = $12, weight_experience = $13, weight_rural_reach = $14,
+                    bid_deadline = $15, version = version + 1, updated_at = $16
+                 WHERE id = $17 AND version = $18")
+                .bind(&title)
+                .bind(new.service_code.as_str())
+                .bind(new.period_from)
+                .bind(new.period_to)
+                .bind(new.people)
+                .bind(new.units)
+                .bind(new.max_budget)
+                .bind(&specification)
+                .bind(documents.as_deref())
+                .bind(new.weights.price)
+                .bind(new.weights.method)
+                .bind(new.weights.staff)
+                .bind(new.weights.experience)
+                .bind(new.weights.rural_reach)
+                .bind(new.bid_deadline)
+                .bind(now)
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            if updated.rows_affected() != 1 {
+                return Err(StoreError::Conflict { expected: version, actual: version + 1 });
+            }
+            sqlx::query("DELETE FROM tender_units WHERE tender_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for unit in &units {
+                sqlx::query("INSERT INTO tender_units (tender_id, admin_unit) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(unit.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM tender_committee WHERE tender_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for name in &new.committee {
+                let found: Option<(Uuid, String, bool)> = sqlx::query_as(
+                    "SELECT id, role, disabled FROM users WHERE username = $1")
+                    .bind(name.trim())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match found {
+                    Some((user, role, false)) if committee_role(&role) => {
+                        sqlx::query("INSERT INTO tender_committee (tender_id, user_id, username) VALUES ($1, $2, $3)
+                                     ON CONFLICT DO NOTHING")
+                            .bind(id)
+                            .bind(user)
+                            .bind(name.trim())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    _ => {
+                        return Err(StoreError::refuse(
+                            "committee",
+                            "contracting-committee-member-unknown",
+                            vec![("user", SayArg::Text(name.trim().to_owned()))],
+                        ))
+                    }
+                }
+            }
+            tx.commit().await?;
+        });
+        self.tender(principal, id).await
+    }
+
+    /// The checks of a tender's terms that need no transaction (a draft, or a draft changed):
+    /// the texts, the service (offered through the register), the etraps (inside `authority`),
+    /// the period, the amounts, the weights, the deadline ahead, the committee's size.
+    fn check_tender(&self, new: &NewTender, authority: &AdminUnitCode) -> StoreResult<Checked> {
+        let title = text("title", &new.title)?;
+        let specification = text("specification", &new.specification)?;
+        let documents = optional_text("documents", new.documents.as_deref())?;
+        let catalogue = self.catalogue();
+        let Some(service) = catalogue.service(&new.service_code) else {
+            return Err(StoreError::refuse(
+                "service_code",
+                "store-service-unknown",
+                vec![("service", SayArg::Text(new.service_code.to_string()))],
+            ));
+        };
+        if service.route() != ServiceRoute::Register {
+            return Err(StoreError::refuse(
+                "service_code",
+                "contracting-service-not-offered",
+                vec![("service", SayArg::Text(new.service_code.to_string()))],
+            ));
+        }
+        if new.admin_units.is_empty() || new.admin_units.len() > 100 {
+            return Err(StoreError::refuse(
+                "admin_units",
+                "contracting-units-required",
+                vec![],
+            ));
+        }
+        let mut units: Vec<AdminUnitCode> = new.admin_units.clone();
+        units.sort();
+        units.dedup();
+        for unit in &units {
+            self.check_place(unit)?;
+            if !unit.is_within(authority) {
+                return Err(StoreError::refuse(
+                    "admin_units",
+                    "contracting-unit-out-of-scope",
+                    vec![("unit", SayArg::Text(unit.to_string()))],
+                ));
+            }
+        }
+        if new.period_to < new.period_from {
+            return Err(StoreError::refuse(
+                "period_to",
+                "contracting-period-order",
+                vec![],
+            ));
+        }
+        if new.people <= 0 || new.units <= 0 || new.max_budget <= 0 {
+            return Err(StoreError::refuse("people", "contracting-positive", vec![]));
+        }
+        new.weights.check().map_err(|r| refused("weights", r))?;
+        let now = Utc::now();
+        if new.bid_deadline <= now {
+            return Err(StoreError::refuse(
+                "bid_deadline",
+                "contracting-deadline-in-past",
+                vec![],
+            ));
+        }
+        if new.committee.is_empty() || new.committee.len() > 20 {
+            return Err(StoreError::refuse(
+                "committee",
+                "contracting-committee-required",
+                vec![],
+            ));
+        }
+        Ok(Checked {
+            title,
+            specification,
+            documents,
+            units,
+        })
     }
 
     /// Approves, publishes or cancels a tender (the award: [`Store::award_tender`]). Approval is
@@ -323,9 +466,7 @@ impl Store {
             || principal.may(Permission::ProviderWork)
             || principal.may(Permission::Planning);
         if !may {
-            return Err(StoreError::Forbidden(
-                "your role may not read tenders".into(),
-            ));
+            return Err(super::denied("contracting-denied-tenders"));
         }
         let sql = format!("{SELECT_TENDER} ORDER BY created_at DESC, id DESC LIMIT 500");
         let rows: Vec<TenderRow> = with_db!(self.db(), pool => {

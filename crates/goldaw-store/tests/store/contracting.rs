@@ -33,7 +33,7 @@ fn key_of<T: std::fmt::Debug>(r: Result<T, StoreError>) -> String {
     }
 }
 
-async fn provider(store: &Store, by: &Principal, ext: &str, kind: ProviderKind) -> Uuid {
+pub(crate) async fn provider(store: &Store, by: &Principal, ext: &str, kind: ProviderKind) -> Uuid {
     store
         .create_provider(
             by,
@@ -88,7 +88,7 @@ fn pact(action: ProviderActionKind, version: i32) -> ProviderAction {
 
 /// A person of a case at the support plan in TM-A-01 referred to `offer`, accepted, started and
 /// delivered `units` by `staff_of_provider`.
-async fn delivered(
+pub(crate) async fn delivered(
     store: &Store,
     sup: &Principal,
     worker: &Principal,

@@ -19,6 +19,7 @@ mod audit_group_commit;
 mod audit_keyed;
 mod cases;
 mod contracting;
+mod contracting_more;
 mod differencing;
 mod due_dates;
 mod import_line_endings;

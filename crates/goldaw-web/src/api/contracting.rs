@@ -22,7 +22,7 @@ use uuid::Uuid;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tenders", get(list_tenders).post(draft_tender))
-        .route("/tenders/{id}", get(read_tender))
+        .route("/tenders/{id}", get(read_tender).put(change_tender))
         .route("/tenders/{id}/actions", post(tender_act))
         .route("/tenders/{id}/bids", get(tender_bids).post(prepare_bid))
         .route("/tenders/{id}/ranking", get(ranking))
@@ -83,6 +83,33 @@ pub async fn read_tender(
 ) -> Result<Json<Tender>, ApiError> {
     let Path(id) = id?;
     Ok(Json(state.store.tender(&principal, id).await?))
+}
+
+/// A draft's new terms, with the version read.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TenderChange {
+    pub version: i32,
+    pub tender: NewTender,
+}
+
+/// Change a draft (its keepers; an approved tender keeps the terms approved).
+#[utoipa::path(put, path = "/api/v1/tenders/{id}", tag = "contracting", params(("id" = Uuid, Path)), request_body = TenderChange,
+    responses((status = 200, body = Tender), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_tender(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Id,
+    body: Body<TenderChange>,
+) -> Result<Json<Tender>, ApiError> {
+    let Path(id) = id?;
+    let Json(body) = body?;
+    Ok(Json(
+        state
+            .store
+            .change_tender(&principal, id, body.version, body.tender)
+            .await?,
+    ))
 }
 
 /// Approve (not the drafter), publish, or cancel with a reason.

@@ -4,6 +4,7 @@ mod assessments;
 mod attachments;
 mod cases;
 mod contracting;
+pub(crate) mod costing;
 mod document;
 mod households;
 mod merges;
@@ -54,12 +55,13 @@ use utoipa::OpenApi;
         workforce::training, workforce::certify, workforce::list_posts, workforce::create_post, workforce::fill_post,
         workforce::list_courses, workforce::create_course, workforce::supervise, workforce::supervision_tasks,
         workforce::plan, workforce::set_norms,
-        contracting::list_tenders, contracting::draft_tender, contracting::read_tender, contracting::tender_act,
+        contracting::list_tenders, contracting::draft_tender, contracting::read_tender, contracting::change_tender, contracting::tender_act,
         contracting::tender_bids, contracting::prepare_bid, contracting::ranking, contracting::award,
         contracting::sign_contract, contracting::read_bid, contracting::change_bid, contracting::bid_act,
         contracting::declare_conflict, contracting::score_bid, contracting::list_contracts, contracting::read_contract,
         contracting::contract_act, contracting::contract_reports, contracting::draft_report, contracting::confirm_report,
         contracting::verify_report, contracting::record_payment, contracting::late_reports, contracting::comparison,
+        costing::unit_costs, costing::community, costing::budget, costing::delivered,
         survivors::add_line, survivors::set_member, survivors::line_calls, survivors::call_backs,
         survivors::log_call, survivors::read_call, survivors::call_to_case, survivors::case_consents,
         survivors::record_consent, survivors::withdraw, survivors::override_consent, survivors::disclose,
@@ -75,6 +77,7 @@ use utoipa::OpenApi;
          (name = "partners", description = "Partner agencies' referrals and their status, with the organisation's key (gpk_...) as the bearer token"),
          (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"),
          (name = "contracting", description = "Social contracting: tenders, bids, evaluation, contracts, delivery reports, payments, and the comparison of ways of delivery"),
+         (name = "costing", description = "The cost model: unit costs, community against residential care, the budget to reach a coverage target, and what delivered units cost"),
          (name = "survivors", description = "The survivor's path: the hotline's call log, consent records that govern sharing, overrides and disclosures"))
 )]
 pub struct ApiDoc;
@@ -110,6 +113,7 @@ pub fn router() -> Router<AppState> {
                 .merge(partners::router())
                 .merge(workforce::router())
                 .merge(contracting::router())
+                .merge(costing::router())
                 .merge(survivors::router()),
         )
         .fallback(not_found)

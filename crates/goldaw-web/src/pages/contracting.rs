@@ -2,7 +2,8 @@
 //! the reader sees, the late monthly reports, and, for the ministry and planners, the
 //! comparison of the ways a service is delivered (cost per unit and per person, suppressed as
 //! published statistics are). The same store calls as `/api/v1/tenders`, `/contracts` and
-//! `/contracting/comparison`; the actions are in the API for now.
+//! `/contracting/comparison`. The tender's pages and forms are `contracting/tender.rs`, the
+//! contract's `contracting/contract.rs`, the forms' fields `contracting/fields.rs`.
 
 use super::common::render;
 use super::extract::Signed;
@@ -13,15 +14,47 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::{Datelike, NaiveDate, Utc};
 use goldaw_core::access::Permission;
 use goldaw_core::cases::ServiceCode;
 use serde::Deserialize;
 
+mod answer;
+mod chart;
+pub(super) use chart::{bars as chart_bars, Bar as ChartBar};
+mod contract;
+mod fields;
+mod tender;
+
 pub fn router() -> Router<AppState> {
-    Router::new().route("/contracting", get(overview))
+    Router::new()
+        .route("/contracting", get(overview))
+        .route("/contracting/tenders/new", get(tender::new_form))
+        .route("/contracting/tenders", post(tender::draft))
+        .route("/contracting/tenders/{id}", get(tender::page))
+        .route(
+            "/contracting/tenders/{id}/edit",
+            get(tender::edit_form).post(tender::edit),
+        )
+        .route("/contracting/tenders/{id}/action", post(tender::act))
+        .route("/contracting/tenders/{id}/award", post(tender::award))
+        .route("/contracting/tenders/{id}/contract", post(tender::sign))
+        .route("/contracting/tenders/{id}/bids", post(tender::prepare_bid))
+        .route("/contracting/bids/{id}", post(tender::change_bid))
+        .route("/contracting/bids/{id}/action", post(tender::bid_act))
+        .route("/contracting/bids/{id}/conflict", post(tender::conflict))
+        .route("/contracting/bids/{id}/scores", post(tender::score))
+        .route("/contracting/contracts/{id}", get(contract::page))
+        .route("/contracting/contracts/{id}/action", post(contract::act))
+        .route(
+            "/contracting/contracts/{id}/reports",
+            post(contract::draft_report),
+        )
+        .route("/contracting/reports/{id}/confirm", post(contract::confirm))
+        .route("/contracting/reports/{id}/verify", post(contract::verify))
+        .route("/contracting/reports/{id}/payment", post(contract::pay))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -32,6 +65,7 @@ struct Params {
 }
 
 struct TenderLine {
+    id: uuid::Uuid,
     title: String,
     service: String,
     units: String,
@@ -40,6 +74,7 @@ struct TenderLine {
 }
 
 struct ContractLine {
+    id: uuid::Uuid,
     provider: String,
     service: String,
     status: String,
@@ -51,6 +86,7 @@ struct ContractLine {
 }
 
 struct LateLine {
+    contract: uuid::Uuid,
     provider: String,
     service: String,
     month: String,
@@ -64,6 +100,10 @@ struct WayLine {
     cost: String,
     per_unit: String,
     per_person: String,
+    goals: String,
+    per_goal: String,
+    at_home_3m: String,
+    at_home_12m: String,
 }
 
 #[derive(Template)]
@@ -75,16 +115,17 @@ struct Page {
     contracts: Vec<ContractLine>,
     late: Vec<LateLine>,
     compares: bool,
+    drafts: bool,
     ways: Vec<WayLine>,
+    /// The charts (SVG drawn here) and the model's community against residential care.
+    charts: Vec<String>,
+    community: String,
     service: String,
     from: String,
     to: String,
 }
 
-/// An amount in tiyn as manat with two decimals.
-fn manat(tiyn: i64) -> String {
-    format!("{}.{:02}", tiyn / 100, (tiyn % 100).abs())
-}
+use fields::show_manat as manat;
 
 fn money(v: Option<f64>) -> String {
     v.map(|m| format!("{m:.2}")).unwrap_or_default()
@@ -132,6 +173,8 @@ async fn overview(
     let to = p.to.unwrap_or(today);
     let service = p.service.unwrap_or_else(|| "S05".to_owned());
     let mut ways = Vec::new();
+    let mut charts = Vec::new();
+    let mut community = String::new();
     if compares {
         if let Ok(code) = service.parse::<ServiceCode>() {
             let cmp = state
@@ -139,19 +182,78 @@ async fn overview(
                 .delivery_comparison(&principal, &code, from, to)
                 .await
                 .or_refuse(&signed)?;
+            let hidden = t.t("contracting-suppressed");
+            let none = t.t("contracting-none");
+            let say = |v: Option<f64>, suppressed: bool| match v {
+                Some(m) => format!("{m:.2}"),
+                None if suppressed => hidden.clone(),
+                None => none.clone(),
+            };
+            let rate = |n: Option<i64>, r: Option<f64>| match (n, r) {
+                (Some(n), Some(r)) => format!("{:.0}% ({n})", r * 100.0),
+                (None, _) => hidden.clone(),
+                _ => none.clone(),
+            };
+            let name = |w: goldaw_core::contracting::DeliveryWay| {
+                t.t(&format!("contracting-way-{}", w.as_str()))
+            };
+            type Pick = fn(&goldaw_store::contracting::ComparisonRow) -> Option<f64>;
+            let per_person: Pick = |r| r.cost_per_person;
+            let per_goal: Pick = |r| r.cost_per_goal;
+            let per_unit: Pick = |r| r.cost_per_unit;
+            for (id, key, pick) in [
+                (
+                    "chart-per-person",
+                    "contracting-cost-per-person",
+                    per_person,
+                ),
+                ("chart-per-goal", "contracting-cost-per-goal", per_goal),
+                ("chart-per-unit", "contracting-cost-per-unit", per_unit),
+            ] {
+                let bars: Vec<chart::Bar> = cmp
+                    .rows
+                    .iter()
+                    .map(|r| chart::Bar {
+                        label: name(r.way),
+                        value: pick(r),
+                        text: say(pick(r), r.suppressed),
+                    })
+                    .collect();
+                charts.push(chart::bars(id, &t.t(key), &bars));
+            }
+            if let (Some(c), Some(r), Some(ratio)) = (
+                cmp.community_per_user_year,
+                cmp.residential_per_person_year,
+                cmp.community_to_residential,
+            ) {
+                community = t.t_with(
+                    "contracting-community-text",
+                    &[
+                        ("value", format!("{c:.2}").into()),
+                        ("baseline", format!("{r:.2}").into()),
+                        ("percent", format!("{:.0}", ratio * 100.0).into()),
+                    ],
+                );
+            }
             ways = cmp
                 .rows
                 .into_iter()
                 .map(|r| WayLine {
-                    way: t.t(&format!("contracting-way-{}", r.way.as_str())),
+                    way: name(r.way),
                     units: r.units,
                     people: match r.people {
                         Some(n) => n.to_string(),
-                        None => t.t("contracting-suppressed"),
+                        None => hidden.clone(),
                     },
                     cost: money(r.cost),
                     per_unit: money(r.cost_per_unit),
-                    per_person: money(r.cost_per_person),
+                    per_person: say(r.cost_per_person, r.suppressed),
+                    goals: r
+                        .goals_achieved
+                        .map_or_else(|| hidden.clone(), |g| g.to_string()),
+                    per_goal: say(r.cost_per_goal, r.suppressed),
+                    at_home_3m: rate(r.followed_3m, r.at_home_3m),
+                    at_home_12m: rate(r.followed_12m, r.at_home_12m),
                 })
                 .collect();
         }
@@ -160,6 +262,7 @@ async fn overview(
     let tenders: Vec<TenderLine> = tenders
         .into_iter()
         .map(|x| TenderLine {
+            id: x.id,
             title: x.title,
             service: x.service_code,
             units: x.admin_units.join(", "),
@@ -170,6 +273,7 @@ async fn overview(
     let contracts: Vec<ContractLine> = contracts
         .into_iter()
         .map(|c| ContractLine {
+            id: c.id,
             provider: c.provider_name,
             service: c.service_code,
             status: t.t(&format!("contracting-contract-{}", c.status.as_str())),
@@ -183,6 +287,7 @@ async fn overview(
     let late: Vec<LateLine> = late
         .into_iter()
         .map(|l| LateLine {
+            contract: l.contract_id,
             provider: l.provider_name,
             service: l.service_code,
             month: l.month.format("%Y-%m").to_string(),
@@ -195,7 +300,10 @@ async fn overview(
         contracts,
         late,
         compares,
+        drafts: contracting,
         ways,
+        charts,
+        community,
         service,
         from: from.to_string(),
         to: to.to_string(),

@@ -12,6 +12,7 @@ mod case_access;
 mod cases;
 pub(crate) mod common;
 mod contracting;
+mod costing;
 mod directory;
 mod error;
 pub(crate) mod extract;
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(planning::router())
         .merge(providers::router())
         .merge(contracting::router())
+        .merge(costing::router())
         .merge(statistics::router())
         .merge(directory::router())
         .merge(partners::router())

@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// A store-side account (for the set-up through the store).
-async fn principal(store: &Store, name: &str, role: Role, scope: &str) -> Principal {
+pub(crate) async fn principal(store: &Store, name: &str, role: Role, scope: &str) -> Principal {
     let op = Principal::system("test");
     let rec = store
         .add_user(
@@ -49,7 +49,7 @@ fn act(action: CaseAction, version: i32) -> ActionRequest {
 
 /// A child in TM-A-01 with a case at the support plan, referred to `offer`, accepted, started and
 /// delivered `units` by `provider`'s staff.
-async fn delivered(
+pub(crate) async fn delivered(
     store: &Store,
     sup: &Principal,
     aman: &Principal,

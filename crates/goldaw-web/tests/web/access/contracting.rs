@@ -8,10 +8,11 @@ use goldaw_store::testing::databases;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-pub const RULED: [(&str, &str); 24] = [
+pub const RULED: [(&str, &str); 29] = [
     ("get", "/api/v1/tenders"),
     ("post", "/api/v1/tenders"),
     ("get", "/api/v1/tenders/{id}"),
+    ("put", "/api/v1/tenders/{id}"),
     ("post", "/api/v1/tenders/{id}/actions"),
     ("get", "/api/v1/tenders/{id}/bids"),
     ("post", "/api/v1/tenders/{id}/bids"),
@@ -33,6 +34,10 @@ pub const RULED: [(&str, &str); 24] = [
     ("post", "/api/v1/reports/{id}/payments"),
     ("get", "/api/v1/contracting/late-reports"),
     ("get", "/api/v1/contracting/comparison"),
+    ("get", "/api/v1/costing/unit-costs"),
+    ("get", "/api/v1/costing/community-vs-residential"),
+    ("get", "/api/v1/costing/budget"),
+    ("get", "/api/v1/costing/delivered"),
 ];
 
 /// Who may use the route at all, and what they meet with an id that names nothing.
@@ -74,10 +79,16 @@ fn calls() -> Vec<(&'static str, String, Option<Value>, Rule)> {
         (
             "POST",
             "/tenders".into(),
-            Some(tender),
+            Some(tender.clone()),
             Rule::ListFor(KEEPER, StatusCode::UNPROCESSABLE_ENTITY),
         ),
         ("GET", format!("/tenders/{id}"), None, Rule::Absent),
+        (
+            "PUT",
+            format!("/tenders/{id}"),
+            Some(json!({"version": 1, "tender": tender})),
+            Rule::AbsentFor(KEEPER),
+        ),
         (
             "POST",
             format!("/tenders/{id}/actions"),
@@ -183,6 +194,31 @@ fn calls() -> Vec<(&'static str, String, Option<Value>, Rule)> {
         (
             "GET",
             "/contracting/comparison?service=S05&from=2026-01-01&to=2026-12-31".into(),
+            None,
+            Rule::ListFor(&[Role::Ministry, Role::Planner], StatusCode::OK),
+        ),
+        // The cost model (item 7): planners and the ministry.
+        (
+            "GET",
+            "/costing/unit-costs".into(),
+            None,
+            Rule::ListFor(&[Role::Ministry, Role::Planner], StatusCode::OK),
+        ),
+        (
+            "GET",
+            "/costing/community-vs-residential".into(),
+            None,
+            Rule::ListFor(&[Role::Ministry, Role::Planner], StatusCode::OK),
+        ),
+        (
+            "GET",
+            "/costing/budget?population=1000000&start=0.0002&target=0.001&from=2027&to=2030".into(),
+            None,
+            Rule::ListFor(&[Role::Ministry, Role::Planner], StatusCode::OK),
+        ),
+        (
+            "GET",
+            "/costing/delivered?from=2026-01-01&to=2026-12-31".into(),
             None,
             Rule::ListFor(&[Role::Ministry, Role::Planner], StatusCode::OK),
         ),

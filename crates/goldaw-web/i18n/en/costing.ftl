@@ -1,0 +1,32 @@
+# The cost model on a page (issue #21 item 7, docs/contracting.md "Costing").
+
+costing-title = Costs of services
+costing-text = The cost model the planning uses (the shipped model): what a unit of each service costs, a year in the community against a year of residential care, the budget to reach a coverage target, and what the units delivered in your area cost. Amounts in manat.
+costing-unit-costs = Unit costs
+costing-unit = Unit
+costing-staff = Staff
+costing-overhead = Overhead
+costing-other = Transport and materials
+costing-unit-cost = Unit cost
+costing-per-year = Per person-year
+costing-community = Community services against residential care
+costing-residential = Residential care, per person-year
+costing-ratio = Of residential care
+costing-chart = A year of each community service as a share of a year of residential care (%)
+costing-budget = Budget to reach a coverage target
+costing-budget-text = Coverage grows by the same number of points each year from the first year's to the target; prices are constant; every user is served the whole year.
+costing-population = Population
+costing-start = Coverage in the first year (%)
+costing-target = Coverage to reach (%)
+costing-first-year = First year
+costing-last-year = Last year
+costing-year = Year
+costing-coverage = Coverage
+costing-users = Service users
+costing-per-user = Cost per user
+costing-budget-manat = Budget (manat)
+costing-delivered = What delivered services cost
+costing-delivered-text = Units delivered in your area in the period, at the model's unit costs. Counts of 1 to 4 people are hidden.
+costing-form-number = { $field }: write a number.
+costing-coverage-range = Coverage is a percentage from 0 to 100.
+costing-years-range = The last year is not before the first, and the budget covers at most { $limit } years.

@@ -1,0 +1,32 @@
+# Çykdajy modeli sahypada (issue #21, 7-nji bent, docs/contracting.md «Costing»).
+
+costing-title = Hyzmatlaryň bahasy
+costing-text = Meýilleşdirmäniň ulanýan çykdajy modeli (gowşurylan model): her hyzmatyň bir birligi näçe durýar, ýaşaýan ýerindäki hyzmatyň bir ýyly internat ideginiň bir ýylyna garşy, maksat edilen gurşawa ýetmek üçin býujet we siziň sebitiňizde berlen birlikleriň bahasy. Mukdarlar manatda.
+costing-unit-costs = Birligiň bahasy
+costing-unit = Birlik
+costing-staff = Işgärler
+costing-overhead = Goşmaça çykdajylar
+costing-other = Ulag we serişdeler
+costing-unit-cost = Birligiň bahasy
+costing-per-year = Adam başyna ýylda
+costing-community = Ýaşaýan ýerindäki hyzmatlar internat ideginiň garşysyna
+costing-residential = Internat idegi, adam başyna ýylda
+costing-ratio = Internat ideginden
+costing-chart = Ýaşaýan ýerindäki her hyzmatyň bir ýyly internat ideginiň bir ýylynyň paýy hökmünde (%)
+costing-budget = Maksat edilen gurşawa ýetmek üçin býujet
+costing-budget-text = Gurşaw birinji ýyldan maksada çenli her ýyl deň sany bal ösýär; bahalar üýtgemeýär; her ulanyjy bütin ýyl hyzmat alýar.
+costing-population = Ilat
+costing-start = Birinji ýyldaky gurşaw (%)
+costing-target = Ýetiljek gurşaw (%)
+costing-first-year = Birinji ýyl
+costing-last-year = Soňky ýyl
+costing-year = Ýyl
+costing-coverage = Gurşaw
+costing-users = Hyzmat alyjylar
+costing-per-user = Alyja düşýän çykdajy
+costing-budget-manat = Býujet (manat)
+costing-delivered = Berlen hyzmatlaryň bahasy
+costing-delivered-text = Döwürde siziň sebitiňizde berlen birlikler, modeliň birlik bahasy boýunça. 1-den 4-e çenli adam sanlary gizlenýär.
+costing-form-number = { $field }: san ýazyň.
+costing-coverage-range = Gurşaw 0-dan 100-e çenli göterim.
+costing-years-range = Soňky ýyl birinjiden öň däl, býujet bolsa iň köp { $limit } ýyly öz içine alýar.
