@@ -11,16 +11,20 @@ mod attachments;
 mod case_access;
 mod cases;
 pub(crate) mod common;
+mod consents;
 mod contracting;
 mod directory;
 mod error;
 pub(crate) mod extract;
+mod gbv_statistics;
+mod hotline;
 mod merges;
 pub(crate) mod paging;
 mod partners;
 mod planning;
 mod providers;
 mod referrals;
+mod safety;
 mod settings;
 mod statistics;
 mod workforce;
@@ -77,6 +81,10 @@ pub fn router() -> Router<AppState> {
         .merge(directory::router())
         .merge(partners::router())
         .merge(workforce::router())
+        .merge(hotline::router())
+        .merge(consents::router())
+        .merge(safety::router())
+        .merge(gbv_statistics::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
@@ -182,6 +190,10 @@ pub struct UserView {
     pub workforce: bool,
     pub settings: bool,
     pub is_admin: bool,
+    /// Works on hotline calls or sensitive records: the quick exit on every page (issue #18).
+    pub quick_exit: bool,
+    /// Works on a hotline line (pages/hotline.rs).
+    pub hotline: bool,
 }
 
 impl UserView {
@@ -205,6 +217,8 @@ impl UserView {
                 != goldaw_core::workforce::StaffSight::Nothing,
             settings: may(Permission::ManageSettings),
             is_admin: may(Permission::ManageUsers),
+            quick_exit: goldaw_core::safety::quick_exit(p),
+            hotline: may(Permission::HotlineCalls),
         }
     }
 }
