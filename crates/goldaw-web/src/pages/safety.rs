@@ -154,6 +154,7 @@ async fn page(
 
 #[derive(Deserialize)]
 struct PlanFields {
+    #[serde(default)]
     revision: i32,
     #[serde(default)]
     risk_level: String,
