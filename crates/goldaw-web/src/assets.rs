@@ -62,6 +62,11 @@ const ASSETS: &[Asset] = &[
         body: include_str!("../static/dashboard.css"),
     },
     Asset {
+        name: "quick-exit.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_str!("../static/quick-exit.js"),
+    },
+    Asset {
         name: "back.js",
         content_type: "text/javascript; charset=utf-8",
         body: include_str!("../static/back.js"),

@@ -193,6 +193,14 @@ impl Store {
                         .bind(now).bind(id).execute(&mut *tx).await?;
                 }
                 CaseAction::RequestTransfer => {
+                    // Issue #18: another etrap's team reads the case: the person's consent to a
+                    // transfer (or an override), read here.
+                    if let Err(refusal) = crate::consent::consent_basis!(&mut *tx, id, row.person_id,
+                        goldaw_core::consent::ConsentPurpose::Transfer, goldaw_core::consent::Recipient::Any, local_date(now)) {
+                        tx.rollback().await?;
+                        return Err(self.refused_share(principal, id, goldaw_core::consent::ConsentPurpose::Transfer,
+                            transfer_to.as_deref().unwrap_or_default(), refusal).await);
+                    }
                     to_unit = transfer_to.clone();
                     from_unit = Some(row.admin_unit.clone());
                     sqlx::query("UPDATE cases SET transfer_to = $1, transfer_requested_at = $2, transfer_requested_by = $3 WHERE id = $4")

@@ -1,14 +1,14 @@
 //! Information shared with the police or health: refused without a valid consent or an override
 //! (`goldaw_core::consent::sharing_basis`), checked inside the write's transaction.
 
-use super::{basis_code, consent_refused, sharing_facts, DisclosureRecord, NewDisclosure};
+use super::{basis_code, consent_basis, DisclosureRecord, NewDisclosure};
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::clean_text;
 use crate::error::{StoreError, StoreResult};
 use crate::Store;
 use chrono::Utc;
 use goldaw_core::access::Principal;
-use goldaw_core::consent::{sharing_basis, ConsentPurpose, Recipient};
+use goldaw_core::consent::{ConsentPurpose, Recipient};
 use goldaw_core::deadlines::local_date;
 use uuid::Uuid;
 
@@ -61,9 +61,13 @@ impl Store {
             if in_household.is_none() {
                 return Err(StoreError::refuse("person", "consent-person-not-household", vec![]));
             }
-            let (governed, consents, overrides) = sharing_facts!(&mut *tx, case, person);
-            let basis = sharing_basis(governed, &consents, &overrides, new.purpose, Recipient::Any, today)
-                .map_err(consent_refused)?;
+            let basis = match consent_basis!(&mut *tx, case, person, new.purpose, Recipient::Any, today) {
+                Ok(b) => b,
+                Err(refusal) => {
+                    tx.rollback().await?;
+                    return Err(self.refused_share(principal, case, new.purpose, &recipient, refusal).await);
+                }
+            };
             sqlx::query(
                 "INSERT INTO disclosures (id, case_id, person_id, purpose, recipient, basis, consent_id, override_id,
                     detail_sealed, shared_by, shared_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, NULL, $7, $8, $9)",

@@ -15,6 +15,8 @@ mod overrides;
 mod read;
 mod record;
 
+pub(crate) use record::record_refused;
+
 use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::consent::{ConsentFacts, ConsentRefusal, OverrideFacts};
@@ -199,6 +201,41 @@ macro_rules! sharing_facts {
     }};
 }
 pub(crate) use sharing_facts;
+
+/// The basis on which the case may share the person's information for `$purpose` with
+/// `$recipient` on `$today` (`goldaw_core::consent::sharing_basis`), from the facts read on
+/// `$conn` (inside the sharing act's transaction): `Err` is the refusal, which the act answers
+/// with [`crate::Store::refused_share`] once its transaction is rolled back.
+macro_rules! consent_basis {
+    ($conn:expr, $case:expr, $person:expr, $purpose:expr, $recipient:expr, $today:expr) => {{
+        let (governed, consents, overrides) =
+            $crate::consent::sharing_facts!($conn, $case, $person);
+        goldaw_core::consent::sharing_basis(
+            governed, &consents, &overrides, $purpose, $recipient, $today,
+        )
+    }};
+}
+pub(crate) use consent_basis;
+
+impl crate::Store {
+    /// A sharing refused for want of consent: audited on its own (the act's transaction, and its
+    /// audit event, were rolled back), and the refusal to answer.
+    pub(crate) async fn refused_share(
+        &self,
+        principal: &goldaw_core::access::Principal,
+        case: Uuid,
+        purpose: goldaw_core::consent::ConsentPurpose,
+        recipient: &str,
+        refusal: ConsentRefusal,
+    ) -> StoreError {
+        let event = crate::audit::AuditEvent::on("consent.refused", "case", case)
+            .with_detail(format!("{purpose} to {recipient}: {}", refusal.code()));
+        match self.audit(principal, event).await {
+            Ok(()) => consent_refused(refusal),
+            Err(e) => e,
+        }
+    }
+}
 
 /// The facts of the rule from the rows [`sharing_facts!`] read.
 pub(crate) fn facts(

@@ -44,6 +44,26 @@ impl Store {
         Ok(record)
     }
 
+    /// The follow-up calls of a call, oldest first: for its line's staff.
+    #[tracing::instrument(skip_all, fields(call = %id))]
+    pub async fn call_follow_ups(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> StoreResult<Vec<CallRecord>> {
+        let (row, _) = self.call_row(principal, id).await?;
+        let sql = format!(
+            "{SELECT_CALL} WHERE c.follows_call_id = $1 AND c.line_id = $2
+             ORDER BY c.received_at, c.id LIMIT $3"
+        );
+        let rows: Vec<CallRow> = with_db!(self.db(), pool => {
+            sqlx::query_as(&sql).bind(id).bind(row.line_id).bind(LIST_LIMIT).fetch_all(pool).await?
+        });
+        let line = row.line_code.clone();
+        self.calls_shown(principal, "hotline.follow_ups", &line, rows)
+            .await
+    }
+
     /// The line's calls with a call-back agreed for `until` or before and no follow-up call
     /// since: its supervisors' queue, oldest first.
     #[tracing::instrument(skip_all, fields(line = %line))]

@@ -58,6 +58,39 @@ impl Store {
             });
         }
         self.check_place(&req.admin_unit)?;
+        // The consents are checked before anything is written, so that a consent refused as
+        // given (a referral without its provider, an unknown provider) leaves no case behind.
+        let today = goldaw_core::deadlines::local_date(chrono::Utc::now());
+        for c in &req.consents {
+            let provider = c
+                .provider
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty());
+            goldaw_core::consent::check_consent(
+                c.purpose,
+                provider.is_some(),
+                c.provider_kind.is_some(),
+                c.valid_from.unwrap_or(today),
+                c.valid_until,
+            )
+            .map_err(crate::consent::record_refused)?;
+            if let Some(ext) = provider {
+                let found: Option<(Uuid,)> = with_db!(self.db(), pool => {
+                    sqlx::query_as("SELECT id FROM providers WHERE external_id = $1")
+                        .bind(ext)
+                        .fetch_optional(pool)
+                        .await?
+                });
+                if found.is_none() {
+                    return Err(StoreError::refuse(
+                        "provider",
+                        "consent-provider-unknown",
+                        vec![("provider", crate::error::SayArg::Text(ext.to_owned()))],
+                    ));
+                }
+            }
+        }
         let person = match req.person {
             Some(p) => p,
             None => {
@@ -82,7 +115,8 @@ impl Store {
                     person,
                     admin_unit: req.admin_unit.clone(),
                     referral_source: ReferralSource::Hotline,
-                    referrer: Some(format!("{} {}", call.line, call.caller_code)),
+                    // The line only: the code name is her name on the new record, hidden on pages by default.
+                    referrer: Some(call.line.clone()),
                     concern: call.summary.clone(),
                     provisional_priority: call.critical.then_some(Priority::Critical),
                     sensitive: call.category.sensitive(),

@@ -132,6 +132,13 @@ impl Store {
                 let Some(r) = recipient else {
                     return Err(StoreError::refuse("recipient", "store-refer-recipient-missing", vec![]));
                 };
+                // Issue #18: a universal service is a state one; the person's consent to a
+                // referral to a state provider (or an override), read here.
+                if let Err(refusal) = crate::consent::consent_basis!(&mut *tx, case, new.person, goldaw_core::consent::ConsentPurpose::Referral,
+                    goldaw_core::consent::Recipient::Provider { id: "", kind: "state" }, goldaw_core::deadlines::local_date(now)) {
+                    tx.rollback().await?;
+                    return Err(self.refused_share(principal, case, goldaw_core::consent::ConsentPurpose::Referral, &r, refusal).await);
+                }
                 (None, Some(r))
             } else {
                 let Some(offer_id) = new.provider_service else {
@@ -167,10 +174,11 @@ impl Store {
                 // Issue #18: the person's consent to this provider (or an override), read here.
                 let (ext, kind): (String, String) = sqlx::query_as("SELECT external_id, kind FROM providers WHERE id = $1")
                     .bind(offer.provider_id).fetch_one(&mut *tx).await?;
-                let (governed, consents, overrides) = crate::consent::sharing_facts!(&mut *tx, case, new.person);
-                goldaw_core::consent::sharing_basis(governed, &consents, &overrides, goldaw_core::consent::ConsentPurpose::Referral,
-                    goldaw_core::consent::Recipient::Provider { id: &ext, kind: &kind }, goldaw_core::deadlines::local_date(now))
-                    .map_err(crate::consent::consent_refused)?;
+                if let Err(refusal) = crate::consent::consent_basis!(&mut *tx, case, new.person, goldaw_core::consent::ConsentPurpose::Referral,
+                    goldaw_core::consent::Recipient::Provider { id: &ext, kind: &kind }, goldaw_core::deadlines::local_date(now)) {
+                    tx.rollback().await?;
+                    return Err(self.refused_share(principal, case, goldaw_core::consent::ConsentPurpose::Referral, &ext, refusal).await);
+                }
                 (Some((offer_id, offer.provider_id)), None)
             };
             // Residential care is the last resort: a court order or a ministry referral.

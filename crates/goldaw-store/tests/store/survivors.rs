@@ -287,3 +287,248 @@ goldaw_store::each_backend! {
         assert_eq!(all.disclosures.len(), 2, "{b}");
     }
 }
+
+/// A case from an advice call about violence (sensitive; no danger, so no priority yet),
+/// allocated to `worker` by `sup`.
+async fn survivor_case(
+    store: &Store,
+    ops: &Principal,
+    sup: &Principal,
+    worker: &str,
+    consents: Vec<NewConsent>,
+) -> goldaw_store::cases::CaseRecord {
+    let c = store
+        .log_call(
+            ops,
+            NewCall {
+                screening: RiskScreening::default(),
+                ..call("NGO-1", CallOutcome::ReferredToEtrap)
+            },
+        )
+        .await
+        .unwrap();
+    let case = store
+        .call_to_case(
+            ops,
+            c.id,
+            CallToCase {
+                admin_unit: "TM-A-01".parse().unwrap(),
+                person: None,
+                sex: None,
+                version: c.version,
+                consents,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .allocate_case(sup, case.id, case.version, worker)
+        .await
+        .unwrap()
+}
+
+fn plan(
+    revision: i32,
+    risk: goldaw_store::safety_plans::RiskLevel,
+) -> goldaw_store::safety_plans::NewSafetyPlan {
+    goldaw_store::safety_plans::NewSafetyPlan {
+        revision,
+        risk_level: risk,
+        plan: goldaw_store::safety_plans::SafetyPlanParts {
+            risks: "He comes home drunk on Fridays".into(),
+            safe_contacts: "Her sister Maýsa".into(),
+            safe_places: "The neighbour's house".into(),
+            code_words: "Bring the blue scarf".into(),
+            emergency: "Call 02, then the line; go to the neighbour".into(),
+        },
+    }
+}
+
+goldaw_store::each_backend! {
+    async fn a_safety_plan_is_versioned_sealed_and_a_high_risk_takes_the_critical_deadlines(db: TestDb) {
+        use goldaw_store::safety_plans::RiskLevel;
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let (ops1, _, _) = lines(&store).await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01").await;
+        let other = user(&store, "other", Role::SocialWorker, "TM-A-02").await;
+        let plain = crate::helpers::staff(&store, "plain", Role::SocialWorker, "TM-A-01").await;
+        let ngo = user(&store, "ngo", Role::Provider, "provider:PR-NGO").await;
+        let case = survivor_case(&store, &ops1, &sup, "aman", vec![]).await;
+        assert!(case.sensitive, "{b}");
+        assert_eq!(case.priority, None, "{b}");
+
+        // Refused as given or to whom may not: nothing written.
+        let mut empty = plan(0, RiskLevel::Medium);
+        empty.plan.emergency = "  ".into();
+        assert_eq!(key(&store.save_safety_plan(&aman, case.id, empty).await), Some("safety-plan-incomplete"), "{b}");
+        assert!(matches!(store.save_safety_plan(&other, case.id, plan(0, RiskLevel::Medium)).await, Err(StoreError::NotFound)), "{b}");
+        assert!(matches!(store.save_safety_plan(&ngo, case.id, plan(0, RiskLevel::Medium)).await, Err(StoreError::Forbidden(_))), "{b}");
+        assert!(matches!(store.save_safety_plan(&ops1, case.id, plan(0, RiskLevel::Medium)).await, Err(StoreError::Forbidden(_))), "{b}");
+        assert!(store.safety_plan(&aman, case.id).await.unwrap().current.is_none(), "{b}");
+
+        // The first plan, at a medium risk: the priority stays.
+        let first = store.save_safety_plan(&aman, case.id, plan(0, RiskLevel::Medium)).await.unwrap();
+        assert_eq!(first.revision, 1, "{b}");
+        assert_eq!(store.case(&sup, case.id).await.unwrap().priority, None, "{b}");
+        // A save on the revision read before: a conflict, nothing written.
+        let stale = store.save_safety_plan(&aman, case.id, plan(0, RiskLevel::High)).await;
+        assert!(matches!(stale, Err(StoreError::Conflict { expected: 0, actual: 1 })), "{b}: {stale:?}");
+        assert_eq!(store.safety_plan(&aman, case.id).await.unwrap().revisions.len(), 1, "{b}");
+
+        // Reviewed at the next contact: the risk is high, the case takes the critical deadlines.
+        let before = store.case(&sup, case.id).await.unwrap();
+        let mut reviewed = plan(1, RiskLevel::High);
+        reviewed.plan.risks = "He threatened her with a knife".into();
+        store.save_safety_plan(&aman, case.id, reviewed).await.unwrap();
+        let after = store.case(&sup, case.id).await.unwrap();
+        assert_eq!(after.priority, Some(Priority::Critical), "{b}");
+        assert_eq!(after.version, before.version + 1, "{b}");
+        let history = store.case_events(&sup, case.id).await.unwrap();
+        assert!(history.iter().any(|e| e.action == "safety_plan_risk_raised"), "{b}");
+        // A stale case version read elsewhere now conflicts: the plan went through the case's guard.
+        let act_stale = store.act_on_case(&aman, case.id, act(CaseAction::StartInitial, before.version)).await;
+        assert!(matches!(act_stale, Err(StoreError::Conflict { .. })), "{b}");
+
+        let file = store.safety_plan(&sup, case.id).await.unwrap();
+        let current = file.current.unwrap();
+        assert_eq!((current.revision, current.risk_level), (2, RiskLevel::High), "{b}");
+        assert_eq!(current.plan.risks, "He threatened her with a knife");
+        assert_eq!(current.plan.code_words, "Bring the blue scarf");
+        assert_eq!(file.revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), vec![2, 1], "{b}");
+        assert!(file.may_edit, "{b}");
+        // Without the sensitive permission the plan is not read at all.
+        assert!(matches!(store.safety_plan(&plain, case.id).await, Err(StoreError::Forbidden(_) | StoreError::NotFound)), "{b}");
+        // A plan is for a sensitive case.
+        let person = crate::helpers::person_in(&store, &sup, "Jeren", "TM-A-01", "").await;
+        let ordinary = crate::helpers::case_at(&store, &sup, &aman, person, "TM-A-01", CaseStatus::InitialAssessment).await;
+        assert_eq!(key(&store.save_safety_plan(&aman, ordinary.id, plan(0, RiskLevel::Low)).await), Some("safety-plan-not-sensitive"), "{b}");
+    }
+}
+
+goldaw_store::each_backend! {
+    async fn refused_shares_are_audited_and_consent_governs_transfers_and_universal_services(db: TestDb) {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let (ops1, _, _) = lines(&store).await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01").await;
+        let admin = Principal::user(uuid::Uuid::nil(), "admin", Role::Admin, "TM".parse().unwrap(), false);
+        let case = survivor_case(&store, &ops1, &sup, "aman", vec![consent(ConsentPurpose::Assessment, None)]).await;
+        let case = store.act_on_case(&sup, case.id, act(CaseAction::StartInitial, case.version)).await.unwrap();
+
+        // The police without consent: refused, and the refusal is in the audit trail.
+        let police = NewDisclosure { person: None, purpose: ConsentPurpose::Police, recipient: "Police A-01".into(), detail: None };
+        assert_eq!(key(&store.disclose(&aman, case.id, police).await), Some("consent-refused-missing"), "{b}");
+        let refused = |events: &[goldaw_store::audit::AuditRow], what: &str| {
+            events.iter().filter(|e| e.action == "consent.refused" && e.detail.as_deref().is_some_and(|d| d.starts_with(what))).count()
+        };
+        let q = goldaw_store::audit::AuditQuery { entity_id: Some(case.id.to_string()), limit: 100, ..Default::default() };
+        let events = store.audit_events(&admin, &q).await.unwrap();
+        assert_eq!(refused(&events, "police"), 1, "{b}");
+        assert!(!events.iter().any(|e| e.action == "consent.disclose"), "{b}: the refused act left its own event");
+
+        // A universal service (a state one) needs consent to a referral to the state's services.
+        let universal = || NewServiceReferral {
+            person: case.person_id.unwrap(),
+            service_code: "U_HOUSING".parse().unwrap(),
+            provider_service: None,
+            recipient: Some("Housing office of etrap A-01".into()),
+            info: None,
+        };
+        assert_eq!(key(&store.refer(&aman, case.id, universal()).await), Some("consent-refused-missing"), "{b}");
+        store
+            .record_consent(&aman, case.id, NewConsent { provider_kind: Some(ProviderKind::State), ..consent(ConsentPurpose::Referral, None) })
+            .await
+            .unwrap();
+        store.refer(&aman, case.id, universal()).await.unwrap();
+
+        // A transfer to another etrap: refused without consent (nothing changes), allowed with it.
+        let case = store.case(&sup, case.id).await.unwrap();
+        let transfer = |version| ActionRequest { transfer_to: Some("TM-A-02".parse().unwrap()), ..act(CaseAction::RequestTransfer, version) };
+        assert_eq!(key(&store.act_on_case(&sup, case.id, transfer(case.version)).await), Some("consent-refused-missing"), "{b}");
+        let unchanged = store.case(&sup, case.id).await.unwrap();
+        assert_eq!((unchanged.version, unchanged.transfer_to.clone()), (case.version, None), "{b}");
+        store.record_consent(&aman, case.id, consent(ConsentPurpose::Transfer, None)).await.unwrap();
+        let moved = store.act_on_case(&sup, case.id, transfer(case.version)).await.unwrap();
+        assert_eq!(moved.transfer_to.as_deref(), Some("TM-A-02"), "{b}");
+
+        let events = store.audit_events(&admin, &q).await.unwrap();
+        assert_eq!(refused(&events, "referral"), 1, "{b}");
+        assert_eq!(refused(&events, "transfer"), 1, "{b}");
+    }
+}
+
+goldaw_store::each_backend! {
+    async fn the_survivors_statistics_count_only_consented_survivors_and_hide_small_counts(db: TestDb) {
+        use goldaw_store::gbv_statistics::{GbvDimension, GbvMeasure, GbvQuery, GbvTable};
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let (ops1, _, _) = lines(&store).await;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        let planner = Principal::user(uuid::Uuid::nil(), "plan", Role::Planner, "TM".parse().unwrap(), false);
+        let open = planner.clone().with_unsuppressed(true);
+        let cats = [CallCategory::ViolenceAtHome, CallCategory::ChildAtRisk, CallCategory::Information, CallCategory::ViolenceAtHome];
+        let mut calls = Vec::new();
+        for i in 0..13 {
+            let c = store
+                .log_call(&ops1, NewCall { category: cats[i % cats.len()], screening: RiskScreening::default(), ..call("NGO-1", CallOutcome::Advice) })
+                .await
+                .unwrap();
+            calls.push(c);
+        }
+        // Three survivors from violence calls: one consents to statistics, one withdraws it,
+        // one never gives it.
+        let stats = || vec![consent(ConsentPurpose::Statistics, None)];
+        let mut cases = Vec::new();
+        for (i, consents) in [stats(), stats(), vec![]].into_iter().enumerate() {
+            let c = &calls[i * 4];
+            assert_eq!(c.category, CallCategory::ViolenceAtHome);
+            let case = store
+                .call_to_case(&ops1, c.id, CallToCase { admin_unit: "TM-A-01".parse().unwrap(), person: None, sex: None, version: c.version, consents })
+                .await
+                .unwrap();
+            cases.push(case);
+        }
+        let second = store.case_consents(&sup, cases[1].id).await.unwrap();
+        let k = second.consents.iter().find(|c| c.purpose == ConsentPurpose::Statistics).unwrap();
+        store.withdraw_consent(&sup, cases[1].id, k.id, Withdrawal { version: k.version }).await.unwrap();
+
+        let today = goldaw_core::deadlines::local_date(Utc::now());
+        let q = |measure, by: Vec<GbvDimension>| GbvQuery { measure, from: today - Duration::days(40), to: today, by };
+        let count = |t: &GbvTable, key: &[Option<&str>]| {
+            t.rows.iter().find(|r| r.key.iter().map(|k| k.as_deref()).collect::<Vec<_>>() == key).map(|r| r.count)
+        };
+        // With the grant: the counts the test computes from the rows it wrote.
+        let t = store.gbv_statistics(&open, q(GbvMeasure::Calls, vec![GbvDimension::Category])).await.unwrap();
+        assert_eq!(t.threshold, 0, "{b}");
+        assert_eq!(count(&t, &[None]), Some(Some(calls.len() as u64)), "{b}");
+        for cat in CallCategory::ALL {
+            let expected = calls.iter().filter(|c| c.category == *cat).count() as u64;
+            assert_eq!(count(&t, &[Some(cat.as_str())]), Some(Some(expected)), "{b}: {cat}");
+        }
+        let t = store.gbv_statistics(&open, q(GbvMeasure::Survivors, vec![GbvDimension::Category, GbvDimension::Sex])).await.unwrap();
+        assert_eq!(count(&t, &[None, None]), Some(Some(1)), "{b}: only the survivor who consents");
+        assert_eq!(count(&t, &[Some("violence_at_home"), Some("F")]), Some(Some(1)), "{b}");
+        assert_eq!(count(&t, &[Some("child_at_risk"), None]), Some(Some(0)), "{b}");
+        let t = store.gbv_statistics(&open, q(GbvMeasure::Calls, vec![GbvDimension::Velayat, GbvDimension::Outcome])).await.unwrap();
+        assert_eq!(count(&t, &[Some("TM-A"), Some("advice")]), Some(Some(calls.len() as u64)), "{b}");
+
+        // Without it: the stricter rule hides the small counts and the zeros.
+        let t = store.gbv_statistics(&planner, q(GbvMeasure::Calls, vec![GbvDimension::Category])).await.unwrap();
+        assert_eq!((t.threshold, t.hides_zeros), (10, true), "{b}");
+        for cat in CallCategory::ALL {
+            assert_eq!(count(&t, &[Some(cat.as_str())]), Some(None), "{b}: {cat} shown");
+        }
+        let t = store.gbv_statistics(&planner, q(GbvMeasure::Survivors, vec![GbvDimension::Sex])).await.unwrap();
+        assert!(t.rows.iter().all(|r| r.count.is_none()), "{b}: a single survivor is never shown");
+
+        // Who may not, and what is not asked right.
+        assert!(matches!(store.gbv_statistics(&ops1, q(GbvMeasure::Calls, vec![])).await, Err(StoreError::Forbidden(_))), "{b}");
+        let wrong = store.gbv_statistics(&open, q(GbvMeasure::Survivors, vec![GbvDimension::Line])).await;
+        assert_eq!(key(&wrong), Some("gbv-dimension-not-for-measure"), "{b}");
+        let backwards = store.gbv_statistics(&open, GbvQuery { from: today, to: today - Duration::days(1), ..q(GbvMeasure::Calls, vec![]) }).await;
+        assert_eq!(key(&backwards), Some("gbv-period"), "{b}");
+    }
+}

@@ -17,7 +17,9 @@ use goldaw_store::consent::{
     CaseConsents, ConsentRecord, DisclosureRecord, NewConsent, NewDisclosure, NewOverride,
     OverrideRecord, Withdrawal,
 };
+use goldaw_store::gbv_statistics::{GbvMeasure, GbvQuery, GbvTable};
 use goldaw_store::hotline::{CallRecord, CallToCase, Line, NewCall, NewLine, NewLineMember};
+use goldaw_store::safety_plans::{NewSafetyPlan, SafetyPlan, SafetyPlanFile};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -37,6 +39,11 @@ pub fn router() -> Router<AppState> {
         .route("/consents/{id}/withdraw", post(withdraw))
         .route("/cases/{id}/consent-overrides", post(override_consent))
         .route("/cases/{id}/disclosures", post(disclose))
+        .route("/survivors/statistics", get(gbv_statistics))
+        .route(
+            "/cases/{id}/safety-plan",
+            get(read_safety_plan).post(save_safety_plan),
+        )
 }
 
 /// Add a hotline line (admins).
@@ -236,4 +243,76 @@ pub async fn disclose(
     let Json(body) = body?;
     let d = state.store.disclose(&principal, id, body).await?;
     Ok((StatusCode::CREATED, Json(d)))
+}
+
+/// The case's safety plan (the latest revision, sealed at rest) and its revisions.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/safety-plan", tag = "survivors", params(("id" = Uuid, Path)),
+    responses((status = 200, body = SafetyPlanFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn read_safety_plan(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> Result<Json<SafetyPlanFile>, ApiError> {
+    let Path(id) = id?;
+    Ok(Json(state.store.safety_plan(&principal, id).await?))
+}
+
+/// Make or review the safety plan (a new revision; `revision` is the one read, 0 for the first).
+/// A high risk raises the case to the critical deadlines.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/safety-plan", tag = "survivors", params(("id" = Uuid, Path)), request_body = NewSafetyPlan,
+    responses((status = 201, body = SafetyPlan), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_safety_plan(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<NewSafetyPlan>, JsonRejection>,
+) -> Result<(StatusCode, Json<SafetyPlan>), ApiError> {
+    let Path(id) = id?;
+    state.store.case_reachable(&principal, id).await?;
+    let Json(body) = body?;
+    let plan = state.store.save_safety_plan(&principal, id, body).await?;
+    Ok((StatusCode::CREATED, Json(plan)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GbvParams {
+    /// `survivors`, `referrals` or `calls`.
+    #[param(value_type = String)]
+    pub measure: GbvMeasure,
+    /// First day (local), inclusive.
+    pub from: chrono::NaiveDate,
+    /// Last day (local), inclusive.
+    pub to: chrono::NaiveDate,
+    /// Up to three of `category`, `age_band`, `sex`, `month`, `velayat`, `line`, `outcome`,
+    /// `service`, comma-separated (by month if absent).
+    pub by: Option<String>,
+}
+
+/// Anonymised statistics for the survivors' services (GBVIMS-shaped): counts only, survivors
+/// only with their consent to statistics, suppressed with the stricter rule for violence.
+#[utoipa::path(get, path = "/api/v1/survivors/statistics", tag = "survivors", params(GbvParams),
+    responses((status = 200, body = GbvTable), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn gbv_statistics(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    q: Result<Query<GbvParams>, QueryRejection>,
+) -> Result<Json<GbvTable>, ApiError> {
+    let Query(q) = q?;
+    let by = goldaw_store::gbv_statistics::parse_dimensions(q.by.as_deref())?;
+    Ok(Json(
+        state
+            .store
+            .gbv_statistics(
+                &principal,
+                GbvQuery {
+                    measure: q.measure,
+                    from: q.from,
+                    to: q.to,
+                    by,
+                },
+            )
+            .await?,
+    ))
 }

@@ -11,12 +11,15 @@ mod attachments;
 mod case_access;
 mod cases;
 pub(crate) mod common;
+mod consents;
 mod contracting;
 mod costing;
 mod directory;
 mod error;
 pub(crate) mod extract;
 mod legal_basis;
+mod gbv_statistics;
+mod hotline;
 mod merges;
 pub(crate) mod paging;
 mod partners;
@@ -24,6 +27,7 @@ mod people;
 mod planning;
 mod providers;
 mod referrals;
+mod safety;
 mod settings;
 mod statistics;
 mod workforce;
@@ -83,6 +87,10 @@ pub fn router() -> Router<AppState> {
         .merge(workforce::router())
         .merge(people::router())
         .merge(legal_basis::router())
+        .merge(hotline::router())
+        .merge(consents::router())
+        .merge(safety::router())
+        .merge(gbv_statistics::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.
@@ -188,6 +196,10 @@ pub struct UserView {
     pub workforce: bool,
     pub settings: bool,
     pub is_admin: bool,
+    /// Works on hotline calls or sensitive records: the quick exit on every page (issue #18).
+    pub quick_exit: bool,
+    /// Works on a hotline line (pages/hotline.rs).
+    pub hotline: bool,
 }
 
 impl UserView {
@@ -211,6 +223,8 @@ impl UserView {
                 != goldaw_core::workforce::StaffSight::Nothing,
             settings: may(Permission::ManageSettings),
             is_admin: may(Permission::ManageUsers),
+            quick_exit: goldaw_core::safety::quick_exit(p),
+            hotline: may(Permission::HotlineCalls),
         }
     }
 }

@@ -41,6 +41,14 @@ const CASE_PAGES: &[(&str, &str)] = &[
     ("post", "/cases/{id}/plan/submit"),
     ("post", "/cases/{id}/referrals"),
     ("post", "/cases/{id}/reviews"),
+    // Issue #18: consents, the safety plan, the hidden name.
+    ("get", "/cases/{id}/consents"),
+    ("post", "/cases/{id}/consents"),
+    ("post", "/cases/{id}/consent-overrides"),
+    ("post", "/cases/{id}/disclosures"),
+    ("get", "/cases/{id}/safety-plan"),
+    ("post", "/cases/{id}/safety-plan"),
+    ("get", "/cases/{id}/name"),
 ];
 
 /// API routes that reach a case through one of its records (walked with that record's id).

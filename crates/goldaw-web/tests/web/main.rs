@@ -43,4 +43,6 @@ mod planning_pages;
 mod referral_offers;
 mod serve_config;
 mod statistics_pages;
+mod survivors_browser;
+mod survivors_pages;
 mod workforce;

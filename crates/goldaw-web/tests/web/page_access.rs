@@ -149,6 +149,22 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/partners/{id}/revoke-key"),
     ("get", "/partners/feedback/{case}"),
     ("post", "/partners/feedback/{case}"),
+    // Issue #18, the survivor's path (rules in `survivors_expected`).
+    ("get", "/hotline"),
+    ("get", "/hotline/lines/{code}"),
+    ("get", "/hotline/lines/{code}/call-backs"),
+    ("post", "/hotline/calls"),
+    ("get", "/hotline/calls/{id}"),
+    ("post", "/hotline/calls/{id}/case"),
+    ("get", "/cases/{id}/consents"),
+    ("post", "/cases/{id}/consents"),
+    ("post", "/consents/{id}/withdraw"),
+    ("post", "/cases/{id}/consent-overrides"),
+    ("post", "/cases/{id}/disclosures"),
+    ("get", "/cases/{id}/safety-plan"),
+    ("post", "/cases/{id}/safety-plan"),
+    ("get", "/cases/{id}/name"),
+    ("get", "/survivors/statistics"),
 ];
 
 /// The routes declared in the pages' source.
@@ -177,6 +193,9 @@ fn every_page_route_has_a_rule() {
 fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
     use StatusCode as S;
     if let Some(status) = doors_expected(role, method, path) {
+        return status;
+    }
+    if let Some(status) = survivors_expected(role, method, path) {
         return status;
     }
     let Some(role) = role else {
@@ -403,4 +422,34 @@ fn doors_expected(role: Option<Role>, method: &str, path: &str) -> Option<Status
         _ => return None,
     };
     Some(status)
+}
+
+/// Issue #18: the hotline's pages for the lines' staff (no line `ru`, no such call: 404), the
+/// consents page for those who read cases (no such case: 404); every other role 403. Forms with
+/// a forged token fall to the general rule (403).
+fn survivors_expected(role: Option<Role>, method: &str, path: &str) -> Option<StatusCode> {
+    use StatusCode as S;
+    let role = role?;
+    if method != "get" {
+        return None;
+    }
+    let line_staff = matches!(role, Role::Hotline | Role::Supervisor);
+    let case_staff = matches!(role, Role::SocialWorker | Role::Supervisor | Role::Hotline);
+    let when = |yes: bool, answer: S| Some(if yes { answer } else { S::FORBIDDEN });
+    match path {
+        "/hotline" => when(line_staff, S::OK),
+        // Counts for those who read reports in an area (the provider's has none: refused).
+        "/survivors/statistics" => when(
+            matches!(
+                role,
+                Role::SocialWorker | Role::Supervisor | Role::Planner | Role::Ministry
+            ),
+            S::OK,
+        ),
+        p if p.starts_with("/hotline/") => when(line_staff, S::NOT_FOUND),
+        "/cases/{id}/consents" | "/cases/{id}/safety-plan" | "/cases/{id}/name" => {
+            when(case_staff, S::NOT_FOUND)
+        }
+        _ => None,
+    }
 }

@@ -98,6 +98,8 @@ struct CasePage {
     /// `case_assessments.html`: the assessments, their start forms, the screening's proposal.
     assessments: crate::pages::assessments::CaseAssessments,
     attachments: crate::pages::attachments::AttachmentsSection,
+    /// `case_survivor.html`: the consent panel and the safety plan (issue #18).
+    survivor: crate::pages::consents::CasePanel,
 }
 
 struct ReferralLine {
@@ -371,15 +373,15 @@ pub(super) async fn case_page(
     } else {
         Vec::new()
     };
+    let survivor =
+        crate::pages::consents::case_panel(&state, &signed, case.id, case.sensitive).await;
     let page = CasePage {
+        survivor,
         user: signed.user(),
         id: case.id,
         number: case.number.clone(),
         version: case.version,
-        name: case
-            .person_name
-            .clone()
-            .unwrap_or_else(|| t.t("restricted-name")),
+        name: crate::pages::consents::hidden_name(t, case.sensitive, case.person_name.as_deref()),
         restricted: case.restricted,
         birth_date: case
             .person_birth_date

@@ -8,7 +8,7 @@ use goldaw_store::testing::databases;
 use reqwest::StatusCode;
 use serde_json::json;
 
-pub const RULED: [(&str, &str); 12] = [
+pub const RULED: [(&str, &str); 15] = [
     ("post", "/api/v1/hotline/lines"),
     ("put", "/api/v1/hotline/lines/{code}/members"),
     ("get", "/api/v1/hotline/lines/{code}/calls"),
@@ -21,6 +21,9 @@ pub const RULED: [(&str, &str); 12] = [
     ("post", "/api/v1/consents/{id}/withdraw"),
     ("post", "/api/v1/cases/{id}/consent-overrides"),
     ("post", "/api/v1/cases/{id}/disclosures"),
+    ("get", "/api/v1/cases/{id}/safety-plan"),
+    ("post", "/api/v1/cases/{id}/safety-plan"),
+    ("get", "/api/v1/survivors/statistics"),
 ];
 
 fn expected(role: Option<Role>, path: &str) -> StatusCode {
@@ -35,6 +38,14 @@ fn expected(role: Option<Role>, path: &str) -> StatusCode {
         "/api/v1/hotline/lines" => when(role == Role::Admin, S::CREATED),
         "/api/v1/hotline/lines/{code}/members" => when(role == Role::Admin, S::NOT_FOUND),
         p if p.starts_with("/api/v1/hotline/") => when(line_staff, S::NOT_FOUND),
+        // Counts for those who read reports in an area (the provider's scope is none).
+        "/api/v1/survivors/statistics" => when(
+            matches!(
+                role,
+                Role::SocialWorker | Role::Supervisor | Role::Planner | Role::Ministry
+            ),
+            S::OK,
+        ),
         _ => when(reads_cases, S::NOT_FOUND),
     }
 }
@@ -59,7 +70,13 @@ async fn the_survivor_routes_deny_every_role_without_the_permission() {
         let mut failures = Vec::new();
         for (i, (who, role, auth)) in callers.iter().enumerate() {
             for (method, route) in RULED.iter() {
-                let path = route.replace("{id}", nobody).replace("{code}", "NOPE");
+                let path = route
+                    .replace("{id}", nobody)
+                    .replace("{code}", "NOPE")
+                    .replace(
+                    "/survivors/statistics",
+                    "/survivors/statistics?measure=calls&from=2026-01-01&to=2026-03-31&by=category",
+                );
                 let url = format!("{}{path}", w.base);
                 let body = match *route {
                     "/api/v1/hotline/lines" => json!({"code": format!("L{i}"), "name": "Line"}),
@@ -79,6 +96,8 @@ async fn the_survivor_routes_deny_every_role_without_the_permission() {
                         "reason": "court_order", "note": "Order 4"}),
                     "/api/v1/cases/{id}/disclosures" => json!({"purpose": "police",
                         "recipient": "Police"}),
+                    "/api/v1/cases/{id}/safety-plan" => json!({"revision": 0, "risk_level": "high",
+                        "plan": {"risks": "r", "emergency": "e"}}),
                     _ => json!({}),
                 };
                 let mut req = match *method {

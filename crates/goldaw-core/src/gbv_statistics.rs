@@ -1,0 +1,246 @@
+//! Anonymised statistics for the survivors' services (issue #18, item 5), in the shape the
+//! GBVIMS uses: survivors by type of violence, age band, sex, month and velayat; the services
+//! they were referred to; the hotline's calls by line, category, outcome, velayat and month.
+//!
+//! Only what may be counted is counted: a survivor only with a consent to statistics in force
+//! ([`crate::consent::ConsentPurpose::Statistics`]); a call is anonymous by nature (a code name,
+//! an age band). No name or record id leaves: the figures are counts, suppressed with the
+//! stricter rule goldaw applies to tables about violence ([`crate::disclosure::Rule::SENSITIVE`]:
+//! counts 0–9 hidden, none narrowed to fewer than four values), unless the reader holds the
+//! grant to see unsuppressed statistics.
+
+use crate::access::{Permission, Principal};
+use crate::codes::code_enum;
+use crate::disclosure::Rule;
+use crate::hotline::AgeBand;
+use crate::ParseError;
+use chrono::{Datelike, NaiveDate};
+
+code_enum!(
+    /// What is counted.
+    GbvMeasure, "statistics measure" {
+        /// Survivors (sensitive cases whose person consented to statistics), by when the case
+        /// was opened.
+        Survivors = "survivors",
+        /// Referrals to services of those survivors, by when they were made.
+        Referrals = "referrals",
+        /// Hotline calls, by when they came in.
+        Calls = "calls",
+    }
+);
+
+code_enum!(
+    /// A way to split a table.
+    GbvDimension, "statistics dimension" {
+        /// The type of violence (the category of the call the case came from; `not_from_call`).
+        Category = "category",
+        AgeBand = "age_band",
+        Sex = "sex",
+        /// `YYYY-MM`.
+        Month = "month",
+        Velayat = "velayat",
+        /// Calls only: the line.
+        Line = "line",
+        /// Calls only: the outcome.
+        Outcome = "outcome",
+        /// Referrals only: the service.
+        Service = "service",
+    }
+);
+
+impl GbvMeasure {
+    /// The dimensions a table of this measure may be split by.
+    pub fn dimensions(self) -> &'static [GbvDimension] {
+        use GbvDimension as D;
+        match self {
+            GbvMeasure::Survivors => &[D::Category, D::AgeBand, D::Sex, D::Month, D::Velayat],
+            GbvMeasure::Referrals => &[
+                D::Service,
+                D::Category,
+                D::AgeBand,
+                D::Sex,
+                D::Month,
+                D::Velayat,
+            ],
+            GbvMeasure::Calls => &[
+                D::Line,
+                D::Category,
+                D::Outcome,
+                D::AgeBand,
+                D::Sex,
+                D::Month,
+                D::Velayat,
+            ],
+        }
+    }
+}
+
+/// Why a table is refused as asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GbvRefusal {
+    /// A dimension this measure does not have.
+    Dimension(GbvDimension),
+    /// A dimension asked twice, or more than three.
+    Shape,
+    /// `to` before `from`, or a period longer than five years.
+    Period,
+}
+
+impl GbvRefusal {
+    pub fn key(self) -> &'static str {
+        match self {
+            GbvRefusal::Dimension(_) => "gbv-dimension-not-for-measure",
+            GbvRefusal::Shape => "gbv-dimensions-shape",
+            GbvRefusal::Period => "gbv-period",
+        }
+    }
+}
+
+/// The most dimensions one table is split by.
+pub const MAX_DIMENSIONS: usize = 3;
+
+/// Whether a table may be made as asked.
+pub fn check_query(
+    measure: GbvMeasure,
+    by: &[GbvDimension],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(), GbvRefusal> {
+    if let Some(d) = by.iter().find(|d| !measure.dimensions().contains(*d)) {
+        return Err(GbvRefusal::Dimension(*d));
+    }
+    let twice = by.iter().enumerate().any(|(i, d)| by[..i].contains(d));
+    if twice || by.len() > MAX_DIMENSIONS {
+        return Err(GbvRefusal::Shape);
+    }
+    if to < from || (to - from).num_days() > 5 * 366 {
+        return Err(GbvRefusal::Period);
+    }
+    Ok(())
+}
+
+/// Who may read these tables: those who read reports and have an area.
+pub fn may_read(principal: &Principal) -> bool {
+    principal.may(Permission::ReadReports) && principal.unit_scope().is_some()
+}
+
+/// The suppression rule: the stricter one for violence, or none for the unsuppressed grant.
+pub fn rule(principal: &Principal) -> Rule {
+    if principal.may(Permission::ReadUnsuppressed) {
+        Rule::OFF
+    } else {
+        Rule::SENSITIVE
+    }
+}
+
+/// The age band of someone born on `birth`, on `on` (the hotline's bands).
+pub fn age_band(birth: Option<NaiveDate>, on: NaiveDate) -> AgeBand {
+    let Some(birth) = birth else {
+        return AgeBand::Unknown;
+    };
+    let mut years = on.year() - birth.year();
+    if (on.month(), on.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    match years {
+        i32::MIN..=-1 => AgeBand::Unknown,
+        0..=11 => AgeBand::Under12,
+        12..=17 => AgeBand::Teen,
+        18..=24 => AgeBand::Young,
+        25..=59 => AgeBand::Adult,
+        _ => AgeBand::Older,
+    }
+}
+
+/// The months from `from` to `to`, as `YYYY-MM`.
+pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (from.year(), from.month());
+    while (y, m) <= (to.year(), to.month()) {
+        out.push(format!("{y:04}-{m:02}"));
+        if m == 12 {
+            y += 1;
+            m = 1;
+        } else {
+            m += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_table_is_asked_for_with_the_measures_dimensions_once_each() {
+        use GbvDimension::{Category, Line, Month, Sex, Velayat};
+        let (from, to) = (d("2026-01-01"), d("2026-12-31"));
+        assert_eq!(
+            check_query(
+                GbvMeasure::Survivors,
+                &[Category, GbvDimension::AgeBand],
+                from,
+                to
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_query(GbvMeasure::Survivors, &[Line], from, to),
+            Err(GbvRefusal::Dimension(Line))
+        );
+        assert_eq!(
+            check_query(GbvMeasure::Calls, &[Sex, Sex], from, to),
+            Err(GbvRefusal::Shape)
+        );
+        assert_eq!(
+            check_query(GbvMeasure::Calls, &[Sex, Month, Line, Velayat], from, to),
+            Err(GbvRefusal::Shape)
+        );
+        assert_eq!(
+            check_query(GbvMeasure::Calls, &[], to, from),
+            Err(GbvRefusal::Period)
+        );
+    }
+
+    #[test]
+    fn age_bands_and_months() {
+        assert_eq!(
+            age_band(Some(d("1990-06-02")), d("2026-06-01")),
+            AgeBand::Adult
+        );
+        assert_eq!(
+            age_band(Some(d("2008-06-02")), d("2026-06-01")),
+            AgeBand::Teen
+        );
+        assert_eq!(
+            age_band(Some(d("2008-06-01")), d("2026-06-01")),
+            AgeBand::Young
+        );
+        assert_eq!(age_band(None, d("2026-06-01")), AgeBand::Unknown);
+        assert_eq!(
+            months(d("2025-11-15"), d("2026-02-01")),
+            vec!["2025-11", "2025-12", "2026-01", "2026-02"]
+        );
+    }
+
+    #[test]
+    fn the_stricter_rule_applies_to_everyone_without_the_grant() {
+        use crate::access::Scope;
+        use crate::codes::Role;
+        let p = Principal::user(
+            uuid::Uuid::nil(),
+            "p",
+            Role::Planner,
+            Scope::Unit(crate::access::nation()),
+            false,
+        );
+        assert_eq!(rule(&p), Rule::SENSITIVE);
+        assert_eq!(rule(&p.clone().with_unsuppressed(true)), Rule::OFF);
+        assert!(may_read(&p));
+    }
+}
