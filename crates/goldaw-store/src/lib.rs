@@ -48,12 +48,14 @@ pub mod public_requests;
 mod reference;
 pub mod referrals;
 mod release;
+pub mod retention;
 mod scope;
 pub mod service_referrals;
 mod session_cache;
 pub mod sessions;
 pub mod settings;
 pub mod statistics;
+pub mod subject_access;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod two_factor;

@@ -10,7 +10,9 @@ mod merges;
 mod partners;
 mod persons;
 mod referrals;
+mod retention;
 mod statistics;
+mod subject_access;
 mod survivors;
 mod workforce;
 
@@ -62,6 +64,8 @@ use utoipa::OpenApi;
         survivors::add_line, survivors::set_member, survivors::line_calls, survivors::call_backs,
         survivors::log_call, survivors::read_call, survivors::call_to_case, survivors::case_consents,
         survivors::record_consent, survivors::withdraw, survivors::override_consent, survivors::disclose,
+        subject_access::own_data,
+        retention::settings, retention::set_years, retention::plan, retention::holds, retention::hold, retention::lift,
     ),
     components(schemas(ErrorBody, Health)),
     modifiers(&BearerAuth, &TrueDocument),
@@ -74,7 +78,8 @@ use utoipa::OpenApi;
          (name = "partners", description = "Partner agencies' referrals and their status, with the organisation's key (gpk_...) as the bearer token"),
          (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"),
          (name = "contracting", description = "Social contracting: tenders, bids, evaluation, contracts, delivery reports, payments, and the comparison of ways of delivery"),
-         (name = "survivors", description = "The survivor's path: the hotline's call log, consent records that govern sharing, overrides and disclosures"))
+         (name = "survivors", description = "The survivor's path: the hotline's call log, consent records that govern sharing, overrides and disclosures"),
+         (name = "retention", description = "Retention of closed cases: the years per kind of case, the dry run, legal holds"))
 )]
 pub struct ApiDoc;
 
@@ -109,7 +114,9 @@ pub fn router() -> Router<AppState> {
                 .merge(partners::router())
                 .merge(workforce::router())
                 .merge(contracting::router())
-                .merge(survivors::router()),
+                .merge(survivors::router())
+                .merge(subject_access::router())
+                .merge(retention::router()),
         )
         .fallback(not_found)
 }

@@ -21,8 +21,10 @@ mod partners;
 mod planning;
 mod providers;
 mod referrals;
+mod retention;
 mod settings;
 mod statistics;
+mod subject_access;
 mod workforce;
 
 use crate::client_addr::ClientAddr;
@@ -77,6 +79,8 @@ pub fn router() -> Router<AppState> {
         .merge(directory::router())
         .merge(partners::router())
         .merge(workforce::router())
+        .merge(subject_access::router())
+        .merge(retention::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.

@@ -40,6 +40,9 @@ const CASE_PAGES: &[(&str, &str)] = &[
     ("post", "/cases/{id}/plan/submit"),
     ("post", "/cases/{id}/referrals"),
     ("post", "/cases/{id}/reviews"),
+    ("get", "/cases/{id}/legal-hold"),
+    ("post", "/cases/{id}/legal-hold"),
+    ("post", "/cases/{id}/legal-hold/lift"),
 ];
 
 /// API routes that reach a case through one of its records (walked with that record's id).
