@@ -16,6 +16,8 @@ command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 # npm fetches the pinned axe-core the public pages' accessibility audit runs (scripts/axe.sh).
 command -v npm >/dev/null 2>&1 || need_packages+=(npm)
+# A venv for the pinned schemathesis of the API check (scripts/api-check.sh).
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_packages+=(python3-venv)
 if [ ${#need_packages[@]} -gt 0 ]; then
     log "installing ${need_packages[*]}"
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -52,3 +54,6 @@ export GOLDAW_TEST_POSTGRES_URL="postgres://goldaw@127.0.0.1:$PORT/postgres"
 GOLDAW_AXE_JS=$(scripts/axe.sh) && export GOLDAW_AXE_JS || log "axe-core not fetched: the public pages' accessibility audit is skipped"
 log "running the test suite (SQLite and PostgreSQL)"
 cargo test --workspace --locked -- --test-threads="${GOLDAW_TEST_THREADS:-4}"
+
+log "checking the API against its OpenAPI document (schemathesis, every role)"
+API_CHECK_EXAMPLES="${API_CHECK_EXAMPLES:-10}" scripts/api-check.sh

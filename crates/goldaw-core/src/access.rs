@@ -98,6 +98,15 @@ pub enum Permission {
     /// the velayat). Bids are providers' work (`ProviderWork`); scoring is for the members a
     /// tender names on its committee, not a role.
     Contracting,
+    /// Produce everything goldaw holds about a person in scope, on their request (issue #20,
+    /// `goldaw_core::subject_access`): supervisors.
+    SubjectAccess,
+    /// Set and lift a legal hold on a case, which stops its anonymisation (issue #20,
+    /// `goldaw_core::retention`): supervisors, for the cases in their scope.
+    LegalHold,
+    /// Set the retention periods per kind of case and see what a run would anonymise (issue #20,
+    /// `goldaw_core::retention`): the ministry. The run itself is the operator's CLI command.
+    Retention,
 }
 
 /// The kind of caller a [`Principal`] is. Only this module's constructors set it, so "every
@@ -286,6 +295,8 @@ impl Principal {
             // Partner agencies only (above); staff register intake with RegisterReferral.
             PartnerReferral => false,
             Contracting => role == Ministry,
+            SubjectAccess | LegalHold => role == Supervisor,
+            Retention => role == Ministry,
         }
     }
 
@@ -404,7 +415,7 @@ mod tests {
     }
 
     /// Every permission, for the tests of each kind of caller.
-    const EVERY: [Permission; 23] = {
+    const EVERY: [Permission; 26] = {
         use Permission::*;
         [
             ReadPeople,
@@ -430,6 +441,9 @@ mod tests {
             OverrideConsent,
             PartnerReferral,
             Contracting,
+            SubjectAccess,
+            LegalHold,
+            Retention,
         ]
     };
 
@@ -500,6 +514,8 @@ mod tests {
                     ReadCaseload,
                     HotlineCalls,
                     OverrideConsent,
+                    SubjectAccess,
+                    LegalHold,
                 ],
                 Hotline => &[WritePeople, RegisterReferral, ReadCases, HotlineCalls],
                 Provider => &[ProviderWork, ReadReports],
@@ -511,6 +527,7 @@ mod tests {
                     Planning,
                     Dhis2Export,
                     Contracting,
+                    Retention,
                 ],
                 Admin => &[ManageUsers, ReadAudit, ManageProviders, ManageSettings],
             };

@@ -92,6 +92,7 @@ const ENGLISH_FILES: &[&str] = &[
     include_str!("../../goldaw-web/i18n/en/workforce.ftl"),
     include_str!("../../goldaw-web/i18n/en/contracting.ftl"),
     include_str!("../../goldaw-web/i18n/en/people.ftl"),
+    include_str!("../../goldaw-web/i18n/en/retention.ftl"),
 ];
 
 type Bundle = fluent_bundle::concurrent::FluentBundle<fluent_bundle::FluentResource>;

@@ -51,12 +51,14 @@ mod reference;
 pub mod referrals;
 mod release;
 pub mod safety_plans;
+pub mod retention;
 mod scope;
 pub mod service_referrals;
 mod session_cache;
 pub mod sessions;
 pub mod settings;
 pub mod statistics;
+pub mod subject_access;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod two_factor;

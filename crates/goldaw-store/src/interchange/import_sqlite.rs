@@ -138,7 +138,10 @@ pub(crate) fn import(
     // upsert keeps a statement journal (the pages one row touches) so it can be undone alone;
     // written to a file, that journal was half the import's time.
     conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+        // synchronous = FULL as the server's connections (issue #20): the import is one
+        // transaction, so FULL costs one flush of the WAL at its commit, and an import answered
+        // as done survives a power cut.
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;",
     )?;
     conn.execute_batch(&format!("PRAGMA cache_size = {IMPORT_CACHE_SIZE};"))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

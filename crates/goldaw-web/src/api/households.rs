@@ -1,6 +1,5 @@
 //! `/api/v1/households`
 
-use crate::api::List;
 use crate::error::{ApiError, ErrorBody};
 use crate::principal::Caller;
 use crate::AppState;
@@ -12,7 +11,7 @@ use axum::{Json, Router};
 use goldaw_core::ids::{AdminUnitCode, ExternalId};
 use goldaw_core::people::HouseholdData;
 use goldaw_store::households::{HouseholdQuery, HouseholdRecord};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -49,14 +48,23 @@ pub struct HouseholdUpdate {
     pub data: HouseholdData,
 }
 
+/// A page of households. A named type, not `List<HouseholdRecord>`, so the items refer to the
+/// merged `HouseholdRecord` component (see `PersonList`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HouseholdList {
+    pub items: Vec<HouseholdRecord>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
 /// Find households by external id or place within your scope.
 #[utoipa::path(get, path = "/api/v1/households", tag = "people", params(SearchParams),
-    responses((status = 200, body = List<HouseholdRecord>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = HouseholdList), (status = 400, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(principal): Caller,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<List<HouseholdRecord>>, ApiError> {
+) -> Result<Json<HouseholdList>, ApiError> {
     let Query(p) = params?;
     let query = HouseholdQuery {
         external_id: p.external_id,
@@ -65,7 +73,7 @@ pub async fn search(
         offset: p.offset.unwrap_or(0),
     };
     let items = state.store.search_households(&principal, &query).await?;
-    Ok(Json(List {
+    Ok(Json(HouseholdList {
         items,
         limit: query.limit.clamp(1, goldaw_store::people::MAX_PAGE),
         offset: query.offset,

@@ -1,6 +1,5 @@
 //! `/api/v1/persons`
 
-use crate::api::List;
 use crate::error::{ApiError, ErrorBody};
 use crate::principal::Caller;
 use crate::AppState;
@@ -95,14 +94,24 @@ pub struct PersonUpdate {
     pub data: PersonData,
 }
 
+/// A page of people. A named type (not `List<PersonRecord>`): the generic list inlines its item's
+/// schema, and the person's inline `allOf` (a closed object and its other fields) is what no
+/// answer validated against; this refers to the merged `PersonRecord` component instead.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PersonList {
+    pub items: Vec<PersonRecord>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
 /// Find people by name or external id within your scope.
 #[utoipa::path(get, path = "/api/v1/persons", tag = "people", params(SearchParams),
-    responses((status = 200, body = List<PersonRecord>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = PersonList), (status = 400, body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(principal): Caller,
     params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<List<PersonRecord>>, ApiError> {
+) -> Result<Json<PersonList>, ApiError> {
     let Query(p) = params?;
     let query = PersonQuery {
         name: p.name,
@@ -120,7 +129,7 @@ pub async fn search(
         .store
         .search_persons_by(&principal, &query, &filters)
         .await?;
-    Ok(Json(List {
+    Ok(Json(PersonList {
         items,
         limit: query.limit.clamp(1, goldaw_store::people::MAX_PAGE),
         offset: query.offset,

@@ -28,8 +28,10 @@ mod planning;
 mod providers;
 mod referrals;
 mod safety;
+mod retention;
 mod settings;
 mod statistics;
+mod subject_access;
 mod workforce;
 
 use crate::client_addr::ClientAddr;
@@ -91,6 +93,8 @@ pub fn router() -> Router<AppState> {
         .merge(consents::router())
         .merge(safety::router())
         .merge(gbv_statistics::router())
+        .merge(subject_access::router())
+        .merge(retention::router())
 }
 
 /// The page routes that take file uploads, with their own body limit.

@@ -14,6 +14,7 @@ mod attachments;
 mod contracting;
 mod merges;
 mod people;
+mod retention;
 mod statistics;
 mod survivors;
 mod workforce;
@@ -208,6 +209,7 @@ async fn every_route_has_a_rule() {
         .chain(statistics::RULED.iter())
         .chain(workforce::RULED.iter())
         .chain(survivors::RULED.iter())
+        .chain(retention::RULED.iter())
         // Partner keys only: every user's token and none are 401 (open_doors.rs tests it).
         .chain(
             [

@@ -49,6 +49,9 @@ const CASE_PAGES: &[(&str, &str)] = &[
     ("get", "/cases/{id}/safety-plan"),
     ("post", "/cases/{id}/safety-plan"),
     ("get", "/cases/{id}/name"),
+    ("get", "/cases/{id}/legal-hold"),
+    ("post", "/cases/{id}/legal-hold"),
+    ("post", "/cases/{id}/legal-hold/lift"),
 ];
 
 /// API routes that reach a case through one of its records (walked with that record's id).

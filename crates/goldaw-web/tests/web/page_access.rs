@@ -165,6 +165,13 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/cases/{id}/safety-plan"),
     ("get", "/cases/{id}/name"),
     ("get", "/survivors/statistics"),
+    // Issue #20: a person's own data, retention, legal holds.
+    ("get", "/people/{id}/own-data"),
+    ("get", "/retention"),
+    ("post", "/retention/years"),
+    ("get", "/cases/{id}/legal-hold"),
+    ("post", "/cases/{id}/legal-hold"),
+    ("post", "/cases/{id}/legal-hold/lift"),
 ];
 
 /// The routes declared in the pages' source.
@@ -217,6 +224,14 @@ fn expected(role: Option<Role>, method: &str, path: &str) -> StatusCode {
         // Who opened a case: supervisors; no such case here.
         ("get", "/cases/{id}/access") if role == Role::Supervisor => S::NOT_FOUND,
         ("get", "/cases/{id}/access") => S::FORBIDDEN,
+        // Issue #20: supervisors; no such person or case here. The ministry's retention page.
+        ("get", "/people/{id}/own-data") | ("get", "/cases/{id}/legal-hold")
+            if role == Role::Supervisor =>
+        {
+            S::NOT_FOUND
+        }
+        ("get", "/people/{id}/own-data") | ("get", "/cases/{id}/legal-hold") => S::FORBIDDEN,
+        ("get", "/retention") => allowed(role == Role::Ministry),
         // Assessments are for those who read people; no such one here.
         ("get", "/assessments/{id}") if reads => S::NOT_FOUND,
         ("get", "/assessments/{id}") => S::FORBIDDEN,

@@ -6,6 +6,7 @@ mod import_export;
 mod indicators;
 mod plan;
 mod report;
+mod retention;
 mod users;
 mod workforce;
 
@@ -159,6 +160,20 @@ pub enum Command {
     /// The social workforce register: bulk import and export of staff, posts and training.
     #[command(subcommand)]
     Workforce(workforce::WorkforceCommand),
+    /// Retention of closed cases (docs/operations.md): list what is due (--dry-run) or anonymise
+    /// it (--apply); cases under a legal hold are kept. Needs the encryption key to apply.
+    Retention {
+        /// List what a run would anonymise; change nothing.
+        #[arg(long, conflicts_with = "apply", required_unless_present = "apply")]
+        dry_run: bool,
+        /// Anonymise what is due: case text removed, sealed text destroyed, names and birth
+        /// dates (to the year) of people all of whose cases are due.
+        #[arg(long)]
+        apply: bool,
+        /// The day to run as (YYYY-MM-DD); today by default.
+        #[arg(long, value_name = "DATE")]
+        as_of: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -273,6 +288,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             force,
             pg_bin_dir,
         } => backup::restore_into(&args, input, *force, pg_bin_dir.clone()).await,
+        Command::Retention { apply, as_of, .. } => retention::run(&args, *apply, *as_of).await,
         Command::Workforce(cmd) => {
             let store = open(&args).await?;
             let result = workforce::run(&store, cmd).await;

@@ -1,0 +1,246 @@
+//! The run: each due case's free text removed and its sealed text destroyed, then each person
+//! all of whose cases are due anonymised. One transaction per case and per person, each with its
+//! audit event first and the rule asked again inside it (a hold set, a case reopened, a service
+//! started since the plan leaves the record as it is, for the next run).
+
+use super::plan::DueCase;
+use super::RetentionOutcome;
+use crate::audit::{append_audit, AuditEvent};
+use crate::error::{StoreError, StoreResult};
+use crate::service_referrals::for_update;
+use crate::Store;
+use chrono::{DateTime, NaiveDate, Utc};
+use goldaw_core::access::Principal;
+use goldaw_core::retention::{
+    case_kind, may_set_years, verdict, year_only, RetentionYears, Verdict,
+};
+use uuid::Uuid;
+
+/// What the anonymised name reads.
+pub const ANONYMISED_NAME: &str = "—";
+
+/// Nullable sealed text of a case, removed (the value and its nonce are gone).
+const CLEARED: [&str; 10] = [
+    "UPDATE assessments SET summary_sealed = NULL WHERE case_id = $1",
+    "UPDATE assessment_items SET strengths_sealed = NULL, own_words_sealed = NULL, text_sealed = NULL
+      WHERE assessment_id IN (SELECT id FROM assessments WHERE case_id = $1)",
+    "UPDATE support_plans SET person_views_sealed = NULL WHERE case_id = $1",
+    "UPDATE reviews SET person_view_sealed = NULL WHERE case_id = $1",
+    "UPDATE review_goals SET person_view_sealed = NULL
+      WHERE review_id IN (SELECT id FROM reviews WHERE case_id = $1)",
+    "UPDATE service_referrals SET info_sealed = NULL, decision_note_sealed = NULL WHERE case_id = $1",
+    "UPDATE disclosures SET detail_sealed = NULL WHERE case_id = $1",
+    "UPDATE hotline_calls SET summary_sealed = NULL WHERE case_id = $1",
+    "UPDATE partner_referrals SET outcome_sealed = NULL WHERE case_id = $1",
+    // Attached documents and safety plans go whole: they are nothing but the person's detail.
+    "DELETE FROM safety_plans WHERE case_id = $1",
+];
+
+/// Sealed text that may not be empty: sealed again as the empty text, so the old value and its
+/// nonce are gone and readers still open the row. (table.column, the rows' ids from the case).
+const RESEALED: [(&str, &str, &str); 5] = [
+    ("case_notes", "text", "SELECT id FROM case_notes WHERE case_id = $1"),
+    (
+        "plan_goals",
+        "goal",
+        "SELECT g.id FROM plan_goals g JOIN support_plans s ON s.id = g.plan_id WHERE s.case_id = $1",
+    ),
+    (
+        "plan_actions",
+        "who",
+        "SELECT a.id FROM plan_actions a JOIN support_plans s ON s.id = a.plan_id WHERE s.case_id = $1",
+    ),
+    (
+        "plan_actions",
+        "what",
+        "SELECT a.id FROM plan_actions a JOIN support_plans s ON s.id = a.plan_id WHERE s.case_id = $1",
+    ),
+    ("consent_overrides", "note", "SELECT id FROM consent_overrides WHERE case_id = $1"),
+];
+
+/// A person as the run reads them: birth date, anonymised, version, household.
+type PersonNow = (Option<NaiveDate>, Option<DateTime<Utc>>, i32, Uuid);
+
+type CaseNow = (
+    String,
+    Option<NaiveDate>,
+    bool,
+    Option<DateTime<Utc>>,
+    i32,
+    Option<NaiveDate>,
+);
+
+impl Store {
+    /// Runs retention on `as_of` (the operator's `goldaw retention --apply`; the ministry may
+    /// too): what [`Store::retention_plan`] lists, each record checked again in its transaction.
+    /// Needs the encryption key (sealed text is sealed again as empty).
+    #[tracing::instrument(skip_all)]
+    pub async fn apply_retention(
+        &self,
+        principal: &Principal,
+        as_of: NaiveDate,
+    ) -> StoreResult<RetentionOutcome> {
+        if !may_set_years(principal) {
+            return Err(StoreError::Forbidden(
+                "the retention run is the ministry's and the operator's".into(),
+            ));
+        }
+        self.secrets("retention (sealed text is destroyed by sealing it again as empty)")?;
+        let plan = self.retention_plan(principal, as_of).await?;
+        let years = self.retention_years().await?;
+        let mut outcome = RetentionOutcome::default();
+        for case in &plan.cases {
+            if self.anonymise_case(principal, case, &years, as_of).await? {
+                outcome.cases += 1;
+            } else {
+                outcome.skipped += 1;
+            }
+        }
+        for person in &plan.persons {
+            if self.anonymise_person(principal, *person).await? {
+                outcome.persons += 1;
+            }
+        }
+        self.audit(
+            principal,
+            AuditEvent::plain("retention.run").with_detail(format!(
+                "as of {as_of}: {} cases, {} persons, {} skipped, {} held",
+                outcome.cases,
+                outcome.persons,
+                outcome.skipped,
+                plan.held.len()
+            )),
+        )
+        .await?;
+        Ok(outcome)
+    }
+
+    /// One case's text; `false` when the case is no longer due.
+    #[tracing::instrument(skip_all, fields(case = %due.case_id))]
+    async fn anonymise_case(
+        &self,
+        principal: &Principal,
+        due: &DueCase,
+        years: &RetentionYears,
+        as_of: NaiveDate,
+    ) -> StoreResult<bool> {
+        let id = due.case_id;
+        let lock = for_update(self);
+        let now = Utc::now();
+        // The empty text sealed per row, made before the transaction needs them.
+        let secrets = self.secrets("retention")?;
+        let done = with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(self, tx, principal, AuditEvent::on("retention.anonymise", "case", id)
+                .with_detail(format!("{} case closed {}", due.kind, due.closed_on)));
+            let row: Option<CaseNow> = sqlx::query_as(&format!(
+                "SELECT c.status, c.closed_on, c.sensitive, c.anonymised_at, c.version, p.birth_date
+                   FROM cases c JOIN persons p ON p.id = c.person_id WHERE c.id = $1{lock}"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((status, closed_on, sensitive, anonymised, version, birth)) = row else {
+                return Err(StoreError::NotFound);
+            };
+            let held: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM legal_holds WHERE case_id = $1 AND lifted_at IS NULL")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let closed = closed_on.filter(|_| status == "closed");
+            let still_due = anonymised.is_none()
+                && closed.is_some_and(|c| {
+                    verdict(Some(c), case_kind(sensitive, birth, c), years, held.is_some(), as_of) == Verdict::Due
+                });
+            if still_due {
+                for statement in CLEARED {
+                    sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+                }
+                sqlx::query("DELETE FROM attachments WHERE case_id = $1").bind(id).execute(&mut *tx).await?;
+                for (table, column, rows) in RESEALED {
+                    let ids: Vec<(Uuid,)> = sqlx::query_as(rows).bind(id).fetch_all(&mut *tx).await?;
+                    let update = format!("UPDATE {table} SET {column}_sealed = $1 WHERE id = $2");
+                    for (row,) in ids {
+                        let empty = secrets.seal(b"", &format!("{table}.{column}:{row}"))?;
+                        sqlx::query(&update).bind(empty).bind(row).execute(&mut *tx).await?;
+                    }
+                }
+                let updated = sqlx::query(
+                    "UPDATE cases SET referrer_sealed = NULL, concern_sealed = NULL, anonymised_at = $1,
+                        version = version + 1, updated_at = $1
+                      WHERE id = $2 AND version = $3",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::Conflict { expected: version, actual: version + 1 });
+                }
+                tx.commit().await?;
+            }
+            still_due
+        });
+        Ok(done)
+    }
+
+    /// One person's name and birth date; `false` when they are no longer due.
+    #[tracing::instrument(skip_all, fields(person = %id))]
+    async fn anonymise_person(&self, principal: &Principal, id: Uuid) -> StoreResult<bool> {
+        let lock = for_update(self);
+        let now = Utc::now();
+        let done = with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            append_audit!(self, tx, principal, AuditEvent::on("retention.anonymise", "person", id));
+            let row: Option<PersonNow> = sqlx::query_as(&format!(
+                "SELECT birth_date, anonymised_at, version, household_id FROM persons WHERE id = $1{lock}"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((birth, anonymised, version, household)) = row else {
+                return Err(StoreError::NotFound);
+            };
+            // Every case naming them was anonymised (by this run or before), and nothing of
+            // theirs is running: asked again here, under the writers' lock.
+            let (left,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM case_persons n JOIN cases c ON c.id = n.case_id
+                  WHERE n.person_id = $1 AND c.anonymised_at IS NULL",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let (running,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_episodes WHERE person_id = $1 AND ended_on IS NULL")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let still_due = anonymised.is_none() && left == 0 && running == 0;
+            if still_due {
+                let updated = sqlx::query(
+                    "UPDATE persons SET given_name = $1, family_name = NULL, name_key = '', birth_date = $2,
+                        anonymised_at = $3, updated_at = $3, version = version + 1
+                      WHERE id = $4 AND version = $5",
+                )
+                .bind(ANONYMISED_NAME)
+                .bind(birth.map(year_only))
+                .bind(now)
+                .bind(id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::Conflict { expected: version, actual: version + 1 });
+                }
+                // The address of a household goldaw made for them alone is theirs.
+                sqlx::query("UPDATE households SET address = NULL WHERE id = $1 AND implicit")
+                    .bind(household)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            still_due
+        });
+        Ok(done)
+    }
+}

@@ -1,0 +1,178 @@
+//! Produces a person's own data: one scoped read per section, the sealed text opened for the
+//! document, and one audit event saying it was produced and how much it held.
+
+use crate::audit::{AuditEvent, AuditRow};
+use crate::cases::{AssessmentSummary, CaseEvent, CaseNote, CaseRecord, PlanRecord, ReviewRecord};
+use crate::consent::CaseConsents;
+use crate::error::{StoreError, StoreResult};
+use crate::households::HouseholdRecord;
+use crate::people::PersonRecord;
+use crate::scope::unit_range;
+use crate::service_referrals::ReferralRecord;
+use crate::Store;
+use chrono::{DateTime, Utc};
+use goldaw_core::access::Principal;
+use goldaw_core::privacy::Unseen;
+use goldaw_core::subject_access::{may_produce, part_in_case};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// Audit events listed per record (the person, each case), newest first.
+const EVENTS_PER_RECORD: i64 = 500;
+
+/// Everything goldaw holds about one person, as the supervisor who produced it may see it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubjectAccess {
+    pub produced_at: DateTime<Utc>,
+    /// The account that produced it.
+    pub produced_by: String,
+    pub person: PersonRecord,
+    /// The person's household, when it is one (not made by goldaw for someone living alone).
+    pub household: Option<HouseholdRecord>,
+    /// The cases that name the person and that the producer reads in full, oldest first.
+    pub cases: Vec<SubjectCase>,
+    /// Cases that name the person but are outside the producer's scope or sight: counted, not
+    /// shown (another etrap's supervisor produces those).
+    pub cases_left_out: u32,
+    /// Who read or changed the person or one of the cases shown, newest first (at most 500 per
+    /// record).
+    pub access: Vec<AuditRow>,
+}
+
+/// One case that names the person, with what it holds.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubjectCase {
+    /// `subject`, or `named` (a household member, referred or assessed in it).
+    pub part: String,
+    pub case: CaseRecord,
+    pub events: Vec<CaseEvent>,
+    /// The notes, their text opened for the document.
+    pub notes: Vec<CaseNote>,
+    pub plans: Vec<PlanRecord>,
+    pub reviews: Vec<ReviewRecord>,
+    pub referrals: Vec<ReferralRecord>,
+    pub assessments: Vec<AssessmentSummary>,
+    pub consents: CaseConsents,
+}
+
+impl Store {
+    /// A person's own data for `principal` (a supervisor): `Forbidden` for any other role,
+    /// `NotFound` for a person outside their sight. Audited as `person.own_data` with the counts.
+    #[tracing::instrument(skip_all, fields(person = %id))]
+    pub async fn subject_access(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+    ) -> StoreResult<SubjectAccess> {
+        may_produce(principal).map_err(|u| match u {
+            Unseen::Forbidden => {
+                StoreError::Forbidden("producing a person's own data is for supervisors".into())
+            }
+            Unseen::NotFound => StoreError::NotFound,
+        })?;
+        let person = self.load_person(principal, id).await?;
+        let household = match &person.data.household_id {
+            Some(_) => self.household_of_person(principal, id).await?,
+            None => None,
+        };
+        let (lo, hi) = unit_range(principal).ok_or(StoreError::NotFound)?;
+        // Every case naming the person (case_persons, migration 0011), and how many of them lie
+        // outside the producer's scope.
+        let named: Vec<(Uuid, Uuid, String)> = with_db!(self.db(), pool => {
+            sqlx::query_as(
+                "SELECT DISTINCT c.id, c.person_id, c.admin_unit FROM case_persons n
+                   JOIN cases c ON c.id = n.case_id
+                  WHERE n.person_id = $1",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        let mut cases = Vec::new();
+        let mut left_out = 0u32;
+        for (case_id, subject, unit) in named {
+            if !(lo.as_str()..hi.as_str()).contains(&unit.as_str()) {
+                left_out += 1;
+                continue;
+            }
+            let file = match self.case_file(principal, case_id).await {
+                Ok(f) if !f.case.restricted => f,
+                Ok(_) | Err(StoreError::NotFound) | Err(StoreError::Forbidden(_)) => {
+                    left_out += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let consents = self.case_consents(principal, case_id).await?;
+            cases.push(SubjectCase {
+                part: part_in_case(subject, id).to_owned(),
+                case: file.case,
+                events: file.events,
+                notes: file.notes,
+                plans: file.plans,
+                reviews: file.reviews,
+                referrals: file.referrals,
+                assessments: file.assessments,
+                consents,
+            });
+        }
+        cases.sort_by(|a, b| {
+            (a.case.opened_on, &a.case.number).cmp(&(b.case.opened_on, &b.case.number))
+        });
+        let mut records = vec![id.to_string()];
+        records.extend(cases.iter().map(|c| c.case.id.to_string()));
+        let mut access: Vec<AuditRow> = Vec::new();
+        for record in &records {
+            let sql = format!(
+                "SELECT seq, at, actor, source, action, entity, entity_id, detail FROM audit_events
+                  WHERE entity_id = $1 ORDER BY seq DESC LIMIT {EVENTS_PER_RECORD}"
+            );
+            let rows: Vec<AuditRow> = with_db!(self.db(), pool => {
+                sqlx::query_as(&sql).bind(record).fetch_all(pool).await?
+            });
+            access.extend(rows);
+        }
+        access.sort_by_key(|e| std::cmp::Reverse(e.seq));
+        self.audit(
+            principal,
+            AuditEvent::on("person.own_data", "person", id).with_detail(format!(
+                "{} cases shown, {} left out, {} access events",
+                cases.len(),
+                left_out,
+                access.len()
+            )),
+        )
+        .await?;
+        Ok(SubjectAccess {
+            produced_at: Utc::now(),
+            produced_by: principal.actor.clone(),
+            person,
+            household,
+            cases,
+            cases_left_out: left_out,
+            access,
+        })
+    }
+
+    /// The person's household as the principal may see it, if any (a hidden member hides it).
+    async fn household_of_person(
+        &self,
+        principal: &Principal,
+        person: Uuid,
+    ) -> StoreResult<Option<HouseholdRecord>> {
+        let household: Option<(Uuid,)> = with_db!(self.db(), pool => {
+            sqlx::query_as("SELECT household_id FROM persons WHERE id = $1")
+                .bind(person)
+                .fetch_optional(pool)
+                .await?
+        });
+        let Some((household,)) = household else {
+            return Ok(None);
+        };
+        match self.household(principal, household).await {
+            Ok(h) => Ok(Some(h)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,36 @@
+# Retention of closed cases (issue #20, item 4): pages/retention.rs, retention.html, legal_hold.html;
+# the store's refusals (goldaw_core::retention::RetentionRefusal).
+store-retention-years-out-of-range = Years must be a whole number from 1 to 100.
+store-retention-reason-missing = Give the reason.
+store-retention-already-held = The case is already under a legal hold.
+store-retention-not-held = The case is not under a legal hold.
+store-retention-anonymised = The case was anonymised: there is nothing left to hold.
+retention-title = Retention of closed cases
+retention-intro = A closed case is kept for the years set for its kind, counted from the day it closed; then its free text is removed and its sealed text destroyed, and a person all of whose cases are due loses their name, and their birth date is kept to the year, so that statistics still count them. A legal hold keeps a case as it is.
+retention-years = Years kept after closure
+retention-kind = Kind of case
+retention-years-after-closure = Years after closure
+retention-changed = Changed
+retention-default = goldaw's default
+retention-kind-general = General
+retention-kind-child = A child's (under 18 at closure)
+retention-kind-sensitive = Sensitive (violence, child protection)
+retention-dry-run = What a run today would anonymise
+retention-as-of = As of
+retention-cases-due = Cases
+retention-persons-due = People
+retention-held = Kept by a legal hold
+retention-run-how = The operator runs it on the server: goldaw retention --dry-run, then goldaw retention --apply. Every run is audited.
+retention-case = Case
+retention-unit = Etrap
+retention-closed = Closed
+retention-due = Due
+legal-hold-title = Legal hold
+legal-hold-intro = A case under a legal hold is not anonymised, however long ago it closed, until the hold is lifted. Setting and lifting a hold needs a reason and is audited.
+legal-hold-reason = Reason
+legal-hold-set = Put under a legal hold
+legal-hold-lift = Lift the hold
+legal-hold-lift-reason = Why it is lifted
+legal-hold-history = Holds of this case
+legal-hold-set-by = Set
+legal-hold-lifted-by = Lifted

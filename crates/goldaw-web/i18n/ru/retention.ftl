@@ -1,0 +1,36 @@
+# Сроки хранения закрытых дел (задача #20, пункт 4): pages/retention.rs, retention.html, legal_hold.html;
+# отказы хранилища (goldaw_core::retention::RetentionRefusal).
+store-retention-years-out-of-range = Число лет — целое от 1 до 100.
+store-retention-reason-missing = Укажите причину.
+store-retention-already-held = Дело уже под юридическим запретом на удаление.
+store-retention-not-held = Дело не под юридическим запретом на удаление.
+store-retention-anonymised = Дело обезличено: удерживать уже нечего.
+retention-title = Сроки хранения закрытых дел
+retention-intro = Закрытое дело хранится столько лет, сколько установлено для его вида, считая со дня закрытия; затем его свободный текст удаляется, а зашифрованный уничтожается, и человек, все дела которого достигли срока, теряет имя, а дата рождения сохраняется с точностью до года, чтобы статистика продолжала его учитывать. Юридический запрет сохраняет дело как есть.
+retention-years = Лет хранения после закрытия
+retention-kind = Вид дела
+retention-years-after-closure = Лет после закрытия
+retention-changed = Изменено
+retention-default = Значение goldaw по умолчанию
+retention-kind-general = Общее
+retention-kind-child = Дело ребёнка (моложе 18 при закрытии)
+retention-kind-sensitive = Чувствительное (насилие, защита детей)
+retention-dry-run = Что обезличил бы запуск сегодня
+retention-as-of = На дату
+retention-cases-due = Дела
+retention-persons-due = Люди
+retention-held = Удерживаются юридическим запретом
+retention-run-how = Оператор запускает это на сервере: goldaw retention --dry-run, затем goldaw retention --apply. Каждый запуск записывается в журнал аудита.
+retention-case = Дело
+retention-unit = Этрап
+retention-closed = Закрыто
+retention-due = Срок
+legal-hold-title = Юридический запрет на удаление
+legal-hold-intro = Дело под юридическим запретом не обезличивается, как бы давно оно ни было закрыто, пока запрет не снят. Установка и снятие запрета требуют причины и записываются в журнал аудита.
+legal-hold-reason = Причина
+legal-hold-set = Установить юридический запрет
+legal-hold-lift = Снять запрет
+legal-hold-lift-reason = Почему снимается
+legal-hold-history = Запреты этого дела
+legal-hold-set-by = Установлен
+legal-hold-lifted-by = Снят

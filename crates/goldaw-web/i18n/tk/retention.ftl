@@ -1,0 +1,36 @@
+# Ýapylan işleriň saklanyş möhleti (mesele #20, 4-nji bent): pages/retention.rs, retention.html, legal_hold.html;
+# ammaryň ret etmeleri (goldaw_core::retention::RetentionRefusal).
+store-retention-years-out-of-range = Ýyl 1-den 100-e çenli bitin san bolmaly.
+store-retention-reason-missing = Sebäbini görkeziň.
+store-retention-already-held = Iş eýýäm hukuk saklawynda.
+store-retention-not-held = Iş hukuk saklawynda däl.
+store-retention-anonymised = Iş anonimleşdirildi: saklar ýaly zat galmady.
+retention-title = Ýapylan işleriň saklanyş möhleti
+retention-intro = Ýapylan iş öz görnüşi üçin bellenen ýyl, ýapylan gününden başlap saklanýar; soň onuň erkin teksti aýrylýar we şifrlenen teksti ýok edilýär, ähli işleriniň möhleti dolan adamyň ady aýrylýar, doglan senesi bolsa statistika ony hasaba almagy dowam etdirer ýaly ýyla çenli saklanýar. Hukuk saklawy işi bolşy ýaly saklaýar.
+retention-years = Ýapylandan soň saklanýan ýyl
+retention-kind = Işiň görnüşi
+retention-years-after-closure = Ýapylandan soň ýyl
+retention-changed = Üýtgedilen
+retention-default = goldaw-yň deslapky bahasy
+retention-kind-general = Umumy
+retention-kind-child = Çaganyň işi (ýapylanda 18 ýaşdan kiçi)
+retention-kind-sensitive = Duýgur (zorluk, çagalaryň goragy)
+retention-dry-run = Şu gün işledilse näme anonimleşdiriljekdigi
+retention-as-of = Sene
+retention-cases-due = Işler
+retention-persons-due = Adamlar
+retention-held = Hukuk saklawy bilen saklanýar
+retention-run-how = Operator muny serwerde işledýär: goldaw retention --dry-run, soň goldaw retention --apply. Her işledilişi audit žurnalyna ýazylýar.
+retention-case = Iş
+retention-unit = Etrap
+retention-closed = Ýapylan
+retention-due = Möhleti
+legal-hold-title = Hukuk saklawy
+legal-hold-intro = Hukuk saklawyndaky iş, näçe wagt öň ýapylan hem bolsa, saklaw aýrylýança anonimleşdirilmeýär. Saklawy bellemek we aýyrmak sebäp talap edýär we audit žurnalyna ýazylýar.
+legal-hold-reason = Sebäbi
+legal-hold-set = Hukuk saklawyna goýmak
+legal-hold-lift = Saklawy aýyrmak
+legal-hold-lift-reason = Näme üçin aýrylýar
+legal-hold-history = Bu işiň saklawlary
+legal-hold-set-by = Bellenen
+legal-hold-lifted-by = Aýrylan
