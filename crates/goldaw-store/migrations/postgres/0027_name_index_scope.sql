@@ -8,15 +8,27 @@
 -- search term is matched as a part of a word, and goldaw_store::people::search computes the same
 -- inner trigrams of what was typed (`place_trigrams`); the LIKE on name_key still decides.
 -- (An `array(SELECT ...)` over a VALUES list: twice as fast to build as array_agg over unnest.)
-CREATE FUNCTION goldaw_place_trigrams(unit text, name text) RETURNS text[]
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT array(
-    SELECT v || t
-    FROM unnest(show_trgm(name)) AS t,
-         (VALUES (split_part(unit, '-', 1) || '-' || split_part(unit, '-', 2) || ':'),
-                 (split_part(unit, '-', 1) || '-' || split_part(unit, '-', 2) || '-'
-                      || split_part(unit, '-', 3) || ':')) AS p(v)
-    WHERE left(t, 1) <> ' ' AND right(t, 1) <> ' ')
-$$;
+-- show_trgm is named with pg_trgm's schema: pg_dump's restore runs with an empty search_path, and
+-- an index expression's function must find it there too.
+DO $migration$
+DECLARE trgm_schema text;
+BEGIN
+    SELECT n.nspname INTO trgm_schema
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'pg_trgm';
+    EXECUTE format($function$
+        CREATE FUNCTION goldaw_place_trigrams(unit text, name text) RETURNS text[]
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
+          SELECT array(
+            SELECT v || t
+            FROM unnest(%I.show_trgm(name)) AS t,
+                 (VALUES (split_part(unit, '-', 1) || '-' || split_part(unit, '-', 2) || ':'),
+                         (split_part(unit, '-', 1) || '-' || split_part(unit, '-', 2) || '-'
+                              || split_part(unit, '-', 3) || ':')) AS p(v)
+            WHERE left(t, 1) <> ' ' AND right(t, 1) <> ' ')
+        $body$
+    $function$, trgm_schema);
+END
+$migration$;
 
 CREATE INDEX persons_place_trgm ON persons USING gin (goldaw_place_trigrams(admin_unit, name_key));
