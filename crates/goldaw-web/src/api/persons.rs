@@ -106,7 +106,8 @@ pub struct PersonList {
 
 /// Find people by name or external id within your scope.
 #[utoipa::path(get, path = "/api/v1/persons", tag = "people", params(SearchParams),
-    responses((status = 200, body = PersonList), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = PersonList), (status = 400, body = ErrorBody),
+        (status = 422, description = "A filter out of its range (a birth year before 1850 or after 2200)", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(principal): Caller,
