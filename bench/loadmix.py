@@ -22,6 +22,10 @@ backends of the database with --pg-db), read from /proc.
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
+import struct
 import asyncio
 import json
 import os
@@ -59,11 +63,16 @@ MIX = {
         (5, "tasks_overdue", "GET", "/tasks?show=overdue"),
     ],
     "provider": [
-        (80, "inbox", "GET", "/provider"),
-        (20, "home", "GET", "/"),
+        (70, "inbox", "GET", "/provider"),
+        # {case} is one of the provider's started referrals (bench/loadmix.sh makes them).
+        (20, "delivery_write", "POST", "/provider/referrals/{case}/delivery"),
+        (10, "home", "GET", "/"),
     ],
     "hotline": [
-        (60, "search", "GET", "/people?q={name}"),
+        # The hotline does not browse the register (no ReadPeople): its national search is the
+        # intake's check for the person already known, a POST of the intake form that answers
+        # with the likely duplicates (and registers the call as a case only when there are none).
+        (60, "intake_check", "POST", "/cases/new"),
         (40, "intake_form", "GET", "/cases/new"),
     ],
     "planner": [
@@ -73,6 +82,8 @@ MIX = {
 MIX["sup_velayat"] = MIX["sup_etrap"]
 MIX["sup_national"] = MIX["sup_etrap"]
 
+FAMILIES = ["Orazowa", "Annaýewa", "Myradowa", "Berdiýewa", "Hojaýewa"]
+UNITS = ["TM-A-01", "TM-B-03", "TM-D-10", "TM-L-05", "TM-M-02"]
 NAMES = ["Aýna", "Merdan", "Jeren", "Döwlet", "Maral", "Batyr", "Gülälek", "Serdar", "Ogulgerek", "Myrat"]
 
 
@@ -86,8 +97,16 @@ class Client:
     async def request(self, method, path, cookie=None, form=None, timeout=30.0):
         if self.idle:
             reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(self.host, self.port)
+            try:
+                return await self._send(reader, writer, method, path, cookie, form, timeout)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # The server closed this idle keep-alive connection (its idle timeout) before the
+                # request reached it: send it again on a new connection, as a browser does.
+                pass
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        return await self._send(reader, writer, method, path, cookie, form, timeout)
+
+    async def _send(self, reader, writer, method, path, cookie, form, timeout):
         body = b""
         head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", "Accept-Language: en"]
         if cookie:
@@ -152,7 +171,19 @@ def cookie_of(headers, name):
 CSRF = re.compile(rb'name="csrf" value="([^"]*)"')
 
 
-async def sign_in(client, account):
+SECRET = re.compile(rb'id="secret" readonly value="([A-Z2-7=]+)"')
+
+
+def totp(secret_b32, at=None):
+    """RFC 6238 code (SHA-1, 30 s, 6 digits), as an authenticator app gives it."""
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    counter = int((time.time() if at is None else at) // 30)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    off = mac[-1] & 0x0F
+    return f"{(struct.unpack('>I', mac[off:off + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+async def sign_in(client, account, secrets):
     _, h, page = await client.request("GET", "/login")
     jar = [c.split(";")[0] for c in h["set-cookie-all"]]
     m = CSRF.search(page)
@@ -163,6 +194,21 @@ async def sign_in(client, account):
     session = cookie_of(h, "goldaw_session")
     if not session:
         raise RuntimeError(f"signing in as {account['user']} failed ({status})")
+    # Wide accounts (national scope) sign in with a second factor, set up at the first sign-in:
+    # the enrolment page shows the secret, which is kept beside the accounts for the next run.
+    where = h.get("location", "")
+    if where in ("/login/enrol", "/login/totp"):
+        _, _, page = await client.request("GET", where, cookie=session)
+        m = SECRET.search(page)
+        if m:
+            secrets[account["user"]] = m.group(1).decode()
+        secret = secrets.get(account["user"])
+        if not secret:
+            raise RuntimeError(f"{account['user']} has a second factor whose secret this run does not know")
+        csrf = CSRF.search(page).group(1).decode()
+        status, _, _ = await client.request("POST", where, cookie=session, form={"csrf": csrf, "code": totp(secret)})
+        if status != 303:
+            raise RuntimeError(f"second factor of {account['user']} refused ({status})")
     _, _, page = await client.request("GET", "/tasks" if account["role"] not in ("provider", "planner", "hotline") else "/", cookie=session)
     m = CSRF.search(page)
     account["cookie"] = session
@@ -201,6 +247,59 @@ def percentile(sorted_values, p):
     return sorted_values[k]
 
 
+def request_of(kind, method, template, account, rng):
+    """The path and form of one click of `kind` by `account`."""
+    cases = account.get("cases") or []
+    if kind == "note_write":
+        # A note goes on an open case (a closed one refuses it, rightly): the open ones, if known.
+        cases = account.get("open") or cases
+    if "{case}" in template and not cases:
+        kind, method, template = "tasks", "GET", "/tasks"
+    path = template.format(
+        case=rng.choice(cases) if cases else "",
+        name=urllib.parse.quote(rng.choice(NAMES)),
+    )
+    form = None
+    if kind == "delivery_write":
+        form = {"csrf": account["csrf"], "units": "1"}
+    elif kind == "intake_check":
+        form = {"csrf": account["csrf"], "given_name": rng.choice(NAMES), "family_name": rng.choice(FAMILIES),
+                "sex": "F", "admin_unit": rng.choice(UNITS), "referral_source": "hotline",
+                "concern": "Caller asks for help (load test)."}
+    elif method == "POST":
+        form = {"csrf": account["csrf"], "kind": "phone_call", "text": "Called about the appointment (load test)."}
+    return kind, method, path, form
+
+
+async def profile(args, client, by_role, roles, rng):
+    """One request at a time, `--profile N` of each role's kinds: what each kind of page costs the
+    server (CPU ms per request, from /proc) and how long it takes alone. The open loop's queueing
+    is left out, so this is the profile to fix in order of cost (share = CPU x the mix's weight)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    rows = []
+    for role in roles:
+        for weight, kind, method, template in MIX[role]:
+            lat = []
+            t0 = cpu_ticks(args.server_pid, args.pg_db)
+            statuses = {}
+            for _ in range(args.profile):
+                account = rng.choice(by_role[role])
+                k, m, path, form = request_of(kind, method, template, account, rng)
+                t = time.perf_counter()
+                status, _, _ = await client.request(m, path, cookie=account["cookie"], form=form, timeout=args.timeout)
+                lat.append((time.perf_counter() - t) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
+            t1 = cpu_ticks(args.server_pid, args.pg_db)
+            cpu = ((t1[0] - t0[0]) + (t1[1] - t0[1])) * 1000 / hz / args.profile
+            lat.sort()
+            share = cpu * weight * HEADCOUNT[role] / 100
+            rows.append((share, role, kind, cpu, percentile(lat, 50), percentile(lat, 95), statuses))
+    total = sum(r[0] for r in rows)
+    print(f"{'role':<13}{'kind':<16}{'cpu ms':>8}{'p50 ms':>8}{'p95 ms':>8}{'share':>7}  statuses")
+    for share, role, kind, cpu, p50, p95, statuses in sorted(rows, reverse=True):
+        print(f"{role:<13}{kind:<16}{cpu:>8.2f}{p50:>8.1f}{p95:>8.1f}{100 * share / max(total, 1e-9):>6.1f}%  {statuses}")
+
+
 async def run(args):
     url = urllib.parse.urlparse(args.base)
     client = Client(url.hostname, url.port or 80)
@@ -210,18 +309,27 @@ async def run(args):
     for a in accounts:
         by_role.setdefault(a["role"], []).append(a)
     sem = asyncio.Semaphore(8)
+    secrets_path = args.accounts + ".totp.json"
+    secrets = json.load(open(secrets_path)) if os.path.exists(secrets_path) else {}
 
     async def one(a):
         async with sem:
-            await sign_in(client, a)
+            await sign_in(client, a, secrets)
 
     t = time.time()
-    await asyncio.gather(*(one(a) for a in accounts))
+    try:
+        await asyncio.gather(*(one(a) for a in accounts))
+    finally:
+        with open(secrets_path, "w") as f:
+            json.dump(secrets, f)
     print(f"signed in {len(accounts)} accounts in {time.time() - t:.1f} s", file=sys.stderr)
 
     roles = [r for r in HEADCOUNT if r in by_role]
     weights = [HEADCOUNT[r] for r in roles]
     rng = random.Random(args.seed)
+    if args.profile:
+        await profile(args, client, by_role, roles, rng)
+        return
     results = {}  # kind -> list of (latency ms, ok)
     failures = {}  # kind -> {status code or exception name: count}
     lags = []
@@ -262,16 +370,7 @@ async def run(args):
         account = rng.choice(by_role[role])
         mix = MIX[role]
         _, kind, method, template = rng.choices(mix, [m[0] for m in mix])[0]
-        cases = account.get("cases") or []
-        if "{case}" in template and not cases:
-            kind, method, template = "tasks", "GET", "/tasks"
-        path = template.format(
-            case=rng.choice(cases) if cases else "",
-            name=urllib.parse.quote(rng.choice(NAMES)),
-        )
-        form = None
-        if method == "POST":
-            form = {"csrf": account["csrf"], "kind": "phone_call", "text": "Called about the appointment (load test)."}
+        kind, method, path, form = request_of(kind, method, template, account, rng)
         task = asyncio.ensure_future(fire(due, role, kind, method, path, account, form))
         pending.add(task)
         task.add_done_callback(pending.discard)
@@ -329,6 +428,8 @@ def main():
     p.add_argument("--pg-db", default="")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="")
+    p.add_argument("--profile", type=int, default=0,
+                   help="instead of the open loop: N requests of each kind, one at a time, and what each costs")
     args = p.parse_args()
     if args.rate <= 0 or args.seconds <= 0:
         p.error("--rate and --seconds must be positive")

@@ -86,7 +86,17 @@ prepare() {
                     WHERE worker_id = '$worker' AND admin_unit = '$unit'" >/dev/null
         local ids
         ids=$(sql "$url" "SELECT $(uuid_text "$url" id) FROM cases WHERE worker_id = '$worker' AND admin_unit = '$unit' LIMIT 40" | sed 's/.*/"&"/' | paste -sd, -)
-        entries+=("{\"user\": \"$user\", \"password\": \"$PASSWORD\", \"role\": \"worker\", \"cases\": [$ids]}")
+        # The imported worker's cases are mostly closed (2021-2025): she is also given 30 open,
+        # unallocated cases of her etrap, so that her caseload is a working one (notes go on these).
+        sql "$url" "UPDATE cases SET worker_user_id = (SELECT id FROM users WHERE username = '$user')
+                    WHERE id IN (SELECT c.id FROM cases c JOIN persons p ON p.id = c.person_id
+                                 WHERE c.admin_unit = '$unit' AND c.status <> 'closed' AND c.worker_user_id IS NULL
+                                 AND NOT (c.sensitive OR p.sensitive OR p.named_in_sensitive_case)
+                                 ORDER BY c.external_id LIMIT 30)" >/dev/null
+        local open
+        open=$(sql "$url" "SELECT $(uuid_text "$url" c.id) FROM cases c JOIN users u ON u.id = c.worker_user_id JOIN persons p ON p.id = c.person_id WHERE u.username = '$user' AND c.status <> 'closed' AND NOT (c.sensitive OR p.sensitive OR p.named_in_sensitive_case)" | sed 's/.*/"&"/' | paste -sd, -)
+        ids=$(printf '%s,%s' "$open" "$ids" | tr ',' '\n' | grep -v '^$' | head -n 40 | paste -sd, -)
+        entries+=("{\"user\": \"$user\", \"password\": \"$PASSWORD\", \"role\": \"worker\", \"cases\": [$ids], \"open\": [$open]}")
         units+=("$unit")
     done <<<"$workers"
     # Supervisors: each etrap of those workers, each velayat, the nation.
@@ -116,18 +126,78 @@ prepare() {
     entries+=("{\"user\": \"mix-hotline\", \"password\": \"$PASSWORD\", \"role\": \"hotline\"}")
     add_user "$url" mix-planner planner TM
     entries+=("{\"user\": \"mix-planner\", \"password\": \"$PASSWORD\", \"role\": \"planner\"}")
-    # Provider staff need a provider in the register; the import brings none, so the mix has
-    # provider staff only when one exists.
-    local provider
-    provider=$(sql "$url" "SELECT external_id FROM providers ORDER BY external_id LIMIT 1" 2>/dev/null || true)
-    if [[ -n "$provider" ]]; then
-        add_user "$url" mix-provider provider "provider:$provider"
-        entries+=("{\"user\": \"mix-provider\", \"password\": \"$PASSWORD\", \"role\": \"provider\"}")
-    fi
+    # Provider staff: the import brings no provider register, so the bench makes one after the
+    # server starts (provider_setup) and adds its account then.
     (IFS=,; printf '[%s]\n' "${entries[*]}") >"$accounts"
     # The accounts' cases moved (worker_user_id set behind goldaw's back): the next start
     # computes their due dates again only if told so.
     sql "$url" "DELETE FROM case_due_state" >/dev/null 2>&1 || true
+}
+
+# A provider in the register with an S04 offer in every etrap of the accounts, referrals to it from
+# the workers' open cases (through the API, as the workers), accepted and started by the
+# provider's staff: the inbox has work and the mix's deliveries have referrals to record on.
+provider_setup() {
+    local url="$1" base="$2" accounts="$3"
+    grep -q '"mix-provider"' "$accounts" && return 0
+    say "provider: register, offers, referrals from the workers' cases"
+    add_user "$url" mix-admin admin TM
+    local admin
+    admin=$("$GOLDAW" --database-url "$url" user token mix-admin | tail -n 1)
+    local pid
+    pid=$(curl -fsS -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+        -d '{"external_id": "PR-MIX", "name": "Mix provider", "kind": "ngo"}' "$base/api/v1/providers" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+    add_user "$url" mix-provider provider "provider:PR-MIX"
+    local ptoken
+    ptoken=$("$GOLDAW" --database-url "$url" user token mix-provider | tail -n 1)
+    python3 - "$base" "$admin" "$pid" "$ptoken" "$accounts" "$url" "$GOLDAW" <<'PY'
+import json, subprocess, sys, urllib.request
+base, admin, pid, ptoken, accounts_path, db_url, goldaw = sys.argv[1:8]
+def call(token, method, path, body=None):
+    req = urllib.request.Request(base + "/api/v1" + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+accounts = json.load(open(accounts_path))
+workers = [a for a in accounts if a["role"] == "worker"]
+offers = {}
+started = []
+for w in workers[:60]:
+    token = subprocess.run([goldaw, "--database-url", db_url, "user", "token", w["user"]],
+                           capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    for case_id in w["cases"][:10]:
+        s, case = call(token, "GET", f"/cases/{case_id}")
+        if s != 200 or case.get("status") not in ("holistic_assessment", "support_plan", "active", "monitoring"):
+            continue
+        unit = case["admin_unit"]
+        if unit not in offers:
+            s, offer = call(admin, "PUT", f"/providers/{pid}/offers", {"service_code": "S04", "admin_unit": unit, "places": 100000})
+            if s != 200:
+                sys.exit(f"offer in {unit}: {s} {offer}")
+            offers[unit] = offer["id"]
+        s, ref = call(token, "POST", f"/cases/{case_id}/referrals",
+                      {"person": case["person_id"], "service_code": "S04", "provider_service": offers[unit], "info": "Load test"})
+        if s != 201:
+            print(f"referral from {case_id}: {s} {ref}", file=sys.stderr)
+            continue
+        s, seen = call(ptoken, "GET", f"/provider/referrals/{ref['id']}")
+        s, acc = call(ptoken, "POST", f"/provider/referrals/{ref['id']}/actions", {"action": "accept", "version": seen["version"]})
+        if s == 200 and len(started) % 3 != 2:  # a third stay accepted, waiting to start
+            s, st = call(ptoken, "POST", f"/provider/referrals/{ref['id']}/actions", {"action": "start", "version": acc["version"]})
+            if s == 200:
+                started.append(ref["id"])
+        elif s == 200:
+            started.append(None)
+started = [r for r in started if r]
+print(f"{len(offers)} offers, {len(started)} started referrals", file=sys.stderr)
+accounts.append({"user": "mix-provider", "password": "bench-mix-password-2026", "role": "provider", "cases": started})
+json.dump(accounts, open(accounts_path, "w"))
+PY
 }
 
 SERVER_PID=""
@@ -147,6 +217,7 @@ run_backend() {
         kill -0 "$SERVER_PID" 2>/dev/null || { cat "$DIR/server-$backend.log" >&2; die "goldaw serve exited"; }
         sleep 0.2
     done
+    provider_setup "$url" "http://127.0.0.1:$port" "$accounts"
     for rate in $RATES; do
         say "$backend at $rate requests a second"
         python3 bench/loadmix.py --base "http://127.0.0.1:$port" --accounts "$accounts" --rate "$rate" \

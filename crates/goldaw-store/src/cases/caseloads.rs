@@ -62,17 +62,35 @@ impl Store {
                 .collect()
         };
         workers.sort_by(|a, b| a.1.cmp(&b.1));
+        if workers.is_empty() {
+            return Ok(Vec::new());
+        }
         let year_ago = local_date(Utc::now()) - TimeDelta::days(365);
+        // Only the listed workers' cases (issue #24: a supervisor's view no longer groups every
+        // open case in the country): `worker_user_id IN ($2, ...)` reads `cases_worker` per worker.
+        let ids = (2..workers.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let counts_sql = format!(
+            "SELECT worker_user_id, status, COUNT(*) FROM cases WHERE worker_user_id IN ({ids}) AND status <> $1 GROUP BY worker_user_id, status"
+        );
+        let yearly_sql = format!(
+            "SELECT worker_user_id, COUNT(*) FROM cases WHERE worker_user_id IN ({ids}) AND opened_on >= $1 GROUP BY worker_user_id"
+        );
         let counts: Vec<(Uuid, String, i64)> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT worker_user_id, status, COUNT(*) FROM cases WHERE worker_user_id IS NOT NULL AND status <> 'closed' GROUP BY worker_user_id, status")
-                .fetch_all(pool)
-                .await?
+            let mut q = sqlx::query_as(&counts_sql).bind(CaseStatus::Closed.as_str());
+            for (id, _) in &workers {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
         });
         let yearly: Vec<(Uuid, i64)> = with_db!(self.db(), pool => {
-            sqlx::query_as("SELECT worker_user_id, COUNT(*) FROM cases WHERE worker_user_id IS NOT NULL AND opened_on >= $1 GROUP BY worker_user_id")
-                .bind(year_ago)
-                .fetch_all(pool)
-                .await?
+            let mut q = sqlx::query_as(&yearly_sql).bind(year_ago);
+            for (id, _) in &workers {
+                q = q.bind(*id);
+            }
+            q.fetch_all(pool).await?
         });
         // The register's share of full time scales each worker's norms (issue #22).
         let ftes = self.fte_by_user().await?;

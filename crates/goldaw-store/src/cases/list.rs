@@ -116,7 +116,11 @@ impl Store {
             sql.push_str(" AND c.worker_user_id = $3");
         }
         if query.unallocated {
-            sql.push_str(" AND c.worker_user_id IS NULL");
+            // Not `c.worker_user_id IS NULL`: SQLite (no statistics) would answer it from
+            // `cases_worker` — every unallocated case of the country, then the scope filtered and
+            // sorted (13 ms for an etrap, 50 ms for the nation on the national set, issue #24's
+            // profile). Written so no index answers it, the scope's index or the list's order does.
+            sql.push_str(" AND COALESCE(c.worker_user_id, NULL) IS NULL");
         }
         if query.number.is_some() {
             sql.push_str(&format!(" AND c.external_id = ${next}"));

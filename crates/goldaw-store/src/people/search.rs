@@ -38,6 +38,7 @@ pub(super) enum Arg {
     Date(NaiveDate),
     Bool(bool),
     Int(i64),
+    Id(uuid::Uuid),
 }
 
 /// A query and its parameters, numbered as they are added.
@@ -126,18 +127,19 @@ impl Sql {
     }
 }
 
-/// Runs a [`Sql`] returning person rows.
-macro_rules! fetch_people {
-    ($store:expr, $sql:expr) => {{
+/// Runs a [`Sql`] returning rows of type `$row`.
+macro_rules! fetch_rows {
+    ($store:expr, $sql:expr, $row:ty) => {{
         let sql: &Sql = &$sql;
-        let rows: Vec<PersonRow> = with_db!($store.db(), pool => {
-            let mut q = sqlx::query_as::<_, PersonRow>(&sql.text);
+        let rows: Vec<$row> = with_db!($store.db(), pool => {
+            let mut q = sqlx::query_as::<_, $row>(&sql.text);
             for a in &sql.args {
                 q = match a {
                     Arg::Text(t) => q.bind(t.as_str()),
                     Arg::Date(d) => q.bind(*d),
                     Arg::Bool(b) => q.bind(*b),
                     Arg::Int(i) => q.bind(*i),
+                    Arg::Id(u) => q.bind(*u),
                 };
             }
             q.fetch_all(pool).await?
@@ -145,17 +147,39 @@ macro_rules! fetch_people {
         rows
     }};
 }
+pub(super) use fetch_rows;
+
+/// Runs a [`Sql`] returning person rows.
+macro_rules! fetch_people {
+    ($store:expr, $sql:expr) => {
+        $crate::people::search::fetch_rows!($store, $sql, PersonRow)
+    };
+}
 pub(super) use fetch_people;
+
+/// The candidates' keys only: what the ranking reads (issue #24: a common name's 1,000 candidates
+/// read as whole records cost 25-35 ms of CPU a search; their keys, a few, and the page's
+/// records are then read by id).
+const SELECT_KEYS: &str =
+    "SELECT p.id, p.name_key, p.external_id FROM persons p JOIN households h ON h.id = p.household_id";
+
+/// A candidate's `(id, name_key, external_id)`, as [`SELECT_KEYS`] reads it.
+type KeyRow = (uuid::Uuid, String, String);
 
 /// The same select, reading the people the name index finds (SQLite: through the FTS5 table,
 /// which then leads the join).
 pub(super) fn indexed_select(db: &Db) -> String {
+    indexed(db, SELECT_PERSON)
+}
+
+/// `select` (which reads `FROM persons p`) reading the people the name index finds.
+fn indexed(db: &Db, select: &str) -> String {
     match db {
-        Db::Sqlite(_) => SELECT_PERSON.replace(
+        Db::Sqlite(_) => select.replace(
             "FROM persons p",
             "FROM persons_name_index CROSS JOIN persons p ON p.rowid = persons_name_index.rowid",
         ),
-        Db::Postgres(_) => SELECT_PERSON.to_owned(),
+        Db::Postgres(_) => select.to_owned(),
     }
 }
 
@@ -322,9 +346,9 @@ impl Store {
                 .collect::<StoreResult<_>>()?
         } else {
             let window = (offset + limit).max(CANDIDATES);
-            let mut rows: Vec<PersonRow> = Vec::new();
+            let mut rows: Vec<KeyRow> = Vec::new();
             // The whole name, in any order: the plain index on name_key.
-            let mut sql = filtered(SELECT_PERSON);
+            let mut sql = filtered(SELECT_KEYS);
             let names: Vec<String> = orders(&terms)
                 .into_iter()
                 .map(|n| sql.arg(Arg::Text(n)))
@@ -334,54 +358,69 @@ impl Store {
                 " AND p.name_key IN ({}) LIMIT {l}",
                 names.join(", ")
             ));
-            rows.extend(fetch_people!(self, sql));
+            rows.extend(fetch_rows!(self, sql, KeyRow));
             // Every word typed, as part of the name: the trigram index.
-            let mut sql = filtered(&indexed_select(self.db()));
+            let mut sql = filtered(&indexed(self.db(), SELECT_KEYS));
             let groups: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
             name_condition(self.db(), &mut sql, &groups);
             let l = sql.arg(Arg::Int(i64::from(window)));
             sql.push(&format!(" LIMIT {l}"));
-            rows.extend(fetch_people!(self, sql));
+            rows.extend(fetch_rows!(self, sql, KeyRow));
             let mut typo = false;
             if rows.is_empty() {
                 // Nobody: a typo, perhaps. Each long word's halves (one survives one typo),
                 // then only names close enough are kept.
                 let groups: Vec<Vec<String>> = terms.iter().map(|t| typo_pieces(t)).collect();
                 if groups.iter().any(|g| !g.is_empty()) {
-                    let mut sql = filtered(&indexed_select(self.db()));
+                    let mut sql = filtered(&indexed(self.db(), SELECT_KEYS));
                     name_condition(self.db(), &mut sql, &groups);
                     let l = sql.arg(Arg::Int(i64::from(window)));
                     sql.push(&format!(" LIMIT {l}"));
-                    rows.extend(fetch_people!(self, sql));
+                    rows.extend(fetch_rows!(self, sql, KeyRow));
                     typo = true;
                 }
             }
+            // Ranked on the stored folded name (`name_key`, written by `name_key_of`), then the
+            // page's records read by id: the same scope and sensitivity conditions again.
             let mut seen = HashSet::new();
-            let mut ranked: Vec<(SearchTier, f64, String, PersonRecord)> = Vec::new();
-            for row in rows {
-                if !seen.insert(row.id) {
+            let mut ranked: Vec<(SearchTier, f64, String, String, uuid::Uuid)> = Vec::new();
+            for (id, key, external_id) in rows {
+                if !seen.insert(id) {
                     continue;
                 }
-                let record = row.into_record()?;
-                let key = super::name_key_of(&record.data);
                 let (tier, similarity) = search_rank(&terms, &key);
                 if typo && similarity < TYPO_SIMILARITY {
                     continue;
                 }
-                ranked.push((tier, similarity, key, record));
+                ranked.push((tier, similarity, key, external_id, id));
             }
             ranked.sort_by(|a, b| {
                 a.0.cmp(&b.0)
                     .then(b.1.total_cmp(&a.1))
                     .then_with(|| a.2.cmp(&b.2))
-                    .then_with(|| a.3.person_id.cmp(&b.3.person_id))
+                    .then_with(|| a.3.cmp(&b.3))
             });
-            ranked
+            let page: Vec<uuid::Uuid> = ranked
                 .into_iter()
                 .skip(offset as usize)
                 .take(limit as usize)
-                .map(|(_, _, _, r)| r)
-                .collect()
+                .map(|r| r.4)
+                .collect();
+            if page.is_empty() {
+                Vec::new()
+            } else {
+                let mut sql = filtered(SELECT_PERSON);
+                let ids: Vec<String> = page.iter().map(|id| sql.arg(Arg::Id(*id))).collect();
+                sql.push(&format!(" AND p.id IN ({})", ids.join(", ")));
+                let mut records = fetch_people!(self, sql)
+                    .into_iter()
+                    .map(PersonRow::into_record)
+                    .collect::<StoreResult<Vec<_>>>()?;
+                let order: std::collections::HashMap<uuid::Uuid, usize> =
+                    page.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+                records.sort_by_key(|r| order.get(&r.id).copied().unwrap_or(usize::MAX));
+                records
+            }
         };
         // Every record shown is a record read: the event lists them (ids only, not the query,
         // which may hold a name).

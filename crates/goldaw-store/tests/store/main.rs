@@ -40,6 +40,7 @@ mod people_search;
 mod planning;
 mod pool_health;
 mod privacy;
+mod query_plans;
 mod refer_in_transaction;
 mod referrals;
 mod refusal_keys;
