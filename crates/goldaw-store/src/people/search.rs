@@ -38,7 +38,7 @@ pub(super) enum Arg {
     Date(NaiveDate),
     Bool(bool),
     Int(i64),
-    Id(uuid::Uuid),
+    Uuid(uuid::Uuid),
 }
 
 /// A query and its parameters, numbered as they are added.
@@ -139,7 +139,7 @@ macro_rules! fetch_rows {
                     Arg::Date(d) => q.bind(*d),
                     Arg::Bool(b) => q.bind(*b),
                     Arg::Int(i) => q.bind(*i),
-                    Arg::Id(u) => q.bind(*u),
+                    Arg::Uuid(u) => q.bind(*u),
                 };
             }
             q.fetch_all(pool).await?
@@ -410,7 +410,7 @@ impl Store {
                 Vec::new()
             } else {
                 let mut sql = filtered(SELECT_PERSON);
-                let ids: Vec<String> = page.iter().map(|id| sql.arg(Arg::Id(*id))).collect();
+                let ids: Vec<String> = page.iter().map(|id| sql.arg(Arg::Uuid(*id))).collect();
                 sql.push(&format!(" AND p.id IN ({})", ids.join(", ")));
                 let mut records = fetch_people!(self, sql)
                     .into_iter()
