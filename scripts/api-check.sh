@@ -60,7 +60,7 @@ curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null || { cat "$WORK/serve.log" 
 export GOLDAW_ENCRYPTION_KEY_FILE="$WORK/goldaw-data/demo-encryption.key"
 
 total_ops=0 total_cases=0 total_5xx=0 failed=0
-for user in ${API_CHECK_USERS:-demo-supervisor demo-worker demo-hotline demo-planner demo-admin}; do
+for user in ${API_CHECK_USERS:-demo-supervisor demo-worker demo-hotline demo-planner demo-admin demo-ministry}; do
     token=$(cd "$WORK" && "$GOLDAW" user token "$user" | tail -n 1)
     log "schemathesis as $user ($EXAMPLES examples per operation)"
     report="$WORK/$user.json"

@@ -28,7 +28,10 @@
 //! ([`year_only_keeps_band`]). Sex, place, disability, target groups, services and dates stay.
 
 use crate::access::{Permission, Principal};
+use crate::accounts::is_valid_username;
+use crate::codes::Priority;
 use crate::statistics::AgeBand;
+use crate::workflow::CaseAction;
 use chrono::{Datelike, NaiveDate};
 
 /// The kind of a case, for its retention period.
@@ -219,6 +222,32 @@ pub fn year_only_keeps_band(birth: NaiveDate, on: NaiveDate) -> bool {
     AgeBand::of(birth, on) == AgeBand::of(year_only(birth), on)
 }
 
+/// The case history's event that records the worker a case was allocated to.
+pub const ALLOCATE_EVENT: &str = "allocate";
+
+/// Whether an event of an anonymised case keeps its detail (`case_events.detail`). Only what the
+/// statistics replay from the history stays, and only when it is the code they read: the
+/// priority found at screening (`complete_initial`: the screening and timeliness indicators) and
+/// the username of the worker a case was allocated to (`allocate`: the caseload; staff, not the
+/// person). Every other detail goes: reasons, instruments, merge references, and any free text
+/// an older version, an import or a hand edit put there.
+pub fn keeps_event_detail(action: &str, detail: &str) -> bool {
+    if action == CaseAction::CompleteInitial.as_str() {
+        detail.parse::<Priority>().is_ok()
+    } else if action == ALLOCATE_EVENT {
+        is_valid_username(detail)
+    } else {
+        false
+    }
+}
+
+/// The external id an anonymised person is given (the source system's id goes with the name):
+/// `~` and goldaw's own id. No import can name it (an imported id cannot start with `~`), so a
+/// later import of the same source id makes a new person instead of naming this one again.
+pub fn anonymised_external_id(id: uuid::Uuid) -> String {
+    format!("{}{id}", crate::ids::IMPLICIT_HOUSEHOLD_PREFIX)
+}
+
 /// Who may set a legal hold on a case in their scope, or lift one: supervisors.
 pub fn may_hold(principal: &Principal) -> bool {
     principal.may(Permission::LegalHold)
@@ -304,6 +333,38 @@ mod tests {
         assert!(!person_due(&[Verdict::Due, Verdict::Held]));
         assert!(!person_due(&[Verdict::Due, Verdict::Open]));
         assert!(!person_due(&[]));
+    }
+
+    #[test]
+    fn an_anonymised_case_keeps_only_the_codes_the_statistics_read() {
+        assert!(keeps_event_detail("complete_initial", "critical"));
+        assert!(keeps_event_detail("complete_initial", "none"));
+        assert!(!keeps_event_detail(
+            "complete_initial",
+            "she told us about her uncle"
+        ));
+        assert!(keeps_event_detail("allocate", "aman.orazow"));
+        assert!(!keeps_event_detail("allocate", "Aman Orazow, by phone"));
+        for (action, detail) in [
+            ("register", "school"),
+            ("request_closure", "goals_met"),
+            ("approve_closure", "goals_met"),
+            ("assessment_started", "WG-SS"),
+            (
+                "person_merged",
+                "merge 0190a3c4-0000-7000-8000-000000000000",
+            ),
+            ("reopen", "critical"),
+        ] {
+            assert!(!keeps_event_detail(action, detail), "{action}");
+        }
+        let id = uuid::Uuid::now_v7();
+        let anon = anonymised_external_id(id);
+        assert!(anon.starts_with('~') && anon.ends_with(&id.to_string()));
+        assert!(
+            anon.parse::<crate::ids::ExternalId>().is_err(),
+            "no import can name it"
+        );
     }
 
     #[test]

@@ -85,6 +85,11 @@ enum Msg {
     Append(Pending),
     /// Close the writer's own connections (the store is closing); answered once they are.
     Close(oneshot::Sender<()>),
+    /// Tests only (`Store::break_audit_writer_connection`): puts the writer's own connection in
+    /// a state where every write on it fails, as a broken connection would; answered whether
+    /// there was one to break.
+    #[cfg(feature = "testing")]
+    Break(oneshot::Sender<bool>),
 }
 
 struct Pending {
@@ -126,6 +131,13 @@ impl AuditWriter {
             .map_err(StoreError::AuditWrite)
     }
 
+    /// Tests only: breaks the writer's own connection (see [`Msg::Break`]).
+    #[cfg(feature = "testing")]
+    pub(crate) async fn break_own_connection(&self) -> bool {
+        let (done, broken) = oneshot::channel();
+        self.queue.send(Msg::Break(done)).is_ok() && broken.await.unwrap_or(false)
+    }
+
     /// Closes the writer's own connections (SQLite); later events go through the pool.
     pub(crate) async fn close(&self) {
         let (done, closed) = oneshot::channel();
@@ -152,6 +164,17 @@ async fn run(db: Db, key: Option<AuditKey>, mut incoming: mpsc::UnboundedReceive
             match msg {
                 Msg::Append(p) => batch.push(p),
                 Msg::Close(done) => close = Some(done),
+                #[cfg(feature = "testing")]
+                Msg::Break(done) => {
+                    let broke = match own.as_mut() {
+                        Some(o) => sqlx::query("PRAGMA query_only = ON")
+                            .execute(&mut o.conn)
+                            .await
+                            .is_ok(),
+                        None => false,
+                    };
+                    let _ = done.send(broke);
+                }
             }
         }
         if !batch.is_empty() {
@@ -184,6 +207,8 @@ async fn run(db: Db, key: Option<AuditKey>, mut incoming: mpsc::UnboundedReceive
 /// A batch that fails on the own connection is refused (its readers get an error: no read is
 /// answered unrecorded) and the connection is replaced before the next batch, in case it was the
 /// connection that broke; if a new one cannot be opened, later batches go through the pool.
+/// Tested under load through the server: `goldaw-web`'s `tests/web/audit_connection.rs`
+/// (`Store::break_audit_writer_connection`, the `testing` feature).
 async fn write_sqlite(
     pool: &SqlitePool,
     key: Option<&AuditKey>,
@@ -453,68 +478,5 @@ async fn write_batch_pg(
             "the audit batch wrote {n} of {} events",
             rows.len()
         ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::audit::AuditCheck;
-
-    fn batch(n: usize) -> Vec<Pending> {
-        (0..n)
-            .map(|i| Pending {
-                actor: format!("reader-{i}"),
-                source: "127.0.0.1".into(),
-                event: AuditEvent::plain("test.read"),
-                // Nobody waits for these: `write_sqlite` does not answer the readers.
-                done: oneshot::channel().0,
-            })
-            .collect()
-    }
-
-    async fn last_seq(pool: &SqlitePool) -> i64 {
-        sqlx::query_scalar("SELECT seq FROM audit_head WHERE id = 1")
-            .fetch_one(pool)
-            .await
-            .unwrap()
-    }
-
-    /// The writer's own connection fails (here it is made read-only, as a connection in a bad
-    /// state would be): that batch is refused, nothing of it is written, and the next batch is
-    /// written on a new connection, the chain intact.
-    #[tokio::test]
-    async fn a_failing_own_connection_is_replaced_before_the_next_batch() {
-        let db = crate::testing::sqlite().await;
-        let store = db.open().await;
-        let Db::Sqlite(pool) = store.db().clone() else {
-            unreachable!("testing::sqlite gives a SQLite database")
-        };
-        let mut own = Own::open(&pool).await;
-        let conn = own.as_mut().expect("the writer's own connection opens");
-        sqlx::query("PRAGMA query_only = ON")
-            .execute(&mut conn.conn)
-            .await
-            .unwrap();
-
-        let start = last_seq(&pool).await;
-        assert!(write_sqlite(&pool, None, &mut own, &batch(3))
-            .await
-            .is_err());
-        assert_eq!(last_seq(&pool).await, start, "nothing of the refused batch");
-        assert!(own.is_some(), "a new own connection was opened");
-
-        write_sqlite(&pool, None, &mut own, &batch(2))
-            .await
-            .unwrap();
-        assert_eq!(last_seq(&pool).await, start + 2);
-        assert!(matches!(
-            store.verify_audit().await.unwrap(),
-            AuditCheck::Intact { .. }
-        ));
-        if let Some(own) = own.take() {
-            own.close().await;
-        }
-        store.close().await;
     }
 }

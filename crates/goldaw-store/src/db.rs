@@ -102,6 +102,11 @@ pub(crate) enum Db {
 /// cost, one fsync per commit, is measured in docs/operations.md (the audit events of reads are
 /// committed in groups, so reads pay it once per batch, not once each).
 ///
+/// `secure_delete=ON`: content a statement removes (a row deleted or rewritten, a page freed) is
+/// overwritten with zeros in the page, so the text retention removes (docs/operations.md,
+/// "Retention") and any record deleted does not stay readable in the file's free space. It costs
+/// zeroing in memory and the writes of freed pages (measured in docs/operations.md).
+///
 /// No memory-mapped I/O: in WAL mode a connection drops its page cache and, with mmap, unmaps and
 /// remaps the file whenever another connection wrote since its last read, and the audit events of
 /// reads are written all the time. Measured under the load benchmark (bench/README.md), the munmap
@@ -116,6 +121,7 @@ pub(crate) fn sqlite_options(path: &std::path::Path) -> SqliteConnectOptions {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         .pragma("cache_size", "-16384")
+        .pragma("secure_delete", "ON")
 }
 
 /// How many connections a process keeps to its database, 2 to 500 (the binary reads it from

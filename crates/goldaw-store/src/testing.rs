@@ -240,3 +240,13 @@ macro_rules! each_backend {
         $crate::each_backend! { $($rest)* }
     };
 }
+
+impl Store {
+    /// Breaks the SQLite audit writer's own connection, as a connection in a bad state would be
+    /// broken: every write on it fails from now on (`PRAGMA query_only`). The writer refuses the
+    /// batch it was writing (its readers get an error, no read is answered unrecorded) and opens a
+    /// new connection for the next one. `false` on PostgreSQL (it has none of its own).
+    pub async fn break_audit_writer_connection(&self) -> bool {
+        self.inner.audit_writer.break_own_connection().await
+    }
+}

@@ -266,12 +266,15 @@ fn write_files(dir: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// The demo's accounts: (username, role, scope, sensitive). They share [`DEMO_PASSWORD`].
-const DEMO_USERS: [(&str, Role, &str, bool); 5] = [
+const DEMO_USERS: [(&str, Role, &str, bool); 6] = [
     ("demo-admin", Role::Admin, "TM", false),
     ("demo-supervisor", Role::Supervisor, "TM", true),
     ("demo-worker", Role::SocialWorker, "TM-S-02", false),
     ("demo-hotline", Role::Hotline, "TM", false),
     ("demo-planner", Role::Planner, "TM", false),
+    // The ministry's own pages and routes (retention's years and dry run, the national figures):
+    // national scope, so two-factor sign-in like the other wide accounts.
+    ("demo-ministry", Role::Ministry, "TM", false),
 ];
 
 /// The demo's providers: (id, name, kind, where registered, offers as (service, unit, places)). Most are in

@@ -140,8 +140,9 @@ pub(crate) fn import(
     conn.execute_batch(
         // synchronous = FULL as the server's connections (issue #20): the import is one
         // transaction, so FULL costs one flush of the WAL at its commit, and an import answered
-        // as done survives a power cut.
-        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;",
+        // as done survives a power cut. secure_delete as the server's too (db::sqlite_options):
+        // what an upsert replaces is overwritten, not left in the page's free space.
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON;",
     )?;
     conn.execute_batch(&format!("PRAGMA cache_size = {IMPORT_CACHE_SIZE};"))?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -12,7 +12,8 @@ use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::retention::{
-    case_kind, may_set_years, verdict, year_only, RetentionYears, Verdict,
+    anonymised_external_id, case_kind, keeps_event_detail, may_set_years, verdict, year_only,
+    RetentionYears, Verdict,
 };
 use uuid::Uuid;
 
@@ -58,8 +59,8 @@ const RESEALED: [(&str, &str, &str); 5] = [
     ("consent_overrides", "note", "SELECT id FROM consent_overrides WHERE case_id = $1"),
 ];
 
-/// A person as the run reads them: birth date, anonymised, version, household.
-type PersonNow = (Option<NaiveDate>, Option<DateTime<Utc>>, i32, Uuid);
+/// A person as the run reads them: birth date, anonymised, version, household, external id.
+type PersonNow = (Option<NaiveDate>, Option<DateTime<Utc>>, i32, Uuid, String);
 
 type CaseNow = (
     String,
@@ -112,7 +113,26 @@ impl Store {
             )),
         )
         .await?;
+        outcome.wal_truncated = self.truncate_sqlite_wal().await?;
         Ok(outcome)
+    }
+
+    /// SQLite: copies the whole WAL into the database and empties it (`wal_checkpoint(TRUNCATE)`),
+    /// so the page images written before the run, which hold the text it removed, are gone from
+    /// the `-wal` file too (the database's own pages were overwritten with `secure_delete`,
+    /// `db::sqlite_options`). `Some(false)` when a reader kept it from finishing within the busy
+    /// timeout (the next run, or the next quiet checkpoint, does it); `None` on PostgreSQL.
+    async fn truncate_sqlite_wal(&self) -> StoreResult<Option<bool>> {
+        let crate::db::Db::Sqlite(pool) = self.db() else {
+            return Ok(None);
+        };
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(pool)
+            .await?;
+        if busy != 0 {
+            tracing::warn!("retention: the WAL could not be emptied (a reader held it); it keeps old page images until the next checkpoint reuses them");
+        }
+        Ok(Some(busy == 0))
     }
 
     /// One case's text; `false` when the case is no longer due.
@@ -157,6 +177,22 @@ impl Store {
                     sqlx::query(statement).bind(id).execute(&mut *tx).await?;
                 }
                 sqlx::query("DELETE FROM attachments WHERE case_id = $1").bind(id).execute(&mut *tx).await?;
+                // The history keeps its actions, statuses, places and dates; of the details only
+                // the codes the statistics replay (goldaw_core::retention::keeps_event_detail).
+                let events: Vec<(Uuid, String, String)> = sqlx::query_as(
+                    "SELECT id, action, detail FROM case_events WHERE case_id = $1 AND detail IS NOT NULL",
+                )
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (event, action, detail) in events {
+                    if !keeps_event_detail(&action, &detail) {
+                        sqlx::query("UPDATE case_events SET detail = NULL WHERE id = $1")
+                            .bind(event)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
                 for (table, column, rows) in RESEALED {
                     let ids: Vec<(Uuid,)> = sqlx::query_as(rows).bind(id).fetch_all(&mut *tx).await?;
                     let update = format!("UPDATE {table} SET {column}_sealed = $1 WHERE id = $2");
@@ -194,12 +230,12 @@ impl Store {
             let mut tx = pool.begin().await?;
             append_audit!(self, tx, principal, AuditEvent::on("retention.anonymise", "person", id));
             let row: Option<PersonNow> = sqlx::query_as(&format!(
-                "SELECT birth_date, anonymised_at, version, household_id FROM persons WHERE id = $1{lock}"
+                "SELECT birth_date, anonymised_at, version, household_id, external_id FROM persons WHERE id = $1{lock}"
             ))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some((birth, anonymised, version, household)) = row else {
+            let Some((birth, anonymised, version, household, external)) = row else {
                 return Err(StoreError::NotFound);
             };
             // Every case naming them was anonymised (by this run or before), and nothing of
@@ -219,11 +255,12 @@ impl Store {
             if still_due {
                 let updated = sqlx::query(
                     "UPDATE persons SET given_name = $1, family_name = NULL, name_key = '', birth_date = $2,
-                        anonymised_at = $3, updated_at = $3, version = version + 1
-                      WHERE id = $4 AND version = $5",
+                        external_id = $3, anonymised_at = $4, updated_at = $4, version = version + 1
+                      WHERE id = $5 AND version = $6",
                 )
                 .bind(ANONYMISED_NAME)
                 .bind(birth.map(year_only))
+                .bind(anonymised_external_id(id))
                 .bind(now)
                 .bind(id)
                 .bind(version)
@@ -232,11 +269,61 @@ impl Store {
                 if updated.rows_affected() == 0 {
                     return Err(StoreError::Conflict { expected: version, actual: version + 1 });
                 }
-                // The address of a household goldaw made for them alone is theirs.
-                sqlx::query("UPDATE households SET address = NULL WHERE id = $1 AND implicit")
-                    .bind(household)
+                // (household, the person's external id before and after)
+                let mut households = vec![(household, external, anonymised_external_id(id))];
+                // The records merged into theirs (duplicates of the same person, and those merged
+                // into a duplicate) hold their name too: anonymised with them.
+                let mut merged = vec![id];
+                while let Some(into) = merged.pop() {
+                    let duplicates: Vec<(Uuid, Option<NaiveDate>, Uuid, String)> = sqlx::query_as(
+                        "SELECT id, birth_date, household_id, external_id FROM persons
+                          WHERE merged_into = $1 AND anonymised_at IS NULL",
+                    )
+                    .bind(into)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    for (duplicate, born, lived, was) in duplicates {
+                        sqlx::query(
+                            "UPDATE persons SET given_name = $1, family_name = NULL, name_key = '', birth_date = $2,
+                                external_id = $3, anonymised_at = $4, updated_at = $4, version = version + 1
+                              WHERE id = $5",
+                        )
+                        .bind(ANONYMISED_NAME)
+                        .bind(born.map(year_only))
+                        .bind(anonymised_external_id(duplicate))
+                        .bind(now)
+                        .bind(duplicate)
+                        .execute(&mut *tx)
+                        .await?;
+                        households.push((lived, was, anonymised_external_id(duplicate)));
+                        merged.push(duplicate);
+                    }
+                }
+                for (home, was, now_id) in households {
+                    // A household goldaw made for one person carries her external id in its own.
+                    sqlx::query(
+                        "UPDATE households SET external_id = $1, version = version + 1, updated_at = $2
+                          WHERE id = $3 AND implicit AND external_id = $4",
+                    )
+                    .bind(format!("~{now_id}"))
+                    .bind(now)
+                    .bind(home)
+                    .bind(format!("~{was}"))
                     .execute(&mut *tx)
                     .await?;
+                    // The address goes when nobody who lives there keeps a name: not while a
+                    // member (not merged away) is not anonymised.
+                    sqlx::query(
+                        "UPDATE households SET address = NULL, version = version + 1, updated_at = $2
+                          WHERE id = $1 AND address IS NOT NULL AND NOT EXISTS (
+                            SELECT 1 FROM persons m WHERE m.household_id = $1 AND m.anonymised_at IS NULL
+                               AND m.merged_into IS NULL)",
+                    )
+                    .bind(home)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 tx.commit().await?;
             }
             still_due

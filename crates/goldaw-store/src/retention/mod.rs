@@ -6,7 +6,8 @@
 //! - `plan`: what a run would anonymise today (the dry run);
 //! - `apply`: the run (the operator's `goldaw retention --apply`): each due case's free text
 //!   removed and sealed text destroyed, then each person all of whose cases are due anonymised
-//!   (name, birth date to the year), each in a transaction of its own, audited first.
+//!   (name, birth date to the year, external id, the household's address once nobody named
+//!   lives there), each in a transaction of its own, audited first.
 
 mod apply;
 mod holds;
@@ -29,6 +30,9 @@ pub struct RetentionOutcome {
     pub persons: u32,
     /// Cases left for another run: changed (held, reopened) between the plan and their turn.
     pub skipped: u32,
+    /// SQLite: whether the WAL was emptied after the run (its old page images hold the removed
+    /// text); `None` on PostgreSQL.
+    pub wal_truncated: Option<bool>,
 }
 
 /// A retention refusal as the store's error, with its translation key (the same as

@@ -4,7 +4,10 @@
 //! are due (name gone, birth date to the year) and leaves the held, the kept and the open alone;
 //! the yearly statistics by age band and sex are the same before and after, with a person who
 //! turned 18 in one of those years; the hold is set and lifted by a supervisor with a reason only;
-//! the years are the ministry's; the audit chain verifies after the runs.
+//! the years are the ministry's; the audit chain verifies after the runs. What a run removes is
+//! read back from the rows themselves (the case history's details, the external ids, the
+//! addresses, a merged duplicate's name) and, on SQLite, from the bytes of the database file and
+//! its WAL: planted strings found there before the run are gone after it.
 
 use crate::helpers::{account, operator, staff};
 use chrono::NaiveDate;
@@ -24,14 +27,21 @@ fn d(s: &str) -> NaiveDate {
 }
 
 const PERSONS: &str = "person_id,household_id,given_name,family_name,sex,birth_date,admin_unit,settlement,receives_benefits,wg_seeing,wg_hearing,wg_walking,wg_cognition,wg_selfcare,wg_communication,target_groups
-R1,,Aýna,Orazowa,F,1997-03-10,TM-A-01,rural,false,1,1,1,1,1,1,
+R1,,Aýna,Qylyjowa,F,1997-03-10,TM-A-01,rural,false,1,1,1,1,1,1,
+R1B,,Aýna,Qylyjowa,F,1997-03-10,TM-A-01,rural,false,1,1,1,1,1,1,
 R2,,Merdan,Orazow,M,2008-09-15,TM-A-01,rural,false,1,1,1,1,1,1,
-R3,,Jeren,Ataýewa,F,1985-11-20,TM-A-01,urban,false,1,1,1,1,1,1,
+R3,H1,Jeren,Ataýewa,F,1985-11-20,TM-A-01,urban,false,1,1,1,1,1,1,
+R6,H1,Bahar,Ataýewa,F,1988-02-02,TM-A-01,urban,false,1,1,1,1,1,1,
 R4,,Döwlet,Ataýew,M,1990-07-15,TM-A-01,urban,false,1,1,1,1,1,1,
 R5,,Gülnara,Annaýewa,F,1960-12-31,TM-A-01,rural,true,2,2,2,1,1,1,older_alone
 ";
 
-// R1 general (18 at closure), due 2020; R2 a child's, due 2026; R3 general, due 2023 but held;
+const HOUSEHOLDS: &str = "household_id,admin_unit,settlement,address
+H1,TM-A-01,urban,QX-SHARED-5 Bagtyýarlyk
+";
+
+// R1 general (18 at closure), due 2020 (R1B her duplicate, merged into her; she lives alone);
+// R3 and R6 live in H1, R6 has no case; R2 a child's, due 2026; R3 general, due 2023 but held;
 // R4 general, closed 2023, due 2028; R5 one case due and one open.
 const CASES: &str =
     "case_id,person_id,admin_unit,opened_on,referral_source,priority,status,closed_on,worker_id
@@ -53,6 +63,7 @@ Q5,K5,R5,S04,,2013-03-01,2013-12-31,4
 
 async fn load(store: &Store) {
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("households.csv"), HOUSEHOLDS).unwrap();
     std::fs::write(dir.path().join("persons.csv"), PERSONS).unwrap();
     std::fs::write(dir.path().join("cases.csv"), CASES).unwrap();
     std::fs::write(dir.path().join("service_episodes.csv"), EPISODES).unwrap();
@@ -78,6 +89,49 @@ async fn execute(store: &Store, sql: &str, id: Uuid) {
         }
     }
 }
+
+/// One text column of the rows `sql` selects for `id`, read from the tables themselves.
+async fn raw_texts(store: &Store, sql: &str, id: Uuid) -> Vec<Option<String>> {
+    use sqlx::Connection;
+    let rows: Vec<(Option<String>,)> = match store.url() {
+        DatabaseUrl::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            sqlx::query_as(sql)
+                .bind(id)
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+        }
+        DatabaseUrl::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_as(sql)
+                .bind(id)
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+        }
+    };
+    rows.into_iter().map(|(t,)| t).collect()
+}
+
+/// SQLite: whether `needle` is anywhere in the bytes of the database file or its WAL (free
+/// pages, free space in pages, old page images); `None` on PostgreSQL.
+fn on_disk(store: &Store, needle: &str) -> Option<bool> {
+    let DatabaseUrl::Sqlite(path) = store.url() else {
+        return None;
+    };
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+    Some([path.clone(), wal].iter().any(|file| {
+        std::fs::read(file)
+            .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle.as_bytes()))
+    }))
+}
+
+/// What the run must remove, planted where it lives: the family name (R1's and her merged
+/// duplicate's), the address of the household she lives in alone, a free-text case event detail.
+const PLANTED: [&str; 3] = ["ylyjowa", "QX-ALONE-7", "QX-EVENT-DETAIL"];
 
 /// goldaw's id of the case or person imported as `external`.
 async fn id_of(store: &Store, table: &str, external: &str) -> Uuid {
@@ -147,6 +201,7 @@ goldaw_store::each_backend! {
         let ministry = staff(&store, "ministry", Role::Ministry, "TM").await;
         let planner = account(&store, "planner", Role::Planner, "TM", false, true).await;
         let r1 = id_of(&store, "persons", "R1").await;
+        let r1b = id_of(&store, "persons", "R1B").await;
         let r3 = id_of(&store, "persons", "R3").await;
         let r5 = id_of(&store, "persons", "R5").await;
         let k3 = id_of(&store, "cases", "K3").await;
@@ -154,11 +209,25 @@ goldaw_store::each_backend! {
         // A case of R1 made through the workflow, with sealed text (referrer, concern, a note),
         // then closed in 2015.
         let k7 = store.register_referral(&sup, crate::helpers::referral(r1, "TM-A-01")).await.unwrap();
+        store.allocate_case(&sup, k7.id, k7.version, "worker").await.unwrap();
         store
             .add_case_note(&sup, k7.id, NoteKind::PhoneCall, chrono::Utc::now(), "She lives with her aunt")
             .await
             .unwrap();
         execute(&store, "UPDATE cases SET status = 'closed', closed_on = '2015-08-01' WHERE id = $1", k7.id).await;
+        // Free text in the case history (as an older version, an import or a hand edit may have
+        // left it), an address on the household goldaw made for her, and her duplicate merged
+        // into her record.
+        execute(&store, "UPDATE case_events SET detail = 'QX-EVENT-DETAIL her uncle drinks' WHERE case_id = $1 AND action = 'register'", k7.id).await;
+        execute(&store, "UPDATE households SET address = 'QX-ALONE-7 Magtymguly' WHERE id = (SELECT household_id FROM persons WHERE id = $1)", r1).await;
+        let (v1, v1b) = (store.person(&op, r1).await.unwrap().version, store.person(&op, r1b).await.unwrap().version);
+        store
+            .merge_persons(&sup, r1, goldaw_store::merges::MergeRequest { merged: r1b, kept_version: v1, merged_version: v1b })
+            .await
+            .unwrap();
+        for needle in PLANTED {
+            assert_ne!(on_disk(&store, needle), Some(false), "{b}: {needle} is not on disk before the run");
+        }
 
         // Legal holds: supervisors only, in scope, with a reason; one at a time.
         assert!(matches!(store.set_legal_hold(&worker, k3, "court").await, Err(StoreError::Forbidden(_))), "{b}");
@@ -210,12 +279,32 @@ goldaw_store::each_backend! {
         assert!(matches!(store.apply_retention(&sup, as_of).await, Err(StoreError::Forbidden(_))), "{b}");
         let done = store.apply_retention(&op, as_of).await.unwrap();
         assert_eq!((done.cases, done.persons, done.skipped), (3, 1, 0), "{b}");
+        assert_eq!(done.wal_truncated, store.url().is_sqlite().then_some(true), "{b}");
 
         // R1: no name, the birth date to the year (1 July).
         let p1 = store.person(&op, r1).await.unwrap();
         assert_eq!(p1.data.given_name.as_str(), "—", "{b}");
         assert!(p1.data.family_name.is_none(), "{b}");
         assert_eq!(p1.data.birth_date, Some(d("1997-07-01")), "{b}");
+        // The rows themselves. The case history keeps the worker it was allocated to (the
+        // caseload replays it), not the free text.
+        let detail = "SELECT detail FROM case_events WHERE case_id = $1 AND action = ";
+        assert_eq!(raw_texts(&store, &format!("{detail}'register'"), k7.id).await, [None], "{b}");
+        assert_eq!(raw_texts(&store, &format!("{detail}'allocate'"), k7.id).await, [Some("worker".to_owned())], "{b}");
+        // Her external id and her duplicate's go, and with them those of the households goldaw
+        // made for each; the duplicate's name and birth date go with hers.
+        for who in [r1, r1b] {
+            let row = raw_texts(&store, "SELECT external_id || ' ' || given_name || ' ' || COALESCE(family_name, '-')
+                || ' [' || name_key || '] ' || birth_date FROM persons WHERE id = $1", who).await;
+            assert_eq!(row, [Some(format!("~{who} — - [] 1997-07-01"))], "{b}");
+            let home = raw_texts(&store, "SELECT h.external_id || ' ' || COALESCE(h.address, '-')
+                FROM households h JOIN persons p ON p.household_id = h.id WHERE p.id = $1", who).await;
+            assert_eq!(home, [Some(format!("~~{who} -"))], "{b}");
+        }
+        // SQLite: none of the planted text is left in the bytes of the file or of its WAL.
+        for needle in PLANTED {
+            assert_ne!(on_disk(&store, needle), Some(true), "{b}: {needle} is still on disk");
+        }
         // K7's text: gone, and what may not be empty is sealed again as empty; the file reads.
         let file = store.case_file(&op, k7.id).await.unwrap();
         assert_eq!(file.case.concern, None, "{b}");
@@ -246,6 +335,10 @@ goldaw_store::each_backend! {
         let done = store.apply_retention(&op, as_of).await.unwrap();
         assert_eq!((done.cases, done.persons), (1, 1), "{b}");
         assert_eq!(store.person(&op, r3).await.unwrap().data.birth_date, Some(d("1985-07-01")), "{b}");
+        // R6 still lives in H1, under her name: its address stays.
+        let address = "SELECT h.address FROM households h JOIN persons p ON p.household_id = h.id WHERE p.id = $1";
+        assert_eq!(raw_texts(&store, address, r3).await, [Some("QX-SHARED-5 Bagtyýarlyk".to_owned())], "{b}");
+        assert_eq!(raw_texts(&store, "SELECT external_id FROM persons WHERE id = $1", r3).await, [Some(format!("~{r3}"))], "{b}");
         // An anonymised case takes no hold.
         assert!(matches!(store.set_legal_hold(&sup, k3, "too late").await, Err(StoreError::Invalid { .. })), "{b}");
         assert_eq!(yearly(&store, &planner).await, before, "{b}");

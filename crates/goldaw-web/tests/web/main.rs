@@ -17,6 +17,7 @@ mod api_people;
 mod api_referrals;
 mod api_robustness;
 mod api_statistics;
+mod audit_connection;
 mod browser;
 mod case_scope;
 mod caseload_norms;

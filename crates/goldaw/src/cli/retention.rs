@@ -51,5 +51,11 @@ async fn run_on(
         "anonymised: {} cases, {} people; {} left for the next run (changed since the list)",
         done.cases, done.persons, done.skipped
     );
+    if done.wal_truncated == Some(false) {
+        println!(
+            "the WAL was not emptied (a reader held it): its old page images keep the removed text \
+             until later checkpoints reuse them; run again when goldaw is quiet (docs/operations.md)"
+        );
+    }
     Ok(())
 }

@@ -271,12 +271,16 @@ async fn serve_demo_loads_an_empty_or_demo_database_and_refuses_real_data() {
         serve_demo_until_it_answers(dir.path(), &db);
         let (first, _) = state(&db).await;
         assert!(first.marked && first.people > 0, "{b}: {first:?}");
-        assert_eq!(first.accounts.len(), 5, "{b}: {first:?}");
+        assert_eq!(first.accounts.len(), 6, "{b}: {first:?}");
+        assert!(
+            first.accounts.iter().any(|a| a == "demo-ministry"),
+            "{b}: {first:?}"
+        );
         serve_demo_until_it_answers(dir.path(), &db);
         let (again, _) = state(&db).await;
         assert_eq!(
             (again.people, again.accounts.len()),
-            (first.people, 5),
+            (first.people, 6),
             "{b}"
         );
 

@@ -284,6 +284,7 @@ goldaw_store::each_backend! {
         store.close().await;
         let acked: Arc<Mutex<Vec<Uuid>>> = Arc::default();
         let mut attempted = 0usize;
+        let mut found = 0usize;
         const ROUNDS: usize = 3;
         const WRITERS: usize = 4;
         const PER_ROUND: usize = 40;
@@ -339,11 +340,20 @@ goldaw_store::each_backend! {
             attempted += tried.load(Ordering::Relaxed);
             let present = person_ids(&db.url).await;
             let acked_now = acked.lock().unwrap().clone();
-            let lost = acked_now.iter().filter(|id| !present.contains(id)).count();
+            found = acked_now.iter().filter(|id| present.contains(id)).count();
+            let lost = acked_now.len() - found;
+            eprintln!(
+                "{b}: round {round}: SIGKILL; {} acknowledged so far, {found} found after it, lost: {lost}",
+                acked_now.len()
+            );
             assert_eq!(lost, 0, "{b}: round {round}: acknowledged writes lost");
         }
         let acked_total = acked.lock().unwrap().len();
-        eprintln!("{b}: {ROUNDS} SIGKILLs, {attempted} writes sent, {acked_total} acknowledged, lost: 0");
+        eprintln!(
+            "{b}: {ROUNDS} SIGKILLs, {attempted} writes sent, {acked_total} acknowledged, \
+             {found} found after the restarts, lost: {}",
+            acked_total - found
+        );
         // Restarted once more: it serves, and the chain holds every event.
         let (child, _) = serve(dir.path(), &db.url).await;
         sigkill(child);
