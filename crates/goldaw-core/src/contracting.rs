@@ -24,6 +24,8 @@ use crate::ParseError;
 use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use uuid::Uuid;
 
+pub mod timeliness;
+
 code_enum!(
     /// Where a tender stands. `closed` is never stored: a published tender is closed from its
     /// deadline on ([`tender_status_now`]).
@@ -176,8 +178,15 @@ pub enum ContractingRefusal {
     #[error("the tender is not open for bids")]
     TenderNotOpen,
     /// A submitted bid is sealed: it may be withdrawn, not changed.
-    #[error("a submitted bid cannot be changed; withdraw it and submit a new one")]
+    #[error("a submitted bid cannot be changed; it may only be withdrawn")]
     BidSealed,
+    /// The organisation already has a bid on the tender (one bid per organisation and tender).
+    #[error("the organisation already has a bid on this tender")]
+    BidExists,
+    /// The organisation withdrew its bid on the tender: a withdrawal is final, a new bid would
+    /// change the sealed one by another door.
+    #[error("the organisation withdrew its bid on this tender; a withdrawal is final")]
+    BidWithdrawn,
     /// Evaluation before the deadline: the bids are still sealed.
     #[error("the bids are sealed until the deadline")]
     BeforeDeadline,
@@ -208,6 +217,8 @@ impl ContractingRefusal {
             ContractingRefusal::DeadlinePassed => "bid_deadline_passed",
             ContractingRefusal::TenderNotOpen => "tender_not_open",
             ContractingRefusal::BidSealed => "bid_sealed",
+            ContractingRefusal::BidExists => "bid_exists",
+            ContractingRefusal::BidWithdrawn => "bid_withdrawn",
             ContractingRefusal::BeforeDeadline => "bids_sealed_until_deadline",
             ContractingRefusal::WeightsNot100 => "weights_not_100",
             ContractingRefusal::RankingIncomplete => "ranking_incomplete",
@@ -227,6 +238,8 @@ impl ContractingRefusal {
             ContractingRefusal::DeadlinePassed => "contracting-deadline-passed",
             ContractingRefusal::TenderNotOpen => "contracting-tender-not-open",
             ContractingRefusal::BidSealed => "contracting-bid-sealed",
+            ContractingRefusal::BidExists => "contracting-bid-exists",
+            ContractingRefusal::BidWithdrawn => "contracting-bid-withdrawn-final",
             ContractingRefusal::BeforeDeadline => "contracting-before-deadline",
             ContractingRefusal::WeightsNot100 => "contracting-weights-not-100",
             ContractingRefusal::RankingIncomplete => "contracting-ranking-incomplete",
@@ -282,6 +295,19 @@ pub fn next_tender_status(
         (S::Closed, A::Award) => Ok(S::Awarded),
         (S::Draft | S::Approved | S::Published | S::Closed, A::Cancel) => Ok(S::Cancelled),
         _ => Err(ContractingRefusal::TenderOutOfOrder { status, action }),
+    }
+}
+
+/// Whether an organisation may prepare a bid on a tender, given the statuses of the bids it
+/// already has on it: one bid per organisation and tender, and a withdrawal is final (a new bid
+/// after it would change the sealed bid by another door; docs/contracting.md).
+pub fn may_prepare_bid(existing: &[BidStatus]) -> Result<(), ContractingRefusal> {
+    if existing.contains(&BidStatus::Withdrawn) {
+        Err(ContractingRefusal::BidWithdrawn)
+    } else if existing.is_empty() {
+        Ok(())
+    } else {
+        Err(ContractingRefusal::BidExists)
     }
 }
 
@@ -877,5 +903,28 @@ mod tests {
         );
         assert_eq!(late, [d(2026, 1, 1), d(2026, 3, 1)]);
         assert!(late_reports(d(2026, 1, 1), d(2026, 12, 31), d(2026, 2, 5), &[]).is_empty());
+    }
+
+    #[test]
+    fn one_bid_per_organisation_and_a_withdrawal_is_final() {
+        use BidStatus as S;
+        assert_eq!(may_prepare_bid(&[]), Ok(()));
+        assert_eq!(
+            may_prepare_bid(&[S::Draft]),
+            Err(ContractingRefusal::BidExists)
+        );
+        assert_eq!(
+            may_prepare_bid(&[S::Submitted]),
+            Err(ContractingRefusal::BidExists)
+        );
+        assert_eq!(
+            may_prepare_bid(&[S::Withdrawn]),
+            Err(ContractingRefusal::BidWithdrawn)
+        );
+        let refusal = may_prepare_bid(&[S::Withdrawn]).unwrap_err();
+        assert_eq!(
+            (refusal.code(), refusal.key()),
+            ("bid_withdrawn", "contracting-bid-withdrawn-final")
+        );
     }
 }

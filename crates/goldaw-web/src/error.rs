@@ -1,9 +1,15 @@
 //! Errors as HTTP answers: a status and a JSON body `{"error": {"code", "message"}}` that says
 //! what to do. Internal failures are logged in full and answered without detail.
+//!
+//! A refusal the store made with a translation key (a rule's 422, a contracting 403) carries the
+//! key with its answer; [`translate_errors`], a layer on the API's routes, writes the message in
+//! the language the request's `Accept-Language` asks for (en, ru, tk; English by default). The
+//! status and the `code` never change with the language.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use goldaw_store::error::Say;
 use goldaw_store::StoreError;
 use serde::Serialize;
 
@@ -12,6 +18,18 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// The refusal's translation key and arguments, with what comes before the text (the field
+    /// refused, as `"field: "`), when the store gave one.
+    pub say: Option<(String, Say)>,
+}
+
+/// The message of an answer in other languages: put on the response by [`ApiError`], read by
+/// [`translate_errors`].
+#[derive(Clone)]
+struct Translatable {
+    code: String,
+    prefix: String,
+    say: Say,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -42,7 +60,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            say: None,
         }
+    }
+
+    /// The same answer, its message translatable from `say` (after `prefix`).
+    pub fn saying(mut self, prefix: impl Into<String>, say: Say) -> Self {
+        self.say = Some((prefix.into(), say));
+        self
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
@@ -59,9 +84,27 @@ impl From<StoreError> for ApiError {
             e @ StoreError::Conflict { .. } => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
-            StoreError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
+            StoreError::Forbidden(m) => {
+                // A contracting 403 names its rule by a key (`DENIALS`).
+                let key = goldaw_store::contracting::denial_key(&m);
+                let e = ApiError::new(StatusCode::FORBIDDEN, "forbidden", m);
+                match key {
+                    Some(key) => e.saying("", Say { key, args: vec![] }),
+                    None => e,
+                }
+            }
             // The workflow's refusal: the code names the rule (out_of_order, plan_not_ready, ...).
             StoreError::Refused(r) => ApiError::new(StatusCode::CONFLICT, r.code(), r.to_string()),
+            StoreError::Invalid {
+                field,
+                message,
+                say: Some(say),
+            } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("{field}: {message}"),
+            )
+            .saying(format!("{field}: "), say),
             e @ (StoreError::Invalid { .. } | StoreError::Import(_)) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
             }
@@ -116,6 +159,11 @@ impl From<axum::extract::rejection::PathRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let translatable = self.say.map(|(prefix, say)| Translatable {
+            code: self.code.to_owned(),
+            prefix,
+            say,
+        });
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_owned(),
@@ -123,6 +171,9 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(t) = translatable {
+            response.extensions_mut().insert(t);
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -131,4 +182,63 @@ impl IntoResponse for ApiError {
         }
         response
     }
+}
+
+/// The language an API request asks for by its `Accept-Language` (in the order given, as
+/// `fluent_langneg` negotiates): `en`, `ru` or `tk`; English when it names none of them.
+pub fn api_language(headers: &axum::http::HeaderMap) -> &'static str {
+    use fluent_langneg::{
+        convert_vec_str_to_langids_lossy, negotiate_languages, parse_accepted_languages,
+        NegotiationStrategy,
+    };
+    const OFFERED: [&str; 3] = ["en", "ru", "tk"];
+    let Some(asked) = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return "en";
+    };
+    let requested = parse_accepted_languages(asked);
+    let available = convert_vec_str_to_langids_lossy(OFFERED);
+    let chosen = negotiate_languages(&requested, &available, None, NegotiationStrategy::Lookup);
+    chosen
+        .first()
+        .and_then(|id| OFFERED.iter().find(|c| id.language.as_str() == **c))
+        .copied()
+        .unwrap_or("en")
+}
+
+/// The API's error answers in the request's language: a keyed refusal's message is written
+/// again from its key when the request asks for Russian or Turkmen (English is what it holds).
+pub async fn translate_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = api_language(request.headers());
+    let response = next.run(request).await;
+    if lang == "en" {
+        return response;
+    }
+    let Some(t) = response.extensions().get::<Translatable>().cloned() else {
+        return response;
+    };
+    let message = format!(
+        "{}{}",
+        t.prefix,
+        crate::i18n::Translator::new(Some(lang)).say(&t.say)
+    );
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: t.code,
+            message,
+        },
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    parts.headers.insert(
+        axum::http::header::CONTENT_LANGUAGE,
+        axum::http::HeaderValue::from_static(lang),
+    );
+    Response::from_parts(parts, axum::body::Body::from(json))
 }

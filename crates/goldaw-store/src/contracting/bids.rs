@@ -6,12 +6,13 @@ use super::{optional_text, refused, text, TenderReader, TenderRow, SELECT_TENDER
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{StoreError, StoreResult};
 use crate::provider_inbox::provider_scope;
-use crate::service_referrals::for_update;
+use crate::service_referrals::{corrupt, for_update};
 use crate::Store;
 use chrono::{DateTime, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::contracting::{
-    bid_sight, next_bid_status, BidAction, BidReader, BidSight, BidStatus, TenderStatus,
+    bid_sight, may_prepare_bid, next_bid_status, BidAction, BidReader, BidSight, BidStatus,
+    TenderStatus,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -166,15 +167,18 @@ impl Store {
                 .ok_or(StoreError::NotFound)?;
             next_bid_status(row.status_now(Utc::now()), BidStatus::Draft, BidAction::Change)
                 .map_err(|r| refused("tender", r))?;
-            let open: Option<(Uuid,)> = sqlx::query_as(
-                "SELECT id FROM bids WHERE tender_id = $1 AND provider_id = $2 AND status <> 'withdrawn'")
+            // One bid per organisation and tender, a withdrawal final (`may_prepare_bid`).
+            let existing: Vec<(String,)> = sqlx::query_as(
+                "SELECT status FROM bids WHERE tender_id = $1 AND provider_id = $2")
                 .bind(tender)
                 .bind(provider)
-                .fetch_optional(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
-            if open.is_some() {
-                return Err(StoreError::refuse("tender", "contracting-bid-exists", vec![]));
-            }
+            let existing = existing
+                .into_iter()
+                .map(|(s,)| s.parse::<BidStatus>().map_err(|e| corrupt("bid status", e)))
+                .collect::<StoreResult<Vec<_>>>()?;
+            may_prepare_bid(&existing).map_err(|r| refused("tender", r))?;
             let now = Utc::now();
             sqlx::query("INSERT INTO bids (id, tender_id, provider_id, status, price_per_unit, units, people, places,
                              staff, method, documents, created_by, version, created_at, updated_at)

@@ -12,6 +12,7 @@
 //! review. The outcome at a follow-up: the share of the follow-up reviews (`follow_up_short` at 3
 //! months, `follow_up_long` at 6–12) of the cases served that found the person living at home.
 
+use super::performance::{start_of_local_day, TimingRow};
 use crate::error::{StoreError, StoreResult};
 use crate::scope::unit_range;
 use crate::service_referrals::corrupt;
@@ -19,7 +20,9 @@ use crate::Store;
 use chrono::NaiveDate;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::cases::ServiceCode;
+use goldaw_core::contracting::timeliness::{timeliness, ReferralTiming, Timeliness};
 use goldaw_core::contracting::{delivery_way, per, DeliveryWay};
+use goldaw_core::deadlines::local_date;
 use goldaw_core::planning::costing::CostModel;
 use goldaw_core::service_referrals::ProviderKind;
 use serde::Serialize;
@@ -52,6 +55,23 @@ pub struct ComparisonRow {
     /// The same at 6–12 months.
     pub followed_12m: Option<i64>,
     pub at_home_12m: Option<f64>,
+    /// The referrals of the service sent in the period to providers of this way: accepted within
+    /// WORKFLOW.md's deadline, days to acceptance, declined, waiting (as a contract's).
+    pub timeliness: Timeliness,
+}
+
+/// Residential care as goldaw recorded it in the reader's scope in the period: the bed-nights
+/// delivered on `RES_CARE` episodes, the people who stayed, and what that cost at the cost
+/// model's cost per bed-night (the model's cost per person-year ÷ 365). People from 1 to 4 are
+/// hidden, with the cost per person.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ResidentialDelivered {
+    pub units: i64,
+    pub people: Option<i64>,
+    /// In manat; `None` without a cost per bed-night in the model.
+    pub cost: Option<f64>,
+    pub cost_per_person: Option<f64>,
+    pub suppressed: bool,
 }
 
 /// The comparison for one service and period.
@@ -68,6 +88,11 @@ pub struct Comparison {
     pub residential_per_person_year: Option<f64>,
     /// Community ÷ residential.
     pub community_to_residential: Option<f64>,
+    /// What the service delivered cost per person served in the period, all ways together (the
+    /// people counted once); `None` when suppressed (1–4 people) or without a cost.
+    pub community_delivered_per_person: Option<f64>,
+    /// Residential care delivered in the same scope and period.
+    pub residential_delivered: ResidentialDelivered,
     pub rows: Vec<ComparisonRow>,
 }
 
@@ -155,6 +180,36 @@ impl Store {
              WHERE rv.kind IN ('follow_up_short', 'follow_up_long')
                AND rv.case_id IN (SELECT r.case_id {DELIVERIES_IN_SCOPE})"
         );
+        let timing_sql = "SELECT r.provider_id, r.sent_at, r.status, r.decided_at, c.priority
+             FROM service_referrals r JOIN cases c ON c.id = r.case_id
+             WHERE r.service_code = $1 AND r.provider_id IS NOT NULL AND r.sent_at >= $2 AND r.sent_at < $3
+               AND c.admin_unit >= $4 AND c.admin_unit < $5";
+        type Kinds = Vec<(Uuid, String)>;
+        let (timings, kinds, res_care): (Vec<TimingRow>, Kinds, (i64, i64)) = with_db!(self.db(), pool => {
+            let res_care = sqlx::query_as(
+                "SELECT CAST(COALESCE(SUM(d.units), 0) AS BIGINT), COUNT(DISTINCT e.person_id)
+                 FROM service_deliveries d
+                 JOIN service_episodes e ON e.id = d.episode_id
+                 JOIN cases c ON c.id = e.case_id
+                 WHERE e.service_code = 'RES_CARE' AND d.delivered_on >= $1 AND d.delivered_on <= $2
+                   AND c.admin_unit >= $3 AND c.admin_unit < $4")
+                .bind(from)
+                .bind(to)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_one(pool)
+                .await?;
+            let timings = sqlx::query_as(timing_sql)
+                .bind(service.as_str())
+                .bind(start_of_local_day(from))
+                .bind(start_of_local_day(to.succ_opt().unwrap_or(to)))
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(pool)
+                .await?;
+            let kinds = sqlx::query_as("SELECT id, kind FROM providers").fetch_all(pool).await?;
+            (timings, kinds, res_care)
+        });
         let (facts, follow_ups, contracts): (Vec<DeliveryFact>, Vec<FollowUp>, Priced) = with_db!(self.db(), pool => {
             let facts = sqlx::query_as(&facts_sql)
                 .bind(service.as_str())
@@ -198,6 +253,7 @@ impl Store {
             cases: BTreeSet<Uuid>,
         }
         let mut acc: BTreeMap<DeliveryWay, Acc> = BTreeMap::new();
+        let mut everyone = Acc::default();
         for f in facts {
             let kind: ProviderKind = f.kind.parse().map_err(|e| corrupt("provider kind", e))?;
             let price = contracts
@@ -221,9 +277,53 @@ impl Store {
             if let Some(c) = unit_cost {
                 a.cost += c * f64::from(f.units);
                 a.costed = true;
+                everyone.cost += c * f64::from(f.units);
+                everyone.costed = true;
             }
+            everyone.people.insert(f.person_id);
         }
         let unsuppressed = principal.may(Permission::ReadUnsuppressed);
+        let hidden = |people: i64| !unsuppressed && (1..THRESHOLD).contains(&people);
+        let round = |c: f64| (c * 100.0).round() / 100.0;
+        let community_delivered_per_person = {
+            let people = everyone.people.len() as i64;
+            let cost = everyone.costed.then(|| round(everyone.cost));
+            cost.filter(|_| !hidden(people))
+                .and_then(|c| per(c, people))
+        };
+        let residential_delivered = {
+            let (units, people) = res_care;
+            let cost = model
+                .as_ref()
+                .and_then(|m| m.unit_cost("RES_CARE"))
+                .map(|c| round(c * units as f64));
+            let suppressed = hidden(people);
+            ResidentialDelivered {
+                units,
+                people: (!suppressed).then_some(people),
+                cost,
+                cost_per_person: cost.filter(|_| !suppressed).and_then(|c| per(c, people)),
+                suppressed,
+            }
+        };
+        let kinds: BTreeMap<Uuid, String> = kinds.into_iter().collect();
+        let mut by_way: BTreeMap<DeliveryWay, Vec<ReferralTiming>> = BTreeMap::new();
+        for t in &timings {
+            let Some(kind) = kinds.get(&t.provider_id) else {
+                continue;
+            };
+            let kind: ProviderKind = kind.parse().map_err(|e| corrupt("provider kind", e))?;
+            let day = local_date(t.sent_at);
+            let contracted = contracts
+                .iter()
+                .any(|(p, _, a, b)| *p == t.provider_id && *a <= day && day <= *b);
+            by_way
+                .entry(delivery_way(kind, contracted))
+                .or_default()
+                .push(t.timing()?);
+        }
+        let deadlines = self.deadlines();
+        let now = chrono::Utc::now();
         let rows = DeliveryWay::ALL
             .iter()
             .map(|way| {
@@ -263,6 +363,12 @@ impl Store {
                     at_home_3m,
                     followed_12m,
                     at_home_12m,
+                    timeliness: timeliness(
+                        by_way.get(way).map_or(&[][..], Vec::as_slice),
+                        &deadlines,
+                        now,
+                        unsuppressed,
+                    ),
                 }
             })
             .collect();
@@ -276,6 +382,8 @@ impl Store {
             community_to_residential: community
                 .zip(residential)
                 .map(|(c, r)| (c / r * 1000.0).round() / 1000.0),
+            community_delivered_per_person,
+            residential_delivered,
             rows,
         })
     }

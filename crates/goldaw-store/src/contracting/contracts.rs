@@ -13,6 +13,7 @@ use crate::service_referrals::{corrupt, for_update};
 use crate::Store;
 use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::{Permission, Principal};
+use goldaw_core::contracting::timeliness::Performance;
 use goldaw_core::contracting::{
     next_contract_status, ContractAction, ContractStatus, TenderStatus,
 };
@@ -124,6 +125,9 @@ pub struct Contract {
     /// Due on verified reports, and paid.
     pub due_total: i64,
     pub paid_total: i64,
+    /// The referrals made to it, accepted in time, waiting, and delivery month by month against
+    /// the targets (`docs/contracting.md`); given when one contract is read, not in lists.
+    pub performance: Option<Performance>,
     /// The reader keeps it (may act on it, verify and pay).
     pub keeper: bool,
     pub actions: Vec<ContractAction>,
@@ -487,7 +491,10 @@ impl Store {
         let (row, keeper) = self.visible_contract(principal, id).await?;
         self.audit(principal, AuditEvent::on("contract.read", "contract", id))
             .await?;
-        self.contract_view(row, keeper).await
+        let performance = self.contract_performance(principal, &row, keeper).await?;
+        let mut view = self.contract_view(row, keeper).await?;
+        view.performance = Some(performance);
+        Ok(view)
     }
 
     /// The contracts the reader may see: a keeper's in scope, a provider's own.
@@ -601,6 +608,7 @@ impl Store {
             referrals_waiting: referrals.1,
             due_total: money.0,
             paid_total: money.1,
+            performance: None,
             keeper,
             actions,
             version: row.version,

@@ -10,17 +10,20 @@
 //! - `evaluation`: conflicts declared, scores, the weighted ranking, the award;
 //! - `contracts`: signed from the award (the offer in the register), amended, suspended, ended;
 //! - `reports`: the monthly delivery report drafted, confirmed, verified; payments; late reports;
+//! - `performance`: a contract's referrals accepted in time, its waiting list, its delivery
+//!   month by month against the targets;
 //! - `comparison`: cost per unit and per person by way of delivery.
 
 mod bids;
 mod comparison;
 mod contracts;
 mod evaluation;
+mod performance;
 mod reports;
 mod tenders;
 
 pub use bids::{Bid, BidActRequest, BidRequest};
-pub use comparison::{Comparison, ComparisonRow};
+pub use comparison::{Comparison, ComparisonRow, ResidentialDelivered};
 pub use contracts::{Contract, ContractActRequest, ContractTerms, ContractVersion, NewContract};
 pub use evaluation::{AwardRequest, ConflictRequest, RankedBid, ScoreEntry, ScoreRequest};
 pub use reports::{
@@ -73,6 +76,8 @@ pub(crate) fn refused(field: &str, r: ContractingRefusal) -> StoreError {
         R::DeadlinePassed => StoreError::refuse(field, "contracting-deadline-passed", vec![]),
         R::TenderNotOpen => StoreError::refuse(field, "contracting-tender-not-open", vec![]),
         R::BidSealed => StoreError::refuse(field, "contracting-bid-sealed", vec![]),
+        R::BidExists => StoreError::refuse(field, "contracting-bid-exists", vec![]),
+        R::BidWithdrawn => StoreError::refuse(field, "contracting-bid-withdrawn-final", vec![]),
         R::BeforeDeadline => StoreError::refuse(field, "contracting-before-deadline", vec![]),
         R::WeightsNot100 => StoreError::refuse(field, "contracting-weights-not-100", vec![]),
         R::RankingIncomplete => StoreError::refuse(field, "contracting-ranking-incomplete", vec![]),
@@ -82,10 +87,10 @@ pub(crate) fn refused(field: &str, r: ContractingRefusal) -> StoreError {
     }
 }
 
-/// The keys of the contracting refusals of a reader who may not do what was asked (403): the
-/// API answers the `en` text of the key (`StoreError::Forbidden` carries a message), and the
-/// pages, given that message, show the key in the reader's language ([`denial_key`]). Each key is
-/// in `i18n/{en,ru,tk}/contracting.ftl`.
+/// The keys of the contracting refusals of a reader who may not do what was asked (403):
+/// `StoreError::Forbidden` carries the `en` text of the key, and the pages and the API, given that
+/// message, find the key again ([`denial_key`]) to say it in the reader's language (the API: as
+/// `Accept-Language` asks). Each key is in `i18n/{en,ru,tk}/contracting.ftl`.
 pub const DENIALS: [&str; 9] = [
     "contracting-denied-tenders",
     "contracting-denied-contracts",

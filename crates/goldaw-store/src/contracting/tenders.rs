@@ -111,6 +111,48 @@ fn committee_role(role: &str) -> bool {
     role == Role::Ministry.as_str() || role == Role::Planner.as_str()
 }
 
+/// Writes a tender's etraps and committee inside its transaction `$tx` (a new draft's, and a
+/// changed draft's after the old rows are deleted): each member must be an active ministry or
+/// planner account (`contracting-committee-member-unknown`, nothing written).
+macro_rules! write_units_and_committee {
+    ($tx:ident, $id:expr, $units:expr, $committee:expr) => {
+        for unit in $units {
+            sqlx::query("INSERT INTO tender_units (tender_id, admin_unit) VALUES ($1, $2)")
+                .bind($id)
+                .bind(unit.as_str())
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for name in $committee {
+            let found: Option<(Uuid, String, bool)> =
+                sqlx::query_as("SELECT id, role, disabled FROM users WHERE username = $1")
+                    .bind(name.trim())
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            match found {
+                Some((user, role, false)) if committee_role(&role) => {
+                    sqlx::query(
+                        "INSERT INTO tender_committee (tender_id, user_id, username) VALUES ($1, $2, $3)
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind($id)
+                    .bind(user)
+                    .bind(name.trim())
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+                _ => {
+                    return Err(StoreError::refuse(
+                        "committee",
+                        "contracting-committee-member-unknown",
+                        vec![("user", SayArg::Text(name.trim().to_owned()))],
+                    ))
+                }
+            }
+        }
+    };
+}
+
 impl Store {
     /// Drafts a tender. The drafter's scope is the tender's authority; its etraps lie in it.
     #[tracing::instrument(skip_all)]
@@ -154,38 +196,7 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            for unit in &units {
-                sqlx::query("INSERT INTO tender_units (tender_id, admin_unit) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(unit.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for name in &new.committee {
-                let found: Option<(Uuid, String, bool)> = sqlx::query_as(
-                    "SELECT id, role, disabled FROM users WHERE username = $1")
-                    .bind(name.trim())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match found {
-                    Some((user, role, false)) if committee_role(&role) => {
-                        sqlx::query("INSERT INTO tender_committee (tender_id, user_id, username) VALUES ($1, $2, $3)
-                                     ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(user)
-                            .bind(name.trim())
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    _ => {
-                        return Err(StoreError::refuse(
-                            "committee",
-                            "contracting-committee-member-unknown",
-                            vec![("user", SayArg::Text(name.trim().to_owned()))],
-                        ))
-                    }
-                }
-            }
+            write_units_and_committee!(tx, id, &units, &new.committee);
             tx.commit().await?;
         });
         self.tender(principal, id).await
@@ -266,42 +277,11 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            for unit in &units {
-                sqlx::query("INSERT INTO tender_units (tender_id, admin_unit) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(unit.as_str())
-                    .execute(&mut *tx)
-                    .await?;
-            }
             sqlx::query("DELETE FROM tender_committee WHERE tender_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            for name in &new.committee {
-                let found: Option<(Uuid, String, bool)> = sqlx::query_as(
-                    "SELECT id, role, disabled FROM users WHERE username = $1")
-                    .bind(name.trim())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                match found {
-                    Some((user, role, false)) if committee_role(&role) => {
-                        sqlx::query("INSERT INTO tender_committee (tender_id, user_id, username) VALUES ($1, $2, $3)
-                                     ON CONFLICT DO NOTHING")
-                            .bind(id)
-                            .bind(user)
-                            .bind(name.trim())
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    _ => {
-                        return Err(StoreError::refuse(
-                            "committee",
-                            "contracting-committee-member-unknown",
-                            vec![("user", SayArg::Text(name.trim().to_owned()))],
-                        ))
-                    }
-                }
-            }
+            write_units_and_committee!(tx, id, &units, &new.committee);
             tx.commit().await?;
         });
         self.tender(principal, id).await

@@ -20,6 +20,7 @@ mod audit_keyed;
 mod cases;
 mod contracting;
 mod contracting_more;
+mod contracting_timeliness;
 mod differencing;
 mod due_dates;
 mod import_line_endings;

@@ -122,7 +122,8 @@ pub fn router() -> Router<AppState> {
                 .merge(costing::router())
                 .merge(survivors::router())
                 .merge(subject_access::router())
-                .merge(retention::router()),
+                .merge(retention::router())
+                .layer(axum::middleware::from_fn(crate::error::translate_errors)),
         )
         .fallback(not_found)
 }
@@ -136,7 +137,10 @@ pub struct Health {
 
 /// The routes that take file uploads, with their own body limit: merged outside the general one.
 pub fn upload_router() -> Router<AppState> {
-    Router::new().nest("/api/v1", attachments::router())
+    Router::new().nest(
+        "/api/v1",
+        attachments::router().layer(axum::middleware::from_fn(crate::error::translate_errors)),
+    )
 }
 
 /// Liveness and database reachability.

@@ -27,6 +27,7 @@ pub(super) use chart::{bars as chart_bars, Bar as ChartBar};
 mod contract;
 mod fields;
 mod tender;
+mod timeliness;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -104,6 +105,7 @@ struct WayLine {
     per_goal: String,
     at_home_3m: String,
     at_home_12m: String,
+    timely: timeliness::TimelinessLine,
 }
 
 #[derive(Template)]
@@ -120,6 +122,8 @@ struct Page {
     /// The charts (SVG drawn here) and the model's community against residential care.
     charts: Vec<String>,
     community: String,
+    /// Delivered cost per person of the service and of residential care.
+    delivered: String,
     service: String,
     from: String,
     to: String,
@@ -175,6 +179,7 @@ async fn overview(
     let mut ways = Vec::new();
     let mut charts = Vec::new();
     let mut community = String::new();
+    let mut delivered = String::new();
     if compares {
         if let Ok(code) = service.parse::<ServiceCode>() {
             let cmp = state
@@ -235,6 +240,30 @@ async fn overview(
                     ],
                 );
             }
+            // What was delivered, beside the model: the service per person, residential care
+            // per person, in the same area and period.
+            let residential = &cmp.residential_delivered;
+            delivered = t.t_with(
+                "contracting-delivered-text",
+                &[
+                    ("from", from.to_string().into()),
+                    ("to", to.to_string().into()),
+                    ("service", cmp.service_code.clone().into()),
+                    (
+                        "value",
+                        say(
+                            cmp.community_delivered_per_person,
+                            cmp.rows.iter().any(|r| r.suppressed),
+                        )
+                        .into(),
+                    ),
+                    (
+                        "baseline",
+                        say(residential.cost_per_person, residential.suppressed).into(),
+                    ),
+                    ("count", residential.units.into()),
+                ],
+            );
             ways = cmp
                 .rows
                 .into_iter()
@@ -254,6 +283,7 @@ async fn overview(
                     per_goal: say(r.cost_per_goal, r.suppressed),
                     at_home_3m: rate(r.followed_3m, r.at_home_3m),
                     at_home_12m: rate(r.followed_12m, r.at_home_12m),
+                    timely: timeliness::line(&r.timeliness, t),
                 })
                 .collect();
         }
@@ -304,6 +334,7 @@ async fn overview(
         ways,
         charts,
         community,
+        delivered,
         service,
         from: from.to_string(),
         to: to.to_string(),

@@ -26,7 +26,11 @@ fn location(r: &reqwest::Response) -> String {
 }
 
 /// The answer's status is `want` (else the test fails with its page); where it sends next.
-async fn sent(r: reqwest::Response, want: StatusCode, what: impl std::fmt::Display) -> String {
+pub(crate) async fn sent(
+    r: reqwest::Response,
+    want: StatusCode,
+    what: impl std::fmt::Display,
+) -> String {
     let status = r.status();
     let to = location(&r);
     let body = r.text().await.unwrap_or_default();
@@ -35,7 +39,7 @@ async fn sent(r: reqwest::Response, want: StatusCode, what: impl std::fmt::Displ
 }
 
 /// The value of the hidden `version` field of the form posting to `action` on `page`.
-fn version_of(page: &str, action: &str) -> String {
+pub(crate) fn version_of(page: &str, action: &str) -> String {
     let at = page
         .find(&format!("action=\"{action}\""))
         .unwrap_or_else(|| panic!("no form to {action} on {page}"));
@@ -48,7 +52,7 @@ fn version_of(page: &str, action: &str) -> String {
 }
 
 /// The id after `prefix` in a page or address (the first one).
-fn id_after(text: &str, prefix: &str) -> String {
+pub(crate) fn id_after(text: &str, prefix: &str) -> String {
     let at = text
         .find(prefix)
         .unwrap_or_else(|| panic!("no {prefix} in {text}"));

@@ -25,6 +25,7 @@ mod contracting;
 mod contracting_browser;
 mod contracting_costing;
 mod contracting_pages;
+mod contracting_timeliness;
 mod exports;
 mod fuzz_inputs;
 mod http;

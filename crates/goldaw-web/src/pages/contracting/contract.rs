@@ -6,7 +6,10 @@
 //! status); the store decides again.
 
 use super::answer::done;
-use super::fields::{date, manat, number, opt_date, opt_manat, opt_number, opt_text, show_manat};
+use super::fields::{
+    action_choices, date, manat, number, opt_date, opt_manat, opt_number, opt_text, show_manat,
+};
+use super::timeliness::{line, TimelinessLine};
 use crate::i18n::Translator;
 use crate::pages::common::render;
 use crate::pages::error::{OrRefuse, PageError, PageResult};
@@ -39,6 +42,18 @@ struct ReportLine {
     may_pay: bool,
 }
 
+/// One month of the contract against its targets.
+struct MonthLine {
+    month: String,
+    timely: TimelinessLine,
+    units: i64,
+    /// "to date / target (share)".
+    units_to_date: String,
+    people_new: String,
+    people_to_date: String,
+    goals: String,
+}
+
 struct VersionLine {
     amendment: i32,
     price: String,
@@ -62,6 +77,9 @@ struct ContractPage {
     due: String,
     paid: String,
     versions: Vec<VersionLine>,
+    /// The timeliness of all the contract's referrals, and month by month.
+    timely: Option<TimelinessLine>,
+    months: Vec<MonthLine>,
     reports: Vec<ReportLine>,
     actions: Vec<(String, String)>,
     may_amend: bool,
@@ -117,17 +135,14 @@ pub(super) async fn page(
             }
         })
         .collect();
-    let actions = c
-        .actions
-        .iter()
-        .filter(|a| **a != ContractAction::Amend)
-        .map(|a| {
-            (
-                a.as_str().to_owned(),
-                t.t(&format!("contracting-act-{}", a.as_str())),
-            )
-        })
-        .collect();
+    let actions = action_choices(
+        c.actions
+            .iter()
+            .copied()
+            .filter(|a| *a != ContractAction::Amend),
+        ContractAction::as_str,
+        t,
+    );
     let versions = c
         .versions
         .iter()
@@ -141,8 +156,49 @@ pub(super) async fn page(
             by: v.changed_by.clone(),
         })
         .collect();
+    let hidden = t.t("contracting-suppressed");
+    let count = |n: Option<i64>| n.map_or_else(|| hidden.clone(), |n| n.to_string());
+    let of_target = |n: Option<i64>, share: Option<f64>, target: i32| match (n, share) {
+        (Some(n), Some(s)) => format!("{n} / {target} ({:.0}%)", s * 100.0),
+        (Some(n), None) => format!("{n} / {target}"),
+        (None, _) => hidden.clone(),
+    };
+    let months = c
+        .performance
+        .as_ref()
+        .map(|p| {
+            p.months
+                .iter()
+                .map(|m| MonthLine {
+                    month: m.month.format("%Y-%m").to_string(),
+                    timely: line(&m.timeliness, t),
+                    units: m.units,
+                    units_to_date: of_target(
+                        Some(m.units_to_date),
+                        m.units_of_target,
+                        c.target_units,
+                    ),
+                    people_new: count(m.people_new),
+                    people_to_date: of_target(
+                        m.people_to_date,
+                        m.people_of_target,
+                        c.target_people,
+                    ),
+                    goals: match (m.goals_achieved, m.goals_achieved_to_date) {
+                        (Some(g), Some(all)) => format!("{g} ({all})"),
+                        (None, Some(all)) => format!("{hidden} ({all})"),
+                        (Some(g), None) => format!("{g} ({hidden})"),
+                        (None, None) => hidden.clone(),
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let timely = c.performance.as_ref().map(|p| line(&p.timeliness, t));
     let page = ContractPage {
         csrf: signed.session.csrf.clone(),
+        timely,
+        months,
         user: signed.user(),
         status: t.t(&format!("contracting-contract-{}", c.status.as_str())),
         price: show_manat(c.price_per_unit),

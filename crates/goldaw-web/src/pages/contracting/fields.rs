@@ -127,3 +127,19 @@ mod tests {
         assert!(moment("d", "tomorrow").is_err());
     }
 }
+
+/// The actions a form's select offers: each action's code and its label in the reader's
+/// language (`contracting-act-{code}`), the tender's and the contract's alike.
+pub(super) fn action_choices<A: Copy>(
+    actions: impl IntoIterator<Item = A>,
+    code: fn(A) -> &'static str,
+    t: &crate::i18n::Translator,
+) -> Vec<(String, String)> {
+    actions
+        .into_iter()
+        .map(|a| {
+            let c = code(a);
+            (c.to_owned(), t.t(&format!("contracting-act-{c}")))
+        })
+        .collect()
+}

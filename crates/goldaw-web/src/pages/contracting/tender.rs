@@ -6,7 +6,7 @@
 
 use super::answer::{done, refused};
 use super::fields::{
-    date, manat, moment, number, opt_date, opt_number, opt_text, show_manat, words,
+    action_choices, date, manat, moment, number, opt_date, opt_number, opt_text, show_manat, words,
 };
 use crate::i18n::Translator;
 use crate::pages::common::render;
@@ -326,9 +326,11 @@ pub(super) async fn page(
     let t = &signed.t;
     let bids = state.store.tender_bids(&p, id).await.or_refuse(&signed)?;
     let provider = p.may(Permission::ProviderWork);
+    // The organisation's bid; a withdrawn one stays its bid (a withdrawal is final).
     let own = bids
         .iter()
         .find(|b| b.own && b.status != BidStatus::Withdrawn)
+        .or_else(|| bids.iter().find(|b| b.own))
         .cloned();
     let evaluating = x.member && x.status == TenderStatus::Closed;
     let inside = x.keeper || x.member;
@@ -380,17 +382,14 @@ pub(super) async fn page(
         .and_then(|w| bids.iter().find(|b| b.id == w))
         .map(|b| b.provider_name.clone())
         .unwrap_or_default();
-    let actions = x
-        .actions
-        .iter()
-        .filter(|a| matches!(a, TenderAction::Approve | TenderAction::Publish))
-        .map(|a| {
-            (
-                a.as_str().to_owned(),
-                t.t(&format!("contracting-act-{}", a.as_str())),
-            )
-        })
-        .collect();
+    let actions = action_choices(
+        x.actions
+            .iter()
+            .copied()
+            .filter(|a| matches!(a, TenderAction::Approve | TenderAction::Publish)),
+        TenderAction::as_str,
+        t,
+    );
     let w = x.weights;
     let weights = Criterion::ALL
         .iter()
