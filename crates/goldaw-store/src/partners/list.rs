@@ -8,10 +8,11 @@ use crate::audit::AuditEvent;
 use crate::error::{StoreError, StoreResult};
 use crate::provider_inbox::sharing::distinct;
 use crate::Store;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::codes::CaseStatus;
 use goldaw_core::deadlines::local_date;
+use goldaw_core::paging::{decode_cursor, encode_cursor, page_size};
 use goldaw_core::partners::{
     feedback_allowed, outcome_for_partner, partner_sight, partner_status, PartnerKind,
     PartnerStatus,
@@ -31,6 +32,34 @@ pub struct PartnerReferralView {
     pub status: PartnerStatus,
     /// The outcome summary, only when the family agreed to share it with the partner.
     pub outcome: Option<String>,
+}
+
+/// Which page of a partner's referrals.
+#[derive(Debug, Clone, Default)]
+pub struct PartnerReferralQuery {
+    /// The `next` of the page before.
+    pub after: Option<String>,
+    /// Referrals on the page (`goldaw_core::paging::page_size`: 50 if absent, at most 200).
+    pub limit: Option<u32>,
+}
+
+/// One page of a partner's referrals, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PartnerReferralPage {
+    pub items: Vec<PartnerReferralView>,
+    /// Give it as `after` for the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// The key a cursor names: created at, id.
+fn decode_after(cursor: &str) -> StoreResult<(DateTime<Utc>, Uuid)> {
+    let damaged = || StoreError::refuse("after", "store-page-link-damaged", vec![]);
+    let f = decode_cursor(cursor, 2).map_err(|_| damaged())?;
+    let at = DateTime::parse_from_rfc3339(&f[0])
+        .map_err(|_| damaged())?
+        .with_timezone(&Utc);
+    let id: Uuid = f[1].parse().map_err(|_| damaged())?;
+    Ok((at, id))
 }
 
 #[derive(sqlx::FromRow)]
@@ -125,19 +154,58 @@ impl Store {
         })
     }
 
-    /// The partner's own referrals, newest first (at most 500).
-    #[tracing::instrument(skip_all)]
+    /// The first page of the partner's own referrals ([`Store::partner_referrals_page`]).
     pub async fn partner_referrals(
         &self,
         principal: &Principal,
     ) -> StoreResult<Vec<PartnerReferralView>> {
+        Ok(self
+            .partner_referrals_page(principal, &PartnerReferralQuery::default())
+            .await?
+            .items)
+    }
+
+    /// A page of the partner's own referrals, newest first (issue #20; the provider's inbox's
+    /// shape): one range of the index `partner_referrals_partner (partner_id, created_at, id)`,
+    /// the next page starting after the last key shown. The partner's id is the condition of
+    /// every page: a cursor names a place in the order, never whose rows, so a cursor made on
+    /// another partner's list shows this partner's own referrals after that place, nothing else.
+    #[tracing::instrument(skip_all)]
+    pub async fn partner_referrals_page(
+        &self,
+        principal: &Principal,
+        query: &PartnerReferralQuery,
+    ) -> StoreResult<PartnerReferralPage> {
         let partner = self.partner_of(principal).await?;
+        let after = query.after.as_deref().map(decode_after).transpose()?;
+        let limit = i64::from(page_size(query.limit));
+        let keyset = if after.is_some() {
+            " AND (r.created_at, r.id) < ($3, $4)"
+        } else {
+            ""
+        };
         let sql = format!(
-            "{SELECT} WHERE r.partner_id = $1 ORDER BY r.created_at DESC, r.id DESC LIMIT 500"
+            "{SELECT} WHERE r.partner_id = $1{keyset} ORDER BY r.created_at DESC, r.id DESC LIMIT $2"
         );
-        let rows: Vec<Row> = with_db!(self.db(), pool => {
-            sqlx::query_as(&sql).bind(partner.id).fetch_all(pool).await?
+        let mut rows: Vec<Row> = with_db!(self.db(), pool => {
+            let mut q = sqlx::query_as(&sql).bind(partner.id).bind(limit + 1);
+            if let Some((at, id)) = after {
+                q = q.bind(at).bind(id);
+            }
+            q.fetch_all(pool).await?
         });
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        let next = if more {
+            rows.last().map(|r| {
+                encode_cursor(&[
+                    &r.created_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                    &r.id.to_string(),
+                ])
+            })
+        } else {
+            None
+        };
         let views = self.partner_views(principal, rows).await?;
         let ids: Vec<String> = views.iter().map(|v| v.id.to_string()).collect();
         self.audit(
@@ -149,7 +217,7 @@ impl Store {
             )),
         )
         .await?;
-        Ok(views)
+        Ok(PartnerReferralPage { items: views, next })
     }
 
     /// One of the partner's own referrals; `NotFound` for any other.

@@ -5,7 +5,8 @@
 //! - `organisations`: the register of partners and their keys, one per person (admins,
 //!   `ManageUsers`), and the principal a key stands for;
 //! - `refer`: a partner's referral, which becomes an intake referral in the etrap's queue;
-//! - `list`: a partner's own referrals, the status mapped, the outcome only with consent;
+//! - `list`: a partner's own referrals, a page at a time, the status mapped, the outcome only
+//!   with consent;
 //! - `feedback`: the etrap's record of the family's agreement to feedback and the summary.
 
 mod feedback;
@@ -14,7 +15,7 @@ mod organisations;
 mod refer;
 
 pub use feedback::{FeedbackChange, StaffPartnerView};
-pub use list::PartnerReferralView;
+pub use list::{PartnerReferralPage, PartnerReferralQuery, PartnerReferralView};
 pub use organisations::{NewPartner, PartnerKey, PartnerOrganisation, PARTNER_TOKEN_PREFIX};
 pub use refer::PartnerReferralInput;
 

@@ -35,6 +35,7 @@ mod open_doors;
 mod open_doors_leftovers;
 mod own_work_offers;
 mod paging_lists;
+mod partner_pages;
 mod people;
 mod people_pages;
 mod people_search;

@@ -7,14 +7,15 @@
 use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ErrorBody};
 use crate::AppState;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use goldaw_core::access::Principal;
-use goldaw_store::partners::{PartnerReferralInput, PartnerReferralView};
+use goldaw_store::partners::{PartnerReferralInput, PartnerReferralQuery, PartnerReferralView};
+use serde::Deserialize;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -68,15 +69,47 @@ pub async fn refer(
     Ok(Json(state.store.partner_refer(&principal, body).await?))
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerListParams {
+    /// The next page: the cursor of the `Link` header's `rel="next"`.
+    pub after: Option<String>,
+    /// Referrals on a page: 50 if absent, at most 200.
+    pub limit: Option<u32>,
+}
+
 /// The partner's own referrals, newest first: the status (`received`, `being_assessed`,
 /// `support_under_way`, `closed`) and the outcome summary only when the family agreed to share it.
-#[utoipa::path(get, path = "/api/v1/partner/referrals", tag = "partners",
-    responses((status = 200, body = [PartnerReferralView]), (status = 401, body = ErrorBody)))]
+/// A page at a time: when more follow, the `Link` header names the next page (`rel="next"`,
+/// RFC 8288).
+#[utoipa::path(get, path = "/api/v1/partner/referrals", tag = "partners", params(PartnerListParams),
+    responses((status = 200, body = [PartnerReferralView], headers(("Link" = String, description = "The next page, when more follow: `</api/v1/partner/referrals?after=...>; rel=\"next\"`"))),
+              (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     PartnerCaller(principal): PartnerCaller,
-) -> Result<Json<Vec<PartnerReferralView>>, ApiError> {
-    Ok(Json(state.store.partner_referrals(&principal).await?))
+    params: Result<Query<PartnerListParams>, QueryRejection>,
+) -> Result<(HeaderMap, Json<Vec<PartnerReferralView>>), ApiError> {
+    let Query(p) = params?;
+    let page = state
+        .store
+        .partner_referrals_page(
+            &principal,
+            &PartnerReferralQuery {
+                after: p.after,
+                limit: p.limit,
+            },
+        )
+        .await?;
+    Ok((
+        crate::api::paging::next_page_link(
+            "/api/v1/partner/referrals",
+            p.limit,
+            page.next.as_deref(),
+        ),
+        Json(page.items),
+    ))
 }
 
 /// One of the partner's own referrals; 404 for any other (another organisation's, or none).

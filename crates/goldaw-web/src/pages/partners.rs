@@ -17,14 +17,16 @@ use crate::client_addr::ClientAddr;
 use crate::i18n::Translator;
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::partners::PartnerKind;
-use goldaw_store::partners::{FeedbackChange, NewPartner, PartnerReferralInput, MAX_OUTCOME};
+use goldaw_store::partners::{
+    FeedbackChange, NewPartner, PartnerReferralInput, PartnerReferralQuery, MAX_OUTCOME,
+};
 use goldaw_store::sessions::random_token;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -118,6 +120,10 @@ struct PortalPage {
     signed_in: Option<String>,
     message: Option<String>,
     rows: Vec<ReferralRow>,
+    /// The next page of the partner's referrals (newest first, a page at a time).
+    next_link: Option<String>,
+    first_link: String,
+    paged: bool,
 }
 
 fn rows_of(
@@ -136,12 +142,14 @@ fn rows_of(
         .collect()
 }
 
+/// The portal: the partner's referrals from `after` (a page's cursor; none: the first page).
 async fn portal_page(
     state: &AppState,
     headers: &HeaderMap,
     addr: ClientAddr,
     message: Option<String>,
     status: StatusCode,
+    after: Option<String>,
 ) -> Response {
     let t = translator(headers);
     let (csrf, fresh) = csrf_of(headers);
@@ -149,21 +157,42 @@ async fn portal_page(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (signed_in, rows) = match &p {
-        Some(p) => match state.store.partner_referrals(p).await {
-            Ok(list) => (
-                Some(p.actor.trim_start_matches("partner:").to_owned()),
-                rows_of(&t, list),
-            ),
-            Err(e) => return server_error(e),
-        },
-        None => (None, Vec::new()),
+    let (mut message, mut status) = (message, status);
+    let paged = after.is_some();
+    let (signed_in, rows, next) = match &p {
+        Some(p) => {
+            let query = PartnerReferralQuery { after, limit: None };
+            let page = match state.store.partner_referrals_page(p, &query).await {
+                // A damaged page link: the first page, and why.
+                Err(goldaw_store::StoreError::Invalid { .. }) if paged => {
+                    message = Some(t.t("store-page-link-damaged"));
+                    status = StatusCode::BAD_REQUEST;
+                    state
+                        .store
+                        .partner_referrals_page(p, &PartnerReferralQuery::default())
+                        .await
+                }
+                other => other,
+            };
+            match page {
+                Ok(page) => (
+                    Some(p.actor.trim_start_matches("partner:").to_owned()),
+                    rows_of(&t, page.items),
+                    page.next,
+                ),
+                Err(e) => return server_error(e),
+            }
+        }
+        None => (None, Vec::new(), None),
     };
     let mut r = render(PortalPage {
         csrf: csrf.clone(),
         signed_in,
         message,
         rows,
+        next_link: crate::pages::paging::next_link("/partner", &[], next.as_deref()),
+        first_link: "/partner".to_owned(),
+        paged,
         user: None,
         t,
     });
@@ -171,8 +200,18 @@ async fn portal_page(
     with_csrf(state, r, &csrf, fresh)
 }
 
-async fn portal(State(state): State<AppState>, addr: ClientAddr, headers: HeaderMap) -> Response {
-    portal_page(&state, &headers, addr, None, StatusCode::OK).await
+#[derive(Deserialize)]
+struct PortalParams {
+    after: Option<String>,
+}
+
+async fn portal(
+    State(state): State<AppState>,
+    addr: ClientAddr,
+    headers: HeaderMap,
+    Query(params): Query<PortalParams>,
+) -> Response {
+    portal_page(&state, &headers, addr, None, StatusCode::OK, params.after).await
 }
 
 #[derive(Deserialize)]
@@ -207,6 +246,7 @@ async fn sign_in(
             addr,
             Some(t.t("partner-key-wrong")),
             StatusCode::TOO_MANY_REQUESTS,
+            None,
         )
         .await;
     }
@@ -235,6 +275,7 @@ async fn sign_in(
                 addr,
                 Some(message),
                 StatusCode::UNAUTHORIZED,
+                None,
             )
             .await;
             r.headers_mut().append(

@@ -42,6 +42,7 @@ mod pages_merge_undo;
 mod pages_store_refusals;
 mod paging;
 mod paging_lists;
+mod partner_pages;
 mod people_pages;
 mod planning_pages;
 mod referral_offers;
