@@ -158,7 +158,7 @@ impl Store {
         self.audit(
             principal,
             AuditEvent::on("person.own_data", "person", id).with_detail(format!(
-                "for {recipient}: {} cases shown, {} left out, {} access events",
+                "{} cases shown, {} left out, {} access events; for {recipient}",
                 cases.len(),
                 left_out,
                 access.len()

@@ -206,7 +206,7 @@ goldaw_store::each_backend! {
         assert_eq!(doc.person.id, person, "{b}");
         assert_eq!(count(&db, produced).await, 2, "{b}");
         assert_eq!(
-            count(&db, "SELECT COUNT(*) FROM audit_events WHERE action = 'person.own_data' AND detail LIKE 'for representative%'").await,
+            count(&db, "SELECT COUNT(*) FROM audit_events WHERE action = 'person.own_data' AND detail LIKE '%; for representative'").await,
             1,
             "{b}"
         );
