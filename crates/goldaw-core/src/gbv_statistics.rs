@@ -152,6 +152,61 @@ pub fn age_band(birth: Option<NaiveDate>, on: NaiveDate) -> AgeBand {
     }
 }
 
+code_enum!(
+    /// The time from an incident to its report (GBVIMS): how many days after the incident the
+    /// survivor first reached a service (the call, or the case's opening).
+    ReportDelay, "time from incident to report" {
+        SameDay = "same_day",
+        Days1To3 = "1_3_days",
+        Days4To7 = "4_7_days",
+        Days8To30 = "8_30_days",
+        Over30Days = "over_30_days",
+        /// No incident date recorded.
+        Unknown = "unknown",
+    }
+);
+
+/// The band of the time from `incident` to `reported`. An incident recorded after its report
+/// cannot be (the date is checked when recorded): counted as unknown, never as same day.
+pub fn report_delay(incident: Option<NaiveDate>, reported: NaiveDate) -> ReportDelay {
+    let Some(incident) = incident else {
+        return ReportDelay::Unknown;
+    };
+    match (reported - incident).num_days() {
+        i64::MIN..=-1 => ReportDelay::Unknown,
+        0 => ReportDelay::SameDay,
+        1..=3 => ReportDelay::Days1To3,
+        4..=7 => ReportDelay::Days4To7,
+        8..=30 => ReportDelay::Days8To30,
+        _ => ReportDelay::Over30Days,
+    }
+}
+
+/// Why an incident date is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentDateRefusal {
+    /// After today.
+    Future,
+    /// Before the person was born.
+    BeforeBirth,
+}
+
+/// Whether `incident` may be recorded as the date of the incident a case or call is about, on
+/// `today`, for a person born on `birth` (if known).
+pub fn check_incident_date(
+    incident: NaiveDate,
+    today: NaiveDate,
+    birth: Option<NaiveDate>,
+) -> Result<(), IncidentDateRefusal> {
+    if incident > today {
+        return Err(IncidentDateRefusal::Future);
+    }
+    if birth.is_some_and(|b| incident < b) {
+        return Err(IncidentDateRefusal::BeforeBirth);
+    }
+    Ok(())
+}
+
 /// The months from `from` to `to`, as `YYYY-MM`.
 pub fn months(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     let mut out = Vec::new();
@@ -174,6 +229,47 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_time_from_incident_to_report_falls_in_the_gbvims_bands() {
+        let reported = d("2026-03-31");
+        for (incident, band) in [
+            (Some("2026-03-31"), ReportDelay::SameDay),
+            (Some("2026-03-30"), ReportDelay::Days1To3),
+            (Some("2026-03-28"), ReportDelay::Days1To3),
+            (Some("2026-03-27"), ReportDelay::Days4To7),
+            (Some("2026-03-24"), ReportDelay::Days4To7),
+            (Some("2026-03-23"), ReportDelay::Days8To30),
+            (Some("2026-03-01"), ReportDelay::Days8To30),
+            (Some("2026-02-28"), ReportDelay::Over30Days),
+            (Some("2020-01-01"), ReportDelay::Over30Days),
+            (Some("2026-04-01"), ReportDelay::Unknown),
+            (None, ReportDelay::Unknown),
+        ] {
+            assert_eq!(
+                report_delay(incident.map(d), reported),
+                band,
+                "{incident:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_incident_date_is_not_in_the_future_nor_before_birth() {
+        let today = d("2026-03-31");
+        let born = Some(d("1990-04-02"));
+        assert_eq!(check_incident_date(today, today, born), Ok(()));
+        assert_eq!(check_incident_date(d("1990-04-02"), today, born), Ok(()));
+        assert_eq!(check_incident_date(d("1985-01-01"), today, None), Ok(()));
+        assert_eq!(
+            check_incident_date(d("2026-04-01"), today, born),
+            Err(IncidentDateRefusal::Future)
+        );
+        assert_eq!(
+            check_incident_date(d("1990-04-01"), today, born),
+            Err(IncidentDateRefusal::BeforeBirth)
+        );
     }
 
     #[test]

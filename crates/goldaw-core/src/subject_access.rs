@@ -10,7 +10,30 @@
 //! (`crate::privacy::case_sight`); the document says how many it left out.
 
 use crate::access::{Permission, Principal};
+use crate::codes::code_enum;
+use crate::consent::ConsentPurpose;
 use crate::privacy::Unseen;
+use crate::ParseError;
+
+code_enum!(
+    /// Whom a person's own data is produced for.
+    OwnDataRecipient, "own data recipient" {
+        /// The person herself: her right of access, no consent needed.
+        Person = "person",
+        /// Someone acting for her (a lawyer, an NGO, a relative): outside the case's team.
+        Representative = "representative",
+    }
+);
+
+/// The consent purpose producing the person's data for `recipient` needs, if any (issue #18,
+/// docs/survivors.md "Exports of a person's data"): none for the person herself; `export` for a
+/// representative (or a supervisor's override for a lawful reason, as every sharing).
+pub fn consent_needed(recipient: OwnDataRecipient) -> Option<ConsentPurpose> {
+    match recipient {
+        OwnDataRecipient::Person => None,
+        OwnDataRecipient::Representative => Some(ConsentPurpose::Export),
+    }
+}
 
 /// Whether `principal` may produce a person's own data at all (the person is checked after).
 pub fn may_produce(principal: &Principal) -> Result<(), Unseen> {
@@ -36,6 +59,20 @@ mod tests {
     use crate::access::Scope;
     use crate::codes::Role;
     use uuid::Uuid;
+
+    #[test]
+    fn producing_for_a_representative_needs_consent_to_export() {
+        assert_eq!(consent_needed(OwnDataRecipient::Person), None);
+        assert_eq!(
+            consent_needed(OwnDataRecipient::Representative),
+            Some(ConsentPurpose::Export)
+        );
+        assert_eq!(
+            "representative".parse::<OwnDataRecipient>(),
+            Ok(OwnDataRecipient::Representative)
+        );
+        assert!("lawyer".parse::<OwnDataRecipient>().is_err());
+    }
 
     #[test]
     fn only_supervisors_produce_a_persons_data() {

@@ -207,6 +207,25 @@ fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
 /// See [`pool_options`].
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
+/// An open transaction on either backend, for use cases that compose: the caller begins it
+/// ([`Db::begin`]), passes `&mut Tx` to the `*_in` variants of the use cases (each appends its
+/// own audit event and does its checks and writes through it), and commits once. Dropped
+/// without a commit, nothing of it is written. Bodies reach its connection with `with_tx!`.
+pub(crate) enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    pub(crate) async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
 impl Db {
     pub(crate) async fn connect(url: &DatabaseUrl, pool_size: PoolSize) -> StoreResult<Db> {
         let connections = pool_size.get();
@@ -243,6 +262,14 @@ impl Db {
                 Ok(Db::Postgres(pool))
             }
         }
+    }
+
+    /// Begins a transaction that several use cases write through ([`Tx`]).
+    pub(crate) async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
     }
 
     pub(crate) async fn migrate(&self) -> StoreResult<()> {

@@ -17,6 +17,24 @@ macro_rules! with_db {
     };
 }
 
+/// Runs `$body` with `$conn` bound to the connection of an open transaction `$tx: &mut Tx`
+/// (`db::Tx`, either backend): the body is compiled once per backend, as with [`with_db!`], and
+/// the macros that take a transaction (`append_audit!`, `refresh_due_dates!`, ...) take `$conn`.
+macro_rules! with_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match &mut *$tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
 pub mod audit;
 mod audit_writer;
 pub mod backup;
@@ -91,6 +109,8 @@ struct Inner {
     deadlines: RwLock<Arc<Deadlines>>,
     /// Every version of the assessment instruments shipped so far; reloaded after migrate.
     instruments: RwLock<Arc<instruments::Instruments>>,
+    /// Where the quick exit leaves to (`safety_plans::neutral_site`); reloaded after migrate.
+    quick_exit_site: RwLock<Arc<str>>,
     /// Commits the audit events of reads in groups (see `audit_writer`).
     audit_writer: audit_writer::AuditWriter,
     /// Sessions looked up lately (see `session_cache` for how stale one may be).
@@ -160,6 +180,7 @@ impl Store {
                 catalogue: RwLock::new(Arc::new(Catalogue::default())),
                 deadlines: RwLock::new(Arc::new(Deadlines::default())),
                 instruments: RwLock::new(Arc::new(instruments::Instruments::default())),
+                quick_exit_site: RwLock::new(Arc::from(goldaw_core::safety::DEFAULT_NEUTRAL_SITE)),
                 sessions: session_cache::SessionCache::default(),
                 hasher: passwords::Hasher::default(),
                 token_lifetime,
@@ -202,6 +223,7 @@ impl Store {
         self.load_instruments(&shipped).await?;
         self.reload_catalogue().await?;
         self.reload_deadlines().await?;
+        self.reload_quick_exit_site().await?;
         self.refresh_stale_due_dates().await.map(|_| ())
     }
 

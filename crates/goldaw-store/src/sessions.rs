@@ -51,6 +51,8 @@ pub struct Session {
     pub principal: Principal,
     pub csrf: String,
     pub stage: Stage,
+    /// Where the pages' quick exit leaves to (the operator's setting, `safety_plans`).
+    pub quick_exit_site: std::sync::Arc<str>,
     /// The SHA-256 of the session's token: which session this is, for the store's own use.
     hash: Vec<u8>,
 }
@@ -152,6 +154,7 @@ impl Store {
             principal,
             csrf,
             stage,
+            quick_exit_site: self.quick_exit_site(),
             hash,
         }))
     }

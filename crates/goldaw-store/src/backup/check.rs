@@ -65,6 +65,7 @@ pub(super) fn unmigrated(db: Db, url: DatabaseUrl, secrets: Option<crypto::Secre
             catalogue: RwLock::new(Arc::new(Catalogue::default())),
             deadlines: RwLock::new(Arc::default()),
             instruments: RwLock::new(Arc::default()),
+            quick_exit_site: RwLock::new(Arc::from(goldaw_core::safety::DEFAULT_NEUTRAL_SITE)),
             sessions: Default::default(),
             hasher: Default::default(),
             token_lifetime: Default::default(),

@@ -9,6 +9,7 @@ use super::clean_text;
 use super::history::{insert_case_event, NewCaseEvent};
 use super::read::CaseRecord;
 use crate::audit::{append_audit, AuditEvent};
+use crate::db::Tx;
 use crate::due_dates::refresh_due_dates;
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::people::require;
@@ -68,6 +69,26 @@ impl Store {
         principal: &Principal,
         new: NewReferral,
     ) -> StoreResult<CaseRecord> {
+        let id = Uuid::now_v7();
+        let mut tx = self.db().begin().await?;
+        self.register_referral_in(&mut tx, principal, id, new)
+            .await?;
+        tx.commit().await?;
+        self.case_unaudited(principal, id).await
+    }
+
+    /// [`Store::register_referral`] inside the caller's transaction (a call become a case writes
+    /// the person, the case, the consents and the call's link in one): the checks that need no
+    /// database, then the audit event, the person's scope read and the writes through `tx`, the
+    /// new case under `id` (a fresh `Uuid::now_v7()`, given so the caller may name it in its own
+    /// audit event). The caller commits.
+    pub(crate) async fn register_referral_in(
+        &self,
+        tx: &mut Tx,
+        principal: &Principal,
+        id: Uuid,
+        new: NewReferral,
+    ) -> StoreResult<()> {
         require(principal, Permission::RegisterReferral)?;
         self.check_place(&new.admin_unit)?;
         let unit = self
@@ -95,7 +116,6 @@ impl Store {
         }
         let referrer = clean_text("referrer", new.referrer.as_deref())?;
         let concern = clean_text("concern", new.concern.as_deref())?;
-        let id = Uuid::now_v7();
         let now = Utc::now();
         let referrer_sealed = self.seal_text(
             "case text",
@@ -115,11 +135,12 @@ impl Store {
             .strip_prefix("TM-")
             .unwrap_or(new.admin_unit.as_str())
             .to_owned();
-        let person_lookup = self.person_for_case(principal, new.person).await?;
-        with_db!(self.db(), pool => {
-            let mut tx = pool.begin().await?;
+        with_tx!(tx, tx => {
             append_audit!(self, tx, principal, AuditEvent::on("case.register", "case", id)
                 .with_detail(format!("person {} source {}", new.person, new.referral_source)));
+        });
+        let person_lookup = self.person_for_case(tx, principal, new.person).await?;
+        with_tx!(tx, tx => {
             let (n,): (i64,) = sqlx::query_as(
                 "INSERT INTO case_number_counters (admin_unit, year, last) VALUES ($1, $2, 1)
                  ON CONFLICT (admin_unit, year) DO UPDATE SET last = case_number_counters.last + 1
@@ -158,34 +179,35 @@ impl Store {
             // A sensitive case hides whom it names from readers without the permission.
             sqlx::query(MARK_NAMED_IN_CASE).bind(id).execute(&mut *tx).await?;
             refresh_due_dates!(self, tx, &[id]);
-            tx.commit().await?;
         });
-        self.case_unaudited(principal, id).await
+        Ok(())
     }
 
-    /// The person a referral is about: must be visible to the principal; answers whether the
+    /// The person a referral is about, read in the intake's transaction (a person registered
+    /// in the same transaction is found): must be visible to the principal; answers whether the
     /// person is hidden (the case then is sensitive too).
-    pub(super) async fn person_for_case(
+    async fn person_for_case(
         &self,
+        tx: &mut Tx,
         principal: &Principal,
         person: Uuid,
     ) -> StoreResult<bool> {
         let found: Option<(bool,)> = match principal.role {
             // The hotline registers for any etrap and does not browse people: any person it may
             // see by the sensitive rule.
-            Some(Role::Hotline) => with_db!(self.db(), pool => {
+            Some(Role::Hotline) => with_tx!(tx, tx => {
                 sqlx::query_as(concat!("SELECT ", person_hidden!("p"), " FROM persons p WHERE p.id = $1 AND ",
                         person_visible!("p", "$2"), " AND p.merged_into IS NULL"))
                     .bind(person)
                     .bind(principal.sensitive)
-                    .fetch_optional(pool)
+                    .fetch_optional(&mut *tx)
                     .await?
             }),
             _ => {
                 let Some((lo, hi)) = unit_range(principal) else {
                     return Err(StoreError::NotFound);
                 };
-                with_db!(self.db(), pool => {
+                with_tx!(tx, tx => {
                     sqlx::query_as(concat!("SELECT ", person_hidden!("p"), " FROM persons p WHERE p.id = $1
                             AND p.admin_unit >= $2 AND p.admin_unit < $3 AND ", person_visible!("p", "$4"),
                             " AND p.merged_into IS NULL"))
@@ -193,7 +215,7 @@ impl Store {
                         .bind(&lo)
                         .bind(&hi)
                         .bind(principal.sensitive)
-                        .fetch_optional(pool)
+                        .fetch_optional(&mut *tx)
                         .await?
                 })
             }

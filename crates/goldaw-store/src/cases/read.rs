@@ -336,7 +336,7 @@ impl Store {
         Ok(row)
     }
 
-    pub(super) async fn case_unaudited(
+    pub(crate) async fn case_unaudited(
         &self,
         principal: &Principal,
         id: Uuid,

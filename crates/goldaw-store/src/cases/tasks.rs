@@ -31,6 +31,9 @@ pub struct Task {
     pub case_id: Uuid,
     pub number: String,
     pub person_name: Option<String>,
+    /// Gender-based violence or child protection: pages hide the name until asked
+    /// (`goldaw_core::safety::name_on_page`).
+    pub sensitive: bool,
     pub status: CaseStatus,
     pub priority: Option<Priority>,
     pub kind: TaskKind,
@@ -214,6 +217,7 @@ impl Store {
                 case_id: row.id,
                 person_name: (!restricted)
                     .then(|| full_name(&row.given_name, row.family_name.as_deref())),
+                sensitive: row.sensitive,
                 number: row.external_id,
                 status: row.status.parse().map_err(|e| corrupt("case status", e))?,
                 priority: parse_opt::<Priority>("priority", row.priority.as_deref())?,

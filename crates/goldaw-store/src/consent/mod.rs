@@ -15,7 +15,7 @@ mod overrides;
 mod read;
 mod record;
 
-pub(crate) use record::record_refused;
+pub(crate) use record::ConsentCase;
 
 use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -4,6 +4,7 @@
 use super::{ConsentRecord, NewConsent, Withdrawal};
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::CaseRow;
+use crate::db::Tx;
 use crate::error::{SayArg, StoreError, StoreResult};
 use crate::Store;
 use chrono::Utc;
@@ -34,6 +35,14 @@ pub(crate) fn record_refused(r: ConsentRecordRefusal) -> StoreError {
     }
 }
 
+/// The case a consent is recorded on: its id, its person and the person's household (a consent
+/// may be given for any member).
+pub(crate) struct ConsentCase {
+    pub(crate) id: Uuid,
+    pub(crate) person: Uuid,
+    pub(crate) household: Uuid,
+}
+
 impl Store {
     /// The case, for a principal who may record its people's consents: who works on it, or the
     /// hotline on a case its call became (it sees that case in full).
@@ -59,6 +68,29 @@ impl Store {
         new: NewConsent,
     ) -> StoreResult<ConsentRecord> {
         let row = self.consent_case(principal, case).await?;
+        let on = ConsentCase {
+            id: case,
+            person: row.person_id,
+            household: row.person_household_id,
+        };
+        let mut tx = self.db().begin().await?;
+        let id = self.record_consent_in(&mut tx, principal, &on, new).await?;
+        tx.commit().await?;
+        self.consent_by_id(id).await
+    }
+
+    /// [`Store::record_consent`] inside the caller's transaction, on a case the caller has
+    /// checked the principal may record consents on (or has just written in `tx`, as a call
+    /// become a case does): the checks that need no database, then the audit event, the person
+    /// and provider read and the write through `tx`. Answers the consent's id; the caller commits.
+    pub(crate) async fn record_consent_in(
+        &self,
+        tx: &mut Tx,
+        principal: &Principal,
+        on: &ConsentCase,
+        new: NewConsent,
+    ) -> StoreResult<Uuid> {
+        let case = on.id;
         let today = local_date(Utc::now());
         let valid_from = new.valid_from.unwrap_or(today);
         let provider = new
@@ -74,18 +106,17 @@ impl Store {
             new.valid_until,
         )
         .map_err(record_refused)?;
-        let person = new.person.unwrap_or(row.person_id);
+        let person = new.person.unwrap_or(on.person);
         let id = Uuid::now_v7();
         let now = Utc::now();
-        with_db!(self.db(), pool => {
-            let mut tx = pool.begin().await?;
+        with_tx!(tx, tx => {
             append_audit!(self, tx, principal, AuditEvent::on("consent.record", "consent", id)
                 .with_detail(format!("case {case} person {person}: {}", new.purpose)));
             let in_household: Option<(Uuid,)> = sqlx::query_as(
                 "SELECT id FROM persons WHERE id = $1 AND (id = $2 OR household_id = $3) AND merged_into IS NULL")
                 .bind(person)
-                .bind(row.person_id)
-                .bind(row.person_household_id)
+                .bind(on.person)
+                .bind(on.household)
                 .fetch_optional(&mut *tx)
                 .await?;
             if in_household.is_none() {
@@ -123,9 +154,8 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
         });
-        self.consent_by_id(id).await
+        Ok(id)
     }
 
     /// Withdraws a consent of a person of the case: it stops future sharing at once, and a

@@ -1,12 +1,14 @@
 //! A call become a case in one step: the person (found, or registered under the caller's code
 //! name), the case registered by the call's staff with what was said carried over (the summary
 //! as the concern, the risk screening as the provisional priority, violence or a child at risk
-//! as a sensitive case), the call linked to it, and the consents the caller gave recorded.
+//! as a sensitive case), the call linked to it, and the consents the caller gave recorded: one
+//! transaction, composed of the `*_in` variants of the person's, the intake's and the consent's
+//! use cases (`crate::db::Tx`).
 
 use super::call_refused;
 use crate::audit::{append_audit, AuditEvent};
 use crate::cases::{CaseRecord, NewReferral};
-use crate::consent::NewConsent;
+use crate::consent::{ConsentCase, NewConsent};
 use crate::error::{StoreError, StoreResult};
 use crate::Store;
 use goldaw_core::access::Principal;
@@ -37,8 +39,18 @@ pub struct CallToCase {
     pub consents: Vec<NewConsent>,
 }
 
+/// Whom the case is about: a person already known, or the caller registered under her code name.
+enum Who {
+    Known(Uuid),
+    New(PersonData),
+}
+
 impl Store {
-    /// Opens a case from a call.
+    /// Opens a case from a call, in one transaction: the audit event first, then the person
+    /// (registered under the caller's code name unless known), the case, the consents she gave
+    /// and the call's link under its version guard. A refusal anywhere (a person out of scope, a
+    /// consent to an unknown provider or for someone outside her household, the call changed or
+    /// already a case) rolls it all back: no person, no case, no consent is left behind.
     #[tracing::instrument(skip_all, fields(call = %id))]
     pub async fn call_to_case(
         &self,
@@ -58,41 +70,9 @@ impl Store {
             });
         }
         self.check_place(&req.admin_unit)?;
-        // The consents are checked before anything is written, so that a consent refused as
-        // given (a referral without its provider, an unknown provider) leaves no case behind.
-        let today = goldaw_core::deadlines::local_date(chrono::Utc::now());
-        for c in &req.consents {
-            let provider = c
-                .provider
-                .as_deref()
-                .map(str::trim)
-                .filter(|p| !p.is_empty());
-            goldaw_core::consent::check_consent(
-                c.purpose,
-                provider.is_some(),
-                c.provider_kind.is_some(),
-                c.valid_from.unwrap_or(today),
-                c.valid_until,
-            )
-            .map_err(crate::consent::record_refused)?;
-            if let Some(ext) = provider {
-                let found: Option<(Uuid,)> = with_db!(self.db(), pool => {
-                    sqlx::query_as("SELECT id FROM providers WHERE external_id = $1")
-                        .bind(ext)
-                        .fetch_optional(pool)
-                        .await?
-                });
-                if found.is_none() {
-                    return Err(StoreError::refuse(
-                        "provider",
-                        "consent-provider-unknown",
-                        vec![("provider", crate::error::SayArg::Text(ext.to_owned()))],
-                    ));
-                }
-            }
-        }
-        let person = match req.person {
-            Some(p) => p,
+        // The checks that need no database, before the transaction.
+        let who = match req.person {
+            Some(p) => Who::Known(p),
             None => {
                 let Some(sex) = req.sex.or(call.caller_sex) else {
                     return Err(StoreError::refuse("sex", "hotline-case-sex-needed", vec![]));
@@ -105,49 +85,74 @@ impl Store {
                 .map_err(|_| {
                     StoreError::refuse("caller_code", "hotline-caller-code-invalid", vec![])
                 })?;
-                self.create_person(principal, None, data).await?.id
+                Who::New(data)
             }
         };
-        let case = self
-            .register_referral(
-                principal,
-                NewReferral {
-                    person,
-                    admin_unit: req.admin_unit.clone(),
-                    referral_source: ReferralSource::Hotline,
-                    // The line only: the code name is her name on the new record, hidden on pages by default.
-                    referrer: Some(call.line.clone()),
-                    concern: call.summary.clone(),
-                    provisional_priority: call.critical.then_some(Priority::Critical),
-                    sensitive: call.category.sensitive(),
-                    household_case: false,
-                },
-            )
-            .await?;
-        let linked = with_db!(self.db(), pool => {
-            let mut tx = pool.begin().await?;
+        let case_id = Uuid::now_v7();
+        let mut tx = self.db().begin().await?;
+        with_tx!(&mut tx, tx => {
             append_audit!(self, tx, principal, AuditEvent::on("hotline.call.case", "hotline_call", id)
-                .with_detail(format!("case {}", case.id)));
+                .with_detail(format!("case {case_id}")));
+        });
+        let person = match who {
+            Who::Known(p) => p,
+            Who::New(data) => {
+                self.create_person_in(&mut tx, principal, None, data)
+                    .await?
+            }
+        };
+        self.register_referral_in(
+            &mut tx,
+            principal,
+            case_id,
+            NewReferral {
+                person,
+                admin_unit: req.admin_unit.clone(),
+                referral_source: ReferralSource::Hotline,
+                // The line only: the code name is her name on the new record, hidden on pages by default.
+                referrer: Some(call.line.clone()),
+                concern: call.summary.clone(),
+                provisional_priority: call.critical.then_some(Priority::Critical),
+                sensitive: call.category.sensitive(),
+                household_case: false,
+            },
+        )
+        .await?;
+        let household: Uuid = with_tx!(&mut tx, tx => {
+            let (household,): (Uuid,) = sqlx::query_as("SELECT household_id FROM persons WHERE id = $1")
+                .bind(person)
+                .fetch_one(&mut *tx)
+                .await?;
+            household
+        });
+        let on = ConsentCase {
+            id: case_id,
+            person,
+            household,
+        };
+        for consent in req.consents {
+            self.record_consent_in(&mut tx, principal, &on, consent)
+                .await?;
+        }
+        let linked = with_tx!(&mut tx, tx => {
             let done = sqlx::query("UPDATE hotline_calls SET case_id = $1, version = version + 1, updated_at = $2
                                     WHERE id = $3 AND version = $4 AND case_id IS NULL")
-                .bind(case.id)
+                .bind(case_id)
                 .bind(chrono::Utc::now())
                 .bind(id)
                 .bind(req.version)
                 .execute(&mut *tx)
                 .await?;
-            tx.commit().await?;
             done.rows_affected() == 1
         });
         if !linked {
+            // Someone changed the call or opened its case since it was read: nothing is kept.
             return Err(StoreError::Conflict {
                 expected: req.version,
                 actual: req.version + 1,
             });
         }
-        for consent in req.consents {
-            self.record_consent(principal, case.id, consent).await?;
-        }
-        Ok(case)
+        tx.commit().await?;
+        self.case_unaudited(principal, case_id).await
     }
 }

@@ -254,12 +254,29 @@ impl Store {
         person_id: Option<ExternalId>,
         data: PersonData,
     ) -> StoreResult<PersonRecord> {
+        let mut tx = self.db().begin().await?;
+        let id = self
+            .create_person_in(&mut tx, principal, person_id, data)
+            .await?;
+        tx.commit().await?;
+        self.person_written(principal, id).await
+    }
+
+    /// [`Store::create_person`] inside the caller's transaction (a call become a case registers
+    /// the caller in the case's transaction): the checks, the audit event and the writes through
+    /// `tx`; answers the new person's id. The caller commits.
+    pub(crate) async fn create_person_in(
+        &self,
+        tx: &mut crate::db::Tx,
+        principal: &Principal,
+        person_id: Option<ExternalId>,
+        data: PersonData,
+    ) -> StoreResult<Uuid> {
         self.check_person_write(principal, &data)?;
         let id = Uuid::now_v7();
         let external_id = person_id.map_or_else(|| id.to_string(), String::from);
         let now = Utc::now();
-        with_db!(self.db(), pool => {
-            let mut tx = pool.begin().await?;
+        with_tx!(tx, tx => {
             append_audit!(self, tx, principal, AuditEvent::on("person.create", "person", id));
             let exists: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM persons WHERE external_id = $1")
                 .bind(&external_id)
@@ -303,9 +320,8 @@ impl Store {
             replace_target_groups!(tx, id, &data.target_groups);
             // A household a sensitive household case is about names its new member.
             sqlx::query(MARK_NAMED_IN_HOUSEHOLD).bind(id).execute(&mut *tx).await?;
-            tx.commit().await?;
         });
-        self.person_written(principal, id).await
+        Ok(id)
     }
 
     /// Replaces what is known about a person, if nobody changed it since `expected_version`.

@@ -6,10 +6,14 @@
 //! are recomputed there as in every write that changes what a case owes.
 //!
 //! - `save`: a plan made or reviewed;
-//! - `read`: the plan in force and its revisions (an audited read).
+//! - `read`: the plan in force and its revisions (an audited read);
+//! - `neutral_site`: where the pages' quick exit leaves to (an operator's setting).
 
+mod neutral_site;
 mod read;
 mod save;
+
+pub use neutral_site::DEFAULT_NEUTRAL_SITE;
 
 use chrono::{DateTime, Utc};
 pub use goldaw_core::safety::RiskLevel;

@@ -6,4 +6,4 @@
 
 mod produce;
 
-pub use produce::{SubjectAccess, SubjectCase};
+pub use produce::{OwnDataRecipient, SubjectAccess, SubjectCase};

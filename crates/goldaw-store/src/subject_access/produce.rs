@@ -1,5 +1,9 @@
 //! Produces a person's own data: one scoped read per section, the sealed text opened for the
-//! document, and one audit event saying it was produced and how much it held.
+//! document, and one audit event saying it was produced, for whom, and how much it held. For a
+//! representative (outside the case's team) the person's consent to `export` is checked first
+//! (`goldaw_core::subject_access::consent_needed`, `goldaw_core::consent::sharing_basis`): refused
+//! without one unless a supervisor overrode it for a lawful reason, the refusal audited
+//! (`consent.refused`) as every sharing's.
 
 use crate::audit::{AuditEvent, AuditRow};
 use crate::cases::{AssessmentSummary, CaseEvent, CaseNote, CaseRecord, PlanRecord, ReviewRecord};
@@ -12,8 +16,10 @@ use crate::service_referrals::ReferralRecord;
 use crate::Store;
 use chrono::{DateTime, Utc};
 use goldaw_core::access::Principal;
+use goldaw_core::consent::Recipient;
 use goldaw_core::privacy::Unseen;
-use goldaw_core::subject_access::{may_produce, part_in_case};
+pub use goldaw_core::subject_access::OwnDataRecipient;
+use goldaw_core::subject_access::{consent_needed, may_produce, part_in_case};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -56,13 +62,26 @@ pub struct SubjectCase {
 }
 
 impl Store {
-    /// A person's own data for `principal` (a supervisor): `Forbidden` for any other role,
-    /// `NotFound` for a person outside their sight. Audited as `person.own_data` with the counts.
-    #[tracing::instrument(skip_all, fields(person = %id))]
+    /// A person's own data for `principal` (a supervisor), for the person herself.
     pub async fn subject_access(
         &self,
         principal: &Principal,
         id: Uuid,
+    ) -> StoreResult<SubjectAccess> {
+        self.subject_access_for(principal, id, OwnDataRecipient::Person)
+            .await
+    }
+
+    /// A person's own data for `principal` (a supervisor), produced for `recipient`:
+    /// `Forbidden` for any other role, `NotFound` for a person outside their sight; for a
+    /// representative, refused without the person's consent to `export` (or an override).
+    /// Audited as `person.own_data` with the recipient and the counts.
+    #[tracing::instrument(skip_all, fields(person = %id))]
+    pub async fn subject_access_for(
+        &self,
+        principal: &Principal,
+        id: Uuid,
+        recipient: OwnDataRecipient,
     ) -> StoreResult<SubjectAccess> {
         may_produce(principal).map_err(|u| match u {
             Unseen::Forbidden => {
@@ -71,6 +90,9 @@ impl Store {
             Unseen::NotFound => StoreError::NotFound,
         })?;
         let person = self.load_person(principal, id).await?;
+        if let Some(purpose) = consent_needed(recipient) {
+            self.own_data_consent(principal, id, purpose).await?;
+        }
         let household = match &person.data.household_id {
             Some(_) => self.household_of_person(principal, id).await?,
             None => None,
@@ -136,7 +158,7 @@ impl Store {
         self.audit(
             principal,
             AuditEvent::on("person.own_data", "person", id).with_detail(format!(
-                "{} cases shown, {} left out, {} access events",
+                "{} cases shown, {} left out, {} access events; for {recipient}",
                 cases.len(),
                 left_out,
                 access.len()
@@ -152,6 +174,65 @@ impl Store {
             cases_left_out: left_out,
             access,
         })
+    }
+
+    /// Whether the person's data may leave for `purpose`: the person's consents, the overrides
+    /// recorded for her on any case, and whether consent governs her (a consent recorded, or a
+    /// case from a hotline call), read as one snapshot; `sharing_basis` decides. A refusal is
+    /// audited on its own (`consent.refused`) and answered with its reason.
+    async fn own_data_consent(
+        &self,
+        principal: &Principal,
+        person: Uuid,
+        purpose: goldaw_core::consent::ConsentPurpose,
+    ) -> StoreResult<()> {
+        let today = goldaw_core::deadlines::local_date(Utc::now());
+        let (consents, overrides, from_call) = with_db!(self.db(), pool => {
+            let mut tx = pool.begin().await?;
+            let consents: Vec<crate::consent::FactRow> = sqlx::query_as(
+                "SELECT c.purpose, pr.external_id AS provider, c.provider_kind, c.valid_from, c.valid_until,
+                        (c.withdrawn_at IS NOT NULL) AS withdrawn
+                 FROM consents c LEFT JOIN providers pr ON pr.id = c.provider_id
+                 WHERE c.person_id = $1 ORDER BY c.recorded_at, c.id",
+            )
+            .bind(person)
+            .fetch_all(&mut *tx)
+            .await?;
+            let overrides: Vec<(String, Option<String>)> = sqlx::query_as(
+                "SELECT o.purpose, pr.external_id FROM consent_overrides o
+                 LEFT JOIN providers pr ON pr.id = o.provider_id WHERE o.person_id = $1",
+            )
+            .bind(person)
+            .fetch_all(&mut *tx)
+            .await?;
+            let (from_call,): (bool,) = sqlx::query_as(
+                "SELECT EXISTS (SELECT 1 FROM hotline_calls h JOIN cases c ON c.id = h.case_id
+                                 WHERE c.person_id = $1)",
+            )
+            .bind(person)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            (consents, overrides, from_call)
+        });
+        let (governed, consents, overrides) =
+            crate::consent::facts(consents, overrides, from_call)?;
+        match goldaw_core::consent::sharing_basis(
+            governed,
+            &consents,
+            &overrides,
+            purpose,
+            Recipient::Any,
+            today,
+        ) {
+            Ok(_) => Ok(()),
+            Err(refusal) => {
+                let event = AuditEvent::on("consent.refused", "person", person)
+                    .with_detail(format!("{purpose} to a representative: {}", refusal.code()));
+                self.audit(principal, event).await?;
+                Err(crate::consent::consent_refused(refusal))
+            }
+        }
     }
 
     /// The person's household as the principal may see it, if any (a hidden member hides it).

@@ -23,14 +23,14 @@ use goldaw_store::referrals::{
 use goldaw_store::{Principal, Store, StoreError};
 
 /// The key of a refusal, if it is one.
-fn key(r: &Result<impl std::fmt::Debug, StoreError>) -> Option<&'static str> {
+pub(crate) fn key(r: &Result<impl std::fmt::Debug, StoreError>) -> Option<&'static str> {
     match r {
         Err(StoreError::Invalid { say: Some(say), .. }) => Some(say.key),
         _ => None,
     }
 }
 
-fn call(line: &str, outcome: CallOutcome) -> NewCall {
+pub(crate) fn call(line: &str, outcome: CallOutcome) -> NewCall {
     NewCall {
         line: line.into(),
         received_at: Some(Utc::now() - Duration::hours(1)),
@@ -55,7 +55,7 @@ fn call(line: &str, outcome: CallOutcome) -> NewCall {
     }
 }
 
-fn consent(purpose: ConsentPurpose, provider: Option<&str>) -> NewConsent {
+pub(crate) fn consent(purpose: ConsentPurpose, provider: Option<&str>) -> NewConsent {
     NewConsent {
         person: None,
         purpose,
@@ -69,7 +69,7 @@ fn consent(purpose: ConsentPurpose, provider: Option<&str>) -> NewConsent {
 }
 
 /// Two lines: NGO-1 with an operator and a supervisor, NGO-2 with another operator.
-async fn lines(store: &Store) -> (Principal, Principal, Principal) {
+pub(crate) async fn lines(store: &Store) -> (Principal, Principal, Principal) {
     let op = operator();
     for code in ["NGO-1", "NGO-2"] {
         store

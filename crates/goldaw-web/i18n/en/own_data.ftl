@@ -59,3 +59,6 @@ own-data-history = The case's history
 own-data-access = Who read or changed it
 own-data-access-text = Every reading and change of the person and of the cases above, newest first, as the audit log holds it.
 own-data-corrections = Anything wrong is corrected through the usual edits of the record or the case, which are audited.
+own-data-for-person = Produced for the person herself
+own-data-for-representative = Produced for her representative (with her consent to export, or an override)
+own-data-for-representative-link = Produce it for a representative (needs her consent to export)

@@ -56,3 +56,6 @@ own-data-history = Işiň taryhy
 own-data-access = Kim okady ýa-da üýtgetdi
 own-data-access-text = Adamyň we ýokardaky işleriň her bir okalyşy we üýtgedilişi, iň täzesi ilki, audit žurnalynda saklanşy ýaly.
 own-data-corrections = Nädogry zat ýazgynyň ýa-da işiň adaty üýtgedilişi bilen düzedilýär, ol audit žurnalyna ýazylýar.
+own-data-for-person = Adamyň özi üçin taýýarlandy
+own-data-for-representative = Wekili üçin taýýarlandy (göçürip bermäge razylygy bilen ýa-da ýolbaşçynyň karary bilen)
+own-data-for-representative-link = Wekil üçin taýýarlamak (göçürip bermäge razylyk gerek)

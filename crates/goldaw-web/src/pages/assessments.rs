@@ -78,19 +78,12 @@ fn form_value(value: &AnswerValue) -> String {
     }
 }
 
-/// A person's name and age for headings.
+/// A person's name and age for headings (empty for someone not in the assessment).
 fn person_label(t: &Translator, record: &AssessmentRecord, person: Uuid) -> String {
-    let Some(p) = record.persons.iter().find(|p| p.id == person) else {
+    if !record.persons.iter().any(|p| p.id == person) {
         return String::new();
-    };
-    let name = p.name.clone().unwrap_or_else(|| t.t("restricted-name"));
-    match p.age {
-        Some(age) => t.t_with(
-            "assessment-person-age",
-            &[("name", name.into()), ("count", age.into())],
-        ),
-        None => name,
     }
+    label_of(t, &record.persons, person, record.sensitive)
 }
 
 fn subjects(record: &AssessmentRecord) -> Vec<Subject> {
@@ -178,21 +171,28 @@ pub(super) struct CaseAssessments {
     pub(super) needs: Vec<String>,
 }
 
-/// A person's name and age from a list of assessed people ("Aýna Saparowa, 35 years").
-fn label_of(t: &Translator, people: &[AssessedPerson], id: Uuid) -> String {
-    match people.iter().find(|p| p.id == id) {
-        Some(AssessedPerson {
-            name: Some(name),
-            age: Some(age),
-            ..
-        }) => t.t_with(
+/// A person's name and age from a list of assessed people ("Aýna Saparowa, 35 years"). On a
+/// sensitive case the names are hidden even from a reader allowed to see them
+/// (`goldaw_core::safety::name_on_page`): "Person 2 (name hidden), 8 years"; the case page's
+/// "Show the name" shows them, audited.
+fn label_of(t: &Translator, people: &[AssessedPerson], id: Uuid, sensitive: bool) -> String {
+    use goldaw_core::safety::{name_on_page, NameOnPage};
+    let Some((index, person)) = people.iter().enumerate().find(|(_, p)| p.id == id) else {
+        return t.t("restricted-name");
+    };
+    let name = match (name_on_page(sensitive, person.name.is_some()), &person.name) {
+        (NameOnPage::Shown, Some(name)) => name.clone(),
+        (NameOnPage::Hidden, _) => {
+            t.t_with("names-hidden-member", &[("number", (index + 1).into())])
+        }
+        _ => return t.t("restricted-name"),
+    };
+    match person.age {
+        Some(age) => t.t_with(
             "assessment-person-age",
-            &[("name", name.clone().into()), ("count", (*age).into())],
+            &[("name", name.into()), ("count", age.into())],
         ),
-        Some(AssessedPerson {
-            name: Some(name), ..
-        }) => name.clone(),
-        _ => t.t("restricted-name"),
+        None => name,
     }
 }
 
@@ -257,7 +257,7 @@ pub(super) fn for_case(
                 .map(|(index, person)| PersonChoice {
                     index,
                     id: person.id,
-                    label: label_of(t, assessable, person.id),
+                    label: label_of(t, assessable, person.id, case.sensitive),
                     respondent: person.respondent,
                 })
                 .collect();
@@ -326,7 +326,10 @@ pub(super) fn for_case(
                     "assessment-need-line",
                     &[
                         ("name", domain.into()),
-                        ("detail", label_of(t, &a.persons, d.person).into()),
+                        (
+                            "detail",
+                            label_of(t, &a.persons, d.person, case.sensitive).into(),
+                        ),
                         ("status", need_label(d.need.code(), t.lang()).into()),
                     ],
                 ));

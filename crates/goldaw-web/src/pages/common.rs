@@ -135,8 +135,18 @@ pub(crate) fn refusal_page(t: &Translator, user: Option<UserView>, e: StoreError
 
 /// After a form's store call: back to `to` (303), or the refusal page.
 pub(crate) fn after<T>(signed: &Signed, result: Result<T, StoreError>, to: String) -> Response {
+    after_to(signed, result, |_| to)
+}
+
+/// After a form's store call whose answer says where to go next (the record it made): to
+/// `to(answer)` (303), or the refusal page.
+pub(crate) fn after_to<T>(
+    signed: &Signed,
+    result: Result<T, StoreError>,
+    to: impl FnOnce(T) -> String,
+) -> Response {
     match result {
-        Ok(_) => see_other(&to),
+        Ok(v) => see_other(&to(v)),
         Err(e) => refusal(signed, e),
     }
 }

@@ -352,10 +352,13 @@ async fn record(
         return Ok(signed.not_found());
     };
     let p = signed.principal();
-    state.store.case_reachable(p, id).await.or_refuse(&signed)?;
-    let new = new_consent(&form).or_refuse(&signed)?;
-    let r = state.store.record_consent(p, id, new).await;
-    Ok(after(&signed, r, back(id)))
+    let result = async {
+        state.store.case_reachable(p, id).await?;
+        let new = new_consent(&form)?;
+        state.store.record_consent(p, id, new).await
+    }
+    .await;
+    Ok(after(&signed, result, back(id)))
 }
 
 #[derive(Deserialize)]
@@ -409,19 +412,19 @@ async fn override_consent(
         return Ok(signed.not_found());
     };
     let p = signed.principal();
-    state.store.case_reachable(p, id).await.or_refuse(&signed)?;
-    let new = (|| {
-        Ok::<_, StoreError>(NewOverride {
+    let result = async {
+        state.store.case_reachable(p, id).await?;
+        let new = NewOverride {
             person: None,
             purpose: required("purpose", &form.purpose)?,
             provider: text(&form.provider),
             reason: choice("reason", &form.reason)?,
             note: text(&form.note),
-        })
-    })()
-    .or_refuse(&signed)?;
-    let r = state.store.override_consent(p, id, new).await;
-    Ok(after(&signed, r, back(id)))
+        };
+        state.store.override_consent(p, id, new).await
+    }
+    .await;
+    Ok(after(&signed, result, back(id)))
 }
 
 #[derive(Deserialize)]
@@ -444,30 +447,28 @@ async fn disclose(
         return Ok(signed.not_found());
     };
     let p = signed.principal();
-    state.store.case_reachable(p, id).await.or_refuse(&signed)?;
-    let purpose = required("purpose", &form.purpose).or_refuse(&signed)?;
-    let r = state
-        .store
-        .disclose(
-            p,
-            id,
-            NewDisclosure {
-                person: None,
-                purpose,
-                recipient: form.recipient.clone(),
-                detail: text(&form.detail),
-            },
-        )
-        .await;
-    Ok(after(&signed, r, back(id)))
+    let result = async {
+        state.store.case_reachable(p, id).await?;
+        let new = NewDisclosure {
+            person: None,
+            purpose: required("purpose", &form.purpose)?,
+            recipient: form.recipient.clone(),
+            detail: text(&form.detail),
+        };
+        state.store.disclose(p, id, new).await
+    }
+    .await;
+    Ok(after(&signed, result, back(id)))
 }
 
 /// The name the case page shows: on a sensitive case hidden by default, even from those allowed
 /// to see it (a shared device); `/cases/{id}/name` shows it, audited.
+/// The rule is `goldaw_core::safety::name_on_page`; the lists of cases and tasks use it too.
 pub(crate) fn hidden_name(t: &Translator, sensitive: bool, name: Option<&str>) -> String {
-    match (sensitive, name) {
-        (_, None) => t.t("restricted-name"),
-        (true, Some(_)) => t.t("names-hidden"),
-        (false, Some(n)) => n.to_owned(),
+    use goldaw_core::safety::{name_on_page, NameOnPage};
+    match (name_on_page(sensitive, name.is_some()), name) {
+        (NameOnPage::Shown, Some(n)) => n.to_owned(),
+        (NameOnPage::Hidden, _) => t.t("names-hidden"),
+        _ => t.t("restricted-name"),
     }
 }

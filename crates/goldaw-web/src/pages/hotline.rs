@@ -5,8 +5,8 @@
 //! store decides who may (`goldaw_core::hotline::line_sight`: another line's call is "not found").
 //! No page title carries a caller's code name or anything said.
 
-use super::common::{after, local_time, render, unit_name};
-use super::extract::{see_other, Posted, Signed};
+use super::common::{after_to, local_time, render, unit_name};
+use super::extract::{Posted, Signed};
 use super::UserView;
 use crate::i18n::Translator;
 use crate::pages::error::{OrRefuse, PageResult};
@@ -480,13 +480,14 @@ async fn log_call(
     Posted { signed, form }: Posted<CallFields>,
 ) -> PageResult {
     signed.require(Permission::HotlineCalls)?;
-    let new = new_call(&form).or_refuse(&signed)?;
-    let call = state
-        .store
-        .log_call(signed.principal(), new)
-        .await
-        .or_refuse(&signed)?;
-    Ok(see_other(&format!("/hotline/calls/{}", call.id)))
+    let result = async {
+        let new = new_call(&form)?;
+        state.store.log_call(signed.principal(), new).await
+    }
+    .await;
+    Ok(after_to(&signed, result, |call| {
+        format!("/hotline/calls/{}", call.id)
+    }))
 }
 
 #[derive(Deserialize)]
@@ -555,14 +556,12 @@ async fn open_case(
     let Ok(Path(id)) = id else {
         return Ok(signed.not_found());
     };
-    let req = call_to_case(&form).or_refuse(&signed)?;
-    let result = state
-        .store
-        .call_to_case(signed.principal(), id, req)
-        .await
-        .map(|case| case.id);
-    Ok(match result {
-        Ok(case) => see_other(&format!("/cases/{case}")),
-        Err(e) => after(&signed, Err::<(), _>(e), String::new()),
-    })
+    let result = async {
+        let req = call_to_case(&form)?;
+        state.store.call_to_case(signed.principal(), id, req).await
+    }
+    .await;
+    Ok(after_to(&signed, result, |case| {
+        format!("/cases/{}", case.id)
+    }))
 }

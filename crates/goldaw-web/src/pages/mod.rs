@@ -202,6 +202,8 @@ pub struct UserView {
     pub is_admin: bool,
     /// Works on hotline calls or sensitive records: the quick exit on every page (issue #18).
     pub quick_exit: bool,
+    /// Where the quick exit leaves to (the operator's setting, `/admin/settings`).
+    pub quick_exit_site: String,
     /// Works on a hotline line (pages/hotline.rs).
     pub hotline: bool,
 }
@@ -228,6 +230,7 @@ impl UserView {
             settings: may(Permission::ManageSettings),
             is_admin: may(Permission::ManageUsers),
             quick_exit: goldaw_core::safety::quick_exit(p),
+            quick_exit_site: s.quick_exit_site.to_string(),
             hotline: may(Permission::HotlineCalls),
         }
     }

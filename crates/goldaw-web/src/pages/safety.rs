@@ -180,30 +180,26 @@ async fn save(
         return Ok(signed.not_found());
     };
     let p = signed.principal();
-    state.store.case_reachable(p, id).await.or_refuse(&signed)?;
-    let risk_level: RiskLevel = form
-        .risk_level
-        .trim()
-        .parse()
-        .map_err(|_| StoreError::refuse("risk_level", "hotline-form-choice", vec![]))
-        .or_refuse(&signed)?;
-    let r = state
-        .store
-        .save_safety_plan(
-            p,
-            id,
-            NewSafetyPlan {
-                revision: form.revision,
-                risk_level,
-                plan: SafetyPlanParts {
-                    risks: form.risks,
-                    safe_contacts: form.safe_contacts,
-                    safe_places: form.safe_places,
-                    code_words: form.code_words,
-                    emergency: form.emergency,
-                },
+    let result = async {
+        state.store.case_reachable(p, id).await?;
+        let risk_level: RiskLevel = form
+            .risk_level
+            .trim()
+            .parse()
+            .map_err(|_| StoreError::refuse("risk_level", "hotline-form-choice", vec![]))?;
+        let new = NewSafetyPlan {
+            revision: form.revision,
+            risk_level,
+            plan: SafetyPlanParts {
+                risks: form.risks,
+                safe_contacts: form.safe_contacts,
+                safe_places: form.safe_places,
+                code_words: form.code_words,
+                emergency: form.emergency,
             },
-        )
-        .await;
-    Ok(after(&signed, r, format!("/cases/{id}/safety-plan")))
+        };
+        state.store.save_safety_plan(p, id, new).await
+    }
+    .await;
+    Ok(after(&signed, result, format!("/cases/{id}/safety-plan")))
 }

@@ -1,5 +1,6 @@
-//! The admin's settings: deadline rules per workflow step and priority, and the public holidays
-//! of the working-day calendar. Changes take effect at once and are audited (store::settings).
+//! The admin's settings: deadline rules per workflow step and priority, the public holidays of
+//! the working-day calendar, and the quick exit's neutral site (issue #18). Changes take effect
+//! at once and are audited (store::settings, store::safety_plans).
 
 use super::common::{render, server_error};
 use super::extract::{message_page_text, see_other, Posted, Signed};
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/admin/settings/deadline", post(set_deadline))
         .route("/admin/settings/holiday", post(add_holiday))
         .route("/admin/settings/holiday/remove", post(remove_holiday))
+        .route("/admin/settings/quick-exit", post(set_quick_exit_site))
 }
 
 struct RuleView {
@@ -45,6 +47,8 @@ struct SettingsPage {
     rules: Vec<RuleView>,
     units: Vec<(String, String)>,
     holidays: Vec<HolidayRecord>,
+    /// Where the quick exit leaves to now.
+    quick_exit_site: String,
 }
 
 async fn settings(State(state): State<AppState>, signed: Signed) -> PageResult {
@@ -77,6 +81,7 @@ async fn settings(State(state): State<AppState>, signed: Signed) -> PageResult {
         t: t.clone_lang(),
         rules,
         holidays,
+        quick_exit_site: state.store.quick_exit_site().to_string(),
     }))
 }
 
@@ -190,6 +195,30 @@ async fn remove_holiday(State(state): State<AppState>, posted: Posted<RemoveForm
     Ok(
         match state.store.remove_holiday(signed.principal(), day).await {
             Ok(()) => see_other("/admin/settings#holidays"),
+            Err(e) => store_refusal(&signed, e),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct QuickExitForm {
+    #[serde(default)]
+    site: String,
+}
+
+async fn set_quick_exit_site(
+    State(state): State<AppState>,
+    posted: Posted<QuickExitForm>,
+) -> PageResult {
+    let Posted { signed, form } = posted;
+    signed.require(Permission::ManageSettings)?;
+    Ok(
+        match state
+            .store
+            .set_quick_exit_site(signed.principal(), &form.site)
+            .await
+        {
+            Ok(_) => see_other("/admin/settings#quick-exit-site"),
             Err(e) => store_refusal(&signed, e),
         },
     )

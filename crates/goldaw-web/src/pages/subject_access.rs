@@ -8,12 +8,13 @@ use crate::i18n::Translator;
 use crate::pages::error::{OrRefuse, PageResult};
 use crate::AppState;
 use askama::Template;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use axum::Router;
 use goldaw_core::access::Permission;
-use goldaw_store::subject_access::{SubjectAccess, SubjectCase};
+use goldaw_store::subject_access::{OwnDataRecipient, SubjectAccess, SubjectCase};
+use serde::Deserialize;
 use uuid::Uuid;
 
 pub fn router() -> Router<AppState> {
@@ -55,6 +56,10 @@ struct OwnDataPage {
     cases: Vec<CaseView>,
     /// "N cases are left out", or empty.
     left_out: String,
+    /// Whom it was produced for, as a sentence.
+    produced_for: String,
+    /// Produced for the person: the page offers to produce it for a representative.
+    for_person: bool,
     access: Vec<Row>,
 }
 
@@ -196,7 +201,7 @@ fn case_view(t: &Translator, c: SubjectCase) -> CaseView {
     }
 }
 
-fn page(t: Translator, id: Uuid, doc: SubjectAccess) -> OwnDataPage {
+fn page(t: Translator, id: Uuid, recipient: OwnDataRecipient, doc: SubjectAccess) -> OwnDataPage {
     let p = &doc.person;
     let d = &p.data;
     let mut person = vec![
@@ -261,6 +266,8 @@ fn page(t: Translator, id: Uuid, doc: SubjectAccess) -> OwnDataPage {
     };
     let cases = doc.cases.into_iter().map(|c| case_view(&t, c)).collect();
     OwnDataPage {
+        produced_for: t.t(&format!("own-data-for-{recipient}")),
+        for_person: recipient == OwnDataRecipient::Person,
         t,
         id,
         produced,
@@ -273,19 +280,37 @@ fn page(t: Translator, id: Uuid, doc: SubjectAccess) -> OwnDataPage {
     }
 }
 
+#[derive(Deserialize)]
+struct OwnDataQuery {
+    /// `person` (the default) or `representative`.
+    #[serde(rename = "for", default)]
+    recipient: String,
+}
+
 async fn own_data(
     State(state): State<AppState>,
     signed: Signed,
     id: Result<Path<Uuid>, PathRejection>,
+    query: Result<Query<OwnDataQuery>, QueryRejection>,
 ) -> PageResult {
     signed.require(Permission::SubjectAccess)?;
     let Ok(Path(id)) = id else {
         return Ok(signed.not_found());
     };
+    let Ok(Query(query)) = query else {
+        return Ok(signed.unreadable_form());
+    };
+    let recipient = match query.recipient.trim() {
+        "" => OwnDataRecipient::Person,
+        other => match other.parse() {
+            Ok(r) => r,
+            Err(_) => return Ok(signed.unreadable_form()),
+        },
+    };
     let doc = state
         .store
-        .subject_access(signed.principal(), id)
+        .subject_access_for(signed.principal(), id, recipient)
         .await
         .or_refuse(&signed)?;
-    Ok(render(page(signed.t.clone_lang(), id, doc)))
+    Ok(render(page(signed.t.clone_lang(), id, recipient, doc)))
 }

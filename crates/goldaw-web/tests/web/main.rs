@@ -49,5 +49,6 @@ mod referral_offers;
 mod serve_config;
 mod statistics_pages;
 mod survivors_browser;
+mod survivors_leftovers;
 mod survivors_pages;
 mod workforce;

@@ -71,6 +71,7 @@ const RULED: &[(&str, &str)] = &[
     ("post", "/admin/settings/deadline"),
     ("post", "/admin/settings/holiday"),
     ("post", "/admin/settings/holiday/remove"),
+    ("post", "/admin/settings/quick-exit"),
     ("post", "/cases/{id}/referrals"),
     ("get", "/provider"),
     ("post", "/provider/referrals/{id}/action"),

@@ -166,6 +166,9 @@ pub struct AssessmentRecord {
     /// Names, answers and the people (even their ids) are withheld from this reader (a sensitive
     /// case).
     pub restricted: bool,
+    /// The case is sensitive: pages hide the people's names until asked
+    /// (`goldaw_core::safety::name_on_page`).
+    pub sensitive: bool,
     pub persons: Vec<AssessedPerson>,
     pub answers: Vec<AnswerRecord>,
     /// The required answers still missing: completion is refused while there are any.

@@ -187,6 +187,7 @@ impl Store {
             updated_at: l.row.updated_at,
             completed_at: l.row.completed_at,
             restricted: l.restricted,
+            sensitive: l.case.sensitive,
             // A restricted reader learns no one's id either: the code of the case only.
             persons: l
                 .persons

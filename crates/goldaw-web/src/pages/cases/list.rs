@@ -72,7 +72,7 @@ pub(super) async fn case_list(
         .into_iter()
         .map(|c| CaseLine {
             id: c.id,
-            name: c.person_name.unwrap_or_else(|| t.t("restricted-name")),
+            name: crate::pages::consents::hidden_name(t, c.sensitive, c.person_name.as_deref()),
             number: c.number,
             status: t.t(&format!("case-status-{}", c.status)),
             priority: c

@@ -84,7 +84,7 @@ pub(super) async fn tasks(
         };
         tasks.push(TaskView {
             case_id: k.case_id,
-            name: k.person_name.unwrap_or_else(|| t.t("restricted-name")),
+            name: crate::pages::consents::hidden_name(t, k.sensitive, k.person_name.as_deref()),
             what: match (k.kind, &k.due) {
                 (TaskKind::Deadline, Some(d)) => t.t(&format!("step-{}", d.step)),
                 (kind, _) => t.t(&format!("task-{}", kind.as_str())),
