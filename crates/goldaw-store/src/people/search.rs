@@ -38,6 +38,7 @@ pub(super) enum Arg {
     Date(NaiveDate),
     Bool(bool),
     Int(i64),
+    Uuid(uuid::Uuid),
 }
 
 /// A query and its parameters, numbered as they are added.
@@ -138,6 +139,7 @@ macro_rules! fetch_people {
                     Arg::Date(d) => q.bind(*d),
                     Arg::Bool(b) => q.bind(*b),
                     Arg::Int(i) => q.bind(*i),
+                    Arg::Uuid(u) => q.bind(*u),
                 };
             }
             q.fetch_all(pool).await?
