@@ -519,7 +519,7 @@ mod tests {
         );
         assert_eq!(compare_key(&fold_name("Аманнияз")), "amaniyaz");
         // The household adds to a weaker match.
-        let mut weak = probe("Maral", Some("Yazowa"), Some("1981-02-03"));
+        let mut weak = probe("Maral", Some("Yazowa"), Some("1980-05-07"));
         let before = duplicate_score(&weak, &known);
         let mut known_home = known.clone();
         known_home.household = Some("H1".into());
