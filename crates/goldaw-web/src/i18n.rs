@@ -199,6 +199,41 @@ mod tests {
         assert!(used >= 30, "the scan found only {used} keys");
     }
 
+    /// The people pages (issue #19) and the support plan's form hold no dead keys: every key of
+    /// `people.ftl` and every `plan-…` key of `cases.ftl` is used, as a literal (`"key"`) or
+    /// through a prefix a page completes (`format!("person-field-{f}")`).
+    #[test]
+    fn the_people_and_plan_keys_are_all_used() {
+        fn sources(dir: &std::path::Path, out: &mut String) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs" || e == "html") {
+                    out.push_str(&std::fs::read_to_string(&path).unwrap());
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = String::new();
+        for dir in ["src", "templates", "../goldaw-store/src"] {
+            sources(&root.join(dir), &mut text);
+        }
+        let mut checked = 0;
+        for (key, file) in keys("en") {
+            if !(file == "people.ftl" || (file == "cases.ftl" && key.starts_with("plan-"))) {
+                continue;
+            }
+            checked += 1;
+            let literal = text.contains(&format!("\"{key}\""));
+            let prefixed = key
+                .match_indices('-')
+                .any(|(i, _)| text.contains(&format!("\"{}{{", &key[..=i])));
+            assert!(literal || prefixed, "'{key}' ({file}) is used nowhere");
+        }
+        assert!(checked > 100, "the scan found only {checked} keys");
+    }
+
     /// Resolved messages are kept per language: asking again, or in another language, gives what
     /// the files say.
     #[test]

@@ -13,12 +13,13 @@ use crate::audit::AuditEvent;
 use crate::error::StoreResult;
 use crate::scope::unit_range;
 use crate::Store;
+use chrono::Datelike;
 use chrono::NaiveDate;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::Sex;
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::names::{
-    duplicate_score, search_terms, typo_pieces, DuplicateProbe, LIKELY_DUPLICATE,
+    birth_date_typos, duplicate_score, search_terms, typo_pieces, DuplicateProbe, LIKELY_DUPLICATE,
     MAX_DUPLICATES_SHOWN, MIN_INDEXED,
 };
 use serde::Serialize;
@@ -49,9 +50,10 @@ pub struct LikelyDuplicate {
     pub admin_unit: String,
 }
 
-/// At most this many people of one source are scored (born the same day: a few hundred in the
-/// whole country).
-const PER_SOURCE: i64 = 2000;
+/// At most this many people of one candidate source are compared (born the same day: a few
+/// hundred in the whole country). A source that holds more says so ([`Candidates::cut`]): the
+/// supervisor's list states it ("more than").
+pub const PER_SOURCE: i64 = 2000;
 
 pub(super) fn probe_of(row: &PersonRow) -> DuplicateProbe {
     DuplicateProbe {
@@ -60,6 +62,56 @@ pub(super) fn probe_of(row: &PersonRow) -> DuplicateProbe {
         household: (!row.household_implicit).then(|| row.household_external_id.clone()),
         ..DuplicateProbe::new(&row.given_name, row.family_name.as_deref())
     }
+}
+
+/// The folded words of a person's names, as the check looks them up.
+pub(super) fn words_of(given: &str, family: Option<&str>) -> Vec<String> {
+    search_terms(&format!("{given} {}", family.unwrap_or("")))
+}
+
+/// Where the check looks: people of `lo..hi` (unit codes), hidden ones only when `sensitive`.
+pub(super) struct Within<'a> {
+    pub lo: &'a str,
+    pub hi: &'a str,
+    pub sensitive: bool,
+}
+
+/// The people the check compares with a probe, from the indexes.
+pub(super) struct Candidates {
+    /// Each person once.
+    pub rows: Vec<PersonRow>,
+    /// A source held more than [`PER_SOURCE`] people: only that many of it were read.
+    pub cut: bool,
+}
+
+/// Only people who could score [`LIKELY_DUPLICATE`] against a probe born on `born`: without a
+/// birth date, born the same year or on a typo of the date (`birth_date_typos`), or in the same
+/// household. Anyone else scores at most 70 (`goldaw_core::names::duplicate_score`), so leaving
+/// them out loses nothing and keeps a common name's candidates few.
+fn date_condition(sql: &mut Sql, probe: &DuplicateProbe) {
+    let Some(born) = probe.birth_date else {
+        return;
+    };
+    let mut any = vec!["p.birth_date IS NULL".to_owned()];
+    let from = NaiveDate::from_ymd_opt(born.year(), 1, 1);
+    let to = NaiveDate::from_ymd_opt(born.year() + 1, 1, 1);
+    if let (Some(from), Some(to)) = (from, to) {
+        let a = sql.arg(Arg::Date(from));
+        let b = sql.arg(Arg::Date(to));
+        any.push(format!("(p.birth_date >= {a} AND p.birth_date < {b})"));
+    }
+    let typos: Vec<String> = birth_date_typos(born)
+        .into_iter()
+        .map(|d| sql.arg(Arg::Date(d)))
+        .collect();
+    if !typos.is_empty() {
+        any.push(format!("p.birth_date IN ({})", typos.join(", ")));
+    }
+    if let Some(h) = &probe.household {
+        let a = sql.arg(Arg::Text(h.clone()));
+        any.push(format!("h.external_id = {a}"));
+    }
+    sql.push(&format!(" AND ({})", any.join(" OR ")));
 }
 
 impl Store {
@@ -116,52 +168,19 @@ impl Store {
         if probe.given.is_empty() {
             return Ok(Vec::new());
         }
-        let scoped = |select: &str| Sql::scoped(select, &lo, &hi, principal.sensitive);
-        let mut rows: Vec<PersonRow> = Vec::new();
-        // Born the same day, in scope: the index on (birth_date, admin_unit).
-        if let Some(born) = query.birth_date {
-            let mut sql = scoped(SELECT_PERSON);
-            let d = sql.arg(Arg::Date(born));
-            let l = sql.arg(Arg::Int(PER_SOURCE));
-            sql.push(&format!(" AND p.birth_date = {d} LIMIT {l}"));
-            rows.extend(fetch_people!(self, sql));
-        }
-        // Every name typed, each as part of the name, in either order: the name index.
-        let words: Vec<String> = search_terms(&format!(
-            "{} {}",
-            query.given_name,
-            query.family_name.as_deref().unwrap_or("")
-        ));
-        let exact: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
-        let mut sql = scoped(&indexed_select(self.db()));
-        name_condition(self.db(), &mut sql, &exact);
-        let l = sql.arg(Arg::Int(PER_SOURCE));
-        sql.push(&format!(" LIMIT {l}"));
-        rows.extend(fetch_people!(self, sql));
-        // A typo or two: a piece of each name that survives one (two names, so two typos in
-        // different names; the birth date catches the rest). The halves of the long names
-        // (six letters or more) when there are any; else the ends of the shorter ones.
-        let long: Vec<Vec<String>> = words
-            .iter()
-            .filter(|w| w.chars().count() >= 2 * MIN_INDEXED)
-            .map(|w| typo_pieces(w))
-            .collect();
-        let pieces: Vec<Vec<String>> = if long.is_empty() {
-            words.iter().map(|w| typo_pieces(w)).collect()
-        } else {
-            long
+        let words = words_of(&query.given_name, query.family_name.as_deref());
+        let within = Within {
+            lo: &lo,
+            hi: &hi,
+            sensitive: principal.sensitive,
         };
-        if words.len() > 1 && pieces.iter().all(|p| !p.is_empty()) {
-            let mut sql = scoped(&indexed_select(self.db()));
-            name_condition(self.db(), &mut sql, &pieces);
-            let l = sql.arg(Arg::Int(PER_SOURCE));
-            sql.push(&format!(" LIMIT {l}"));
-            rows.extend(fetch_people!(self, sql));
-        }
-        let mut seen = HashSet::new();
+        let rows = self
+            .duplicate_candidates(&within, &probe, &words)
+            .await?
+            .rows;
         let mut found: Vec<LikelyDuplicate> = rows
             .into_iter()
-            .filter(|r| Some(r.id) != except && seen.insert(r.id))
+            .filter(|r| Some(r.id) != except)
             .filter_map(|r| {
                 let score = duplicate_score(&probe, &probe_of(&r));
                 (score >= LIKELY_DUPLICATE).then(|| LikelyDuplicate {
@@ -180,5 +199,69 @@ impl Store {
         found.sort_by(|a, b| b.score.cmp(&a.score).then(a.id.cmp(&b.id)));
         found.truncate(MAX_DUPLICATES_SHOWN);
         Ok(found)
+    }
+
+    /// The people the check compares with `probe` (whose names are `words`), each once:
+    ///
+    /// 1. everyone in scope born the same day (the index on birth date);
+    /// 2. everyone whose name holds every word, in either order (the name index);
+    /// 3. a typo or two: everyone whose name holds a piece of each word that survives one (two
+    ///    names, so two typos in different names; the birth date catches the rest): the halves
+    ///    of the long words (six letters or more) when there are any, else the ends of the
+    ///    shorter ones.
+    ///
+    /// 2 and 3 only among people who could score high enough on the birth date
+    /// ([`date_condition`]). Each source reads at most [`PER_SOURCE`] people and says when it
+    /// held more.
+    pub(super) async fn duplicate_candidates(
+        &self,
+        within: &Within<'_>,
+        probe: &DuplicateProbe,
+        words: &[String],
+    ) -> StoreResult<Candidates> {
+        let scoped = |select: &str| Sql::scoped(select, within.lo, within.hi, within.sensitive);
+        let mut rows: Vec<PersonRow> = Vec::new();
+        let mut cut = false;
+        let mut read = |found: Vec<PersonRow>, rows: &mut Vec<PersonRow>| {
+            cut |= found.len() as i64 > PER_SOURCE;
+            rows.extend(found.into_iter().take(PER_SOURCE as usize));
+        };
+        if let Some(born) = probe.birth_date {
+            let mut sql = scoped(SELECT_PERSON);
+            let d = sql.arg(Arg::Date(born));
+            let l = sql.arg(Arg::Int(PER_SOURCE + 1));
+            sql.push(&format!(" AND p.birth_date = {d} LIMIT {l}"));
+            read(fetch_people!(self, sql), &mut rows);
+        }
+        if !words.is_empty() {
+            let exact: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
+            let mut sql = scoped(&indexed_select(self.db()));
+            name_condition(self.db(), &mut sql, &exact);
+            date_condition(&mut sql, probe);
+            let l = sql.arg(Arg::Int(PER_SOURCE + 1));
+            sql.push(&format!(" LIMIT {l}"));
+            read(fetch_people!(self, sql), &mut rows);
+        }
+        let long: Vec<Vec<String>> = words
+            .iter()
+            .filter(|w| w.chars().count() >= 2 * MIN_INDEXED)
+            .map(|w| typo_pieces(w))
+            .collect();
+        let pieces: Vec<Vec<String>> = if long.is_empty() {
+            words.iter().map(|w| typo_pieces(w)).collect()
+        } else {
+            long
+        };
+        if words.len() > 1 && pieces.iter().all(|p| !p.is_empty()) {
+            let mut sql = scoped(&indexed_select(self.db()));
+            name_condition(self.db(), &mut sql, &pieces);
+            date_condition(&mut sql, probe);
+            let l = sql.arg(Arg::Int(PER_SOURCE + 1));
+            sql.push(&format!(" LIMIT {l}"));
+            read(fetch_people!(self, sql), &mut rows);
+        }
+        let mut seen = HashSet::new();
+        rows.retain(|r| seen.insert(r.id));
+        Ok(Candidates { rows, cut })
     }
 }

@@ -78,10 +78,13 @@ pub struct PersonChange {
     pub at: DateTime<Utc>,
     pub actor: String,
     /// `person.create`, `person.update`, `person.merge`, `person.merge_undo`,
-    /// `household.create`, `household.update`.
+    /// `household.create`, `household.update`, `household.member_in`, `household.member_out`.
     pub action: String,
-    /// `version N; changed: field,field` for an update.
+    /// `version N; changed: field,field` for an update; `person <id>` for a member moving.
     pub detail: Option<String>,
+    /// The record changed: this one, or (on a person's page) a record merged into it, whose
+    /// history is now this person's.
+    pub record: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -100,7 +103,11 @@ struct CaseLine {
 
 const PERSON_CHANGES: &str =
     "'person.create', 'person.update', 'person.merge', 'person.merge_undo'";
-const HOUSEHOLD_CHANGES: &str = "'household.create', 'household.update'";
+const HOUSEHOLD_CHANGES: &str =
+    "'household.create', 'household.update', 'household.member_in', 'household.member_out'";
+
+/// At most this many records merged into one are followed for its history.
+const MERGED_RECORDS: usize = 100;
 
 impl Store {
     /// A person's page: `NotFound` outside scope or hidden from the reader; a merged record
@@ -127,11 +134,7 @@ impl Store {
         };
         let cases = self.cases_of_person(principal, current).await?;
         let seen: HashSet<Uuid> = cases.iter().map(|c| c.id).collect();
-        let (referrals, services, history): (
-            Vec<PersonReferral>,
-            Vec<PersonService>,
-            Vec<PersonChange>,
-        ) = with_db!(self.db(), pool => {
+        let (referrals, services): (Vec<PersonReferral>, Vec<PersonService>) = with_db!(self.db(), pool => {
             let referrals: Vec<PersonReferral> = sqlx::query_as(
                 "SELECT f.case_id, c.external_id AS case_number, f.service_code,
                         COALESCE(v.name, f.recipient) AS provider, f.status, f.sent_at
@@ -149,16 +152,9 @@ impl Store {
             .bind(current)
             .fetch_all(pool)
             .await?;
-            let history: Vec<PersonChange> = sqlx::query_as(&format!(
-                "SELECT at, actor, action, detail FROM audit_events
-                  WHERE entity_id = $1 AND action IN ({PERSON_CHANGES})
-                  ORDER BY seq DESC LIMIT {HISTORY_LIMIT}"
-            ))
-            .bind(current.to_string())
-            .fetch_all(pool)
-            .await?;
-            (referrals, services, history)
+            (referrals, services)
         });
+        let history = self.person_history(current).await?;
         // Referrals and services of cases the reader does not see stay out.
         let referrals = referrals
             .into_iter()
@@ -183,6 +179,49 @@ impl Store {
         })
     }
 
+    /// The history of `person` and of the records merged into it (and into those), newest
+    /// first, at most [`HISTORY_LIMIT`] changes. A merge undone takes its record's history back
+    /// with it. Each statement reads an index: `person_merges_kept` for the merged records,
+    /// `audit_events_entity` (entity, seq) for their events (the largest table: never scanned).
+    async fn person_history(&self, person: Uuid) -> StoreResult<Vec<PersonChange>> {
+        let mut records = vec![person];
+        let mut next = 0;
+        while next < records.len() && records.len() < MERGED_RECORDS {
+            let kept = records[next];
+            next += 1;
+            let merged: Vec<(Uuid,)> = with_db!(self.db(), pool => {
+                sqlx::query_as(
+                    "SELECT merged_id FROM person_merges WHERE kept_id = $1 AND undone_at IS NULL
+                      ORDER BY at",
+                )
+                .bind(kept)
+                .fetch_all(pool)
+                .await?
+            });
+            for (m,) in merged {
+                if !records.contains(&m) {
+                    records.push(m);
+                }
+            }
+        }
+        records.truncate(MERGED_RECORDS);
+        let placeholders: Vec<String> = (1..=records.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT at, actor, action, detail, entity_id AS record FROM audit_events
+              WHERE entity_id IN ({}) AND action IN ({PERSON_CHANGES})
+              ORDER BY seq DESC LIMIT {HISTORY_LIMIT}",
+            placeholders.join(", ")
+        );
+        let history: Vec<PersonChange> = with_db!(self.db(), pool => {
+            let mut q = sqlx::query_as::<_, PersonChange>(&sql);
+            for r in &records {
+                q = q.bind(r.to_string());
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(history)
+    }
+
     /// The cases about `person` (its subject, or a member of a household case) that the reader
     /// sees in full (`goldaw_core::privacy::case_sight`): a case restricted to this reader
     /// would say, by being listed, that the person is in a sensitive case.
@@ -194,25 +233,27 @@ impl Store {
         if !principal.may(Permission::ReadCases) {
             return Ok(Vec::new());
         }
-        let Some((lo, hi)) = unit_range(principal) else {
+        if unit_range(principal).is_none() {
             return Ok(Vec::new());
-        };
+        }
+        // The person's cases first (`case_persons`, each arm by its index on the person), then
+        // each case by its key: never the scope's cases, however the planner estimates the
+        // scope. The scope is `case_sight`'s to decide, below.
         let sql = format!(
-            "SELECT c.id, c.external_id, c.status, c.admin_unit, c.transfer_to, c.registered_by,
+            "WITH mine (case_id) AS MATERIALIZED
+                  (SELECT n.case_id FROM case_persons n WHERE n.person_id = $1)
+             SELECT c.id, c.external_id, c.status, c.admin_unit, c.transfer_to, c.registered_by,
                     (c.sensitive OR {}) AS sensitive, c.household_case, c.opened_on,
                     u.username AS worker
-               FROM cases c JOIN persons p ON p.id = c.person_id
+               FROM mine JOIN cases c ON c.id = mine.case_id
+               JOIN persons p ON p.id = c.person_id
                LEFT JOIN users u ON u.id = c.worker_user_id
-              WHERE c.id IN (SELECT n.case_id FROM case_persons n WHERE n.person_id = $1)
-                AND ((c.admin_unit >= $2 AND c.admin_unit < $3) OR (c.transfer_to >= $2 AND c.transfer_to < $3))
               ORDER BY c.opened_on DESC, c.external_id DESC",
             person_hidden!("p")
         );
         let rows: Vec<CaseLine> = with_db!(self.db(), pool => {
             sqlx::query_as(&sql)
                 .bind(person)
-                .bind(&lo)
-                .bind(&hi)
                 .fetch_all(pool)
                 .await?
         });
@@ -253,7 +294,7 @@ impl Store {
         let household = self.household(principal, id).await?;
         let history: Vec<PersonChange> = with_db!(self.db(), pool => {
             sqlx::query_as(&format!(
-                "SELECT at, actor, action, detail FROM audit_events
+                "SELECT at, actor, action, detail, entity_id AS record FROM audit_events
                   WHERE entity_id = $1 AND action IN ({HOUSEHOLD_CHANGES})
                   ORDER BY seq DESC LIMIT {HISTORY_LIMIT}"
             ))

@@ -10,7 +10,7 @@ pub use duplicates::{DuplicateQuery, LikelyDuplicate};
 pub use file::{
     HouseholdFile, PersonCase, PersonChange, PersonFile, PersonReferral, PersonService,
 };
-pub use probable::{DuplicatePage, DuplicatePair, PairSide};
+pub use probable::{DuplicatePage, DuplicatePair, IncompleteCheck, PairSide};
 pub use search::PersonFilters;
 
 use crate::audit::{append_audit, AuditEvent};
@@ -348,6 +348,15 @@ impl Store {
                 Some(h) => household_for_write!(tx, principal, external h),
                 None => household_for_write!(tx, implicit &current.person_id, data.admin_unit.as_str(), data.settlement.map(Settlement::as_str), now),
             };
+            // A move to another household is in both households' histories (ids only).
+            let (before,): (Uuid,) = sqlx::query_as("SELECT household_id FROM persons WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            if before != household {
+                append_audit!(self, tx, principal, AuditEvent::on("household.member_out", "household", before).with_detail(format!("person {id}")));
+                append_audit!(self, tx, principal, AuditEvent::on("household.member_in", "household", household).with_detail(format!("person {id}")));
+            }
             let wg = wg_columns(&data);
             let done = sqlx::query(
                 "UPDATE persons SET household_id = $1, relationship = $2, given_name = $3,

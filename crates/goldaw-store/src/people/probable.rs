@@ -2,18 +2,16 @@
 //! the duplicate check's scoring (`goldaw_core::names::duplicate_score`) rates at or above
 //! `LIKELY_DUPLICATE`, a page at a time, each pair linking to the merge.
 //!
-//! Comparing everyone with everyone is out of the question, so people are compared within
-//! blocks read from the indexes, walked in order with a keyset cursor:
-//!
-//! 1. **born the same day** (`persons_birth_date`): every pair of a day is scored: names in either
-//!    order, any spelling, typos, a missing family name, etrap and household all count;
-//! 2. **no birth date**: each person without one against everyone in scope with the same folded
-//!    name (`persons_name_key`).
-//!
-//! A pair whose birth dates differ (a typo in the date) is not listed unless the household is
-//! the same; the merge page's own check finds it from either record.
+//! Everyone in scope is checked as the intake checks a person: the candidates come from the
+//! indexes (born the same day, the name in either order and any spelling, a typo or two in the
+//! names, a typo in the birth date, the household: `Store::duplicate_candidates`), never from a
+//! cut-off slice. People are walked in the order of their id with a keyset cursor, at most
+//! [`WALK`] a page. A pair is listed once: by the first of the two walked, or, when the first's
+//! candidates did not hold the second (the sources are not symmetric: "Maral" holds in "Maral
+//! Ýazowa", not the other way round), by the second. A source holding more than `PER_SOURCE`
+//! people is read to that bound, and the page says so (`incomplete`, "more than").
 
-use super::duplicates::probe_of;
+use super::duplicates::{probe_of, words_of, Within, PER_SOURCE};
 use super::search::{fetch_people, Arg, Sql};
 use super::{require, PersonRow, SELECT_PERSON};
 use crate::audit::AuditEvent;
@@ -23,16 +21,15 @@ use crate::Store;
 use chrono::NaiveDate;
 use goldaw_core::access::{Permission, Principal};
 use goldaw_core::ids::AdminUnitCode;
-use goldaw_core::names::{duplicate_score, fold_name, LIKELY_DUPLICATE};
+use goldaw_core::names::{duplicate_score, LIKELY_DUPLICATE};
 use goldaw_core::paging::{decode_cursor, encode_cursor};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use uuid::Uuid;
 
-/// People read for one step of the walk; a page takes a few steps.
-const STEP: i64 = 2000;
-/// Steps one page may take before it answers (with fewer pairs, and the cursor on).
-const MAX_STEPS: usize = 8;
+/// People one page checks at most (each is a few index lookups); the page answers sooner once
+/// it holds `limit` pairs.
+pub const WALK: i64 = 200;
 
 /// One side of a pair: the least needed to recognise someone.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -53,6 +50,15 @@ pub struct DuplicatePair {
     pub score: u8,
 }
 
+/// Someone compared with fewer people than the check found: a source of candidates held more
+/// than `more_than` people in scope (a very common name, or a day most people are registered
+/// as born on), and only that many of it were read. Narrow to a unit to compare them all.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct IncompleteCheck {
+    pub person: PairSide,
+    pub more_than: u32,
+}
+
 /// One page of the list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DuplicatePage {
@@ -60,6 +66,12 @@ pub struct DuplicatePage {
     pub items: Vec<DuplicatePair>,
     /// Give it as `after` for the next page; `None` when the walk is done.
     pub next: Option<String>,
+    /// How many people of the scope this page compared with everyone in scope (at most
+    /// 200 a page, fewer once `limit` pairs are found).
+    pub checked: u32,
+    /// The people of this page whose check was bounded: compared with the first `more_than`
+    /// candidates of a source only. Empty when nothing was cut.
+    pub incomplete: Vec<IncompleteCheck>,
 }
 
 fn side(r: &PersonRow) -> PairSide {
@@ -79,74 +91,23 @@ fn damaged() -> StoreError {
     StoreError::refuse("after", "store-page-link-damaged", vec![])
 }
 
-/// Where the walk stands: after this birth date, or in the second part after this folded name.
-enum Cursor {
-    Start,
-    BornAfter(NaiveDate),
-    NamedAfter(String),
-}
-
-impl Cursor {
-    fn decode(after: Option<&str>) -> StoreResult<Cursor> {
-        let Some(after) = after else {
-            return Ok(Cursor::Start);
-        };
-        let f = decode_cursor(after, 2).map_err(|_| damaged())?;
-        match f[0].as_str() {
-            "d" => Ok(Cursor::BornAfter(f[1].parse().map_err(|_| damaged())?)),
-            "n" => Ok(Cursor::NamedAfter(f[1].clone())),
-            _ => Err(damaged()),
-        }
-    }
-
-    fn encode(&self) -> Option<String> {
-        match self {
-            Cursor::Start => None,
-            Cursor::BornAfter(d) => Some(encode_cursor(&["d", &d.to_string()])),
-            Cursor::NamedAfter(k) => Some(encode_cursor(&["n", k])),
-        }
-    }
-}
-
-/// Every pair of `rows` (one block) scoring at or above the bar, each pair once.
-fn pairs_in(rows: &[&PersonRow], seen: &mut HashSet<(Uuid, Uuid)>, out: &mut Vec<DuplicatePair>) {
-    let probes: Vec<_> = rows.iter().map(|r| probe_of(r)).collect();
-    for i in 0..rows.len() {
-        for j in i + 1..rows.len() {
-            let (a, b) = (rows[i], rows[j]);
-            if a.id == b.id {
-                continue;
-            }
-            let key = if a.id < b.id {
-                (a.id, b.id)
-            } else {
-                (b.id, a.id)
-            };
-            let score = duplicate_score(&probes[i], &probes[j]);
-            if score >= LIKELY_DUPLICATE && seen.insert(key) {
-                // The older record first: it is the one usually kept.
-                let (first, second) = if a.id < b.id { (a, b) } else { (b, a) };
-                out.push(DuplicatePair {
-                    first: side(first),
-                    second: side(second),
-                    score,
-                });
-            }
-        }
-    }
-}
-
-fn name_key(r: &PersonRow) -> String {
-    match &r.family_name {
-        Some(f) => fold_name(&format!("{f} {}", r.given_name)),
-        None => fold_name(&r.given_name),
+/// Where the walk stands: after the person with this id.
+fn decode(after: Option<&str>) -> StoreResult<Option<Uuid>> {
+    let Some(after) = after else {
+        return Ok(None);
+    };
+    let f = decode_cursor(after, 2).map_err(|_| damaged())?;
+    match f[0].as_str() {
+        "p" => Ok(Some(f[1].parse().map_err(|_| damaged())?)),
+        _ => Err(damaged()),
     }
 }
 
 impl Store {
     /// A page of the probable duplicates among the people in the supervisor's scope (narrowed to
-    /// `unit` if given), at least `limit` pairs unless the walk ends or a page's reading budget
-    /// is spent. Supervisors only (they merge); audited as the ids shown.
+    /// `unit` if given): the next people of the walk, each checked against everyone in scope,
+    /// until `limit` pairs are found or [`WALK`] people are checked. Supervisors only (they
+    /// merge); audited as the ids shown.
     #[tracing::instrument(skip_all)]
     pub async fn probable_duplicates(
         &self,
@@ -157,11 +118,13 @@ impl Store {
     ) -> StoreResult<DuplicatePage> {
         require(principal, Permission::ReadPeople)?;
         require(principal, Permission::ApproveCases)?;
-        let mut cursor = Cursor::decode(after)?;
+        let after = decode(after)?;
         let Some((mut lo, mut hi)) = unit_range(principal) else {
             return Ok(DuplicatePage {
                 items: Vec::new(),
                 next: None,
+                checked: 0,
+                incomplete: Vec::new(),
             });
         };
         if let Some(unit) = unit {
@@ -172,119 +135,110 @@ impl Store {
             hi = format!("{}.", unit.as_str());
         }
         let limit = limit.clamp(1, goldaw_core::paging::MAX_PAGE_SIZE) as usize;
-        let scoped = || Sql::scoped(SELECT_PERSON, &lo, &hi, principal.sensitive);
-        let mut items = Vec::new();
+        let within = Within {
+            lo: &lo,
+            hi: &hi,
+            sensitive: principal.sensitive,
+        };
+        // The next people of the walk.
+        let mut sql = Sql::scoped(SELECT_PERSON, &lo, &hi, principal.sensitive);
+        if let Some(id) = after {
+            let a = sql.arg(Arg::Uuid(id));
+            sql.push(&format!(" AND p.id > {a}"));
+        }
+        let l = sql.arg(Arg::Int(WALK));
+        sql.push(&format!(" ORDER BY p.id LIMIT {l}"));
+        let walk: Vec<PersonRow> = fetch_people!(self, sql);
+        let mut items: Vec<DuplicatePair> = Vec::new();
+        let mut incomplete = Vec::new();
         let mut seen = HashSet::new();
-        let mut steps = 0;
-        while items.len() < limit && steps < MAX_STEPS {
-            steps += 1;
-            match &cursor {
-                Cursor::Start | Cursor::BornAfter(_) => {
-                    // The next days, whole: read a step of people, drop the last day if the step
-                    // cut it (unless it is the only one: a day of more than a step is read to
-                    // the step, the rest of it not compared).
-                    let mut sql = scoped();
-                    sql.push(" AND p.birth_date IS NOT NULL");
-                    if let Cursor::BornAfter(d) = &cursor {
-                        let a = sql.arg(Arg::Date(*d));
-                        sql.push(&format!(" AND p.birth_date > {a}"));
-                    }
-                    let l = sql.arg(Arg::Int(STEP + 1));
-                    sql.push(&format!(" ORDER BY p.birth_date, p.id LIMIT {l}"));
-                    let rows: Vec<PersonRow> = fetch_people!(self, sql);
-                    let full = rows.len() as i64 > STEP;
-                    let mut days: BTreeMap<NaiveDate, Vec<&PersonRow>> = BTreeMap::new();
-                    for r in rows.iter().take(STEP as usize) {
-                        if let Some(d) = r.birth_date {
-                            days.entry(d).or_default().push(r);
-                        }
-                    }
-                    if full && days.len() > 1 {
-                        days.pop_last();
-                    }
-                    let Some(last) = days.keys().next_back().copied() else {
-                        cursor = Cursor::NamedAfter(String::new());
+        let mut checked = 0;
+        let mut next = None;
+        for (i, person) in walk.iter().enumerate() {
+            let probe = probe_of(person);
+            let words = words_of(&person.given_name, person.family_name.as_deref());
+            let found = self.duplicate_candidates(&within, &probe, &words).await?;
+            if found.cut {
+                incomplete.push(IncompleteCheck {
+                    person: side(person),
+                    more_than: PER_SOURCE as u32,
+                });
+            }
+            for other in &found.rows {
+                if other.id == person.id {
+                    continue;
+                }
+                let score = duplicate_score(&probe, &probe_of(other));
+                if score < LIKELY_DUPLICATE {
+                    continue;
+                }
+                let key = (person.id.min(other.id), person.id.max(other.id));
+                if !seen.insert(key) {
+                    continue;
+                }
+                // Walked before this person: listed then, unless its own candidates missed
+                // this person.
+                if other.id < person.id {
+                    let back = self
+                        .duplicate_candidates(
+                            &within,
+                            &probe_of(other),
+                            &words_of(&other.given_name, other.family_name.as_deref()),
+                        )
+                        .await?;
+                    if back.rows.iter().any(|r| r.id == person.id) {
                         continue;
-                    };
-                    for day in days.values() {
-                        pairs_in(day, &mut seen, &mut items);
-                    }
-                    cursor = if full {
-                        Cursor::BornAfter(last)
-                    } else {
-                        Cursor::NamedAfter(String::new())
-                    };
-                }
-                Cursor::NamedAfter(after_key) => {
-                    // People without a birth date, by folded name, each name's people compared.
-                    let mut sql = scoped();
-                    let a = sql.arg(Arg::Text(after_key.clone()));
-                    let l = sql.arg(Arg::Int(STEP / 4));
-                    sql.push(&format!(
-                        " AND p.birth_date IS NULL AND p.name_key > {a} ORDER BY p.name_key LIMIT {l}"
-                    ));
-                    let undated: Vec<PersonRow> = fetch_people!(self, sql);
-                    let full = undated.len() as i64 >= STEP / 4;
-                    let mut keys: Vec<String> = undated.iter().map(name_key).collect();
-                    keys.dedup();
-                    // A cut name is read whole on the next step (it comes again after the last
-                    // whole one).
-                    if full && keys.len() > 1 {
-                        keys.pop();
-                    }
-                    let Some(last) = keys.last().cloned() else {
-                        cursor = Cursor::Start;
-                        break;
-                    };
-                    let mut sql = scoped();
-                    let placeholders: Vec<String> =
-                        keys.iter().map(|k| sql.arg(Arg::Text(k.clone()))).collect();
-                    let l = sql.arg(Arg::Int(STEP * 4));
-                    sql.push(&format!(
-                        " AND p.name_key IN ({}) ORDER BY p.name_key, p.id LIMIT {l}",
-                        placeholders.join(", ")
-                    ));
-                    let named: Vec<PersonRow> = fetch_people!(self, sql);
-                    let mut by_name: BTreeMap<String, Vec<&PersonRow>> = BTreeMap::new();
-                    for r in &named {
-                        by_name.entry(name_key(r)).or_default().push(r);
-                    }
-                    for group in by_name.values() {
-                        // Only pairs with someone undated: the dated pairs were the first part's.
-                        let mut found = Vec::new();
-                        pairs_in(group, &mut seen, &mut found);
-                        items.extend(found.into_iter().filter(|p| {
-                            p.first.birth_date.is_none() || p.second.birth_date.is_none()
-                        }));
-                    }
-                    cursor = if full {
-                        Cursor::NamedAfter(last)
-                    } else {
-                        Cursor::Start
-                    };
-                    if !full {
-                        break;
                     }
                 }
+                // The older record first: it is the one usually kept.
+                let (first, second) = if person.id < other.id {
+                    (person, other)
+                } else {
+                    (other, person)
+                };
+                items.push(DuplicatePair {
+                    first: side(first),
+                    second: side(second),
+                    score,
+                });
+            }
+            checked += 1;
+            let last = i + 1 == walk.len();
+            if !last && items.len() >= limit {
+                next = Some(person.id);
+                break;
+            }
+            if last && walk.len() as i64 == WALK {
+                next = Some(person.id);
             }
         }
-        items.sort_by_key(|p| std::cmp::Reverse(p.score));
+        items.sort_by(|a, b| {
+            b.score
+                .cmp(&a.score)
+                .then(a.first.id.cmp(&b.first.id))
+                .then(a.second.id.cmp(&b.second.id))
+        });
         let ids: Vec<String> = items
             .iter()
             .flat_map(|p| [p.first.id.to_string(), p.second.id.to_string()])
+            .chain(incomplete.iter().map(|c| c.person.id.to_string()))
             .collect();
         self.audit(
             principal,
             AuditEvent::plain("person.probable_duplicates").with_detail(format!(
-                "{} pairs: {}",
+                "{} pairs, {} checked, {} incomplete: {}",
                 items.len(),
+                checked,
+                incomplete.len(),
                 ids.join(" ")
             )),
         )
         .await?;
         Ok(DuplicatePage {
             items,
-            next: cursor.encode(),
+            next: next.map(|id: Uuid| encode_cursor(&["p", &id.to_string()])),
+            checked,
+            incomplete,
         })
     }
 }

@@ -102,7 +102,8 @@ goldaw_store::each_backend! {
         // The household's page: its members and history; its address changed at the version.
         let hf = store.household_file(&sup, home.id).await.unwrap();
         assert_eq!(hf.household.members.len(), 2, "{b}");
-        assert_eq!(hf.history.len(), 1, "{b}: registered");
+        let actions: Vec<&str> = hf.history.iter().map(|c| c.action.as_str()).collect();
+        assert_eq!(actions, ["household.member_in", "household.member_in", "household.create"], "{b}: registered, two moved in");
         let mut hd = hf.household.data.clone();
         hd.address = Some("Bitarap 7".into());
         store.update_household(&sup, home.id, hf.household.version, hd.clone()).await.unwrap();
@@ -220,5 +221,169 @@ goldaw_store::each_backend! {
         // Only supervisors (they merge).
         let worker = staff(&store, "worker", Role::SocialWorker, "TM-A-01").await;
         assert!(matches!(store.probable_duplicates(&worker, None, None, 50).await, Err(StoreError::Forbidden(_))), "{b}");
+    }
+}
+
+/// A person, in a household if `home` is given.
+async fn add_home(
+    store: &Store,
+    id: &str,
+    given: &str,
+    family: &str,
+    born: &str,
+    home: &str,
+) -> Uuid {
+    let v = json!({"given_name": given, "family_name": family, "sex": "F", "admin_unit": "TM-A-01",
+        "birth_date": born, "household_id": home});
+    let data: PersonData = serde_json::from_value(v).unwrap();
+    store
+        .create_person(&operator(), Some(id.parse().unwrap()), data)
+        .await
+        .unwrap()
+        .id
+}
+
+goldaw_store::each_backend! {
+    async fn the_probable_duplicates_find_every_kind_of_pair_from_the_indexes_each_once(db: TestDb) {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let sup = staff(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        let trusted = sensitive_staff(&store, "trusted", Role::Supervisor, "TM-A-01").await;
+        // Pairs whose birth dates differ: none of them shares a day, most no household.
+        // Either order of the names, the same year.
+        add(&store, "O1", "Maral", Some("Ýazowa"), Some("1980-02-03"), "TM-A-01").await;
+        add(&store, "O2", "Ýazowa", Some("Maral"), Some("1980-07-09"), "TM-A-01").await;
+        // Cyrillic, day and month swapped.
+        add(&store, "C1", "Gülnara", Some("Amanowa"), Some("1975-05-06"), "TM-A-01").await;
+        add(&store, "C2", "Гюльнара", Some("Аманова"), Some("1975-06-05"), "TM-A-01").await;
+        // A typo in each name and one digit of the year wrong.
+        add(&store, "T1", "Ogulgerek", Some("Berdiýewa"), Some("1990-01-20"), "TM-A-01").await;
+        add(&store, "T2", "Ogulgerk", Some("Berdiewa"), Some("1960-01-20"), "TM-A-01").await;
+        // The family name missing, the same day.
+        add(&store, "M1", "Şatlyk", None, Some("1985-03-04"), "TM-A-01").await;
+        add(&store, "M2", "Şatlyk", Some("Hojamow"), Some("1985-03-04"), "TM-A-01").await;
+        // The same name, one digit of the year wrong.
+        add(&store, "Y1", "Jeren", Some("Orazowa"), Some("1988-11-12"), "TM-A-01").await;
+        add(&store, "Y2", "Jeren", Some("Orazowa"), Some("1998-11-12"), "TM-A-01").await;
+        // The same household, birth dates far apart.
+        store
+            .create_household(&operator(), Some("HH".parse().unwrap()), household("TM-A-01", "Bitarap 3"))
+            .await
+            .unwrap();
+        add_home(&store, "H1", "Aýna", "Nurymowa", "1970-04-04", "HH").await;
+        add_home(&store, "H2", "Ayna", "Nurymowa", "2001-09-09", "HH").await;
+        // A namesake born years apart elsewhere: not the same person.
+        add(&store, "N1", "Aýna", Some("Nurymowa"), Some("1950-10-10"), "TM-A-01").await;
+        // Outside the scope: the twin of O1, never listed.
+        add(&store, "X1", "Maral", Some("Ýazowa"), Some("1980-02-03"), "TM-S-02").await;
+        // Hidden (named in a sensitive case): the twin of Y1, listed only to who may see it.
+        let hidden = add(&store, "S1", "Jeren", Some("Orazowa"), Some("1988-11-12"), "TM-A-01").await;
+        let mut sensitive = referral(hidden, "TM-A-01");
+        sensitive.sensitive = true;
+        store.register_referral(&operator(), sensitive).await.unwrap();
+
+        let want: Vec<(String, String)> = [("C1", "C2"), ("H1", "H2"), ("M1", "M2"), ("O1", "O2"), ("T1", "T2"), ("Y1", "Y2")]
+            .iter()
+            .map(|(x, y)| (x.to_string(), y.to_string()))
+            .collect();
+        let pairs = all_pages(&store, &sup, 50).await;
+        let found = pair_ids(&pairs);
+        assert_eq!(found, want, "{b}: every planted pair, each once, nothing else");
+        assert!(pairs.iter().all(|p| p.score >= 75), "{b}");
+        // A page of one pair at a time: the same pairs, none lost or repeated across pages.
+        let paged = pair_ids(&all_pages(&store, &sup, 1).await);
+        assert_eq!(paged, want, "{b}");
+        // A page says how many people it checked; nothing was cut.
+        let page = store.probable_duplicates(&sup, None, None, 50).await.unwrap();
+        assert_eq!(page.checked, 13, "{b}: the thirteen people in scope the supervisor sees");
+        assert!(page.incomplete.is_empty(), "{b}");
+        assert!(page.next.is_none(), "{b}");
+
+        // Who may see the hidden person sees its pairs with Y1 and Y2 too.
+        let wide = pair_ids(&all_pages(&store, &trusted, 2).await);
+        for pair in [("S1", "Y1"), ("S1", "Y2")] {
+            assert!(wide.contains(&(pair.0.to_owned(), pair.1.to_owned())), "{b}: {wide:?}");
+        }
+        assert_eq!(wide.len(), want.len() + 2, "{b}: {wide:?}");
+        // Narrowed to a unit: the same walk within it.
+        let here: goldaw_core::ids::AdminUnitCode = "TM-A-01".parse().unwrap();
+        let narrowed = store.probable_duplicates(&sup, Some(&here), None, 50).await.unwrap();
+        assert_eq!(pair_ids(&narrowed.items), want, "{b}");
+    }
+}
+
+goldaw_store::each_backend! {
+    async fn the_history_follows_merges_and_moves(db: TestDb) {
+        use goldaw_store::merges::{MergeRequest, UndoRequest};
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let sup = staff(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        let op = operator();
+        let first = store
+            .create_household(&op, Some("H1".parse().unwrap()), household("TM-A-01", "Magtymguly 5"))
+            .await
+            .unwrap();
+        let second = store
+            .create_household(&op, Some("H2".parse().unwrap()), household("TM-A-01", "Bitarap 7"))
+            .await
+            .unwrap();
+        let kept = add(&store, "K1", "Maral", Some("Ýazowa"), Some("1980-02-03"), "TM-A-01").await;
+        let dup = add(&store, "D1", "Марал", Some("Язова"), Some("1980-02-03"), "TM-A-01").await;
+        // The duplicate has a history of its own: registered, then its name changed.
+        let d = store.person(&sup, dup).await.unwrap();
+        let mut data = d.data.clone();
+        data.given_name = "Maral".parse().unwrap();
+        store.update_person(&sup, dup, d.version, data).await.unwrap();
+        // The kept record moves into one household, then into another.
+        for home in [first.id, second.id] {
+            let k = store.person(&sup, kept).await.unwrap();
+            store.move_to_household(&sup, home, kept, k.version, Some(Relationship::Head)).await.unwrap();
+        }
+        let actions = |h: &Vec<goldaw_store::people::PersonChange>| h.iter().map(|c| c.action.clone()).collect::<Vec<_>>();
+        // Each household's history has the member moving, by id.
+        let h1 = store.household_file(&sup, first.id).await.unwrap();
+        assert_eq!(actions(&h1.history), ["household.member_out", "household.member_in", "household.create"], "{b}");
+        let h2 = store.household_file(&sup, second.id).await.unwrap();
+        assert_eq!(actions(&h2.history), ["household.member_in", "household.create"], "{b}");
+        assert_eq!(h2.history[0].detail.as_deref(), Some(format!("person {kept}").as_str()), "{b}");
+        // A change of nothing but the name moves no one.
+        assert!(h1.history.iter().all(|c| c.record == first.id.to_string()), "{b}");
+
+        // The duplicate merged into the kept record: its history is now the kept one's.
+        let version = |id: Uuid| {
+            let store = &store;
+            async move { store.person(&operator(), id).await.unwrap().version }
+        };
+        let merge = store
+            .merge_persons(&sup, kept, MergeRequest { merged: dup, kept_version: version(kept).await, merged_version: version(dup).await })
+            .await
+            .unwrap();
+        let file = store.person_file(&sup, kept).await.unwrap();
+        assert_eq!(
+            actions(&file.history),
+            ["person.merge", "person.update", "person.update", "person.update", "person.create", "person.create"],
+            "{b}"
+        );
+        let records: Vec<String> = file.history.iter().map(|c| c.record.clone()).collect();
+        let (k, d) = (kept.to_string(), dup.to_string());
+        assert_eq!(records, [k.clone(), k.clone(), k.clone(), d.clone(), d.clone(), k.clone()], "{b}: whose each change was");
+        assert!(file.history[1].detail.as_deref().unwrap_or_default().ends_with("changed: household_id"), "{b}: {:?}", file.history[1]);
+        // The merged record's page is the kept one's.
+        let via_dup = store.person_file(&sup, dup).await.unwrap();
+        assert_eq!(via_dup.person.id, kept, "{b}");
+        assert_eq!(via_dup.history.len(), file.history.len(), "{b}");
+
+        // The merge undone: the duplicate takes its history back.
+        store.undo_merge(&sup, merge.id, UndoRequest { kept_version: version(kept).await }).await.unwrap();
+        let file = store.person_file(&sup, kept).await.unwrap();
+        assert_eq!(
+            actions(&file.history),
+            ["person.merge_undo", "person.merge", "person.update", "person.update", "person.create"],
+            "{b}"
+        );
+        assert!(file.history.iter().all(|c| c.record == k), "{b}");
+        let back = store.person_file(&sup, dup).await.unwrap();
+        assert_eq!(back.person.id, dup, "{b}");
+        assert_eq!(actions(&back.history), ["person.update", "person.create"], "{b}");
     }
 }

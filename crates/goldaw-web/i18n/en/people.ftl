@@ -45,6 +45,9 @@ person-change-person-merge = A duplicate record was merged into it
 person-change-person-merge_undo = A merge was undone
 person-change-household-create = Registered
 person-change-household-update = Changed
+person-change-household-member_in = A member moved in
+person-change-household-member_out = A member moved out
+person-change-merged-record = on a record merged into this one
 person-field-given_name = given name
 person-field-family_name = family name
 person-field-sex = sex
@@ -72,12 +75,14 @@ household-member-unknown = No person with this id is known to you. Nothing was c
 store-household-alone = Someone else's own household takes no other member: register a household and move both into it.
 # The supervisor's list of probable duplicates.
 duplicates-title = Probable duplicates
-duplicates-explain = Pairs of records in your scope that are probably the same person: born the same day with close names (in any spelling or order, a typo or two, a family name missing), or the same name with a birth date missing. Compare a pair to merge it.
+duplicates-explain = Pairs of records in your scope that are probably the same person: close names (in any spelling or order, a typo or two, a family name missing) with the same birth date, a birth date with a typo (day and month swapped, a digit wrong), the same year, none, or the same household. Everyone in scope is checked as the intake checks a new person, a page at a time. Compare a pair to merge it.
 duplicates-whole-scope = All of my scope
 duplicates-none = No probable duplicates on this page.
 duplicates-first = Record
 duplicates-second = Probably the same person
 duplicates-next = Next page
+duplicates-checked = This page checked { $count } people of your scope against everyone in it.
+duplicates-incomplete = More than { $count } people in scope share a name or a birth date with these people: each was compared with the first { $count } only. Choose a unit to compare them with all.
 duplicates-link = Probable duplicates in my scope
 # The support plan's goals and actions as rows.
 plan-rows-goals-help = Each goal in the person's own words, one per row. Empty a row or tick “Remove” to take a goal out; save to get more empty rows.

@@ -45,6 +45,9 @@ person-change-person-merge = Gaýtalanýan ýazgy bilen birleşdirildi
 person-change-person-merge_undo = Birleşdirme ýatyryldy
 person-change-household-create = Hasaba alyndy
 person-change-household-update = Üýtgedildi
+person-change-household-member_in = Agza göçüp geldi
+person-change-household-member_out = Agza göçüp gitdi
+person-change-merged-record = bu ýazga birleşdirilen ýazgyda
 person-field-given_name = ady
 person-field-family_name = familiýasy
 person-field-sex = jynsy
@@ -72,12 +75,14 @@ household-member-unknown = Bu belgili adam size belli däl. Hiç zat üýtgedilm
 store-household-alone = Başga adamyň öz maşgalasyna agza goşup bolmaýar: maşgalany hasaba alyň we ikisini hem oňa geçiriň.
 # Gözegçi üçin ähtimal gaýtalanmalaryň sanawy.
 duplicates-title = Ähtimal gaýtalanmalar
-duplicates-explain = Siziň çägiňizdäki, ähtimal bir adama degişli ýazgy jübütleri: bir günde doglan we atlary ýakyn (islendik ýazylyşda ýa-da tertipde, bir-iki ýalňyşlyk bilen, familiýasyz), ýa-da doglan senesi bolmadyk birmeňzeş at. Birleşdirmek üçin jübüti deňeşdiriň.
+duplicates-explain = Siziň çägiňizdäki, ähtimal bir adama degişli ýazgy jübütleri: ýakyn atlar (islendik ýazylyşda ýa-da tertipde, bir-iki ýalňyşlyk bilen, familiýasyz) we şol bir doglan senesi, ýalňyş ýazylan sene (gün bilen aý çalşyk, bir san ýalňyş), şol bir ýyl, senesiz ýa-da şol bir öý hojalygy. Çägiňizdäki her bir adam täze adam kabul edilende barlanyşy ýaly, sahypama-sahypa barlanýar. Birleşdirmek üçin jübüti deňeşdiriň.
 duplicates-whole-scope = Tutuş çägim
 duplicates-none = Bu sahypada ähtimal gaýtalanma ýok.
 duplicates-first = Ýazgy
 duplicates-second = Ähtimal şol bir adam
 duplicates-next = Indiki sahypa
+duplicates-checked = Bu sahypa çägiňizdäki { $count } adamy çägiňizdäki hemmeler bilen barlady.
+duplicates-incomplete = Çägiňizde bu adamlar bilen ady ýa-da doglan senesi gabat gelýän { $count }-den köp adam bar: her biri diňe ilkinji { $count } adam bilen deňeşdirildi. Hemmeler bilen deňeşdirmek üçin birligi saýlaň.
 duplicates-link = Çägimdäki ähtimal gaýtalanmalar
 # Goldaw meýilnamasynyň maksatlary we hereketleri setirler bilen.
 plan-rows-goals-help = Her maksat adamyň öz sözleri bilen, her setirde biri. Maksady aýyrmak üçin setiri boşadyň ýa-da “Aýyr” belgiläň; has köp boş setir üçin ýatda saklaň.

@@ -180,10 +180,13 @@ pub struct ProbableParams {
     pub limit: Option<u32>,
 }
 
-/// Supervisors: pairs of people in scope who are probably the same person (born the same day
-/// with close names in any spelling or order, or the same name with a birth date missing),
-/// scored as the duplicate check scores, a page at a time; each pair can be merged
-/// (`POST /api/v1/persons/{id}/merge`).
+/// Supervisors: pairs of people in scope who are probably the same person, each person checked
+/// as the intake's duplicate check checks (candidates from the name and birth-date indexes:
+/// names in any spelling or order, typos, a family name missing, a typo in the birth date, the
+/// household) and scored the same way, a page at a time (at most 200 people checked a page:
+/// `checked`); each pair once, and each can be merged (`POST /api/v1/persons/{id}/merge`).
+/// Someone whose candidates were more than the bound (`incomplete`, "more than N") was compared
+/// with the first N of them only: narrow to a unit.
 #[utoipa::path(get, path = "/api/v1/persons/probable-duplicates", tag = "people", params(ProbableParams),
     responses((status = 200, body = DuplicatePage), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn probable_duplicates(

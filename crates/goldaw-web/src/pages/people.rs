@@ -186,12 +186,17 @@ fn settlement_choices(t: &Translator, selected: Option<Settlement>) -> Vec<Choic
     out
 }
 
-/// The history, each change as "created" or "changed: given name, birth date".
-fn history_lines(t: &Translator, history: &[PersonChange]) -> Vec<ChangeLine> {
+/// The history of the record `this`, each change as "created" or "changed: given name, birth
+/// date"; a change of a record merged into it says so.
+fn history_lines(t: &Translator, this: Uuid, history: &[PersonChange]) -> Vec<ChangeLine> {
+    let this = this.to_string();
     history
         .iter()
         .map(|c| {
-            let action = t.t(&format!("person-change-{}", c.action.replace('.', "-")));
+            let mut action = t.t(&format!("person-change-{}", c.action.replace('.', "-")));
+            if c.record != this {
+                action = format!("{action} ({})", t.t("person-change-merged-record"));
+            }
             let fields: Vec<String> = c
                 .detail
                 .as_deref()
@@ -406,7 +411,7 @@ async fn person_page(
         cases,
         referrals,
         services,
-        history: history_lines(t, &file.history),
+        history: history_lines(t, file.person.id, &file.history),
         may_edit: work.edit,
         may_merge: work.merge,
         given_name: d.given_name.to_string(),
@@ -472,20 +477,60 @@ fn bad_field(signed: &Signed, field: &str) -> Response {
     )
 }
 
-/// A store refusal of an edit; a stale version says so in the record's words (409).
-fn edit_refused(signed: &Signed, e: StoreError) -> Response {
-    match e {
-        StoreError::Conflict { .. } => {
-            signed.refuse(StatusCode::CONFLICT, signed.t.t("person-conflict"))
-        }
-        e => super::common::refusal(signed, e),
+/// Why an edit of a person or a household was not made; nothing was written.
+enum EditError {
+    /// A form field that does not parse: 422, naming it.
+    Field(&'static str),
+    /// A refusal in the page's words (key), with its status.
+    Said(StatusCode, &'static str),
+    /// The store's: 409 in the record's words when someone changed it since the version read.
+    Store(StoreError),
+}
+
+impl From<StoreError> for EditError {
+    fn from(e: StoreError) -> Self {
+        EditError::Store(e)
     }
 }
 
-fn optional<T: std::str::FromStr>(s: &str) -> Result<Option<T>, ()> {
+/// A form field parsed, or the refusal naming it.
+fn field<T, E>(name: &'static str, parsed: Result<T, E>) -> Result<T, EditError> {
+    parsed.map_err(|_| EditError::Field(name))
+}
+
+/// An optional form field: empty is none.
+fn optional<T: std::str::FromStr>(name: &'static str, s: &str) -> Result<Option<T>, EditError> {
     match s.trim() {
         "" => Ok(None),
-        v => v.parse().map(Some).map_err(|_| ()),
+        v => field(name, v.parse().map(Some)),
+    }
+}
+
+/// The start of every edit of these pages: who may (write and read people), and the record's id
+/// from the path (404 when it is not one).
+fn editing(
+    signed: &Signed,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> Result<Uuid, super::error::PageError> {
+    signed.require(Permission::WritePeople)?;
+    signed.require(Permission::ReadPeople)?;
+    match id {
+        Ok(Path(id)) => Ok(id),
+        Err(_) => Err(signed.not_found().into()),
+    }
+}
+
+/// The end of every edit of these pages: back to the page written to; or the refusal, a stale
+/// version in the record's words (409).
+fn edited(signed: &Signed, result: Result<String, EditError>) -> Response {
+    match result {
+        Ok(to) => see_other(&to),
+        Err(EditError::Field(name)) => bad_field(signed, name),
+        Err(EditError::Said(status, key)) => signed.refuse(status, signed.t.t(key)),
+        Err(EditError::Store(StoreError::Conflict { .. })) => {
+            signed.refuse(StatusCode::CONFLICT, signed.t.t("person-conflict"))
+        }
+        Err(EditError::Store(e)) => super::common::refusal(signed, e),
     }
 }
 
@@ -495,56 +540,32 @@ async fn edit_person(
     posted: Posted<PersonForm>,
 ) -> PageResult {
     let Posted { signed, form } = posted;
-    signed.require(Permission::WritePeople)?;
-    signed.require(Permission::ReadPeople)?;
-    let Ok(Path(id)) = id else {
-        return Ok(signed.not_found());
-    };
+    let id = editing(&signed, id)?;
     let p = signed.principal();
     // Read in scope first: outside it the answer is 404 whatever the form holds.
     let current = state.store.person(p, id).await.or_refuse(&signed)?;
-    let Ok(given_name) = form.given_name.trim().parse::<PersonName>() else {
-        return Ok(bad_field(&signed, "given_name"));
-    };
-    let Ok(family_name) = optional::<PersonName>(&form.family_name) else {
-        return Ok(bad_field(&signed, "family_name"));
-    };
-    let Ok(birth_date) = optional::<chrono::NaiveDate>(&form.birth_date) else {
-        return Ok(bad_field(&signed, "birth_date"));
-    };
-    let Ok(sex) = form.sex.parse::<Sex>() else {
-        return Ok(bad_field(&signed, "sex"));
-    };
-    let Ok(settlement) = optional::<Settlement>(&form.settlement) else {
-        return Ok(bad_field(&signed, "settlement"));
-    };
-    let receives_benefits = match form.receives_benefits.as_str() {
-        "" => None,
-        "yes" => Some(true),
-        "no" => Some(false),
-        _ => return Ok(bad_field(&signed, "receives_benefits")),
-    };
-    let Ok(relationship) = optional::<Relationship>(&form.relationship) else {
-        return Ok(bad_field(&signed, "relationship"));
-    };
-    let mut data = current.data.clone();
-    data.given_name = given_name;
-    data.family_name = family_name;
-    data.birth_date = birth_date;
-    data.sex = sex;
-    data.settlement = settlement;
-    data.receives_benefits = receives_benefits;
-    data.relationship = relationship;
-    Ok(
-        match state
+    let result = async {
+        let mut data = current.data.clone();
+        data.given_name = field("given_name", form.given_name.trim().parse::<PersonName>())?;
+        data.family_name = optional("family_name", &form.family_name)?;
+        data.birth_date = optional("birth_date", &form.birth_date)?;
+        data.sex = field("sex", form.sex.parse::<Sex>())?;
+        data.settlement = optional("settlement", &form.settlement)?;
+        data.receives_benefits = match form.receives_benefits.as_str() {
+            "" => None,
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => return Err(EditError::Field("receives_benefits")),
+        };
+        data.relationship = optional("relationship", &form.relationship)?;
+        let record = state
             .store
             .update_person(p, current.id, form.version, data)
-            .await
-        {
-            Ok(record) => see_other(&format!("/people/{}", record.id)),
-            Err(e) => edit_refused(&signed, e),
-        },
-    )
+            .await?;
+        Ok::<String, EditError>(format!("/people/{}", record.id))
+    }
+    .await;
+    Ok(edited(&signed, result))
 }
 
 async fn household_page(
@@ -613,7 +634,7 @@ async fn household_page(
         implicit: h.implicit,
         facts,
         members,
-        history: history_lines(t, &file.history),
+        history: history_lines(t, h.id, &file.history),
         // A household made for someone living alone is changed through the person.
         may_edit: work.edit && !h.implicit,
         address: h.data.address.clone().unwrap_or_default(),
@@ -638,35 +659,27 @@ async fn edit_household(
     posted: Posted<HouseholdForm>,
 ) -> PageResult {
     let Posted { signed, form } = posted;
-    signed.require(Permission::WritePeople)?;
-    signed.require(Permission::ReadPeople)?;
-    let Ok(Path(id)) = id else {
-        return Ok(signed.not_found());
-    };
+    let id = editing(&signed, id)?;
     let p = signed.principal();
     let current = state.store.household(p, id).await.or_refuse(&signed)?;
-    if current.implicit {
-        return Ok(signed.refuse(StatusCode::CONFLICT, signed.t.t("household-implicit")));
-    }
-    let Ok(settlement) = optional::<Settlement>(&form.settlement) else {
-        return Ok(bad_field(&signed, "settlement"));
-    };
-    let mut data = current.data.clone();
-    data.address = match form.address.trim() {
-        "" => None,
-        a => Some(a.to_owned()),
-    };
-    data.settlement = settlement;
-    Ok(
-        match state
+    let result = async {
+        if current.implicit {
+            return Err(EditError::Said(StatusCode::CONFLICT, "household-implicit"));
+        }
+        let mut data = current.data.clone();
+        data.settlement = optional("settlement", &form.settlement)?;
+        data.address = match form.address.trim() {
+            "" => None,
+            a => Some(a.to_owned()),
+        };
+        state
             .store
             .update_household(p, id, form.version, data)
-            .await
-        {
-            Ok(_) => see_other(&format!("/households/{id}")),
-            Err(e) => edit_refused(&signed, e),
-        },
-    )
+            .await?;
+        Ok::<String, EditError>(format!("/households/{id}"))
+    }
+    .await;
+    Ok(edited(&signed, result))
 }
 
 #[derive(Deserialize)]
@@ -684,45 +697,34 @@ async fn add_member(
     posted: Posted<MemberForm>,
 ) -> PageResult {
     let Posted { signed, form } = posted;
-    signed.require(Permission::WritePeople)?;
-    signed.require(Permission::ReadPeople)?;
-    let Ok(Path(id)) = id else {
-        return Ok(signed.not_found());
-    };
+    let id = editing(&signed, id)?;
     let p = signed.principal();
     // The household first: outside scope, 404 whatever the form holds.
     state.store.household(p, id).await.or_refuse(&signed)?;
-    let Ok(relationship) = optional::<Relationship>(&form.relationship) else {
-        return Ok(bad_field(&signed, "relationship"));
-    };
-    let wanted = form.person.trim();
-    if wanted.is_empty() || wanted.chars().count() > 100 {
-        return Ok(bad_field(&signed, "person"));
-    }
-    let person = match wanted.parse::<Uuid>() {
-        Ok(uuid) => state.store.person(p, uuid).await,
-        Err(_) => state.store.person_by_external_id(p, wanted).await,
-    };
-    let person = match person {
-        Ok(person) => person,
-        Err(StoreError::NotFound) => {
-            return Ok(signed.refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                signed.t.t("household-member-unknown"),
-            ))
+    let result = async {
+        let relationship = optional("relationship", &form.relationship)?;
+        let wanted = form.person.trim();
+        if wanted.is_empty() || wanted.chars().count() > 100 {
+            return Err(EditError::Field("person"));
         }
-        Err(e) => return Err(signed.fail(e)),
-    };
-    Ok(
-        match state
+        let person = match wanted.parse::<Uuid>() {
+            Ok(uuid) => state.store.person(p, uuid).await,
+            Err(_) => state.store.person_by_external_id(p, wanted).await,
+        }
+        .map_err(|e| match e {
+            StoreError::NotFound => {
+                EditError::Said(StatusCode::UNPROCESSABLE_ENTITY, "household-member-unknown")
+            }
+            e => EditError::Store(e),
+        })?;
+        state
             .store
             .move_to_household(p, id, person.id, person.version, relationship)
-            .await
-        {
-            Ok(_) => see_other(&format!("/households/{id}")),
-            Err(e) => edit_refused(&signed, e),
-        },
-    )
+            .await?;
+        Ok::<String, EditError>(format!("/households/{id}"))
+    }
+    .await;
+    Ok(edited(&signed, result))
 }
 
 struct PairLine {
@@ -748,6 +750,11 @@ struct DuplicatesPage {
     pairs: Vec<PairLine>,
     /// The link to the next page, if the walk goes on.
     next: Option<String>,
+    /// "This page checked N people".
+    checked: String,
+    /// The people compared with the first candidates only, and the sentence saying so.
+    incomplete: Vec<PairSideView>,
+    incomplete_note: String,
 }
 
 #[derive(Deserialize)]
@@ -799,6 +806,13 @@ async fn duplicates_page(
         birth_date: s.birth_date.map(|b| b.to_string()).unwrap_or_default(),
         place: place_name(&state, t, &s.admin_unit),
     };
+    let checked = t.t_with("duplicates-checked", &[("count", page.checked.into())]);
+    let incomplete: Vec<PairSideView> = page.incomplete.iter().map(|c| view(&c.person)).collect();
+    let incomplete_note = page
+        .incomplete
+        .first()
+        .map(|c| t.t_with("duplicates-incomplete", &[("count", c.more_than.into())]))
+        .unwrap_or_default();
     let pairs = page
         .items
         .iter()
@@ -847,6 +861,9 @@ async fn duplicates_page(
         units,
         pairs,
         next,
+        checked,
+        incomplete,
+        incomplete_note,
         t: t.clone_lang(),
     }))
 }

@@ -84,6 +84,7 @@ goldaw_store::each_backend! {
         let (status, dups) = app.page(&sup, "/people/duplicates").await;
         assert_eq!(status, StatusCode::OK, "{b}: {dups}");
         assert!(dups.contains("/people/merge?merged="), "{b}: {dups}");
+        assert!(dups.contains("id=\"duplicates-checked\""), "{b}: the page says how many it checked");
         let (status, _) = app.page(&sup, "/people/duplicates?after=zz").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
 
