@@ -104,6 +104,22 @@ pub(crate) fn show_manat(tiyn: i64) -> String {
     format!("{sign}{}.{:02}", (tiyn / 100).abs(), (tiyn % 100).abs())
 }
 
+/// The actions a form's select offers: each action's code and its label in the reader's
+/// language (`contracting-act-{code}`), the tender's and the contract's alike.
+pub(super) fn action_choices<A: Copy>(
+    actions: impl IntoIterator<Item = A>,
+    code: fn(A) -> &'static str,
+    t: &crate::i18n::Translator,
+) -> Vec<(String, String)> {
+    actions
+        .into_iter()
+        .map(|a| {
+            let c = code(a);
+            (c.to_owned(), t.t(&format!("contracting-act-{c}")))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,20 +142,4 @@ mod tests {
         assert_eq!(m.to_rfc3339(), "2026-12-07T17:30:00+00:00");
         assert!(moment("d", "tomorrow").is_err());
     }
-}
-
-/// The actions a form's select offers: each action's code and its label in the reader's
-/// language (`contracting-act-{code}`), the tender's and the contract's alike.
-pub(super) fn action_choices<A: Copy>(
-    actions: impl IntoIterator<Item = A>,
-    code: fn(A) -> &'static str,
-    t: &crate::i18n::Translator,
-) -> Vec<(String, String)> {
-    actions
-        .into_iter()
-        .map(|a| {
-            let c = code(a);
-            (c.to_owned(), t.t(&format!("contracting-act-{c}")))
-        })
-        .collect()
 }
