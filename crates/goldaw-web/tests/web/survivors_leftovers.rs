@@ -54,7 +54,9 @@ fn quick_exit_href(page: &str) -> Option<String> {
 /// The value of the settings page's neutral-site field.
 fn site_field(page: &str) -> Option<String> {
     let input = page.split("id=\"quick-exit-site-input\"").nth(1)?;
-    Some(unescaped(input.split("value=\"").nth(1)?.split('"').next()?))
+    Some(unescaped(
+        input.split("value=\"").nth(1)?.split('"').next()?,
+    ))
 }
 
 goldaw_store::each_backend! {
