@@ -135,7 +135,7 @@ async fn only_who_reads_people_sees_a_file_and_only_supervisors_the_probable_dup
                 } else if got == StatusCode::OK {
                     // The list says how many people it checked and whom it could not check whole.
                     let body: Value = r.json().await.unwrap();
-                    if !body["checked"].as_u64().is_some_and(|n| n >= 1)
+                    if body["checked"].as_u64().is_none_or(|n| n < 1)
                         || !body["incomplete"].is_array()
                     {
                         failures.push(format!("{who} {path}: {body}"));
