@@ -177,3 +177,61 @@ pub async fn case_at(
     }
     panic!("case_at: {status:?} needs a plan approved; add its steps here")
 }
+
+/// A case in holistic assessment, assigned to `worker`, for a new person in TM-A-01 (screened
+/// `support`), registered from `source` with `concern`.
+pub async fn holistic_case(
+    store: &Store,
+    sup: &Principal,
+    worker: &str,
+    name: &str,
+    source: ReferralSource,
+    concern: &str,
+) -> (Uuid, Uuid) {
+    let data: PersonData = serde_json::from_value(json!({
+        "given_name": name, "family_name": "Annaýewa", "sex": "F", "birth_date": "1990-04-02",
+        "admin_unit": "TM-A-01", "target_groups": []
+    }))
+    .unwrap();
+    let person = store.create_person(sup, None, data).await.unwrap().id;
+    let case = store
+        .register_referral(
+            sup,
+            NewReferral {
+                person,
+                admin_unit: "TM-A-01".parse().unwrap(),
+                referral_source: source,
+                referrer: None,
+                concern: Some(concern.into()),
+                provisional_priority: None,
+                sensitive: false,
+                household_case: false,
+            },
+        )
+        .await
+        .unwrap();
+    let case = store
+        .allocate_case(sup, case.id, case.version, worker)
+        .await
+        .unwrap();
+    let case = store
+        .act_on_case(sup, case.id, act(CaseAction::StartInitial, case.version))
+        .await
+        .unwrap();
+    goldaw_store::testing::assess(store, sup, case.id, "initial")
+        .await
+        .unwrap();
+    let case = store
+        .act_on_case(
+            sup,
+            case.id,
+            ActionRequest {
+                priority: Some(Priority::Support),
+                ..act(CaseAction::CompleteInitial, case.version)
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(case.status, CaseStatus::HolisticAssessment);
+    (case.id, person)
+}

@@ -4,12 +4,9 @@
 //! the rule asked one referral at a time; the audit log checked from the last checkpoint still
 //! finds a changed event.
 
-use crate::helpers::{act, operator, sensitive_staff as user};
-use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role};
-use goldaw_core::people::PersonData;
-use goldaw_core::workflow::CaseAction;
+use crate::helpers::{holistic_case, operator, sensitive_staff as user};
+use goldaw_core::codes::{ReferralSource, Role};
 use goldaw_store::audit::{AuditCheck, AuditEvent};
-use goldaw_store::cases::{ActionRequest, NewReferral};
 use goldaw_store::consent::{ConsentGiver, ConsentMethod, ConsentPurpose, NewConsent, Withdrawal};
 use goldaw_store::provider_inbox::InboxQuery;
 use goldaw_store::referrals::{
@@ -18,7 +15,6 @@ use goldaw_store::referrals::{
 };
 use goldaw_store::testing::TestDb;
 use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
-use serde_json::json;
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -27,52 +23,15 @@ fn damaged<T: std::fmt::Debug>(r: Result<T, StoreError>) -> bool {
 }
 
 async fn case_for(store: &Store, sup: &Principal, name: &str) -> (Uuid, Uuid) {
-    let data: PersonData = serde_json::from_value(json!({
-        "given_name": name, "family_name": "Annaýewa", "sex": "F", "birth_date": "1990-04-02",
-        "admin_unit": "TM-A-01", "target_groups": []
-    }))
-    .unwrap();
-    let person = store.create_person(sup, None, data).await.unwrap().id;
-    let case = store
-        .register_referral(
-            sup,
-            NewReferral {
-                person,
-                admin_unit: "TM-A-01".parse().unwrap(),
-                referral_source: ReferralSource::School,
-                referrer: None,
-                concern: Some("Needs day care".into()),
-                provisional_priority: None,
-                sensitive: false,
-                household_case: false,
-            },
-        )
-        .await
-        .unwrap();
-    let case = store
-        .allocate_case(sup, case.id, case.version, "aman")
-        .await
-        .unwrap();
-    let case = store
-        .act_on_case(sup, case.id, act(CaseAction::StartInitial, case.version))
-        .await
-        .unwrap();
-    goldaw_store::testing::assess(store, sup, case.id, "initial")
-        .await
-        .unwrap();
-    let case = store
-        .act_on_case(
-            sup,
-            case.id,
-            ActionRequest {
-                priority: Some(Priority::Support),
-                ..act(CaseAction::CompleteInitial, case.version)
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(case.status, CaseStatus::HolisticAssessment);
-    (case.id, person)
+    holistic_case(
+        store,
+        sup,
+        "aman",
+        name,
+        ReferralSource::School,
+        "Needs day care",
+    )
+    .await
 }
 
 fn consent(provider: Option<&str>, kind: Option<ProviderKind>) -> NewConsent {

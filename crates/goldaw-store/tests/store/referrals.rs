@@ -2,18 +2,15 @@
 //! accepted, the waiting list, a decline with its reason, a service started, delivered and
 //! completed; residential care refused without a legal basis; scope and versions.
 
-use crate::helpers::{act, sensitive_staff as user};
-use goldaw_core::codes::{CaseStatus, Priority, ReferralSource, Role};
-use goldaw_core::people::PersonData;
-use goldaw_core::workflow::{CaseAction, Refusal};
-use goldaw_store::cases::{ActionRequest, NewReferral};
+use crate::helpers::{holistic_case, sensitive_staff as user};
+use goldaw_core::codes::{ReferralSource, Role};
+use goldaw_core::workflow::Refusal;
 use goldaw_store::referrals::{
     DeclineReason, Delivery, LegalBasisKind, NewLegalBasis, NewProvider, NewServicePoint,
     NewServiceReferral, OfferRequest, ProviderAction, ProviderActionKind, ProviderChange,
     ProviderKind, ReferralStatus, ServicePointChange,
 };
 use goldaw_store::{Principal, Store, StoreError};
-use serde_json::json;
 use uuid::Uuid;
 
 const CONCERN: &str = "Her husband threatens her; she has a son of 9";
@@ -26,52 +23,7 @@ async fn case_for(
     name: &str,
     source: ReferralSource,
 ) -> (Uuid, Uuid) {
-    let data: PersonData = serde_json::from_value(json!({
-        "given_name": name, "family_name": "Annaýewa", "sex": "F", "birth_date": "1990-04-02",
-        "admin_unit": "TM-A-01", "target_groups": []
-    }))
-    .unwrap();
-    let person = store.create_person(sup, None, data).await.unwrap().id;
-    let case = store
-        .register_referral(
-            sup,
-            NewReferral {
-                person,
-                admin_unit: "TM-A-01".parse().unwrap(),
-                referral_source: source,
-                referrer: None,
-                concern: Some(CONCERN.into()),
-                provisional_priority: None,
-                sensitive: false,
-                household_case: false,
-            },
-        )
-        .await
-        .unwrap();
-    let case = store
-        .allocate_case(sup, case.id, case.version, worker)
-        .await
-        .unwrap();
-    let case = store
-        .act_on_case(sup, case.id, act(CaseAction::StartInitial, case.version))
-        .await
-        .unwrap();
-    goldaw_store::testing::assess(store, sup, case.id, "initial")
-        .await
-        .unwrap();
-    let case = store
-        .act_on_case(
-            sup,
-            case.id,
-            ActionRequest {
-                priority: Some(Priority::Support),
-                ..act(CaseAction::CompleteInitial, case.version)
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(case.status, CaseStatus::HolisticAssessment);
-    (case.id, person)
+    holistic_case(store, sup, worker, name, source, CONCERN).await
 }
 
 fn to_offer(person: Uuid, service: &str, offer: Uuid) -> NewServiceReferral {
