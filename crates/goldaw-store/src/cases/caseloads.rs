@@ -68,10 +68,7 @@ impl Store {
         let year_ago = local_date(Utc::now()) - TimeDelta::days(365);
         // Only the listed workers' cases (issue #24: a supervisor's view no longer groups every
         // open case in the country): `worker_user_id IN ($2, ...)` reads `cases_worker` per worker.
-        let ids = (2..workers.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ids = crate::due_dates::placeholders(2, workers.len());
         let counts_sql = format!(
             "SELECT worker_user_id, status, COUNT(*) FROM cases WHERE worker_user_id IN ({ids}) AND status <> $1 GROUP BY worker_user_id, status"
         );
