@@ -24,6 +24,7 @@ mod contracting_timeliness;
 mod differencing;
 mod due_dates;
 mod import_line_endings;
+mod import_name_index;
 mod import_paths;
 mod import_pipeline;
 mod indicators;
