@@ -122,8 +122,17 @@ pub(super) const CASE_COLUMNS: &str = concat!(
         c.closure_requested_reason, c.transfer_to"
 );
 
-pub(super) const CASE_FROM: &str =
-    "FROM cases c JOIN persons p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.worker_user_id";
+/// What [`CASE_COLUMNS`] reads beside the case (`c`): its person (`p`) and worker (`u`).
+macro_rules! case_joins {
+    () => {
+        "JOIN persons p ON p.id = c.person_id LEFT JOIN users u ON u.id = c.worker_user_id"
+    };
+}
+
+pub(super) const CASE_FROM: &str = concat!("FROM cases c ", case_joins!());
+
+/// The joins of [`CASE_FROM`], for a query whose `c` is a page of cases chosen first.
+pub(super) const CASE_JOINS: &str = case_joins!();
 
 /// Whether the short and the long outcome follow-up were held since the case was closed: the
 /// columns of [`TaskRow`] and [`CaseFileRow`] beside the case's own.
