@@ -1,7 +1,7 @@
 //! Merging duplicate people: two records of one person become one, with the history kept.
 //!
-//! The merged record's cases, service episodes, referrals to services and assessment items move
-//! to the kept record, which may also take a birth date it lacked, the merged record's target
+//! The merged record's cases, service episodes, referrals to services, assessment items and
+//! consents (withdrawn ones too, with the overrides and disclosures) move to the kept record, which may also take a birth date it lacked, the merged record's target
 //! groups and (when it lived alone) the merged record's household: the rules are
 //! `goldaw_core::merges`. The merged record stays, marked `merged_into`; search and duplicate
 //! checks no longer find it, and reading it by id answers with the kept record. A
@@ -64,6 +64,18 @@ pub struct Moved {
     pub birth_date_filled: Option<NaiveDate>,
     /// Target groups the kept record took from the merged one.
     pub target_groups_added: Vec<String>,
+    /// The merged record's consents, withdrawn ones included: a withdrawal must keep governing
+    /// her sharing after the merge (without them the kept record would answer as a person never
+    /// put under consent records, and every share would go through). Absent from merges recorded
+    /// before they moved.
+    #[serde(default)]
+    pub consents: Vec<Uuid>,
+    /// The supervisors' overrides of her consent, and what was shared on what basis: her
+    /// record's history stays whole.
+    #[serde(default)]
+    pub consent_overrides: Vec<Uuid>,
+    #[serde(default)]
+    pub disclosures: Vec<Uuid>,
 }
 
 /// A merge as recorded.
@@ -387,6 +399,21 @@ impl Store {
                 "UPDATE assessment_items SET person_id = $1 WHERE person_id = $2 RETURNING assessment_id, item",
             )
             .bind(kept).bind(merged).fetch_all(&mut *tx).await?;
+            let consents: Vec<(Uuid,)> = sqlx::query_as(
+                "UPDATE consents SET person_id = $1, version = version + 1 WHERE person_id = $2 RETURNING id",
+            )
+            .bind(kept).bind(merged).fetch_all(&mut *tx).await?;
+            let overrides: Vec<(Uuid,)> = sqlx::query_as(
+                "UPDATE consent_overrides SET person_id = $1 WHERE person_id = $2 RETURNING id",
+            )
+            .bind(kept).bind(merged).fetch_all(&mut *tx).await?;
+            let disclosures: Vec<(Uuid,)> = sqlx::query_as(
+                "UPDATE disclosures SET person_id = $1 WHERE person_id = $2 RETURNING id",
+            )
+            .bind(kept).bind(merged).fetch_all(&mut *tx).await?;
+            moved.consents = consents.into_iter().map(|(c,)| c).collect();
+            moved.consent_overrides = overrides.into_iter().map(|(c,)| c).collect();
+            moved.disclosures = disclosures.into_iter().map(|(c,)| c).collect();
             moved.cases = cases.into_iter().map(|(c,)| c).collect();
             moved.service_episodes = episodes.into_iter().map(|(e,)| e).collect();
             moved.referrals = referrals.into_iter().map(|(r,)| r).collect();
@@ -451,7 +478,7 @@ impl Store {
     }
 
     /// Undoes a merge: the duplicate record is separate again and takes back exactly what moved
-    /// (cases, service episodes, referrals to services, assessment answers); the kept record gives
+    /// (cases, service episodes, referrals to services, assessment answers, consents, overrides and disclosures); the kept record gives
     /// back the household, birth date and target groups it took. Refused while a later merge into
     /// the kept record stands (undo that first), when the kept record was itself merged since,
     /// or when the merge was already undone; a stale `kept_version` is a conflict. Records that
@@ -577,6 +604,18 @@ impl Store {
                 sqlx::query("UPDATE assessment_items SET person_id = $1 WHERE assessment_id = $2 AND item = $3 AND person_id = $4")
                     .bind(merged).bind(item.assessment).bind(&item.item).bind(kept)
                     .execute(&mut *tx).await?;
+            }
+            for consent in &moved.consents {
+                sqlx::query("UPDATE consents SET person_id = $1, version = version + 1 WHERE id = $2 AND person_id = $3")
+                    .bind(merged).bind(consent).bind(kept)
+                    .execute(&mut *tx).await?;
+            }
+            for (table, ids) in [("consent_overrides", &moved.consent_overrides), ("disclosures", &moved.disclosures)] {
+                for id in ids {
+                    sqlx::query(&format!("UPDATE {table} SET person_id = $1 WHERE id = $2 AND person_id = $3"))
+                        .bind(merged).bind(id).bind(kept)
+                        .execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
         });

@@ -29,6 +29,7 @@ mod import_paths;
 mod import_pipeline;
 mod indicators;
 mod interchange;
+mod merge_consents;
 mod merge_undo;
 mod merges;
 mod name_index_scope;
