@@ -31,7 +31,9 @@ const CLEARED: [&str; 10] = [
       WHERE review_id IN (SELECT id FROM reviews WHERE case_id = $1)",
     "UPDATE service_referrals SET info_sealed = NULL, decision_note_sealed = NULL WHERE case_id = $1",
     "UPDATE disclosures SET detail_sealed = NULL WHERE case_id = $1",
-    "UPDATE hotline_calls SET summary_sealed = NULL WHERE case_id = $1",
+    // The caller's code name is often the name she gave (it becomes her person's name when the
+    // call becomes a case): it goes too, as [`ANONYMISED_NAME`].
+    "UPDATE hotline_calls SET summary_sealed = NULL, caller_code = '—' WHERE case_id = $1",
     "UPDATE partner_referrals SET outcome_sealed = NULL WHERE case_id = $1",
     // Attached documents and safety plans go whole: they are nothing but the person's detail.
     "DELETE FROM safety_plans WHERE case_id = $1",

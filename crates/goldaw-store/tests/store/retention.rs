@@ -130,8 +130,9 @@ fn on_disk(store: &Store, needle: &str) -> Option<bool> {
 }
 
 /// What the run must remove, planted where it lives: the family name (R1's and her merged
-/// duplicate's), the address of the household she lives in alone, a free-text case event detail.
-const PLANTED: [&str; 3] = ["ylyjowa", "QX-ALONE-7", "QX-EVENT-DETAIL"];
+/// duplicate's), the address of the household she lives in alone, a free-text case event detail,
+/// the code name she gave the hotline.
+const PLANTED: [&str; 4] = ["ylyjowa", "QX-ALONE-7", "QX-EVENT-DETAIL", "QX-CALLER-GUL"];
 
 /// goldaw's id of the case or person imported as `external`.
 async fn id_of(store: &Store, table: &str, external: &str) -> Uuid {
@@ -220,6 +221,12 @@ goldaw_store::each_backend! {
         // into her record.
         execute(&store, "UPDATE case_events SET detail = 'QX-EVENT-DETAIL her uncle drinks' WHERE case_id = $1 AND action = 'register'", k7.id).await;
         execute(&store, "UPDATE households SET address = 'QX-ALONE-7 Magtymguly' WHERE id = (SELECT household_id FROM persons WHERE id = $1)", r1).await;
+        // She had called a hotline first: the call's code name is the name she gave.
+        let (line_operator, _, _) = crate::survivors::lines(&store).await;
+        let mut her_call = crate::survivors::call("NGO-1", goldaw_store::hotline::CallOutcome::Advice);
+        her_call.caller_code = Some("QX-CALLER-GUL".into());
+        store.log_call(&line_operator, her_call).await.unwrap();
+        execute(&store, "UPDATE hotline_calls SET case_id = $1 WHERE caller_code = 'QX-CALLER-GUL'", k7.id).await;
         let (v1, v1b) = (store.person(&op, r1).await.unwrap().version, store.person(&op, r1b).await.unwrap().version);
         store
             .merge_persons(&sup, r1, goldaw_store::merges::MergeRequest { merged: r1b, kept_version: v1, merged_version: v1b })
@@ -290,6 +297,7 @@ goldaw_store::each_backend! {
         // caseload replays it), not the free text.
         let detail = "SELECT detail FROM case_events WHERE case_id = $1 AND action = ";
         assert_eq!(raw_texts(&store, &format!("{detail}'register'"), k7.id).await, [None], "{b}");
+        assert_eq!(raw_texts(&store, "SELECT caller_code FROM hotline_calls WHERE case_id = $1", k7.id).await, [Some("—".to_owned())], "{b}");
         assert_eq!(raw_texts(&store, &format!("{detail}'allocate'"), k7.id).await, [Some("worker".to_owned())], "{b}");
         // Her external id and her duplicate's go, and with them those of the households goldaw
         // made for each; the duplicate's name and birth date go with hers.
