@@ -36,10 +36,12 @@ const THRESHOLD: i64 = 5;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ComparisonRow {
     pub way: DeliveryWay,
-    pub units: i64,
+    /// Units delivered; `None` when the people are hidden (with one to four people the units
+    /// and what they cost tell what each received).
+    pub units: Option<i64>,
     /// People served; `None` when suppressed.
     pub people: Option<i64>,
-    /// What the units cost, in manat; `None` without a price or a unit cost.
+    /// What the units cost, in manat; `None` without a price or a unit cost, or when suppressed.
     pub cost: Option<f64>,
     pub cost_per_unit: Option<f64>,
     /// `None` when suppressed or without a cost.
@@ -63,12 +65,14 @@ pub struct ComparisonRow {
 /// Residential care as goldaw recorded it in the reader's scope in the period: the bed-nights
 /// delivered on `RES_CARE` episodes, the people who stayed, and what that cost at the cost
 /// model's cost per bed-night (the model's cost per person-year ÷ 365). People from 1 to 4 are
-/// hidden, with the cost per person.
+/// hidden, with the bed-nights and the costs: in a small etrap one woman's bed-nights in a
+/// shelter are the length of her stay.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ResidentialDelivered {
-    pub units: i64,
+    /// `None` when suppressed.
+    pub units: Option<i64>,
     pub people: Option<i64>,
-    /// In manat; `None` without a cost per bed-night in the model.
+    /// In manat; `None` without a cost per bed-night in the model, or when suppressed.
     pub cost: Option<f64>,
     pub cost_per_person: Option<f64>,
     pub suppressed: bool,
@@ -299,9 +303,9 @@ impl Store {
                 .map(|c| round(c * units as f64));
             let suppressed = hidden(people);
             ResidentialDelivered {
-                units,
+                units: (!suppressed).then_some(units),
                 people: (!suppressed).then_some(people),
-                cost,
+                cost: cost.filter(|_| !suppressed),
                 cost_per_person: cost.filter(|_| !suppressed).and_then(|c| per(c, people)),
                 suppressed,
             }
@@ -343,9 +347,10 @@ impl Store {
                 let (followed_12m, at_home_12m) = at_home(&reviews("follow_up_long"), unsuppressed);
                 ComparisonRow {
                     way: *way,
-                    units: a.units,
+                    units: (!suppressed).then_some(a.units),
                     people: (!suppressed).then_some(people),
-                    cost,
+                    cost: cost.filter(|_| !suppressed),
+                    // The price of a unit tells nothing of the people.
                     cost_per_unit: cost.and_then(|c| per(c, a.units)),
                     cost_per_person: if suppressed {
                         None

@@ -402,15 +402,17 @@ goldaw_store::each_backend! {
         let cmp = store.delivery_comparison(&analyst, &"S05".parse().unwrap(), month, today).await.unwrap();
         let row = |w: DeliveryWay| cmp.rows.iter().find(|r| r.way == w).unwrap().clone();
         let contracted = row(DeliveryWay::NgoContracted);
-        assert_eq!((contracted.units, contracted.people), (5, Some(2)), "{b}");
+        assert_eq!((contracted.units, contracted.people), (Some(5), Some(2)), "{b}");
         assert_eq!(contracted.cost_per_person, Some(125.0));
         let st = row(DeliveryWay::State);
-        assert_eq!((st.units, st.people), (4, Some(1)));
+        assert_eq!((st.units, st.people), (Some(4), Some(1)));
         let model = cmp.model_unit_cost.unwrap();
         assert!((st.cost_per_person.unwrap() - 4.0 * model).abs() < 0.05, "{st:?} {model}");
         // Without the grant, the small counts are suppressed.
         let plain = store.delivery_comparison(&min, &"S05".parse().unwrap(), month, today).await.unwrap();
         assert!(plain.rows.iter().all(|r| r.people.is_none() || r.people == Some(0)), "{b}");
+        // And with them what they received: units and cost (one person's units are hers).
+        assert!(plain.rows.iter().all(|r| r.people.is_some() || (r.units.is_none() && r.cost.is_none())), "{b}: {:?}", plain.rows);
         assert!(matches!(store.delivery_comparison(&pa, &"S05".parse().unwrap(), month, today).await, Err(StoreError::Forbidden(_))));
 
         // Suspended: the offer leaves the register; ended with a reason.

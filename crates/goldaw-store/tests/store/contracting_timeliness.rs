@@ -421,22 +421,27 @@ goldaw_store::each_backend! {
         let s05 = "S05".parse().unwrap();
         let cmp = store.delivery_comparison(&analyst, &s05, from, today).await.unwrap();
         let res = &cmp.residential_delivered;
-        assert_eq!((res.units, res.people, res.suppressed), (50, Some(2), false), "{b}: {res:?}");
+        assert_eq!((res.units, res.people, res.suppressed), (Some(50), Some(2), false), "{b}: {res:?}");
         assert_eq!(res.cost, Some(residential_cost));
         assert_eq!(res.cost_per_person, Some(round(residential_cost / 2.0)), "{b}");
         assert_eq!(cmp.community_delivered_per_person, Some(round(community_cost / 3.0)), "{b}");
         // Beside the model's per person-year, which is not the delivered figure.
         assert!(cmp.residential_per_person_year.is_some());
-        // Without the grant: two people are hidden, with the cost per person; the bed-nights and
-        // the cost stay.
+        // Without the grant: two people are hidden, and with them the bed-nights and the costs
+        // (two women's bed-nights are near enough the length of each one's stay).
         let plain = store.delivery_comparison(&min, &s05, from, today).await.unwrap();
         let res = &plain.residential_delivered;
-        assert_eq!((res.units, res.people, res.cost_per_person, res.suppressed), (50, None, None, true), "{b}");
-        assert_eq!(res.cost, Some(residential_cost));
+        assert_eq!((res.units, res.people, res.cost_per_person, res.suppressed), (None, None, None, true), "{b}");
+        assert_eq!(res.cost, None, "{b}");
+        // The same for each way of delivery: three people hidden, their units and cost with them.
+        for row in plain.rows.iter().filter(|r| r.suppressed) {
+            assert_eq!((row.units, row.people, row.cost), (None, None, None), "{b}: {row:?}");
+        }
+        assert!(plain.rows.iter().any(|r| r.suppressed), "{b}: {:?}", plain.rows);
         assert_eq!(plain.community_delivered_per_person, None, "three people are hidden too");
         // Out of the reader's scope: nothing.
         let other = store.delivery_comparison(&planner_b, &s05, from, today).await.unwrap();
-        assert_eq!((other.residential_delivered.units, other.residential_delivered.people), (0, Some(0)), "{b}");
+        assert_eq!((other.residential_delivered.units, other.residential_delivered.people), (Some(0), Some(0)), "{b}");
         assert_eq!(other.community_delivered_per_person, None);
     }
 }

@@ -96,7 +96,7 @@ struct LateLine {
 
 struct WayLine {
     way: String,
-    units: i64,
+    units: String,
     people: String,
     cost: String,
     per_unit: String,
@@ -261,7 +261,13 @@ async fn overview(
                         "baseline",
                         say(residential.cost_per_person, residential.suppressed).into(),
                     ),
-                    ("count", residential.units.into()),
+                    (
+                        "count",
+                        residential
+                            .units
+                            .map_or_else(|| hidden.clone(), |u| u.to_string())
+                            .into(),
+                    ),
                 ],
             );
             ways = cmp
@@ -269,7 +275,7 @@ async fn overview(
                 .into_iter()
                 .map(|r| WayLine {
                     way: name(r.way),
-                    units: r.units,
+                    units: r.units.map_or_else(|| hidden.clone(), |u| u.to_string()),
                     people: match r.people {
                         Some(n) => n.to_string(),
                         None => hidden.clone(),
