@@ -5,19 +5,21 @@
 //!
 //! It tells nothing about the person or the case: no part of a name, a birth date, an etrap, or a
 //! sequence that would give away the order of registration — eight characters drawn at random
-//! from an alphabet without look-alikes (no 0/O, 1/I/L), and a check character (Luhn mod 31), so a
-//! code read out or copied by hand with one character wrong, or two neighbours swapped (but `2` and `Z`,
-//! Luhn's blind spot), is seen to be wrong: `S-7KX3-9QF2-M`. 31^8 is about 8.5e11: a code cannot be guessed, and the store keeps
-//! them unique (a unique index; a clash is drawn again). A code once given is never changed.
+//! from an alphabet without look-alikes (no 0/O, 1/I/L, nor U), and a check character (Luhn mod
+//! 30), so a code read out or copied by hand with one character wrong, or two neighbours swapped
+//! (but `2` and `Z`, Luhn's blind spot), is seen to be wrong: `S-7KX3-9QF2-M`. 30^8 is about
+//! 6.6e11: a code cannot be guessed, and the store keeps them unique (a unique index; a clash is
+//! drawn again). A code once given is never changed.
 
-/// The characters of a code: digits and capitals without look-alikes; 31 of them (a prime).
-pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+/// The characters of a code: digits and capitals without look-alikes (nor U, as Crockford's
+/// base 32); 30 of them: Luhn mod N sees every single wrong character only for an even N.
+pub const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// Random characters in a code (without the check character).
 pub const RANDOM_CHARS: usize = 8;
 
 /// The random bytes [`from_random`] takes: enough that at least eight fall in the unbiased range
-/// (bytes from 248 up are skipped so that every character is equally likely).
+/// (bytes from 240 up are skipped so that every character is equally likely).
 pub const RANDOM_BYTES: usize = 16;
 
 fn value(c: u8) -> Option<usize> {
