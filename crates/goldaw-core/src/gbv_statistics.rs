@@ -45,6 +45,10 @@ code_enum!(
         Outcome = "outcome",
         /// Referrals only: the service.
         Service = "service",
+        /// The time from the incident to its report ([`ReportDelay`]): for survivors and their
+        /// referrals, from the case's incident date to the call it came from (or its
+        /// registration); for calls, from the call's incident date to the call.
+        ReportDelay = "report_delay",
     }
 );
 
@@ -53,7 +57,14 @@ impl GbvMeasure {
     pub fn dimensions(self) -> &'static [GbvDimension] {
         use GbvDimension as D;
         match self {
-            GbvMeasure::Survivors => &[D::Category, D::AgeBand, D::Sex, D::Month, D::Velayat],
+            GbvMeasure::Survivors => &[
+                D::Category,
+                D::AgeBand,
+                D::Sex,
+                D::Month,
+                D::Velayat,
+                D::ReportDelay,
+            ],
             GbvMeasure::Referrals => &[
                 D::Service,
                 D::Category,
@@ -61,6 +72,7 @@ impl GbvMeasure {
                 D::Sex,
                 D::Month,
                 D::Velayat,
+                D::ReportDelay,
             ],
             GbvMeasure::Calls => &[
                 D::Line,
@@ -70,6 +82,7 @@ impl GbvMeasure {
                 D::Sex,
                 D::Month,
                 D::Velayat,
+                D::ReportDelay,
             ],
         }
     }
@@ -189,6 +202,30 @@ pub enum IncidentDateRefusal {
     Future,
     /// Before the person was born.
     BeforeBirth,
+    /// On a case that is not sensitive (the incident date is for violence and child protection).
+    NotSensitive,
+}
+
+impl IncidentDateRefusal {
+    /// The stable code and translation key (`safety.ftl`).
+    pub fn key(self) -> &'static str {
+        match self {
+            IncidentDateRefusal::Future => "incident-date-future",
+            IncidentDateRefusal::BeforeBirth => "incident-date-before-birth",
+            IncidentDateRefusal::NotSensitive => "incident-date-not-sensitive",
+        }
+    }
+}
+
+/// Whether an incident date may be recorded on a case: only a sensitive one (gender-based
+/// violence or child protection), whose incident the statistics count from. Who may is the case's
+/// work rule (`crate::workflow::case_work`), asked by the store.
+pub fn incident_date_open(sensitive: bool) -> Result<(), IncidentDateRefusal> {
+    if sensitive {
+        Ok(())
+    } else {
+        Err(IncidentDateRefusal::NotSensitive)
+    }
 }
 
 /// Whether `incident` may be recorded as the date of the incident a case or call is about, on
@@ -270,6 +307,15 @@ mod tests {
             check_incident_date(d("1990-04-01"), today, born),
             Err(IncidentDateRefusal::BeforeBirth)
         );
+        assert_eq!(incident_date_open(true), Ok(()));
+        assert_eq!(
+            incident_date_open(false),
+            Err(IncidentDateRefusal::NotSensitive)
+        );
+        assert_eq!(
+            IncidentDateRefusal::BeforeBirth.key(),
+            "incident-date-before-birth"
+        );
     }
 
     #[test]
@@ -285,6 +331,12 @@ mod tests {
             ),
             Ok(())
         );
+        for m in GbvMeasure::ALL {
+            assert_eq!(
+                check_query(*m, &[GbvDimension::ReportDelay, Sex], from, to),
+                Ok(())
+            );
+        }
         assert_eq!(
             check_query(GbvMeasure::Survivors, &[Line], from, to),
             Err(GbvRefusal::Dimension(Line))

@@ -40,6 +40,7 @@ pub mod service_referrals;
 pub mod spreadsheet;
 pub mod statistics;
 pub mod subject_access;
+pub mod survivor_code;
 pub mod washington_group;
 pub mod workflow;
 pub mod workforce;

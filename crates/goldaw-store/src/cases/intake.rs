@@ -140,6 +140,12 @@ impl Store {
                 .with_detail(format!("person {} source {}", new.person, new.referral_source)));
         });
         let person_lookup = self.person_for_case(tx, principal, new.person).await?;
+        // A sensitive case gets its survivor code now (`goldaw_core::survivor_code`).
+        let survivor_code = if new.sensitive || person_lookup {
+            Some(self.free_survivor_code(tx).await?)
+        } else {
+            None
+        };
         with_tx!(tx, tx => {
             let (n,): (i64,) = sqlx::query_as(
                 "INSERT INTO case_number_counters (admin_unit, year, last) VALUES ($1, $2, 1)
@@ -154,8 +160,8 @@ impl Store {
             sqlx::query(
                 "INSERT INTO cases (id, external_id, person_id, admin_unit, opened_on, referral_source,
                     priority, status, version, created_at, updated_at, household_case, registered_by,
-                    sensitive, referred_at, referrer_sealed, concern_sealed)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'referred', 1, $8, $8, $9, $10, $11, $8, $12, $13)",
+                    sensitive, referred_at, referrer_sealed, concern_sealed, survivor_code)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 'referred', 1, $8, $8, $9, $10, $11, $8, $12, $13, $14)",
             )
             .bind(id)
             .bind(&number)
@@ -170,6 +176,7 @@ impl Store {
             .bind(new.sensitive || person_lookup)
             .bind(referrer_sealed)
             .bind(concern_sealed)
+            .bind(&survivor_code)
             .execute(&mut *tx)
             .await?;
             insert_case_event(&mut *tx, &NewCaseEvent::new(id, principal, "register", now)

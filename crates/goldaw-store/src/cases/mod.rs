@@ -7,7 +7,8 @@
 //!   case's history and who opened it;
 //! - [`act`]: the workflow's actions (the rule is `goldaw_core::workflow`);
 //! - [`allocation`], [`notes`], [`tasks`], [`caseloads`];
-//! - [`assessments`], [`plans`], [`reviews`], [`attachments`]: the records a case holds.
+//! - [`assessments`], [`plans`], [`reviews`], [`attachments`]: the records a case holds;
+//! - [`survivor`]: a sensitive case's incident date and survivor code (issue #18).
 //!
 //! "Referral" means a referral to a service (`crate::referrals`). A new case comes in by
 //! *intake*; its older public names (`NewReferral`, `Store::register_referral`) are kept, since
@@ -39,6 +40,7 @@ mod notes;
 mod plans;
 mod read;
 mod reviews;
+mod survivor;
 mod tasks;
 
 pub use act::ActionRequest;
@@ -60,6 +62,8 @@ pub(crate) use read::CaseRow;
 pub use reviews::{
     GoalRating, GoalReview, GoalReviewInput, IncomeChange, ReviewInput, ReviewKind, ReviewRecord,
 };
+pub(crate) use survivor::check_incident;
+pub use survivor::IncidentDateChange;
 pub use tasks::{Task, TaskKind, TaskPage, TaskQuery};
 
 use crate::error::{SayArg, StoreError, StoreResult};

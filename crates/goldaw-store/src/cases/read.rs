@@ -67,6 +67,13 @@ pub struct CaseRecord {
     pub due: Vec<Due>,
     /// What this reader may do to the case now.
     pub actions: Vec<CaseAction>,
+    /// The date of the incident a sensitive case is about, if recorded (`None` to a restricted
+    /// reader).
+    pub incident_on: Option<NaiveDate>,
+    /// The survivor code of a sensitive case (`goldaw_core::survivor_code`): random, stable, the
+    /// only identifier the anonymised statistics know. `None` on a case that is not sensitive and
+    /// to a restricted reader.
+    pub survivor_code: Option<String>,
 }
 
 /// A case row as read through the one scoped read ([`Store::load_case_row`]).
@@ -105,6 +112,8 @@ pub(crate) struct CaseRow {
     pub(super) closure_reason: Option<String>,
     pub(super) closure_requested_reason: Option<String>,
     pub(super) transfer_to: Option<String>,
+    pub(super) incident_on: Option<NaiveDate>,
+    pub(super) survivor_code: Option<String>,
 }
 
 /// The columns of [`CaseRow`], from [`CASE_FROM`]. A case about a hidden person is sensitive
@@ -119,7 +128,7 @@ pub(super) const CASE_COLUMNS: &str = concat!(
         c.worker_user_id, u.username AS worker, c.opened_on, c.referred_at,
         c.first_contact_at, c.initial_done_at, c.holistic_done_at, c.plan_approved_at,
         c.last_review_at, c.reopened_at, c.closed_at, c.closure_reason,
-        c.closure_requested_reason, c.transfer_to"
+        c.closure_requested_reason, c.transfer_to, c.incident_on, c.survivor_code"
 );
 
 /// What [`CASE_COLUMNS`] reads beside the case (`c`): its person (`p`) and worker (`u`).
@@ -350,7 +359,16 @@ impl Store {
         principal: &Principal,
         id: Uuid,
     ) -> StoreResult<CaseRecord> {
-        let file = self.load_case_file_row(principal, id).await?;
+        let mut file = self.load_case_file_row(principal, id).await?;
+        // A sensitive case without its survivor code (registered before migration 0033, or
+        // become sensitive since: its person's target groups) gets it at its first full read.
+        if file.case.sensitive
+            && file.case.survivor_code.is_none()
+            && !file.case.restricted_for(principal)
+        {
+            let codes = self.ensure_survivor_codes(principal, &[id]).await?;
+            file.case.survivor_code = codes.get(&id).cloned();
+        }
         let facts = file.facts()?;
         let follow_ups = file.follow_ups();
         self.case_record(principal, file.case, &facts, follow_ups)
@@ -434,6 +452,12 @@ impl Store {
             transfer_to: row.transfer_to,
             due,
             actions,
+            incident_on: if restricted { None } else { row.incident_on },
+            survivor_code: if restricted || !row.sensitive {
+                None
+            } else {
+                row.survivor_code
+            },
         })
     }
 }

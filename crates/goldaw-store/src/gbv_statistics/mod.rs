@@ -13,11 +13,13 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use goldaw_core::access::{nation, Principal};
 use goldaw_core::deadlines::{local_date, LOCAL_OFFSET};
 use goldaw_core::disclosure::{suppress, Published};
-use goldaw_core::gbv_statistics::{age_band, check_query, may_read, months, rule, GbvRefusal};
+use goldaw_core::gbv_statistics::{
+    age_band, check_query, may_read, months, report_delay, rule, GbvRefusal, ReportDelay,
+};
 pub use goldaw_core::gbv_statistics::{GbvDimension, GbvMeasure};
 use goldaw_core::hotline::{AgeBand, CallCategory, CallOutcome};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// A table asked for.
@@ -152,6 +154,10 @@ impl Store {
                 .iter()
                 .map(|s| s.code.to_string())
                 .collect(),
+            GbvDimension::ReportDelay => ReportDelay::ALL
+                .iter()
+                .map(|d| d.as_str().to_owned())
+                .collect(),
         }
     }
 
@@ -181,7 +187,10 @@ impl Store {
         );
         let today = local_date(Utc::now());
         let facts = match q.measure {
-            GbvMeasure::Survivors => self.survivor_facts(&lo, &hi, q.from, q.to, today).await?,
+            GbvMeasure::Survivors => {
+                self.survivor_facts(principal, &lo, &hi, q.from, q.to, today)
+                    .await?
+            }
             GbvMeasure::Referrals => self.referral_facts(&lo, &hi, start, end, today).await?,
             GbvMeasure::Calls => self.call_facts(&lo, &hi, national, start, end).await?,
         };
@@ -269,27 +278,23 @@ impl Store {
         })
     }
 
-    /// Sensitive cases opened in the period whose person consents to statistics today.
+    /// Sensitive cases opened in the period whose person consents to statistics today, one fact
+    /// per survivor code (the only identifier these tables read: a case without one, registered
+    /// before migration 0033, is given it here, as at its first full read).
     async fn survivor_facts(
         &self,
+        principal: &Principal,
         lo: &str,
         hi: &str,
         from: NaiveDate,
         to: NaiveDate,
         today: NaiveDate,
     ) -> StoreResult<Vec<Fact>> {
-        type Row = (
-            Uuid,
-            String,
-            NaiveDate,
-            String,
-            Option<NaiveDate>,
-            Option<String>,
-        );
-        let rows: Vec<Row> = with_db!(self.db(), pool => {
+        let rows: Vec<SurvivorRow> = with_db!(self.db(), pool => {
             sqlx::query_as(&format!(
-                "SELECT c.id, c.admin_unit, c.opened_on, p.sex, p.birth_date,
-                        (SELECT MIN(h.category) FROM hotline_calls h WHERE h.case_id = c.id) AS category
+                "SELECT c.id, c.survivor_code, c.admin_unit, c.opened_on, p.sex, p.birth_date,
+                        (SELECT MIN(h.category) FROM hotline_calls h WHERE h.case_id = c.id) AS category,
+                        c.incident_on, {CALLED_AT}
                  FROM cases c JOIN persons p ON p.id = c.person_id
                  WHERE c.sensitive = $1 AND c.admin_unit >= $2 AND c.admin_unit < $3
                    AND c.opened_on >= $4 AND c.opened_on <= $5 AND {CONSENTED}"
@@ -303,22 +308,53 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
+        // Codes for the counted cases that have none, then one fact per code.
+        let missing: Vec<Uuid> = rows
+            .iter()
+            .filter(|r| r.survivor_code.is_none())
+            .map(|r| r.id)
+            .collect();
+        let given = self.ensure_survivor_codes(principal, &missing).await?;
+        let mut seen = HashSet::new();
         Ok(rows
             .into_iter()
-            .map(|(_, unit, opened, sex, birth, category)| Fact {
-                values: HashMap::from([
-                    (
-                        GbvDimension::Category,
-                        category.unwrap_or_else(|| NOT_FROM_CALL.to_owned()),
-                    ),
-                    (
-                        GbvDimension::AgeBand,
-                        age_band(birth, opened).as_str().to_owned(),
-                    ),
-                    (GbvDimension::Sex, sex),
-                    (GbvDimension::Month, month_of(opened)),
-                    (GbvDimension::Velayat, self.velayat_of(Some(&unit))),
-                ]),
+            .filter_map(|r| {
+                let code = r
+                    .survivor_code
+                    .clone()
+                    .or_else(|| given.get(&r.id).cloned())?;
+                seen.insert(code).then_some(r)
+            })
+            .map(|r| {
+                let SurvivorRow {
+                    admin_unit: unit,
+                    opened_on: opened,
+                    sex,
+                    birth_date: birth,
+                    category,
+                    incident_on,
+                    called_at,
+                    ..
+                } = r;
+                Fact {
+                    values: HashMap::from([
+                        (
+                            GbvDimension::ReportDelay,
+                            delay(incident_on, called_at, opened),
+                        ),
+                        (
+                            GbvDimension::Category,
+                            category.unwrap_or_else(|| NOT_FROM_CALL.to_owned()),
+                        ),
+                        (
+                            GbvDimension::AgeBand,
+                            age_band(birth, opened).as_str().to_owned(),
+                        ),
+                        (GbvDimension::Sex, sex),
+                        (GbvDimension::Month, month_of(opened)),
+                        (GbvDimension::Velayat, self.velayat_of(Some(&unit))),
+                    ]),
+                }
             })
             .collect())
     }
@@ -339,11 +375,15 @@ impl Store {
             String,
             Option<NaiveDate>,
             Option<String>,
+            Option<NaiveDate>,
+            Option<DateTime<Utc>>,
+            NaiveDate,
         );
         let rows: Vec<Row> = with_db!(self.db(), pool => {
             sqlx::query_as(&format!(
                 "SELECT r.service_code, c.admin_unit, r.sent_at, p.sex, p.birth_date,
-                        (SELECT MIN(h.category) FROM hotline_calls h WHERE h.case_id = c.id) AS category
+                        (SELECT MIN(h.category) FROM hotline_calls h WHERE h.case_id = c.id) AS category,
+                        c.incident_on, {CALLED_AT}, c.opened_on
                  FROM service_referrals r JOIN cases c ON c.id = r.case_id JOIN persons p ON p.id = r.person_id
                  WHERE c.sensitive = $1 AND c.admin_unit >= $2 AND c.admin_unit < $3
                    AND r.sent_at >= $4 AND r.sent_at < $5 AND {}",
@@ -360,25 +400,31 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(service, unit, sent, sex, birth, category)| {
-                let day = local_date(sent);
-                Fact {
-                    values: HashMap::from([
-                        (GbvDimension::Service, service),
-                        (
-                            GbvDimension::Category,
-                            category.unwrap_or_else(|| NOT_FROM_CALL.to_owned()),
-                        ),
-                        (
-                            GbvDimension::AgeBand,
-                            age_band(birth, day).as_str().to_owned(),
-                        ),
-                        (GbvDimension::Sex, sex),
-                        (GbvDimension::Month, month_of(day)),
-                        (GbvDimension::Velayat, self.velayat_of(Some(&unit))),
-                    ]),
-                }
-            })
+            .map(
+                |(service, unit, sent, sex, birth, category, incident_on, called_at, opened)| {
+                    let day = local_date(sent);
+                    Fact {
+                        values: HashMap::from([
+                            (
+                                GbvDimension::ReportDelay,
+                                delay(incident_on, called_at, opened),
+                            ),
+                            (GbvDimension::Service, service),
+                            (
+                                GbvDimension::Category,
+                                category.unwrap_or_else(|| NOT_FROM_CALL.to_owned()),
+                            ),
+                            (
+                                GbvDimension::AgeBand,
+                                age_band(birth, day).as_str().to_owned(),
+                            ),
+                            (GbvDimension::Sex, sex),
+                            (GbvDimension::Month, month_of(day)),
+                            (GbvDimension::Velayat, self.velayat_of(Some(&unit))),
+                        ]),
+                    }
+                },
+            )
             .collect())
     }
 
@@ -400,10 +446,12 @@ impl Store {
             Option<String>,
             Option<String>,
             DateTime<Utc>,
+            Option<NaiveDate>,
         );
         let rows: Vec<Row> = with_db!(self.db(), pool => {
             sqlx::query_as(
-                "SELECT l.code, c.category, c.outcome, c.caller_age_band, c.caller_sex, c.caller_admin_unit, c.received_at
+                "SELECT l.code, c.category, c.outcome, c.caller_age_band, c.caller_sex, c.caller_admin_unit, c.received_at,
+                        c.incident_on
                  FROM hotline_calls c JOIN hotline_lines l ON l.id = c.line_id
                  WHERE c.received_at >= $1 AND c.received_at < $2
                    AND ((c.caller_admin_unit >= $3 AND c.caller_admin_unit < $4)
@@ -419,17 +467,25 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(line, category, outcome, age, sex, unit, at)| Fact {
-                values: HashMap::from([
-                    (GbvDimension::Line, line),
-                    (GbvDimension::Category, category),
-                    (GbvDimension::Outcome, outcome),
-                    (GbvDimension::AgeBand, age),
-                    (GbvDimension::Sex, sex.unwrap_or_else(|| UNKNOWN.to_owned())),
-                    (GbvDimension::Month, month_of(local_date(at))),
-                    (GbvDimension::Velayat, self.velayat_of(unit.as_deref())),
-                ]),
-            })
+            .map(
+                |(line, category, outcome, age, sex, unit, at, incident_on)| Fact {
+                    values: HashMap::from([
+                        (
+                            GbvDimension::ReportDelay,
+                            report_delay(incident_on, local_date(at))
+                                .as_str()
+                                .to_owned(),
+                        ),
+                        (GbvDimension::Line, line),
+                        (GbvDimension::Category, category),
+                        (GbvDimension::Outcome, outcome),
+                        (GbvDimension::AgeBand, age),
+                        (GbvDimension::Sex, sex.unwrap_or_else(|| UNKNOWN.to_owned())),
+                        (GbvDimension::Month, month_of(local_date(at))),
+                        (GbvDimension::Velayat, self.velayat_of(unit.as_deref())),
+                    ]),
+                },
+            )
             .collect())
     }
 }
@@ -450,6 +506,35 @@ pub fn parse_dimensions(by: Option<&str>) -> StoreResult<Vec<GbvDimension>> {
             })
         })
         .collect()
+}
+
+/// A counted survivor: the case's id only to give it a survivor code if it has none.
+#[derive(sqlx::FromRow)]
+struct SurvivorRow {
+    id: Uuid,
+    survivor_code: Option<String>,
+    admin_unit: String,
+    opened_on: NaiveDate,
+    sex: String,
+    birth_date: Option<NaiveDate>,
+    category: Option<String>,
+    incident_on: Option<NaiveDate>,
+    called_at: Option<DateTime<Utc>>,
+}
+
+/// When the survivor first reached a service: the first call of the case (`c`).
+const CALLED_AT: &str =
+    "(SELECT MIN(h.received_at) FROM hotline_calls h WHERE h.case_id = c.id) AS called_at";
+
+/// The band of the time from the incident to its report: to the first call the case came from,
+/// or else to the case's registration (`goldaw_core::gbv_statistics::report_delay`).
+fn delay(
+    incident: Option<NaiveDate>,
+    called_at: Option<DateTime<Utc>>,
+    opened_on: NaiveDate,
+) -> String {
+    let reported = called_at.map(local_date).unwrap_or(opened_on);
+    report_delay(incident, reported).as_str().to_owned()
 }
 
 /// The person (`c.person_id`) consents to statistics on the day `$6`.

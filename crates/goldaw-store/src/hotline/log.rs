@@ -43,6 +43,11 @@ impl Store {
             Some(c) => c,
             None => format!("Anon-{}", &Uuid::new_v4().simple().to_string()[..6]),
         };
+        if let Some(on) = new.incident_on {
+            // A caller's birth date is not asked: only the future is refused here; the person's
+            // birth is checked when the call becomes a case.
+            crate::cases::check_incident(on, None)?;
+        }
         let now = Utc::now();
         let received_at = new.received_at.unwrap_or(now);
         if received_at > now + chrono::Duration::minutes(5) {
@@ -78,9 +83,9 @@ impl Store {
                 "INSERT INTO hotline_calls (id, line_id, received_at, duration_seconds, taken_by, caller_code,
                     caller_age_band, caller_sex, caller_admin_unit, about, category, immediate_danger,
                     children_at_risk, weapons, previous_incidents, outcome, emergency_consent, call_back_at,
-                    follows_call_id, summary_sealed, case_id, version, updated_at)
+                    follows_call_id, summary_sealed, case_id, version, updated_at, incident_on)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-                    $20, NULL, 1, $21)",
+                    $20, NULL, 1, $21, $22)",
             )
             .bind(id)
             .bind(line_id)
@@ -103,6 +108,7 @@ impl Store {
             .bind(new.follows)
             .bind(sealed)
             .bind(now)
+            .bind(new.incident_on)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;

@@ -17,7 +17,7 @@ pub use to_case::CallToCase;
 
 use crate::error::{StoreError, StoreResult};
 use crate::Store;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use goldaw_core::access::Principal;
 use goldaw_core::codes::Sex;
 use goldaw_core::hotline::{line_sight, CallRefusal, LineSight, LineUnseen};
@@ -89,6 +89,11 @@ pub struct NewCall {
     /// What was said: sealed.
     #[serde(default)]
     pub summary: Option<String>,
+    /// The day of the incident the call is about, if the caller says (not in the future); carried
+    /// over to the case the call becomes, and counted in the statistics' time from incident to
+    /// report.
+    #[serde(default)]
+    pub incident_on: Option<NaiveDate>,
 }
 
 /// A call as the line's staff see it.
@@ -116,6 +121,8 @@ pub struct CallRecord {
     /// The case the call became.
     pub case_id: Option<Uuid>,
     pub version: i32,
+    /// The day of the incident the call is about, if given.
+    pub incident_on: Option<NaiveDate>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -143,13 +150,14 @@ pub(crate) struct CallRow {
     summary_sealed: Option<Vec<u8>>,
     case_id: Option<Uuid>,
     version: i32,
+    incident_on: Option<NaiveDate>,
 }
 
 pub(crate) const SELECT_CALL: &str = "SELECT c.id, c.line_id, l.code AS line_code, c.received_at,
     c.duration_seconds, c.taken_by, c.caller_code, c.caller_age_band, c.caller_sex,
     c.caller_admin_unit, c.about, c.category, c.immediate_danger, c.children_at_risk, c.weapons,
     c.previous_incidents, c.outcome, c.emergency_consent, c.call_back_at, c.follows_call_id,
-    c.summary_sealed, c.case_id, c.version
+    c.summary_sealed, c.case_id, c.version, c.incident_on
     FROM hotline_calls c JOIN hotline_lines l ON l.id = c.line_id";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -262,6 +270,7 @@ impl Store {
             summary,
             case_id: row.case_id,
             version: row.version,
+            incident_on: row.incident_on,
         })
     }
 

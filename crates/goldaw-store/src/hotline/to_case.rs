@@ -118,13 +118,27 @@ impl Store {
             },
         )
         .await?;
-        let household: Uuid = with_tx!(&mut tx, tx => {
-            let (household,): (Uuid,) = sqlx::query_as("SELECT household_id FROM persons WHERE id = $1")
+        let (household, birth): (Uuid, Option<chrono::NaiveDate>) = with_tx!(&mut tx, tx => {
+            sqlx::query_as("SELECT household_id, birth_date FROM persons WHERE id = $1")
                 .bind(person)
                 .fetch_one(&mut *tx)
-                .await?;
-            household
+                .await?
         });
+        // The incident date said on the call is carried over, checked against her birth now
+        // that she is known (a known person born after it refuses the whole act).
+        if let Some(on) = call.incident_on {
+            crate::cases::check_incident(on, birth)?;
+            with_tx!(&mut tx, tx => {
+                // Only on a sensitive case (`incident_date_open`): a call about disability or
+                // an older person keeps its date on the call.
+                sqlx::query("UPDATE cases SET incident_on = $1 WHERE id = $2 AND sensitive = $3")
+                    .bind(on)
+                    .bind(case_id)
+                    .bind(true)
+                    .execute(&mut *tx)
+                    .await?;
+            });
+        }
         let on = ConsentCase {
             id: case_id,
             person,

@@ -54,6 +54,7 @@ mod schema_parity;
 mod session_cache;
 mod subject_access;
 mod survivors;
+mod survivors_incident;
 mod survivors_leftovers;
 mod user_changes;
 mod workforce;

@@ -52,6 +52,7 @@ pub(crate) fn call(line: &str, outcome: CallOutcome) -> NewCall {
         call_back_at: None,
         follows: None,
         summary: Some("Her husband beat her tonight; two children at home".into()),
+        incident_on: None,
     }
 }
 

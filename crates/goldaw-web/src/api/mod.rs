@@ -68,6 +68,7 @@ use utoipa::OpenApi;
         survivors::log_call, survivors::read_call, survivors::call_to_case, survivors::case_consents,
         survivors::record_consent, survivors::withdraw, survivors::override_consent, survivors::disclose,
         survivors::read_safety_plan, survivors::save_safety_plan, survivors::gbv_statistics,
+        survivors::set_incident_date,
         subject_access::own_data,
         retention::settings, retention::set_years, retention::plan, retention::holds, retention::hold, retention::lift,
     ),
@@ -83,7 +84,7 @@ use utoipa::OpenApi;
          (name = "workforce", description = "The social workforce register: staff, posts, training, supervision, careers, against the plan"),
          (name = "contracting", description = "Social contracting: tenders, bids, evaluation, contracts, delivery reports, payments, and the comparison of ways of delivery"),
          (name = "costing", description = "The cost model: unit costs, community against residential care, the budget to reach a coverage target, and what delivered units cost"),
-         (name = "survivors", description = "The survivor's path: the hotline's call log, consent records that govern sharing, overrides and disclosures, safety plans"),
+         (name = "survivors", description = "The survivor's path: the hotline's call log, consent records that govern sharing, overrides and disclosures, safety plans, the incident date, anonymised statistics"),
          (name = "retention", description = "Retention of closed cases: the years per kind of case, the dry run, legal holds"))
 )]
 pub struct ApiDoc;

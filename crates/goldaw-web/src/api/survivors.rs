@@ -1,7 +1,8 @@
 //! `/api/v1/hotline/...`, `/api/v1/cases/{id}/consents`, `/api/v1/consents/{id}/withdraw`,
 //! `/api/v1/cases/{id}/consent-overrides`, `/api/v1/cases/{id}/disclosures`: the survivor's path
 //! (issue #18, docs/survivors.md): the hotline's call log, consent records, overrides and
-//! disclosures. Each handler asks the store, which decides who may.
+//! disclosures, `/api/v1/cases/{id}/incident-date` (the incident a sensitive case is about). Each
+//! handler asks the store, which decides who may.
 
 use crate::error::{ApiError, ErrorBody};
 use crate::principal::Caller;
@@ -12,7 +13,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use goldaw_store::cases::CaseRecord;
+use goldaw_store::cases::{CaseRecord, IncidentDateChange};
 use goldaw_store::consent::{
     CaseConsents, ConsentRecord, DisclosureRecord, NewConsent, NewDisclosure, NewOverride,
     OverrideRecord, Withdrawal,
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/consents/{id}/withdraw", post(withdraw))
         .route("/cases/{id}/consent-overrides", post(override_consent))
         .route("/cases/{id}/disclosures", post(disclose))
+        .route("/cases/{id}/incident-date", put(set_incident_date))
         .route("/survivors/statistics", get(gbv_statistics))
         .route(
             "/cases/{id}/safety-plan",
@@ -245,6 +247,26 @@ pub async fn disclose(
     Ok((StatusCode::CREATED, Json(d)))
 }
 
+/// Set or clear the date of the incident a sensitive case is about (who works on the case; the
+/// case's version read). Refused (422) in the future, before the person's birth, or on a case that
+/// is not sensitive; 409 on a stale version.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/incident-date", tag = "survivors", params(("id" = Uuid, Path)), request_body = IncidentDateChange,
+    responses((status = 200, body = CaseRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_incident_date(
+    State(state): State<AppState>,
+    Caller(principal): Caller,
+    id: Result<Path<Uuid>, PathRejection>,
+    body: Result<Json<IncidentDateChange>, JsonRejection>,
+) -> Result<Json<CaseRecord>, ApiError> {
+    let Path(id) = id?;
+    state.store.case_reachable(&principal, id).await?;
+    let Json(body) = body?;
+    Ok(Json(
+        state.store.set_incident_date(&principal, id, body).await?,
+    ))
+}
+
 /// The case's safety plan (the latest revision, sealed at rest) and its revisions.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/safety-plan", tag = "survivors", params(("id" = Uuid, Path)),
     responses((status = 200, body = SafetyPlanFile), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -286,7 +308,8 @@ pub struct GbvParams {
     /// Last day (local), inclusive.
     pub to: chrono::NaiveDate,
     /// Up to three of `category`, `age_band`, `sex`, `month`, `velayat`, `line`, `outcome`,
-    /// `service`, comma-separated (by month if absent).
+    /// `service`, `report_delay` (the time from incident to report: `same_day`, `1_3_days`,
+    /// `4_7_days`, `8_30_days`, `over_30_days`, `unknown`), comma-separated (by month if absent).
     pub by: Option<String>,
 }
 

@@ -106,6 +106,14 @@ pub(crate) struct CasePanel {
     pub safety_high: bool,
     /// The person's name is hidden on the page (a sensitive case): a link shows it, audited.
     pub name_hidden: bool,
+    /// A sensitive case's survivor code (to a reader who sees the case in full).
+    pub survivor_code: Option<String>,
+    /// The incident date (`YYYY-MM-DD`), empty if not recorded.
+    pub incident_on: String,
+    /// The reader may set the incident date (a sensitive case they work on).
+    pub may_set_incident: bool,
+    /// The case's version, for the incident date's form.
+    pub version: i32,
 }
 
 /// The panel for the case page (an audited read of the case's consents); hidden for a reader
@@ -126,6 +134,10 @@ pub(crate) async fn case_panel(
         safety: None,
         safety_high: false,
         name_hidden: sensitive,
+        survivor_code: None,
+        incident_on: String::new(),
+        may_set_incident: false,
+        version: 0,
     };
     let Ok(c) = state.store.case_consents(signed.principal(), case).await else {
         return hidden;
@@ -152,6 +164,10 @@ pub(crate) async fn case_panel(
         safety,
         safety_high,
         name_hidden: sensitive,
+        survivor_code: None,
+        incident_on: String::new(),
+        may_set_incident: false,
+        version: 0,
         shown: c.governed || !c.consents.is_empty(),
         governed: c.governed,
         consents: c

@@ -64,6 +64,7 @@ fn label(t: &Translator, d: GbvDimension, value: Option<&str>) -> String {
             GbvDimension::Outcome => t.t(&format!("hotline-outcome-{v}")),
             GbvDimension::AgeBand => t.t(&format!("hotline-age-{}", v.replace('+', "-plus"))),
             GbvDimension::Sex if v != "unknown" => t.t(&format!("sex-{v}")),
+            GbvDimension::ReportDelay => t.t(&format!("gbv-delay-{v}")),
             _ => v.to_owned(),
         },
     }

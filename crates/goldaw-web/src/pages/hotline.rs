@@ -102,6 +102,8 @@ struct CallView {
     case_id: Option<Uuid>,
     version: i32,
     line: String,
+    /// The incident's day, empty if not given.
+    incident_on: String,
 }
 
 fn call_view(state: &AppState, t: &Translator, c: &CallRecord) -> CallView {
@@ -145,6 +147,7 @@ fn call_view(state: &AppState, t: &Translator, c: &CallRecord) -> CallView {
         call_back: c.call_back_at.map(local_time).unwrap_or_default(),
         follows: c.follows,
         summary: c.summary.clone().unwrap_or_default(),
+        incident_on: c.incident_on.map(|d| d.to_string()).unwrap_or_default(),
         case_id: c.case_id,
         version: c.version,
         line: c.line.clone(),
@@ -443,6 +446,9 @@ struct CallFields {
     follows: String,
     #[serde(default)]
     summary: String,
+    /// The incident's day (`YYYY-MM-DD`), if the caller says.
+    #[serde(default)]
+    incident_on: String,
 }
 
 fn new_call(f: &CallFields) -> Result<NewCall, StoreError> {
@@ -472,6 +478,15 @@ fn new_call(f: &CallFields) -> Result<NewCall, StoreError> {
         call_back_at: local_datetime("call_back_at", &f.call_back_at)?,
         follows: optional_code("follows", &f.follows)?,
         summary: Some(f.summary.clone()).filter(|s| !s.trim().is_empty()),
+        incident_on: if f.incident_on.trim().is_empty() {
+            None
+        } else {
+            Some(
+                f.incident_on.trim().parse().map_err(|_| {
+                    StoreError::refuse("incident_on", "incident-date-invalid", vec![])
+                })?,
+            )
+        },
     })
 }
 

@@ -2,7 +2,8 @@
 //! docs/survivors.md): the plan in force, its revisions, and the form to make or review it (a
 //! new revision each time, guarded by the revision read; a high risk raises the case to the
 //! critical deadlines). The same store calls as `/api/v1/cases/{id}/safety-plan`. The page's
-//! title carries the case number only.
+//! title carries the case number only. Also `POST /cases/{id}/incident-date`, the form on the
+//! case page that sets the incident date (as `PUT /api/v1/cases/{id}/incident-date`).
 
 use super::common::{after, local_time, render};
 use super::extract::{Posted, Signed};
@@ -14,9 +15,10 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use goldaw_core::access::Permission;
+use goldaw_store::cases::IncidentDateChange;
 use goldaw_store::safety_plans::{NewSafetyPlan, RiskLevel, SafetyPlanParts};
 use goldaw_store::StoreError;
 use serde::Deserialize;
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/cases/{id}/safety-plan", get(page).post(save))
         .route("/cases/{id}/name", get(name))
+        .route("/cases/{id}/incident-date", post(incident_date))
 }
 
 #[derive(Template)]
@@ -202,4 +205,45 @@ async fn save(
     }
     .await;
     Ok(after(&signed, result, format!("/cases/{id}/safety-plan")))
+}
+
+#[derive(Deserialize)]
+struct IncidentFields {
+    #[serde(default)]
+    version: i32,
+    /// `YYYY-MM-DD` (the date input); empty clears the date.
+    #[serde(default)]
+    incident_on: String,
+}
+
+/// The incident date set or cleared from the case page; back to the case page, or the refusal.
+async fn incident_date(
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+    Posted { signed, form }: Posted<IncidentFields>,
+) -> PageResult {
+    signed.require(Permission::ReadCases)?;
+    let Ok(Path(id)) = id else {
+        return Ok(signed.not_found());
+    };
+    let p = signed.principal();
+    let result = async {
+        state.store.case_reachable(p, id).await?;
+        let text = form.incident_on.trim();
+        let incident_on =
+            if text.is_empty() {
+                None
+            } else {
+                Some(text.parse().map_err(|_| {
+                    StoreError::refuse("incident_on", "incident-date-invalid", vec![])
+                })?)
+            };
+        let change = IncidentDateChange {
+            incident_on,
+            version: form.version,
+        };
+        state.store.set_incident_date(p, id, change).await
+    }
+    .await;
+    Ok(after(&signed, result, format!("/cases/{id}")))
 }

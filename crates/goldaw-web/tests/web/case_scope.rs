@@ -49,6 +49,7 @@ const CASE_PAGES: &[(&str, &str)] = &[
     ("get", "/cases/{id}/safety-plan"),
     ("post", "/cases/{id}/safety-plan"),
     ("get", "/cases/{id}/name"),
+    ("post", "/cases/{id}/incident-date"),
     ("get", "/cases/{id}/legal-hold"),
     ("post", "/cases/{id}/legal-hold"),
     ("post", "/cases/{id}/legal-hold/lift"),
@@ -225,6 +226,8 @@ async fn api(
         json!({"kind": "court_order", "reference": "12/2026", "issued_on": "2026-01-05", "issued_by": "Court"})
     } else if path.ends_with("/assessments") {
         json!({"instrument": "holistic_adult"})
+    } else if path.ends_with("/incident-date") {
+        json!({"incident_on": "2026-01-05", "version": t.version})
     } else if method == "put" {
         json!({"version": 1, "answers": []})
     } else {
@@ -283,6 +286,8 @@ async fn page(
         vec![("plan", &no_plan), ("version", "1"), ("agrees", "yes")]
     } else if path.ends_with("/submit") {
         vec![("plan", &no_plan), ("version", "1")]
+    } else if path.ends_with("/incident-date") {
+        vec![("incident_on", "2026-01-05"), ("version", &version)]
     } else if path.ends_with("/reviews") {
         vec![("kind", "plan_review")]
     } else if path.ends_with("/referrals") {

@@ -49,6 +49,7 @@ mod referral_offers;
 mod serve_config;
 mod statistics_pages;
 mod survivors_browser;
+mod survivors_incident;
 mod survivors_leftovers;
 mod survivors_pages;
 mod workforce;

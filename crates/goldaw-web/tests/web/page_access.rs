@@ -165,6 +165,7 @@ const RULED: &[(&str, &str)] = &[
     ("get", "/cases/{id}/safety-plan"),
     ("post", "/cases/{id}/safety-plan"),
     ("get", "/cases/{id}/name"),
+    ("post", "/cases/{id}/incident-date"),
     ("get", "/survivors/statistics"),
     // Issue #20: a person's own data, retention, legal holds.
     ("get", "/people/{id}/own-data"),

@@ -373,8 +373,16 @@ pub(super) async fn case_page(
     } else {
         Vec::new()
     };
-    let survivor =
+    let mut survivor =
         crate::pages::consents::case_panel(&state, &signed, case.id, case.sensitive).await;
+    // The survivor details of a sensitive case (issue #18): its code, the incident date and,
+    // for who works on it, the form (the rule: `gbv_statistics::incident_date_open`).
+    survivor.survivor_code = case.survivor_code.clone();
+    survivor.incident_on = case.incident_on.map(|d| d.to_string()).unwrap_or_default();
+    survivor.may_set_incident = !case.restricted
+        && goldaw_core::gbv_statistics::incident_date_open(case.sensitive).is_ok()
+        && work.may_work();
+    survivor.version = case.version;
     let page = CasePage {
         survivor,
         user: signed.user(),

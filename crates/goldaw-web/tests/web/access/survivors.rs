@@ -8,7 +8,7 @@ use goldaw_store::testing::databases;
 use reqwest::StatusCode;
 use serde_json::json;
 
-pub const RULED: [(&str, &str); 15] = [
+pub const RULED: [(&str, &str); 16] = [
     ("post", "/api/v1/hotline/lines"),
     ("put", "/api/v1/hotline/lines/{code}/members"),
     ("get", "/api/v1/hotline/lines/{code}/calls"),
@@ -23,6 +23,7 @@ pub const RULED: [(&str, &str); 15] = [
     ("post", "/api/v1/cases/{id}/disclosures"),
     ("get", "/api/v1/cases/{id}/safety-plan"),
     ("post", "/api/v1/cases/{id}/safety-plan"),
+    ("put", "/api/v1/cases/{id}/incident-date"),
     ("get", "/api/v1/survivors/statistics"),
 ];
 
@@ -98,6 +99,9 @@ async fn the_survivor_routes_deny_every_role_without_the_permission() {
                         "recipient": "Police"}),
                     "/api/v1/cases/{id}/safety-plan" => json!({"revision": 0, "risk_level": "high",
                         "plan": {"risks": "r", "emergency": "e"}}),
+                    "/api/v1/cases/{id}/incident-date" => {
+                        json!({"incident_on": "2026-01-01", "version": 1})
+                    }
                     _ => json!({}),
                 };
                 let mut req = match *method {
