@@ -44,6 +44,24 @@ pub fn may_produce(principal: &Principal) -> Result<(), Unseen> {
     }
 }
 
+/// Whether consent governs producing the data for `recipient`, whatever the person's records:
+/// a representative's copy always needs her recorded consent to `export` (or a supervisor's
+/// lawful override), also for a person never put under consent records — the copy leaves the
+/// case's team, and nobody may presume she agreed (pentest finding, 2026-12-07; before, a person
+/// without consent records and without a hotline call was "not governed" and the copy went).
+pub fn always_governed(recipient: OwnDataRecipient) -> bool {
+    consent_needed(recipient).is_some()
+}
+
+/// What the person's copy holds of a case she is only named in (a member of the household a
+/// household case is about, referred or assessed in it): that the case exists, when, its status
+/// and her part — never its subject's name, story, notes, plans or assessments, which are
+/// another person's (an abusive partner named in his wife's household case must not read her
+/// file through his right of access). Her own referrals and consents in it are hers.
+pub fn whole_case_shown(part: &str) -> bool {
+    part == "subject"
+}
+
 /// How the person is named in a case: its subject, or named in it otherwise.
 pub fn part_in_case(case_subject: uuid::Uuid, person: uuid::Uuid) -> &'static str {
     if case_subject == person {
@@ -55,6 +73,16 @@ pub fn part_in_case(case_subject: uuid::Uuid, person: uuid::Uuid) -> &'static st
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_representative_always_needs_consent_and_a_named_person_sees_only_her_part() {
+        use super::*;
+        assert!(always_governed(OwnDataRecipient::Representative));
+        assert!(!always_governed(OwnDataRecipient::Person));
+        let (her, other) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        assert!(whole_case_shown(part_in_case(her, her)));
+        assert!(!whole_case_shown(part_in_case(other, her)));
+    }
+
     use super::*;
     use crate::access::Scope;
     use crate::codes::Role;

@@ -19,7 +19,9 @@ use goldaw_core::access::Principal;
 use goldaw_core::consent::Recipient;
 use goldaw_core::privacy::Unseen;
 pub use goldaw_core::subject_access::OwnDataRecipient;
-use goldaw_core::subject_access::{consent_needed, may_produce, part_in_case};
+use goldaw_core::subject_access::{
+    always_governed, consent_needed, may_produce, part_in_case, whole_case_shown,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -45,7 +47,9 @@ pub struct SubjectAccess {
     pub access: Vec<AuditRow>,
 }
 
-/// One case that names the person, with what it holds.
+/// One case that names the person, with what it holds: all of it when she is its subject; when
+/// she is only named in it, its number, place, dates and status with her own referrals and
+/// consents (`goldaw_core::subject_access::whole_case_shown`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SubjectCase {
     /// `subject`, or `named` (a household member, referred or assessed in it).
@@ -59,6 +63,44 @@ pub struct SubjectCase {
     pub referrals: Vec<ReferralRecord>,
     pub assessments: Vec<AssessmentSummary>,
     pub consents: CaseConsents,
+}
+
+/// A case the person is only named in, as her copy shows it (`whole_case_shown`): the case's
+/// number, place, dates and status, her referrals and consents; nothing of its subject.
+fn named_only(
+    case: CaseRecord,
+    referrals: Vec<ReferralRecord>,
+    consents: CaseConsents,
+    id: Uuid,
+) -> SubjectCase {
+    SubjectCase {
+        part: "named".to_owned(),
+        case: CaseRecord {
+            person_id: None,
+            person_name: None,
+            person_birth_date: None,
+            person_sex: None,
+            referrer: None,
+            concern: None,
+            incident_on: None,
+            survivor_code: None,
+            closure_reason: None,
+            closure_requested: None,
+            due: Vec::new(),
+            actions: Vec::new(),
+            ..case
+        },
+        events: Vec::new(),
+        notes: Vec::new(),
+        plans: Vec::new(),
+        reviews: Vec::new(),
+        referrals: referrals
+            .into_iter()
+            .filter(|r| r.person_id == Some(id))
+            .collect(),
+        assessments: Vec::new(),
+        consents,
+    }
 }
 
 impl Store {
@@ -91,7 +133,8 @@ impl Store {
         })?;
         let person = self.load_person(principal, id).await?;
         if let Some(purpose) = consent_needed(recipient) {
-            self.own_data_consent(principal, id, purpose).await?;
+            self.own_data_consent(principal, id, purpose, always_governed(recipient))
+                .await?;
         }
         let household = match &person.data.household_id {
             Some(_) => self.household_of_person(principal, id).await?,
@@ -125,17 +168,26 @@ impl Store {
                 }
                 Err(e) => return Err(e),
             };
-            let consents = self.case_consents(principal, case_id).await?;
-            cases.push(SubjectCase {
-                part: part_in_case(subject, id).to_owned(),
-                case: file.case,
-                events: file.events,
-                notes: file.notes,
-                plans: file.plans,
-                reviews: file.reviews,
-                referrals: file.referrals,
-                assessments: file.assessments,
-                consents,
+            let mut consents = self.case_consents(principal, case_id).await?;
+            // Her consents only (the case lists her household's too).
+            consents.consents.retain(|c| c.person_id == id);
+            consents.overrides.retain(|o| o.person_id == id);
+            consents.disclosures.retain(|d| d.person_id == id);
+            let part = part_in_case(subject, id);
+            cases.push(if whole_case_shown(part) {
+                SubjectCase {
+                    part: part.to_owned(),
+                    case: file.case,
+                    events: file.events,
+                    notes: file.notes,
+                    plans: file.plans,
+                    reviews: file.reviews,
+                    referrals: file.referrals,
+                    assessments: file.assessments,
+                    consents,
+                }
+            } else {
+                named_only(file.case, file.referrals, consents, id)
             });
         }
         cases.sort_by(|a, b| {
@@ -177,14 +229,16 @@ impl Store {
     }
 
     /// Whether the person's data may leave for `purpose`: the person's consents, the overrides
-    /// recorded for her on any case, and whether consent governs her (a consent recorded, or a
-    /// case from a hotline call), read as one snapshot; `sharing_basis` decides. A refusal is
+    /// recorded for her on any case, and whether consent governs her (a consent recorded, a
+    /// case from a hotline call, or `always`: a representative's copy), read as one snapshot;
+    /// `sharing_basis` decides. A refusal is
     /// audited on its own (`consent.refused`) and answered with its reason.
     async fn own_data_consent(
         &self,
         principal: &Principal,
         person: Uuid,
         purpose: goldaw_core::consent::ConsentPurpose,
+        always: bool,
     ) -> StoreResult<()> {
         let today = goldaw_core::deadlines::local_date(Utc::now());
         let (consents, overrides, from_call) = with_db!(self.db(), pool => {
@@ -218,7 +272,7 @@ impl Store {
         let (governed, consents, overrides) =
             crate::consent::facts(consents, overrides, from_call)?;
         match goldaw_core::consent::sharing_basis(
-            governed,
+            governed || always,
             &consents,
             &overrides,
             purpose,

@@ -230,8 +230,68 @@ goldaw_store::each_backend! {
             .unwrap();
         assert!(store.subject_access_for(&sup, person, OwnDataRecipient::Representative).await.is_ok(), "{b}");
 
-        // Someone never under consent records (no consent, not from a call) keeps the rule she had.
+        // Someone never under consent records (no consent, not from a call): a representative's
+        // copy needs her consent all the same; nobody may presume it.
         let other = person_in(&store, &operator(), "Jeren", "TM-A-01", "").await;
-        assert!(store.subject_access_for(&sup, other, OwnDataRecipient::Representative).await.is_ok(), "{b}");
+        let refused = store.subject_access_for(&sup, other, OwnDataRecipient::Representative).await;
+        assert_eq!(key(&refused), Some("consent-refused-missing"), "{b}");
+        assert_eq!(count(&db, refusals).await, 3, "{b}");
+        assert!(store.subject_access_for(&sup, other, OwnDataRecipient::Person).await.is_ok(), "{b}");
+    }
+}
+
+goldaw_store::each_backend! {
+    async fn a_person_named_in_anothers_case_gets_only_her_part_of_it(db: TestDb) {
+        let store = db.open_with_key().await;
+        let b = db.backend;
+        let sup = user(&store, "sup", Role::Supervisor, "TM-A-01").await;
+        let aman = user(&store, "aman", Role::SocialWorker, "TM-A-01").await;
+        let member = |name: &str| {
+            serde_json::json!({"given_name": name, "family_name": "Orazowa", "sex": "F", "birth_date": "1988-01-02",
+                               "admin_unit": "TM-A-01", "household_id": "H-ORAZ"})
+        };
+        store
+            .create_household(
+                &operator(),
+                Some("H-ORAZ".parse().unwrap()),
+                serde_json::from_value(serde_json::json!({"admin_unit": "TM-A-01"})).unwrap(),
+            )
+            .await
+            .unwrap();
+        let her = crate::helpers::person(&store, member("Maýsa")).await;
+        let mut his = member("Batyr");
+        his["sex"] = "M".into();
+        let him = crate::helpers::person(&store, his).await;
+        // A household case about her: he, a member of the household, is named in it.
+        let mut new = crate::helpers::referral(her, "TM-A-01");
+        new.household_case = true;
+        let case = store.register_referral(&sup, new).await.unwrap();
+        let case = store.allocate_case(&sup, case.id, case.version, "aman").await.unwrap();
+        store
+            .add_case_note(&aman, case.id, goldaw_store::cases::NoteKind::HomeVisit, chrono::Utc::now(), "QX she hides the bruises")
+            .await
+            .unwrap();
+
+        // Her copy holds her case whole.
+        let hers = store.subject_access_for(&sup, her, OwnDataRecipient::Person).await.unwrap();
+        assert_eq!(hers.cases.len(), 1, "{b}");
+        assert_eq!(hers.cases[0].part, "subject", "{b}");
+        assert_eq!(hers.cases[0].notes.len(), 1, "{b}");
+        assert!(hers.cases[0].case.concern.is_some(), "{b}");
+
+        // His copy: that the case exists and his part in it, nothing of hers.
+        let his = store.subject_access_for(&sup, him, OwnDataRecipient::Person).await.unwrap();
+        assert_eq!(his.cases.len(), 1, "{b}");
+        let named = &his.cases[0];
+        assert_eq!((named.part.as_str(), named.case.number.as_str()), ("named", case.number.as_str()), "{b}");
+        assert_eq!((named.case.person_id, named.case.person_name.as_deref()), (None, None), "{b}");
+        assert_eq!((named.case.concern.as_deref(), named.case.referrer.as_deref()), (None, None), "{b}");
+        assert!(named.notes.is_empty() && named.events.is_empty() && named.plans.is_empty(), "{b}");
+        assert!(named.assessments.is_empty() && named.reviews.is_empty() && named.referrals.is_empty(), "{b}");
+        // (His household's record lists its members, her among them: that is his own record.)
+        let text = serde_json::to_string(&his.cases).unwrap();
+        for secret in ["QX she hides", "Maýsa", "threatens her"] {
+            assert!(!text.contains(secret), "{b}: {secret} in his copy");
+        }
     }
 }
