@@ -585,7 +585,12 @@ mod tests {
     }
 
     /// A probe or a record in household H1 of TM-A-01 (as the intake asks with a household id).
-    fn at_home(given: &str, family: &str, born: Option<&str>, home: Option<&str>) -> DuplicateProbe {
+    fn at_home(
+        given: &str,
+        family: &str,
+        born: Option<&str>,
+        home: Option<&str>,
+    ) -> DuplicateProbe {
         DuplicateProbe {
             household: home.map(str::to_owned),
             ..probe(given, Some(family), born)
@@ -614,7 +619,11 @@ mod tests {
         assert!(word_similarity("serdor", "merdan") < HOUSEHOLD_NAME_SIMILARITY);
         assert_eq!(score(&merdan), score(&elsewhere(&merdan)));
         assert!(score(&merdan) < LIKELY_DUPLICATE, "{}", score(&merdan));
-        assert!(score(&merdan) + 10 >= LIKELY_DUPLICATE, "{}", score(&merdan));
+        assert!(
+            score(&merdan) + 10 >= LIKELY_DUPLICATE,
+            "{}",
+            score(&merdan)
+        );
         assert!(score(&ayna) < LIKELY_DUPLICATE, "{}", score(&ayna));
         // A Turkmen letter mistyped (ş folds to two letters) is still a typo of the same name;
         // and the names given in the other order compare crossed, the household counting too.
@@ -643,9 +652,16 @@ mod tests {
             at_home("Maral", "Ýazowa", Some("1980-02-03"), Some("H1")),
             DuplicateProbe::new("Maral", Some("Ýazowa")),
         ] {
-            assert_eq!(duplicate_score(&p, &p.clone()), best_possible_score(&p), "{p:?}");
+            assert_eq!(
+                duplicate_score(&p, &p.clone()),
+                best_possible_score(&p),
+                "{p:?}"
+            );
         }
-        assert_eq!(best_possible_score(&probe("Maral", Some("Ýazowa"), None)), 88);
+        assert_eq!(
+            best_possible_score(&probe("Maral", Some("Ýazowa"), None)),
+            88
+        );
         let p = probe("Maral", Some("Ýazowa"), None);
         assert!(!duplicate_check_settled(&p, &[88; 9]));
         assert!(duplicate_check_settled(&p, &[88; 10]));
