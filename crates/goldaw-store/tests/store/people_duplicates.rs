@@ -113,7 +113,7 @@ goldaw_store::each_backend! {
         for i in 1..=9 {
             add(&store, &format!("N{i}"), "Maral", "Ýazowa", &format!("19{}0-02-03", i), None).await;
         }
-        // Nine fill nine places of ten: the typo's spelling is found (the name index) and shown.
+        // Nine fill nine places of ten: the typo's spelling is found (its pieces) and shown.
         let found = store.find_duplicates(&worker, &asked("Maral", "Ýazowa", None)).await.unwrap();
         assert_eq!(found.len(), 10, "{b}: {found:?}");
         assert_eq!(found.last().map(|c| c.id), Some(typo), "{b}: {found:?}");
