@@ -11,9 +11,15 @@
    in each name with the household), through GET /api/v1/persons/likely-duplicates; recall =
    share whose record is among the items; false candidates = the other items; p95 of the calls.
 
+4. The intake's check as the load mix asks it (bench/loadmix.py: a given name and a family name
+   of its lists, an etrap, no birth date): INTAKE checks, p50/p95 and the people shown.
+
 Usage: people.py BASE_URL TOKEN_NATIONAL TOKEN_VELAYAT TOKEN_ETRAP PERSONS_CSV BACKEND DB
 (DB: the SQLite file, or the PostgreSQL URL.) Prints a table; no dependencies beyond Python 3.
+PEOPLE_PARTS (environment; default "search,duplicates,intake,file") chooses the parts to run,
+e.g. PEOPLE_PARTS=duplicates,intake for the duplicate check alone.
 """
+import os
 import csv
 import json
 import random
@@ -26,6 +32,11 @@ import urllib.request
 
 REPEAT = 20
 PLANTED = 1000
+INTAKE = 200
+# bench/loadmix.py's intake check: these names, these etraps, no birth date.
+MIX_FAMILIES = ["Orazowa", "Annaýewa", "Myradowa", "Berdiýewa", "Hojaýewa"]
+MIX_UNITS = ["TM-A-01", "TM-B-03", "TM-D-10", "TM-L-05", "TM-M-02"]
+MIX_NAMES = ["Aýna", "Merdan", "Jeren", "Döwlet", "Maral", "Batyr", "Gülälek", "Serdar", "Ogulgerek", "Myrat"]
 
 LAT2CYR = {
     "a": "а", "b": "б", "ç": "ч", "d": "д", "e": "е", "ä": "а", "f": "ф", "g": "г", "h": "х",
@@ -90,6 +101,19 @@ def main():
         ("typo", typo(someone["family_name"], rng)),
         ("Cyrillic", cyrillic(someone["family_name"])),
     ]
+    parts = os.environ.get("PEOPLE_PARTS", "search,duplicates,intake,file").split(",")
+    if "search" in parts:
+        search_part(base, t_nat, t_vel, t_etr, backend, db, queries, common, rare)
+    planted = rng.sample([r for r in rows if r["birth_date"]], PLANTED)
+    if "duplicates" in parts:
+        duplicates_part(base, t_nat, backend, planted, rng)
+    if "intake" in parts:
+        intake_part(base, t_nat, backend)
+    if "file" in parts:
+        file_part(base, t_vel, backend, planted)
+
+
+def search_part(base, t_nat, t_vel, t_etr, backend, db, queries, common, rare):
     print(f"## {backend}: name search through the API (ms, {REPEAT} runs each)")
     print("| query | scope | p50 | p95 | shown |")
     print("|---|---|---|---|---|")
@@ -132,10 +156,12 @@ def main():
                 times.append(ms[-1] if ms else float("nan"))
         print(f"| {word} | {pct(times, 50):.2f} | {pct(times, 95):.2f} |")
 
-    # The duplicate check's recall on planted variants.
+
+def duplicates_part(base, t_nat, backend, planted, rng):
+    """The duplicate check's recall on planted variants."""
     kinds = ["either order", "Cyrillic", "two typos", "no family name", "typos + household"]
-    planted = rng.sample([r for r in rows if r["birth_date"]], PLANTED)
     found = {k: [0, 0] for k in kinds}
+    per_kind = {k: [] for k in kinds}
     false_candidates, times = 0, []
     for i, r in enumerate(planted):
         kind = kinds[i % len(kinds)]
@@ -161,6 +187,7 @@ def main():
                 p["birth_date"] = r["birth_date"]
         ms, body = get(base, t_nat, "/persons/likely-duplicates", p)
         times.append(ms)
+        per_kind[kind].append(ms)
         ids = [c["id"] for c in body["items"]]
         found[kind][1] += 1
         if target in ids:
@@ -169,15 +196,33 @@ def main():
     total = sum(v[1] for v in found.values())
     hits = sum(v[0] for v in found.values())
     print(f"\n## {backend}: duplicate check on {total} planted duplicates")
-    print("| variant | found | asked | recall |")
-    print("|---|---|---|---|")
+    print("| variant | found | asked | recall | p50 ms | p95 ms |")
+    print("|---|---|---|---|---|---|")
     for k, (h, n) in found.items():
-        print(f"| {k} | {h} | {n} | {h / max(n, 1):.3f} |")
-    print(f"| all | {hits} | {total} | {hits / max(total, 1):.3f} |")
+        ts = per_kind[k] or [float("nan")]
+        print(f"| {k} | {h} | {n} | {h / max(n, 1):.3f} | {pct(ts, 50):.1f} | {pct(ts, 95):.1f} |")
+    print(f"| all | {hits} | {total} | {hits / max(total, 1):.3f} | {pct(times, 50):.1f} | {pct(times, 95):.1f} |")
     print(f"\nfalse candidates shown: {false_candidates} ({false_candidates / max(total, 1):.2f} per check); "
           f"check p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms")
 
-    # The person's page data (GET /persons/{id}/file) and the supervisor's probable duplicates.
+
+def intake_part(base, t_nat, backend):
+    """The intake's check as the load mix asks it: a name of its lists in an etrap, no date."""
+    rng = random.Random(24)
+    times, shown = [], 0
+    for _ in range(INTAKE):
+        p = {"given_name": rng.choice(MIX_NAMES), "family_name": rng.choice(MIX_FAMILIES),
+             "admin_unit": rng.choice(MIX_UNITS)}
+        ms, body = get(base, t_nat, "/persons/likely-duplicates", p)
+        times.append(ms)
+        shown += len(body["items"])
+    print(f"\n## {backend}: the intake's check as the load mix asks it ({INTAKE} checks): "
+          f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, p99 {pct(times, 99):.1f} ms, "
+          f"{shown / INTAKE:.1f} shown per check")
+
+
+def file_part(base, t_vel, backend, planted):
+    """The person's page data (GET /persons/{id}/file) and the supervisor's probable duplicates."""
     times = []
     for r in planted[:REPEAT]:
         _, match = get(base, t_vel, "/persons", {"external_id": r["person_id"], "limit": 1})

@@ -251,18 +251,21 @@ pub fn compare_key(folded: &str) -> String {
 
 /// 1 for the same word, falling by the share of letters to change (Damerau-Levenshtein: a swap
 /// of two neighbours is one change), counted on at least five letters: one typo in a short name
-/// weighs as in a name of five.
+/// weighs as in a name of five. Compared as [`compare_key`]s (spelling conventions meet) and as
+/// folded, the closer of the two: a letter dropped between two equal ones ("Maal" for "Maral")
+/// is one change as folded, two once `compare_key` counts the doubled letter once.
 pub fn word_similarity(a: &str, b: &str) -> f64 {
     if a == b {
         return 1.0;
     }
-    let (a, b) = (compare_key(a), compare_key(b));
-    let longest = a.chars().count().max(b.chars().count());
-    if longest == 0 {
-        return 0.0;
-    }
-    let longest = longest.max(5);
-    1.0 - strsim::damerau_levenshtein(&a, &b) as f64 / longest as f64
+    let on = |a: &str, b: &str| {
+        let longest = a.chars().count().max(b.chars().count());
+        if longest == 0 {
+            return 0.0;
+        }
+        1.0 - strsim::damerau_levenshtein(a, b) as f64 / longest.max(5) as f64
+    };
+    on(&compare_key(a), &compare_key(b)).max(on(a, b))
 }
 
 /// What is known of a person for the duplicate check, names folded ([`fold_name`]).
@@ -298,10 +301,14 @@ pub const MAX_DUPLICATES_SHOWN: usize = 10;
 /// 10 more. A missing family name (on either side) compares the given name with both of the
 /// other's and counts 75 % of it.
 ///
+/// The household counts only when every name compared is the same but for a typo
+/// ([`HOUSEHOLD_NAME_SIMILARITY`]): siblings share a household and a family name, not a given
+/// name, so a sister with another given name is not made a likely duplicate by living with her.
+///
 /// So a candidate born in another year, not by a typo, and not in the same household scores at
 /// most 70: the candidate queries may leave such people out ([`birth_date_typos`]).
 pub fn duplicate_score(probe: &DuplicateProbe, candidate: &DuplicateProbe) -> u8 {
-    let name = name_similarity(probe, candidate);
+    let (name, weakest) = name_similarity(probe, candidate);
     let date = match (probe.birth_date, candidate.birth_date) {
         (Some(a), Some(b)) if a == b => 1.0,
         (Some(a), Some(b)) if birth_date_typo(a, b) => 0.75,
@@ -317,10 +324,40 @@ pub fn duplicate_score(probe: &DuplicateProbe, candidate: &DuplicateProbe) -> u8
     if same(&probe.admin_unit, &candidate.admin_unit) {
         score += 0.05;
     }
-    if same(&probe.household, &candidate.household) {
+    if same(&probe.household, &candidate.household) && weakest >= HOUSEHOLD_NAME_SIMILARITY {
         score += 0.10;
     }
     (score.clamp(0.0, 1.0) * 100.0).round() as u8
+}
+
+/// The same household adds to the score only for a candidate whose every name is at least this
+/// close to the probe's ([`word_similarity`]): one typo, or a Turkmen letter mistyped in a
+/// name of seven (ş is two letters folded), but not another name two letters away in five
+/// (Merdan and Serdar, Aýna and Aýnur: brothers and sisters).
+pub const HOUSEHOLD_NAME_SIMILARITY: f64 = 0.7;
+
+/// The highest score anyone could reach against `probe` ([`duplicate_score`] with the names,
+/// the birth date, the unit and the household all the same).
+pub fn best_possible_score(probe: &DuplicateProbe) -> u8 {
+    let mut score: f64 = 0.65 + 0.30 * if probe.birth_date.is_some() { 1.0 } else { 0.6 };
+    if probe.admin_unit.is_some() {
+        score += 0.05;
+    }
+    if probe.household.is_some() {
+        score += 0.10;
+    }
+    (score.clamp(0.0, 1.0) * 100.0).round() as u8
+}
+
+/// Whether the candidates found so far (their `scores`) already settle the check, so that the
+/// dearer candidate sources (a name as part of others, a typo's pieces) need not be asked: they
+/// hold [`MAX_DUPLICATES_SHOWN`] people scoring as high as anyone could
+/// ([`best_possible_score`]), so nobody found later would be shown before them (ties aside,
+/// which keep those found first). A common full name in an etrap without a birth date is the
+/// usual case: the people of exactly that name fill the list.
+pub fn duplicate_check_settled(probe: &DuplicateProbe, scores: &[u8]) -> bool {
+    let best = best_possible_score(probe);
+    scores.iter().filter(|&&s| s >= best).count() >= MAX_DUPLICATES_SHOWN
 }
 
 /// A birth date as its eight digits, `YYYYMMDD` (none for a year outside 0-9999).
@@ -394,17 +431,33 @@ pub fn birth_date_typos(d: chrono::NaiveDate) -> Vec<chrono::NaiveDate> {
     out.into_iter().collect()
 }
 
-fn name_similarity(p: &DuplicateProbe, c: &DuplicateProbe) -> f64 {
+/// The names' similarity (0..=1) and the weakest single name's in the comparison chosen.
+fn name_similarity(p: &DuplicateProbe, c: &DuplicateProbe) -> (f64, f64) {
     let s = word_similarity;
     match (&p.family, &c.family) {
         (Some(pf), Some(cf)) => {
-            let straight = (s(&p.given, &c.given) + s(pf, cf)) / 2.0;
-            let crossed = (s(&p.given, cf) + s(pf, &c.given)) / 2.0;
-            straight.max(crossed)
+            let straight = (s(&p.given, &c.given), s(pf, cf));
+            let crossed = (s(&p.given, cf), s(pf, &c.given));
+            let sum = |(a, b): (f64, f64)| a + b;
+            let best = if sum(crossed) > sum(straight) {
+                crossed
+            } else {
+                straight
+            };
+            (sum(best) / 2.0, best.0.min(best.1))
         }
-        (None, Some(cf)) => 0.75 * s(&p.given, &c.given).max(s(&p.given, cf)),
-        (Some(pf), None) => 0.75 * s(&p.given, &c.given).max(s(pf, &c.given)),
-        (None, None) => s(&p.given, &c.given),
+        (None, Some(cf)) => {
+            let g = s(&p.given, &c.given).max(s(&p.given, cf));
+            (0.75 * g, g)
+        }
+        (Some(pf), None) => {
+            let g = s(&p.given, &c.given).max(s(pf, &c.given));
+            (0.75 * g, g)
+        }
+        (None, None) => {
+            let g = s(&p.given, &c.given);
+            (g, g)
+        }
     }
 }
 
@@ -532,6 +585,110 @@ mod tests {
         assert!(likely(&probe("Marak", Some("Yazowa"), Some("1960-02-03"))));
         // A namesake born years apart in another household is not.
         assert!(!likely(&probe("Maral", Some("Ýazowa"), Some("1975-02-03"))));
+    }
+
+    /// A probe or a record in household H1 of TM-A-01 (as the intake asks with a household id).
+    fn at_home(
+        given: &str,
+        family: &str,
+        born: Option<&str>,
+        home: Option<&str>,
+    ) -> DuplicateProbe {
+        DuplicateProbe {
+            household: home.map(str::to_owned),
+            ..probe(given, Some(family), born)
+        }
+    }
+
+    #[test]
+    fn the_household_finds_the_same_person_with_typos_but_not_a_sibling() {
+        // Serdar lives with his brother Merdan and his sister Aýna; the caller gives a typo in
+        // each name, no birth date, and the household's id.
+        let serdar = at_home("Serdar", "Orazow", Some("1990-05-06"), Some("H1"));
+        let merdan = at_home("Merdan", "Orazow", Some("1993-01-02"), Some("H1"));
+        let ayna = at_home("Aýna", "Orazowa", Some("1995-03-04"), Some("H1"));
+        let asked = at_home("Serdor", "Orazw", None, Some("H1"));
+        let score = |c: &DuplicateProbe| duplicate_score(&asked, c);
+        assert!(score(&serdar) >= LIKELY_DUPLICATE, "{}", score(&serdar));
+        // The household counts for him: ten more than the same record elsewhere.
+        let elsewhere = |c: &DuplicateProbe| DuplicateProbe {
+            household: Some("H2".into()),
+            ..c.clone()
+        };
+        assert_eq!(score(&serdar), score(&elsewhere(&serdar)) + 10);
+        // Not for his brother, whose given name is another (three letters of six differ), nor
+        // his sister: the household adds nothing and neither is a likely duplicate, though
+        // the brother would reach 75 if it counted.
+        assert!(word_similarity("serdor", "merdan") < HOUSEHOLD_NAME_SIMILARITY);
+        assert_eq!(score(&merdan), score(&elsewhere(&merdan)));
+        assert!(score(&merdan) < LIKELY_DUPLICATE, "{}", score(&merdan));
+        assert!(
+            score(&merdan) + 10 >= LIKELY_DUPLICATE,
+            "{}",
+            score(&merdan)
+        );
+        assert!(score(&ayna) < LIKELY_DUPLICATE, "{}", score(&ayna));
+        // A Turkmen letter mistyped (ş folds to two letters) is still a typo of the same name;
+        // and the names given in the other order compare crossed, the household counting too.
+        let gulshat = at_home("Gülşat", "Amanowa", Some("1980-02-03"), Some("H1"));
+        let typed = at_home("Gülkat", "Amanowa", None, Some("H1"));
+        assert!(word_similarity("gulkat", "gulshat") >= HOUSEHOLD_NAME_SIMILARITY);
+        assert_eq!(
+            duplicate_score(&typed, &gulshat),
+            duplicate_score(&typed, &elsewhere(&gulshat)) + 10
+        );
+        let crossed = at_home("Amanowa", "Gülşat", None, Some("H1"));
+        assert_eq!(
+            duplicate_score(&crossed, &gulshat),
+            duplicate_score(&crossed, &elsewhere(&gulshat)) + 10
+        );
+    }
+
+    #[test]
+    fn a_letter_dropped_between_two_equal_ones_is_one_typo() {
+        // As folded one change; as compare_key ("mal" for "maral") it would be two.
+        for (typed, name) in [("maal", "maral"), ("jeen", "jeren"), ("lle", "lale")] {
+            assert!((word_similarity(typed, name) - 0.8).abs() < 1e-9, "{typed}");
+        }
+        // Spelling conventions still meet through compare_key.
+        assert!(word_similarity("amanniyaz", "amaniyaz") > 0.99);
+        assert!(word_similarity("zhanna", "janna") > 0.99);
+        // Asked with the household, a typo in each name: found; a sister is still not.
+        let maral = at_home("Maral", "Gurbanowa", Some("1990-05-06"), Some("H1"));
+        let jeren = at_home("Jeren", "Gurbanowa", Some("1992-05-06"), Some("H1"));
+        let asked = at_home("Maal", "Gurbtnowa", None, Some("H1"));
+        assert!(duplicate_score(&asked, &maral) >= LIKELY_DUPLICATE);
+        assert!(duplicate_score(&asked, &jeren) < LIKELY_DUPLICATE);
+    }
+
+    #[test]
+    fn the_check_is_settled_by_ten_people_scoring_the_best_possible() {
+        // The best possible score is what the same record scores against itself.
+        for p in [
+            probe("Maral", Some("Ýazowa"), Some("1980-02-03")),
+            probe("Maral", Some("Ýazowa"), None),
+            probe("Maral", None, None),
+            at_home("Maral", "Ýazowa", None, Some("H1")),
+            at_home("Maral", "Ýazowa", Some("1980-02-03"), Some("H1")),
+            DuplicateProbe::new("Maral", Some("Ýazowa")),
+        ] {
+            assert_eq!(
+                duplicate_score(&p, &p.clone()),
+                best_possible_score(&p),
+                "{p:?}"
+            );
+        }
+        assert_eq!(
+            best_possible_score(&probe("Maral", Some("Ýazowa"), None)),
+            88
+        );
+        let p = probe("Maral", Some("Ýazowa"), None);
+        assert!(!duplicate_check_settled(&p, &[88; 9]));
+        assert!(duplicate_check_settled(&p, &[88; 10]));
+        assert!(!duplicate_check_settled(&p, &[87; 20]));
+        let mut mixed = vec![80, 75, 76];
+        mixed.extend([88; 10]);
+        assert!(duplicate_check_settled(&p, &mixed));
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! The duplicate check: people already known who may be the person described. Candidates come
 //! from the indexes, never from a cut-off slice: everyone in scope born the same day (the index
-//! on birth date), everyone whose name holds every name typed (the name index), and when a name
-//! may hold a typo, everyone whose name holds a piece of each name that survives it. Each is
-//! scored by `goldaw_core::names::duplicate_score` (names in either order, any spelling, typos,
-//! a missing family name, birth date, etrap, household); the best few at or above
-//! `LIKELY_DUPLICATE` are shown. Used at intake (page and API), before a merge, and for the
-//! supervisor's list. Shows the least needed to recognise someone; audited as the ids shown.
+//! on birth date), the household's members, everyone of exactly that name, everyone whose name
+//! holds every name typed (the name index), and when a name may hold a typo, everyone whose name
+//! holds a piece of each name that survives it. Each is scored by
+//! `goldaw_core::names::duplicate_score` (names in either order, any spelling, typos, a missing
+//! family name, birth date, etrap, household); the best few at or above `LIKELY_DUPLICATE` are
+//! shown. Used at intake (page and API), before a merge, and for the supervisor's list. Reads
+//! only what the score compares and the check shows ([`CandidateRow`]), never whole records;
+//! shows the least needed to recognise someone; audited as the ids shown.
 
-use super::search::{fetch_people, indexed_select, name_condition, Arg, Sql};
-use super::{require, PersonRow, SELECT_PERSON};
+use super::require;
+use super::search::{fetch_rows, indexed, name_condition, Arg, Sql};
 use crate::audit::AuditEvent;
 use crate::error::StoreResult;
 use crate::scope::unit_range;
@@ -19,8 +21,8 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::Sex;
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::names::{
-    birth_date_typos, duplicate_score, search_terms, typo_pieces, DuplicateProbe, LIKELY_DUPLICATE,
-    MAX_DUPLICATES_SHOWN, MIN_INDEXED,
+    birth_date_typos, duplicate_check_settled, duplicate_score, search_terms, typo_pieces,
+    DuplicateProbe, LIKELY_DUPLICATE, MAX_DUPLICATES_SHOWN, MIN_INDEXED,
 };
 use serde::Serialize;
 use std::collections::HashSet;
@@ -55,11 +57,32 @@ pub struct LikelyDuplicate {
 /// supervisor's list states it ("more than").
 pub const PER_SOURCE: i64 = 2000;
 
-pub(super) fn probe_of(row: &PersonRow) -> DuplicateProbe {
+/// What the check reads of a candidate: what the score compares and what is shown (issue #24:
+/// the intake's check read up to 4,000 whole records, 50-90 ms of CPU, to show ten).
+pub(super) const SELECT_CANDIDATE: &str = "SELECT p.id, p.external_id, p.household_id,
+        p.given_name, p.family_name, p.sex, p.birth_date, p.admin_unit
+    FROM persons p";
+
+/// A candidate as [`SELECT_CANDIDATE`] reads it.
+#[derive(sqlx::FromRow)]
+pub(super) struct CandidateRow {
+    pub id: Uuid,
+    pub external_id: String,
+    pub household_id: Uuid,
+    pub given_name: String,
+    pub family_name: Option<String>,
+    pub sex: String,
+    pub birth_date: Option<NaiveDate>,
+    pub admin_unit: String,
+}
+
+/// A known person as the score compares them. The household is compared by goldaw's id (a
+/// household goldaw made for someone living alone holds nobody else, so it matches nobody).
+pub(super) fn probe_of(row: &CandidateRow) -> DuplicateProbe {
     DuplicateProbe {
         birth_date: row.birth_date,
         admin_unit: Some(row.admin_unit.clone()),
-        household: (!row.household_implicit).then(|| row.household_external_id.clone()),
+        household: Some(row.household_id.to_string()),
         ..DuplicateProbe::new(&row.given_name, row.family_name.as_deref())
     }
 }
@@ -76,18 +99,30 @@ pub(super) struct Within<'a> {
     pub sensitive: bool,
 }
 
+/// How far the check looks.
+#[derive(Clone, Copy)]
+pub(super) enum Depth {
+    /// Every source (the supervisor's list: every pair).
+    Every,
+    /// Until the sources asked hold enough to settle what is shown
+    /// (`goldaw_core::names::duplicate_check_settled`), leaving out `except` (the person
+    /// compared).
+    UntilSettled { except: Option<Uuid> },
+}
+
 /// The people the check compares with a probe, from the indexes.
 pub(super) struct Candidates {
     /// Each person once.
-    pub rows: Vec<PersonRow>,
+    pub rows: Vec<CandidateRow>,
     /// A source held more than [`PER_SOURCE`] people: only that many of it were read.
     pub cut: bool,
 }
 
 /// Only people who could score [`LIKELY_DUPLICATE`] against a probe born on `born`: without a
-/// birth date, born the same year or on a typo of the date (`birth_date_typos`), or in the same
-/// household. Anyone else scores at most 70 (`goldaw_core::names::duplicate_score`), so leaving
-/// them out loses nothing and keeps a common name's candidates few.
+/// birth date, born the same year or on a typo of the date (`birth_date_typos`). Anyone else
+/// scores at most 70 (`goldaw_core::names::duplicate_score`) unless in the same household, whose
+/// members are a source of their own; so leaving them out loses nothing and keeps a common
+/// name's candidates few.
 fn date_condition(sql: &mut Sql, probe: &DuplicateProbe) {
     let Some(born) = probe.birth_date else {
         return;
@@ -106,10 +141,6 @@ fn date_condition(sql: &mut Sql, probe: &DuplicateProbe) {
         .collect();
     if !typos.is_empty() {
         any.push(format!("p.birth_date IN ({})", typos.join(", ")));
-    }
-    if let Some(h) = &probe.household {
-        let a = sql.arg(Arg::Text(h.clone()));
-        any.push(format!("h.external_id = {a}"));
     }
     sql.push(&format!(" AND ({})", any.join(" OR ")));
 }
@@ -159,10 +190,24 @@ impl Store {
             lo = unit.as_str().to_owned();
             hi = format!("{}.", unit.as_str());
         }
+        // The household by its id in the files (unique, indexed); one nobody holds counts for
+        // nobody. Its members are read within scope like any candidate.
+        let household = match &query.household {
+            Some(h) => {
+                let sql = Sql {
+                    text: "SELECT id FROM households WHERE external_id = $1".to_owned(),
+                    args: vec![Arg::Text(h.clone())],
+                    place: None,
+                    pg_place: None,
+                };
+                fetch_rows!(self, sql, (Uuid,)).first().map(|(id,)| *id)
+            }
+            None => None,
+        };
         let probe = DuplicateProbe {
             birth_date: query.birth_date,
             admin_unit: query.admin_unit.as_ref().map(|u| u.as_str().to_owned()),
-            household: query.household.clone(),
+            household: household.map(|h| h.to_string()),
             ..DuplicateProbe::new(&query.given_name, query.family_name.as_deref())
         };
         if probe.given.is_empty() {
@@ -175,7 +220,7 @@ impl Store {
             sensitive: principal.sensitive,
         };
         let rows = self
-            .duplicate_candidates(&within, &probe, &words)
+            .duplicate_candidates(&within, &probe, &words, Depth::UntilSettled { except })
             .await?
             .rows;
         let mut found: Vec<LikelyDuplicate> = rows
@@ -201,46 +246,91 @@ impl Store {
         Ok(found)
     }
 
-    /// The people the check compares with `probe` (whose names are `words`), each once:
+    /// The people the check compares with `probe` (whose names are `words`), each once, the
+    /// cheap sources first:
     ///
     /// 1. everyone in scope born the same day (the index on birth date);
-    /// 2. everyone whose name holds every word, in either order (the name index);
-    /// 3. a typo or two: everyone whose name holds a piece of each word that survives one (two
-    ///    names, so two typos in different names; the birth date catches the rest): the halves
-    ///    of the long words (six letters or more) when there are any, else the ends of the
-    ///    shorter ones.
+    /// 2. the household's members (the index on the household; a household is small);
+    /// 3. everyone whose name holds every word, in either order (the name index, within the
+    ///    scope's places);
+    /// 4. a typo or two: everyone whose name holds a piece of each word that survives one (two
+    ///    names, so two typos in different names; the birth date and the household catch the
+    ///    rest): the halves of the long words (six letters or more) when there are any, else the
+    ///    ends of the shorter ones.
     ///
-    /// 2 and 3 only among people who could score high enough on the birth date
-    /// ([`date_condition`]). Each source reads at most [`PER_SOURCE`] people and says when it
-    /// held more.
+    /// 3 and 4 only among people who could score high enough on the birth date
+    /// ([`date_condition`]). With [`Depth::UntilSettled`], 4 (whose common pieces, `zowa`, read
+    /// long posting lists and match thousands) is asked only when the sources before have not
+    /// settled what is shown (`goldaw_core::names::duplicate_check_settled`: ten people scoring
+    /// the best anyone could). Each source reads at most [`PER_SOURCE`] people and says when it
+    /// held more. (The exact full name through the plain index on `name_key` is no source: that
+    /// index does not hold the place, so a common name read its namesakes of the whole country,
+    /// 3,500 rows for one etrap's check, 45 ms on SQLite; the name index finds them within the
+    /// scope's places.)
     pub(super) async fn duplicate_candidates(
         &self,
         within: &Within<'_>,
         probe: &DuplicateProbe,
         words: &[String],
+        depth: Depth,
     ) -> StoreResult<Candidates> {
         let scoped = |select: &str| Sql::scoped(select, within.lo, within.hi, within.sensitive);
-        let mut rows: Vec<PersonRow> = Vec::new();
+        let mut rows: Vec<CandidateRow> = Vec::new();
+        let mut seen = HashSet::new();
         let mut cut = false;
-        let mut read = |found: Vec<PersonRow>, rows: &mut Vec<PersonRow>| {
+        let mut read = |found: Vec<CandidateRow>, rows: &mut Vec<CandidateRow>| {
             cut |= found.len() as i64 > PER_SOURCE;
-            rows.extend(found.into_iter().take(PER_SOURCE as usize));
+            rows.extend(
+                found
+                    .into_iter()
+                    .take(PER_SOURCE as usize)
+                    .filter(|r| seen.insert(r.id)),
+            );
         };
-        if let Some(born) = probe.birth_date {
-            let mut sql = scoped(SELECT_PERSON);
-            let d = sql.arg(Arg::Date(born));
-            let l = sql.arg(Arg::Int(PER_SOURCE + 1));
-            sql.push(&format!(" AND p.birth_date = {d} LIMIT {l}"));
-            read(fetch_people!(self, sql), &mut rows);
-        }
-        if !words.is_empty() {
-            let exact: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
-            let mut sql = scoped(&indexed_select(self.db()));
-            name_condition(self.db(), &mut sql, &exact);
-            date_condition(&mut sql, probe);
+        let settled = |rows: &[CandidateRow]| match depth {
+            Depth::Every => false,
+            Depth::UntilSettled { except } => {
+                let scores: Vec<u8> = rows
+                    .iter()
+                    .filter(|r| Some(r.id) != except)
+                    .map(|r| duplicate_score(probe, &probe_of(r)))
+                    .collect();
+                duplicate_check_settled(probe, &scores)
+            }
+        };
+        let limit = |sql: &mut Sql| {
             let l = sql.arg(Arg::Int(PER_SOURCE + 1));
             sql.push(&format!(" LIMIT {l}"));
-            read(fetch_people!(self, sql), &mut rows);
+        };
+        if let Some(born) = probe.birth_date {
+            let mut sql = scoped(SELECT_CANDIDATE);
+            let d = sql.arg(Arg::Date(born));
+            sql.push(&format!(" AND p.birth_date = {d}"));
+            limit(&mut sql);
+            read(fetch_rows!(self, sql, CandidateRow), &mut rows);
+        }
+        if let Some(home) = probe
+            .household
+            .as_deref()
+            .and_then(|h| h.parse::<Uuid>().ok())
+        {
+            let mut sql = scoped(SELECT_CANDIDATE);
+            let h = sql.arg(Arg::Uuid(home));
+            sql.push(&format!(" AND p.household_id = {h}"));
+            limit(&mut sql);
+            read(fetch_rows!(self, sql, CandidateRow), &mut rows);
+        }
+        if words.is_empty() {
+            return Ok(Candidates { rows, cut });
+        }
+        let exact: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
+        let mut sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
+        name_condition(self.db(), &mut sql, &exact);
+        date_condition(&mut sql, probe);
+        limit(&mut sql);
+        read(fetch_rows!(self, sql, CandidateRow), &mut rows);
+        if settled(&rows) {
+            return Ok(Candidates { rows, cut });
         }
         let long: Vec<Vec<String>> = words
             .iter()
@@ -253,15 +343,12 @@ impl Store {
             long
         };
         if words.len() > 1 && pieces.iter().all(|p| !p.is_empty()) {
-            let mut sql = scoped(&indexed_select(self.db()));
+            let mut sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
             name_condition(self.db(), &mut sql, &pieces);
             date_condition(&mut sql, probe);
-            let l = sql.arg(Arg::Int(PER_SOURCE + 1));
-            sql.push(&format!(" LIMIT {l}"));
-            read(fetch_people!(self, sql), &mut rows);
+            limit(&mut sql);
+            read(fetch_rows!(self, sql, CandidateRow), &mut rows);
         }
-        let mut seen = HashSet::new();
-        rows.retain(|r| seen.insert(r.id));
         Ok(Candidates { rows, cut })
     }
 }

@@ -3,17 +3,20 @@
 //! `LIKELY_DUPLICATE`, a page at a time, each pair linking to the merge.
 //!
 //! Everyone in scope is checked as the intake checks a person: the candidates come from the
-//! indexes (born the same day, the name in either order and any spelling, a typo or two in the
-//! names, a typo in the birth date, the household: `Store::duplicate_candidates`), never from a
-//! cut-off slice. People are walked in the order of their id with a keyset cursor, at most
-//! [`WALK`] a page. A pair is listed once: by the first of the two walked, or, when the first's
-//! candidates did not hold the second (the sources are not symmetric: "Maral" holds in "Maral
-//! Ýazowa", not the other way round), by the second. A source holding more than `PER_SOURCE`
-//! people is read to that bound, and the page says so (`incomplete`, "more than").
+//! indexes (born the same day, the household's members, the name in either order and any
+//! spelling, a typo or two in the names, a typo in the birth date:
+//! `Store::duplicate_candidates`), never from a cut-off slice. People are walked in the order of
+//! their id with a keyset cursor, at most [`WALK`] a page. A pair is listed once: by the first
+//! of the two walked, or, when the first's candidates did not hold the second (the sources are
+//! not symmetric: "Maral" holds in "Maral Ýazowa", not the other way round), by the second. A
+//! source holding more than `PER_SOURCE` people is read to that bound, and the page says so
+//! (`incomplete`, "more than").
 
-use super::duplicates::{probe_of, words_of, Within, PER_SOURCE};
-use super::search::{fetch_people, Arg, Sql};
-use super::{require, PersonRow, SELECT_PERSON};
+use super::duplicates::{
+    probe_of, words_of, CandidateRow, Depth, Within, PER_SOURCE, SELECT_CANDIDATE,
+};
+use super::require;
+use super::search::{fetch_rows, Arg, Sql};
 use crate::audit::AuditEvent;
 use crate::error::{StoreError, StoreResult};
 use crate::scope::unit_range;
@@ -74,7 +77,7 @@ pub struct DuplicatePage {
     pub incomplete: Vec<IncompleteCheck>,
 }
 
-fn side(r: &PersonRow) -> PairSide {
+fn side(r: &CandidateRow) -> PairSide {
     PairSide {
         id: r.id,
         person_id: r.external_id.clone(),
@@ -141,14 +144,14 @@ impl Store {
             sensitive: principal.sensitive,
         };
         // The next people of the walk.
-        let mut sql = Sql::scoped(SELECT_PERSON, &lo, &hi, principal.sensitive);
+        let mut sql = Sql::scoped(SELECT_CANDIDATE, &lo, &hi, principal.sensitive);
         if let Some(id) = after {
             let a = sql.arg(Arg::Uuid(id));
             sql.push(&format!(" AND p.id > {a}"));
         }
         let l = sql.arg(Arg::Int(WALK));
         sql.push(&format!(" ORDER BY p.id LIMIT {l}"));
-        let walk: Vec<PersonRow> = fetch_people!(self, sql);
+        let walk: Vec<CandidateRow> = fetch_rows!(self, sql, CandidateRow);
         let mut items: Vec<DuplicatePair> = Vec::new();
         let mut incomplete = Vec::new();
         let mut seen = HashSet::new();
@@ -157,7 +160,9 @@ impl Store {
         for (i, person) in walk.iter().enumerate() {
             let probe = probe_of(person);
             let words = words_of(&person.given_name, person.family_name.as_deref());
-            let found = self.duplicate_candidates(&within, &probe, &words).await?;
+            let found = self
+                .duplicate_candidates(&within, &probe, &words, Depth::Every)
+                .await?;
             if found.cut {
                 incomplete.push(IncompleteCheck {
                     person: side(person),
@@ -184,6 +189,7 @@ impl Store {
                             &within,
                             &probe_of(other),
                             &words_of(&other.given_name, other.family_name.as_deref()),
+                            Depth::Every,
                         )
                         .await?;
                     if back.rows.iter().any(|r| r.id == person.id) {

@@ -155,7 +155,6 @@ macro_rules! fetch_people {
         $crate::people::search::fetch_rows!($store, $sql, PersonRow)
     };
 }
-pub(super) use fetch_people;
 
 /// The candidates' keys only: what the ranking reads (issue #24: a common name's 1,000 candidates
 /// read as whole records cost 25-35 ms of CPU a search; their keys, a few, and the page's
@@ -166,14 +165,8 @@ const SELECT_KEYS: &str =
 /// A candidate's `(id, name_key, external_id)`, as [`SELECT_KEYS`] reads it.
 type KeyRow = (uuid::Uuid, String, String);
 
-/// The same select, reading the people the name index finds (SQLite: through the FTS5 table,
-/// which then leads the join).
-pub(super) fn indexed_select(db: &Db) -> String {
-    indexed(db, SELECT_PERSON)
-}
-
 /// `select` (which reads `FROM persons p`) reading the people the name index finds.
-fn indexed(db: &Db, select: &str) -> String {
+pub(super) fn indexed(db: &Db, select: &str) -> String {
     match db {
         Db::Sqlite(_) => select.replace(
             "FROM persons p",

@@ -39,6 +39,7 @@ mod own_work_offers;
 mod paging_lists;
 mod partner_pages;
 mod people;
+mod people_duplicates;
 mod people_pages;
 mod people_search;
 mod planning;
