@@ -34,6 +34,12 @@ use uuid::Uuid;
 /// it holds `limit` pairs.
 pub const WALK: i64 = 200;
 
+/// How long one page may check people before it answers with what it found and the link on
+/// (pentest finding, 2026-12-07: at velayat or national scope a page of very common names could
+/// hold the server for seconds, and a loop of requests all of it). The page says how many people
+/// it checked; the next page goes on from there, nothing is skipped.
+pub const PAGE_BUDGET: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// One side of a pair: the least needed to recognise someone.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PairSide {
@@ -109,9 +115,8 @@ fn decode(after: Option<&str>) -> StoreResult<Option<Uuid>> {
 impl Store {
     /// A page of the probable duplicates among the people in the supervisor's scope (narrowed to
     /// `unit` if given): the next people of the walk, each checked against everyone in scope,
-    /// until `limit` pairs are found or [`WALK`] people are checked. Supervisors only (they
-    /// merge); audited as the ids shown.
-    #[tracing::instrument(skip_all)]
+    /// until `limit` pairs are found, [`WALK`] people are checked or [`PAGE_BUDGET`] has passed.
+    /// Supervisors only (they merge); audited as the ids shown.
     pub async fn probable_duplicates(
         &self,
         principal: &Principal,
@@ -119,6 +124,22 @@ impl Store {
         after: Option<&str>,
         limit: u32,
     ) -> StoreResult<DuplicatePage> {
+        self.probable_duplicates_within(principal, unit, after, limit, PAGE_BUDGET)
+            .await
+    }
+
+    /// [`Store::probable_duplicates`] answering once `budget` has passed (after the person being
+    /// checked): the page holds what was found so far and the link on.
+    #[tracing::instrument(skip_all)]
+    pub async fn probable_duplicates_within(
+        &self,
+        principal: &Principal,
+        unit: Option<&AdminUnitCode>,
+        after: Option<&str>,
+        limit: u32,
+        budget: std::time::Duration,
+    ) -> StoreResult<DuplicatePage> {
+        let started = std::time::Instant::now();
         require(principal, Permission::ReadPeople)?;
         require(principal, Permission::ApproveCases)?;
         let after = decode(after)?;
@@ -210,7 +231,7 @@ impl Store {
             }
             checked += 1;
             let last = i + 1 == walk.len();
-            if !last && items.len() >= limit {
+            if !last && (items.len() >= limit || started.elapsed() >= budget) {
                 next = Some(person.id);
                 break;
             }

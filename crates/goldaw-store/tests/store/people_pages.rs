@@ -214,6 +214,27 @@ goldaw_store::each_backend! {
         // A page at a time: the same pairs, none lost or repeated.
         let paged = pair_ids(&all_pages(&store, &sup, 1).await);
         assert_eq!(paged, found, "{b}");
+        // A page out of time answers after the person it was checking, and the walk goes on from
+        // there: with no time at all, one person a page, the same pairs.
+        let mut timed = Vec::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let page = store
+                .probable_duplicates_within(&sup, None, after.as_deref(), 50, std::time::Duration::ZERO)
+                .await
+                .unwrap();
+            pages += 1;
+            assert!(page.checked <= 1, "{b}: {} checked", page.checked);
+            timed.extend(page.items);
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+            assert!(pages < 50, "{b}: the walk does not end");
+        }
+        assert_eq!(pair_ids(&timed), found, "{b}");
+        assert!(pages >= 6, "{b}: {pages} pages");
         // Narrowed to a unit outside scope: not found; a damaged link: refused with a key.
         let far: goldaw_core::ids::AdminUnitCode = "TM-S-02".parse().unwrap();
         assert!(matches!(store.probable_duplicates(&sup, Some(&far), None, 50).await, Err(StoreError::NotFound)), "{b}");
