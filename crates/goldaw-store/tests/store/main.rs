@@ -31,6 +31,7 @@ mod interchange;
 mod merge_undo;
 mod merges;
 mod name_index_scope;
+mod name_words;
 mod open_doors;
 mod open_doors_leftovers;
 mod own_work_offers;
