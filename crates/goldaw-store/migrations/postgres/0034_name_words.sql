@@ -4,36 +4,40 @@
 -- words (`mar`, `ara`, `owa`, ...) are held by millions of people. Two indexes beside the trigram
 -- ones answer from whole words instead (goldaw_store::people::search):
 --
--- 1. `persons_name_words`: a GIN over the words of the folded name, each word three times: as it
---    is (`maral`, for the nation) and keyed by the person's velayat and etrap (`TM-A:maral`,
---    `TM-A-09:maral`, as 0027 keys trigrams), so a search in a place reads that place's posting
---    lists only. Every word typed, as a whole word, is
---    `goldaw_name_words(admin_unit, name_key) @> '{maral,yazowa}'`: the posting lists of two
---    words, not of ten trigrams. Kept by PostgreSQL on every write; the import into an empty
---    table drops and rebuilds it with the other indexes. goldaw_store::people::words computes
---    the same keys (`keyed_words`): the two change together.
+-- 1. `persons_name_words`: a GIN over the words of the folded name,
+--    `string_to_array(name_key, ' ') @> '{maral,yazowa}'` for a national search: the posting
+--    lists of two words, not of ten trigrams. `persons_place_words`: the same words keyed by the
+--    person's velayat and etrap (`TM-A:maral`, `TM-A-09:maral`, as 0027 keys trigrams), so a
+--    search in a place reads that place's posting lists only
+--    (`goldaw_place_words(admin_unit, name_key) @> '{TM-A-09:maral}'`). Two indexes, not one
+--    keyed three ways: a national word's bitmap (100,000 people for a common given name) grows
+--    lossy in work_mem, and its rows are checked again with the index's expression, which for a
+--    SQL function is 120 ms of a search; string_to_array costs next to nothing. Kept by
+--    PostgreSQL on every write; the import into an empty table drops and rebuilds them with the
+--    other indexes. goldaw_store::people::words computes the same keys (`keyed_words`): the two
+--    change together.
 -- 2. `person_name_words`: the vocabulary, every word of every stored name once (tens of thousands
 --    of words for seven million people). A part of a word or a typo is looked up in the
 --    vocabulary (its own trigram index, small), and the people holding one of the words found are
---    read through `persons_name_words` (`&&`). Kept by the triggers below on every insert,
+--    read through the word indexes (`&&`). Kept by the triggers below on every insert,
 --    name change and delete of persons, the bulk import's included (set-wise, from the
 --    statement's new rows); a word no stored name holds any more (a name corrected, a person
 --    anonymised by retention) leaves the vocabulary in the same statement, so the vocabulary
 --    keeps no name the persons table does not.
 -- Only built-in functions (pg_catalog): a restore with an empty search_path finds them.
-CREATE FUNCTION goldaw_name_words(unit text, name text) RETURNS text[]
+CREATE FUNCTION goldaw_place_words(unit text, name text) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $body$
     SELECT array(
         SELECT p.v || w
         FROM unnest(string_to_array(name, ' ')) AS w,
-             (VALUES (''),
-                     (split_part(unit, '-', 1) || '-' || split_part(unit, '-', 2) || ':'),
+             (VALUES (split_part(unit, '-', 1) || '-' || split_part(unit, '-', 2) || ':'),
                      (split_part(unit, '-', 1) || '-' || split_part(unit, '-', 2) || '-'
                           || split_part(unit, '-', 3) || ':')) AS p(v)
         WHERE w <> '')
 $body$;
 
-CREATE INDEX persons_name_words ON persons USING gin (goldaw_name_words(admin_unit, name_key));
+CREATE INDEX persons_name_words ON persons USING gin (string_to_array(name_key, ' '));
+CREATE INDEX persons_place_words ON persons USING gin (goldaw_place_words(admin_unit, name_key));
 
 CREATE TABLE person_name_words (word TEXT PRIMARY KEY);
 CREATE INDEX person_name_words_trgm ON person_name_words USING gin (word gin_trgm_ops);
@@ -64,7 +68,7 @@ BEGIN
     DELETE FROM person_name_words v
     WHERE v.word IN (SELECT w FROM unnest(string_to_array(OLD.name_key, ' ')) AS w)
       AND NOT EXISTS (SELECT 1 FROM persons p
-                      WHERE goldaw_name_words(p.admin_unit, p.name_key) @> ARRAY[v.word]);
+                      WHERE string_to_array(p.name_key, ' ') @> ARRAY[v.word]);
     RETURN NULL;
 END
 $body$;

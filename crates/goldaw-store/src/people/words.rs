@@ -1,9 +1,10 @@
 //! Whole words of names (migration 0034, issues #19 and #24): the word indexes beside the trigram
 //! ones. A search asks them first: every word typed as a whole word of the name (SQLite: the FTS5
 //! table `persons_name_words` with a word tokenizer; PostgreSQL: the GIN `persons_name_words`
-//! over `goldaw_name_words(admin_unit, name_key)`). On PostgreSQL a part of a word or a typo is
+//! over the name's words for the nation, `persons_place_words` over them keyed by velayat and
+//! etrap for a place). On PostgreSQL a part of a word or a typo is
 //! looked up in the vocabulary of stored words (`person_name_words`, small) and the people holding
-//! one of the words found are read through the same GIN: the trigram index's bitmap AND of the
+//! one of the words found are read through the same GINs: the trigram index's bitmap AND of the
 //! posting lists of common trigrams (130-365 ms for a national search) is left to what the
 //! vocabulary cannot answer (more than [`MAX_WORDS`] words).
 
@@ -52,9 +53,9 @@ pub(super) fn word_place(unit: &str) -> Option<String> {
     Some(token.to_ascii_lowercase())
 }
 
-/// PostgreSQL's keys of `words` in `goldaw_name_words` (migration 0034) for a search keyed by
-/// `place` ([`super::search::pg_place`]: a velayat or an etrap code, None for the nation), as an
-/// array literal. None when a word is not a folded word.
+/// PostgreSQL's keys of `words` for a search keyed by `place` ([`super::search::pg_place`]: a
+/// velayat or an etrap code, as `goldaw_place_words` keys them, migration 0034; None for the
+/// nation: the words themselves), as an array literal. None when a word is not a folded word.
 pub(super) fn keyed_words<'a>(
     place: Option<&str>,
     words: impl IntoIterator<Item = &'a String>,
@@ -65,6 +66,16 @@ pub(super) fn keyed_words<'a>(
         .map(|w| folded(w).then(|| format!("{prefix}{w}")))
         .collect();
     Some(format!("{{{}}}", keys?.join(",")))
+}
+
+/// PostgreSQL's indexed expression of a name's words (migration 0034): the plain words for the
+/// nation (`persons_name_words`), the words keyed by velayat and etrap within a place
+/// (`persons_place_words`).
+fn pg_words(place: Option<&str>) -> &'static str {
+    match place {
+        Some(_) => "goldaw_place_words(p.admin_unit, p.name_key)",
+        None => "string_to_array(p.name_key, ' ')",
+    }
 }
 
 /// `select` (which reads `FROM persons p`) reading the people the word index finds (SQLite:
@@ -102,10 +113,9 @@ pub(super) fn whole_words_condition(db: &Db, sql: &mut Sql, terms: &[String]) ->
             let Some(keys) = keyed_words(sql.pg_place.as_deref(), terms) else {
                 return false;
             };
+            let words = pg_words(sql.pg_place.as_deref());
             let arg = sql.arg(Arg::Text(keys));
-            sql.push(&format!(
-                " AND goldaw_name_words(p.admin_unit, p.name_key) @> {arg}::text[]"
-            ));
+            sql.push(&format!(" AND {words} @> {arg}::text[]"));
         }
     }
     true
@@ -120,10 +130,9 @@ pub(super) fn any_words_condition(sql: &mut Sql, groups: &[Vec<String>]) -> bool
         let Some(keys) = keyed_words(sql.pg_place.as_deref(), group) else {
             return false;
         };
+        let words = pg_words(sql.pg_place.as_deref());
         let arg = sql.arg(Arg::Text(keys));
-        conditions.push(format!(
-            " AND goldaw_name_words(p.admin_unit, p.name_key) && {arg}::text[]"
-        ));
+        conditions.push(format!(" AND {words} && {arg}::text[]"));
     }
     for c in conditions {
         sql.push(&c);

@@ -218,10 +218,14 @@ E4,,Aýsoltan,Kakajanowa,F,1980-02-03,TM-A-01,urban,,,,,,,,
                 sqlx::query("SET enable_indexscan = off").execute(&mut conn).await.unwrap();
                 let whole = pg_plan(&mut conn, "SELECT p.id FROM persons p
                     WHERE p.merged_into IS NULL
-                      AND goldaw_name_words(p.admin_unit, p.name_key) @> '{TM-A-01:maral,TM-A-01:yazowa}'::text[] LIMIT 1000").await;
-                assert!(whole.contains("persons_name_words"), "{whole}");
+                      AND goldaw_place_words(p.admin_unit, p.name_key) @> '{TM-A-01:maral,TM-A-01:yazowa}'::text[] LIMIT 1000").await;
+                assert!(whole.contains("persons_place_words"), "{whole}");
+                let national = pg_plan(&mut conn, "SELECT p.id FROM persons p
+                    WHERE p.merged_into IS NULL
+                      AND string_to_array(p.name_key, ' ') @> '{maral,yazowa}'::text[] LIMIT 1000").await;
+                assert!(national.contains("persons_name_words"), "{national}");
                 let any = pg_plan(&mut conn, "SELECT p.id FROM persons p
-                    WHERE goldaw_name_words(p.admin_unit, p.name_key) && '{maral,maralgul}'::text[] LIMIT 1000").await;
+                    WHERE string_to_array(p.name_key, ' ') && '{maral,maralgul}'::text[] LIMIT 1000").await;
                 assert!(any.contains("persons_name_words"), "{any}");
                 let vocabulary = pg_plan(&mut conn, "SELECT word FROM person_name_words WHERE word LIKE '%aral%' LIMIT 401").await;
                 assert!(vocabulary.contains("person_name_words_trgm"), "{vocabulary}");
