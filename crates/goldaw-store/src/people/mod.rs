@@ -5,6 +5,7 @@ mod duplicates;
 mod file;
 mod probable;
 mod search;
+mod words;
 
 pub use duplicates::{DuplicateQuery, LikelyDuplicate};
 pub use file::{

@@ -1,9 +1,12 @@
-//! Finding people: by name in any spelling and either order through the name index (SQLite: the
-//! FTS5 trigram table `persons_name_index`; PostgreSQL: pg_trgm on `name_key`; migration 0016),
+//! Finding people: by name in any spelling and either order through the name indexes (whole
+//! words: the word indexes of migration 0034, `people::words`; parts of words and typos: SQLite
+//! the FTS5 trigram table `persons_name_index`, PostgreSQL the vocabulary of 0034 or pg_trgm on
+//! `name_key`; migration 0016),
 //! by birth date or year, by external id and by household. Scope and sensitivity are conditions
 //! of the same query; the ranking (`goldaw_core::names::search_rank`) is done on at most
 //! [`CANDIDATES`] people the index found, the exact names always among them.
 
+use super::words::{any_words_condition, whole_words_condition, word_indexed};
 use super::{require, PersonQuery, PersonRecord, PersonRow, MAX_PAGE, SCOPED, SELECT_PERSON};
 use crate::audit::AuditEvent;
 use crate::db::Db;
@@ -113,6 +116,16 @@ impl Sql {
             ],
             place: scope_token(lo),
             pg_place: pg_place(lo),
+        }
+    }
+
+    /// A query of no scope (the vocabulary's).
+    pub fn plain(text: &str) -> Sql {
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+            place: None,
+            pg_place: None,
         }
     }
 
@@ -241,6 +254,23 @@ pub(super) fn name_condition(db: &Db, sql: &mut Sql, groups: &[Vec<String>]) {
     }
 }
 
+/// PostgreSQL: the scope's range of `sql` (a [`Sql::scoped`]) written so that the planner cannot
+/// answer it from `persons_admin_unit`, for the statements of a name search, which the name
+/// indexes narrow (keyed by place within a velayat or an etrap). sqlx's statements are prepared,
+/// and after five runs PostgreSQL may keep a generic plan, which guesses that a range holds 0.5%
+/// of the people and ANDs a bitmap of it with the name index's: at national scope a bitmap of
+/// all seven million, 165-175 ms a statement (found by EXPLAIN of the generic plan, issue #19).
+/// The range is then checked on the rows the name index found.
+fn scope_not_indexed(db: &Db, sql: &mut Sql) {
+    if let Db::Postgres(_) = db {
+        sql.text = sql.text.replacen(
+            "p.admin_unit >= $1 AND p.admin_unit < $2",
+            "(p.admin_unit || '') COLLATE \"C\" >= $1 AND (p.admin_unit || '') COLLATE \"C\" < $2",
+            1,
+        );
+    }
+}
+
 /// Every order of up to three words, joined as the stored key is (more words: as typed).
 pub(super) fn orders(terms: &[String]) -> Vec<String> {
     let mut out = vec![terms.join(" ")];
@@ -339,40 +369,9 @@ impl Store {
                 .collect::<StoreResult<_>>()?
         } else {
             let window = (offset + limit).max(CANDIDATES);
-            let mut rows: Vec<KeyRow> = Vec::new();
-            // The whole name, in any order: the plain index on name_key.
-            let mut sql = filtered(SELECT_KEYS);
-            let names: Vec<String> = orders(&terms)
-                .into_iter()
-                .map(|n| sql.arg(Arg::Text(n)))
-                .collect();
-            let l = sql.arg(Arg::Int(i64::from(window)));
-            sql.push(&format!(
-                " AND p.name_key IN ({}) LIMIT {l}",
-                names.join(", ")
-            ));
-            rows.extend(fetch_rows!(self, sql, KeyRow));
-            // Every word typed, as part of the name: the trigram index.
-            let mut sql = filtered(&indexed(self.db(), SELECT_KEYS));
-            let groups: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
-            name_condition(self.db(), &mut sql, &groups);
-            let l = sql.arg(Arg::Int(i64::from(window)));
-            sql.push(&format!(" LIMIT {l}"));
-            rows.extend(fetch_rows!(self, sql, KeyRow));
-            let mut typo = false;
-            if rows.is_empty() {
-                // Nobody: a typo, perhaps. Each long word's halves (one survives one typo),
-                // then only names close enough are kept.
-                let groups: Vec<Vec<String>> = terms.iter().map(|t| typo_pieces(t)).collect();
-                if groups.iter().any(|g| !g.is_empty()) {
-                    let mut sql = filtered(&indexed(self.db(), SELECT_KEYS));
-                    name_condition(self.db(), &mut sql, &groups);
-                    let l = sql.arg(Arg::Int(i64::from(window)));
-                    sql.push(&format!(" LIMIT {l}"));
-                    rows.extend(fetch_rows!(self, sql, KeyRow));
-                    typo = true;
-                }
-            }
+            let (rows, typo) = self
+                .name_candidates(&filtered, &terms, window, (offset + limit) as usize)
+                .await?;
             // Ranked on the stored folded name (`name_key`, written by `name_key_of`), then the
             // page's records read by id: the same scope and sensitivity conditions again.
             let mut seen = HashSet::new();
@@ -403,6 +402,7 @@ impl Store {
                 Vec::new()
             } else {
                 let mut sql = filtered(SELECT_PERSON);
+                scope_not_indexed(self.db(), &mut sql);
                 let ids: Vec<String> = page.iter().map(|id| sql.arg(Arg::Uuid(*id))).collect();
                 sql.push(&format!(" AND p.id IN ({})", ids.join(", ")));
                 let mut records = fetch_people!(self, sql)
@@ -431,6 +431,129 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The keys of the people whose name answers `terms`, at most `window` from each tier, and
+    /// whether they were found through a typo's pieces. `filtered` gives a select with the
+    /// scope, sensitivity and the other filters. The tiers, best first, each asked only when
+    /// the ones before have not filled the page (`need`: offset and limit; a later tier's people
+    /// rank after every one of an earlier tier's, so they could not be on it):
+    /// 1. the whole name in any order (`name_key IN (...)`, the plain index);
+    /// 2. every word typed as a whole word of the name: the word index (migration 0034);
+    /// 3. every word typed as part of a word of the name: PostgreSQL the vocabulary and the word
+    ///    index, SQLite (or a piece the vocabulary holds too many words for) the trigram index;
+    /// 4. only when nothing matched: a typo, each long word's pieces.
+    async fn name_candidates(
+        &self,
+        filtered: &(dyn Fn(&str) -> Sql + Sync),
+        terms: &[String],
+        window: u32,
+        need: usize,
+    ) -> StoreResult<(Vec<KeyRow>, bool)> {
+        let db = self.db();
+        let filtered = |select: &str| {
+            let mut sql = filtered(select);
+            scope_not_indexed(db, &mut sql);
+            sql
+        };
+        let limited = |sql: &mut Sql| {
+            let l = sql.arg(Arg::Int(i64::from(window)));
+            sql.push(&format!(" LIMIT {l}"));
+        };
+        let distinct = |rows: &[KeyRow]| rows.iter().map(|r| r.0).collect::<HashSet<_>>().len();
+        let mut rows: Vec<KeyRow> = Vec::new();
+        // 1. The whole name, in any order: the plain index on name_key.
+        let mut sql = filtered(SELECT_KEYS);
+        let names: Vec<String> = orders(terms)
+            .into_iter()
+            .map(|n| sql.arg(Arg::Text(n)))
+            .collect();
+        sql.push(&format!(" AND p.name_key IN ({})", names.join(", ")));
+        limited(&mut sql);
+        rows.extend(fetch_rows!(self, sql, KeyRow));
+        // 2. Every word typed, as a whole word: the word index.
+        let mut sql = filtered(&word_indexed(db, SELECT_KEYS));
+        let whole = whole_words_condition(db, &mut sql, terms);
+        if whole {
+            limited(&mut sql);
+            rows.extend(fetch_rows!(self, sql, KeyRow));
+            if distinct(&rows) >= need {
+                return Ok((rows, false));
+            }
+        }
+        // 3. Every word typed, as part of a word.
+        let groups: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
+        let mut vocabulary: Option<Vec<Vec<String>>> = None;
+        if let Db::Postgres(_) = db {
+            let mut found = Vec::new();
+            for t in terms {
+                match self.vocabulary_holding(t).await? {
+                    Some(words) => found.push(words),
+                    None => break,
+                }
+            }
+            vocabulary = (found.len() == terms.len()).then_some(found);
+        }
+        match vocabulary {
+            // A word typed that no stored word holds: nobody has it.
+            Some(words) if words.iter().any(Vec::is_empty) => {}
+            Some(words) => {
+                let mut sql = filtered(SELECT_KEYS);
+                if any_words_condition(&mut sql, &words) {
+                    limited(&mut sql);
+                    rows.extend(fetch_rows!(self, sql, KeyRow));
+                }
+            }
+            None => {
+                let mut sql = filtered(&indexed(db, SELECT_KEYS));
+                name_condition(db, &mut sql, &groups);
+                limited(&mut sql);
+                rows.extend(fetch_rows!(self, sql, KeyRow));
+            }
+        }
+        if !rows.is_empty() {
+            return Ok((rows, false));
+        }
+        // 4. Nobody: a typo, perhaps. Each long word's halves (one survives one typo), then
+        // only names close enough are kept (by the caller).
+        let groups: Vec<Vec<String>> = terms.iter().map(|t| typo_pieces(t)).collect();
+        if groups.iter().all(Vec::is_empty) {
+            return Ok((rows, false));
+        }
+        if let Db::Postgres(_) = db {
+            // A name is kept when its words' similarity to those typed, averaged, reaches
+            // TYPO_SIMILARITY: a word of it for one typed can be no further than this.
+            let n = terms.len() as f64;
+            let floor = (n * TYPO_SIMILARITY - (n - 1.0)).max(0.0);
+            let mut found = Vec::new();
+            for (t, pieces) in terms.iter().zip(&groups) {
+                if pieces.is_empty() {
+                    continue;
+                }
+                match self.vocabulary_close_to(t, pieces, floor).await? {
+                    Some(words) => found.push(words),
+                    None => break,
+                }
+            }
+            if found.len() == groups.iter().filter(|g| !g.is_empty()).count() {
+                if found.iter().any(Vec::is_empty) {
+                    return Ok((rows, true));
+                }
+                let mut sql = filtered(SELECT_KEYS);
+                if any_words_condition(&mut sql, &found) {
+                    limited(&mut sql);
+                    rows.extend(fetch_rows!(self, sql, KeyRow));
+                    return Ok((rows, true));
+                }
+            }
+        }
+        let mut sql = filtered(&indexed(db, SELECT_KEYS));
+        name_condition(db, &mut sql, &groups);
+        limited(&mut sql);
+        rows.extend(fetch_rows!(self, sql, KeyRow));
+        Ok((rows, true))
+    }
+}
+
 /// A name found through a typo's pieces is shown when its words are at least this close to
 /// those typed (one or two letters in a name of six).
 const TYPO_SIMILARITY: f64 = 0.65;
@@ -438,6 +561,12 @@ const TYPO_SIMILARITY: f64 = 0.65;
 #[cfg(test)]
 mod tests {
     use super::{pg_place, place_trigrams, scope_token};
+
+    #[test]
+    fn the_scope_range_a_search_rewrites_is_the_scopes_first_condition() {
+        // `scope_not_indexed` replaces this text of `SCOPED`; if SCOPED changed, so must it.
+        assert!(super::super::SCOPED.starts_with("p.admin_unit >= $1 AND p.admin_unit < $2 AND "));
+    }
 
     #[test]
     fn postgres_keys_a_search_by_the_velayat_or_etrap_of_the_scope() {

@@ -115,8 +115,27 @@ impl Store {
             )),
         )
         .await?;
+        if outcome.cases + outcome.persons > 0 {
+            self.purge_sqlite_name_words().await?;
+        }
         outcome.wal_truncated = self.truncate_sqlite_wal().await?;
         Ok(outcome)
+    }
+
+    /// SQLite: rewrites the word index of names (migration 0034) without the deleted entries.
+    /// FTS5 marks a removed name's words deleted and keeps them in its segments until a merge;
+    /// `optimize` merges every segment into one, so the anonymised names' words are gone from the
+    /// file (the freed pages zeroed by `secure_delete`, the WAL emptied next). PostgreSQL: the
+    /// word index holds no text past a vacuum, and the vocabulary's triggers already removed the
+    /// words no name holds.
+    async fn purge_sqlite_name_words(&self) -> StoreResult<()> {
+        let crate::db::Db::Sqlite(pool) = self.db() else {
+            return Ok(());
+        };
+        sqlx::query("INSERT INTO persons_name_words (persons_name_words) VALUES ('optimize')")
+            .execute(pool)
+            .await?;
+        Ok(())
     }
 
     /// SQLite: copies the whole WAL into the database and empties it (`wal_checkpoint(TRUNCATE)`),
