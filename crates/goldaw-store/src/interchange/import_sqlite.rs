@@ -403,36 +403,51 @@ fn defer_report_triggers(tx: &rusqlite::Transaction) -> Result<Option<Vec<String
     Ok(Some(triggers.into_iter().map(|(_, sql)| sql).collect()))
 }
 
-/// Fills the name index (`persons_name_index`, migrations 0016 and 0027) from every person in one
-/// statement: the same rows, place token included, as its insert trigger writes one by one (the
-/// two must change together, with `people::search::scope_token`).
-const REFILL_NAME_INDEX: &str =
-    "INSERT INTO persons_name_index (persons_name_index) VALUES ('delete-all');
-    INSERT INTO persons_name_index (rowid, name_key, place)
-        SELECT rowid, name_key, '##' || lower(replace(substr(admin_unit, 4), '-', '')) || '#'
-        FROM persons;";
+/// The name indexes kept by an insert trigger on `persons`, and how each is filled from every
+/// person in one statement: the same rows as its trigger writes one by one (each pair must change
+/// together with its migration). The trigram index (`persons_name_index`, migrations 0016 and
+/// 0027; its place token also with `people::search::scope_token`) is contentless and filled from
+/// `persons`; the word index (`persons_name_words`, 0034) reads its view and is rebuilt.
+const NAME_INDEXES: [(&str, &str); 2] = [
+    (
+        "persons_name_index_insert",
+        "INSERT INTO persons_name_index (persons_name_index) VALUES ('delete-all');
+         INSERT INTO persons_name_index (rowid, name_key, place)
+             SELECT rowid, name_key, '##' || lower(replace(substr(admin_unit, 4), '-', '')) || '#'
+             FROM persons;",
+    ),
+    (
+        "persons_name_words_insert",
+        "INSERT INTO persons_name_words (persons_name_words) VALUES ('rebuild');",
+    ),
+];
 
-/// Loading people into an empty table, the name index is filled once at the end
-/// ([`REFILL_NAME_INDEX`]) rather than by its insert trigger row by row: on the national set
-/// (7.06 M people) the trigger took 185 s of a 259 s import, the one fill 22 s (issue #19:
-/// the import within reach of its time before the index). Drops the trigger and returns its
-/// definition, to run again after the fill, in the import's transaction (a refused import keeps
-/// it). `None` when there are people already: then the trigger keeps the index as rows go in.
-fn defer_name_index(tx: &rusqlite::Transaction) -> Result<Option<String>, Failure> {
+/// Loading people into an empty table, the name indexes are filled once at the end
+/// ([`NAME_INDEXES`]) rather than by their insert triggers row by row: on the national set
+/// (7.06 M people) the trigram index's trigger took 185 s of a 259 s import, the one fill 22 s
+/// (issue #19: the import within reach of its time before the index). Drops the triggers and
+/// returns their definitions with the fills, to run after the load, in the import's transaction
+/// (a refused import keeps them). None when there are people already: then the triggers keep
+/// the indexes as rows go in.
+fn defer_name_indexes(tx: &rusqlite::Transaction) -> Result<Vec<(String, &'static str)>, Failure> {
     if !table_is_empty(tx, "persons")? {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    let trigger: Option<String> = tx
-        .query_row(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'persons_name_index_insert'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if trigger.is_some() {
-        tx.execute_batch("DROP TRIGGER persons_name_index_insert")?;
+    let mut deferred = Vec::new();
+    for (name, fill) in NAME_INDEXES {
+        let trigger: Option<String> = tx
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(sql) = trigger {
+            tx.execute_batch(&format!("DROP TRIGGER \"{name}\""))?;
+            deferred.push((sql, fill));
+        }
     }
-    Ok(trigger)
+    Ok(deferred)
 }
 
 fn import_persons(
@@ -445,10 +460,10 @@ fn import_persons(
         return Ok(None);
     }
     let deferred = defer_secondary_indexes(tx, "persons")?;
-    let name_index = defer_name_index(tx)?;
+    let name_indexes = defer_name_indexes(tx)?;
     let rows = load_persons(tx, ctx, dir, progress)?;
-    if let Some(trigger) = name_index {
-        tx.execute_batch(REFILL_NAME_INDEX)?;
+    for (trigger, fill) in name_indexes {
+        tx.execute_batch(fill)?;
         tx.execute_batch(&trigger)?;
     }
     // SQLite's index sort may use as much memory as the page cache, and spills to temporary

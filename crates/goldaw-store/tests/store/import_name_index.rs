@@ -40,8 +40,8 @@ async fn search(store: &Store, who: &Principal, name: &str) -> Vec<String> {
     found.into_iter().map(|p| p.person_id).collect()
 }
 
-/// How many of the name index's upkeep objects the database holds: SQLite's insert trigger,
-/// PostgreSQL's trigram indexes on the folded name.
+/// How many of the name indexes' upkeep objects the database holds: SQLite's insert triggers
+/// (trigrams and words), PostgreSQL's GIN indexes on the folded name.
 async fn upkeep(store: &Store) -> i64 {
     use sqlx::Connection;
     match store.url() {
@@ -50,7 +50,8 @@ async fn upkeep(store: &Store) -> i64 {
                 .await
                 .unwrap();
             sqlx::query_scalar(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'persons_name_index_insert'",
+                "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
+                  AND name IN ('persons_name_index_insert', 'persons_name_words_insert')",
             )
             .fetch_one(&mut c)
             .await
@@ -96,6 +97,7 @@ goldaw_store::each_backend! {
         ]);
         import(&store, dir.path()).await.unwrap();
         assert_eq!(upkeep(&store).await, before, "{b}: the upkeep is back after the import");
+        crate::name_words::words_are_exact(&store, b, "after an import into an empty database").await;
         assert_eq!(search(&store, &nat, "Шатлык Ходжамов").await, ["N1"], "{b}");
         assert_eq!(search(&store, &nat, "maral yazowa").await, ["N2"], "{b}");
         assert_eq!(search(&store, &nat, "tazeyewa").await, ["N3"], "{b}");
@@ -117,6 +119,7 @@ goldaw_store::each_backend! {
         import(&store, dir.path()).await.unwrap();
         assert_eq!(search(&store, &nat, "maral berdiyewa").await, ["N2"], "{b}");
         assert!(search(&store, &nat, "yazowa").await.is_empty(), "{b}: the old name left the index");
+        crate::name_words::words_are_exact(&store, b, "after a second import").await;
         store.close().await;
     }
 }

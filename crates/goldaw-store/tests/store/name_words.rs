@@ -62,7 +62,7 @@ async fn found(store: &Store, who: &Principal, name: &str) -> Vec<String> {
 /// SQLite: FTS5's integrity check of the word index against its content (the persons, through
 /// the view of migration 0034) passes. PostgreSQL: the vocabulary is exactly the words of the
 /// stored names.
-async fn words_are_exact(store: &Store, b: &str, when: &str) {
+pub(crate) async fn words_are_exact(store: &Store, b: &str, when: &str) {
     use sqlx::Connection;
     match store.url() {
         DatabaseUrl::Sqlite(path) => {
