@@ -23,7 +23,13 @@ import os
 import csv
 import json
 import random
-import sqlite3
+try:
+    # A newer SQLite than the system's, when installed (`pip install pysqlite3-binary`): the name
+    # index is contentless with contentless_delete (migration 0027), which SQLite 3.43 or later
+    # reads; Debian 12's Python has 3.40 and reports the bare lookup as nan.
+    import pysqlite3 as sqlite3
+except ImportError:
+    import sqlite3
 import subprocess
 import sys
 import time
