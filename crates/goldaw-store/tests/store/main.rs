@@ -33,6 +33,7 @@ mod merge_consents;
 mod merge_undo;
 mod merges;
 mod name_index_scope;
+mod name_positions;
 mod name_words;
 mod open_doors;
 mod open_doors_leftovers;

@@ -1,0 +1,130 @@
+//! A national search of one word on PostgreSQL reads the btrees of a name's first and second
+//! words (migration 0038, `people::search::WORD_POSITIONS`) and stops at its window; the word
+//! GIN finds the rest. The same searches on SQLite (its word table), from one body: every person
+//! of the word reachable through the pages, none twice, scope and sensitivity as everywhere.
+
+use crate::helpers::{operator, sensitive_staff, staff};
+use goldaw_core::codes::Role;
+use goldaw_core::people::PersonData;
+use goldaw_store::people::PersonQuery;
+use goldaw_store::{DatabaseUrl, Principal, Store};
+use serde_json::json;
+
+async fn add(store: &Store, who: &Principal, id: &str, given: &str, family: &str, unit: &str) {
+    let data: PersonData = serde_json::from_value(json!({
+        "given_name": given, "family_name": family, "sex": "F",
+        "birth_date": "1980-02-03", "admin_unit": unit
+    }))
+    .unwrap();
+    store
+        .create_person(who, Some(id.parse().unwrap()), data)
+        .await
+        .unwrap();
+}
+
+async fn page(store: &Store, who: &Principal, name: &str, offset: u32, limit: u32) -> Vec<String> {
+    let q = PersonQuery {
+        name: Some(name.into()),
+        limit,
+        offset,
+        ..Default::default()
+    };
+    store
+        .search_persons(who, &q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.person_id.as_str().to_owned())
+        .collect()
+}
+
+/// Every page of `limit` until an empty one, in order.
+async fn walk(store: &Store, who: &Principal, name: &str, limit: u32) -> Vec<String> {
+    let mut all = Vec::new();
+    for n in 0..20 {
+        let ids = page(store, who, name, n * limit, limit).await;
+        if ids.is_empty() {
+            break;
+        }
+        all.extend(ids);
+    }
+    all
+}
+
+goldaw_store::each_backend! {
+    async fn a_national_search_of_one_word_finds_it_in_every_place_of_the_name(db: TestDb) {
+        let store = db.open().await;
+        let b = db.backend;
+        let op = operator();
+        // Stored family name first: "Maral" as the first word (a family name), the second (a
+        // given name) and the third (a given name of two words).
+        add(&store, &op, "F1", "Aýna", "Maral", "TM-A-01").await;
+        add(&store, &op, "G1", "Maral", "Ýazowa", "TM-A-01").await;
+        add(&store, &op, "G2", "Maral", "Gurbanowa", "TM-B-01").await;
+        add(&store, &op, "G3", "Maral", "Berdiýewa", "TM-L-05").await;
+        add(&store, &op, "T1", "Ogul Maral", "Amanowa", "TM-D-10").await;
+        add(&store, &op, "X1", "Maralgül", "Amanowa", "TM-D-10").await;
+        add(&store, &op, "N1", "Merdan", "Orazow", "TM-A-01").await;
+        let sens = sensitive_staff(&store, "sens", Role::SocialWorker, "TM-A-01").await;
+        // A survivor's record: hidden from whoever may not see sensitive people.
+        let data: PersonData = serde_json::from_value(json!({
+            "given_name": "Maral", "family_name": "Gizlinowa", "sex": "F", "birth_date": "1990-01-01",
+            "admin_unit": "TM-A-01", "target_groups": ["woman_gbv"]
+        }))
+        .unwrap();
+        store.create_person(&sens, Some("H1".parse().unwrap()), data).await.unwrap();
+        let nation = staff(&store, "nation", Role::Supervisor, "TM").await;
+        let velayat = staff(&store, "velayat", Role::Supervisor, "TM-A").await;
+        // Pages of two: the positions' people fill the first pages, the GIN's the later ones;
+        // every person of the word once, the part of a word (X1) after the whole words, the
+        // hidden person never.
+        let all = walk(&store, &nation, "maral", 2).await;
+        let mut sorted = all.clone();
+        sorted.sort();
+        let mut unique = sorted.clone();
+        unique.dedup();
+        assert_eq!(unique, sorted, "{b}: a person on two pages: {all:?}");
+        assert_eq!(sorted, ["F1", "G1", "G2", "G3", "T1", "X1"], "{b}: {all:?}");
+        assert_eq!(all.last().map(String::as_str), Some("X1"), "{b}: whole words first: {all:?}");
+        // One page of everyone: the same people.
+        let mut one = page(&store, &nation, "Марал", 0, 50).await;
+        one.sort();
+        assert_eq!(one, ["F1", "G1", "G2", "G3", "T1", "X1"], "{b}");
+        // The same word in a velayat: its people only (the place-keyed indexes).
+        let mut vel = walk(&store, &velayat, "maral", 2).await;
+        vel.sort();
+        assert_eq!(vel, ["F1", "G1"], "{b}");
+        // A word nobody holds as a whole word or a part: nobody; the hidden person to her reader.
+        assert!(walk(&store, &nation, "gizlinowa", 2).await.is_empty(), "{b}");
+        let national_sensitive = sensitive_staff(&store, "nsens", Role::Supervisor, "TM").await;
+        assert_eq!(walk(&store, &national_sensitive, "gizlinowa", 2).await, ["H1"], "{b}");
+        store.close().await;
+    }
+
+    async fn the_national_search_of_one_word_walks_a_position_index_in_name_order(db: TestDb) {
+        let _store = db.open().await;
+        if let DatabaseUrl::Postgres(url) = &db.url {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            // The tables are all but empty: with the sequential scan and bitmaps ruled out, the
+            // statement `people::search` sends for each position is answered from its btree, in
+            // the order asked for (no sort), so it can stop at the window.
+            sqlx::query("SET enable_seqscan = off").execute(&mut conn).await.unwrap();
+            sqlx::query("SET enable_bitmapscan = off").execute(&mut conn).await.unwrap();
+            for (position, index) in [(1, "persons_first_word"), (2, "persons_second_word")] {
+                let rows: Vec<(String,)> = sqlx::query_as(&format!(
+                    "EXPLAIN SELECT p.id, p.name_key, p.external_id FROM persons p
+                     WHERE p.admin_unit >= 'TM' AND p.admin_unit < 'TM.' AND p.merged_into IS NULL
+                       AND split_part(p.name_key, ' ', {position}) = 'maral'
+                     ORDER BY p.name_key LIMIT 250"
+                ))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                let plan = rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n");
+                assert!(plan.contains(index), "{plan}");
+                assert!(!plan.contains("Sort"), "{plan}");
+            }
+        }
+    }
+}
