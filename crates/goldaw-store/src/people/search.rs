@@ -15,7 +15,9 @@ use crate::scope::unit_range;
 use crate::Store;
 use chrono::NaiveDate;
 use goldaw_core::access::{Permission, Principal};
-use goldaw_core::names::{search_rank, search_terms, typo_pieces, SearchTier, MIN_INDEXED};
+use goldaw_core::names::{
+    search_rank, search_terms, typo_pieces, word_similarity, SearchTier, MIN_INDEXED,
+};
 use std::collections::HashSet;
 
 /// More ways to narrow a search than [`PersonQuery`]'s; every one set must hold.
@@ -461,8 +463,8 @@ impl Store {
     /// rank after every one of an earlier tier's, so they could not be on it):
     /// 1. the whole name in any order (`name_key IN (...)`, the plain index);
     /// 2. every word typed as a whole word of the name: the word index (migration 0034); on
-    ///    PostgreSQL at national scope, one word first as the name's first, then its second
-    ///    word ([`WORD_POSITIONS`], migration 0038);
+    ///    PostgreSQL one word typed is read as the stored words of tiers 3 and 4 are
+    ///    ([`Store::people_of_word`]);
     /// 3. every word typed as part of a word of the name: PostgreSQL the vocabulary and the word
     ///    index, SQLite (or a piece the vocabulary holds too many words for) the trigram index;
     /// 4. only when nothing matched: a typo, each long word's pieces.
@@ -486,7 +488,8 @@ impl Store {
         };
         let distinct = |rows: &[KeyRow]| rows.iter().map(|r| r.0).collect::<HashSet<_>>().len();
         let mut rows: Vec<KeyRow> = Vec::new();
-        // 1. The whole name, in any order: the plain index on name_key.
+        // 1. The whole name, in any order: the plain index on name_key. Every later tier ranks
+        // after it: when it fills the page, nothing else could be on it.
         let mut sql = filtered(keys);
         let names: Vec<String> = orders(terms)
             .into_iter()
@@ -495,36 +498,26 @@ impl Store {
         sql.push(&format!(" AND p.name_key IN ({})", names.join(", ")));
         limited(&mut sql);
         rows.extend(fetch_rows!(self, sql, KeyRow));
-        // 2a. PostgreSQL, the nation, one word: as the name's first word, then its second.
-        if let (Db::Postgres(_), [term]) = (db, terms) {
-            if scoped(keys).pg_place.is_none() {
-                for position in WORD_POSITIONS {
-                    // The scope's range as written (`scoped`, not `filtered`): planned for the
-                    // nation's values it covers everyone, so the planner walks the position's
-                    // index in name order and stops at the window; `scope_not_indexed`'s range
-                    // is estimated to hold 0.5% of the people, and the planner would read the
-                    // word's every entry (a bitmap of 100,000) to find the window.
-                    let mut sql = scoped(keys);
-                    let w = sql.arg(Arg::Text(term.clone()));
-                    sql.push(&format!(
-                        " AND split_part(p.name_key, ' ', {position}) = {w} ORDER BY p.name_key"
-                    ));
-                    limited(&mut sql);
-                    rows.extend(fetch_rows!(self, sql, KeyRow));
-                    if distinct(&rows) >= need {
-                        return Ok((rows, false));
-                    }
-                }
-            }
+        if distinct(&rows) >= need {
+            return Ok((rows, false));
         }
         // 2. Every word typed, as a whole word: the word index.
-        let mut sql = filtered(&word_indexed(db, keys));
-        let whole = whole_words_condition(db, &mut sql, terms);
-        if whole {
-            limited(&mut sql);
-            rows.extend(fetch_rows!(self, sql, KeyRow));
+        if let (Db::Postgres(_), [term]) = (db, terms) {
+            rows.extend(
+                self.people_of_words(scoped, keys, term, std::slice::from_ref(term), window)
+                    .await?,
+            );
             if distinct(&rows) >= need {
                 return Ok((rows, false));
+            }
+        } else {
+            let mut sql = filtered(&word_indexed(db, keys));
+            if whole_words_condition(db, &mut sql, terms) {
+                limited(&mut sql);
+                rows.extend(fetch_rows!(self, sql, KeyRow));
+                if distinct(&rows) >= need {
+                    return Ok((rows, false));
+                }
             }
         }
         // 3. Every word typed, as part of a word.
@@ -544,10 +537,17 @@ impl Store {
             // A word typed that no stored word holds: nobody has it.
             Some(words) if words.iter().any(Vec::is_empty) => {}
             Some(words) => {
-                let mut sql = filtered(keys);
-                if any_words_condition(&mut sql, &words) {
-                    limited(&mut sql);
-                    rows.extend(fetch_rows!(self, sql, KeyRow));
+                if let [term] = terms {
+                    rows.extend(
+                        self.people_of_words(scoped, keys, term, &words[0], window)
+                            .await?,
+                    );
+                } else {
+                    let mut sql = filtered(keys);
+                    if any_words_condition(&mut sql, &words) {
+                        limited(&mut sql);
+                        rows.extend(fetch_rows!(self, sql, KeyRow));
+                    }
                 }
             }
             None => {
@@ -585,6 +585,13 @@ impl Store {
                 if found.iter().any(Vec::is_empty) {
                     return Ok((rows, true));
                 }
+                if let ([term], [words]) = (terms, found.as_slice()) {
+                    rows.extend(
+                        self.people_of_words(scoped, keys, term, words, window)
+                            .await?,
+                    );
+                    return Ok((rows, true));
+                }
                 let mut sql = filtered(keys);
                 if any_words_condition(&mut sql, &found) {
                     limited(&mut sql);
@@ -599,7 +606,88 @@ impl Store {
         rows.extend(fetch_rows!(self, sql, KeyRow));
         Ok((rows, true))
     }
+
+    /// PostgreSQL: the keys of at most `window` people whose name holds one of `words` (stored
+    /// words, or the word typed) as a whole word, the words closest to `term` first
+    /// (`goldaw_core::names::word_similarity`, which orders the ranking too), each word's people
+    /// read until the window is full — an early stop the word GINs cannot make in one
+    /// statement: their bitmap of every word asked for is built whole first (a typo's 28 close
+    /// words in a velayat, 500,000 entries: 86 ms). The first [`ONE_BY_ONE`] words one at a
+    /// time, the rest together. Within a velayat or an etrap each word is one posting list of
+    /// the place-keyed GIN (`persons_place_words`); for the nation, the btrees of a name's first
+    /// and second words in name order ([`WORD_POSITIONS`], migration 0038), then the word GIN for
+    /// the people these have not given (a third word, or a word few people hold).
+    async fn people_of_words(
+        &self,
+        scoped: &(dyn Fn(&str) -> Sql + Sync),
+        keys: &str,
+        term: &str,
+        words: &[String],
+        window: u32,
+    ) -> StoreResult<Vec<KeyRow>> {
+        let db = self.db();
+        let mut ordered: Vec<(f64, &String)> = words
+            .iter()
+            .map(|w| (word_similarity(term, w), w))
+            .collect();
+        ordered.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        let national = scoped(keys).pg_place.is_none();
+        let mut rows: Vec<KeyRow> = Vec::new();
+        let mut seen: HashSet<uuid::Uuid> = HashSet::new();
+        let mut add = |found: Vec<KeyRow>, rows: &mut Vec<KeyRow>| {
+            rows.extend(found.into_iter().filter(|r| seen.insert(r.0)));
+        };
+        let left = |rows: &[KeyRow]| i64::from(window) - rows.len() as i64;
+        for (i, (_, word)) in ordered.iter().enumerate() {
+            if left(&rows) <= 0 {
+                break;
+            }
+            let group: Vec<String> = if i < ONE_BY_ONE {
+                vec![(*word).clone()]
+            } else {
+                ordered[i..].iter().map(|(_, w)| (*w).clone()).collect()
+            };
+            if national && group.len() == 1 {
+                for position in WORD_POSITIONS {
+                    // The scope's range as written (`scoped`, not `scope_not_indexed`'s): planned
+                    // for the nation's values it covers everyone, so the planner walks the
+                    // position's index in name order and stops; the rewritten range is estimated
+                    // to hold 0.5% of the people, and the planner would read the word's every
+                    // entry (a bitmap of 100,000) to fill the window.
+                    let mut sql = scoped(keys);
+                    let w = sql.arg(Arg::Text((*word).clone()));
+                    let l = sql.arg(Arg::Int(left(&rows)));
+                    sql.push(&format!(
+                        " AND split_part(p.name_key, ' ', {position}) = {w} ORDER BY p.name_key LIMIT {l}"
+                    ));
+                    add(fetch_rows!(self, sql, KeyRow), &mut rows);
+                    if left(&rows) <= 0 {
+                        return Ok(rows);
+                    }
+                }
+            }
+            // The place's posting list of the word (or the rest of the words together); for the
+            // nation, the people the positions have not given. The whole window: its first rows
+            // may repeat people already read.
+            let mut sql = scoped(keys);
+            scope_not_indexed(db, &mut sql);
+            if !any_words_condition(&mut sql, std::slice::from_ref(&group)) {
+                continue;
+            }
+            let l = sql.arg(Arg::Int(i64::from(window)));
+            sql.push(&format!(" LIMIT {l}"));
+            add(fetch_rows!(self, sql, KeyRow), &mut rows);
+            if group.len() > 1 {
+                break;
+            }
+        }
+        Ok(rows)
+    }
 }
+
+/// [`Store::people_of_words`] reads the people of this many stored words one word at a time
+/// (the closest first, stopping when the window is full), those of any further words together.
+const ONE_BY_ONE: usize = 8;
 
 /// The words of a name PostgreSQL indexes by their place in it (migration 0038: `split_part` of
 /// `name_key`, then the name, in btrees): a national search of one word asks for it as the

@@ -94,6 +94,15 @@ goldaw_store::each_backend! {
         let mut vel = walk(&store, &velayat, "maral", 2).await;
         vel.sort();
         assert_eq!(vel, ["F1", "G1"], "{b}");
+        // A typo: the stored words close to it, one at a time, the closest first (the positions'
+        // btrees for the nation); every holder of the close word once, the farther word
+        // ("maralgul") not close enough to show.
+        for (who, expected) in [(&nation, vec!["F1", "G1", "G2", "G3", "T1"]), (&velayat, vec!["F1", "G1"])] {
+            let all = walk(&store, who, "Marral", 2).await;
+            let mut sorted = all.clone();
+            sorted.sort();
+            assert_eq!(sorted, expected, "{b}: {all:?}");
+        }
         // A word nobody holds as a whole word or a part: nobody; the hidden person to her reader.
         assert!(walk(&store, &nation, "gizlinowa", 2).await.is_empty(), "{b}");
         let national_sensitive = sensitive_staff(&store, "nsens", Role::Supervisor, "TM").await;
