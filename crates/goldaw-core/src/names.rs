@@ -382,6 +382,14 @@ pub fn duplicate_typo_word_floor(probe: &DuplicateProbe) -> f64 {
 /// (Merdan and Serdar, Aýna and Aýnur: brothers and sisters).
 pub const HOUSEHOLD_NAME_SIMILARITY: f64 = 0.7;
 
+/// Whether a stored word may be, in the name of a likely duplicate reached through a typo, the
+/// word `typed`: at least `floor` close ([`duplicate_typo_word_floor`]), or a part of it (a name
+/// written as two words where one was typed, "Ogul Jahan" for "Oguljahan", compares whole:
+/// [`compare_key`] drops the space).
+pub fn may_be_typo_of(typed: &str, stored: &str, floor: f64) -> bool {
+    word_similarity(typed, stored) >= floor || compare_key(typed).contains(&compare_key(stored))
+}
+
 /// The highest score anyone could reach against `probe` ([`duplicate_score`] with the names,
 /// the birth date, the unit and the household all the same).
 pub fn best_possible_score(probe: &DuplicateProbe) -> u8 {
@@ -776,6 +784,13 @@ mod tests {
         assert!((word_similarity("myradowa", "myraxxxx") - 0.5).abs() < 1e-9);
         assert!(duplicate_score(&dated, &half) >= LIKELY_DUPLICATE);
         assert!(duplicate_score(&undated, &half) < LIKELY_DUPLICATE);
+        // A part of the word typed is kept below the floor: a name written as two words.
+        assert!(may_be_typo_of("oguljahan", "ogul", 0.585));
+        assert!(!may_be_typo_of("oguljahan", "ogulgerek", 0.585));
+        assert!(may_be_typo_of("myradowa", "myradowo", 0.585));
+        let split = probe("Ogul Jahan", Some("Myradowa"), None);
+        let joined = probe("Oguljahan", Some("Myradowa"), None);
+        assert!(duplicate_score(&joined, &split) >= LIKELY_DUPLICATE);
         // A missing family name on either side needs the given name whole: above any floor.
         let alone = probe("Merdan", None, Some("1980-02-04"));
         assert!(duplicate_score(&dated, &alone) >= LIKELY_DUPLICATE);
