@@ -8,15 +8,17 @@
 --
 -- Words are `name_key` (folded: `a-z0-9` and single spaces) split on spaces, as a JSON array
 -- (`json_each`); a key that would not make one (it cannot, folded) adds no word rather than
--- failing the write. Empty words are skipped.
+-- failing the write. Empty words are skipped. A word held already is left out by `NOT IN`, not
+-- by `INSERT OR IGNORE`: a trigger's conflict clause gives way to the firing statement's (the
+-- import's upsert), which then fails on the duplicate.
 CREATE TABLE person_name_words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 
 CREATE TRIGGER person_name_words_insert AFTER INSERT ON persons BEGIN
-    INSERT OR IGNORE INTO person_name_words (word)
-        SELECT value FROM json_each(CASE
+    INSERT INTO person_name_words (word)
+        SELECT DISTINCT value FROM json_each(CASE
             WHEN json_valid('["' || replace(new.name_key, ' ', '","') || '"]')
             THEN '["' || replace(new.name_key, ' ', '","') || '"]' ELSE '[]' END)
-        WHERE value <> '';
+        WHERE value <> '' AND value NOT IN (SELECT word FROM person_name_words);
 END;
 
 -- A changed name (a correction, retention's anonymisation, which empties it) or a deleted
@@ -27,11 +29,11 @@ END;
 -- own (which may still list this person's old words) does not matter.
 CREATE TRIGGER person_name_words_update AFTER UPDATE OF name_key ON persons
     WHEN old.name_key IS NOT new.name_key BEGIN
-    INSERT OR IGNORE INTO person_name_words (word)
-        SELECT value FROM json_each(CASE
+    INSERT INTO person_name_words (word)
+        SELECT DISTINCT value FROM json_each(CASE
             WHEN json_valid('["' || replace(new.name_key, ' ', '","') || '"]')
             THEN '["' || replace(new.name_key, ' ', '","') || '"]' ELSE '[]' END)
-        WHERE value <> '';
+        WHERE value <> '' AND value NOT IN (SELECT word FROM person_name_words);
     DELETE FROM person_name_words
     WHERE word IN (SELECT value FROM json_each(CASE
             WHEN json_valid('["' || replace(old.name_key, ' ', '","') || '"]')

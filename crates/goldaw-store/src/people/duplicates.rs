@@ -364,8 +364,8 @@ impl Store {
         // matched thousands in an etrap, read the cut of 2,001 and scored each (issue #24). Only
         // for a given and a family name of one word each, for which the floor is derived;
         // otherwise, or when the vocabulary cannot answer (too many words), the pieces as before.
-        let single = !probe.given.contains(' ')
-            && probe.family.as_deref().is_some_and(|f| !f.contains(' '));
+        let single =
+            !probe.given.contains(' ') && probe.family.as_deref().is_some_and(|f| !f.contains(' '));
         let mut near: Option<Vec<Vec<String>>> = None;
         if single {
             let floor = duplicate_typo_word_floor(probe);

@@ -228,7 +228,6 @@ impl Store {
         Ok(Some(near))
     }
 
-
     /// PostgreSQL: the stored words holding `piece` (a part of a word typed), at most
     /// [`MAX_WORDS`]; None when more do (the trigram index answers then).
     pub(super) async fn vocabulary_holding(&self, piece: &str) -> StoreResult<Option<Vec<String>>> {

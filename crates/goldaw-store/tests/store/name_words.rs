@@ -85,15 +85,23 @@ pub(crate) async fn words_are_exact(store: &Store, b: &str, when: &str) {
                 .iter()
                 .flat_map(|(k,)| k.split(' ').filter(|w| !w.is_empty()).map(str::to_owned))
                 .collect();
-            let stored: Vec<(String,)> = sqlx::query_as("SELECT word FROM person_name_words ORDER BY word")
-                .fetch_all(&mut c)
-                .await
-                .unwrap();
-            let stored: std::collections::BTreeSet<String> = stored.into_iter().map(|(w,)| w).collect();
+            let stored: Vec<(String,)> =
+                sqlx::query_as("SELECT word FROM person_name_words ORDER BY word")
+                    .fetch_all(&mut c)
+                    .await
+                    .unwrap();
+            let stored: std::collections::BTreeSet<String> =
+                stored.into_iter().map(|(w,)| w).collect();
             let extra: Vec<&String> = stored.difference(&held).collect();
             let missing: Vec<&String> = held.difference(&stored).collect();
-            assert!(extra.is_empty(), "{b}: {when}: words no name holds: {extra:?}");
-            assert!(missing.is_empty(), "{b}: {when}: words missing: {missing:?}");
+            assert!(
+                extra.is_empty(),
+                "{b}: {when}: words no name holds: {extra:?}"
+            );
+            assert!(
+                missing.is_empty(),
+                "{b}: {when}: words missing: {missing:?}"
+            );
         }
         DatabaseUrl::Postgres(url) => {
             let mut c = sqlx::PgConnection::connect(url).await.unwrap();

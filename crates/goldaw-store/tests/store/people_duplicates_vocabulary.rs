@@ -75,11 +75,19 @@ async fn delete(store: &Store, id: Uuid) {
             let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
                 .await
                 .unwrap();
-            sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(&mut c).await.unwrap();
+            sqlx::query("DELETE FROM persons WHERE id = $1")
+                .bind(id)
+                .execute(&mut c)
+                .await
+                .unwrap();
         }
         DatabaseUrl::Postgres(url) => {
             let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query("DELETE FROM persons WHERE id = $1").bind(id).execute(&mut c).await.unwrap();
+            sqlx::query("DELETE FROM persons WHERE id = $1")
+                .bind(id)
+                .execute(&mut c)
+                .await
+                .unwrap();
         }
     }
 }
