@@ -378,25 +378,22 @@ impl Store {
             }
             near = (found.len() == typed.len()).then_some(found);
         }
-        match near {
+        let mut sql = scoped(&word_indexed(self.db(), SELECT_CANDIDATE));
+        let ask = match near {
             // A word no stored word is near: nobody is reached through a typo.
-            Some(groups) if groups.iter().any(Vec::is_empty) => {}
-            Some(groups) => {
-                let mut sql = scoped(&word_indexed(self.db(), SELECT_CANDIDATE));
-                if any_words_indexed_condition(self.db(), &mut sql, &groups) {
-                    date_condition(&mut sql, probe);
-                    limit(&mut sql);
-                    read(fetch_rows!(self, sql, CandidateRow), &mut rows);
-                }
-            }
-            None => {
+            Some(groups) if groups.iter().any(Vec::is_empty) => false,
+            Some(groups) if any_words_indexed_condition(self.db(), &mut sql, &groups) => true,
+            _ => {
                 let pieces: Vec<Vec<String>> = typed.into_iter().map(|(_, p)| p).collect();
-                let mut sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
+                sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
                 name_condition(self.db(), &mut sql, &pieces);
-                date_condition(&mut sql, probe);
-                limit(&mut sql);
-                read(fetch_rows!(self, sql, CandidateRow), &mut rows);
+                true
             }
+        };
+        if ask {
+            date_condition(&mut sql, probe);
+            limit(&mut sql);
+            read(fetch_rows!(self, sql, CandidateRow), &mut rows);
         }
         Ok(Candidates { rows, cut })
     }

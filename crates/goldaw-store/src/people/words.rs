@@ -6,7 +6,9 @@
 //! looked up in the vocabulary of stored words (`person_name_words`, small) and the people holding
 //! one of the words found are read through the same GINs: the trigram index's bitmap AND of the
 //! posting lists of common trigrams (130-365 ms for a national search) is left to what the
-//! vocabulary cannot answer (more than [`MAX_WORDS`] words).
+//! vocabulary cannot answer (more than [`MAX_WORDS`] words). SQLite has the vocabulary too
+//! (migration 0037, issue #24): the duplicate check looks a typo up in it on both databases
+//! ([`Store::vocabulary_near`], [`any_words_indexed_condition`]).
 
 use super::search::{fetch_rows, Arg, Sql};
 use crate::db::Db;
