@@ -311,23 +311,69 @@ pub fn duplicate_score(probe: &DuplicateProbe, candidate: &DuplicateProbe) -> u8
     let (name, weakest) = name_similarity(probe, candidate);
     let date = match (probe.birth_date, candidate.birth_date) {
         (Some(a), Some(b)) if a == b => 1.0,
-        (Some(a), Some(b)) if birth_date_typo(a, b) => 0.75,
+        (Some(a), Some(b)) if birth_date_typo(a, b) => DATE_TYPO,
         (Some(a), Some(b)) if chrono::Datelike::year(&a) == chrono::Datelike::year(&b) => 0.5,
         (Some(_), Some(_)) => 0.0,
-        _ => 0.6,
+        _ => DATE_UNKNOWN,
     };
     let same = |a: &Option<String>, b: &Option<String>| match (a, b) {
         (Some(a), Some(b)) => a == b,
         _ => false,
     };
-    let mut score = 0.65 * name + 0.30 * date;
+    let mut score = NAME_WEIGHT * name + DATE_WEIGHT * date;
     if same(&probe.admin_unit, &candidate.admin_unit) {
-        score += 0.05;
+        score += UNIT_WEIGHT;
     }
     if same(&probe.household, &candidate.household) && weakest >= HOUSEHOLD_NAME_SIMILARITY {
-        score += 0.10;
+        score += HOUSEHOLD_WEIGHT;
     }
     (score.clamp(0.0, 1.0) * 100.0).round() as u8
+}
+
+/// The weights of [`duplicate_score`] (of 1): the names, the birth date, the same unit, the same
+/// household; and the birth date's share for a typo of it and for a date unknown on either side.
+/// [`duplicate_typo_word_floor`] is derived from them.
+const NAME_WEIGHT: f64 = 0.65;
+const DATE_WEIGHT: f64 = 0.30;
+const UNIT_WEIGHT: f64 = 0.05;
+const HOUSEHOLD_WEIGHT: f64 = 0.10;
+const DATE_TYPO: f64 = 0.75;
+const DATE_UNKNOWN: f64 = 0.6;
+
+/// The least [`word_similarity`] a stored word may have to a word asked for (of a given name and
+/// a family name of one word each) and still belong to a likely duplicate, for a candidate the
+/// duplicate check reaches only through a typo: one not born the same day (those are read by the
+/// birth date) and not of the household (read by the household). The vocabulary of stored words
+/// is read down to this floor (`goldaw_store::people::duplicates`, issue #24), so it must lose
+/// nobody [`duplicate_score`] would show:
+///
+/// - such a candidate's birth date counts at most [`DATE_TYPO`] of [`DATE_WEIGHT`] when the
+///   probe's is known (a typo of it: the same year counts less, an unknown date [`DATE_UNKNOWN`]
+///   less still), [`DATE_UNKNOWN`] when it is not; the unit at most [`UNIT_WEIGHT`] (when the
+///   probe has one); the household nothing;
+/// - so it is shown (rounded to at least [`LIKELY_DUPLICATE`]: `score >= 0.745`) only when the
+///   names' similarity `n` reaches `(0.745 - DATE_WEIGHT * date - unit) / NAME_WEIGHT`: 0.723
+///   with a birth date, 0.792 without;
+/// - `n` is the mean of two words' similarities (given and family, in the better order; a
+///   missing family name counts 0.75 of one word, below both), and the other is at most 1, so
+///   each word needs `2n - 1`: **0.446 with a birth date, 0.585 without**.
+///
+/// A hair lower, so that floating-point rounding loses nobody either. The test
+/// `the_typo_floor_loses_nobody_the_score_shows` fails if the weights change so that it would.
+pub fn duplicate_typo_word_floor(probe: &DuplicateProbe) -> f64 {
+    let date = if probe.birth_date.is_some() {
+        DATE_TYPO
+    } else {
+        DATE_UNKNOWN
+    };
+    let unit = if probe.admin_unit.is_some() {
+        UNIT_WEIGHT
+    } else {
+        0.0
+    };
+    let shown = (f64::from(LIKELY_DUPLICATE) - 0.5) / 100.0;
+    let names = (shown - DATE_WEIGHT * date - unit) / NAME_WEIGHT;
+    (2.0 * names - 1.0 - 1e-9).max(0.0)
 }
 
 /// The same household adds to the score only for a candidate whose every name is at least this
@@ -336,15 +382,29 @@ pub fn duplicate_score(probe: &DuplicateProbe, candidate: &DuplicateProbe) -> u8
 /// (Merdan and Serdar, Aýna and Aýnur: brothers and sisters).
 pub const HOUSEHOLD_NAME_SIMILARITY: f64 = 0.7;
 
+/// Whether a stored word may be, in the name of a likely duplicate reached through a typo, the
+/// word `typed`: at least `floor` close ([`duplicate_typo_word_floor`]), or a part of it (a name
+/// written as two words where one was typed, "Ogul Jahan" for "Oguljahan", compares whole:
+/// [`compare_key`] drops the space).
+pub fn may_be_typo_of(typed: &str, stored: &str, floor: f64) -> bool {
+    word_similarity(typed, stored) >= floor || compare_key(typed).contains(&compare_key(stored))
+}
+
 /// The highest score anyone could reach against `probe` ([`duplicate_score`] with the names,
 /// the birth date, the unit and the household all the same).
 pub fn best_possible_score(probe: &DuplicateProbe) -> u8 {
-    let mut score: f64 = 0.65 + 0.30 * if probe.birth_date.is_some() { 1.0 } else { 0.6 };
+    let mut score: f64 = NAME_WEIGHT
+        + DATE_WEIGHT
+            * if probe.birth_date.is_some() {
+                1.0
+            } else {
+                DATE_UNKNOWN
+            };
     if probe.admin_unit.is_some() {
-        score += 0.05;
+        score += UNIT_WEIGHT;
     }
     if probe.household.is_some() {
-        score += 0.10;
+        score += HOUSEHOLD_WEIGHT;
     }
     (score.clamp(0.0, 1.0) * 100.0).round() as u8
 }
@@ -642,6 +702,100 @@ mod tests {
             duplicate_score(&crossed, &gulshat),
             duplicate_score(&crossed, &elsewhere(&gulshat)) + 10
         );
+    }
+
+    #[test]
+    fn the_typo_floor_loses_nobody_the_score_shows() {
+        // Spellings of a word at every distance: letters changed from either end, dropped,
+        // added, and the other word's spelling (either order).
+        let spellings = |w: &str| {
+            let chars: Vec<char> = w.chars().collect();
+            let mut out = vec![w.to_owned()];
+            for k in 1..=chars.len() {
+                let mut front = chars.clone();
+                let mut back = chars.clone();
+                for i in 0..k {
+                    front[i] = 'x';
+                    back[chars.len() - 1 - i] = 'q';
+                }
+                out.push(front.iter().collect());
+                out.push(back.iter().collect());
+                out.push(
+                    chars[..chars.len() - k.min(chars.len() - 1)]
+                        .iter()
+                        .collect(),
+                );
+                out.push(format!("{w}{}", "z".repeat(k)));
+            }
+            out
+        };
+        let mut least = Vec::new();
+        // Thirteen letters: seven changed leave 0.46, just above the floor with a birth date.
+        for (born, family) in [
+            (Some("1980-02-03"), "myradowa"),
+            (Some("1980-02-03"), "gurbanmyradow"),
+            (None, "myradowa"),
+            (None, "gurbanmyradow"),
+        ] {
+            let asked = probe("Merdan", Some(family), born);
+            let floor = duplicate_typo_word_floor(&asked);
+            // The least similarity of a word among the shown (the other word anything).
+            let mut least_shown = f64::MAX;
+            let mut given_words = spellings("merdan");
+            given_words.push(family.into());
+            let mut family_words = spellings(family);
+            family_words.push("merdan".into());
+            for g in &given_words {
+                for f in &family_words {
+                    // The best a candidate reached only through a typo can do: a typo of the
+                    // birth date (or none known), the same unit, no household.
+                    let known = probe(g, Some(f), born.map(|_| "1980-02-04"));
+                    if duplicate_score(&asked, &known) < LIKELY_DUPLICATE {
+                        continue;
+                    }
+                    for typed in ["merdan", family] {
+                        let best = word_similarity(typed, g).max(word_similarity(typed, f));
+                        assert!(
+                            best >= floor,
+                            "{born:?}: {g} {f} is shown, but its word for {typed} ({best}) is under the floor {floor}"
+                        );
+                        least_shown = least_shown.min(best);
+                    }
+                }
+            }
+            least.push((born, floor, least_shown));
+        }
+        // The floor is close to what is shown (the thirteen-letter name's 0.46 with a birth
+        // date, 0.62 = 1 - 5/13 without): not so low that the vocabulary reads every word.
+        for born in [Some("1980-02-03"), None] {
+            let (floor, shown) = least
+                .iter()
+                .filter(|l| l.0 == born)
+                .fold((0.0, f64::MAX), |a, l| (l.1, a.1.min(l.2)));
+            assert!(shown - floor < 0.04, "{born:?}: {shown} {floor}");
+        }
+        // At the boundary: one word exact, the other half changed (similarity 0.5) is shown
+        // with a typo of the birth date, not without a birth date (the floors: 0.446, 0.585).
+        let dated = probe("Merdan", Some("Myradowa"), Some("1980-02-03"));
+        let undated = probe("Merdan", Some("Myradowa"), None);
+        assert!((duplicate_typo_word_floor(&dated) - 0.446).abs() < 0.001);
+        assert!((duplicate_typo_word_floor(&undated) - 0.585).abs() < 0.001);
+        let half = probe("Merdan", Some("Myraxxxx"), Some("1980-02-04"));
+        assert!((word_similarity("myradowa", "myraxxxx") - 0.5).abs() < 1e-9);
+        assert!(duplicate_score(&dated, &half) >= LIKELY_DUPLICATE);
+        assert!(duplicate_score(&undated, &half) < LIKELY_DUPLICATE);
+        // A part of the word typed is kept below the floor: a name written as two words.
+        assert!(may_be_typo_of("oguljahan", "ogul", 0.585));
+        assert!(!may_be_typo_of("oguljahan", "ogulgerek", 0.585));
+        assert!(may_be_typo_of("myradowa", "myradowo", 0.585));
+        let split = probe("Ogul Jahan", Some("Myradowa"), None);
+        let joined = probe("Oguljahan", Some("Myradowa"), None);
+        assert!(duplicate_score(&joined, &split) >= LIKELY_DUPLICATE);
+        // A missing family name on either side needs the given name whole: above any floor.
+        let alone = probe("Merdan", None, Some("1980-02-04"));
+        assert!(duplicate_score(&dated, &alone) >= LIKELY_DUPLICATE);
+        let typo_alone = probe("Merdam", None, Some("1980-02-04"));
+        assert!(duplicate_score(&dated, &typo_alone) < LIKELY_DUPLICATE);
     }
 
     #[test]

@@ -408,7 +408,7 @@ fn defer_report_triggers(tx: &rusqlite::Transaction) -> Result<Option<Vec<String
 /// together with its migration). The trigram index (`persons_name_index`, migrations 0016 and
 /// 0027; its place token also with `people::search::scope_token`) is contentless and filled from
 /// `persons`; the word index (`persons_name_words`, 0034) reads its view and is rebuilt.
-const NAME_INDEXES: [(&str, &str); 2] = [
+const NAME_INDEXES: [(&str, &str); 3] = [
     (
         "persons_name_index_insert",
         "INSERT INTO persons_name_index (persons_name_index) VALUES ('delete-all');
@@ -419,6 +419,18 @@ const NAME_INDEXES: [(&str, &str); 2] = [
     (
         "persons_name_words_insert",
         "INSERT INTO persons_name_words (persons_name_words) VALUES ('rebuild');",
+    ),
+    // The vocabulary of stored words (migration 0037): the words of everyone loaded, once. Its
+    // update and delete triggers stay (an empty table's load inserts only); emptied first so
+    // that it holds exactly the words of the people there.
+    (
+        "person_name_words_insert",
+        "DELETE FROM person_name_words;
+         INSERT OR IGNORE INTO person_name_words (word)
+             SELECT DISTINCT w.value FROM persons, json_each(CASE
+                 WHEN json_valid('[\"' || replace(persons.name_key, ' ', '\",\"') || '\"]')
+                 THEN '[\"' || replace(persons.name_key, ' ', '\",\"') || '\"]' ELSE '[]' END) AS w
+             WHERE w.value <> '';",
     ),
 ];
 

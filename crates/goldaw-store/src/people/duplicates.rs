@@ -1,8 +1,8 @@
 //! The duplicate check: people already known who may be the person described. Candidates come
 //! from the indexes, never from a cut-off slice: everyone in scope born the same day (the index
-//! on birth date), the household's members, everyone of exactly that name, everyone whose name
-//! holds every name typed (the name index), and when a name may hold a typo, everyone whose name
-//! holds a piece of each name that survives it. Each is scored by
+//! on birth date), the household's members, everyone whose name holds every name typed (the word
+//! index), and when a name may hold a typo, everyone whose name holds a stored word near each
+//! name typed (the vocabulary of stored words, then the word index; issue #24). Each is scored by
 //! `goldaw_core::names::duplicate_score` (names in either order, any spelling, typos, a missing
 //! family name, birth date, etrap, household); the best few at or above `LIKELY_DUPLICATE` are
 //! shown. Used at intake (page and API), before a merge, and for the supervisor's list. Reads
@@ -11,6 +11,7 @@
 
 use super::require;
 use super::search::{fetch_rows, indexed, name_condition, Arg, Sql};
+use super::words::{any_words_indexed_condition, whole_words_condition, word_indexed};
 use crate::audit::AuditEvent;
 use crate::error::StoreResult;
 use crate::scope::unit_range;
@@ -21,8 +22,8 @@ use goldaw_core::access::{Permission, Principal};
 use goldaw_core::codes::Sex;
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::names::{
-    birth_date_typos, duplicate_check_settled, duplicate_score, search_terms, typo_pieces,
-    DuplicateProbe, LIKELY_DUPLICATE, MAX_DUPLICATES_SHOWN, MIN_INDEXED,
+    birth_date_typos, duplicate_check_settled, duplicate_score, duplicate_typo_word_floor,
+    search_terms, typo_pieces, DuplicateProbe, LIKELY_DUPLICATE, MAX_DUPLICATES_SHOWN, MIN_INDEXED,
 };
 use serde::Serialize;
 use std::collections::HashSet;
@@ -251,12 +252,16 @@ impl Store {
     ///
     /// 1. everyone in scope born the same day (the index on birth date);
     /// 2. the household's members (the index on the household; a household is small);
-    /// 3. everyone whose name holds every word, in either order (the name index, within the
-    ///    scope's places);
-    /// 4. a typo or two: everyone whose name holds a piece of each word that survives one (two
-    ///    names, so two typos in different names; the birth date and the household catch the
-    ///    rest): the halves of the long words (six letters or more) when there are any, else the
-    ///    ends of the shorter ones.
+    /// 3. everyone whose name holds every word, in either order: as whole words through the
+    ///    word index (`people::words`, within the scope's places) when 4 is asked too, else as
+    ///    parts of words through the trigram index;
+    /// 4. a typo or two: everyone whose name holds, for each word, a stored word holding a piece
+    ///    of it that survives one (two names, so two typos in different names; the birth date
+    ///    and the household catch the rest) and near enough to be shown: the vocabulary of
+    ///    stored words answers which (`Store::vocabulary_near`,
+    ///    `goldaw_core::names::duplicate_typo_word_floor`), the word index who holds them; the
+    ///    trigram index's pieces when the vocabulary cannot. The pieces are the halves of the
+    ///    long words (six letters or more) when there are any, else the ends of the shorter ones.
     ///
     /// 3 and 4 only among people who could score high enough on the birth date
     /// ([`date_condition`]). With [`Depth::UntilSettled`], 4 (whose common pieces, `zowa`, read
@@ -323,28 +328,69 @@ impl Store {
         if words.is_empty() {
             return Ok(Candidates { rows, cut });
         }
-        let exact: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
-        let mut sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
-        name_condition(self.db(), &mut sql, &exact);
-        date_condition(&mut sql, probe);
-        limit(&mut sql);
-        read(fetch_rows!(self, sql, CandidateRow), &mut rows);
-        if settled(&rows) {
-            return Ok(Candidates { rows, cut });
-        }
-        let long: Vec<Vec<String>> = words
+        // The words a typo is looked for in (source 4) and the pieces of each that survive one:
+        // the long words (six letters or more) when there are any, else every word.
+        let long: Vec<(&String, Vec<String>)> = words
             .iter()
             .filter(|w| w.chars().count() >= 2 * MIN_INDEXED)
-            .map(|w| typo_pieces(w))
+            .map(|w| (w, typo_pieces(w)))
             .collect();
-        let pieces: Vec<Vec<String>> = if long.is_empty() {
-            words.iter().map(|w| typo_pieces(w)).collect()
+        let typed: Vec<(&String, Vec<String>)> = if long.is_empty() {
+            words.iter().map(|w| (w, typo_pieces(w))).collect()
         } else {
             long
         };
-        if words.len() > 1 && pieces.iter().all(|p| !p.is_empty()) {
-            let mut sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
-            name_condition(self.db(), &mut sql, &pieces);
+        let typo_source = words.len() > 1 && typed.iter().all(|(_, p)| !p.is_empty());
+        // 3. Every word, exactly, through the word index (one posting list a word, within the
+        // scope's places). A name holding a word typed only as part of a longer word
+        // ("myradow" in "myradowa") is a typo's, which source 4 reaches: so only when it will
+        // be asked; else every word as part of a word, through the trigram index.
+        let mut sql = scoped(&word_indexed(self.db(), SELECT_CANDIDATE));
+        if !(typo_source && whole_words_condition(self.db(), &mut sql, words)) {
+            let exact: Vec<Vec<String>> = words.iter().map(|w| vec![w.clone()]).collect();
+            sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
+            name_condition(self.db(), &mut sql, &exact);
+        }
+        date_condition(&mut sql, probe);
+        limit(&mut sql);
+        read(fetch_rows!(self, sql, CandidateRow), &mut rows);
+        if !typo_source || settled(&rows) {
+            return Ok(Candidates { rows, cut });
+        }
+        // 4. A typo: through the vocabulary, the stored words holding a piece of each word typed
+        // and near enough to it to be shown (`duplicate_typo_word_floor`: derived from the
+        // score, it loses nobody), then the people holding one of each word's through the word
+        // index: a few exact posting lists, where the trigram index's pieces (`myra`, `dowa`)
+        // matched thousands in an etrap, read the cut of 2,001 and scored each (issue #24). Only
+        // for a given and a family name of one word each, for which the floor is derived;
+        // otherwise, or when the vocabulary cannot answer (too many words), the pieces as before.
+        let single =
+            !probe.given.contains(' ') && probe.family.as_deref().is_some_and(|f| !f.contains(' '));
+        let mut near: Option<Vec<Vec<String>>> = None;
+        if single {
+            let floor = duplicate_typo_word_floor(probe);
+            let mut found = Vec::new();
+            for (word, pieces) in &typed {
+                match self.vocabulary_near(word, pieces, floor).await? {
+                    Some(words) => found.push(words),
+                    None => break,
+                }
+            }
+            near = (found.len() == typed.len()).then_some(found);
+        }
+        let mut sql = scoped(&word_indexed(self.db(), SELECT_CANDIDATE));
+        let ask = match near {
+            // A word no stored word is near: nobody is reached through a typo.
+            Some(groups) if groups.iter().any(Vec::is_empty) => false,
+            Some(groups) if any_words_indexed_condition(self.db(), &mut sql, &groups) => true,
+            _ => {
+                let pieces: Vec<Vec<String>> = typed.into_iter().map(|(_, p)| p).collect();
+                sql = scoped(&indexed(self.db(), SELECT_CANDIDATE));
+                name_condition(self.db(), &mut sql, &pieces);
+                true
+            }
+        };
+        if ask {
             date_condition(&mut sql, probe);
             limit(&mut sql);
             read(fetch_rows!(self, sql, CandidateRow), &mut rows);

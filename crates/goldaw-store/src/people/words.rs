@@ -6,13 +6,15 @@
 //! looked up in the vocabulary of stored words (`person_name_words`, small) and the people holding
 //! one of the words found are read through the same GINs: the trigram index's bitmap AND of the
 //! posting lists of common trigrams (130-365 ms for a national search) is left to what the
-//! vocabulary cannot answer (more than [`MAX_WORDS`] words).
+//! vocabulary cannot answer (more than [`MAX_WORDS`] words). SQLite has the vocabulary too
+//! (migration 0037, issue #24): the duplicate check looks a typo up in it on both databases
+//! ([`Store::vocabulary_near`], [`any_words_indexed_condition`]).
 
 use super::search::{fetch_rows, Arg, Sql};
 use crate::db::Db;
 use crate::error::StoreResult;
 use crate::Store;
-use goldaw_core::names::word_similarity;
+use goldaw_core::names::{may_be_typo_of, word_similarity};
 
 /// At most this many stored words stand for one word typed (a part of a word or a typo); a
 /// shorter or commoner piece matching more is looked up in the trigram index instead.
@@ -140,7 +142,94 @@ pub(super) fn any_words_condition(sql: &mut Sql, groups: &[Vec<String>]) -> bool
     true
 }
 
+/// Adds to `sql` (a [`word_indexed`] select) the condition that for each of `groups` the name
+/// holds one of its words (stored words: [`Store::vocabulary_near`]), within the scope's places:
+/// SQLite through the FTS5 word table, one query
+/// (`(name_key : "w1" OR name_key : "w2") AND (…) AND place : "ea09"`), PostgreSQL through the
+/// GINs ([`any_words_condition`]). False (nothing added) when a group is empty or a word is not
+/// folded.
+pub(super) fn any_words_indexed_condition(db: &Db, sql: &mut Sql, groups: &[Vec<String>]) -> bool {
+    if groups.is_empty()
+        || groups
+            .iter()
+            .any(|g| g.is_empty() || !g.iter().all(|w| folded(w)))
+    {
+        return false;
+    }
+    match db {
+        Db::Sqlite(_) => {
+            let mut query: Vec<String> = groups
+                .iter()
+                .map(|g| {
+                    let any: Vec<String> =
+                        g.iter().map(|w| format!("name_key : \"{w}\"")).collect();
+                    format!("({})", any.join(" OR "))
+                })
+                .collect();
+            if let Some(place) = sql.pg_place.as_deref().and_then(word_place) {
+                query.push(format!("place : \"{place}\""));
+            }
+            let arg = sql.arg(Arg::Text(query.join(" AND ")));
+            sql.push(&format!(" AND persons_name_words MATCH {arg}"));
+            true
+        }
+        Db::Postgres(_) => any_words_condition(sql, groups),
+    }
+}
+
 impl Store {
+    /// The stored words (the vocabulary, `person_name_words`: migration 0034 on PostgreSQL,
+    /// 0037 on SQLite) holding one of `pieces`, at most [`MAX_TYPO_READ`]; None when a piece is
+    /// not a folded word or more hold one.
+    async fn vocabulary_holding_any(&self, pieces: &[String]) -> StoreResult<Option<Vec<String>>> {
+        if pieces.is_empty() || !pieces.iter().all(|p| folded(p)) {
+            return Ok(None);
+        }
+        let mut sql = Sql::plain("SELECT word FROM person_name_words WHERE ");
+        let likes: Vec<String> = pieces
+            .iter()
+            .map(|p| {
+                let a = sql.arg(Arg::Text(format!("%{p}%")));
+                format!("word LIKE {a}")
+            })
+            .collect();
+        sql.push(&likes.join(" OR "));
+        let l = sql.arg(Arg::Int(MAX_TYPO_READ + 1));
+        sql.push(&format!(" LIMIT {l}"));
+        let words: Vec<(String,)> = fetch_rows!(self, sql, (String,));
+        if words.len() as i64 > MAX_TYPO_READ {
+            return Ok(None);
+        }
+        Ok(Some(words.into_iter().map(|(w,)| w).collect()))
+    }
+
+    /// The duplicate check's typo (both databases): the stored words that may stand for `term`
+    /// (a word of the name asked for) in a likely duplicate's name: those holding one of its
+    /// `pieces` (`goldaw_core::names::typo_pieces`: one survives a typo) that
+    /// `goldaw_core::names::may_be_typo_of` keeps at `floor`
+    /// (`goldaw_core::names::duplicate_typo_word_floor`). Every one, or None when more than
+    /// [`MAX_WORDS`] are (the trigram index's pieces answer then): the check loses nobody to a
+    /// cut. Empty when no stored word is near: nobody is reached through this word's typo.
+    pub(super) async fn vocabulary_near(
+        &self,
+        term: &str,
+        pieces: &[String],
+        floor: f64,
+    ) -> StoreResult<Option<Vec<String>>> {
+        let Some(words) = self.vocabulary_holding_any(pieces).await? else {
+            return Ok(None);
+        };
+        let mut near: Vec<String> = words
+            .into_iter()
+            .filter(|w| may_be_typo_of(term, w, floor))
+            .collect();
+        if near.len() > MAX_WORDS {
+            return Ok(None);
+        }
+        near.sort();
+        Ok(Some(near))
+    }
+
     /// PostgreSQL: the stored words holding `piece` (a part of a word typed), at most
     /// [`MAX_WORDS`]; None when more do (the trigram index answers then).
     pub(super) async fn vocabulary_holding(&self, piece: &str) -> StoreResult<Option<Vec<String>>> {
@@ -164,27 +253,12 @@ impl Store {
         pieces: &[String],
         floor: f64,
     ) -> StoreResult<Option<Vec<String>>> {
-        if pieces.is_empty() || !pieces.iter().all(|p| folded(p)) {
+        let Some(words) = self.vocabulary_holding_any(pieces).await? else {
             return Ok(None);
-        }
-        let mut sql = Sql::plain("SELECT word FROM person_name_words WHERE ");
-        let likes: Vec<String> = pieces
-            .iter()
-            .map(|p| {
-                let a = sql.arg(Arg::Text(format!("%{p}%")));
-                format!("word LIKE {a}")
-            })
-            .collect();
-        sql.push(&likes.join(" OR "));
-        let l = sql.arg(Arg::Int(MAX_TYPO_READ + 1));
-        sql.push(&format!(" LIMIT {l}"));
-        let words: Vec<(String,)> = fetch_rows!(self, sql, (String,));
-        if words.len() as i64 > MAX_TYPO_READ {
-            return Ok(None);
-        }
+        };
         let mut close: Vec<(f64, String)> = words
             .into_iter()
-            .map(|(w,)| (word_similarity(term, &w), w))
+            .map(|w| (word_similarity(term, &w), w))
             .filter(|(s, _)| *s >= floor)
             .collect();
         close.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));

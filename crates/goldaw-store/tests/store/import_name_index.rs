@@ -41,7 +41,7 @@ async fn search(store: &Store, who: &Principal, name: &str) -> Vec<String> {
 }
 
 /// How many of the name indexes' upkeep objects the database holds: SQLite's insert triggers
-/// (trigrams and words), PostgreSQL's GIN indexes on the folded name.
+/// (trigrams, words and the vocabulary of words), PostgreSQL's GIN indexes on the folded name.
 async fn upkeep(store: &Store) -> i64 {
     use sqlx::Connection;
     match store.url() {
@@ -51,7 +51,8 @@ async fn upkeep(store: &Store) -> i64 {
                 .unwrap();
             sqlx::query_scalar(
                 "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'
-                  AND name IN ('persons_name_index_insert', 'persons_name_words_insert')",
+                  AND name IN ('persons_name_index_insert', 'persons_name_words_insert',
+                               'person_name_words_insert')",
             )
             .fetch_one(&mut c)
             .await
@@ -76,6 +77,9 @@ goldaw_store::each_backend! {
         let nat = staff(&store, "nat", Role::Supervisor, "TM").await;
         let before = upkeep(&store).await;
         assert!(before >= 1, "{b}: the migrations made the index's upkeep");
+        if store.url().is_sqlite() {
+            assert_eq!(before, 3, "{b}: the three insert triggers");
+        }
         let dir = tempfile::tempdir().unwrap();
 
         // Refused on its last row (a sex nobody has): nothing written, the upkeep in place.

@@ -42,6 +42,7 @@ mod paging_lists;
 mod partner_pages;
 mod people;
 mod people_duplicates;
+mod people_duplicates_vocabulary;
 mod people_pages;
 mod people_search;
 mod planning;
