@@ -312,8 +312,8 @@ async fn each_kind_of_bad_row_is_refused_with_file_line_column_and_nothing_writt
             .unwrap();
             assert_eq!(
                 (keys, indexes),
-                (3, 10),
-                "persons' foreign keys (household, admin unit, merged_into) and its ten indexes (with the name search's three, the place-keyed trigrams of migration 0027 and the two word indexes of 0034) are back"
+                (3, 12),
+                "persons' foreign keys (household, admin unit, merged_into) and its twelve indexes (with the name search's three, the place-keyed trigrams of migration 0027, the two word indexes of 0034 and the two word-position btrees of 0038) are back"
             );
         }
         // And the store still works afterwards.
