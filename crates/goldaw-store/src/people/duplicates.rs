@@ -13,7 +13,7 @@ use super::require;
 use super::search::{fetch_rows, indexed, name_condition, Arg, Sql};
 use super::words::{any_words_indexed_condition, whole_words_condition, word_indexed};
 use crate::audit::AuditEvent;
-use crate::error::StoreResult;
+use crate::error::{SayArg, StoreError, StoreResult};
 use crate::scope::unit_range;
 use crate::Store;
 use chrono::Datelike;
@@ -23,7 +23,8 @@ use goldaw_core::codes::Sex;
 use goldaw_core::ids::AdminUnitCode;
 use goldaw_core::names::{
     birth_date_typos, duplicate_check_settled, duplicate_score, duplicate_typo_word_floor,
-    search_terms, typo_pieces, DuplicateProbe, LIKELY_DUPLICATE, MAX_DUPLICATES_SHOWN, MIN_INDEXED,
+    search_terms, typo_pieces, DuplicateProbe, LIKELY_DUPLICATE, MAX_DUPLICATES_SHOWN,
+    MAX_NAME_LEN, MIN_INDEXED,
 };
 use serde::Serialize;
 use std::collections::HashSet;
@@ -158,6 +159,20 @@ impl Store {
     ) -> StoreResult<Vec<LikelyDuplicate>> {
         if !principal.may(Permission::RegisterReferral) {
             require(principal, Permission::ReadPeople)?;
+        }
+        // A name longer than any stored one (core's `MAX_NAME_LEN`) can match nobody; refused
+        // before its every candidate is compared letter by letter.
+        for (field, name) in [
+            ("given_name", Some(query.given_name.as_str())),
+            ("family_name", query.family_name.as_deref()),
+        ] {
+            if name.is_some_and(|n| n.chars().count() > MAX_NAME_LEN) {
+                return Err(StoreError::refuse(
+                    field,
+                    "store-people-name-length",
+                    vec![("max", SayArg::Text(MAX_NAME_LEN.to_string()))],
+                ));
+            }
         }
         let found = self.duplicates_unaudited(principal, query, None).await?;
         let ids: Vec<String> = found.iter().map(|c| c.id.to_string()).collect();
@@ -307,12 +322,17 @@ impl Store {
             let l = sql.arg(Arg::Int(PER_SOURCE + 1));
             sql.push(&format!(" LIMIT {l}"));
         };
+        // Whether the people born the same day were more than one source reads: the typo floor
+        // below assumes they were all compared.
+        let mut born_cut = false;
         if let Some(born) = probe.birth_date {
             let mut sql = scoped(SELECT_CANDIDATE);
             let d = sql.arg(Arg::Date(born));
             sql.push(&format!(" AND p.birth_date = {d}"));
             limit(&mut sql);
-            read(fetch_rows!(self, sql, CandidateRow), &mut rows);
+            let found = fetch_rows!(self, sql, CandidateRow);
+            born_cut = found.len() as i64 > PER_SOURCE;
+            read(found, &mut rows);
         }
         if let Some(home) = probe
             .household
@@ -364,8 +384,12 @@ impl Store {
         // matched thousands in an etrap, read the cut of 2,001 and scored each (issue #24). Only
         // for a given and a family name of one word each, for which the floor is derived;
         // otherwise, or when the vocabulary cannot answer (too many words), the pieces as before.
-        let single =
-            !probe.given.contains(' ') && probe.family.as_deref().is_some_and(|f| !f.contains(' '));
+        // Nor when the people born that day were cut (a common date in a wide scope): the floor
+        // counts on every one of them having been compared, and one beyond the cut needs far
+        // less of a name to be shown.
+        let single = !born_cut
+            && !probe.given.contains(' ')
+            && probe.family.as_deref().is_some_and(|f| !f.contains(' '));
         let mut near: Option<Vec<Vec<String>>> = None;
         if single {
             let floor = duplicate_typo_word_floor(probe);

@@ -12,7 +12,7 @@ pub use file::{
     HouseholdFile, PersonCase, PersonChange, PersonFile, PersonReferral, PersonService,
 };
 pub use probable::{DuplicatePage, DuplicatePair, IncompleteCheck, PairSide};
-pub use search::PersonFilters;
+pub use search::{PersonFilters, MAX_OFFSET};
 
 use crate::audit::{append_audit, AuditEvent};
 use crate::error::{SayArg, StoreError, StoreResult};

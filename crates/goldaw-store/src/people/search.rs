@@ -37,6 +37,12 @@ pub struct PersonFilters {
 /// lookup, for a ranking that cannot be global at that size anyway; issue #19's goal is 5×.)
 pub const CANDIDATES: u32 = 250;
 
+/// A search pages at most this far (its `offset`): a name's candidates are ranked within a
+/// window of the page asked for, and a browse of a scope reads every row it skips; past this,
+/// narrowing (a unit, a birth year, a household) is the way, and the refusal says so. Without a
+/// bound one request (`offset=4000000000`) made every statement read the whole table.
+pub const MAX_OFFSET: u32 = 10_000;
+
 /// The earliest and latest birth year a search accepts.
 const YEARS: std::ops::RangeInclusive<i32> = 1850..=2200;
 
@@ -336,6 +342,16 @@ impl Store {
                 ));
             }
         }
+        if query.offset > MAX_OFFSET {
+            return Err(StoreError::refuse(
+                "offset",
+                "store-people-offset",
+                vec![
+                    ("offset", SayArg::Text(query.offset.to_string())),
+                    ("max", SayArg::Text(MAX_OFFSET.to_string())),
+                ],
+            ));
+        }
         let Some((mut lo, mut hi)) = unit_range(principal) else {
             return Ok(Vec::new());
         };
@@ -538,8 +554,11 @@ impl Store {
             Some(words) if words.iter().any(Vec::is_empty) => {}
             Some(words) => {
                 if let [term] = terms {
+                    // The word typed is a stored word too: tier 2 read its holders already.
+                    let others: Vec<String> =
+                        words[0].iter().filter(|w| *w != term).cloned().collect();
                     rows.extend(
-                        self.people_of_words(scoped, keys, term, &words[0], window)
+                        self.people_of_words(scoped, keys, term, &others, window)
                             .await?,
                     );
                 } else {

@@ -6,8 +6,8 @@
 use crate::helpers::{operator, sensitive_staff, staff};
 use goldaw_core::codes::Role;
 use goldaw_core::people::PersonData;
-use goldaw_store::people::PersonQuery;
-use goldaw_store::{DatabaseUrl, Principal, Store};
+use goldaw_store::people::{DuplicateQuery, PersonQuery, MAX_OFFSET};
+use goldaw_store::{DatabaseUrl, Principal, Store, StoreError};
 use serde_json::json;
 
 async fn add(store: &Store, who: &Principal, id: &str, given: &str, family: &str, unit: &str) {
@@ -107,6 +107,42 @@ goldaw_store::each_backend! {
         assert!(walk(&store, &nation, "gizlinowa", 2).await.is_empty(), "{b}");
         let national_sensitive = sensitive_staff(&store, "nsens", Role::Supervisor, "TM").await;
         assert_eq!(walk(&store, &national_sensitive, "gizlinowa", 2).await, ["H1"], "{b}");
+        store.close().await;
+    }
+
+    async fn paging_past_the_bound_and_a_name_longer_than_any_are_refused(db: TestDb) {
+        let store = db.open().await;
+        let b = db.backend;
+        add(&store, &operator(), "P1", "Maral", "Ýazowa", "TM-A-01").await;
+        let nation = staff(&store, "nation", Role::Supervisor, "TM").await;
+        let refused = |r: Result<Vec<goldaw_store::people::PersonRecord>, StoreError>| match r {
+            Err(StoreError::Invalid { field, say, .. }) => {
+                assert_eq!(field, "offset", "{b}");
+                assert_eq!(say.map(|s| s.key), Some("store-people-offset"), "{b}");
+            }
+            other => panic!("{b}: {other:?}"),
+        };
+        // A name search and a browse, past the bound and at the far end of u32: refused, no panic.
+        for name in [Some("maral"), None] {
+            for offset in [MAX_OFFSET + 1, u32::MAX] {
+                let q = PersonQuery { name: name.map(str::to_owned), offset, limit: 200, ..Default::default() };
+                refused(store.search_persons(&nation, &q).await);
+            }
+            // At the bound: answered (nobody that far).
+            let q = PersonQuery { name: name.map(str::to_owned), offset: MAX_OFFSET, limit: 200, ..Default::default() };
+            assert!(store.search_persons(&nation, &q).await.unwrap().is_empty(), "{b}");
+        }
+        // The duplicate check: a name longer than any stored one is refused, field named.
+        let long = "a".repeat(101);
+        for (given, family, field) in [(long.as_str(), None, "given_name"), ("Maral", Some(long.as_str()), "family_name")] {
+            let q = DuplicateQuery { given_name: given.into(), family_name: family.map(str::to_owned), ..Default::default() };
+            match store.find_duplicates(&nation, &q).await {
+                Err(StoreError::Invalid { field: f, .. }) => assert_eq!(f, field, "{b}"),
+                other => panic!("{b}: {other:?}"),
+            }
+        }
+        let q = DuplicateQuery { given_name: "Maral".into(), family_name: Some("Ýazowa".into()), ..Default::default() };
+        assert_eq!(store.find_duplicates(&nation, &q).await.unwrap().len(), 1, "{b}");
         store.close().await;
     }
 

@@ -111,3 +111,5 @@ legal-basis-field-issued_on = Issued on
 legal-basis-field-issued_by = Issued by (court or ministry office)
 legal-basis-field-bad = The field “{ $field }” does not hold a valid value. Nothing was recorded.
 legal-basis-record = Record the legal basis
+store-people-offset = A search shows at most its first { $max } people, not from { $offset } on: narrow it instead (a unit, a birth year, a household).
+store-people-name-length = A name is at most { $max } characters long.

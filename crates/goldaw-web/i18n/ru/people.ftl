@@ -111,3 +111,5 @@ legal-basis-field-issued_on = Дата выдачи
 legal-basis-field-issued_by = Кем выдано (суд или отдел министерства)
 legal-basis-field-bad = Поле «{ $field }» содержит недопустимое значение. Ничего не записано.
 legal-basis-record = Записать правовое основание
+store-people-offset = Поиск показывает не больше первых { $max } человек, а не начиная с { $offset }: уточните его (район, год рождения, домохозяйство).
+store-people-name-length = Имя — не длиннее { $max } символов.

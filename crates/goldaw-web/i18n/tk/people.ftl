@@ -111,3 +111,5 @@ legal-basis-field-issued_on = Berlen senesi
 legal-basis-field-issued_by = Kim berdi (kazyýet ýa-da ministrligiň bölümi)
 legal-basis-field-bad = “{ $field }” meýdançasynda nädogry baha bar. Hiç zat ýazylmady.
 legal-basis-record = Hukuk esasyny ýaz
+store-people-offset = Gözleg iň köp ilkinji { $max } adamy görkezýär, { $offset }-den başlap däl: ony takyklaň (etrap, doglan ýyly, öý hojalygy).
+store-people-name-length = At iň köp { $max } harpdan ybarat bolup biler.

@@ -107,7 +107,7 @@ pub struct PersonList {
 /// Find people by name or external id within your scope.
 #[utoipa::path(get, path = "/api/v1/persons", tag = "people", params(SearchParams),
     responses((status = 200, body = PersonList), (status = 400, body = ErrorBody),
-        (status = 422, description = "A filter out of its range (a birth year before 1850 or after 2200)", body = ErrorBody)))]
+        (status = 422, description = "A filter out of its range (a birth year before 1850 or after 2200), or an offset past 10,000 (narrow the search instead)", body = ErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     Caller(principal): Caller,
@@ -141,7 +141,8 @@ pub async fn search(
 /// spelling (Turkmen, Russian or Latin letters), a typo or two, a missing family name with the
 /// same birth date, the same household. At most 10, best first, within your scope.
 #[utoipa::path(get, path = "/api/v1/persons/likely-duplicates", tag = "people", params(DuplicateParams),
-    responses((status = 200, body = DuplicateList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = DuplicateList), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "A name longer than 100 characters", body = ErrorBody)))]
 pub async fn likely_duplicates(
     State(state): State<AppState>,
     Caller(principal): Caller,

@@ -47,6 +47,17 @@ goldaw_store::each_backend! {
         assert_eq!(ids(&found), [made[1].clone()], "{b}");
         let (status, err) = sup.send("GET", "/persons?birth_year=12", None).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: {err}");
+        // Paging past the bound: refused with what to do instead, for a name and a browse alike.
+        for path in ["/persons?name=maral&offset=10001", "/persons?offset=4294967295"] {
+            let (status, err) = sup.send("GET", path, None).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: {err}");
+            assert!(err.to_string().contains("10000"), "{b}: {err}");
+        }
+        let long = "a".repeat(101);
+        let (status, err) = sup
+            .send("GET", &format!("/persons/likely-duplicates?given_name={long}"), None)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}: {err}");
 
         // Likely duplicates: Cyrillic, family name first, a typo; best first, the score shown.
         let (status, dups) = sup
