@@ -348,6 +348,22 @@ impl Store {
         if words.is_empty() {
             return Ok(Candidates { rows, cut });
         }
+        // 2b. Someone registered under one of the names alone (no family name), born on a typo
+        // of the date or the same year: scores up to 76 (`duplicate_score`: 75% of the name, a
+        // typo of the date, the same unit) and holds not every word typed, so no name source
+        // below reaches them. The plain index on the folded name: few people have a name of one
+        // word, so this reads few rows even for a common given name.
+        if words.len() > 1 && probe.birth_date.is_some() {
+            let mut sql = scoped(SELECT_CANDIDATE);
+            let alone: Vec<String> = words
+                .iter()
+                .map(|w| sql.arg(Arg::Text(w.clone())))
+                .collect();
+            sql.push(&format!(" AND p.name_key IN ({})", alone.join(", ")));
+            date_condition(&mut sql, probe);
+            limit(&mut sql);
+            read(fetch_rows!(self, sql, CandidateRow), &mut rows);
+        }
         // The words a typo is looked for in (source 4) and the pieces of each that survive one:
         // the long words (six letters or more) when there are any, else every word.
         let long: Vec<(&String, Vec<String>)> = words

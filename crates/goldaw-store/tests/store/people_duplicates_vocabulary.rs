@@ -168,4 +168,32 @@ goldaw_store::each_backend! {
         words_are_exact(&store, b, "all deleted").await;
         store.close().await;
     }
+
+    async fn someone_registered_under_one_name_alone_is_found_with_a_typo_of_the_date(db: TestDb) {
+        let store = db.open().await;
+        let b = db.backend;
+        // Registered by the given name only, born 1990-01-02 in TM-A-01.
+        let data: PersonData = serde_json::from_value(json!({
+            "given_name": "Merdan", "sex": "M", "birth_date": "1990-01-02", "admin_unit": "TM-A-01"
+        }))
+        .unwrap();
+        let alone = store.create_person(&operator(), Some("A1".parse().unwrap()), data).await.unwrap().id;
+        let other = add(&store, "A2", "Merdan", "Orazow", "TM-A-01").await;
+        let worker = staff(&store, "worker", Role::SocialWorker, "TM-A-01").await;
+        // Asked with both names and a typo of the date (a digit wrong): he scores 76 and is shown.
+        let q = DuplicateQuery {
+            birth_date: Some("1990-01-03".parse().unwrap()),
+            ..asked("Merdan", "Myradow")
+        };
+        let found = store.find_duplicates(&worker, &q).await.unwrap();
+        assert!(ids(&found).contains(&alone), "{b}: {found:?}");
+        assert!(!ids(&found).contains(&other), "{b}: another family name is another man: {found:?}");
+        // Born another year, not by a typo: not shown.
+        let q = DuplicateQuery {
+            birth_date: Some("1975-06-07".parse().unwrap()),
+            ..asked("Merdan", "Myradow")
+        };
+        assert!(!ids(&store.find_duplicates(&worker, &q).await.unwrap()).contains(&alone), "{b}");
+        store.close().await;
+    }
 }
