@@ -325,6 +325,9 @@ mod tests {
                 ("start", FluentValue::from(2)),
                 ("leavers", FluentValue::from(2)),
                 ("end", FluentValue::from(2)),
+                // people.ftl: the search's paging bound, the duplicate check's name length
+                ("max", FluentValue::from(2)),
+                ("offset", FluentValue::from(2)),
             ];
             for key in en.keys() {
                 assert_ne!(t.t_with(key, &args), *key, "{code}: {key} does not resolve");
