@@ -523,18 +523,15 @@ impl Store {
                 self.people_of_words(scoped, keys, term, std::slice::from_ref(term), window)
                     .await?,
             );
-            if distinct(&rows) >= need {
-                return Ok((rows, false));
-            }
         } else {
             let mut sql = filtered(&word_indexed(db, keys));
             if whole_words_condition(db, &mut sql, terms) {
                 limited(&mut sql);
                 rows.extend(fetch_rows!(self, sql, KeyRow));
-                if distinct(&rows) >= need {
-                    return Ok((rows, false));
-                }
             }
+        }
+        if distinct(&rows) >= need {
+            return Ok((rows, false));
         }
         // 3. Every word typed, as part of a word.
         let groups: Vec<Vec<String>> = terms.iter().map(|t| vec![t.clone()]).collect();
