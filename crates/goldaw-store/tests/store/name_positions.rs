@@ -4,6 +4,7 @@
 //! of the word reachable through the pages, none twice, scope and sensitivity as everywhere.
 
 use crate::helpers::{operator, sensitive_staff, staff};
+use crate::name_words::page;
 use goldaw_core::codes::Role;
 use goldaw_core::people::PersonData;
 use goldaw_store::people::{DuplicateQuery, PersonQuery, MAX_OFFSET};
@@ -20,22 +21,6 @@ async fn add(store: &Store, who: &Principal, id: &str, given: &str, family: &str
         .create_person(who, Some(id.parse().unwrap()), data)
         .await
         .unwrap();
-}
-
-async fn page(store: &Store, who: &Principal, name: &str, offset: u32, limit: u32) -> Vec<String> {
-    let q = PersonQuery {
-        name: Some(name.into()),
-        limit,
-        offset,
-        ..Default::default()
-    };
-    store
-        .search_persons(who, &q)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.person_id.as_str().to_owned())
-        .collect()
 }
 
 /// Every page of `limit` until an empty one, in order.

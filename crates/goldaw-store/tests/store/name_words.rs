@@ -37,7 +37,14 @@ async fn pg_plan(conn: &mut sqlx::PgConnection, sql: &str) -> String {
     rows.into_iter().map(|r| r.0).collect::<Vec<_>>().join("\n")
 }
 
-async fn page(store: &Store, who: &Principal, name: &str, offset: u32, limit: u32) -> Vec<String> {
+/// The external ids of one page of a name search, in the order shown.
+pub(crate) async fn page(
+    store: &Store,
+    who: &Principal,
+    name: &str,
+    offset: u32,
+    limit: u32,
+) -> Vec<String> {
     let q = PersonQuery {
         name: Some(name.into()),
         limit,
